@@ -1,0 +1,83 @@
+"""Engine and sessions from DATABASE_URL; migrations through Alembic.
+
+The embedded default is one SQLite file under instance/ (WAL, busy timeout); set
+DATABASE_URL=postgresql+psycopg://… for real deployments.
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlmodel import Session
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SQLITE = ROOT / "instance" / "hrss.db"
+
+
+def default_url() -> str:
+    return os.environ.get("DATABASE_URL") or f"sqlite:///{DEFAULT_SQLITE}"
+
+
+def make_engine(url: str | None = None, **kw) -> sa.Engine:
+    url = url or default_url()
+    if url.startswith("sqlite"):
+        path = sa.engine.make_url(url).database
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **kw)
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn, _record):
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.close()
+
+        return engine
+    kw.setdefault("pool_pre_ping", True)
+    return sa.create_engine(url, **kw)
+
+
+@contextmanager
+def session_scope(engine: sa.Engine) -> Iterator[Session]:
+    """A session that rolls back on error; services commit themselves."""
+    session = Session(engine, expire_on_commit=False)
+    try:
+        yield session
+    except Exception:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def alembic_config(url: str):
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(ROOT / "migrations"))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+def migrate(engine: sa.Engine) -> None:
+    """Bring the schema to the newest revision (idempotent)."""
+    from alembic import command
+
+    cfg = alembic_config(engine.url.render_as_string(hide_password=False))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+
+
+def is_empty(engine: sa.Engine) -> bool:
+    """True when the database has no regions yet (a fresh install)."""
+    with engine.connect() as conn:
+        return conn.execute(sa.text("SELECT count(*) FROM region")).scalar_one() == 0

@@ -1,0 +1,795 @@
+"""The whole product's tables (SQLModel), so later work adds behaviour, not tables.
+
+Conventions:
+- every table has an integer `id`; what the field app creates also has a client-made `uuid`
+  (unique), so a resend of the same record is recognised;
+- `path` is the region path of what a row belongs to ("369900000000/369901000000/…/"): a user's
+  scope is a set of such paths and every query filters by prefix;
+- timestamps are UTC-aware (`UTCDateTime`); dates of legal clocks are local dates;
+- money is integer cents (分) to keep sums exact on both SQLite and PostgreSQL;
+- geometry is GeoJSON (WGS-84) in JSON columns; points as lon/lat floats.
+"""
+
+from __future__ import annotations
+
+import uuid as uuid_lib
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from data.types import UTCDateTime, utcnow
+
+
+def _ts(nullable: bool = True, **kw) -> Any:
+    return Field(default=None, sa_type=UTCDateTime, nullable=nullable, **kw)
+
+
+def _created() -> Any:
+    return Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+def _json(default=None) -> Any:
+    factory = (lambda: type(default)()) if default is not None else (lambda: None)
+    return Field(default_factory=factory, sa_type=sa.JSON, nullable=default is None)
+
+
+def _uuid() -> Any:
+    return Field(default_factory=uuid_lib.uuid4, unique=True, nullable=False)
+
+
+def _path() -> Any:
+    return Field(max_length=200, index=True)
+
+
+# --- enumerations ---------------------------------------------------------------------------
+
+
+class RegionLevel(StrEnum):
+    province = "province"
+    city = "city"
+    county = "county"
+    township = "township"
+    village = "village"
+
+
+class Role(StrEnum):
+    admin = "admin"
+    leader = "leader"
+    case_officer = "case_officer"
+    inspector = "inspector"
+    cadre = "cadre"
+    wall = "wall"
+
+
+class StationKind(StrEnum):
+    township_station = "township_station"
+    community_point = "community_point"
+    village_point = "village_point"
+
+
+class CaseSource(StrEnum):
+    walk_in = "walk_in"
+    hotline_12333 = "hotline_12333"
+    hotline_12345 = "hotline_12345"
+    letter = "letter"
+    national_platform = "national_platform"
+    grid_screening = "grid_screening"
+    leader_instruction = "leader_instruction"
+    media = "media"
+    referral = "referral"
+
+
+class CaseStatus(StrEnum):
+    received = "received"
+    accepted = "accepted"
+    rejected = "rejected"
+    investigating = "investigating"
+    decided = "decided"
+    closed = "closed"
+    re_reviewed = "re_reviewed"
+
+
+class CaseDecision(StrEnum):
+    paid_in_full = "paid_in_full"
+    order_to_pay = "order_to_pay"
+    administrative_decision = "administrative_decision"
+    penalty = "penalty"
+    withdrawn = "withdrawn"
+    referred = "referred"
+
+
+class CaseEventKind(StrEnum):
+    received = "received"
+    accepted = "accepted"
+    rejected = "rejected"
+    investigation_started = "investigation_started"
+    extended = "extended"
+    decided = "decided"
+    closed = "closed"
+    re_reviewed = "re_reviewed"
+    reopened = "reopened"
+    transfer_sent = "transfer_sent"
+    transfer_accepted = "transfer_accepted"
+    transfer_returned = "transfer_returned"
+    referred_out = "referred_out"
+    supervision_ordered = "supervision_ordered"
+    supervision_responded = "supervision_responded"
+    note = "note"
+
+
+class TransferStatus(StrEnum):
+    pending = "pending"
+    accepted = "accepted"
+    returned = "returned"
+
+
+class SupervisionLevel(StrEnum):
+    province = "province"
+    city = "city"
+    county = "county"
+
+
+class SupervisionStatus(StrEnum):
+    proposed = "proposed"
+    open = "open"
+    responded = "responded"
+    closed = "closed"
+
+
+class TemplateKind(StrEnum):
+    standardisation = "standardisation"
+    window_audit = "window_audit"
+
+
+class AnswerType(StrEnum):
+    pass_fail = "pass_fail"
+    number = "number"
+    choice = "choice"
+
+
+class InspectionKind(StrEnum):
+    station_check = "station_check"
+    window_audit = "window_audit"
+
+
+class InspectionMode(StrEnum):
+    announced = "announced"
+    overt = "overt"
+    covert = "covert"
+    phone = "phone"
+    online = "online"
+
+
+class InspectionStatus(StrEnum):
+    draft = "draft"
+    submitted = "submitted"
+    published = "published"
+
+
+class Grade(StrEnum):
+    model = "model"  # 示范 ≥90
+    standard = "standard"  # 达标 80–89
+    rectify = "rectify"  # 限期整改 60–79
+    fail = "fail"  # 不达标 <60
+
+
+class RectificationSource(StrEnum):
+    inspection = "inspection"
+    walkthrough = "walkthrough"
+    leader = "leader"
+
+
+class RectificationStatus(StrEnum):
+    open = "open"
+    reported = "reported"
+    rechecked = "rechecked"
+    closed = "closed"
+
+
+class WalkChannel(StrEnum):
+    window = "window"
+    online = "online"
+    app = "app"
+    self_service = "self_service"
+    phone = "phone"
+
+
+class WalkMode(StrEnum):
+    in_person = "in_person"  # 亲身办
+    accompany = "accompany"  # 陪同办
+
+
+class FindingList(StrEnum):
+    issue = "issue"
+    need = "need"
+    fix = "fix"
+
+
+class FindingStatus(StrEnum):
+    open = "open"
+    in_progress = "in_progress"
+    done = "done"
+
+
+# --- geography ------------------------------------------------------------------------------
+
+
+class Region(SQLModel, table=True):
+    """A statistical area (统计用区划代码). Codes are reissued yearly, hence validity dates."""
+
+    __tablename__ = "region"
+    __table_args__ = (sa.UniqueConstraint("area_code", "valid_from"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    area_code: str = Field(max_length=12, min_length=12, index=True)
+    name: str = Field(max_length=60)
+    name_en: str | None = Field(default=None, max_length=80)
+    level: RegionLevel = Field(sa_type=sa.String(10), index=True)
+    # street / town / township for townships, community / village for villages (from the code)
+    kind: str | None = Field(default=None, max_length=12)
+    parent_id: int | None = Field(default=None, foreign_key="region.id", index=True)
+    path: str = _path()
+    valid_from: date = Field(default=date(2000, 1, 1))
+    valid_to: date | None = None
+    boundary: dict | None = _json()
+    centroid_lon: float | None = None
+    centroid_lat: float | None = None
+    population: int | None = None
+
+
+class GridCell(SQLModel, table=True):
+    """A wage-arrears supervision grid (网格) under a township, with its grid worker."""
+
+    __tablename__ = "grid_cell"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=20, unique=True)
+    name: str = Field(max_length=60)
+    township_id: int = Field(foreign_key="region.id", index=True)
+    path: str = _path()
+    boundary: dict | None = _json()
+    centroid_lon: float | None = None
+    centroid_lat: float | None = None
+    grid_worker_name: str | None = Field(default=None, max_length=40)
+    grid_worker_phone: str | None = Field(default=None, max_length=20)
+
+
+class Station(SQLModel, table=True):
+    """A township HRSS station (乡镇人社所) or a village / community service point."""
+
+    __tablename__ = "station"
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: StationKind = Field(sa_type=sa.String(20), index=True)
+    name: str = Field(max_length=80)
+    region_id: int = Field(foreign_key="region.id", index=True)
+    township_id: int = Field(foreign_key="region.id", index=True)
+    path: str = _path()
+    address: str | None = Field(default=None, max_length=200)
+    lon: float | None = None
+    lat: float | None = None
+    floor_area_m2: float | None = None
+    windows: int | None = None
+    opened_on: date | None = None
+    equipment: dict = _json({})
+    active: bool = True
+
+
+class StationStaff(SQLModel, table=True):
+    """A person working at a station (not necessarily a user of this product)."""
+
+    __tablename__ = "station_staff"
+
+    id: int | None = Field(default=None, primary_key=True)
+    station_id: int = Field(foreign_key="station.id", index=True)
+    path: str = _path()
+    name: str = Field(max_length=40)
+    post: str = Field(max_length=40)
+    phone: str | None = Field(default=None, max_length=20)
+    is_backup_post: bool = False
+    active: bool = True
+
+
+# --- people and access ----------------------------------------------------------------------
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "app_user"
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=60, unique=True)
+    display_name: str = Field(max_length=60)
+    password_hash: str = Field(max_length=255)
+    role: Role = Field(sa_type=sa.String(20), index=True)
+    language: str = Field(default="zh-CN", max_length=10)
+    phone: str | None = Field(default=None, max_length=20)
+    active: bool = True
+    # bumped to revoke every session of this user at once
+    session_version: int = 1
+    created_at: datetime = _created()
+    last_login_at: datetime | None = _ts()
+
+
+class UserRegion(SQLModel, table=True):
+    """A user's home regions: their scope is these regions and everything below them."""
+
+    __tablename__ = "user_region"
+
+    user_id: int = Field(foreign_key="app_user.id", primary_key=True)
+    region_id: int = Field(foreign_key="region.id", primary_key=True)
+
+
+class LoginAttempt(SQLModel, table=True):
+    """Kept in the database so throttling holds across server processes."""
+
+    __tablename__ = "login_attempt"
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=60, index=True)
+    ip: str = Field(max_length=45, index=True)
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False, index=True)
+    success: bool = False
+
+
+class DeviceSession(SQLModel, table=True):
+    """A long-lived, revocable sign-in of a field phone or a wall screen."""
+
+    __tablename__ = "device_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    uuid: uuid_lib.UUID = _uuid()
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    kind: str = Field(max_length=10)  # field | wall
+    label: str | None = Field(default=None, max_length=80)
+    created_at: datetime = _created()
+    expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    last_seen_at: datetime | None = _ts()
+    revoked_at: datetime | None = _ts()
+
+
+# --- employers and cases --------------------------------------------------------------------
+
+
+class Employer(SQLModel, table=True):
+    __tablename__ = "employer"
+
+    id: int | None = Field(default=None, primary_key=True)
+    uscc: str = Field(max_length=18, min_length=18, unique=True)  # 统一社会信用代码
+    name: str = Field(max_length=120, index=True)
+    industry: str = Field(max_length=30, index=True)
+    is_construction: bool = False
+    region_id: int | None = Field(default=None, foreign_key="region.id")
+    path: str = _path()
+    address: str | None = Field(default=None, max_length=200)
+    legal_representative: str | None = Field(default=None, max_length=40)
+    blacklisted_until: date | None = None
+
+
+class Project(SQLModel, table=True):
+    """A construction (or other) project: wage disputes cluster on these."""
+
+    __tablename__ = "project"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=120)
+    employer_id: int = Field(foreign_key="employer.id", index=True)
+    general_contractor: str | None = Field(default=None, max_length=120)
+    subcontractor: str | None = Field(default=None, max_length=120)
+    crew_leader: str | None = Field(default=None, max_length=40)
+    grid_cell_id: int | None = Field(default=None, foreign_key="grid_cell.id", index=True)
+    path: str = _path()
+    lon: float | None = None
+    lat: float | None = None
+    started_on: date | None = None
+    finished_on: date | None = None
+
+
+class WageCase(SQLModel, table=True):
+    """A wage-arrears case (欠薪案件), from clue to re-review.
+
+    `path` is where it happened (township); `office_region_id` is the jurisdiction holding it.
+    Deadlines are stored when the clock starts so overdue lists are plain SQL.
+    """
+
+    __tablename__ = "wage_case"
+
+    id: int | None = Field(default=None, primary_key=True)
+    uuid: uuid_lib.UUID = _uuid()
+    case_no: str = Field(max_length=30, unique=True)
+    source: CaseSource = Field(sa_type=sa.String(20), index=True)
+    status: CaseStatus = Field(sa_type=sa.String(20), index=True)
+    decision: CaseDecision | None = Field(default=None, sa_type=sa.String(30))
+    received_on: date = Field(index=True)
+    accepted_on: date | None = None
+    decided_on: date | None = None
+    closed_on: date | None = Field(default=None, index=True)
+    re_reviewed_on: date | None = None
+    accept_due: date | None = None
+    investigate_due: date | None = Field(default=None, index=True)
+    extended: bool = False
+    deadline_provisional: bool = False
+    employer_id: int | None = Field(default=None, foreign_key="employer.id", index=True)
+    project_id: int | None = Field(default=None, foreign_key="project.id")
+    industry: str = Field(max_length=30, index=True)
+    is_construction: bool = Field(default=False, index=True)
+    workers: int = 1
+    amount_claimed_cents: int = Field(default=0, sa_type=sa.BigInteger)
+    amount_recovered_cents: int = Field(default=0, sa_type=sa.BigInteger)
+    owed_from: date | None = None
+    owed_to: date | None = None
+    region_id: int = Field(foreign_key="region.id", index=True)  # township
+    grid_cell_id: int | None = Field(default=None, foreign_key="grid_cell.id", index=True)
+    path: str = _path()
+    office_region_id: int = Field(foreign_key="region.id", index=True)
+    lon: float | None = None
+    lat: float | None = None
+    lead_officer_id: int | None = Field(default=None, foreign_key="app_user.id")
+    second_officer_id: int | None = Field(default=None, foreign_key="app_user.id")
+    complainant_name: str | None = Field(default=None, max_length=40)
+    complainant_id_number: str | None = Field(default=None, max_length=18)
+    complainant_phone: str | None = Field(default=None, max_length=20)
+    summary: str = Field(default="", sa_type=sa.Text)
+    mass_incident: bool = False
+    public_opinion: bool = False
+    supervised: bool = Field(default=False, index=True)
+    transfer_count: int = 0
+    bounce_count: int = 0
+    created_at: datetime = _created()
+    updated_at: datetime = _created()
+    deleted_at: datetime | None = _ts()
+
+
+class CaseEvent(SQLModel, table=True):
+    """The case's timeline: every state change and overlay act, who did it and when."""
+
+    __tablename__ = "case_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    uuid: uuid_lib.UUID = _uuid()
+    case_id: int = Field(foreign_key="wage_case.id", index=True)
+    kind: CaseEventKind = Field(sa_type=sa.String(30), index=True)
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    on_date: date  # the local date the act counts for in legal clocks
+    actor_id: int | None = Field(default=None, foreign_key="app_user.id")
+    from_region_id: int | None = Field(default=None, foreign_key="region.id")
+    to_region_id: int | None = Field(default=None, foreign_key="region.id")
+    reason: str | None = Field(default=None, sa_type=sa.Text)
+    details: dict = _json({})
+
+
+class CaseTransfer(SQLModel, table=True):
+    """A hand-over to another jurisdiction (流转); a returned one is a bounce (推诿)."""
+
+    __tablename__ = "case_transfer"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="wage_case.id", index=True)
+    from_region_id: int = Field(foreign_key="region.id", index=True)
+    to_region_id: int = Field(foreign_key="region.id", index=True)
+    reason: str = Field(sa_type=sa.Text)
+    status: TransferStatus = Field(sa_type=sa.String(10), index=True)
+    sent_at: datetime = _created()
+    sent_by: int | None = Field(default=None, foreign_key="app_user.id")
+    answered_at: datetime | None = _ts()
+    answered_by: int | None = Field(default=None, foreign_key="app_user.id")
+    return_reason: str | None = Field(default=None, sa_type=sa.Text)
+
+
+class CaseReferral(SQLModel, table=True):
+    """A referral out (移送): housing & construction, police, arbitration, procuratorate."""
+
+    __tablename__ = "case_referral"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="wage_case.id", index=True)
+    to_agency: str = Field(max_length=30)
+    litigation_support: bool = False  # 支持起诉
+    reason: str = Field(sa_type=sa.Text)
+    referred_on: date
+    referred_by: int | None = Field(default=None, foreign_key="app_user.id")
+    outcome: str | None = Field(default=None, sa_type=sa.Text)
+
+
+class SupervisionOrder(SQLModel, table=True):
+    """督办: a higher level orders a case handled by a deadline; may be proposed automatically."""
+
+    __tablename__ = "supervision_order"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="wage_case.id", index=True)
+    level: SupervisionLevel = Field(sa_type=sa.String(10))
+    status: SupervisionStatus = Field(sa_type=sa.String(10), index=True)
+    reasons: list = _json([])  # overdue / large_amount / many_workers / mass_incident / leader
+    issued_by: int | None = Field(default=None, foreign_key="app_user.id")
+    issued_at: datetime = _created()
+    due_on: date | None = None
+    response: str | None = Field(default=None, sa_type=sa.Text)
+    responded_at: datetime | None = _ts()
+    responded_by: int | None = Field(default=None, foreign_key="app_user.id")
+
+
+# --- checklists, inspections, rectifications ------------------------------------------------
+
+
+class ChecklistTemplate(SQLModel, table=True):
+    """A versioned checklist. Editing makes a new version; inspections keep theirs."""
+
+    __tablename__ = "checklist_template"
+    __table_args__ = (sa.UniqueConstraint("code", "version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=40, index=True)
+    kind: TemplateKind = Field(sa_type=sa.String(20))
+    version: int
+    name: str = Field(max_length=80)
+    name_en: str | None = Field(default=None, max_length=120)
+    is_current: bool = True
+    created_by: int | None = Field(default=None, foreign_key="app_user.id")
+    created_at: datetime = _created()
+    # grade thresholds and other per-version scoring settings
+    settings: dict = _json({})
+
+
+class ChecklistItem(SQLModel, table=True):
+    __tablename__ = "checklist_item"
+    __table_args__ = (sa.UniqueConstraint("template_id", "code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    template_id: int = Field(foreign_key="checklist_template.id", index=True)
+    code: str = Field(max_length=20)  # stable across versions
+    category: str = Field(max_length=30)
+    text: str = Field(sa_type=sa.Text)
+    text_en: str | None = Field(default=None, sa_type=sa.Text)
+    answer_type: AnswerType = Field(sa_type=sa.String(10))
+    weight: float = 0.0
+    veto: bool = False
+    # e.g. {"photo_on_fail": true}; for numbers {"max_ok": 10}; for choices [{"value", "score"}]
+    evidence: dict = _json({})
+    rule: dict = _json({})
+    sort_order: int = 0
+
+
+class Inspection(SQLModel, table=True):
+    """A station check (标准化检查) or a window audit (窗口督查 / 暗访)."""
+
+    __tablename__ = "inspection"
+
+    id: int | None = Field(default=None, primary_key=True)
+    uuid: uuid_lib.UUID = _uuid()
+    kind: InspectionKind = Field(sa_type=sa.String(20), index=True)
+    mode: InspectionMode = Field(sa_type=sa.String(10))
+    status: InspectionStatus = Field(sa_type=sa.String(10), index=True)
+    station_id: int = Field(foreign_key="station.id", index=True)
+    path: str = _path()
+    template_id: int = Field(foreign_key="checklist_template.id")
+    inspected_on: date = Field(index=True)
+    started_at: datetime | None = _ts()
+    auditor_ids: list = _json([])
+    lead_auditor_id: int | None = Field(default=None, foreign_key="app_user.id")
+    answers: dict = _json({})  # {item_code: {"value": …, "note": …, "photos": [uuid…]}}
+    category_scores: dict = _json({})
+    score: float | None = None
+    grade: Grade | None = Field(default=None, sa_type=sa.String(10), index=True)
+    vetoed: bool = False
+    summary: str | None = Field(default=None, sa_type=sa.Text)
+    published_at: datetime | None = _ts()  # covert audits stay hidden from the station until set
+    created_at: datetime = _created()
+    body_sha256: str | None = Field(default=None, max_length=64)
+
+
+class Rectification(SQLModel, table=True):
+    """整改: a failed item or a finding, with owner, deadline, evidence and sign-off."""
+
+    __tablename__ = "rectification"
+
+    id: int | None = Field(default=None, primary_key=True)
+    uuid: uuid_lib.UUID = _uuid()
+    source: RectificationSource = Field(sa_type=sa.String(20), index=True)
+    inspection_id: int | None = Field(default=None, foreign_key="inspection.id", index=True)
+    item_code: str | None = Field(default=None, max_length=20)
+    finding_id: int | None = Field(default=None, foreign_key="walkthrough_finding.id")
+    station_id: int | None = Field(default=None, foreign_key="station.id", index=True)
+    path: str = _path()
+    title: str = Field(max_length=200)
+    detail: str | None = Field(default=None, sa_type=sa.Text)
+    responsible_person: str | None = Field(default=None, max_length=40)
+    responsible_user_id: int | None = Field(default=None, foreign_key="app_user.id")
+    due_on: date = Field(index=True)
+    status: RectificationStatus = Field(sa_type=sa.String(10), index=True)
+    report: str | None = Field(default=None, sa_type=sa.Text)
+    reported_at: datetime | None = _ts()
+    reported_by: int | None = Field(default=None, foreign_key="app_user.id")
+    recheck_note: str | None = Field(default=None, sa_type=sa.Text)
+    rechecked_at: datetime | None = _ts()
+    rechecked_by: int | None = Field(default=None, foreign_key="app_user.id")
+    closed_at: datetime | None = _ts()
+    rejections: int = 0
+    created_by: int | None = Field(default=None, foreign_key="app_user.id")
+    created_at: datetime = _created()
+
+
+# --- field work: walkthroughs, secondments, work logs ---------------------------------------
+
+
+class ServiceItem(SQLModel, table=True):
+    """The configurable list of services a walkthrough can follow (社保卡申领, 失业金 …)."""
+
+    __tablename__ = "service_item"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=40, unique=True)
+    name: str = Field(max_length=60)
+    name_en: str | None = Field(default=None, max_length=80)
+    published_materials: list = _json([])
+    sort_order: int = 0
+    active: bool = True
+
+
+class Walkthrough(SQLModel, table=True):
+    """走流程: one walk through a service as a citizen would, with timed steps and trips."""
+
+    __tablename__ = "walkthrough"
+
+    id: int | None = Field(default=None, primary_key=True)
+    uuid: uuid_lib.UUID = _uuid()
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    station_id: int | None = Field(default=None, foreign_key="station.id", index=True)
+    path: str = _path()
+    service_item_code: str = Field(max_length=40, index=True)
+    channel: WalkChannel = Field(sa_type=sa.String(15))
+    mode: WalkMode = Field(sa_type=sa.String(10))
+    place: str | None = Field(default=None, max_length=120)
+    walked_on: date = Field(index=True)
+    steps: list = _json([])  # [{"name", "started_at", "seconds"}]
+    trips: int = 1
+    materials_asked: list = _json([])
+    materials_published: list = _json([])
+    note: str | None = Field(default=None, sa_type=sa.Text)
+    lon: float | None = None
+    lat: float | None = None
+    accuracy_m: float | None = None
+    created_at: datetime = _created()
+    body_sha256: str | None = Field(default=None, max_length=64)
+
+
+class WalkthroughFinding(SQLModel, table=True):
+    """An item on one of the three lists: issue (问题), need (需求) or fix (整改)."""
+
+    __tablename__ = "walkthrough_finding"
+
+    id: int | None = Field(default=None, primary_key=True)
+    uuid: uuid_lib.UUID = _uuid()
+    walkthrough_id: int = Field(foreign_key="walkthrough.id", index=True)
+    path: str = _path()
+    list_kind: FindingList = Field(sa_type=sa.String(10), index=True)
+    category: str = Field(max_length=30)
+    text: str = Field(sa_type=sa.Text)
+    status: FindingStatus = Field(sa_type=sa.String(12), index=True)
+    measure: str | None = Field(default=None, sa_type=sa.Text)
+    owner: str | None = Field(default=None, max_length=40)
+    due_on: date | None = None
+    done_on: date | None = None
+    signed_off_by: int | None = Field(default=None, foreign_key="app_user.id")
+    created_at: datetime = _created()
+
+
+class Secondment(SQLModel, table=True):
+    """挂职: a cadre posted to a township station for about a year (第一副所长)."""
+
+    __tablename__ = "secondment"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    station_id: int = Field(foreign_key="station.id", index=True)
+    path: str = _path()
+    title: str = Field(default="第一副所长", max_length=30)
+    home_unit: str | None = Field(default=None, max_length=80)
+    starts_on: date
+    ends_on: date
+
+
+class WorkLog(SQLModel, table=True):
+    """工作日志: a seconded cadre's daily log. A check-in point is optional and one-off."""
+
+    __tablename__ = "work_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    uuid: uuid_lib.UUID = _uuid()
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    secondment_id: int | None = Field(default=None, foreign_key="secondment.id")
+    station_id: int | None = Field(default=None, foreign_key="station.id", index=True)
+    path: str = _path()
+    log_date: date = Field(index=True)
+    work_types: list = _json([])
+    done: str = Field(default="", sa_type=sa.Text)
+    solved: str | None = Field(default=None, sa_type=sa.Text)
+    people_served: int = 0
+    lon: float | None = None
+    lat: float | None = None
+    accuracy_m: float | None = None
+    created_at: datetime = _created()
+    body_sha256: str | None = Field(default=None, max_length=64)
+
+
+class WorkLogComment(SQLModel, table=True):
+    """A leader's comment on a log (察看工作日志); the cadre sees it in the field app."""
+
+    __tablename__ = "work_log_comment"
+
+    id: int | None = Field(default=None, primary_key=True)
+    uuid: uuid_lib.UUID = _uuid()
+    work_log_id: int = Field(foreign_key="work_log.id", index=True)
+    author_id: int = Field(foreign_key="app_user.id")
+    text: str = Field(sa_type=sa.Text)
+    created_at: datetime = _created()
+    read_at: datetime | None = _ts()
+
+
+class Attachment(SQLModel, table=True):
+    """A photo (or other evidence). It may arrive before or after the record it belongs to,
+    so it names its owner by the owner's client UUID."""
+
+    __tablename__ = "attachment"
+
+    id: int | None = Field(default=None, primary_key=True)
+    uuid: uuid_lib.UUID = _uuid()
+    owner_kind: str = Field(max_length=20, index=True)
+    owner_uuid: uuid_lib.UUID = Field(index=True)
+    path: str = _path()
+    content_type: str = Field(max_length=40)
+    size_bytes: int
+    sha256: str = Field(max_length=64)
+    width: int | None = None
+    height: int | None = None
+    storage_key: str = Field(max_length=200)
+    taken_at: datetime | None = _ts()
+    lon: float | None = None
+    lat: float | None = None
+    accuracy_m: float | None = None
+    uploaded_by: int | None = Field(default=None, foreign_key="app_user.id")
+    created_at: datetime = _created()
+
+
+# --- configuration and audit ----------------------------------------------------------------
+
+
+class Setting(SQLModel, table=True):
+    """A configurable rule value (thresholds, service levels), as JSON under a key."""
+
+    __tablename__ = "setting"
+
+    key: str = Field(primary_key=True, max_length=60)
+    value: Any = Field(sa_type=sa.JSON)
+    updated_at: datetime = _created()
+    updated_by: int | None = Field(default=None, foreign_key="app_user.id")
+
+
+class CalendarDay(SQLModel, table=True):
+    """An official holiday or make-up working day loaded by an admin, for years that
+    chinesecalendar does not know yet. Overrides the package where both have a day."""
+
+    __tablename__ = "calendar_day"
+
+    day: date = Field(primary_key=True)
+    is_working: bool
+    name: str | None = Field(default=None, max_length=30)
+    loaded_at: datetime = _created()
+
+
+class AuditEvent(SQLModel, table=True):
+    """Every write, as `noun.verb` by whom on what."""
+
+    __tablename__ = "audit_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False, index=True)
+    actor_id: int | None = Field(default=None, foreign_key="app_user.id", index=True)
+    actor_name: str | None = Field(default=None, max_length=60)
+    action: str = Field(max_length=60, index=True)
+    target_kind: str | None = Field(default=None, max_length=30)
+    target_id: str | None = Field(default=None, max_length=60, index=True)
+    details: dict = _json({})
+    ip: str | None = Field(default=None, max_length=45)

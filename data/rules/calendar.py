@@ -1,0 +1,82 @@
+"""Working days (工作日) from the official calendar: holidays and make-up working weekends (调休).
+
+`chinesecalendar` knows the years published when it was released (1.11.0 stops at 2026 and
+raises for later years). A deadline reaching into an unknown year must never fail: such days
+count provisionally (Monday–Friday are working days) and the result says so, until an admin
+loads the official schedule, which arrives here as `overrides`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Mapping
+
+import chinese_calendar
+
+
+def _package_years() -> tuple[int, int]:
+    known = [d.year for d in chinese_calendar.holidays] + [d.year for d in chinese_calendar.workdays]
+    return min(known), max(known)
+
+
+@dataclass(frozen=True)
+class WorkCalendar:
+    """Which days are working days. `overrides` maps a date to is_working, for schedules
+    loaded by an admin (they win over the package); `official_years` are the years for which
+    an admin loaded a complete schedule."""
+
+    overrides: Mapping[date, bool] = field(default_factory=dict)
+    official_years: frozenset[int] = frozenset()
+
+    def is_known(self, day: date) -> bool:
+        first, last = _PACKAGE_YEARS
+        return first <= day.year <= last or day.year in self.official_years
+
+    def is_working_day(self, day: date) -> bool:
+        if day in self.overrides:
+            return self.overrides[day]
+        first, last = _PACKAGE_YEARS
+        if first <= day.year <= last:
+            return chinese_calendar.is_workday(day)
+        return day.weekday() < 5
+
+
+_PACKAGE_YEARS = _package_years()
+DEFAULT_CALENDAR = WorkCalendar()
+
+
+@dataclass(frozen=True)
+class Deadline:
+    due: date
+    provisional: bool  # some counted day lies in a year with no official schedule yet
+
+
+def add_working_days(start: date, days: int, calendar: WorkCalendar = DEFAULT_CALENDAR) -> Deadline:
+    """The date `days` working days after `start` (the start day itself is not counted,
+    as in 自受理之日起N个工作日: day one is the next working day)."""
+    if days < 0:
+        raise ValueError("days must not be negative")
+    day, counted, provisional = start, 0, False
+    while counted < days:
+        day += timedelta(days=1)
+        provisional = provisional or not calendar.is_known(day)
+        if calendar.is_working_day(day):
+            counted += 1
+    return Deadline(day, provisional)
+
+
+def working_days_between(start: date, end: date, calendar: WorkCalendar = DEFAULT_CALENDAR) -> int:
+    """Working days after `start` up to and including `end`; negative when `end` is earlier.
+
+    working_days_between(d, add_working_days(d, n).due) == n.
+    """
+    if end == start:
+        return 0
+    sign, lo, hi = (1, start, end) if end > start else (-1, end, start)
+    count, day = 0, lo
+    while day < hi:
+        day += timedelta(days=1)
+        if calendar.is_working_day(day):
+            count += 1
+    return sign * count

@@ -1,0 +1,35 @@
+"""Password hashing (scrypt, standard library) and the unusable password of accounts
+that must not log in with one (generated staff, disabled users)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+
+UNUSABLE = "!"
+_N, _R, _P = 2**14, 8, 1
+
+
+def hash_password(password: str) -> str:
+    if not password:
+        raise ValueError("empty password")
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, n=_N, r=_R, p=_P, dklen=32)
+    return "scrypt${}${}${}${}${}".format(
+        _N, _R, _P, base64.b64encode(salt).decode(), base64.b64encode(digest).decode()
+    )
+
+
+def verify_password(password: str, stored: str) -> bool:
+    try:
+        scheme, n, r, p, salt, digest = stored.split("$")
+    except ValueError:
+        return False
+    if scheme != "scrypt" or not password:
+        return False
+    expected = base64.b64decode(digest)
+    actual = hashlib.scrypt(password.encode(), salt=base64.b64decode(salt), n=int(n), r=int(r),
+                            p=int(p), dklen=len(expected))
+    return hmac.compare_digest(actual, expected)
