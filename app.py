@@ -1,0 +1,254 @@
+"""hrss-ops (人社督导一张图): the application factory and its command line.
+
+    python app.py                      # the embedded default: SQLite + demo city, port 8050
+    gunicorn "app:create_app()"        # production (DATABASE_URL=postgresql+psycopg://…)
+    flask --app app demo --reset       # refill the demo city
+    flask --app app create-user …      # accounts (no default password outside the demo)
+
+Environment: DATABASE_URL, SECRET_KEY, HOST, PORT, TILE_URL, SESSION_COOKIE_SECURE.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import secrets
+import sys
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+import click
+import dash
+from flask import Flask, jsonify, send_from_directory
+from flask_compress import Compress
+from sqlalchemy import text
+
+from data.db import DEFAULT_SQLITE, default_url, is_empty, make_engine, migrate, session_scope
+
+ROOT = Path(__file__).resolve().parent
+VENDOR_DIR = ROOT / "static" / "vendor"
+VENDOR_CSS = [
+    "/vendor/bootstrap/css/bootstrap.min.css",
+    "/vendor/bootstrap-icons/font/bootstrap-icons.min.css",
+]
+log = logging.getLogger("hrss")
+# Dash's page, with our icon and the language of the page (Chinese first)
+INDEX_HTML = """<!DOCTYPE html>
+<html lang="zh-CN">
+<head>
+{%metas%}
+<title>{%title%}</title>
+<link rel="icon" href="/favicon.svg" type="image/svg+xml">
+{%css%}
+</head>
+<body>
+{%app_entry%}
+<footer>{%config%}{%scripts%}{%renderer%}</footer>
+</body>
+</html>"""
+
+
+def _secret_key() -> str:
+    """SECRET_KEY from the environment, else one kept in instance/ so sessions survive restarts."""
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    path = ROOT / "instance" / "secret_key"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def default_config() -> dict:
+    return {
+        "DATABASE_URL": default_url(),
+        "SECRET_KEY": None,
+        "TILE_URL": os.environ.get("TILE_URL") or None,
+        "TILE_ATTRIBUTION": os.environ.get("TILE_ATTRIBUTION") or "internal tiles",
+        "SESSION_COOKIE_NAME": "hrss_session",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "") == "1",
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
+        "LOGIN_MAX_FAILURES": 5,
+        "LOGIN_WINDOW": timedelta(minutes=15),
+        "AUTO_MIGRATE": True,
+        # a fixed date for tests and demos; None means the real date
+        "TODAY": None,
+        "MAP_CACHE_SIZE": 256,
+    }
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the server: Flask with login, the Dash dashboard, maps, vendor files and the CLI."""
+    from pages import _auth, _i18n, _maps, _shell, _web
+
+    server = Flask(__name__, static_folder=None, template_folder=str(ROOT / "pages" / "templates"))
+    server.config.update(default_config())
+    server.config.update(config or {})
+    if not server.config["SECRET_KEY"]:
+        server.config["SECRET_KEY"] = _secret_key()
+
+    engine = make_engine(server.config["DATABASE_URL"])
+    if server.config["AUTO_MIGRATE"]:
+        migrate(engine)
+    server.extensions["engine"] = engine
+
+    _web.init_app(server)
+    _i18n.init_app(server)
+    # the guard must run before Dash's own before_request hooks, so it is registered first
+    _auth.init_app(server)
+    _maps.init_app(server)
+    Compress(server)
+
+    @server.get("/healthz")
+    def healthz():
+        with session_scope(engine) as session:
+            session.exec(text("SELECT 1"))
+        return jsonify(status="ok")
+
+    @server.get("/favicon.ico")
+    @server.get("/favicon.svg")
+    def favicon():
+        return send_from_directory(ROOT / "static", "favicon.svg", mimetype="image/svg+xml", max_age=86400)
+
+    @server.get("/vendor/<path:filename>")
+    def vendor(filename):
+        return send_from_directory(VENDOR_DIR, filename, max_age=7 * 24 * 3600)
+
+    dash_app = dash.Dash(
+        __name__,
+        index_string=INDEX_HTML,
+        server=server,
+        use_pages=True,
+        pages_folder=str(ROOT / "pages"),
+        assets_folder=str(ROOT / "assets"),
+        external_stylesheets=VENDOR_CSS,
+        suppress_callback_exceptions=True,
+        title="人社督导一张图",
+        update_title=None,
+        serve_locally=True,
+        meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
+    )
+    dash_app.layout = _shell.layout
+    _shell.register_callbacks(dash_app)
+    for page in dash.page_registry.values():
+        module = sys.modules.get(page["module"])
+        if module is not None and hasattr(module, "register_callbacks"):
+            module.register_callbacks(dash_app)
+    server.extensions["dash"] = dash_app
+    _register_cli(server)
+    return server
+
+
+def _register_cli(server: Flask) -> None:
+    from data.models import Role
+    from data.services import ServiceError
+    from data.services import users as user_service
+
+    engine = server.extensions["engine"]
+
+    @server.cli.command("init-db")
+    @click.option("--demo-if-empty", is_flag=True, help="Fill the demo city into an empty database.")
+    def init_db(demo_if_empty):
+        """Migrate the database to the newest schema."""
+        migrate(engine)
+        click.echo("schema is current")
+        if demo_if_empty and is_empty(engine):
+            _fill_demo(engine, seed=None, case_scale=1.0, station_scale=1.0, inspection_scale=1.0)
+
+    @server.cli.command("demo")
+    @click.option("--reset", is_flag=True, help="Drop every table first (all data is lost).")
+    @click.option("--seed", type=int, default=None)
+    @click.option("--case-scale", type=float, default=1.0, help="Multiply the number of wage cases.")
+    @click.option("--station-scale", type=float, default=1.0, help="Multiply townships and stations.")
+    @click.option("--inspection-scale", type=float, default=1.0, help="Multiply inspections.")
+    def demo_command(reset, seed, case_scale, station_scale, inspection_scale):
+        """Fill the synthetic demo city (示范市) into an empty database."""
+        if reset:
+            _drop_all(engine)
+            migrate(engine)
+        elif not is_empty(engine):
+            raise click.ClickException("the database is not empty; use --reset to replace it")
+        _fill_demo(engine, seed=seed, case_scale=case_scale, station_scale=station_scale,
+                   inspection_scale=inspection_scale)
+
+    @server.cli.command("create-user")
+    @click.argument("username")
+    @click.option("--name", "display_name", required=True, help="Name shown in the app.")
+    @click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
+    @click.option("--region", "regions", multiple=True, required=True, help="12-digit area code (repeatable).")
+    @click.option("--language", default="zh-CN", type=click.Choice(["zh-CN", "en"]))
+    @click.password_option(help="At least 10 characters.")
+    def create_user(username, display_name, role, regions, language, password):
+        """Create an account."""
+        with session_scope(engine) as session:
+            try:
+                user = user_service.create_user(session, actor=None, username=username,
+                                                display_name=display_name, role=role,
+                                                region_codes=list(regions), password=password,
+                                                language=language)
+            except ServiceError as exc:
+                raise click.ClickException(str(exc)) from None
+            click.echo(f"created user {user.username} ({user.role})")
+
+    @server.cli.command("revoke-sessions")
+    @click.argument("username")
+    def revoke(username):
+        """Sign a user out on every device."""
+        with session_scope(engine) as session:
+            try:
+                user_service.revoke_sessions(session, actor=None, username=username)
+            except ServiceError as exc:
+                raise click.ClickException(str(exc)) from None
+        click.echo(f"sessions of {username} revoked")
+
+
+def _drop_all(engine) -> None:
+    from sqlmodel import SQLModel
+
+    import data.models  # noqa: F401
+
+    SQLModel.metadata.drop_all(engine)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+
+
+def _fill_demo(engine, *, seed, case_scale, station_scale, inspection_scale) -> dict:
+    from data import demo
+
+    config = demo.DemoConfig(today=date.today(), case_scale=case_scale, station_scale=station_scale,
+                             inspection_scale=inspection_scale,
+                             **({"seed": seed} if seed is not None else {}))
+    started = time.perf_counter()
+    counts = demo.generate(engine, config, progress=lambda step: click.echo(f"  … {step}"))
+    seconds = time.perf_counter() - started
+    click.echo(f"demo city generated in {seconds:.1f} s: {json.dumps(counts, ensure_ascii=False)}")
+    return counts
+
+
+def main() -> None:
+    """The embedded default: migrate, fill the demo city on first run, serve."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    url = default_url()
+    engine = make_engine(url)
+    migrate(engine)
+    if is_empty(engine):
+        if url == f"sqlite:///{DEFAULT_SQLITE}":
+            print("first run: generating the demo city (示范市) …", flush=True)
+            _fill_demo(engine, seed=None, case_scale=1.0, station_scale=1.0, inspection_scale=1.0)
+        else:
+            print("the database is empty: create users with `flask --app app create-user` "
+                  "or fill the demo city with `flask --app app demo`", flush=True)
+    engine.dispose()
+    app = create_app({"AUTO_MIGRATE": False})
+    host, port = os.environ.get("HOST", "127.0.0.1"), int(os.environ.get("PORT", "8050"))
+    print(f"hrss-ops serving at http://{host}:{port}", flush=True)
+    app.run(host=host, port=port, threaded=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,42 @@
+"""KPI tiles and small blocks used across pages."""
+
+from __future__ import annotations
+
+import dash_bootstrap_components as dbc
+from dash import html
+
+
+def kpi_card(*, title: str, value: str, unit: str = "", note: str | None = None, icon: str = "bi-circle",
+             tone: str = "primary", trend: float | None = None, trend_label: str = "",
+             good_when_down: bool = True, card_id: str | None = None) -> dbc.Card:
+    """A tile: icon, title, big value with unit, and an optional year-on-year arrow.
+
+    `trend` is a relative change (−0.12 = down 12%); `good_when_down` colours a decline green
+    (fewer cases is good news) or red (fewer logs filed is not).
+    """
+    trend_part = None
+    if trend is not None:
+        down = trend < 0
+        good = down == good_when_down
+        trend_part = html.Span(
+            [html.I(className=f"bi {'bi-arrow-down-right' if down else 'bi-arrow-up-right'} me-1"),
+             f"{trend_label} {abs(trend) * 100:.1f}%"],
+            className=f"small fw-semibold text-{'success' if good else 'danger'}",
+        )
+    return dbc.Card(
+        dbc.CardBody([
+            html.Div([
+                html.Span(html.I(className=f"bi {icon}"), className=f"kpi-icon text-bg-{tone}"),
+                html.Span(title, className="kpi-title"),
+            ], className="d-flex align-items-center gap-2 mb-2"),
+            html.Div([html.Span(value, className="kpi-value"), html.Span(unit, className="kpi-unit ms-1")]),
+            html.Div([trend_part, html.Span(note, className="small text-secondary") if note else None],
+                     className="d-flex flex-wrap gap-2 mt-1"),
+        ]),
+        className="kpi-card h-100 shadow-sm",
+        **({"id": card_id} if card_id else {}),
+    )
+
+
+def refusal(message: str) -> dbc.Alert:
+    return dbc.Alert([html.I(className="bi bi-shield-lock me-2"), message], color="warning", className="mb-0")

@@ -1,0 +1,27 @@
+"""Geometry helpers. Boundaries are GeoJSON geometry dicts in WGS-84 (as stored in
+Region.boundary and GridCell.boundary); points are (lon, lat) floats."""
+
+from __future__ import annotations
+
+from typing import Generic, Hashable, Mapping, TypeVar
+
+import shapely
+from shapely.geometry import shape
+
+K = TypeVar("K", bound=Hashable)
+
+
+class Locator(Generic[K]):
+    """Which of a set of areas holds a point: the township or grid cell of a phone's WGS-84
+    fix. Build it once per set of boundaries ({key: GeoJSON geometry}) and reuse it.
+
+    A point on an edge shared by two areas goes to the one given first, so the answer is
+    stable."""
+
+    def __init__(self, areas: Mapping[K, dict]):
+        self._keys = list(areas)
+        self._tree = shapely.STRtree([shape(areas[k]) for k in self._keys])
+
+    def locate(self, lon: float, lat: float) -> K | None:
+        hits = self._tree.query(shapely.Point(lon, lat), predicate="intersects")
+        return self._keys[min(hits)] if len(hits) else None

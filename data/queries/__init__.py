@@ -1,0 +1,1 @@
+"""Every read. Keyword-only arguments and a scope; aggregates run in SQL."""

@@ -1,0 +1,36 @@
+"""What all services share: the errors they raise and the audit event they write."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from data.models import AuditEvent, User
+from data.types import utcnow
+
+
+class ServiceError(Exception):
+    """A refused act, with a message meant for the person who tried it."""
+
+
+class NotAllowed(ServiceError):
+    """The actor's role or regions do not allow this act."""
+
+
+def audit(session: Session, *, actor: User | None, action: str, target_kind: str | None = None,
+          target_id: object = None, details: dict | None = None, ip: str | None = None,
+          at=None) -> AuditEvent:
+    """Add (not commit) the audit event of a write; the service commits both together."""
+    if "." not in action:
+        raise ValueError("audit actions are noun.verb")
+    event = AuditEvent(
+        at=at or utcnow(),
+        actor_id=actor.id if actor else None,
+        actor_name=actor.username if actor else None,
+        action=action,
+        target_kind=target_kind,
+        target_id=None if target_id is None else str(target_id),
+        details=details or {},
+        ip=ip,
+    )
+    session.add(event)
+    return event

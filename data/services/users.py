@@ -1,0 +1,143 @@
+"""Accounts: sign-in with throttling, creating users, language, revoking sessions."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from data.models import LoginAttempt, Region, Role, User, UserRegion
+from data.security import UNUSABLE, hash_password, verify_password
+from data.services.common import ServiceError, audit
+from data.types import utcnow
+
+LANGUAGES = ("zh-CN", "en")
+
+
+class BadCredentials(ServiceError):
+    """Unknown user, wrong password or disabled account (deliberately indistinguishable)."""
+
+
+class LoginThrottled(ServiceError):
+    """Too many failed attempts for this account or address; try again later."""
+
+    def __init__(self, retry_after: timedelta):
+        super().__init__("throttled")
+        self.retry_after = retry_after
+
+
+def authenticate(session: Session, *, username: str, password: str, ip: str, now: datetime | None = None,
+                 max_failures: int = 5, max_failures_per_ip: int = 30,
+                 window: timedelta = timedelta(minutes=15)) -> User:
+    """Check a username and password. Raises LoginThrottled, BadCredentials.
+
+    Failures are counted per account and per address over a sliding window, in the database,
+    so the limit holds however many server processes there are.
+    """
+    now = now or utcnow()
+    username = (username or "").strip().lower()
+    since = now - window
+    failures = sa.and_(LoginAttempt.success.is_(False), LoginAttempt.at >= since)
+    by_user = session.exec(select(sa.func.count()).select_from(LoginAttempt)
+                           .where(failures, LoginAttempt.username == username)).one()
+    by_ip = session.exec(select(sa.func.count()).select_from(LoginAttempt)
+                         .where(failures, LoginAttempt.ip == ip)).one()
+    if by_user >= max_failures or by_ip >= max_failures_per_ip:
+        raise LoginThrottled(window)
+
+    user = session.exec(select(User).where(User.username == username)).first()
+    ok = bool(user and user.active and verify_password(password or "", user.password_hash))
+    session.add(LoginAttempt(username=username[:60], ip=ip[:45], at=now, success=ok))
+    if not ok:
+        audit(session, actor=None, action="user.login_failed", target_kind="user",
+              target_id=username[:60], ip=ip, at=now)
+        session.commit()
+        raise BadCredentials("bad credentials")
+    user.last_login_at = now
+    audit(session, actor=user, action="user.login", target_kind="user", target_id=user.id, ip=ip, at=now)
+    session.commit()
+    return user
+
+
+def record_logout(session: Session, *, user: User, ip: str | None = None) -> None:
+    audit(session, actor=user, action="user.logout", target_kind="user", target_id=user.id, ip=ip)
+    session.commit()
+
+
+def create_user(session: Session, *, actor: User | None, username: str, display_name: str,
+                role: Role | str, region_codes: list[str], password: str | None,
+                language: str = "zh-CN") -> User:
+    """Create an account. Raises ServiceError for a taken name, unknown role, region or language.
+
+    Without a password the account cannot sign in until one is set.
+    """
+    username = username.strip().lower()
+    if not username or len(username) > 60:
+        raise ServiceError("username must be 1–60 characters")
+    if session.exec(select(User).where(User.username == username)).first():
+        raise ServiceError(f"username {username!r} is taken")
+    try:
+        role = Role(role)
+    except ValueError:
+        raise ServiceError(f"unknown role {role!r}; one of {', '.join(Role)}") from None
+    if language not in LANGUAGES:
+        raise ServiceError(f"language must be one of {', '.join(LANGUAGES)}")
+    if password is not None and len(password) < 10:
+        raise ServiceError("password must have at least 10 characters")
+    regions = []
+    for code in region_codes:
+        region = session.exec(select(Region).where(Region.area_code == code, Region.valid_to.is_(None))).first()
+        if region is None:
+            raise ServiceError(f"unknown region code {code!r}")
+        regions.append(region)
+    if not regions:
+        raise ServiceError("a user needs at least one home region")
+    user = User(username=username, display_name=display_name, role=role, language=language,
+                password_hash=hash_password(password) if password else UNUSABLE)
+    session.add(user)
+    session.flush()
+    for region in regions:
+        session.add(UserRegion(user_id=user.id, region_id=region.id))
+    audit(session, actor=actor, action="user.create", target_kind="user", target_id=user.id,
+          details={"username": username, "role": role.value, "regions": region_codes})
+    session.commit()
+    return user
+
+
+def set_password(session: Session, *, actor: User | None, username: str, password: str) -> User:
+    """Raises ServiceError for an unknown user or a short password. Revokes old sessions."""
+    user = session.exec(select(User).where(User.username == username.strip().lower())).first()
+    if user is None:
+        raise ServiceError(f"no user {username!r}")
+    if len(password) < 10:
+        raise ServiceError("password must have at least 10 characters")
+    user.password_hash = hash_password(password)
+    user.session_version += 1
+    audit(session, actor=actor, action="user.set_password", target_kind="user", target_id=user.id)
+    session.commit()
+    return user
+
+
+def set_language(session: Session, *, user_id: int, language: str) -> None:
+    """Raises ServiceError for a language we do not speak."""
+    if language not in LANGUAGES:
+        raise ServiceError(f"language must be one of {', '.join(LANGUAGES)}")
+    user = session.get(User, user_id)
+    if user is None or user.language == language:
+        return
+    user.language = language
+    audit(session, actor=user, action="user.set_language", target_kind="user", target_id=user.id,
+          details={"language": language})
+    session.commit()
+
+
+def revoke_sessions(session: Session, *, actor: User | None, username: str) -> User:
+    """Sign the user out everywhere. Raises ServiceError for an unknown user."""
+    user = session.exec(select(User).where(User.username == username.strip().lower())).first()
+    if user is None:
+        raise ServiceError(f"no user {username!r}")
+    user.session_version += 1
+    audit(session, actor=actor, action="user.revoke_sessions", target_kind="user", target_id=user.id)
+    session.commit()
+    return user

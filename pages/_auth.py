@@ -1,0 +1,228 @@
+"""Sign-in and the deny-by-default guard.
+
+Every route needs a signed-in user except the few in PUBLIC. Without a session, Dash's own
+routes and other XHR answer 401 JSON (the browser shim in assets/ sends the page to /login),
+pages redirect to /login. Unsafe methods also need the CSRF token: Dash's renderer sends the
+`_csrf_token` cookie back as the X-CSRFToken header; forms send it as a hidden field.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from flask import (Blueprint, Flask, abort, current_app, jsonify, redirect, render_template, request,
+                   session, url_for)
+from flask_login import LoginManager, current_user, login_user, logout_user
+
+from data.models import Role
+from data.queries.users import get_user, get_user_scope
+from data.scope import Scope
+from data.services import users as user_service
+from pages._i18n import LANGUAGES, _
+from pages._web import db
+
+bp = Blueprint("auth", __name__)
+
+# endpoints anyone may reach; the field app's shell joins them when its blueprint exists
+PUBLIC_ENDPOINTS = {"auth.login", "auth.set_language_anonymous", "healthz", "vendor", "favicon"}
+PUBLIC_PREFIXES = ("/field/",)
+# paths whose clients are scripts, not people: they get 401 JSON instead of a redirect
+XHR_PREFIXES = ("/_dash-", "/_reload-hash", "/assets/", "/api/", "/_favicon")
+CSRF_COOKIE, CSRF_HEADER, CSRF_FIELD = "_csrf_token", "X-CSRFToken", "csrf_token"
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+@dataclass
+class SessionUser:
+    """The signed-in user as the web layer sees them (flask-login's user object)."""
+
+    id: int
+    username: str
+    display_name: str
+    role: Role
+    language: str
+    session_version: int
+    scope: Scope
+
+    is_authenticated = True
+    is_active = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        # the version makes revoking sessions (bumping it) sign out every device
+        return f"{self.id}:{self.session_version}"
+
+    def has_role(self, *roles: Role | str) -> bool:
+        return self.role in roles
+
+
+def _load_user(token: str) -> SessionUser | None:
+    try:
+        user_id, version = (int(part) for part in token.split(":"))
+    except ValueError:
+        return None
+    session_db = db()
+    user = get_user(session_db, user_id=user_id)
+    if user is None or not user.active or user.session_version != version:
+        return None
+    return SessionUser(id=user.id, username=user.username, display_name=user.display_name,
+                       role=Role(user.role), language=user.language,
+                       session_version=user.session_version,
+                       scope=get_user_scope(session_db, user_id=user.id))
+
+
+def _wants_json() -> bool:
+    if request.path.startswith(XHR_PREFIXES):
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json" or request.headers.get("X-Requested-With") == "XMLHttpRequest"
+
+
+def _is_public() -> bool:
+    return request.endpoint in PUBLIC_ENDPOINTS or request.path.startswith(PUBLIC_PREFIXES)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only local paths: an open redirect after login would help phishing."""
+    if not target:
+        return "/"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    return target
+
+
+def csrf_token() -> str:
+    token = session.get("csrf")
+    if not token:
+        token = session["csrf"] = secrets.token_urlsafe(32)
+    return token
+
+
+def _same_origin() -> bool:
+    origin = request.headers.get("Origin")
+    return origin is None or urlsplit(origin).netloc == request.host
+
+
+def _csrf_ok() -> bool:
+    expected = session.get("csrf")
+    sent = request.headers.get(CSRF_HEADER) or request.form.get(CSRF_FIELD)
+    if not expected or not sent or not secrets.compare_digest(expected, sent):
+        return False
+    return _same_origin()
+
+
+def _guard():
+    if request.endpoint is None and request.method not in SAFE_METHODS:
+        return None  # 404/405 follow
+    if _is_public():
+        # no token before sign-in (scripts post credentials directly); a browser's Origin
+        # header still stops another site from posting a sign-in form
+        if request.method not in SAFE_METHODS and not _same_origin():
+            return _refuse_csrf()
+        return None
+    if not current_user.is_authenticated:
+        if _wants_json() or request.method not in SAFE_METHODS:
+            return jsonify(error="unauthenticated", message=_("请先登录"), login="/login"), 401
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    if request.method not in SAFE_METHODS and not _csrf_ok():
+        return _refuse_csrf()
+    return None
+
+
+def _refuse_csrf():
+    return jsonify(error="csrf", message=_("页面已过期，请刷新后重试")), 403
+
+
+def init_app(server: Flask) -> None:
+    manager = LoginManager()
+    manager.user_loader(_load_user)
+    manager.init_app(server)
+    server.before_request(_guard)
+    server.register_blueprint(bp)
+    server.jinja_env.globals["csrf_token"] = csrf_token
+
+    @server.after_request
+    def _csrf_cookie(response):
+        # readable by scripts on purpose: Dash's renderer copies it into the X-CSRFToken header
+        token = csrf_token()
+        if request.cookies.get(CSRF_COOKIE) != token:
+            response.set_cookie(CSRF_COOKIE, token, httponly=False, samesite="Strict",
+                                secure=current_app.config["SESSION_COOKIE_SECURE"])
+        return response
+
+    @server.after_request
+    def _security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if not request.path.startswith("/maps/"):
+            # the maps are framed by our own pages only
+            response.headers.setdefault("X-Frame-Options", "DENY")
+        else:
+            response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        return response
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    next_url = _safe_next(request.values.get("next"))
+    if current_user.is_authenticated and request.method == "GET":
+        return redirect(next_url)
+    error, status = None, 200
+    username = ""
+    if request.method == "POST":
+        username = (request.form.get("username") or "").strip()
+        password = request.form.get("password") or ""
+        if not username or not password:
+            error, status = _("请输入用户名和密码"), 400
+        else:
+            try:
+                user = user_service.authenticate(
+                    db(), username=username, password=password, ip=request.remote_addr or "-",
+                    max_failures=current_app.config["LOGIN_MAX_FAILURES"],
+                    window=current_app.config["LOGIN_WINDOW"])
+            except user_service.LoginThrottled as exc:
+                minutes = int(exc.retry_after.total_seconds() // 60)
+                error, status = _("登录失败次数过多，请 %(minutes)d 分钟后再试", minutes=minutes), 429
+            except user_service.BadCredentials:
+                error, status = _("用户名或密码错误"), 401
+            else:
+                loaded = _load_user(f"{user.id}:{user.session_version}")
+                session.clear()  # a fresh session id and CSRF token after sign-in
+                session.permanent = True
+                login_user(loaded)
+                return redirect(next_url)
+    return render_template("login.html", error=error, username=username, next=next_url,
+                           languages=LANGUAGES), status
+
+
+@bp.post("/logout")
+def logout():
+    if current_user.is_authenticated:
+        user = get_user(db(), user_id=current_user.id)
+        user_service.record_logout(db(), user=user, ip=request.remote_addr)
+    logout_user()
+    session.clear()
+    return redirect(url_for("auth.login"))
+
+
+@bp.post("/language")
+def set_language():
+    """Switch the signed-in user's language (remembered on their account)."""
+    lang = request.form.get("lang", "")
+    if lang not in LANGUAGES:
+        abort(400)
+    user_service.set_language(db(), user_id=current_user.id, language=lang)
+    back = request.form.get("next") or urlsplit(request.referrer or "/").path
+    return redirect(_safe_next(back))
+
+
+@bp.post("/login/language")
+def set_language_anonymous():
+    """The language of the sign-in page, before anyone is signed in."""
+    lang = request.form.get("lang", "")
+    if lang in LANGUAGES:
+        session["lang"] = lang
+    return redirect(url_for("auth.login", next=_safe_next(request.form.get("next"))))

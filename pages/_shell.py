@@ -1,0 +1,109 @@
+"""The dashboard's frame: top bar with navigation, the user's menu and the language switch.
+
+Navigation lists the registered pages the user's role may open (`roles` given to
+register_page; none means everyone signed in). The layout is a function, built per request in
+the user's language.
+"""
+
+from __future__ import annotations
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+from flask_login import current_user
+
+from data.models import Role
+from data.queries.regions import city_name
+from pages._auth import csrf_token
+from pages._i18n import _, current_language
+from pages._web import db
+
+ROLE_NAMES = {
+    Role.admin: "系统管理员", Role.leader: "局领导", Role.case_officer: "劳动保障监察员",
+    Role.inspector: "督查员", Role.cadre: "挂职干部", Role.wall: "大屏",
+}
+NAV_COLLAPSE, NAV_TOGGLER = "shell-nav-collapse", "shell-nav-toggler"
+
+
+def role_name(role: Role) -> str:
+    return _(ROLE_NAMES[role])
+
+
+def may_open(page: dict) -> bool:
+    roles = page.get("roles")
+    return current_user.is_authenticated and (not roles or current_user.role in roles)
+
+
+def _hidden(name: str, value: str) -> html.Div:
+    return dcc.Input(type="hidden", name=name, value=value, id={"type": "shell-hidden", "name": name})
+
+
+def _language_form() -> html.Form:
+    other, label = ("en", "English") if current_language() == "zh-CN" else ("zh-CN", "中文")
+    return html.Form([
+        _hidden("csrf_token", csrf_token()),
+        _hidden("lang", other),
+        html.Button([html.I(className="bi bi-translate me-1"), label], type="submit",
+                    className="btn btn-sm btn-outline-light", lang=other),
+    ], method="POST", action="/language", className="m-0")
+
+
+def _user_menu() -> dbc.DropdownMenu:
+    return dbc.DropdownMenu(
+        [
+            dbc.DropdownMenuItem(role_name(current_user.role), header=True),
+            html.Form([
+                _hidden("csrf_token", csrf_token()),
+                html.Button([html.I(className="bi bi-box-arrow-right me-2"), _("退出登录")],
+                            type="submit", className="dropdown-item", id="shell-logout"),
+            ], method="POST", action="/logout", className="m-0"),
+        ],
+        label=[html.I(className="bi bi-person-circle me-1"), current_user.display_name],
+        color="link", toggle_class_name="text-white text-decoration-none", align_end=True,
+        id="shell-user-menu",
+    )
+
+
+def navbar() -> dbc.Navbar:
+    links = [
+        dbc.NavItem(dbc.NavLink([html.I(className=f"bi {page.get('icon', 'bi-circle')} me-1"),
+                                 _(page["name"])], href=page["relative_path"], active="exact"))
+        for page in dash.page_registry.values() if may_open(page) and not page.get("hidden")
+    ]
+    city = city_name(db())
+    return dbc.Navbar(
+        dbc.Container([
+            dbc.NavbarBrand([html.Span(html.I(className="bi bi-grid-3x3-gap-fill"), className="brand-mark me-2"),
+                             html.Span(_("人社督导一张图"), className="fw-bold"),
+                             html.Span(city, className="brand-city ms-2")], href="/"),
+            dbc.NavbarToggler(id=NAV_TOGGLER, n_clicks=0, **{"aria-label": _("菜单")}),
+            dbc.Collapse([
+                dbc.Nav(links, navbar=True, className="me-auto"),
+                html.Div([_language_form(), _user_menu()], className="d-flex align-items-center gap-2"),
+            ], id=NAV_COLLAPSE, is_open=False, navbar=True),
+        ], fluid=True),
+        color="primary", dark=True, sticky="top", className="shell-navbar", expand="lg",
+    )
+
+
+def layout():
+    if not current_user.is_authenticated:  # the guard redirects first; this is belt and braces
+        return html.Div()
+    return html.Div([
+        navbar(),
+        html.Main(dash.page_container, className="container-fluid page-body", lang=current_language()),
+    ])
+
+
+def register_callbacks(app: dash.Dash) -> None:
+    app.clientside_callback(
+        "function(n, open) { return n ? !open : open; }",
+        dash.Output(NAV_COLLAPSE, "is_open"),
+        dash.Input(NAV_TOGGLER, "n_clicks"),
+        dash.State(NAV_COLLAPSE, "is_open"),
+    )
+
+
+def forbidden() -> html.Div:
+    return html.Div(dbc.Alert([html.I(className="bi bi-shield-lock me-2"), _("您的角色无权查看此页面。")],
+                              color="warning"), className="mt-4")

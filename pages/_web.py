@@ -1,0 +1,38 @@
+"""Per-request helpers for pages and routes: the database session, today's date, the user."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Flask, current_app, g
+from flask_login import current_user
+from sqlmodel import Session
+
+from data.scope import Scope
+
+
+def init_app(server: Flask) -> None:
+    @server.teardown_appcontext
+    def _close_session(_exc):
+        session = g.pop("db_session", None)
+        if session is not None:
+            session.close()
+
+
+def db() -> Session:
+    """The request's session (opened on first use, closed when the request ends)."""
+    if "db_session" not in g:
+        g.db_session = Session(current_app.extensions["engine"], expire_on_commit=False)
+    return g.db_session
+
+
+def today() -> date:
+    fixed = current_app.config.get("TODAY")
+    return fixed if fixed else date.today()
+
+
+def scope() -> Scope:
+    """The signed-in user's scope; nothing at all for anyone else."""
+    if current_user and current_user.is_authenticated:
+        return current_user.scope
+    return Scope.nothing()

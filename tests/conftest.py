@@ -1,0 +1,222 @@
+"""Test fixtures on real databases.
+
+SQLite by default; with TEST_DATABASE_URL=postgresql+psycopg://… (scripts/test.sh sets it) the
+same suite runs on PostgreSQL. Each test that asks for `engine` gets a fresh, migrated, empty
+database: a copy of a migrated template file on SQLite, `CREATE DATABASE … TEMPLATE` on
+PostgreSQL. The demo city is generated once per run for the tests that need a whole city.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+import socket
+import sys
+import threading
+from datetime import date
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlmodel import Session
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from data.db import make_engine, migrate  # noqa: E402
+
+# a fixed "today" so figures, deadlines and the demo city are the same on every run
+TODAY = date(2026, 11, 20)
+PG_URL = os.environ.get("TEST_DATABASE_URL")
+_counter = itertools.count()
+
+
+def pytest_report_header(config):
+    return f"database: {'PostgreSQL ' + PG_URL.rsplit('@', 1)[-1] if PG_URL else 'SQLite'}"
+
+
+class Databases:
+    """Makes fresh databases from a migrated template, on SQLite or PostgreSQL."""
+
+    def __init__(self, workdir: Path):
+        self.workdir = workdir
+        if PG_URL:
+            self.admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+            self.template = f"hrss_tpl_{os.getpid()}"
+            self._create(self.template)
+            engine = make_engine(self._url(self.template), poolclass=sa.pool.NullPool)
+            migrate(engine)
+            engine.dispose()
+        else:
+            self.template_file = workdir / "template.db"
+            engine = make_engine(f"sqlite:///{self.template_file}")
+            migrate(engine)
+            with engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            engine.dispose()
+        self.created: list[str] = []
+
+    def _url(self, name: str) -> str:
+        return sa.engine.make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+
+    def _create(self, name: str, template: str | None = None) -> None:
+        with self.admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+
+    def fresh_url(self, label: str = "t") -> str:
+        name = f"hrss_{label}_{os.getpid()}_{next(_counter)}"
+        if PG_URL:
+            self._create(name, self.template)
+            self.created.append(name)
+            return self._url(name)
+        path = self.workdir / f"{name}.db"
+        shutil.copyfile(self.template_file, path)
+        return f"sqlite:///{path}"
+
+    def drop_all(self) -> None:
+        if PG_URL:
+            with self.admin.connect() as conn:
+                for name in self.created + [self.template]:
+                    conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            self.admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def databases(tmp_path_factory):
+    dbs = Databases(tmp_path_factory.mktemp("db"))
+    yield dbs
+    dbs.drop_all()
+
+
+@pytest.fixture
+def db_url(databases) -> str:
+    return databases.fresh_url()
+
+
+@pytest.fixture
+def engine(db_url):
+    engine = make_engine(db_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def session(engine):
+    with Session(engine, expire_on_commit=False) as session:
+        yield session
+
+
+def app_config(url: str, **extra) -> dict:
+    return {"DATABASE_URL": url, "SECRET_KEY": "test-secret", "TESTING": True, "AUTO_MIGRATE": False,
+            "TODAY": TODAY, **extra}
+
+
+@pytest.fixture
+def app(db_url):
+    from app import create_app
+
+    app = create_app(app_config(db_url))
+    yield app
+    app.extensions["engine"].dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+# --- the demo city, once per run ---------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def demo_url(databases) -> str:
+    from data import demo
+
+    url = databases.fresh_url("demo")
+    engine = make_engine(url)
+    demo.generate(engine, demo.DemoConfig(today=TODAY))
+    engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def demo_app(demo_url):
+    from app import create_app
+
+    app = create_app(app_config(demo_url))
+    yield app
+    app.extensions["engine"].dispose()
+
+
+@pytest.fixture(scope="session")
+def demo_engine(demo_app):
+    return demo_app.extensions["engine"]
+
+
+def login(client, username: str, password: str = "hrss-demo"):
+    """Sign a Flask test client in through the real form."""
+    response = client.post("/login", data={"username": username, "password": password})
+    assert response.status_code == 302, response.data[:500]
+    return response
+
+
+def csrf_header(client) -> dict:
+    cookie = client.get_cookie("_csrf_token")
+    assert cookie is not None, "no CSRF cookie yet: make a request first"
+    return {"X-CSRFToken": cookie.value}
+
+
+# --- a live server and a browser, for browser tests -------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class LiveServer:
+    def __init__(self, app):
+        from werkzeug.serving import make_server
+
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._server = make_server("127.0.0.1", self.port, app, threaded=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def start(self):
+        self._thread.start()
+        return self
+
+    def stop(self):
+        self._server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def live_server(demo_app):
+    server = LiveServer(demo_app).start()
+    yield server
+    server.stop()
+
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--disable-default-apps", "--no-default-browser-check"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: scripts/test.sh installs it (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+ARTIFACTS = ROOT / "test-artifacts"

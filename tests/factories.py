@@ -1,0 +1,101 @@
+"""Small test data builders: make_…(session, **overrides), plain functions, real rows."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date, datetime, timezone
+
+from sqlmodel import Session
+
+from data.models import (CaseSource, CaseStatus, Region, RegionLevel, Role, Secondment, Station, StationKind,
+                         User, UserRegion, WageCase, WorkLog)
+from data.security import hash_password
+
+PASSWORD = "correct-horse-battery"
+_HASH = hash_password(PASSWORD)  # hashing is slow on purpose: do it once
+_serial = itertools.count(1)
+
+
+def _square(lon: float, lat: float, size: float = 0.1) -> dict:
+    return {"type": "Polygon", "coordinates": [[[lon, lat], [lon + size, lat], [lon + size, lat + size],
+                                                [lon, lat + size], [lon, lat]]]}
+
+
+def make_region(session: Session, *, code: str, name: str, level: RegionLevel, parent: Region | None = None,
+                lon: float = 116.0, lat: float = 28.5, size: float = 0.1, **overrides) -> Region:
+    region = Region(area_code=code, name=name, level=level, parent_id=parent.id if parent else None,
+                    path=(parent.path if parent else "") + code + "/", boundary=_square(lon, lat, size),
+                    centroid_lon=lon + size / 2, centroid_lat=lat + size / 2, **overrides)
+    session.add(region)
+    session.flush()
+    return region
+
+
+def make_city(session: Session) -> dict[str, Region]:
+    """A city with two counties (A, B), each with one township: the least that shows scoping."""
+    city = make_region(session, code="369900000000", name="示范市", level=RegionLevel.city, size=0.4)
+    county_a = make_region(session, code="369901000000", name="东湖区", level=RegionLevel.county, parent=city,
+                           size=0.2)
+    county_b = make_region(session, code="369902000000", name="西山县", level=RegionLevel.county, parent=city,
+                           lon=116.2, size=0.2)
+    town_a = make_region(session, code="369901001000", name="望江街道", level=RegionLevel.township,
+                         parent=county_a, kind="street")
+    town_b = make_region(session, code="369902100000", name="青石镇", level=RegionLevel.township,
+                         parent=county_b, lon=116.2, kind="town")
+    session.commit()
+    return {"city": city, "a": county_a, "b": county_b, "town_a": town_a, "town_b": town_b}
+
+
+def make_user(session: Session, *, username: str, role: Role, regions: list[Region], **overrides) -> User:
+    user = User(username=username, display_name=overrides.pop("display_name", username), role=role,
+                password_hash=overrides.pop("password_hash", _HASH), **overrides)
+    session.add(user)
+    session.flush()
+    for region in regions:
+        session.add(UserRegion(user_id=user.id, region_id=region.id))
+    session.commit()
+    return user
+
+
+def make_case(session: Session, *, township: Region, county: Region, **overrides) -> WageCase:
+    values = dict(case_no=f"T-{next(_serial):06d}",
+                  source=CaseSource.walk_in, status=CaseStatus.investigating, received_on=date(2026, 10, 9),
+                  accepted_on=date(2026, 10, 10), investigate_due=date(2027, 1, 8), industry="建筑业",
+                  is_construction=True, workers=12, amount_claimed_cents=36_000_000, region_id=township.id,
+                  path=township.path, office_region_id=county.id, summary="拖欠农民工工资")
+    values.update(overrides)
+    case = WageCase(**values)
+    session.add(case)
+    session.commit()
+    return case
+
+
+def make_station(session: Session, *, township: Region, **overrides) -> Station:
+    values = dict(kind=StationKind.township_station, name=f"{township.name}人社所", region_id=township.id,
+                  township_id=township.id, path=township.path)
+    values.update(overrides)
+    station = Station(**values)
+    session.add(station)
+    session.commit()
+    return station
+
+
+def make_work_log(session: Session, *, user: User, station: Station, log_date: date, **overrides) -> WorkLog:
+    values = dict(user_id=user.id, station_id=station.id, path=station.path, log_date=log_date,
+                  work_types=["业务经办"], done="窗口帮办", people_served=5,
+                  created_at=datetime(log_date.year, log_date.month, log_date.day, 9, tzinfo=timezone.utc))
+    values.update(overrides)
+    log = WorkLog(**values)
+    session.add(log)
+    session.commit()
+    return log
+
+
+def make_secondment(session: Session, *, user: User, station: Station, **overrides) -> Secondment:
+    values = dict(user_id=user.id, station_id=station.id, path=station.path, starts_on=date(2026, 1, 5),
+                  ends_on=date(2027, 1, 4))
+    values.update(overrides)
+    secondment = Secondment(**values)
+    session.add(secondment)
+    session.commit()
+    return secondment

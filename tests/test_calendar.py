@@ -1,0 +1,62 @@
+"""Working-day deadlines across holidays and make-up working days (调休)."""
+
+from datetime import date
+
+import pytest
+
+from data.rules.calendar import WorkCalendar, add_working_days, working_days_between
+
+
+@pytest.mark.parametrize("start, days, due", [
+    # National Day 2025: 1–8 October off; Sunday 28 September and Saturday 11 October are worked
+    (date(2025, 9, 26), 5, date(2025, 10, 10)),
+    (date(2025, 9, 26), 1, date(2025, 9, 28)),
+    (date(2025, 9, 30), 1, date(2025, 10, 9)),
+    (date(2025, 10, 9), 2, date(2025, 10, 11)),
+    # New Year 2026 (1–3 January off, Sunday 4 January worked) then Spring Festival 2026
+    (date(2025, 12, 30), 5, date(2026, 1, 7)),
+    (date(2025, 12, 30), 1, date(2025, 12, 31)),
+    (date(2025, 12, 31), 1, date(2026, 1, 4)),
+    (date(2025, 12, 30), 60, date(2026, 3, 31)),
+    # an ordinary week: Friday + 1 is Monday
+    (date(2025, 6, 6), 1, date(2025, 6, 9)),
+    (date(2025, 6, 6), 0, date(2025, 6, 6)),
+])
+def test_add_working_days(start, days, due):
+    result = add_working_days(start, days)
+    assert result.due == due
+    assert not result.provisional
+
+
+@pytest.mark.parametrize("start, days", [(date(2025, 9, 26), 5), (date(2025, 12, 30), 60), (date(2026, 1, 20), 90)])
+def test_working_days_between_inverts_add(start, days):
+    assert working_days_between(start, add_working_days(start, days).due) == days
+    assert working_days_between(add_working_days(start, days).due, start) == -days
+
+
+def test_holiday_is_not_a_working_day_and_makeup_saturday_is():
+    cal = WorkCalendar()
+    assert not cal.is_working_day(date(2025, 10, 3))  # Friday, National Day
+    assert cal.is_working_day(date(2025, 10, 11))  # Saturday, make-up working day
+    assert not cal.is_working_day(date(2025, 10, 12))  # plain Sunday
+
+
+def test_unpublished_year_counts_weekdays_and_says_provisional():
+    result = add_working_days(date(2026, 12, 28), 5)
+    assert result.provisional
+    # 29, 30, 31 December 2026, then 1 January 2027 counts (weekends only until the State
+    # Council publishes 2027), Saturday and Sunday do not, Monday 4 January is the fifth
+    assert result.due == date(2027, 1, 4)
+
+
+def test_loaded_official_schedule_overrides_and_ends_provisional():
+    official = WorkCalendar(overrides={date(2027, 1, 1): False, date(2027, 1, 4): False},
+                            official_years=frozenset({2027}))
+    result = add_working_days(date(2026, 12, 31), 2, official)
+    assert result.due == date(2027, 1, 6)
+    assert not result.provisional
+
+
+def test_negative_days_refused():
+    with pytest.raises(ValueError):
+        add_working_days(date(2025, 1, 1), -1)

@@ -1,0 +1,69 @@
+"""Deny by default: every route of the Flask url_map, asked by someone not signed in."""
+
+import re
+
+import pytest
+
+from tests.conftest import login
+
+# routes anyone may reach, and why
+PUBLIC = {
+    "/login": "the sign-in page",
+    "/login/language": "language of the sign-in page",
+    "/healthz": "load balancer health check",
+    "/vendor/<path:filename>": "front-end libraries",
+    "/favicon.ico": "icon",
+    "/favicon.svg": "icon",
+}
+# Dash's own routes and other script endpoints answer 401 JSON; pages redirect to /login
+XHR = re.compile(r"^/(_dash-|_reload-hash|assets/|_favicon|api/)")
+
+
+def sample_url(rule) -> str:
+    url = rule.rule
+    for name in rule.arguments:
+        url = re.sub(r"<(?:[a-z]+(?:\([^)]*\))?:)?" + name + ">", "x/y.js" if "path" in url else "x", url)
+    return url
+
+
+def test_every_route_is_guarded(app):
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        url = sample_url(rule)
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            response = app.test_client().open(url, method=method)
+            if rule.rule in PUBLIC:
+                assert response.status_code != 401, (method, rule.rule)
+                if response.status_code == 302:
+                    assert "/login" in response.headers["Location"]
+            elif XHR.match(rule.rule) or method != "GET":
+                assert response.status_code == 401, (method, rule.rule, response.status_code)
+                assert response.is_json and response.json["error"] == "unauthenticated"
+            else:
+                assert response.status_code == 302, (method, rule.rule, response.status_code)
+                assert response.headers["Location"].startswith("/login?next=")
+            checked += 1
+    assert checked >= 15
+
+
+@pytest.mark.parametrize("path", ["/", "/cases", "/no-such-page", "/maps/regions"])
+def test_pages_redirect_to_login_with_next(client, path):
+    response = client.get(path)
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/login?next={path}"
+
+
+def test_public_routes_work_without_session(client):
+    assert client.get("/healthz").json == {"status": "ok"}
+    assert client.get("/vendor/leaflet/leaflet.js").status_code == 200
+    assert client.get("/vendor/bootstrap/css/bootstrap.min.css").status_code == 200
+
+
+def test_signed_in_user_reaches_dash(demo_app):
+    client = demo_app.test_client()
+    login(client, "leader")
+    assert client.get("/").status_code == 200
+    assert client.get("/_dash-layout").status_code == 200
+    assert client.get("/_dash-dependencies").status_code == 200
