@@ -5,8 +5,11 @@ from sqlalchemy import engine_from_config, pool
 from sqlmodel import SQLModel
 
 import data.models  # noqa: F401  (registers the tables)
+from data.db import default_url
 
 config = context.config
+if not config.get_main_option("sqlalchemy.url"):
+    config.set_main_option("sqlalchemy.url", default_url().replace("%", "%%"))
 target_metadata = SQLModel.metadata
 
 

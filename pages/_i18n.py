@@ -12,7 +12,7 @@ from pathlib import Path
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask, request, session
-from flask_babel import Babel, get_locale, gettext, lazy_gettext, ngettext
+from flask_babel import Babel, get_locale, gettext, lazy_gettext, ngettext, pgettext
 from flask_login import current_user
 
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 
 _ = gettext
 _l = lazy_gettext
-__all__ = ["N_", "_", "_l", "ngettext", "current_language", "init_app"]
+__all__ = ["N_", "_", "_l", "ngettext", "pgettext", "current_language", "init_app"]
 
 
 def N_(message: str) -> str:

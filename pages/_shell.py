@@ -15,12 +15,12 @@ from flask_login import current_user
 from data.models import Role
 from data.queries.regions import city_name
 from pages._auth import csrf_token
-from pages._i18n import _, current_language
+from pages._i18n import N_, _, current_language
 from pages._web import db
 
 ROLE_NAMES = {
-    Role.admin: "系统管理员", Role.leader: "局领导", Role.case_officer: "劳动保障监察员",
-    Role.inspector: "督查员", Role.cadre: "挂职干部", Role.wall: "大屏",
+    Role.admin: N_("系统管理员"), Role.leader: N_("局领导"), Role.case_officer: N_("劳动保障监察员"),
+    Role.inspector: N_("督查员"), Role.cadre: N_("挂职干部"), Role.wall: N_("大屏"),
 }
 NAV_COLLAPSE, NAV_TOGGLER = "shell-nav-collapse", "shell-nav-toggler"
 
@@ -67,8 +67,9 @@ def _user_menu() -> dbc.DropdownMenu:
 def navbar() -> dbc.Navbar:
     links = [
         dbc.NavItem(dbc.NavLink([html.I(className=f"bi {page.get('icon', 'bi-circle')} me-1"),
-                                 _(page["name"])], href=page["relative_path"], active="exact"))
-        for page in dash.page_registry.values() if may_open(page) and not page.get("hidden")
+                                 _(name)], href=page["relative_path"], active="exact"))
+        for page in dash.page_registry.values()
+        if may_open(page) and not page.get("hidden") and (name := page["name"])
     ]
     city = city_name(db())
     return dbc.Navbar(

@@ -18,7 +18,7 @@ from data.models import RegionLevel
 from data.queries.overview import cases_by_month, overview_figures
 from data.queries.regions import get_region_by_code, list_regions
 from data.scope import OutOfScope
-from pages._i18n import N_, _
+from pages._i18n import N_, _, pgettext
 from pages._web import db, scope, today
 
 dash.register_page(__name__, path="/", name=N_("总览"), title="人社督导一张图", order=0,
@@ -73,7 +73,7 @@ def kpi_tiles(figures, year: int) -> dbc.Row:
                  trend_label=_("同比")),
         kpi_card(title=_("%(year)s年涉及金额", year=year), value=wan_yuan(figures.amount_ytd_cents), unit=_("万元"),
                  icon="bi-cash-coin", tone="warning", note=_("涉及 %(n)s 人", n=count(figures.workers_ytd))),
-        kpi_card(title=_("乡镇人社所"), value=count(figures.stations), unit=_("个"), icon="bi-building",
+        kpi_card(title=_("乡镇人社所"), value=count(figures.stations), unit=pgettext("stations", "个"), icon="bi-building",
                  tone="success", note=_("村（社区）服务点 %(n)s 个", n=count(figures.village_points)),
                  card_id="kpi-stations"),
         kpi_card(title=_("本月工作日志"), value=count(figures.logs_this_month), unit=_("篇"), icon="bi-journal-check",

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Install what the tests need and run the whole suite twice: on SQLite, then on PostgreSQL.
+#   - Python and front-end packages (scripts/setup.sh --test)
+#   - Chromium and a CJK font from Debian's packages when missing (browser tests)
+#   - a PostgreSQL server from Debian's packages when missing, started here on a free local
+#     port in a throw-away directory and stopped at the end
+# Extra arguments go to pytest (e.g. scripts/test.sh -k calendar). TEST_DB=sqlite|postgresql
+# runs one database only.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+apt_install() {
+  if [ "$(id -u)" != 0 ]; then
+    echo "test: please install Debian packages: $* (needs root)" >&2; exit 1
+  fi
+  if [ -z "${APT_UPDATED:-}" ]; then apt-get update -qq; APT_UPDATED=1; fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+scripts/setup.sh --test
+
+if [ ! -x "${CHROMIUM:-/usr/bin/chromium}" ]; then
+  echo "test: installing Chromium from Debian's packages"
+  apt_install chromium chromium-driver
+fi
+if ! fc-list 2>/dev/null | grep -qi "cjk\|wenquanyi\|droid sans fallback"; then
+  echo "test: installing a CJK font (screenshots show Chinese)"
+  apt_install fonts-wqy-microhei fontconfig
+fi
+
+PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
+if [ "${TEST_DB:-all}" != sqlite ] && [ -z "$PG_BIN" ]; then
+  echo "test: installing PostgreSQL from Debian's packages"
+  apt_install postgresql
+  PG_BIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+fi
+
+PG_DIR=""
+cleanup() {
+  if [ -n "$PG_DIR" ] && [ -d "$PG_DIR" ]; then
+    as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m fast stop >/dev/null 2>&1 || true
+    rm -rf "$PG_DIR"
+  fi
+}
+trap cleanup EXIT
+
+# PostgreSQL refuses to run as root: use the postgres account Debian's package makes
+as_pg() {
+  if [ "$(id -u)" = 0 ]; then
+    runuser -u postgres -- "$@"
+  else
+    "$@"
+  fi
+}
+
+start_postgres() {
+  PG_DIR=$(mktemp -d /tmp/hrss-pg.XXXXXX)
+  [ "$(id -u)" = 0 ] && chown postgres "$PG_DIR"
+  PG_PORT=$(.venv/bin/python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  as_pg "$PG_BIN/initdb" -D "$PG_DIR/data" -U hrss --auth=trust --encoding=UTF8 --locale=C.UTF-8 >/dev/null
+  as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 60 \
+    -o "-p $PG_PORT -k $PG_DIR -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+    start >/dev/null
+  as_pg "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U hrss hrss_test
+  echo "test: PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$PG_PORT"
+}
+
+status=0
+if [ "${TEST_DB:-all}" != postgresql ]; then
+  echo "=== tests on SQLite ==="
+  env -u TEST_DATABASE_URL .venv/bin/python -m pytest "$@" || status=$?
+fi
+if [ "${TEST_DB:-all}" != sqlite ]; then
+  start_postgres
+  echo "=== tests on PostgreSQL ==="
+  TEST_DATABASE_URL="postgresql+psycopg://hrss@127.0.0.1:$PG_PORT/hrss_test" \
+    .venv/bin/python -m pytest "$@" || status=$?
+fi
+exit $status

@@ -1,0 +1,113 @@
+"""The overview's figures are scoped: in the query, and through a crafted Dash callback."""
+
+import json
+from datetime import date
+
+import pytest
+
+from data.models import CaseStatus, Role
+from data.queries.overview import overview_figures
+from data.scope import Scope
+from tests.conftest import TODAY, csrf_header
+from tests.factories import PASSWORD, make_case, make_city, make_secondment, make_station, make_user, make_work_log
+
+OVERVIEW = {
+    "output": "..overview-kpis.children...overview-trend.figure...overview-map.src...overview-asof.children..",
+    "outputs": [{"id": "overview-kpis", "property": "children"}, {"id": "overview-trend", "property": "figure"},
+                {"id": "overview-map", "property": "src"}, {"id": "overview-asof", "property": "children"}],
+    "changedPropIds": ["overview-region.value"],
+    "state": [],
+}
+
+
+@pytest.fixture
+def city(session):
+    city = make_city(session)
+    for _ in range(2):
+        make_case(session, township=city["town_a"], county=city["a"])
+    make_case(session, township=city["town_a"], county=city["a"], status=CaseStatus.closed)
+    for _ in range(5):
+        make_case(session, township=city["town_b"], county=city["b"], investigate_due=date(2026, 11, 1))
+    station_a = make_station(session, township=city["town_a"])
+    make_station(session, township=city["town_b"])
+    cadre = make_user(session, username="cadre", role=Role.cadre, regions=[city["town_a"]])
+    make_secondment(session, user=cadre, station=station_a)
+    for day in (date(2026, 11, 2), date(2026, 11, 3), date(2026, 10, 30)):
+        make_work_log(session, user=cadre, station=station_a, log_date=day)
+    make_user(session, username="officer", role=Role.case_officer, regions=[city["a"]])
+    make_user(session, username="leader", role=Role.leader, regions=[city["city"]])
+    return city
+
+
+def test_figures_are_scoped(session, city):
+    county_a = overview_figures(session, scope=Scope((city["a"].path,)), today=TODAY)
+    whole = overview_figures(session, scope=Scope((city["city"].path,)), today=TODAY)
+    assert (county_a.open_cases, county_a.overdue_cases, county_a.stations) == (2, 0, 1)
+    assert (whole.open_cases, whole.overdue_cases, whole.stations) == (7, 5, 2)
+    assert county_a.cases_ytd == 3 and county_a.workers_ytd == 36
+    # November 2026 up to the 20th has 15 working days; one cadre filed two logs this month
+    assert (county_a.logs_this_month, county_a.logs_expected_this_month) == (2, 15)
+    assert overview_figures(session, scope=Scope.nothing(), today=TODAY).open_cases == 0
+
+
+def _find(node, component_id):
+    """The component with this id in a Dash JSON tree."""
+    if isinstance(node, dict):
+        if node.get("props", {}).get("id") == component_id:
+            return node
+        return next((found for v in node.values() if (found := _find(v, component_id))), None)
+    if isinstance(node, list):
+        return next((found for v in node if (found := _find(v, component_id))), None)
+    return None
+
+
+def _text(node) -> str:
+    if isinstance(node, dict):
+        return "".join(_text(v) for k, v in node.items() if k in ("props", "children"))
+    if isinstance(node, list):
+        return "".join(_text(v) for v in node)
+    return node if isinstance(node, str) else ""
+
+
+def call_overview(client, region):
+    body = {**OVERVIEW, "inputs": [{"id": "overview-region", "property": "value", "value": region}]}
+    response = client.post("/_dash-update-component", json=body, headers=csrf_header(client))
+    assert response.status_code == 200, response.data[:300]
+    return response.json["response"]
+
+
+def sign_in(client, username):
+    assert client.post("/login", data={"username": username, "password": PASSWORD}).status_code == 302
+
+
+def test_crafted_callback_cannot_read_another_county(client, city):
+    sign_in(client, "officer")
+    own = call_overview(client, None)
+    assert "2" == _text(_find(own["overview-kpis"]["children"], "kpi-open-cases")).split("在办欠薪案件")[1][:1]
+    foreign = call_overview(client, city["b"].area_code)
+    text = _text(foreign["overview-kpis"]["children"])
+    assert "不在您的管辖范围" in text
+    assert _find(foreign["overview-kpis"]["children"], "kpi-open-cases") is None
+    assert foreign["overview-map"]["src"] == "about:blank"
+    # an unknown code is refused the same way (no probing which codes exist)
+    assert "不在您的管辖范围" in _text(call_overview(client, "123456789012")["overview-kpis"]["children"])
+
+
+def test_leader_sees_the_city_and_can_narrow(client, city):
+    sign_in(client, "leader")
+    whole = _text(_find(call_overview(client, None)["overview-kpis"]["children"], "kpi-open-cases"))
+    county_b = _text(_find(call_overview(client, city["b"].area_code)["overview-kpis"]["children"], "kpi-open-cases"))
+    assert whole.startswith("在办欠薪案件7") and county_b.startswith("在办欠薪案件5")
+
+
+def test_region_map_route_refuses_foreign_region(client, city):
+    sign_in(client, "officer")
+    assert client.get(f"/maps/regions?region={city['a'].area_code}").status_code == 200
+    assert client.get(f"/maps/regions?region={city['b'].area_code}").status_code == 404
+    page = client.get("/maps/regions").get_data(as_text=True)
+    assert contains(page, "东湖区") and not contains(page, "西山县")
+
+
+def contains(page: str, text: str) -> bool:
+    """Folium writes names into JSON, where Chinese may be \\u-escaped."""
+    return text in page or json.dumps(text)[1:-1] in page
