@@ -1,0 +1,111 @@
+"""In headless Chromium against a live server with the demo city: sign in, open every page,
+no console errors, and not one request to a host other than 127.0.0.1."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import dash
+import pytest
+
+from tests.conftest import ARTIFACTS
+
+pytestmark = pytest.mark.browser
+
+DESKTOP = {"width": 1366, "height": 768}
+PHONE = {"width": 390, "height": 844}
+
+
+class Watch:
+    """Collects console errors, failed requests and every host the page talks to."""
+
+    def __init__(self, page):
+        self.errors: list[str] = []
+        self.hosts: set[str] = set()
+        self.failed: list[str] = []
+        page.on("console", lambda msg: msg.type == "error" and self.errors.append(msg.text))
+        page.on("pageerror", lambda exc: self.errors.append(str(exc)))
+        page.on("request", lambda req: self.hosts.add(urlsplit(req.url).hostname or req.url.split(":")[0]))
+        page.on("requestfailed", lambda req: self.failed.append(f"{req.url} {req.failure}"))
+
+
+def sign_in(page, base: str, username: str, password: str = "hrss-demo"):
+    page.goto(f"{base}/login")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/")
+
+
+def page_paths() -> list[str]:
+    return [p["path"] for p in dash.page_registry.values()]
+
+
+@pytest.mark.parametrize("viewport, username", [(DESKTOP, "leader"), (PHONE, "cadre"), (DESKTOP, "officer")])
+def test_every_page_renders_without_errors_or_foreign_requests(browser, live_server, viewport, username):
+    context = browser.new_context(viewport=viewport, locale="zh-CN", service_workers="block")
+    page = context.new_page()
+    watch = Watch(page)
+    sign_in(page, live_server.url, username)
+    ARTIFACTS.mkdir(exist_ok=True)
+    for path in page_paths():
+        page.goto(f"{live_server.url}{path}")
+        page.wait_for_load_state("networkidle")
+        page.wait_for_selector(".shell-navbar")
+        assert page.locator("._dash-loading").count() == 0
+        name = path.strip("/") or "overview"
+        page.screenshot(path=str(ARTIFACTS / f"{name}-{username}-{viewport['width']}.png"), full_page=True)
+    # the map inside its frame drew the township polygons
+    frame = page.frame_locator("#overview-map")
+    frame.locator("path.leaflet-interactive").first.wait_for(timeout=10_000)
+    assert frame.locator("path.leaflet-interactive").count() > 0
+    context.close()
+    assert watch.errors == []
+    assert watch.failed == []
+    assert watch.hosts == {"127.0.0.1"}
+
+
+def test_overview_shows_scoped_figures_for_the_officer(browser, live_server, demo_engine):
+    from sqlmodel import Session
+
+    from data.queries.overview import overview_figures
+    from data.queries.users import get_user_scope
+    from data.models import User
+    from sqlmodel import select
+    from tests.conftest import TODAY
+
+    with Session(demo_engine) as session:
+        officer = session.exec(select(User).where(User.username == "officer")).one()
+        figures = overview_figures(session, scope=get_user_scope(session, user_id=officer.id), today=TODAY)
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    sign_in(page, live_server.url, "officer")
+    tile = page.locator("#kpi-open-cases .kpi-value")
+    tile.wait_for()
+    assert tile.inner_text().replace(",", "") == str(figures.open_cases)
+    context.close()
+
+
+def test_expired_session_lands_on_login(browser, live_server):
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    sign_in(page, live_server.url, "inspector")
+    page.wait_for_selector("#kpi-open-cases")
+    context.clear_cookies()  # the session ends (expired, revoked or signed out elsewhere)
+    page.locator("#overview-region").click()
+    page.keyboard.type("东")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{live_server.url}/login?next=*", timeout=10_000)
+    assert page.locator("#username").is_visible()
+    context.close()
+
+
+def test_language_switch_in_the_browser(browser, live_server):
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    sign_in(page, live_server.url, "wall")
+    page.get_by_role("button", name="English").click()
+    page.wait_for_selector("text=Open wage cases")
+    page.get_by_role("button", name="中文").click()
+    page.wait_for_selector("text=在办欠薪案件")
+    context.close()
