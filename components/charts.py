@@ -30,4 +30,7 @@ def year_on_year_bars(*, this_year: dict[int, int], last_year: dict[int, int], m
                name=this_label, marker_color=THIS_YEAR),
     ])
     fig.update_layout(barmode="group", bargap=0.25)
-    return _base(fig, height)
+    _base(fig, height)
+    if max([*this_year.values(), *last_year.values(), 0]) < 8:
+        fig.update_yaxes(dtick=1)  # counts are whole numbers: no 0.5 ticks on small figures
+    return fig

@@ -11,7 +11,8 @@ import html
 from typing import Iterable
 
 import folium
-from branca.element import Element
+from branca.element import Element, MacroElement
+from jinja2 import Template
 from folium.plugins import MarkerCluster
 
 # what folium would fetch from CDNs, by its own names, mapped to our vendored copies
@@ -30,6 +31,14 @@ COUNTY_COLOURS = ["#1565c0", "#2e7d32", "#ef6c00", "#6a1b9a", "#00838f", "#ad145
 BACKGROUND = "#eef2f7"
 
 
+class MetricScale(MacroElement):
+    """A scale bar in kilometres only (folium's own adds miles)."""
+
+    _template = Template("{% macro script(this, kwargs) %}"
+                         "L.control.scale({imperial: false}).addTo({{ this._parent.get_name() }});"
+                         "{% endmacro %}")
+
+
 def _localise(element) -> None:
     """Point an element's JS/CSS at our files; drop what we do not use (jQuery, Bootstrap 3
     glyphicons, Font Awesome, awesome-markers): our maps do not need them."""
@@ -41,15 +50,16 @@ def base_map(*, bounds: tuple[tuple[float, float], tuple[float, float]] | None,
              tile_url: str | None = None, tile_attribution: str = "") -> folium.Map:
     """An empty map fitted to `bounds` ((south, west), (north, east)), with no tiles unless
     `tile_url` names an internal tile server."""
-    fmap = folium.Map(location=None, tiles=None, zoom_control=True, control_scale=True,
-                      prefer_canvas=True, attribution_control=bool(tile_url))
+    fmap = folium.Map(location=None, tiles=None, zoom_control=True, control_scale=False,
+                      prefer_canvas=True, attribution_control=bool(tile_url), zoom_snap=0.25, zoom_delta=0.5)
     _localise(fmap)
+    MetricScale().add_to(fmap)
     if tile_url:
         folium.TileLayer(tiles=tile_url, attr=tile_attribution or "tiles", name="tiles").add_to(fmap)
     if bounds:
-        fmap.fit_bounds([list(bounds[0]), list(bounds[1])])
+        fmap.fit_bounds([list(bounds[0]), list(bounds[1])], padding=(8, 8))
     fmap.get_root().header.add_child(Element(
-        f"<style>.leaflet-container{{background:{BACKGROUND};font-family:system-ui,'PingFang SC',"
+        f"<style>.leaflet-container{{background:{BACKGROUND} !important;font-family:system-ui,'PingFang SC',"
         f"'Microsoft YaHei','Noto Sans CJK SC',sans-serif}} .region-label{{background:none;border:0;"
         f"box-shadow:none;font-weight:600;color:#263238;text-shadow:0 0 3px #fff,0 0 3px #fff}}</style>"))
     return fmap

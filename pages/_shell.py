@@ -77,7 +77,7 @@ def navbar() -> dbc.Navbar:
             dbc.NavbarBrand([html.Span(html.I(className="bi bi-grid-3x3-gap-fill"), className="brand-mark me-2"),
                              html.Span(_("人社督导一张图"), className="fw-bold"),
                              html.Span(city, className="brand-city ms-2")], href="/"),
-            dbc.NavbarToggler(id=NAV_TOGGLER, n_clicks=0, **{"aria-label": _("菜单")}),
+            dbc.NavbarToggler(id=NAV_TOGGLER, n_clicks=0),
             dbc.Collapse([
                 dbc.Nav(links, navbar=True, className="me-auto"),
                 html.Div([_language_form(), _user_menu()], className="d-flex align-items-center gap-2"),

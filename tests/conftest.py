@@ -9,6 +9,7 @@ PostgreSQL. The demo city is generated once per run for the tests that need a wh
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import shutil
 import socket
@@ -160,6 +161,11 @@ def login(client, username: str, password: str = "hrss-demo"):
     response = client.post("/login", data={"username": username, "password": password})
     assert response.status_code == 302, response.data[:500]
     return response
+
+
+def contains(document: str, text: str) -> bool:
+    """`text` in an HTML or JSON document, where Chinese may be written \\u-escaped."""
+    return text in document or json.dumps(text)[1:-1] in document
 
 
 def csrf_header(client) -> dict:

@@ -1,6 +1,5 @@
 """The overview's figures are scoped: in the query, and through a crafted Dash callback."""
 
-import json
 from datetime import date
 
 import pytest
@@ -8,7 +7,7 @@ import pytest
 from data.models import CaseStatus, Role
 from data.queries.overview import overview_figures
 from data.scope import Scope
-from tests.conftest import TODAY, csrf_header
+from tests.conftest import TODAY, contains, csrf_header
 from tests.factories import PASSWORD, make_case, make_city, make_secondment, make_station, make_user, make_work_log
 
 OVERVIEW = {
@@ -107,7 +106,3 @@ def test_region_map_route_refuses_foreign_region(client, city):
     page = client.get("/maps/regions").get_data(as_text=True)
     assert contains(page, "东湖区") and not contains(page, "西山县")
 
-
-def contains(page: str, text: str) -> bool:
-    """Folium writes names into JSON, where Chinese may be \\u-escaped."""
-    return text in page or json.dumps(text)[1:-1] in page
