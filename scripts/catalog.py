@@ -17,7 +17,7 @@ from babel.messages.pofile import read_po, write_po
 ROOT = Path(__file__).resolve().parent.parent
 PO = ROOT / "translations" / "en" / "LC_MESSAGES" / "messages.po"
 KEYWORDS = {"_": None, "_l": None, "N_": None, "gettext": None, "lazy_gettext": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2)}
-METHODS = [("app.py", "python"), ("pages/**.py", "python"), ("components/**.py", "python"),
+METHODS = [("app.py", "python"), ("data/**.py", "python"), ("pages/**.py", "python"), ("components/**.py", "python"),
            ("pwa/**.py", "python"), ("pages/templates/**.html", "jinja2")]
 
 

@@ -4,16 +4,11 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
+from data.errors import NotAllowed, ServiceError, ValidationError, WorkflowError
 from data.models import AuditEvent, User
 from data.types import utcnow
 
-
-class ServiceError(Exception):
-    """A refused act, with a message meant for the person who tried it."""
-
-
-class NotAllowed(ServiceError):
-    """The actor's role or regions do not allow this act."""
+__all__ = ["NotAllowed", "ServiceError", "ValidationError", "WorkflowError", "audit"]
 
 
 def audit(session: Session, *, actor: User | None, action: str, target_kind: str | None = None,
