@@ -150,6 +150,7 @@ def _register_cli(server: Flask) -> None:
     from data.services import users as user_service
 
     engine = server.extensions["engine"]
+    today = server.config["TODAY"] or date.today()
 
     @server.cli.command("init-db")
     @click.option("--demo-if-empty", is_flag=True, help="Fill the demo city into an empty database.")
@@ -158,7 +159,7 @@ def _register_cli(server: Flask) -> None:
         migrate(engine)
         click.echo("schema is current")
         if demo_if_empty and is_empty(engine):
-            _fill_demo(engine, seed=None, case_scale=1.0, station_scale=1.0, inspection_scale=1.0)
+            _fill_demo(engine, today=today, seed=None, case_scale=1.0, station_scale=1.0, inspection_scale=1.0)
 
     @server.cli.command("demo")
     @click.option("--reset", is_flag=True, help="Drop every table first (all data is lost).")
@@ -173,7 +174,7 @@ def _register_cli(server: Flask) -> None:
             migrate(engine)
         elif not is_empty(engine):
             raise click.ClickException("the database is not empty; use --reset to replace it")
-        _fill_demo(engine, seed=seed, case_scale=case_scale, station_scale=station_scale,
+        _fill_demo(engine, today=today, seed=seed, case_scale=case_scale, station_scale=station_scale,
                    inspection_scale=inspection_scale)
 
     @server.cli.command("create-user")
@@ -217,10 +218,10 @@ def _drop_all(engine) -> None:
         conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
 
 
-def _fill_demo(engine, *, seed, case_scale, station_scale, inspection_scale) -> dict:
+def _fill_demo(engine, *, today, seed, case_scale, station_scale, inspection_scale) -> dict:
     from data import demo
 
-    config = demo.DemoConfig(today=date.today(), case_scale=case_scale, station_scale=station_scale,
+    config = demo.DemoConfig(today=today, case_scale=case_scale, station_scale=station_scale,
                              inspection_scale=inspection_scale,
                              **({"seed": seed} if seed is not None else {}))
     started = time.perf_counter()
@@ -239,7 +240,8 @@ def main() -> None:
     if is_empty(engine):
         if url == f"sqlite:///{DEFAULT_SQLITE}":
             print("first run: generating the demo city (示范市) …", flush=True)
-            _fill_demo(engine, seed=None, case_scale=1.0, station_scale=1.0, inspection_scale=1.0)
+            _fill_demo(engine, today=date.today(), seed=None, case_scale=1.0, station_scale=1.0,
+                       inspection_scale=1.0)
         else:
             print("the database is empty: create users with `flask --app app create-user` "
                   "or fill the demo city with `flask --app app demo`", flush=True)

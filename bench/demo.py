@@ -1,7 +1,7 @@
 """Time the demo city generator.
 
     .venv/bin/python bench/demo.py                    # default city on a fresh SQLite file
-    .venv/bin/python bench/demo.py --case-scale 30    # ~200,000 cases (the cases benchmark city)
+    .venv/bin/python bench/demo.py --case-scale 33    # ~200,000 cases (the cases benchmark city)
     DATABASE_URL=postgresql+psycopg://… .venv/bin/python bench/demo.py   # an empty PostgreSQL database
 
 Prints the time of each step and the counts. The default city must take under 30 s here.

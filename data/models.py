@@ -33,7 +33,8 @@ def _created() -> Any:
 
 def _json(default=None) -> Any:
     factory = (lambda: type(default)()) if default is not None else (lambda: None)
-    return Field(default_factory=factory, sa_type=sa.JSON, nullable=default is None)
+    # none_as_null: None is SQL NULL (not the JSON text 'null'), so IS NULL finds it
+    return Field(default_factory=factory, sa_type=sa.JSON(none_as_null=True), nullable=default is None)
 
 
 def _uuid() -> Any:

@@ -18,7 +18,7 @@ from typing import NamedTuple, Sequence
 import numpy as np
 import shapely
 from shapely.affinity import affine_transform
-from shapely.geometry import MultiPoint, MultiPolygon, Point, Polygon, mapping
+from shapely.geometry import MultiPoint, MultiPolygon, Polygon, mapping
 from shapely.geometry.base import BaseGeometry
 
 GRID = 1e-5  # stored coordinates have 5 decimals (about 1 m)
@@ -145,8 +145,10 @@ def voronoi_cells(area: BaseGeometry, seeds: Sequence[Point2], lloyd_steps: int 
 
 
 def snap(geom: BaseGeometry) -> BaseGeometry:
-    """Round to the stored 5 decimals, keeping the polygon valid."""
-    return polygonal(shapely.set_precision(geom, GRID))
+    """Round to the stored 5 decimals, keeping the polygon valid. The result then forgets the
+    grid: GEOS would snap every later operation to it (a 3 m inward buffer comes out empty)."""
+    snapped = polygonal(shapely.set_precision(geom, GRID))
+    return shapely.set_precision(snapped, 0, mode="pointwise")
 
 
 def geojson(geom: BaseGeometry) -> dict:
@@ -225,7 +227,8 @@ def synth_city(rng: random.Random, township_counts: Sequence[int], urban: Sequen
     if n_rural:
         seeds = scatter(rng, rest, n_rural, min_distance=0.8 * math.sqrt(rest.area / n_rural))
         cells += voronoi_cells(rest, seeds, lloyd_steps=2)
-    order = [i for i in range(len(urban)) if urban[i]] + [i for i in range(len(urban)) if not urban[i]]
+    # cells came urban first: put them back in the caller's order
+    order = sorted(range(len(urban)), key=lambda i: not urban[i])
     by_county = dict(zip(order, cells))
 
     counties = []

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Mapping
 
 import chinese_calendar
@@ -38,11 +39,18 @@ class WorkCalendar:
             return self.overrides[day]
         first, last = _PACKAGE_YEARS
         if first <= day.year <= last:
-            return chinese_calendar.is_workday(day)
+            return _package_is_workday(day)
         return day.weekday() < 5
 
 
 _PACKAGE_YEARS = _package_years()
+
+
+@lru_cache(maxsize=8192)
+def _package_is_workday(day: date) -> bool:
+    # the package looks each day up in dicts behind several calls (~30 µs): deadlines and
+    # completeness matrices ask for the same days again and again
+    return chinese_calendar.is_workday(day)
 DEFAULT_CALENDAR = WorkCalendar()
 
 

@@ -126,7 +126,8 @@ def score_checklist(
     # grade the rounded total, so a shown 90.0 never comes out as "standard"
     total = round(100 * sum(earned.values()) / applicable, 1)
     grade = Grade.fail if vetoed else grade_for(total, thresholds)
-    return Score(total, category_scores, vetoed, grade, applicable, tuple(failed), tuple(unanswered))
+    return Score(total, category_scores, vetoed, grade, applicable, tuple(failed),
+                 tuple(unanswered))
 
 
 def failed_items(items: Iterable[Any], answers: Mapping[str, Any]) -> list[str]:

@@ -1,0 +1,114 @@
+"""The demo city: sized like the seeds, tiled boundaries, the seed month of walkthroughs, and
+the CLI that fills it."""
+
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+from shapely.geometry import shape
+from shapely.ops import unary_union
+from sqlmodel import Session, func, select
+
+from data import demo
+from data.models import (FindingList, FindingStatus, Region, RegionLevel, Role, Secondment, Station, StationKind,
+                         StationStaff, User, UserRegion, WageCase, Walkthrough, WalkthroughFinding)
+from data.security import UNUSABLE, verify_password
+from tests.conftest import TODAY
+
+
+@pytest.fixture(scope="module")
+def city(demo_engine):
+    with Session(demo_engine) as session:
+        yield session
+
+
+def count(session, model, *where):
+    return session.exec(select(func.count()).select_from(model).where(*where)).one()
+
+
+def test_sized_like_the_seeds(city):
+    assert count(city, Region, Region.level == RegionLevel.county) == 7
+    assert count(city, Region, Region.level == RegionLevel.township) == 199
+    assert count(city, Station, Station.kind == StationKind.township_station) == 199
+    assert count(city, StationStaff) == 561
+    assert count(city, Secondment) == 163
+    assert count(city, User, User.role == Role.cadre) == 163
+
+
+def test_area_codes_are_valid(city):
+    townships = city.exec(select(Region.area_code, Region.kind).where(Region.level == RegionLevel.township)).all()
+    for code, kind in townships:
+        assert len(code) == 12 and code.startswith("3699") and code.endswith("000")
+        block = int(code[6:9])
+        expected = "street" if block < 100 else "town" if block < 200 else "township"
+        assert kind == expected, code
+
+
+def test_township_boundaries_tile_each_county(city):
+    counties = city.exec(select(Region).where(Region.level == RegionLevel.county)).all()
+    for county in counties:
+        towns = [shape(r.boundary) for r in city.exec(select(Region).where(Region.parent_id == county.id,
+                                                                             Region.level == RegionLevel.township))]
+        outline = shape(county.boundary)
+        union = unary_union(towns)
+        assert abs(union.area - outline.area) / outline.area < 0.001
+        overlap = sum(a.intersection(b).area for i, a in enumerate(towns) for b in towns[i + 1:])
+        assert overlap / outline.area < 1e-6
+
+
+def test_only_demo_accounts_can_sign_in(city):
+    users = city.exec(select(User)).all()
+    usable = {u.username for u in users if u.password_hash != UNUSABLE}
+    assert usable == set(demo.DEMO_ACCOUNTS)
+    admin = next(u for u in users if u.username == "admin")
+    assert verify_password("hrss-demo", admin.password_hash)
+
+
+def test_demo_accounts_scopes(city):
+    def levels(username):
+        return city.exec(select(Region.level).join(UserRegion, UserRegion.region_id == Region.id)
+                         .join(User, User.id == UserRegion.user_id).where(User.username == username)).all()
+
+    assert levels("officer") == [RegionLevel.county]
+    assert levels("cadre") == [RegionLevel.township]
+    assert levels("leader") == levels("wall") == [RegionLevel.city]
+
+
+def test_seed_month_of_walkthroughs(city):
+    # the last complete month before TODAY (2026-11-20) is October 2026: 16 / 17 / 13, 7 done
+    month = sa.and_(Walkthrough.walked_on >= date(2026, 10, 1), Walkthrough.walked_on <= date(2026, 10, 31))
+    rows = city.exec(select(WalkthroughFinding.list_kind, WalkthroughFinding.status)
+                     .join(Walkthrough, Walkthrough.id == WalkthroughFinding.walkthrough_id).where(month)).all()
+    by_list = {kind: [status for k, status in rows if k == kind] for kind in FindingList}
+    assert [len(by_list[k]) for k in (FindingList.issue, FindingList.need, FindingList.fix)] == [16, 17, 13]
+    assert by_list[FindingList.fix].count(FindingStatus.done) == 7
+
+
+def test_cases_decline_year_on_year_with_a_winter_peak(city):
+    def cases(start, end):
+        return count(city, WageCase, WageCase.received_on >= start, WageCase.received_on <= end)
+
+    this_year = cases(date(2025, 11, 21), TODAY)
+    last_year = cases(date(2024, 11, 21), date(2025, 11, 20))
+    assert this_year < last_year
+    # January (before Spring Festival) is busier than the summer months
+    assert cases(date(2026, 1, 1), date(2026, 1, 31)) > 2 * cases(date(2026, 7, 1), date(2026, 7, 31))
+
+
+def test_refuses_a_database_that_is_not_empty(demo_engine):
+    with pytest.raises(demo.DatabaseNotEmpty):
+        demo.generate(demo_engine, demo.DemoConfig(today=TODAY))
+
+
+def test_cli_demo_refuses_then_resets(app):
+    runner = app.test_cli_runner()
+    small = ["--station-scale", "0.1", "--case-scale", "0.02", "--inspection-scale", "0.05"]
+    result = runner.invoke(args=["demo", *small])
+    assert result.exit_code == 0, result.output
+    assert "demo city generated in" in result.output
+    again = runner.invoke(args=["demo", *small])
+    assert again.exit_code != 0 and "not empty" in again.output
+    reset = runner.invoke(args=["demo", "--reset", *small])
+    assert reset.exit_code == 0, reset.output
+    with Session(app.extensions["engine"]) as session:
+        assert count(session, Region, Region.level == RegionLevel.city) == 1
