@@ -34,8 +34,9 @@ def may_open(page: dict) -> bool:
     return current_user.is_authenticated and (not roles or current_user.role in roles)
 
 
-def _hidden(name: str, value: str) -> html.Div:
-    return dcc.Input(type="hidden", name=name, value=value, id={"type": "shell-hidden", "name": name})
+def _hidden(name: str, value: str) -> dcc.Input:
+    # no id: two forms carry the token, and Dash refuses duplicate ids in a layout
+    return dcc.Input(type="hidden", name=name, value=value)
 
 
 def _language_form() -> html.Form:

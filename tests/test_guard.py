@@ -67,3 +67,20 @@ def test_signed_in_user_reaches_dash(demo_app):
     assert client.get("/").status_code == 200
     assert client.get("/_dash-layout").status_code == 200
     assert client.get("/_dash-dependencies").status_code == 200
+
+
+def test_first_request_of_a_worker_may_be_signed_in(demo_app, demo_url):
+    """Dash checks its layout on a process's first request: under gunicorn that request can
+    come from someone who signed in on another worker, so the signed-in layout must pass."""
+    from app import create_app
+    from tests.conftest import app_config
+
+    signed_in = demo_app.test_client()
+    login(signed_in, "leader")
+    cookie = signed_in.get_cookie("hrss_session")
+    other_worker = create_app(app_config(demo_url))
+    client = other_worker.test_client()
+    client.set_cookie("hrss_session", cookie.value)
+    assert client.get("/maps/regions").status_code == 200
+    assert client.get("/_dash-layout").status_code == 200
+    other_worker.extensions["engine"].dispose()
