@@ -318,6 +318,12 @@ class _DemoCity:
 
     # plumbing
 
+    def office_path(self, region_id: int) -> str:
+        """The path of the office holding a case: the city's or a county's."""
+        if region_id == self.city_id:
+            return f"{CITY_CODE}/"
+        return next(c["path"] for c in self.counties if c["id"] == region_id)
+
     def rng(self, part: str) -> random.Random:
         return random.Random(f"{self.cfg.seed}:{part}")
 
@@ -1011,7 +1017,8 @@ class _DemoCity:
             "accepted_on": None, "decided_on": None, "closed_on": None, "re_reviewed_on": None,
             "accept_due": accept_due.due, "investigate_due": None, "extended": False,
             "deadline_provisional": accept_due.provisional, "amount_recovered_cents": 0,
-            "office_region_id": holder, "lead_officer_id": None, "second_officer_id": None,
+            "office_region_id": holder, "office_path": self.office_path(holder),
+            "lead_officer_id": None, "second_officer_id": None,
             "supervised": False, "transfer_count": transfers, "bounce_count": bounces,
         }
         accepted = None

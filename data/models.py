@@ -425,6 +425,7 @@ class WageCase(SQLModel, table=True):
     grid_cell_id: int | None = Field(default=None, foreign_key="grid_cell.id", index=True)
     path: str = _path()
     office_region_id: int = Field(foreign_key="region.id", index=True)
+    office_path: str = _path()  # the holding office's path: its officers see the case too
     lon: float | None = None
     lat: float | None = None
     lead_officer_id: int | None = Field(default=None, foreign_key="app_user.id")

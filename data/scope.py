@@ -36,6 +36,11 @@ class Scope:
             return sa.false()
         return sa.or_(*(column.startswith(p, autoescape=True) for p in self.paths))
 
+    def clause_any(self, *columns) -> sa.ColumnElement[bool]:
+        """SQL: any of `columns` lies under the scope (a case is seen where it happened and by
+        the office holding it)."""
+        return sa.or_(*(self.clause(column) for column in columns))
+
     def narrow(self, path: str | None) -> "Scope":
         """The part of this scope under `path` (a region filter chosen in the UI).
 

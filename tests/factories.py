@@ -58,7 +58,7 @@ def make_user(session: Session, *, username: str, role: Role, regions: list[Regi
 
 
 def make_case(session: Session, *, township: Region, county: Region, **overrides) -> WageCase:
-    values = dict(case_no=f"T-{next(_serial):06d}",
+    values = dict(case_no=f"T-{next(_serial):06d}", office_path=county.path,
                   source=CaseSource.walk_in, status=CaseStatus.investigating, received_on=date(2026, 10, 9),
                   accepted_on=date(2026, 10, 10), investigate_due=date(2027, 1, 8), industry="建筑业",
                   is_construction=True, workers=12, amount_claimed_cents=36_000_000, region_id=township.id,

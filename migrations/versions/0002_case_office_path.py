@@ -1,0 +1,32 @@
+"""wage_case.office_path: the holding office's path, so its officers' scope finds the case
+
+Revision ID: 0002
+Revises: 0001
+Create Date: 2026-11-22
+"""
+
+from alembic import op
+import sqlalchemy as sa
+import sqlmodel
+
+revision = "0002"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("wage_case") as batch_op:
+        batch_op.add_column(sa.Column("office_path", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False,
+                                      server_default=""))
+    op.execute("UPDATE wage_case SET office_path = (SELECT region.path FROM region "
+               "WHERE region.id = wage_case.office_region_id)")
+    with op.batch_alter_table("wage_case") as batch_op:
+        batch_op.alter_column("office_path", server_default=None)
+        batch_op.create_index(batch_op.f("ix_wage_case_office_path"), ["office_path"], unique=False)
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("wage_case") as batch_op:
+        batch_op.drop_index(batch_op.f("ix_wage_case_office_path"))
+        batch_op.drop_column("office_path")
