@@ -958,6 +958,7 @@ class _DemoCity:
         transfers = bounces = 0
         ready = r
         pending = False
+        incoming = None
         origin = None
         if rng.random() < 0.06:
             origin = "city" if rng.random() < 0.7 else "county"
@@ -990,7 +991,7 @@ class _DemoCity:
                 transfers += 1
                 answerer = rng.choice(self.officers[target["index"]])
                 if answered > today:
-                    pending = True
+                    pending, incoming = True, target["path"]
                     rows.append((CaseTransfer, row))
                     break
                 row["answered_at"] = _at(answered, 11, rng.randint(0, 300))
@@ -1017,7 +1018,7 @@ class _DemoCity:
             "accepted_on": None, "decided_on": None, "closed_on": None, "re_reviewed_on": None,
             "accept_due": accept_due.due, "investigate_due": None, "extended": False,
             "deadline_provisional": accept_due.provisional, "amount_recovered_cents": 0,
-            "office_region_id": holder, "office_path": self.office_path(holder),
+            "office_region_id": holder, "office_path": self.office_path(holder), "incoming_path": incoming,
             "lead_officer_id": None, "second_officer_id": None,
             "supervised": False, "transfer_count": transfers, "bounce_count": bounces,
         }

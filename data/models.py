@@ -426,6 +426,8 @@ class WageCase(SQLModel, table=True):
     path: str = _path()
     office_region_id: int = Field(foreign_key="region.id", index=True)
     office_path: str = _path()  # the holding office's path: its officers see the case too
+    # while a transfer is pending, the receiving office's path: they see it to answer it
+    incoming_path: str | None = Field(default=None, max_length=200, index=True)
     lon: float | None = None
     lat: float | None = None
     lead_officer_id: int | None = Field(default=None, foreign_key="app_user.id")

@@ -41,6 +41,11 @@ class Scope:
         the office holding it)."""
         return sa.or_(*(self.clause(column) for column in columns))
 
+    def cases_clause(self, case) -> sa.ColumnElement[bool]:
+        """SQL: a wage case is visible where it happened, to the office holding it, and to the
+        office a pending transfer is addressed to. `case` is the WageCase class (or alias)."""
+        return self.clause_any(case.path, case.office_path, case.incoming_path)
+
     def narrow(self, path: str | None) -> "Scope":
         """The part of this scope under `path` (a region filter chosen in the UI).
 

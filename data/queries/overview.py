@@ -46,7 +46,7 @@ def same_day_last_year(day: date) -> date:
 
 def overview_figures(session: Session, *, scope: Scope, today: date,
                      calendar: WorkCalendar = DEFAULT_CALENDAR) -> OverviewFigures:
-    live = sa.and_(WageCase.deleted_at.is_(None), scope.clause_any(WageCase.path, WageCase.office_path))
+    live = sa.and_(WageCase.deleted_at.is_(None), scope.cases_clause(WageCase))
     is_open = WageCase.status.in_([s.value for s in OPEN_CASE_STATES])
     overdue = sa.or_(
         sa.and_(WageCase.status == CaseStatus.received.value, WageCase.accept_due < today),
@@ -103,7 +103,7 @@ def cases_by_month(session: Session, *, scope: Scope, year: int) -> dict[int, in
     month = sa.extract("month", WageCase.received_on)
     rows = session.exec(
         select(month, sa.func.count())
-        .where(WageCase.deleted_at.is_(None), scope.clause_any(WageCase.path, WageCase.office_path),
+        .where(WageCase.deleted_at.is_(None), scope.cases_clause(WageCase),
                WageCase.received_on >= date(year, 1, 1), WageCase.received_on <= date(year, 12, 31))
         .group_by(month)
     ).all()

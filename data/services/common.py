@@ -4,14 +4,30 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
+from dataclasses import dataclass
+
 from data.errors import NotAllowed, ServiceError, ValidationError, WorkflowError
-from data.models import AuditEvent, User
+from data.models import AuditEvent, Role, User
+from data.scope import Scope
 from data.types import utcnow
 
-__all__ = ["NotAllowed", "ServiceError", "ValidationError", "WorkflowError", "audit"]
+__all__ = ["Actor", "NotAllowed", "ServiceError", "ValidationError", "WorkflowError", "audit"]
 
 
-def audit(session: Session, *, actor: User | None, action: str, target_kind: str | None = None,
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting, as services need to know them: identity, role and regions."""
+
+    id: int
+    username: str
+    role: Role
+    scope: Scope
+
+    def has_role(self, *roles: Role) -> bool:
+        return self.role in roles
+
+
+def audit(session: Session, *, actor: User | Actor | None, action: str, target_kind: str | None = None,
           target_id: object = None, details: dict | None = None, ip: str | None = None,
           at=None) -> AuditEvent:
     """Add (not commit) the audit event of a write; the service commits both together."""

@@ -1,0 +1,471 @@
+"""Every act on a wage case: receive and route, accept, investigate, extend, decide, close,
+re-review, transfer, refer out, supervise, and revealing a masked field.
+
+Each service loads the case, checks the actor's role and regions and the workflow rules
+(data.rules.workflow), changes it, writes a case event and an audit event, and commits.
+Raises NotAllowed (role or regions), WorkflowError (state), ValidationError (input).
+
+Who may act where: the office holding a case acts on it (its officers' scope covers the
+case's office_path); a pending transfer is answered by the receiving office; leaders act
+anywhere in their regions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlmodel import Session, select
+
+from data.errors import N_, NotAllowed, ValidationError, WorkflowError
+from data.geo import Locator
+from data.models import (CaseDecision, CaseEvent, CaseEventKind, CaseReferral, CaseSource, CaseStatus, CaseTransfer,
+                         GridCell, Region, RegionLevel, Role, SupervisionLevel, SupervisionOrder, SupervisionStatus,
+                         TransferStatus, WageCase)
+from data.rules.calendar import DEFAULT_CALENDAR, WorkCalendar, add_working_days
+from data.rules.case_clock import accept_deadline, investigate_deadline
+from data.rules.masking import PersonalField
+from data.rules.workflow import LEADERS, CaseAct, CaseFacts, check
+from data.services.common import Actor, audit
+from data.types import utcnow
+
+SUPERVISION_DAYS = 10  # default deadline of a supervision order, in working days
+REFERRAL_AGENCIES = ("housing_construction", "public_security", "arbitration", "procuratorate", "court", "other")
+
+
+# --- loading and checking ----------------------------------------------------------------------
+
+
+def _case(session: Session, case_id: int, actor: Actor) -> WageCase:
+    case = session.get(WageCase, case_id, with_for_update=True)
+    if case is None or case.deleted_at is not None or not (
+            actor.scope.covers(case.path) or actor.scope.covers(case.office_path)
+            or actor.scope.covers(case.incoming_path)):
+        # unknown and out of scope look the same: no probing which cases exist
+        raise NotAllowed(N_("案件不存在或不在您的管辖范围内"))
+    return case
+
+
+def _pending_transfer(session: Session, case: WageCase) -> CaseTransfer | None:
+    return session.exec(select(CaseTransfer).where(CaseTransfer.case_id == case.id,
+                                                   CaseTransfer.status == TransferStatus.pending)).first()
+
+
+def _open_order(session: Session, case: WageCase) -> SupervisionOrder | None:
+    return session.exec(select(SupervisionOrder).where(
+        SupervisionOrder.case_id == case.id,
+        SupervisionOrder.status.in_([SupervisionStatus.open, SupervisionStatus.proposed]))).first()
+
+
+def _region_path(session: Session, region_id: int) -> str:
+    return session.get(Region, region_id).path
+
+
+@dataclass
+class _Loaded:
+    case: WageCase
+    transfer: CaseTransfer | None
+    order: SupervisionOrder | None
+    after: CaseStatus
+
+
+def _load(session: Session, *, actor: Actor, case_id: int, act: CaseAct, reason: str | None = None) -> _Loaded:
+    """The case, checked for this act by this actor: regions first, then role and state."""
+    case = _case(session, case_id, actor)
+    transfer = _pending_transfer(session, case)
+    order = _open_order(session, case)
+    receiving = bool(transfer and actor.scope.covers(_region_path(session, transfer.to_region_id)))
+    if act not in LEADER_ACTS and act not in (CaseAct.accept_transfer, CaseAct.return_transfer):
+        if not actor.scope.covers(case.office_path):
+            raise NotAllowed(N_("只有承办单位可以办理此案件"))
+    facts = CaseFacts(status=CaseStatus(case.status), extended=case.extended, transfer_pending=transfer is not None,
+                      supervision_open=order is not None)
+    after = check(act, facts, actor.role, receiving_office=receiving, reason=reason)
+    return _Loaded(case, transfer, order, after)
+
+
+LEADER_ACTS = frozenset({CaseAct.extend, CaseAct.supervise, CaseAct.re_review, CaseAct.reopen})
+
+
+def _record(session: Session, *, case: WageCase, kind: CaseEventKind, actor: Actor, today: date, now: datetime,
+            reason: str | None = None, from_region_id: int | None = None, to_region_id: int | None = None,
+            details: dict | None = None) -> None:
+    case.updated_at = now
+    session.add(CaseEvent(case_id=case.id, kind=kind, at=now, on_date=today, actor_id=actor.id, reason=reason,
+                          from_region_id=from_region_id, to_region_id=to_region_id, details=details or {}))
+    audit(session, actor=actor, action=f"case.{kind.value}", target_kind="wage_case", target_id=case.id,
+          details={"case_no": case.case_no, **({"reason": reason} if reason else {}), **(details or {})}, at=now)
+
+
+def _clean(text: str | None, *, field: str, required: bool = False, limit: int = 2000) -> str | None:
+    text = (text or "").strip()
+    if required and not text:
+        raise ValidationError(N_("请填写理由"), field=field)
+    if len(text) > limit:
+        raise ValidationError(N_("内容过长（最多 %(limit)s 字）"), field=field, limit=limit)
+    return text or None
+
+
+# --- receiving and routing ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CaseIntake:
+    """A clue as an office takes it in (一点受理): where it happened decides who handles it."""
+
+    source: CaseSource
+    summary: str
+    employer_id: int | None = None
+    industry: str = "other"
+    is_construction: bool = False
+    workers: int = 1
+    amount_claimed_cents: int = 0
+    township_code: str | None = None
+    lon: float | None = None
+    lat: float | None = None
+    complainant_name: str | None = None
+    complainant_id_number: str | None = None
+    complainant_phone: str | None = None
+    mass_incident: bool = False
+    public_opinion: bool = False
+    received_on: date | None = None
+
+
+def _locate(session: Session, lon: float, lat: float) -> tuple[Region, GridCell | None]:
+    townships = session.exec(select(Region.id, Region.boundary).where(
+        Region.level == RegionLevel.township, Region.valid_to.is_(None), Region.boundary.is_not(None))).all()
+    township_id = Locator({rid: boundary for rid, boundary in townships}).locate(lon, lat)
+    if township_id is None:
+        raise ValidationError(N_("该位置不在本市范围内"), field="location")
+    cells = session.exec(select(GridCell.id, GridCell.boundary).where(GridCell.township_id == township_id,
+                                                                      GridCell.boundary.is_not(None))).all()
+    cell_id = Locator({cid: boundary for cid, boundary in cells}).locate(lon, lat) if cells else None
+    return session.get(Region, township_id), (session.get(GridCell, cell_id) if cell_id else None)
+
+
+def _next_case_no(session: Session, year: int) -> str:
+    prefix = f"示人社监〔{year}〕"
+    last = session.exec(select(WageCase.case_no).where(WageCase.case_no.startswith(prefix))
+                        .order_by(WageCase.case_no.desc())).first()
+    serial = int(last[len(prefix):len(prefix) + 4]) + 1 if last else 1
+    return f"{prefix}{serial:04d}号"
+
+
+def receive_case(session: Session, *, actor: Actor, intake: CaseIntake, today: date, now: datetime | None = None,
+                 calendar: WorkCalendar = DEFAULT_CALENDAR) -> WageCase:
+    """Any office takes in a clue and routes it to the county where it happened.
+
+    Raises NotAllowed (not an office role), ValidationError (no place, bad figures)."""
+    now = now or utcnow()
+    if actor.role not in (Role.case_officer, Role.admin):
+        raise NotAllowed(N_("您的角色不能执行此操作"))
+    summary = _clean(intake.summary, field="summary", required=True, limit=4000)
+    if intake.workers < 1 or intake.workers > 100_000:
+        raise ValidationError(N_("涉及人数应在 1 到 100000 之间"), field="workers")
+    if intake.amount_claimed_cents < 0:
+        raise ValidationError(N_("金额不能为负"), field="amount")
+    grid = None
+    if intake.lon is not None and intake.lat is not None:
+        township, grid = _locate(session, intake.lon, intake.lat)
+    elif intake.township_code:
+        township = session.exec(select(Region).where(Region.area_code == intake.township_code,
+                                                     Region.level == RegionLevel.township,
+                                                     Region.valid_to.is_(None))).first()
+        if township is None:
+            raise ValidationError(N_("未知的乡镇（街道）代码"), field="township")
+    else:
+        raise ValidationError(N_("请选择发生地乡镇或定位"), field="location")
+    county = session.get(Region, township.parent_id)
+    received_on = intake.received_on or today
+    due = accept_deadline(received_on, intake.source, calendar=calendar)
+    case = WageCase(
+        case_no=_next_case_no(session, received_on.year), source=intake.source, status=CaseStatus.received,
+        received_on=received_on, accept_due=due.due, deadline_provisional=due.provisional,
+        employer_id=intake.employer_id, industry=intake.industry, is_construction=intake.is_construction,
+        workers=intake.workers, amount_claimed_cents=intake.amount_claimed_cents, region_id=township.id,
+        grid_cell_id=grid.id if grid else None, path=township.path, office_region_id=county.id,
+        office_path=county.path, lon=intake.lon, lat=intake.lat, lead_officer_id=actor.id,
+        complainant_name=_clean(intake.complainant_name, field="name", limit=40),
+        complainant_id_number=_clean(intake.complainant_id_number, field="id_number", limit=18),
+        complainant_phone=_clean(intake.complainant_phone, field="phone", limit=20),
+        summary=summary, mass_incident=intake.mass_incident, public_opinion=intake.public_opinion,
+        created_at=now, updated_at=now,
+    )
+    session.add(case)
+    session.flush()
+    routed = not actor.scope.covers(county.path)
+    _record(session, case=case, kind=CaseEventKind.received, actor=actor, today=today, now=now,
+            to_region_id=county.id, details={"source": intake.source.value, "routed": routed})
+    session.commit()
+    return case
+
+
+# --- the state acts ------------------------------------------------------------------------------
+
+
+def accept_case(session: Session, *, actor: Actor, case_id: int, today: date, now: datetime | None = None,
+                calendar: WorkCalendar = DEFAULT_CALENDAR) -> WageCase:
+    """受理/立案: starts the 60-working-day investigation clock."""
+    now = now or utcnow()
+    loaded = _load(session, actor=actor, case_id=case_id, act=CaseAct.accept)
+    case = loaded.case
+    due = investigate_deadline(case.received_on, today, case.source, calendar=calendar)
+    case.status, case.accepted_on = loaded.after, today
+    case.investigate_due, case.deadline_provisional = due.due, due.provisional
+    case.lead_officer_id = case.lead_officer_id or actor.id
+    _record(session, case=case, kind=CaseEventKind.accepted, actor=actor, today=today, now=now)
+    session.commit()
+    return case
+
+
+def reject_case(session: Session, *, actor: Actor, case_id: int, reason: str, today: date,
+                now: datetime | None = None) -> WageCase:
+    now = now or utcnow()
+    reason = _clean(reason, field="reason", required=True)
+    loaded = _load(session, actor=actor, case_id=case_id, act=CaseAct.reject, reason=reason)
+    loaded.case.status = loaded.after
+    _record(session, case=loaded.case, kind=CaseEventKind.rejected, actor=actor, today=today, now=now, reason=reason)
+    session.commit()
+    return loaded.case
+
+
+def start_investigation(session: Session, *, actor: Actor, case_id: int, today: date,
+                        now: datetime | None = None) -> WageCase:
+    now = now or utcnow()
+    loaded = _load(session, actor=actor, case_id=case_id, act=CaseAct.investigate)
+    loaded.case.status = loaded.after
+    _record(session, case=loaded.case, kind=CaseEventKind.investigation_started, actor=actor, today=today, now=now)
+    session.commit()
+    return loaded.case
+
+
+def extend_investigation(session: Session, *, actor: Actor, case_id: int, reason: str, today: date,
+                         now: datetime | None = None, calendar: WorkCalendar = DEFAULT_CALENDAR) -> WageCase:
+    """延期: a leader approves 30 more working days (90 in all), once."""
+    now = now or utcnow()
+    reason = _clean(reason, field="reason", required=True)
+    loaded = _load(session, actor=actor, case_id=case_id, act=CaseAct.extend, reason=reason)
+    case = loaded.case
+    due = investigate_deadline(case.received_on, case.accepted_on or today, case.source, extended=True,
+                               calendar=calendar)
+    before = case.investigate_due
+    case.extended, case.investigate_due, case.deadline_provisional = True, due.due, due.provisional
+    _record(session, case=case, kind=CaseEventKind.extended, actor=actor, today=today, now=now, reason=reason,
+            details={"from": before.isoformat() if before else None, "to": due.due.isoformat()})
+    session.commit()
+    return case
+
+
+def decide_case(session: Session, *, actor: Actor, case_id: int, decision: CaseDecision | str,
+                amount_recovered_cents: int, today: date, note: str | None = None,
+                now: datetime | None = None) -> WageCase:
+    now = now or utcnow()
+    try:
+        decision = CaseDecision(decision)
+    except ValueError:
+        raise ValidationError(N_("请选择处理结果"), field="decision") from None
+    if amount_recovered_cents < 0:
+        raise ValidationError(N_("金额不能为负"), field="amount_recovered")
+    loaded = _load(session, actor=actor, case_id=case_id, act=CaseAct.decide)
+    case = loaded.case
+    case.status, case.decision, case.decided_on = loaded.after, decision, today
+    case.amount_recovered_cents = amount_recovered_cents
+    _record(session, case=case, kind=CaseEventKind.decided, actor=actor, today=today, now=now,
+            reason=_clean(note, field="note"), details={"decision": decision.value,
+                                                        "amount_recovered_cents": amount_recovered_cents})
+    session.commit()
+    return case
+
+
+def close_case(session: Session, *, actor: Actor, case_id: int, today: date, now: datetime | None = None) -> WageCase:
+    now = now or utcnow()
+    loaded = _load(session, actor=actor, case_id=case_id, act=CaseAct.close)
+    case = loaded.case
+    case.status, case.closed_on = loaded.after, today
+    on_time = case.investigate_due is None or today <= case.investigate_due
+    _record(session, case=case, kind=CaseEventKind.closed, actor=actor, today=today, now=now,
+            details={"on_time": on_time})
+    session.commit()
+    return case
+
+
+def re_review_case(session: Session, *, actor: Actor, case_id: int, today: date, note: str | None = None,
+                   now: datetime | None = None) -> WageCase:
+    """复查 that upholds the outcome."""
+    now = now or utcnow()
+    loaded = _load(session, actor=actor, case_id=case_id, act=CaseAct.re_review)
+    loaded.case.status, loaded.case.re_reviewed_on = loaded.after, today
+    _record(session, case=loaded.case, kind=CaseEventKind.re_reviewed, actor=actor, today=today, now=now,
+            reason=_clean(note, field="note"))
+    session.commit()
+    return loaded.case
+
+
+def reopen_case(session: Session, *, actor: Actor, case_id: int, reason: str, today: date,
+                now: datetime | None = None, calendar: WorkCalendar = DEFAULT_CALENDAR) -> WageCase:
+    """复查 that finds the case not settled: the investigation starts again with a new clock."""
+    now = now or utcnow()
+    reason = _clean(reason, field="reason", required=True)
+    loaded = _load(session, actor=actor, case_id=case_id, act=CaseAct.reopen, reason=reason)
+    case = loaded.case
+    due = investigate_deadline(today, today, CaseSource.referral, calendar=calendar)
+    case.status, case.re_reviewed_on, case.closed_on, case.decided_on, case.decision = (
+        loaded.after, today, None, None, None)
+    case.extended, case.investigate_due, case.deadline_provisional = False, due.due, due.provisional
+    _record(session, case=case, kind=CaseEventKind.reopened, actor=actor, today=today, now=now, reason=reason)
+    session.commit()
+    return case
+
+
+# --- overlays: transfers, referrals, supervision -------------------------------------------------
+
+
+def transfer_case(session: Session, *, actor: Actor, case_id: int, to_region_code: str, reason: str, today: date,
+                  now: datetime | None = None) -> CaseTransfer:
+    """流转: hand the case to another jurisdiction (a county, or the city). It stays with us until
+    the receiving office accepts it."""
+    now = now or utcnow()
+    reason = _clean(reason, field="reason", required=True)
+    loaded = _load(session, actor=actor, case_id=case_id, act=CaseAct.transfer, reason=reason)
+    case = loaded.case
+    target = session.exec(select(Region).where(Region.area_code == to_region_code, Region.valid_to.is_(None),
+                                               Region.level.in_([RegionLevel.county, RegionLevel.city]))).first()
+    if target is None:
+        raise ValidationError(N_("请选择接收单位（县区）"), field="to_region")
+    if target.id == case.office_region_id:
+        raise ValidationError(N_("接收单位不能是当前承办单位"), field="to_region")
+    transfer = CaseTransfer(case_id=case.id, from_region_id=case.office_region_id, to_region_id=target.id,
+                            reason=reason, status=TransferStatus.pending, sent_at=now, sent_by=actor.id)
+    session.add(transfer)
+    case.transfer_count += 1
+    case.incoming_path = target.path
+    _record(session, case=case, kind=CaseEventKind.transfer_sent, actor=actor, today=today, now=now, reason=reason,
+            from_region_id=case.office_region_id, to_region_id=target.id)
+    session.commit()
+    return transfer
+
+
+def accept_transfer(session: Session, *, actor: Actor, case_id: int, today: date,
+                    now: datetime | None = None) -> WageCase:
+    """The receiving office takes the case over: from now on it holds it."""
+    now = now or utcnow()
+    loaded = _load(session, actor=actor, case_id=case_id, act=CaseAct.accept_transfer)
+    case, transfer = loaded.case, loaded.transfer
+    transfer.status, transfer.answered_at, transfer.answered_by = TransferStatus.accepted, now, actor.id
+    from_region = case.office_region_id
+    case.office_region_id = transfer.to_region_id
+    case.office_path, case.incoming_path = _region_path(session, transfer.to_region_id), None
+    case.lead_officer_id, case.second_officer_id = actor.id, None
+    _record(session, case=case, kind=CaseEventKind.transfer_accepted, actor=actor, today=today, now=now,
+            from_region_id=from_region, to_region_id=transfer.to_region_id)
+    session.commit()
+    return case
+
+
+def return_transfer(session: Session, *, actor: Actor, case_id: int, reason: str, today: date,
+                    now: datetime | None = None) -> WageCase:
+    """退回: the receiving office sends the case back; counted as a bounce (推诿) of the case."""
+    now = now or utcnow()
+    reason = _clean(reason, field="reason", required=True)
+    loaded = _load(session, actor=actor, case_id=case_id, act=CaseAct.return_transfer, reason=reason)
+    case, transfer = loaded.case, loaded.transfer
+    transfer.status, transfer.answered_at, transfer.answered_by = TransferStatus.returned, now, actor.id
+    transfer.return_reason = reason
+    case.bounce_count += 1
+    case.incoming_path = None
+    _record(session, case=case, kind=CaseEventKind.transfer_returned, actor=actor, today=today, now=now,
+            reason=reason, from_region_id=transfer.to_region_id, to_region_id=transfer.from_region_id)
+    session.commit()
+    return case
+
+
+def refer_case(session: Session, *, actor: Actor, case_id: int, agency: str, reason: str, today: date,
+               litigation_support: bool = False, now: datetime | None = None) -> CaseReferral:
+    """移送: e.g. to the procuratorate for litigation support (支持起诉)."""
+    now = now or utcnow()
+    reason = _clean(reason, field="reason", required=True)
+    if agency not in REFERRAL_AGENCIES:
+        raise ValidationError(N_("请选择移送机关"), field="agency")
+    loaded = _load(session, actor=actor, case_id=case_id, act=CaseAct.refer_out, reason=reason)
+    referral = CaseReferral(case_id=case_id, to_agency=agency, litigation_support=litigation_support, reason=reason,
+                            referred_on=today, referred_by=actor.id)
+    session.add(referral)
+    _record(session, case=loaded.case, kind=CaseEventKind.referred_out, actor=actor, today=today, now=now,
+            reason=reason, details={"agency": agency, "litigation_support": litigation_support})
+    session.commit()
+    return referral
+
+
+def _supervision_level(actor: Actor, session: Session) -> SupervisionLevel:
+    levels = {session.exec(select(Region.level).where(Region.path == path)).first() for path in actor.scope.paths}
+    if RegionLevel.province in levels:
+        return SupervisionLevel.province
+    return SupervisionLevel.city if RegionLevel.city in levels else SupervisionLevel.county
+
+
+def supervise_case(session: Session, *, actor: Actor, case_id: int, reason: str, today: date,
+                   reasons: list[str] | None = None, due_on: date | None = None, now: datetime | None = None,
+                   calendar: WorkCalendar = DEFAULT_CALENDAR) -> SupervisionOrder:
+    """督办: a leader orders the case handled by a deadline (10 working days unless given)."""
+    now = now or utcnow()
+    reason = _clean(reason, field="reason", required=True)
+    loaded = _load(session, actor=actor, case_id=case_id, act=CaseAct.supervise, reason=reason)
+    due = due_on or add_working_days(today, SUPERVISION_DAYS, calendar).due
+    if due < today:
+        raise ValidationError(N_("督办期限不能早于今天"), field="due_on")
+    order = SupervisionOrder(case_id=case_id, level=_supervision_level(actor, session), status=SupervisionStatus.open,
+                             reasons=list(reasons or ["leader"]), issued_by=actor.id, issued_at=now, due_on=due)
+    session.add(order)
+    loaded.case.supervised = True
+    _record(session, case=loaded.case, kind=CaseEventKind.supervision_ordered, actor=actor, today=today, now=now,
+            reason=reason, details={"level": order.level.value, "due_on": due.isoformat(), "reasons": order.reasons})
+    session.commit()
+    return order
+
+
+def respond_supervision(session: Session, *, actor: Actor, case_id: int, response: str, today: date,
+                        now: datetime | None = None) -> SupervisionOrder:
+    """The handling office reports back on a supervision order."""
+    now = now or utcnow()
+    response = _clean(response, field="response", required=True)
+    loaded = _load(session, actor=actor, case_id=case_id, act=CaseAct.respond_supervision)
+    order = loaded.order
+    order.response, order.responded_at, order.responded_by = response, now, actor.id
+    order.status = SupervisionStatus.responded
+    _record(session, case=loaded.case, kind=CaseEventKind.supervision_responded, actor=actor, today=today, now=now,
+            reason=response)
+    session.commit()
+    return order
+
+
+# --- personal data --------------------------------------------------------------------------------
+
+_PERSONAL_COLUMNS = {PersonalField.name: "complainant_name", PersonalField.id_number: "complainant_id_number",
+                     PersonalField.phone: "complainant_phone"}
+
+
+def reveal_personal_field(session: Session, *, actor: Actor, case_id: int, field: PersonalField | str,
+                          now: datetime | None = None) -> str:
+    """The unmasked value, for a case officer of the office handling the case; audited."""
+    now = now or utcnow()
+    try:
+        field = PersonalField(field)
+    except ValueError:
+        raise ValidationError(N_("未知字段"), field="field") from None
+    if field not in _PERSONAL_COLUMNS:
+        raise ValidationError(N_("未知字段"), field="field")
+    case = _case(session, case_id, actor)
+    if actor.role not in (Role.case_officer, Role.admin) or not actor.scope.covers(case.office_path):
+        raise NotAllowed(N_("只有承办案件的监察员可以查看完整个人信息"))
+    audit(session, actor=actor, action="case.reveal", target_kind="wage_case", target_id=case.id,
+          details={"case_no": case.case_no, "field": field.value}, at=now)
+    session.commit()
+    return getattr(case, _PERSONAL_COLUMNS[field]) or ""
+
+
+__all__ = [
+    "CaseIntake", "accept_case", "accept_transfer", "close_case", "decide_case", "extend_investigation",
+    "receive_case", "refer_case", "reject_case", "reopen_case", "re_review_case", "respond_supervision",
+    "return_transfer", "reveal_personal_field", "start_investigation", "supervise_case", "transfer_case",
+    "WorkflowError",
+]
