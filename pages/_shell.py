@@ -22,7 +22,7 @@ ROLE_NAMES = {
     Role.admin: N_("系统管理员"), Role.leader: N_("局领导"), Role.case_officer: N_("劳动保障监察员"),
     Role.inspector: N_("督查员"), Role.cadre: N_("挂职干部"), Role.wall: N_("大屏"),
 }
-NAV_COLLAPSE, NAV_TOGGLER = "shell-nav-collapse", "shell-nav-toggler"
+NAV_COLLAPSE, NAV_TOGGLER, MAP_EVENT = "shell-nav-collapse", "shell-nav-toggler", "map-event"
 
 
 def role_name(role: Role) -> str:
@@ -93,6 +93,8 @@ def layout():
         return html.Div()
     return html.Div([
         navbar(),
+        # clicks inside map iframes arrive here (assets/map_bridge.js)
+        dcc.Store(id=MAP_EVENT),
         html.Main(dash.page_container, className="container-fluid page-body", lang=current_language()),
     ])
 

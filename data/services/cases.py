@@ -30,7 +30,7 @@ from data.services.common import Actor, audit
 from data.types import utcnow
 
 SUPERVISION_DAYS = 10  # default deadline of a supervision order, in working days
-REFERRAL_AGENCIES = ("housing_construction", "public_security", "arbitration", "procuratorate", "court", "other")
+REFERRAL_AGENCIES = ("police", "housing_construction", "arbitration", "procuratorate", "court", "other")
 
 
 # --- loading and checking ----------------------------------------------------------------------

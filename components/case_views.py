@@ -1,0 +1,126 @@
+"""Pieces of the cases page built from plain data: deadline badges, the case detail with its
+timeline and holders, trend and breakdown figures, side lists."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import dash_bootstrap_components as dbc
+import plotly.graph_objects as go
+from dash import html
+
+from components import labels
+from components.charts import FONT, LAST_YEAR, THIS_YEAR, _base
+from components.format import count, wan_yuan
+
+Translate = Callable[..., str]
+
+
+def deadline_badge(_: Translate, *, days_left: int | None, provisional: bool = False) -> dbc.Badge | str:
+    """"剩3个工作日" in blue/amber, "超期2个工作日" in red; * marks a provisional calendar."""
+    if days_left is None:
+        return ""
+    mark = "*" if provisional else ""
+    if days_left < 0:
+        return dbc.Badge(_("超期%(n)s个工作日", n=-days_left) + mark, color="danger", className="deadline-badge")
+    colour = "warning" if days_left <= 3 else "primary"
+    return dbc.Badge(_("剩%(n)s个工作日", n=days_left) + mark, color=colour, className="deadline-badge")
+
+
+def trend_figure(rows: list[dict], *, metric: str, this_label: str, last_label: str,
+                 month_label: Callable[[int, int], str]) -> go.Figure:
+    """Monthly `metric` (cases / workers / amount) against the same month a year before.
+
+    `rows`: [{"year", "month", metric, metric + "_last_year"}], oldest first."""
+    x = [month_label(r["year"], r["month"]) for r in rows]
+    scale = (lambda v: v / 100 / 10_000) if metric == "amount" else (lambda v: v)
+    fig = go.Figure([
+        go.Bar(x=x, y=[scale(r[f"{metric}_last_year"]) for r in rows], name=last_label, marker_color=LAST_YEAR),
+        go.Bar(x=x, y=[scale(r[metric]) for r in rows], name=this_label, marker_color=THIS_YEAR),
+    ])
+    fig.update_layout(barmode="group", bargap=0.2)
+    return _base(fig, 280)
+
+
+def breakdown_figure(rows: list[tuple[str, int]], *, names: dict[str, str], colour: str = THIS_YEAR) -> go.Figure:
+    """Horizontal bars, largest on top."""
+    rows = sorted(rows, key=lambda r: r[1])[-10:]
+    fig = go.Figure(go.Bar(x=[v for _, v in rows], y=[names.get(k, k) for k, _ in rows], orientation="h",
+                           marker_color=colour, text=[f"{v:,}" for _, v in rows], textposition="auto"))
+    fig.update_layout(height=max(160, 28 * len(rows) + 40), margin=dict(l=10, r=10, t=10, b=20),
+                      font=dict(family=FONT, size=12), paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)",
+                      hovermode="y")
+    fig.update_yaxes(automargin=True)
+    fig.update_xaxes(gridcolor="#e0e6ed")
+    return fig
+
+
+def _row(label: str, value) -> html.Tr:
+    return html.Tr([html.Th(label, className="text-secondary fw-normal text-nowrap pe-3"), html.Td(value)])
+
+
+def case_detail(_: Translate, detail: dict, *, acts: list[str], may_reveal: bool) -> html.Div:
+    """Facts, actions, timeline and who held the case each day. Every string from users is
+    passed as text (Dash escapes it)."""
+    facts = detail["facts"]
+    clock = detail.get("clock") or {}
+    reveal = (lambda field: dbc.Button(html.I(className="bi bi-eye"), id={"type": "case-reveal", "field": field},
+                                       size="sm", color="link", className="p-0 ms-2",
+                                       title=_("查看完整信息（将记录在审计日志）")) if may_reveal else None)
+    buttons = [dbc.Button(_(labels.CASE_ACT[act]), id={"type": "case-act", "act": act}, size="sm",
+                          color="danger" if act in ("supervise", "return_transfer", "reject") else "primary",
+                          outline=act not in ("accept", "decide", "close", "accept_transfer"), className="me-2 mb-2")
+               for act in acts]
+    table = html.Table([html.Tbody([
+        _row(_("案件编号"), facts["case_no"]),
+        _row(_("状态"), [_(labels.CASE_STATUS.get(facts["status"], facts["status"])), " ",
+                         deadline_badge(_, days_left=clock.get("days_left"), provisional=clock.get("provisional"))]),
+        _row(_("来源"), _(labels.CASE_SOURCE.get(facts["source"], facts["source"]))),
+        _row(_("用人单位"), facts.get("employer_name") or "—"),
+        _row(_("统一社会信用代码"), facts.get("employer_uscc") or "—"),
+        _row(_("项目"), facts.get("project_name") or "—"),
+        _row(_("发生地"), " / ".join(x for x in (facts.get("county_name"), facts.get("township_name"),
+                                                  facts.get("grid_name")) if x)),
+        _row(_("承办单位"), facts.get("office_name") or "—"),
+        _row(_("行业"), _(labels.INDUSTRY.get(facts.get("industry"), facts.get("industry") or "—"))),
+        _row(_("涉及人数"), f"{count(facts.get('workers'))} " + _("人")),
+        _row(_("涉及金额"), f"{wan_yuan(facts.get('amount_claimed_cents'), 2)} " + _("万元")),
+        _row(_("已追回"), f"{wan_yuan(facts.get('amount_recovered_cents'), 2)} " + _("万元")),
+        _row(_("受理日期"), str(facts.get("received_on") or "—")),
+        _row(_("投诉人"), [html.Span(facts.get("complainant_name") or "—", id="case-field-name"), reveal("name")]),
+        _row(_("身份证号"), [html.Span(facts.get("complainant_id_number") or "—", id="case-field-id_number"),
+                             reveal("id_number")]),
+        _row(_("联系电话"), [html.Span(facts.get("complainant_phone") or "—", id="case-field-phone"),
+                             reveal("phone")]),
+        _row(_("案情"), html.Div(facts.get("summary") or "", className="case-summary")),
+    ])], className="table table-sm mb-3 case-facts")
+    timeline = html.Ol([
+        html.Li([
+            html.Div([html.Strong(_(labels.CASE_EVENT.get(e["kind"], e["kind"]))),
+                      html.Span(f" {e['on_date']}", className="text-secondary small"),
+                      html.Span(f" · {e.get('actor_name') or ''}", className="text-secondary small")]),
+            html.Div(" → ".join(x for x in (e.get("from_region_name"), e.get("to_region_name")) if x),
+                     className="small") if e.get("to_region_name") else None,
+            html.Div(e.get("reason"), className="small text-body-secondary") if e.get("reason") else None,
+        ], className="timeline-item") for e in detail.get("timeline", [])
+    ], className="timeline list-unstyled")
+    holders = html.Ul([html.Li(f"{h['office_name']}：{h['start']} — {h.get('end') or _('至今')}（{h['days']}" + _("天") + "）")
+                       for h in detail.get("holders", [])], className="small mb-0")
+    return html.Div([
+        html.Div(buttons, className="mb-2") if buttons else None,
+        table,
+        html.H6(_("办理经过"), className="mt-3"), timeline,
+        html.H6(_("各单位持有时间"), className="mt-3"), holders,
+    ])
+
+
+def ranked_list(items: list[tuple[str, str, str | None]], *, empty: str) -> html.Div:
+    """(title, figure, note) rows, e.g. repeat employers or risky townships."""
+    if not items:
+        return html.Div(empty, className="text-secondary small")
+    return html.Ul([html.Li([html.Div([html.Span(title, className="fw-semibold"),
+                                       html.Span(figure, className="ms-auto text-nowrap")],
+                                      className="d-flex gap-2"),
+                             html.Div(note, className="small text-secondary") if note else None],
+                            className="list-group-item px-0")
+                    for title, figure, note in items], className="list-group list-group-flush")

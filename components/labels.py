@@ -1,0 +1,47 @@
+"""Names people read for the codes the database stores (translated with _() where shown)."""
+
+from __future__ import annotations
+
+from data.errors import N_
+
+CASE_STATUS = {
+    "received": N_("待受理"), "accepted": N_("已受理"), "rejected": N_("不予受理"),
+    "investigating": N_("调查中"), "decided": N_("已决定"), "closed": N_("已结案"), "re_reviewed": N_("已复查"),
+}
+CASE_SOURCE = {
+    "walk_in": N_("来访"), "hotline_12333": N_("12333热线"), "hotline_12345": N_("12345热线"), "letter": N_("来信"),
+    "national_platform": N_("全国根治欠薪线索平台"), "grid_screening": N_("网格排查"),
+    "leader_instruction": N_("领导批示"), "media": N_("媒体反映"), "referral": N_("部门移交"),
+}
+CASE_DECISION = {
+    "paid_in_full": N_("足额支付"), "order_to_pay": N_("责令支付"), "administrative_decision": N_("行政处理决定"),
+    "penalty": N_("行政处罚"), "withdrawn": N_("撤诉/撤回"), "referred": N_("移送处理"),
+}
+INDUSTRY = {
+    "construction": N_("建筑业"), "manufacturing": N_("制造业"), "catering": N_("餐饮业"),
+    "wholesale_retail": N_("批发零售业"), "transport": N_("交通运输业"), "resident_services": N_("居民服务业"),
+    "other": N_("其他行业"),
+}
+REFERRAL_AGENCY = {
+    "police": N_("公安机关"), "housing_construction": N_("住建部门"), "arbitration": N_("劳动人事争议仲裁院"),
+    "procuratorate": N_("人民检察院"), "court": N_("人民法院"), "other": N_("其他部门"),
+}
+CASE_EVENT = {
+    "received": N_("登记受理线索"), "accepted": N_("受理立案"), "rejected": N_("不予受理"),
+    "investigation_started": N_("开始调查"), "extended": N_("延长调查期限"), "decided": N_("作出处理决定"),
+    "closed": N_("结案"), "re_reviewed": N_("复查"), "reopened": N_("复查重新调查"), "transfer_sent": N_("流转"),
+    "transfer_accepted": N_("接收流转"), "transfer_returned": N_("退回流转"), "referred_out": N_("移送"),
+    "supervision_ordered": N_("督办"), "supervision_responded": N_("督办反馈"), "note": N_("备注"),
+}
+CASE_ACT = {
+    "accept": N_("受理立案"), "reject": N_("不予受理"), "investigate": N_("开始调查"), "extend": N_("批准延期"),
+    "decide": N_("作出决定"), "close": N_("结案"), "re_review": N_("复查维持"), "reopen": N_("复查重启调查"),
+    "transfer": N_("流转"), "accept_transfer": N_("接收流转"), "return_transfer": N_("退回流转"),
+    "refer_out": N_("移送"), "supervise": N_("督办"), "respond_supervision": N_("督办反馈"),
+}
+SUPERVISION_REASON = {
+    "overdue": N_("超期"), "large_amount": N_("金额大"), "many_workers": N_("人数多"), "mass_incident": N_("群体性事件"),
+    "public_opinion": N_("舆情"), "leader": N_("领导督办"),
+}
+RISK_GRADE = {"red": N_("红色"), "orange": N_("橙色"), "yellow": N_("黄色"), "low": N_("低")}
+RISK_COLOUR = {"red": "#d32f2f", "orange": "#f57c00", "yellow": "#fbc02d", "low": "#90a4ae"}
