@@ -67,14 +67,30 @@ def alembic_config(url: str):
     return cfg
 
 
-def migrate(engine: sa.Engine) -> None:
-    """Bring the schema to the newest revision (idempotent)."""
+def migrate(engine: sa.Engine, revision: str = "head") -> None:
+    """Bring the schema to `revision`, the newest by default (idempotent)."""
     from alembic import command
 
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.connect() as conn:
+        if sqlite:
+            # SQLite alters a table by copying it; with foreign keys on, dropping the old copy
+            # fails while other tables point at it. The pragma only works outside a transaction.
+            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            conn.commit()
+        try:
+            with conn.begin():
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, revision)
+                if sqlite:
+                    broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise RuntimeError(f"migration left dangling references: {broken[:5]}")
+        finally:
+            if sqlite:
+                conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+                conn.commit()
 
 
 def is_empty(engine: sa.Engine) -> bool:
