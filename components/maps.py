@@ -2,7 +2,8 @@
 map is the region boundaries themselves unless an internal tile server is configured.
 
 Every string property that reaches a tooltip or popup is HTML-escaped here, once, because
-Leaflet inserts them as HTML.
+Leaflet inserts them as HTML; and its braces become entities, because branca renders each
+element's output through Jinja again — "{{ … }}" in a name would run on the server.
 """
 
 from __future__ import annotations
@@ -71,8 +72,14 @@ def marker_cluster(name: str) -> MarkerCluster:
     return cluster
 
 
+def safe_text(value: object) -> str:
+    """Text for a tooltip, popup or label: HTML-escaped, with no '{' or '}' left for the
+    template engine that renders folium's output."""
+    return html.escape(str(value)).replace("{", "&#123;").replace("}", "&#125;")
+
+
 def escape_properties(properties: dict) -> dict:
-    return {k: html.escape(v) if isinstance(v, str) else v for k, v in properties.items()}
+    return {k: safe_text(v) if isinstance(v, str) else v for k, v in properties.items()}
 
 
 def bounds_of(geometries: Iterable[dict]) -> tuple[tuple[float, float], tuple[float, float]] | None:
@@ -150,7 +157,7 @@ def regions_map(regions: list[dict], *, labels: dict[str, str], tile_url: str | 
                 location = [(south + north) / 2, (west + east) / 2]
             folium.Marker(
                 location=location,
-                icon=folium.DivIcon(html=f'<div class="region-label">{html.escape(c["name"])}</div>',
+                icon=folium.DivIcon(html=f'<div class="region-label">{safe_text(c["name"])}</div>',
                                     icon_size=(80, 20), icon_anchor=(40, 10), class_name="region-label"),
                 interactive=False,
             ).add_to(fmap)

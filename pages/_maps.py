@@ -2,22 +2,38 @@
 
 A Dash callback only sets an Iframe's src; the map itself is built here from a scoped query
 and cached by (view, arguments, scope, language), so a multi-megabyte document never travels
-through a callback and a repeated view costs nothing.
+through a callback and a repeated view costs nothing. Maps of changing data add a cheap data
+version to the key, so an act on a case shows on the next load.
+
+/maps/regions — the user's counties and townships (everyone signed in).
+/maps/cases — wage cases (admins, leaders, case officers, inspectors; the wall screen sees the
+choropleth but no case points): the /cases filters (data.queries.cases.CaseFilters keys) plus
+level=township|grid, metric=cases|workers|amount|overdue, risk=1 for risk-grade outlines, and
+township=<12-digit code> to drill into one township's cases. A bad parameter is a 400 with
+a message, a region or township outside the user's regions a 404.
 """
 
 from __future__ import annotations
 
+import hashlib
+import re
 import threading
 from collections import OrderedDict
 
-from flask import Blueprint, Flask, Response, abort, current_app, request
+from flask import Blueprint, Flask, Response, abort, current_app, jsonify, request
+from flask_login import current_user
 
+from components import labels as names
+from components.case_map import case_choropleth, render_html, township_cases_map
+from components.format import count, wan_yuan
 from components.maps import regions_map
-from data.models import RegionLevel
+from data.errors import N_, ValidationError
+from data.models import RegionLevel, Role
+from data.queries import cases as case_queries
 from data.queries.regions import get_region_by_code, region_shapes
 from data.scope import OutOfScope
 from pages._i18n import _, current_language
-from pages._web import db, scope
+from pages._web import db, scope, today
 
 bp = Blueprint("maps", __name__, url_prefix="/maps")
 
@@ -78,3 +94,119 @@ def regions():
 
     return _html_response(current_app.extensions["map_cache"].get_or_build(key, build))
 
+
+# who may see case maps; the wall screen only the aggregate (no case, no employer name)
+CASE_MAP_ROLES = frozenset({Role.admin, Role.leader, Role.case_officer, Role.inspector, Role.wall})
+CASE_POINT_ROLES = frozenset({Role.admin, Role.leader, Role.case_officer, Role.inspector})
+_TOWNSHIP = re.compile(r"[0-9]{12}")
+
+
+def _refuse(status: int, error: str, message: str, field: str | None = None):
+    body = {"error": error, "message": message}
+    if field:
+        body["field"] = field
+    return jsonify(body), status
+
+
+def _case_map_arguments(args: dict[str, list[str]]) -> dict:
+    """The route's own parameters, strictly: ValidationError names the one at fault."""
+    def one(name: str, allowed: tuple[str, ...], default: str) -> str:
+        value = (args.get(name) or [default])[0] or default
+        if value not in allowed:
+            raise ValidationError(N_("无效的地图参数：%(name)s"), field=name, name=name)
+        return value
+
+    township = (args.get("township") or [""])[0].strip() or None
+    if township and not _TOWNSHIP.fullmatch(township):
+        raise ValidationError(N_("无效的地图参数：%(name)s"), field="township", name="township")
+    return {"level": one("level", case_queries.MAP_LEVELS, "township"),
+            "metric": one("metric", case_queries.MAP_METRICS, "cases"),
+            "risk": one("risk", ("0", "1"), "0") == "1", "township": township}
+
+
+def _deadline(point: dict) -> str:
+    days = point.get("days_left")
+    if days is None:
+        return ""
+    return _("超期%(n)s个工作日", n=-days) if days < 0 else _("剩%(n)s个工作日", n=days)
+
+
+def _figure_labels() -> dict[str, str]:
+    return {"cases": _("案件数"), "workers": _("涉及人数"), "amount": _("涉及金额（万元）"),
+            "overdue": _("超期案件"), "risk": _("风险等级"), "none": _("无案件")}
+
+
+@bp.get("/cases")
+def cases():
+    """Wage cases by township or grid cell (choropleth), or one township's cases as points."""
+    role = current_user.role
+    if role not in CASE_MAP_ROLES:
+        return _refuse(403, "forbidden", _("您的角色不能查看案件地图"))
+    args = request.args.to_dict(flat=False)
+    try:
+        filters = case_queries.CaseFilters.from_dict(args, strict=True)
+        options = _case_map_arguments(args)
+    except ValidationError as exc:
+        return _refuse(400, "invalid", _(exc.message, **exc.params), exc.field)
+    if options["township"] and role not in CASE_POINT_ROLES:
+        return _refuse(403, "forbidden", _("您的角色不能查看案件明细"))
+
+    session, user_scope, day = db(), scope(), today()
+    tiles = (current_app.config["TILE_URL"], current_app.config["TILE_ATTRIBUTION"])
+    view = "cases-township" if options["township"] else "cases-city"
+    # normalised: parameter order, unknown parameters (a cache buster) and defaults don't split the cache
+    key = (view, tuple(sorted(filters.to_query().items())), tuple(sorted(options.items())), user_scope.paths,
+           current_language(), day, case_queries.data_version(session), tiles)
+
+    def build() -> str:
+        if options["township"]:
+            return render_html(_township_map(session, user_scope, filters, day, options["township"], tiles))
+        return render_html(_city_map(session, user_scope, filters, day, options, tiles))
+
+    try:
+        document = current_app.extensions["map_cache"].get_or_build(key, build)
+    except OutOfScope:
+        abort(404)
+    response = Response(document, mimetype="text/html")
+    # revalidated on every load (a case may change any minute) but answered 304 when unchanged
+    response.headers["Cache-Control"] = "private, no-cache"
+    response.set_etag(hashlib.sha256(repr(key).encode()).hexdigest()[:32])
+    return response.make_conditional(request)
+
+
+def _city_map(session, user_scope, filters, day, options, tiles):
+    data = case_queries.map_aggregates(session, scope=user_scope, filters=filters, today=day,
+                                       level=options["level"], metric=options["metric"])
+    risks = None
+    if options["risk"]:
+        graded = case_queries.risk_by_area(session, scope=user_scope, filters=filters, today=day,
+                                           level=options["level"])
+        risks = {code: str(item["risk"].grade) for code, item in graded.items()}
+    metric_label = {"cases": _("案件数（件）"), "workers": _("涉及人数（人）"), "amount": _("涉及金额（万元）"),
+                    "overdue": _("超期案件（件）")}[options["metric"]]
+    money = options["metric"] == "amount"
+    return case_choropleth(
+        data.areas, values=data.values, figures=data.figures,
+        labels={**_figure_labels(), "metric": metric_label, "hint": _("点击乡镇（街道）查看案件分布")},
+        risks=risks, risk_labels={k: _(v) for k, v in names.RISK_GRADE.items()},
+        format_value=(lambda v: wan_yuan(int(v))) if money else (lambda v: count(int(v))),
+        format_amount=lambda cents: wan_yuan(int(cents)),
+        tile_url=tiles[0], tile_attribution=tiles[1])
+
+
+def _township_map(session, user_scope, filters, day, township_code, tiles):
+    points = case_queries.case_points(session, scope=user_scope, filters=filters, today=day,
+                                      township_code=township_code)
+    township = user_scope.narrow(get_region_by_code(session, scope=user_scope, area_code=township_code).path)
+    shape = next(iter(case_queries.area_shapes(session, scope=township, level="township")), None)
+    grids = case_queries.area_shapes(session, scope=township, level="grid")
+    texts = {"case_no": _("案件编号"), "employer": _("用人单位"), "status": _("状态"), "workers": _("涉及人数"),
+             "amount": _("涉及金额（万元）"), "deadline": _("时限"), "legend": _("案件"), "overdue": _("超期"),
+             "open": _("在办"), "concluded": _("已办结或已决定"), "hint": _("点击案件查看详情")}
+    return township_cases_map(
+        shape or {"code": township_code, "name": "", "boundary": None}, points, labels=texts, grids=grids,
+        describe=lambda p: {"case_no": p["case_no"], "employer": p["employer"],
+                            "status": _(names.CASE_STATUS.get(p["status"], p["status"])),
+                            "workers": count(p["workers"]), "amount": wan_yuan(p["amount_cents"], 2),
+                            "deadline": _deadline(p)},
+        tile_url=tiles[0], tile_attribution=tiles[1])

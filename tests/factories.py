@@ -99,3 +99,33 @@ def make_secondment(session: Session, *, user: User, station: Station, **overrid
     session.add(secondment)
     session.commit()
     return secondment
+
+
+def make_employer(session: Session, *, name: str, **overrides):
+    """An employer with a made-up (unique, well-formed) unified social credit code."""
+    from data.demo import uscc_check_char
+    from data.models import Employer
+
+    first17 = f"91369901MA{next(_serial):07d}"
+    values = dict(uscc=first17 + uscc_check_char(first17), name=name, industry="construction",
+                  is_construction=True, path="369900000000/")
+    values.update(overrides)
+    employer = Employer(**values)
+    session.add(employer)
+    session.commit()
+    return employer
+
+
+def make_grid_cell(session: Session, *, township: Region, number: int = 1, **overrides):
+    """A grid cell (网格) of a township, covering its south-west quarter."""
+    from data.models import GridCell
+
+    lon, lat = township.centroid_lon - 0.05, township.centroid_lat - 0.05
+    values = dict(code=f"{township.area_code}-G{number:02d}", name=f"{township.name}第{number}网格",
+                  township_id=township.id, path=township.path, boundary=_square(lon, lat, 0.05),
+                  centroid_lon=lon + 0.025, centroid_lat=lat + 0.025)
+    values.update(overrides)
+    cell = GridCell(**values)
+    session.add(cell)
+    session.commit()
+    return cell

@@ -1,0 +1,995 @@
+"""Every read about wage cases (欠薪案件): the /cases page's figures, table and detail, its map
+route and the risk grades. Keyword-only arguments, always a `scope`; aggregates run in SQL.
+
+A case is visible where it happened, to the office holding it and to the office a pending
+transfer is addressed to (`Scope.cases_clause`), and only while not deleted. Every query
+below starts from `case_conditions`, so the filter bar means the same thing for the figures,
+the map and the table. Results are plain dicts and dataclasses; money stays in integer cents
+except the table's `amount`, in yuan for the grid.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any, Iterable, Mapping
+from urllib.parse import urlencode
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, select
+
+from data.errors import N_, ValidationError
+from data.models import (CaseEvent, CaseEventKind, CaseReferral, CaseSource, CaseStatus, CaseTransfer, Employer,
+                         GridCell, Project, Region, RegionLevel, SupervisionOrder, SupervisionStatus, TransferStatus,
+                         User, WageCase)
+from data.queries.overview import same_day_last_year
+from data.queries.regions import get_region_by_code, region_shapes
+from data.rules.calendar import DEFAULT_CALENDAR, WorkCalendar
+from data.rules.case_clock import CaseClock, SupervisionThresholds, case_clock, supervision_reasons
+from data.rules.masking import mask_id_number, mask_name, mask_phone
+from data.rules.risk import RiskInputs, RiskPolicy, grade_risk
+from data.scope import OutOfScope, Scope
+
+S = CaseStatus
+OPEN_STATES = (S.received, S.accepted, S.investigating)
+# 办结: closed or re-reviewed, or a clue not accepted (不予受理) — each ends the handling
+CONCLUDED_STATES = (S.closed, S.re_reviewed, S.rejected)
+UNDER_INVESTIGATION = (S.accepted, S.investigating)
+
+BREAKDOWNS = ("industry", "source", "county")
+MAP_LEVELS = ("township", "grid")
+MAP_METRICS = ("cases", "workers", "amount", "overdue")
+EXPORT_LIMIT = 20_000  # rows in one export; the grid asks for pages of at most a few hundred
+MAX_TREND_MONTHS = 36
+TEXT_LIMIT = 60
+
+_INDUSTRY_CODE = re.compile(r"[a-z][a-z0-9_]{0,29}")
+_AREA_CODE = re.compile(r"[0-9]{12}")
+_GRID_CODE = re.compile(r"[0-9A-Za-z_-]{1,20}")
+_TRUE = {"1", "true", "yes", "on", "y", "t"}
+_FALSE = {"0", "false", "no", "off", "n", "f"}
+
+
+# --- the filter bar ---------------------------------------------------------------------------
+
+
+def _first(value: Any) -> Any:
+    if isinstance(value, (list, tuple)):
+        return value[0] if value else None
+    return value
+
+
+def _many(value: Any) -> list[str]:
+    """A list from a list, a tuple or a comma-separated string (URL query strings)."""
+    if value is None:
+        return []
+    out = []
+    for item in value if isinstance(value, (list, tuple)) else [value]:
+        if isinstance(item, str):
+            out += [part.strip() for part in item.split(",") if part.strip()]
+        elif item is not None and not isinstance(item, (dict, list, tuple)):
+            out.append(str(item))
+    return out
+
+
+@dataclass(frozen=True)
+class CaseFilters:
+    """What the filter bar of /cases selects; empty fields select everything.
+
+    `date_from`/`date_to` bound the receipt date (inclusive); `region_code` is a county or
+    township the user may see; `industries` are codes as stored (e.g. "construction")."""
+
+    date_from: date | None = None
+    date_to: date | None = None
+    region_code: str | None = None
+    grid_code: str | None = None
+    statuses: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    industries: tuple[str, ...] = ()
+    construction: bool | None = None
+    overdue_only: bool = False
+    text: str | None = None
+
+    @classmethod
+    def default(cls, today: date) -> "CaseFilters":
+        """This year to today: what leaders look at first."""
+        return cls(date_from=date(today.year, 1, 1), date_to=today)
+
+    def to_dict(self) -> dict:
+        """JSON-safe, without empty fields (for a dcc.Store; from_dict reads it back)."""
+        out: dict[str, Any] = {}
+        if self.date_from:
+            out["date_from"] = self.date_from.isoformat()
+        if self.date_to:
+            out["date_to"] = self.date_to.isoformat()
+        for name in ("region_code", "grid_code"):
+            if getattr(self, name):
+                out[name] = getattr(self, name)
+        for name in ("statuses", "sources", "industries"):
+            if getattr(self, name):
+                out[name] = list(getattr(self, name))
+        if self.construction is not None:
+            out["construction"] = self.construction
+        if self.overdue_only:
+            out["overdue_only"] = True
+        if self.text:
+            out["text"] = self.text
+        return out
+
+    def to_query(self) -> dict[str, str]:
+        """The filters as flat URL parameters (lists comma-joined, booleans 1/0), for
+        urlencode; from_dict reads them back."""
+        return {k: ",".join(v) if isinstance(v, list) else ("1" if v else "0") if isinstance(v, bool) else v
+                for k, v in self.to_dict().items()}
+
+    @classmethod
+    def from_dict(cls, data: Mapping | None, *, strict: bool = False) -> "CaseFilters":
+        """Filters from a dict: a dcc.Store's, or a URL's query (values may be lists of strings).
+
+        Forgiving by default: unknown keys are ignored and bad values dropped, so an old
+        bookmark still opens. With strict=True a bad value raises ValidationError naming the
+        field instead (the map route answers 400 with it)."""
+        data = data if isinstance(data, Mapping) else {}
+
+        def fail(message: str, name: str, **params) -> None:
+            if strict:
+                raise ValidationError(message, field=name, **params)
+
+        def day(name: str) -> date | None:
+            value = _first(data.get(name))
+            if value in (None, ""):
+                return None
+            if isinstance(value, date):
+                return value
+            try:  # a date picker may send a whole timestamp
+                text = str(value).strip()
+                parsed = date.fromisoformat(text) if len(text) <= 10 else datetime.fromisoformat(text).date()
+            except ValueError:
+                return fail(N_("日期格式应为 YYYY-MM-DD"), name)
+            if not 2000 <= parsed.year <= 2100:
+                return fail(N_("日期超出范围"), name)
+            return parsed
+
+        def choices(name: str, allowed: Iterable[str] | None = None, pattern: re.Pattern | None = None) -> tuple:
+            kept: list[str] = []
+            for value in _many(data.get(name)):
+                if (value in allowed) if allowed is not None else bool(pattern.fullmatch(value)):
+                    kept += [value] if value not in kept else []
+                else:
+                    fail(N_("无效的筛选值：%(value)s"), name, value=value[:40])
+            return tuple(kept)
+
+        def flag(name: str) -> bool | None:
+            value = _first(data.get(name))
+            if value is None or value == "" or isinstance(value, bool):
+                return value if isinstance(value, bool) else None
+            text = str(value).strip().lower()
+            if text in _TRUE or text in _FALSE:
+                return text in _TRUE
+            return fail(N_("是/否参数无效"), name)
+
+        def code(name: str, pattern: re.Pattern) -> str | None:
+            value = _first(data.get(name))
+            if value in (None, ""):
+                return None
+            value = str(value).strip()
+            return value if pattern.fullmatch(value) else fail(N_("区划或网格代码无效"), name)
+
+        date_from, date_to = day("date_from"), day("date_to")
+        if date_from and date_to and date_from > date_to:
+            fail(N_("开始日期不能晚于结束日期"), "date_from")
+            date_from, date_to = date_to, date_from
+        text = _first(data.get("text"))
+        text = str(text).strip() if isinstance(text, (str, int)) else ""
+        if len(text) > TEXT_LIMIT:
+            fail(N_("查询文字过长（最多 %(limit)s 字）"), "text", limit=TEXT_LIMIT)
+            text = text[:TEXT_LIMIT]
+        return cls(
+            date_from=date_from, date_to=date_to,
+            region_code=code("region_code", _AREA_CODE), grid_code=code("grid_code", _GRID_CODE),
+            statuses=choices("statuses", [s.value for s in CaseStatus]),
+            sources=choices("sources", [s.value for s in CaseSource]),
+            industries=choices("industries", pattern=_INDUSTRY_CODE),
+            construction=flag("construction"), overdue_only=bool(flag("overdue_only")),
+            text=text or None,
+        )
+
+    def label(self) -> str:
+        """A short slug for export file names, e.g. "2026-01-01_2026-11-20_369901000000_overdue":
+        letters, digits, Chinese characters, '-', '_', '+' and '.' only."""
+        parts = []
+        if self.date_from or self.date_to:
+            parts.append(f"{self.date_from or ''}_{self.date_to or ''}".strip("_"))
+        parts += [p for p in (self.region_code, self.grid_code) if p]
+        parts += ["+".join(values) for values in (self.statuses, self.sources, self.industries) if values]
+        if self.construction is not None:
+            parts.append("construction" if self.construction else "non-construction")
+        if self.overdue_only:
+            parts.append("overdue")
+        if self.text:
+            parts.append(re.sub(r"[^\w\u4e00-\u9fff]+", "-", self.text).strip("-")[:20])
+        slug = re.sub(r"[^\w\u4e00-\u9fff+.-]", "-", "_".join(p for p in parts if p))
+        return slug[:100] or "all"
+
+
+# --- shared SQL pieces ------------------------------------------------------------------------
+
+
+def overdue_clause(today: date) -> sa.ColumnElement[bool]:
+    """SQL: the running statutory clock has passed its deadline."""
+    return sa.or_(
+        sa.and_(WageCase.status == S.received.value, WageCase.accept_due < today),
+        sa.and_(WageCase.status.in_([s.value for s in UNDER_INVESTIGATION]), WageCase.investigate_due < today),
+    )
+
+
+def _due_expression():
+    """SQL: the deadline of the clock that runs (acceptance, then investigation), else NULL."""
+    return sa.case(
+        (WageCase.status == S.received.value, WageCase.accept_due),
+        (WageCase.status.in_([s.value for s in UNDER_INVESTIGATION]), WageCase.investigate_due),
+        else_=sa.null(),
+    )
+
+
+def _rejections():
+    """Each rejected case's rejection date, from its event (a rejection sets no date column).
+
+    A join, not a subquery per row: PostgreSQL prices a per-row subquery so high that it
+    compiles the whole query with JIT first, which takes longer than running it."""
+    return (select(CaseEvent.case_id.label("case_id"), sa.func.min(CaseEvent.on_date).label("on_date"))
+            .where(CaseEvent.kind == CaseEventKind.rejected.value).group_by(CaseEvent.case_id)
+            .subquery("rejection"))
+
+
+def _with_clock_ends(stmt, rejection):
+    """`stmt` over the cases with their rejection dates (for _on_time_clause)."""
+    return stmt.select_from(WageCase).outerjoin(rejection, rejection.c.case_id == WageCase.id)
+
+
+def _on_time_clause(rejection):
+    """SQL, for a concluded case: within its deadline. An accepted case closes by its
+    investigation deadline; a clue never accepted is answered (rejected) by its acceptance
+    deadline. `rejection` is _rejections(), joined by _with_clock_ends."""
+    return sa.case(
+        (WageCase.investigate_due.is_not(None), WageCase.closed_on <= WageCase.investigate_due),
+        else_=sa.func.coalesce(WageCase.decided_on, WageCase.closed_on, rejection.c.on_date) <= WageCase.accept_due,
+    )
+
+
+def _plain(session: Session, column):
+    """`column` as an expression no index serves, on SQLite only.
+
+    SQLite keeps no histograms: it takes a filter column's index (most cases are 'closed')
+    or a grouping column's index even when that fetches 200,000 rows one by one, three to
+    ten times slower than one scan and a sort, and it then cannot walk the date index for
+    ORDER BY received_on … LIMIT either. PostgreSQL's planner knows better: the column stays."""
+    if session.get_bind().dialect.name != "sqlite":
+        return column
+    if isinstance(column.type, sa.Boolean):
+        return sa.type_coerce(column, sa.Integer) + 0
+    if isinstance(column.type, sa.Integer):
+        return column + 0
+    return column.concat("")
+
+
+def _visible(scope: Scope) -> sa.ColumnElement[bool]:
+    return sa.and_(WageCase.deleted_at.is_(None), scope.cases_clause(WageCase))
+
+
+def _narrowed(session: Session, scope: Scope, filters: CaseFilters) -> Scope:
+    if not filters.region_code:
+        return scope
+    return scope.narrow(get_region_by_code(session, scope=scope, area_code=filters.region_code).path)
+
+
+def _grid(session: Session, scope: Scope, code: str) -> GridCell:
+    grid = session.exec(select(GridCell).where(GridCell.code == code)).first()
+    if grid is None or not scope.covers(grid.path):
+        raise OutOfScope(code)  # unknown or not theirs: the same answer
+    return grid
+
+
+def _conditions(session: Session, *, scope: Scope, filters: CaseFilters, today: date,
+                period: bool = True) -> list[sa.ColumnElement[bool]]:
+    conds = [_visible(_narrowed(session, scope, filters))]
+    if filters.grid_code:
+        conds.append(WageCase.grid_cell_id == _grid(session, scope, filters.grid_code).id)
+    if period and filters.date_from:
+        conds.append(WageCase.received_on >= filters.date_from)
+    if period and filters.date_to:
+        conds.append(WageCase.received_on <= filters.date_to)
+    for values, column in ((filters.statuses, WageCase.status), (filters.sources, WageCase.source),
+                           (filters.industries, WageCase.industry)):
+        if values:
+            conds.append(_plain(session, column).in_(list(values)))
+    if filters.construction is not None:
+        conds.append(_plain(session, WageCase.is_construction) == filters.construction)
+    if filters.overdue_only:
+        conds.append(overdue_clause(today))
+    if filters.text:
+        employers = select(Employer.id).where(Employer.name.icontains(filters.text, autoescape=True))
+        conds.append(sa.or_(WageCase.case_no.contains(filters.text, autoescape=True),
+                            WageCase.employer_id.in_(employers)))
+    return conds
+
+
+def case_conditions(session: Session, *, scope: Scope, filters: CaseFilters,
+                    today: date) -> list[sa.ColumnElement[bool]]:
+    """The WHERE clauses of the filter bar, visibility included.
+
+    Raises OutOfScope when the region or grid asked for is unknown or outside the scope."""
+    return _conditions(session, scope=scope, filters=filters, today=today)
+
+
+def _cases(session: Session, select_stmt, conds) -> Any:
+    """`select_stmt` over the cases `conds` select."""
+    return session.exec(select_stmt.where(*conds))
+
+
+def _sum(column):
+    return sa.func.coalesce(sa.func.sum(column), 0)
+
+
+# --- figures ----------------------------------------------------------------------------------
+
+FIGURES = ("cases", "workers", "amount_claimed_cents", "amount_recovered_cents", "open", "overdue", "supervised",
+           "closed", "closed_on_time")
+
+
+@dataclass(frozen=True)
+class CaseKpis:
+    """The figures of the cases received in `period`, each also for the same period a year
+    earlier (`…_last_year`).
+
+    States (open, overdue, supervised, concluded) are as of today for both periods: no
+    history of states is kept, so last year's cases are counted as they stand now."""
+
+    period: tuple[date, date]
+    last_year_period: tuple[date, date]
+    cases: int
+    workers: int
+    amount_claimed_cents: int
+    amount_recovered_cents: int
+    open: int
+    overdue: int
+    supervised: int
+    closed: int  # 办结: closed, re-reviewed or not accepted
+    closed_on_time: int
+    cases_last_year: int
+    workers_last_year: int
+    amount_claimed_cents_last_year: int
+    amount_recovered_cents_last_year: int
+    open_last_year: int
+    overdue_last_year: int
+    supervised_last_year: int
+    closed_last_year: int
+    closed_on_time_last_year: int
+
+    @property
+    def closure_rate(self) -> float | None:
+        """办结率: concluded of those received."""
+        return self.closed / self.cases if self.cases else None
+
+    @property
+    def on_time_rate(self) -> float | None:
+        """时限办结率: concluded within their deadline, of those concluded."""
+        return self.closed_on_time / self.closed if self.closed else None
+
+    @property
+    def closure_rate_last_year(self) -> float | None:
+        return self.closed_last_year / self.cases_last_year if self.cases_last_year else None
+
+    @property
+    def on_time_rate_last_year(self) -> float | None:
+        return self.closed_on_time_last_year / self.closed_last_year if self.closed_last_year else None
+
+
+def _figures(session: Session, conds: list, start: date, end: date, today: date) -> list[int]:
+    concluded = WageCase.status.in_([s.value for s in CONCLUDED_STATES])
+    rejection = _rejections()
+    row = _cases(session, _with_clock_ends(select(
+        sa.func.count(), _sum(WageCase.workers), _sum(WageCase.amount_claimed_cents),
+        _sum(WageCase.amount_recovered_cents),
+        sa.func.count().filter(WageCase.status.in_([s.value for s in OPEN_STATES])),
+        sa.func.count().filter(overdue_clause(today)),
+        sa.func.count().filter(WageCase.supervised.is_(True)),
+        sa.func.count().filter(concluded),
+        sa.func.count().filter(sa.and_(concluded, _on_time_clause(rejection))),
+    ), rejection), [*conds, WageCase.received_on >= start, WageCase.received_on <= end]).one()
+    return [int(v or 0) for v in row]
+
+
+def case_kpis(session: Session, *, scope: Scope, filters: CaseFilters, today: date) -> CaseKpis:
+    """Cases, workers, money, open / overdue / supervised / concluded and on time, for the
+    filters' period (default: this year to today) and the same period last year.
+
+    Two aggregate queries, each served by the date index."""
+    conds = _conditions(session, scope=scope, filters=filters, today=today, period=False)
+    end = filters.date_to or today
+    start = filters.date_from or date(end.year, 1, 1)
+    last = (same_day_last_year(start), same_day_last_year(end))
+    now, before = _figures(session, conds, start, end, today), _figures(session, conds, *last, today)
+    return CaseKpis(period=(start, end), last_year_period=last, **dict(zip(FIGURES, now)),
+                    **{f"{name}_last_year": value for name, value in zip(FIGURES, before)})
+
+
+def _month_add(year: int, month: int, n: int) -> tuple[int, int]:
+    index = year * 12 + month - 1 + n
+    return index // 12, index % 12 + 1
+
+
+def monthly_trend(session: Session, *, scope: Scope, filters: CaseFilters, today: date,
+                  months: int = 12) -> list[dict]:
+    """Per month, oldest first: cases, workers, amount (cents), recovered, closed and closed
+    on time of the cases received that month, with cases / workers / amount of the same month
+    a year earlier (`…_last_year`).
+
+    The months end with the filters' end date (default today) and start with the month of
+    their start date, or `months` back (at most 36). An unfinished last month is compared
+    with last year's month up to the same day (`partial`).
+
+    One query grouped by day (about 730 rows), summed into months here: the date index
+    delivers the rows in day order, so SQLite needs no sort and no date function per case,
+    and the SQL is the same on PostgreSQL."""
+    end = min(filters.date_to or today, today)
+    if filters.date_from and filters.date_from <= end:
+        first = (filters.date_from.year, filters.date_from.month)
+        if (end.year - first[0]) * 12 + end.month - first[1] >= MAX_TREND_MONTHS:
+            first = _month_add(end.year, end.month, -(MAX_TREND_MONTHS - 1))
+    else:
+        first = _month_add(end.year, end.month, -(max(1, min(months, MAX_TREND_MONTHS)) - 1))
+    last_year_end = same_day_last_year(end)
+    partial = (end + timedelta(days=1)).month == end.month
+    conds = _conditions(session, scope=scope, filters=filters, today=today, period=False)
+    concluded = WageCase.status.in_([s.value for s in CONCLUDED_STATES])
+    rejection = _rejections()
+    per_day = _with_clock_ends(select(
+        WageCase.received_on, sa.func.count(), _sum(WageCase.workers), _sum(WageCase.amount_claimed_cents),
+        _sum(WageCase.amount_recovered_cents), sa.func.count().filter(concluded),
+        sa.func.count().filter(sa.and_(concluded, _on_time_clause(rejection))),
+    ), rejection).group_by(WageCase.received_on)
+    since = date(first[0] - 1, first[1], 1)  # a year before the first month, for last year's figures
+    rows = _cases(session, per_day, [*conds, WageCase.received_on >= since, WageCase.received_on <= end]).all()
+    by_month: dict[tuple[int, int], list[int]] = {}
+    upto: dict[tuple[int, int], list[int]] = {}  # last year's month cut at the same day
+    for day, *figures in rows:
+        day = _as_date(day)
+        month = by_month.setdefault((day.year, day.month), [0] * 6)
+        for i, value in enumerate(figures):
+            month[i] += int(value or 0)
+        if day <= last_year_end and (day.year, day.month) == (last_year_end.year, last_year_end.month):
+            cut = upto.setdefault((day.year, day.month), [0] * 6)
+            for i, value in enumerate(figures):
+                cut[i] += int(value or 0)
+    out = []
+    ym = first
+    while ym <= (end.year, end.month):
+        now = by_month.get(ym, [0] * 6)
+        current = partial and ym == (end.year, end.month)
+        before = (upto if current else by_month).get((ym[0] - 1, ym[1]), [0] * 6)
+        out.append({"year": ym[0], "month": ym[1], "cases": now[0], "workers": now[1], "amount": now[2],
+                    "recovered": now[3], "closed": now[4], "closed_on_time": now[5], "cases_last_year": before[0],
+                    "workers_last_year": before[1], "amount_last_year": before[2], "partial": current})
+        ym = _month_add(ym[0], ym[1], 1)
+    return out
+
+
+def breakdown(session: Session, *, scope: Scope, filters: CaseFilters, today: date,
+              by: str = "industry") -> list[dict]:
+    """Cases, workers and money by industry, source channel or county, most cases first:
+    [{key, name, cases, workers, amount_cents}]. `key` is the industry or source code (the
+    page names them) or the county's area code (`name` is the county's name).
+
+    A county's figures are those of its townships, where the cases happened: grouped by
+    township in SQL and summed up here (two hundred rows, not a join over every case)."""
+    if by not in BREAKDOWNS:
+        raise ValueError(f"breakdown by one of {BREAKDOWNS}")
+    conds = case_conditions(session, scope=scope, filters=filters, today=today)
+    key = _plain(session, {"industry": WageCase.industry, "source": WageCase.source,
+                           "county": WageCase.region_id}[by])
+    rows = _cases(session, select(key, sa.func.count(), _sum(WageCase.workers), _sum(WageCase.amount_claimed_cents))
+                  .group_by(key), conds).all()
+    if by == "county":
+        county = aliased(Region)
+        parents = {township: (code, name) for township, code, name in session.exec(
+            select(Region.id, county.area_code, county.name).join(county, county.id == Region.parent_id)
+            .where(Region.id.in_([r[0] for r in rows])))} if rows else {}
+        keyed = [(parents.get(k, ("", "")), n, w, a) for k, n, w, a in rows]
+    else:
+        keyed = [((str(k), str(k)), n, w, a) for k, n, w, a in rows]
+    totals: dict[tuple[str, str], list[int]] = {}
+    for name_key, n, w, a in keyed:
+        total = totals.setdefault(name_key, [0, 0, 0])
+        total[0], total[1], total[2] = total[0] + int(n), total[1] + int(w), total[2] + int(a)
+    out = [{"key": k, "name": name, "cases": n, "workers": w, "amount_cents": a}
+           for (k, name), (n, w, a) in totals.items()]
+    return sorted(out, key=lambda r: (-r["cases"], -r["amount_cents"], r["key"]))
+
+
+def repeat_employers(session: Session, *, scope: Scope, filters: CaseFilters, today: date, min_cases: int = 3,
+                     limit: int = 20) -> list[dict]:
+    """Employers with at least `min_cases` cases under the filters, most first: candidates
+    for the arrears blacklist (失信联合惩戒名单). [{employer_id, name, uscc, cases, workers,
+    amount_cents, latest_received_on, blacklisted_until}]"""
+    conds = case_conditions(session, scope=scope, filters=filters, today=today)
+    employer = _plain(session, WageCase.employer_id)
+    counted = (
+        select(employer.label("employer_id"), sa.func.count().label("cases"),
+               sa.func.sum(WageCase.workers).label("workers"),
+               sa.func.sum(WageCase.amount_claimed_cents).label("amount"),
+               sa.func.max(WageCase.received_on).label("latest"))
+        .where(*conds, WageCase.employer_id.is_not(None))
+        .group_by(employer).having(sa.func.count() >= min_cases)
+        .order_by(sa.func.count().desc(), sa.func.sum(WageCase.amount_claimed_cents).desc())
+        .limit(max(1, min(limit, 500)))
+        .subquery()
+    )
+    rows = session.exec(
+        select(Employer.id, Employer.name, Employer.uscc, counted.c.cases, counted.c.workers, counted.c.amount,
+               counted.c.latest, Employer.blacklisted_until)
+        .join(counted, counted.c.employer_id == Employer.id)
+        .order_by(counted.c.cases.desc(), counted.c.amount.desc(), Employer.id)
+    ).all()
+    return [{"employer_id": i, "name": n, "uscc": u, "cases": int(c), "workers": int(w or 0),
+             "amount_cents": int(a or 0), "latest_received_on": _as_date(d), "blacklisted_until": b}
+            for i, n, u, c, w, a, d, b in rows]
+
+
+def _as_date(value) -> date | None:
+    # max() of a date column comes back as text on SQLite
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+# --- the case table ---------------------------------------------------------------------------
+
+# what AG Grid may sort by: column id → SQL (None: the running clock's deadline). Nothing
+# else reaches ORDER BY.
+SORTABLE = {
+    "case_no": WageCase.case_no,
+    "received_on": WageCase.received_on,
+    "status": WageCase.status,
+    "source": WageCase.source,
+    "industry": WageCase.industry,
+    "workers": WageCase.workers,
+    "amount": WageCase.amount_claimed_cents,
+    "due": None,
+    "days_left": None,
+    "supervised": WageCase.supervised,
+    "township": WageCase.path,  # in code order, which keeps a county's townships together
+}
+
+
+def _order_by(sort: Iterable | None) -> list:
+    order = []
+    for item in sort or ():
+        try:
+            column, direction = item
+        except (TypeError, ValueError):
+            continue
+        if not isinstance(column, str) or column not in SORTABLE or direction not in ("asc", "desc"):
+            continue
+        expr = SORTABLE[column]
+        if expr is None:
+            expr = _due_expression()
+            order.append(expr.is_(None))  # no running clock: last either way
+        order.append(expr.desc() if direction == "desc" else expr.asc())
+    if not order:
+        order.append(WageCase.received_on.desc())
+    order.append(WageCase.id.desc())  # a total order, so pages neither repeat nor skip rows
+    return order
+
+
+def _clock_of(status: str, accept_due: date | None, investigate_due: date | None, provisional: bool,
+              today: date, calendar: WorkCalendar, memo: dict) -> CaseClock:
+    # many cases share a deadline: count each one's working days once
+    key = (status, accept_due, investigate_due, provisional)
+    if key not in memo:
+        memo[key] = case_clock(status=CaseStatus(status), accept_due=accept_due, investigate_due=investigate_due,
+                               today=today, provisional=bool(provisional), calendar=calendar)
+    return memo[key]
+
+
+def _row_columns():
+    return (WageCase.id, WageCase.case_no, WageCase.status, WageCase.source, WageCase.industry,
+            WageCase.is_construction, WageCase.workers, WageCase.amount_claimed_cents, WageCase.received_on,
+            WageCase.accept_due, WageCase.investigate_due, WageCase.deadline_provisional, WageCase.supervised,
+            WageCase.mass_incident, WageCase.public_opinion, WageCase.complainant_name,
+            Region.name.label("township"), Region.area_code.label("township_code"), Employer.name.label("employer"))
+
+
+def _row(r, today: date, calendar: WorkCalendar, memo: dict) -> dict:
+    clock = _clock_of(r.status, r.accept_due, r.investigate_due, r.deadline_provisional, today, calendar, memo)
+    return {
+        "id": r.id, "case_no": r.case_no, "status": r.status, "source": r.source, "industry": r.industry,
+        "is_construction": bool(r.is_construction), "township": r.township or "",
+        "township_code": r.township_code, "employer": r.employer or "", "workers": r.workers,
+        "amount": r.amount_claimed_cents / 100, "amount_claimed_cents": r.amount_claimed_cents,
+        "received_on": r.received_on.isoformat(), "due": clock.due.isoformat() if clock.due else None,
+        "days_left": clock.days_left, "overdue": clock.overdue, "provisional": clock.provisional,
+        "stage": clock.stage.value if clock.stage else None, "supervised": bool(r.supervised),
+        "mass_incident": bool(r.mass_incident), "public_opinion": bool(r.public_opinion),
+        "complainant": mask_name(r.complainant_name),
+    }
+
+
+def _table(conds: list):
+    return (select(*_row_columns()).join(Region, Region.id == WageCase.region_id)
+            .outerjoin(Employer, Employer.id == WageCase.employer_id).where(*conds))
+
+
+def list_cases(session: Session, *, scope: Scope, filters: CaseFilters, today: date,
+               sort: Iterable[tuple[str, str]] | None = None, offset: int = 0, limit: int = 50,
+               calendar: WorkCalendar = DEFAULT_CALENDAR) -> tuple[list[dict], int]:
+    """One page of cases for AG Grid's server-side paging, and how many match in all.
+
+    `sort` is AG Grid's sort model as (column id, "asc"|"desc") pairs; columns outside
+    SORTABLE are ignored. Rows are JSON-safe dicts: dates ISO, `amount` in yuan (and
+    `amount_claimed_cents`), the deadline (`due`, `days_left`, `overdue`, `provisional`)
+    counted for this page's rows only, the complainant's name masked."""
+    conds = case_conditions(session, scope=scope, filters=filters, today=today)
+    offset, limit = max(0, int(offset)), max(1, min(int(limit), EXPORT_LIMIT))
+    order = _order_by(sort)
+    # the page's ids first, then the names for those rows only: sorting 200,000 narrow rows
+    # beats joining every case to its township and employer before the sort
+    page = select(WageCase.id).where(*conds).order_by(*order).offset(offset).limit(limit).subquery()
+    rows = session.exec(_table([]).join(page, page.c.id == WageCase.id).order_by(*order)).all()
+    if offset == 0 and len(rows) < limit:
+        total = len(rows)  # the whole result is on this page: no need to count it again
+    else:
+        total = int(session.exec(select(sa.func.count()).select_from(WageCase).where(*conds)).one())
+    memo: dict = {}
+    return [_row(r, today, calendar, memo) for r in rows], total
+
+
+def supervision_candidates(session: Session, *, scope: Scope, filters: CaseFilters, today: date,
+                           thresholds: SupervisionThresholds = SupervisionThresholds(), limit: int = 100,
+                           calendar: WorkCalendar = DEFAULT_CALENDAR) -> list[dict]:
+    """Open cases not yet supervised that the rules would put under a supervision order
+    (督办), as table rows with their `reasons`: the nearest (most overdue) deadline first,
+    then the largest amount. The rules' conditions are repeated in SQL so that only the
+    candidates are read."""
+    conds = case_conditions(session, scope=scope, filters=filters, today=today)
+    due = _due_expression()
+    rows = session.exec(_table(conds).where(
+        WageCase.status.in_([s.value for s in OPEN_STATES]), WageCase.supervised.is_(False),
+        sa.or_(overdue_clause(today), WageCase.amount_claimed_cents >= thresholds.large_amount_cents,
+               WageCase.workers >= thresholds.many_workers, WageCase.mass_incident.is_(True),
+               WageCase.public_opinion.is_(True)),
+    ).order_by(due.is_(None), due, WageCase.amount_claimed_cents.desc(), WageCase.id).limit(max(1, min(limit, 500)))
+    ).all()
+    memo: dict = {}
+    out = []
+    for r in rows:
+        row = _row(r, today, calendar, memo)
+        row["reasons"] = [reason.value for reason in supervision_reasons(
+            status=CaseStatus(r.status), overdue=row["overdue"], amount_claimed_cents=r.amount_claimed_cents,
+            workers=r.workers, mass_incident=bool(r.mass_incident), public_opinion=bool(r.public_opinion),
+            thresholds=thresholds)]
+        out.append(row)
+    return out
+
+
+# --- one case ---------------------------------------------------------------------------------
+
+FACT_FIELDS = ("case_no", "status", "decision", "source", "industry", "is_construction", "workers",
+               "amount_claimed_cents", "amount_recovered_cents", "owed_from", "owed_to", "received_on", "accepted_on",
+               "decided_on", "closed_on", "re_reviewed_on", "accept_due", "investigate_due", "extended",
+               "deadline_provisional", "summary", "mass_incident", "public_opinion", "supervised", "transfer_count",
+               "bounce_count", "lon", "lat", "path", "office_path", "incoming_path", "updated_at")
+
+
+def _visible_case(case: WageCase | None, scope: Scope) -> bool:
+    return (case is not None and case.deleted_at is None
+            and any(scope.covers(p) for p in (case.path, case.office_path, case.incoming_path)))
+
+
+def get_case_detail(session: Session, *, scope: Scope, case_id: int, today: date,
+                    calendar: WorkCalendar = DEFAULT_CALENDAR) -> dict:
+    """Everything about one case, as a dict:
+    - facts: the case's fields with personal data masked, and the names of its employer,
+      project, county, township, grid, holding office and officers;
+    - employer, project, township, grid, office: small dicts (or None);
+    - clock: {stage, due, days_left, overdue, provisional};
+    - timeline: its events in order, with actor and region names;
+    - transfers, supervision_orders, referrals;
+    - holders: who held it when — the office at receipt, then each that accepted a transfer:
+      [{office_code, office_name, start, end (the handover day, None: still), days}];
+    - pending_transfer_to_path, supervision_open: what the workflow rules need.
+
+    Raises OutOfScope when the case is unknown, deleted or outside the scope (one answer for
+    all three, so nobody can probe which cases exist)."""
+    case = session.get(WageCase, case_id) if isinstance(case_id, int) and not isinstance(case_id, bool) else None
+    if not _visible_case(case, scope):
+        raise OutOfScope(str(case_id))
+    township = session.get(Region, case.region_id)
+    county = session.get(Region, township.parent_id) if township and township.parent_id else None
+    office = session.get(Region, case.office_region_id)
+    employer = session.get(Employer, case.employer_id) if case.employer_id else None
+    project = session.get(Project, case.project_id) if case.project_id else None
+    grid = session.get(GridCell, case.grid_cell_id) if case.grid_cell_id else None
+    officers = dict(session.exec(select(User.id, User.display_name).where(
+        User.id.in_([i for i in (case.lead_officer_id, case.second_officer_id) if i]))).all())
+
+    facts = {name: getattr(case, name) for name in FACT_FIELDS}
+    facts.update(
+        id=case.id, status=str(case.status), source=str(case.source),
+        decision=str(case.decision) if case.decision else None,
+        complainant_name=mask_name(case.complainant_name),
+        complainant_id_number=mask_id_number(case.complainant_id_number),
+        complainant_phone=mask_phone(case.complainant_phone),
+        employer_name=employer.name if employer else None, employer_uscc=employer.uscc if employer else None,
+        project_name=project.name if project else None, county_name=county.name if county else None,
+        township_name=township.name if township else None, grid_name=grid.name if grid else None,
+        office_name=office.name if office else None,
+        lead_officer=officers.get(case.lead_officer_id), second_officer=officers.get(case.second_officer_id))
+    clock = case_clock(status=CaseStatus(case.status), accept_due=case.accept_due,
+                       investigate_due=case.investigate_due, today=today, provisional=case.deadline_provisional,
+                       calendar=calendar)
+
+    actor, source, target = aliased(User), aliased(Region), aliased(Region)
+    timeline = [{"id": e.id, "kind": str(e.kind), "at": e.at, "on_date": e.on_date, "actor_name": name,
+                 "from_region_code": fc, "from_region_name": fn, "to_region_code": tc, "to_region_name": tn,
+                 "reason": e.reason, "details": e.details or {}}
+                for e, name, fc, fn, tc, tn in session.exec(
+                    select(CaseEvent, actor.display_name, source.area_code, source.name, target.area_code, target.name)
+                    .outerjoin(actor, actor.id == CaseEvent.actor_id)
+                    .outerjoin(source, source.id == CaseEvent.from_region_id)
+                    .outerjoin(target, target.id == CaseEvent.to_region_id)
+                    .where(CaseEvent.case_id == case.id).order_by(CaseEvent.at, CaseEvent.id)).all()]
+
+    sender, answerer = aliased(User), aliased(User)
+    transfers = [{"id": t.id, "status": str(t.status), "from_region_code": fc, "from_region_name": fn,
+                  "to_region_code": tc, "to_region_name": tn, "to_region_path": tp, "reason": t.reason,
+                  "sent_at": t.sent_at, "sent_by": sn, "answered_at": t.answered_at, "answered_by": an,
+                  "return_reason": t.return_reason}
+                 for t, fc, fn, tc, tn, tp, sn, an in session.exec(
+                     select(CaseTransfer, source.area_code, source.name, target.area_code, target.name, target.path,
+                            sender.display_name, answerer.display_name)
+                     .join(source, source.id == CaseTransfer.from_region_id)
+                     .join(target, target.id == CaseTransfer.to_region_id)
+                     .outerjoin(sender, sender.id == CaseTransfer.sent_by)
+                     .outerjoin(answerer, answerer.id == CaseTransfer.answered_by)
+                     .where(CaseTransfer.case_id == case.id).order_by(CaseTransfer.sent_at, CaseTransfer.id)).all()]
+    issuer = aliased(User)
+    orders = [{"id": o.id, "level": str(o.level), "status": str(o.status), "reasons": list(o.reasons or []),
+               "issued_by": name, "issued_at": o.issued_at, "due_on": o.due_on, "response": o.response,
+               "responded_at": o.responded_at}
+              for o, name in session.exec(
+                  select(SupervisionOrder, issuer.display_name).outerjoin(issuer, issuer.id == SupervisionOrder.issued_by)
+                  .where(SupervisionOrder.case_id == case.id)
+                  .order_by(SupervisionOrder.issued_at, SupervisionOrder.id)).all()]
+    referrals = [{"id": r.id, "to_agency": r.to_agency, "litigation_support": r.litigation_support,
+                  "reason": r.reason, "referred_on": r.referred_on, "outcome": r.outcome}
+                 for r in session.exec(select(CaseReferral).where(CaseReferral.case_id == case.id)
+                                       .order_by(CaseReferral.referred_on, CaseReferral.id)).all()]
+    pending = next((t for t in transfers if t["status"] == TransferStatus.pending.value), None)
+    return {
+        "id": case.id, "facts": facts,
+        "employer": None if employer is None else {
+            "id": employer.id, "name": employer.name, "uscc": employer.uscc, "industry": employer.industry,
+            "is_construction": employer.is_construction, "address": employer.address,
+            "legal_representative": mask_name(employer.legal_representative),
+            "blacklisted_until": employer.blacklisted_until},
+        "project": None if project is None else {
+            "id": project.id, "name": project.name, "general_contractor": project.general_contractor,
+            "subcontractor": project.subcontractor, "crew_leader": mask_name(project.crew_leader),
+            "started_on": project.started_on, "finished_on": project.finished_on},
+        "township": _region_brief(township), "county": _region_brief(county), "office": _region_brief(office),
+        "grid": None if grid is None else {"id": grid.id, "code": grid.code, "name": grid.name,
+                                           "grid_worker": mask_name(grid.grid_worker_name)},
+        "clock": {"stage": clock.stage.value if clock.stage else None, "due": clock.due,
+                  "days_left": clock.days_left, "overdue": clock.overdue, "provisional": clock.provisional},
+        "timeline": timeline, "transfers": transfers, "supervision_orders": orders, "referrals": referrals,
+        "holders": _holders(case, office, timeline, today),
+        "pending_transfer_to_path": pending["to_region_path"] if pending else None,
+        "supervision_open": any(o["status"] in (SupervisionStatus.open.value, SupervisionStatus.proposed.value)
+                                for o in orders),
+    }
+
+
+def _region_brief(region: Region | None) -> dict | None:
+    return None if region is None else {"id": region.id, "code": region.area_code, "name": region.name,
+                                        "level": str(region.level), "path": region.path}
+
+
+def _holders(case: WageCase, office: Region | None, timeline: list[dict], today: date) -> list[dict]:
+    """Who held the case each day: the office at receipt, then each office that accepted a
+    transfer, from the day it accepted it (the day of a handover counts for the new office)."""
+    handovers = [e for e in timeline if e["kind"] == CaseEventKind.transfer_accepted.value and e["to_region_code"]]
+    if handovers and handovers[0]["from_region_code"]:
+        first = (handovers[0]["from_region_code"], handovers[0]["from_region_name"])
+    else:  # never handed over: the office holding it now has had it from the start
+        first = (office.area_code, office.name) if office else ("", "")
+    starts = [(first, case.received_on)] + [((e["to_region_code"], e["to_region_name"]), e["on_date"])
+                                            for e in handovers]
+    out = []
+    for i, ((code, name), start) in enumerate(starts):
+        end = starts[i + 1][1] if i + 1 < len(starts) else None
+        out.append({"office_code": code, "office_name": name, "start": start, "end": end,
+                    "days": max(0, ((end or today) - start).days)})
+    return out
+
+
+# --- pickers ----------------------------------------------------------------------------------
+
+
+def grid_cells(session: Session, *, scope: Scope, township_code: str) -> list[dict]:
+    """The grid cells of a township the user may see, for the filter bar: [{code, name}].
+    Raises OutOfScope for a township that is unknown or not theirs."""
+    township = get_region_by_code(session, scope=scope, area_code=township_code)
+    if not scope.covers(township.path):
+        raise OutOfScope(township_code)
+    rows = session.exec(select(GridCell.code, GridCell.name).where(GridCell.township_id == township.id)
+                        .order_by(GridCell.code)).all()
+    return [{"code": c, "name": n} for c, n in rows]
+
+
+def region_label(session: Session, *, area_code: str) -> str:
+    """"County / township" for a breadcrumb (the city's geography is no secret; the figures
+    beside it are what the scope guards)."""
+    region = session.exec(select(Region).where(Region.area_code == area_code, Region.valid_to.is_(None))).first()
+    if region is None:
+        return area_code
+    parent = session.get(Region, region.parent_id) if region.level == RegionLevel.township else None
+    return f"{parent.name} / {region.name}" if parent else region.name
+
+
+# --- maps and risk ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MapData:
+    """A choropleth's data: per area code the chosen metric (`values`), all four figures for
+    the tooltips (`figures`: cases, workers, amount in cents, overdue) and the shapes of the
+    areas in the scope (`areas`: code, name, boundary, township code, centroid)."""
+
+    level: str
+    metric: str
+    values: dict[str, int]
+    figures: dict[str, dict[str, int]]
+    areas: list[dict]
+
+
+def area_shapes(session: Session, *, scope: Scope, level: str) -> list[dict]:
+    """The shapes of the townships or grid cells in the scope: [{code, name, boundary,
+    township (code), centroid ((lat, lon) or None)}], in code order."""
+    if level == "township":
+        return [{"code": s["area_code"], "name": s["name"], "boundary": s["boundary"], "township": s["area_code"],
+                 "centroid": s["centroid"]}
+                for s in region_shapes(session, scope=scope, levels=(RegionLevel.township,))]
+    township = aliased(Region)
+    rows = session.exec(
+        select(GridCell.code, GridCell.name, GridCell.boundary, township.area_code, GridCell.centroid_lat,
+               GridCell.centroid_lon)
+        .join(township, township.id == GridCell.township_id)
+        .where(scope.clause(GridCell.path), GridCell.boundary.is_not(None)).order_by(GridCell.code)
+    ).all()
+    return [{"code": c, "name": n, "boundary": b, "township": t, "centroid": (lat, lon) if lon else None}
+            for c, n, b, t, lat, lon in rows]
+
+
+def _area_names(session: Session, level: str, ids: Iterable[int]) -> dict[int, tuple[str, str]]:
+    """id → (code, name) of the townships or grid cells that have figures."""
+    ids = [i for i in set(ids) if i is not None]
+    if not ids:
+        return {}
+    if level == "township":
+        rows = session.exec(select(Region.id, Region.area_code, Region.name).where(Region.id.in_(ids))).all()
+    else:
+        rows = session.exec(select(GridCell.id, GridCell.code, GridCell.name).where(GridCell.id.in_(ids))).all()
+    return {i: (code, name) for i, code, name in rows}
+
+
+def _area_key(session: Session, level: str):
+    if level not in MAP_LEVELS:
+        raise ValueError(f"level is one of {MAP_LEVELS}")
+    return _plain(session, WageCase.region_id if level == "township" else WageCase.grid_cell_id)
+
+
+def map_aggregates(session: Session, *, scope: Scope, filters: CaseFilters, today: date, level: str = "township",
+                   metric: str = "cases") -> MapData:
+    """Cases, workers, money and overdue cases per township or grid cell (one grouped query),
+    with the shapes of the areas in the scope, narrowed by the filters' region."""
+    if metric not in MAP_METRICS:
+        raise ValueError(f"metric is one of {MAP_METRICS}")
+    key = _area_key(session, level)
+    conds = case_conditions(session, scope=scope, filters=filters, today=today)
+    rows = _cases(session, select(key, sa.func.count(), _sum(WageCase.workers), _sum(WageCase.amount_claimed_cents),
+                                  sa.func.count().filter(overdue_clause(today))).group_by(key), conds).all()
+    names = _area_names(session, level, (r[0] for r in rows))
+    figures = {names[i][0]: {"cases": int(n), "workers": int(w), "amount": int(a), "overdue": int(o)}
+               for i, n, w, a, o in rows if i in names}
+    return MapData(level=level, metric=metric, values={code: f[metric] for code, f in figures.items()},
+                   figures=figures, areas=area_shapes(session, scope=_narrowed(session, scope, filters), level=level))
+
+
+def case_points(session: Session, *, scope: Scope, filters: CaseFilters, today: date, township_code: str,
+                limit: int = 2000, calendar: WorkCalendar = DEFAULT_CALENDAR) -> list[dict]:
+    """The located cases of one township under the filters, newest first, at most `limit`:
+    [{id, case_no, lon, lat, status, workers, amount_cents, employer, received_on, due,
+    days_left, overdue, supervised}].
+
+    Raises OutOfScope for a township that is unknown or not the user's."""
+    township = get_region_by_code(session, scope=scope, area_code=township_code)
+    if township.level != RegionLevel.township or not scope.covers(township.path):
+        raise OutOfScope(township_code)
+    conds = case_conditions(session, scope=scope.narrow(township.path), filters=filters, today=today)
+    rows = session.exec(
+        select(WageCase.id, WageCase.case_no, WageCase.lon, WageCase.lat, WageCase.status, WageCase.workers,
+               WageCase.amount_claimed_cents, WageCase.received_on, WageCase.accept_due, WageCase.investigate_due,
+               WageCase.deadline_provisional, WageCase.supervised, Employer.name)
+        .outerjoin(Employer, Employer.id == WageCase.employer_id)
+        .where(*conds, WageCase.region_id == township.id, WageCase.lon.is_not(None), WageCase.lat.is_not(None))
+        .order_by(WageCase.received_on.desc(), WageCase.id.desc()).limit(max(1, min(limit, 10_000)))
+    ).all()
+    memo: dict = {}
+    out = []
+    for (case_id, case_no, lon, lat, status, workers, amount, received_on, accept_due, investigate_due,
+         provisional, supervised, employer) in rows:
+        clock = _clock_of(status, accept_due, investigate_due, provisional, today, calendar, memo)
+        out.append({"id": case_id, "case_no": case_no, "lon": lon, "lat": lat, "status": status,
+                    "workers": workers, "amount_cents": amount, "employer": employer or "",
+                    "received_on": received_on.isoformat(), "due": clock.due.isoformat() if clock.due else None,
+                    "days_left": clock.days_left, "overdue": clock.overdue, "supervised": bool(supervised)})
+    return out
+
+
+def risk_by_area(session: Session, *, scope: Scope, filters: CaseFilters, today: date, level: str = "township",
+                 policy: RiskPolicy = RiskPolicy()) -> dict[str, dict]:
+    """The risk grade of each township or grid cell with cases: {code: {code, name, risk,
+    inputs}}, `risk` a data.rules.risk.Risk (grade, score, factors for the explanation).
+
+    Inputs: open and overdue cases now, cases of the last 90 days against the same 90 days a
+    year earlier, and employers with three or more cases in the last 365 days. The filters'
+    period is ignored (risk has its own windows); the others apply, e.g. construction only.
+    Two aggregate queries whatever the number of areas."""
+    key = _area_key(session, level)
+    conds = _conditions(session, scope=scope, filters=filters, today=today, period=False)
+    recent_start = today - timedelta(days=89)
+    recent = sa.and_(WageCase.received_on >= recent_start, WageCase.received_on <= today)
+    before = sa.and_(WageCase.received_on >= same_day_last_year(recent_start),
+                     WageCase.received_on <= same_day_last_year(today))
+    is_open = WageCase.status.in_([s.value for s in OPEN_STATES])
+    counts = _cases(session, select(key, sa.func.count().filter(is_open), sa.func.count().filter(overdue_clause(today)),
+                                    sa.func.count().filter(recent), sa.func.count().filter(before)).group_by(key),
+                    [*conds, sa.or_(is_open, recent, before)]).all()
+    employer = _plain(session, WageCase.employer_id)
+    repeat = (select(key.label("area"), employer.label("employer"))
+              .where(*conds, WageCase.employer_id.is_not(None), WageCase.received_on > today - timedelta(days=365),
+                     WageCase.received_on <= today)
+              .group_by(key, employer).having(sa.func.count() >= 3).subquery())
+    repeats = dict(session.exec(select(repeat.c.area, sa.func.count()).group_by(repeat.c.area)).all())
+    inputs = {area: [int(o), int(d), int(r), int(b), 0] for area, o, d, r, b in counts}
+    for area, n in repeats.items():
+        inputs.setdefault(area, [0, 0, 0, 0, 0])[4] = int(n)
+    names = _area_names(session, level, inputs)
+    out = {}
+    for area, values in inputs.items():
+        if area in names:
+            code, name = names[area]
+            given = RiskInputs(*values)
+            out[code] = {"code": code, "name": name, "inputs": given,
+                         "risk": grade_risk(given, today=today, policy=policy)}
+    return out
+
+
+def data_version(session: Session) -> tuple[str, int]:
+    """A cheap fingerprint of the case table for caches: its last change and its row count
+    (accepting a transfer, any other act and a deletion all move `updated_at`).
+
+    Two scalar subqueries, not one SELECT of both: each then has its own plan — the count
+    from the smallest index, the maximum from an index on updated_at (one lookup) if the
+    table has one, instead of one scan of the whole table for both."""
+    latest, count = session.exec(select(
+        select(sa.func.max(WageCase.updated_at)).scalar_subquery(),
+        select(sa.func.count()).select_from(WageCase).scalar_subquery())).one()
+    return str(latest), int(count)
+
+
+__all__ = ["BREAKDOWNS", "EXPORT_LIMIT", "MAP_LEVELS", "MAP_METRICS", "SORTABLE", "CaseFilters", "CaseKpis",
+           "MapData", "OutOfScope", "area_shapes", "breakdown", "case_conditions", "case_kpis", "case_points", "data_version",
+           "get_case_detail", "grid_cells", "list_cases", "map_aggregates", "monthly_trend", "overdue_clause",
+           "region_label", "repeat_employers", "risk_by_area", "supervision_candidates", "urlencode"]

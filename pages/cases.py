@@ -1,0 +1,624 @@
+"""/cases — case officers and leaders: wage-arrears cases on the grid map, with their statutory
+clocks; filter, drill into a township, open a case and act on it (accept, transfer, decide …).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import dash
+import dash_ag_grid as dag
+import dash_bootstrap_components as dbc
+from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
+from flask_login import current_user
+
+from components import labels
+from components.cards import kpi_card, refusal
+from components.case_views import breakdown_figure, case_detail, ranked_list, trend_figure
+from components.export import file_name, workbook_bytes
+from components.format import change, count, percent, wan_yuan
+from data.errors import DomainError
+from data.models import CaseSource, RegionLevel, Role
+from data.queries import cases as q
+from data.queries.regions import list_regions
+from data.rules.masking import PersonalField
+from data.rules.risk import FACTOR_LABELS
+from data.rules.workflow import CaseAct, CaseFacts, allowed_acts
+from data.scope import OutOfScope, Scope
+from data.services import cases as svc
+from data.services.common import Actor
+from pages._i18n import N_, _
+from pages._shell import MAP_EVENT, forbidden
+from pages._web import db, scope, today
+
+ROLES = [Role.admin, Role.leader, Role.case_officer]
+dash.register_page(__name__, path="/cases", name=N_("欠薪案件"), title="欠薪案件 · 人社督导一张图", order=10,
+                   icon="bi-cash-stack", roles=ROLES)
+
+P = "cases-"
+PERIOD, COUNTY, TOWNSHIP, GRID_CELL = P + "period", P + "county", P + "township", P + "grid-cell"
+STATUS, SOURCE, INDUSTRY, KIND, OVERDUE, TEXT = (P + "status", P + "source", P + "industry", P + "kind",
+                                                 P + "overdue", P + "text")
+FILTERS, VERSION, SELECTED = P + "filters", P + "version", P + "selected"
+KPIS, MAP, MAP_METRIC, MAP_LEVEL, CRUMB = P + "kpis", P + "map", P + "map-metric", P + "map-level", P + "crumb"
+TREND, TREND_METRIC = P + "trend", P + "trend-metric"
+BY_WHAT, BREAKDOWN = P + "by-what", P + "breakdown"
+REPEAT, RISK, CANDIDATES = P + "repeat", P + "risk", P + "candidates"
+TABLE_BOX, TABLE = P + "table-box", P + "table"
+DETAIL, DETAIL_BODY, DETAIL_MSG = P + "detail", P + "detail-body", P + "detail-msg"
+ACT_MODAL, ACT_TITLE, ACT_STORE, ACT_SUBMIT, ACT_ERROR = (P + "act-modal", P + "act-title", P + "act-store",
+                                                          P + "act-submit", P + "act-error")
+ACT_REASON, ACT_DECISION, ACT_AMOUNT, ACT_REGION, ACT_AGENCY, ACT_LITIGATION = (
+    P + "act-reason", P + "act-decision", P + "act-amount", P + "act-region", P + "act-agency", P + "act-litigation")
+EXPORT, DOWNLOAD = P + "export", P + "download"
+INTAKE_OPEN, INTAKE_MODAL, INTAKE_SUBMIT, INTAKE_ERROR = (P + "intake-open", P + "intake-modal",
+                                                          P + "intake-submit", P + "intake-error")
+IN_SOURCE, IN_TOWNSHIP, IN_INDUSTRY, IN_WORKERS, IN_AMOUNT, IN_SUMMARY, IN_NAME, IN_ID, IN_PHONE, IN_MASS = (
+    P + "in-source", P + "in-township", P + "in-industry", P + "in-workers", P + "in-amount", P + "in-summary",
+    P + "in-name", P + "in-id", P + "in-phone", P + "in-mass")
+
+# acts whose form asks for a reason, and the extra fields some need
+REASON_ACTS = {CaseAct.reject, CaseAct.extend, CaseAct.transfer, CaseAct.return_transfer, CaseAct.refer_out,
+               CaseAct.reopen, CaseAct.supervise, CaseAct.respond_supervision, CaseAct.re_review}
+
+
+def actor() -> Actor:
+    return Actor(id=current_user.id, username=current_user.username, role=current_user.role, scope=scope())
+
+
+def _options(mapping: dict[str, str]) -> list[dict]:
+    return [{"label": _(label), "value": value} for value, label in mapping.items()]
+
+
+def _region_options(level: RegionLevel, parent_code: str | None = None) -> list[dict]:
+    rows = list_regions(db(), scope=scope(), levels=(level,))
+    if parent_code:
+        rows = [r for r in rows if r.path.split("/")[-3] == parent_code]
+    return [{"label": r.name, "value": r.area_code} for r in rows]
+
+
+def _card(title: str, body, *, body_class: str | None = None, class_name: str = "shadow-sm h-100") -> dbc.Card:
+    return dbc.Card([dbc.CardHeader(title), dbc.CardBody(body, className=body_class)], className=class_name)
+
+
+def _filter_bar() -> dbc.Card:
+    day = today()
+    return dbc.Card(dbc.CardBody(dbc.Row([
+        dbc.Col([dbc.Label(_("受理期间"), html_for=PERIOD, className="small mb-1"),
+                 dcc.DatePickerRange(id=PERIOD, start_date=date(day.year, 1, 1), end_date=day,
+                                     display_format="YYYY-MM-DD", first_day_of_week=1, clearable=True,
+                                     className="d-block")], xs=12, lg=4),
+        dbc.Col([dbc.Label(_("县（市、区）"), className="small mb-1"),
+                 dcc.Dropdown(id=COUNTY, options=_region_options(RegionLevel.county), placeholder=_("全部"))],
+                xs=6, lg=2),
+        dbc.Col([dbc.Label(_("乡镇（街道）"), className="small mb-1"),
+                 dcc.Dropdown(id=TOWNSHIP, options=_region_options(RegionLevel.township), placeholder=_("全部"))],
+                xs=6, lg=2),
+        dbc.Col([dbc.Label(_("网格"), className="small mb-1"),
+                 dcc.Dropdown(id=GRID_CELL, options=[], placeholder=_("全部"))], xs=6, lg=2),
+        dbc.Col([dbc.Label(_("状态"), className="small mb-1"),
+                 dcc.Dropdown(id=STATUS, options=_options(labels.CASE_STATUS), multi=True, placeholder=_("全部"))],
+                xs=6, lg=2),
+        dbc.Col([dbc.Label(_("来源渠道"), className="small mb-1"),
+                 dcc.Dropdown(id=SOURCE, options=_options(labels.CASE_SOURCE), multi=True, placeholder=_("全部"))],
+                xs=6, lg=3),
+        dbc.Col([dbc.Label(_("行业"), className="small mb-1"),
+                 dcc.Dropdown(id=INDUSTRY, options=_options(labels.INDUSTRY), multi=True, placeholder=_("全部"))],
+                xs=6, lg=2),
+        dbc.Col([dbc.Label(_("工程类别"), className="small mb-1"),
+                 dbc.RadioItems(id=KIND, value="all", inline=True, options=[
+                     {"label": _("全部"), "value": "all"}, {"label": _("工程建设"), "value": "construction"},
+                     {"label": _("其他"), "value": "other"}])], xs=12, md=6, lg=3),
+        dbc.Col([dbc.Label(_("案件编号或单位"), html_for=TEXT, className="small mb-1"),
+                 dbc.Input(id=TEXT, type="search", debounce=True, placeholder=_("输入后回车"))], xs=8, lg=2),
+        dbc.Col(dbc.Switch(id=OVERDUE, label=_("仅看超期"), value=False, className="mt-4"), xs=4, lg=2),
+    ], className="g-2")), className="shadow-sm mb-3 filter-bar")
+
+
+def layout(**_query):
+    if not current_user.is_authenticated:
+        return html.Div()
+    if current_user.role not in ROLES:
+        return forbidden()
+    office = current_user.role in (Role.case_officer, Role.admin)
+    return html.Div([
+        dcc.Store(id=FILTERS), dcc.Store(id=VERSION, data=0), dcc.Store(id=SELECTED), dcc.Store(id=ACT_STORE),
+        dcc.Download(id=DOWNLOAD),
+        html.Div([
+            html.H1(_("欠薪案件"), className="h4 mb-0"),
+            html.Div([
+                dbc.Button([html.I(className="bi bi-plus-lg me-1"), _("登记线索")], id=INTAKE_OPEN, color="primary",
+                           size="sm", className="me-2") if office else None,
+                dbc.Button([html.I(className="bi bi-file-earmark-spreadsheet me-1"), _("导出Excel")], id=EXPORT,
+                           color="secondary", outline=True, size="sm"),
+            ], className="ms-auto"),
+        ], className="d-flex align-items-center my-3"),
+        _filter_bar(),
+        dcc.Loading(html.Div(id=KPIS), type="dot", delay_show=300),
+        dbc.Row([
+            dbc.Col(_card(_("网格地图"), [
+                html.Div([
+                    html.Div(id=CRUMB, className="small me-auto"),
+                    dbc.Select(id=MAP_METRIC, value="cases", size="sm", className="w-auto", options=[
+                        {"label": _("案件数"), "value": "cases"}, {"label": _("涉及人数"), "value": "workers"},
+                        {"label": _("涉及金额"), "value": "amount"}, {"label": _("超期案件"), "value": "overdue"}]),
+                    dbc.Select(id=MAP_LEVEL, value="township", size="sm", className="w-auto", options=[
+                        {"label": _("按乡镇"), "value": "township"}, {"label": _("按网格"), "value": "grid"}]),
+                ], className="d-flex gap-2 align-items-center p-2"),
+                html.Iframe(id=MAP, src="about:blank", title=_("网格地图"), className="map-frame map-frame-lg"),
+            ], body_class="p-0"), lg=7, className="mb-3"),
+            dbc.Col(_card(_("案件、人数、金额逐月同比"), [
+                dbc.RadioItems(id=TREND_METRIC, value="cases", inline=True, className="small", options=[
+                    {"label": _("案件数"), "value": "cases"}, {"label": _("涉及人数"), "value": "workers"},
+                    {"label": _("涉及金额（万元）"), "value": "amount"}]),
+                dcc.Graph(id=TREND, config={"displayModeBar": False, "responsive": True}, style={"height": "300px"}),
+            ]), lg=5, className="mb-3"),
+        ]),
+        dbc.Row([
+            dbc.Col(_card(_("风险网格"), html.Div(id=RISK, className="side-list")), md=6, xl=3, className="mb-3"),
+            dbc.Col(_card(_("建议督办"), html.Div(id=CANDIDATES, className="side-list")), md=6, xl=3,
+                    className="mb-3"),
+            dbc.Col(_card(_("重复欠薪企业（失信惩戒候选）"), html.Div(id=REPEAT, className="side-list")), md=6, xl=3,
+                    className="mb-3"),
+            dbc.Col(_card(_("分布"), [
+                dbc.RadioItems(id=BY_WHAT, value="industry", inline=True, className="small", options=[
+                    {"label": _("行业"), "value": "industry"}, {"label": _("渠道"), "value": "source"},
+                    {"label": _("县区"), "value": "county"}]),
+                dcc.Graph(id=BREAKDOWN, config={"displayModeBar": False}),
+            ]), md=6, xl=3, className="mb-3"),
+        ]),
+        _card(_("案件列表"), [_grid(), dcc.Store(id=TABLE_BOX)], class_name="shadow-sm mb-3"),
+        dbc.Offcanvas([html.Div(id=DETAIL_MSG), dcc.Loading(html.Div(id=DETAIL_BODY), type="dot")],
+                      id=DETAIL, title=_("案件详情"), placement="end", is_open=False, className="case-detail",
+                      style={"width": "min(640px, 100vw)"}),
+        _act_modal(),
+        _intake_modal() if office else None,
+    ])
+
+
+def _act_modal() -> dbc.Modal:
+    return dbc.Modal([
+        dbc.ModalHeader(dbc.ModalTitle(id=ACT_TITLE)),
+        dbc.ModalBody([
+            html.Div(id=ACT_ERROR),
+            html.Div([dbc.Label(_("处理结果"), html_for=ACT_DECISION),
+                      dbc.Select(id=ACT_DECISION, options=_options(labels.CASE_DECISION))],
+                     id=ACT_DECISION + "-row", className="mb-3"),
+            html.Div([dbc.Label(_("追回金额（元）"), html_for=ACT_AMOUNT),
+                      dbc.Input(id=ACT_AMOUNT, type="number", min=0, step=0.01)], id=ACT_AMOUNT + "-row",
+                     className="mb-3"),
+            html.Div([dbc.Label(_("接收单位"), html_for=ACT_REGION),
+                      dcc.Dropdown(id=ACT_REGION, options=[])], id=ACT_REGION + "-row", className="mb-3"),
+            html.Div([dbc.Label(_("移送机关"), html_for=ACT_AGENCY),
+                      dbc.Select(id=ACT_AGENCY, options=_options(labels.REFERRAL_AGENCY)),
+                      dbc.Checkbox(id=ACT_LITIGATION, label=_("支持起诉"), value=False, className="mt-2")],
+                     id=ACT_AGENCY + "-row", className="mb-3"),
+            html.Div([dbc.Label(_("理由 / 说明"), html_for=ACT_REASON),
+                      dbc.Textarea(id=ACT_REASON, rows=3, maxLength=2000)], id=ACT_REASON + "-row"),
+        ]),
+        dbc.ModalFooter(dbc.Button(_("确定"), id=ACT_SUBMIT, color="primary")),
+    ], id=ACT_MODAL, is_open=False)
+
+
+def _intake_modal() -> dbc.Modal:
+    city = list_regions(db(), scope=_city_scope(), levels=(RegionLevel.township,))
+    return dbc.Modal([
+        dbc.ModalHeader(dbc.ModalTitle(_("登记欠薪线索（一点受理、全市联动）"))),
+        dbc.ModalBody([
+            html.Div(id=INTAKE_ERROR),
+            dbc.Row([
+                dbc.Col([dbc.Label(_("来源渠道")), dbc.Select(id=IN_SOURCE, value=CaseSource.walk_in.value,
+                                                             options=_options(labels.CASE_SOURCE))], md=6),
+                dbc.Col([dbc.Label(_("发生地乡镇（街道）")),
+                         dcc.Dropdown(id=IN_TOWNSHIP, options=[{"label": r.name, "value": r.area_code} for r in city])],
+                        md=6),
+                dbc.Col([dbc.Label(_("行业")), dbc.Select(id=IN_INDUSTRY, value="construction",
+                                                         options=_options(labels.INDUSTRY))], md=4),
+                dbc.Col([dbc.Label(_("涉及人数")), dbc.Input(id=IN_WORKERS, type="number", min=1, value=1)], md=4),
+                dbc.Col([dbc.Label(_("涉及金额（元）")), dbc.Input(id=IN_AMOUNT, type="number", min=0)], md=4),
+                dbc.Col([dbc.Label(_("投诉人")), dbc.Input(id=IN_NAME, maxLength=40)], md=4),
+                dbc.Col([dbc.Label(_("身份证号")), dbc.Input(id=IN_ID, maxLength=18)], md=4),
+                dbc.Col([dbc.Label(_("联系电话")), dbc.Input(id=IN_PHONE, maxLength=20)], md=4),
+                dbc.Col([dbc.Label(_("案情")), dbc.Textarea(id=IN_SUMMARY, rows=3, maxLength=4000)], md=12),
+                dbc.Col(dbc.Checkbox(id=IN_MASS, label=_("群体性事件"), value=False), md=12),
+            ], className="g-2"),
+        ]),
+        dbc.ModalFooter(dbc.Button(_("登记并流转"), id=INTAKE_SUBMIT, color="primary")),
+    ], id=INTAKE_MODAL, is_open=False, size="lg")
+
+
+def _city_scope() -> Scope:
+    """Any office takes in a clue for any place in the city (一点受理): the picker lists them all."""
+    city = list_regions(db(), scope=Scope(tuple({p.split("/")[0] + "/" for p in scope().paths})),
+                        levels=(RegionLevel.city,))
+    return Scope(tuple(r.path for r in city)) if city else scope()
+
+
+def _filters(filters: dict | None) -> q.CaseFilters:
+    return q.CaseFilters.from_dict(filters or {})
+
+
+def _error(exc: DomainError) -> str:
+    return _(exc.message, **exc.params)
+
+
+def _grid() -> dag.AgGrid:
+    columns = [
+        {"field": "case_no", "headerName": _("案件编号"), "minWidth": 170, "pinned": "left"},
+        {"field": "status_label", "headerName": _("状态"), "colId": "status", "width": 100},
+        {"field": "deadline", "headerName": _("时限"), "colId": "due", "width": 140,
+         "cellClassRules": {"text-danger fw-semibold": "params.data && params.data.overdue",
+                            "text-warning": "params.data && !params.data.overdue && params.data.days_left <= 3"}},
+        {"field": "township", "headerName": _("发生地"), "sortable": False, "width": 120},
+        {"field": "employer", "headerName": _("用人单位"), "sortable": False, "minWidth": 180, "flex": 1},
+        {"field": "industry_label", "headerName": _("行业"), "colId": "industry", "width": 100},
+        {"field": "source_label", "headerName": _("来源"), "colId": "source", "width": 130},
+        {"field": "workers", "headerName": _("人数"), "type": "rightAligned", "width": 80},
+        {"field": "amount", "headerName": _("金额（元）"), "type": "rightAligned", "width": 120,
+         "valueFormatter": {"function": "params.value == null ? '' : d3.format(',.0f')(params.value)"}},
+        {"field": "received_on", "headerName": _("受理日期"), "width": 120, "sort": "desc"},
+        {"field": "complainant", "headerName": _("投诉人"), "sortable": False, "width": 90},
+    ]
+    return dag.AgGrid(
+        id=TABLE, columnDefs=columns, rowModelType="infinite",
+        defaultColDef={"sortable": True, "resizable": True, "filter": False},
+        dashGridOptions={"rowSelection": {"mode": "singleRow", "checkboxes": False, "enableClickSelection": True},
+                         "cacheBlockSize": 50, "maxBlocksInCache": 10, "infiniteInitialRowCount": 50,
+                         "localeText": {"loadingOoo": _("加载中…"), "noRowsToShow": _("没有符合条件的案件")}},
+        getRowId="String(params.data.id)", style={"height": "460px"}, className="ag-theme-quartz",
+    )
+
+
+def register_callbacks(app: dash.Dash) -> None:
+    @app.callback(Output(TOWNSHIP, "options"), Output(TOWNSHIP, "value", allow_duplicate=True),
+                  Input(COUNTY, "value"), State(TOWNSHIP, "value"), prevent_initial_call=True)
+    def townships_of_county(county_code, township_code):
+        options = _region_options(RegionLevel.township, county_code)
+        keep = township_code if any(o["value"] == township_code for o in options) else None
+        return options, keep
+
+    @app.callback(Output(GRID_CELL, "options"), Output(GRID_CELL, "value"), Input(TOWNSHIP, "value"))
+    def grid_cells_of_township(township_code):
+        if not township_code:
+            return [], None
+        cells = q.grid_cells(db(), scope=scope(), township_code=township_code)
+        return [{"label": c["name"], "value": c["code"]} for c in cells], None
+
+    @app.callback(Output(FILTERS, "data"),
+                  Input(PERIOD, "start_date"), Input(PERIOD, "end_date"), Input(COUNTY, "value"),
+                  Input(TOWNSHIP, "value"), Input(GRID_CELL, "value"), Input(STATUS, "value"),
+                  Input(SOURCE, "value"), Input(INDUSTRY, "value"), Input(KIND, "value"), Input(OVERDUE, "value"),
+                  Input(TEXT, "value"))
+    def collect_filters(start, end, county, township, grid, statuses, sources, industries, kind, overdue, text):
+        return q.CaseFilters.from_dict({
+            "date_from": start, "date_to": end, "region_code": township or county, "grid_code": grid,
+            "statuses": statuses or [], "sources": sources or [], "industries": industries or [],
+            "construction": {"construction": True, "other": False}.get(kind), "overdue_only": bool(overdue),
+            "text": text,
+        }).to_dict()
+
+    @app.callback(Output(COUNTY, "value"), Output(TOWNSHIP, "value", allow_duplicate=True),
+                  Output(SELECTED, "data", allow_duplicate=True), Input(MAP_EVENT, "data"), prevent_initial_call=True)
+    def map_clicked(event):
+        """A township clicked on the map drills into it; a case point opens the case."""
+        if not event:
+            return no_update, no_update, no_update
+        if event.get("action") == "select-township" and event.get("code"):
+            code = str(event["code"])
+            return code[:6] + "000000", code, no_update
+        if event.get("action") == "open-case" and event.get("id"):
+            return no_update, no_update, int(event["id"])
+        return no_update, no_update, no_update
+
+    @app.callback(Output(KPIS, "children"), Input(FILTERS, "data"), Input(VERSION, "data"))
+    def show_kpis(filters, _version):
+        try:
+            kpis = q.case_kpis(db(), scope=scope(), filters=_filters(filters), today=today())
+        except OutOfScope:
+            return refusal(_("所选区域不在您的管辖范围内。"))
+        return _kpi_row(kpis)
+
+    @app.callback(Output(MAP, "src"), Output(CRUMB, "children"), Input(FILTERS, "data"), Input(MAP_METRIC, "value"),
+                  Input(MAP_LEVEL, "value"), Input(VERSION, "data"))
+    def show_map(filters, metric, level, version):
+        f = _filters(filters)
+        params = {**f.to_query(), "metric": metric, "level": level, "v": version}
+        if f.region_code and len(f.region_code) == 12 and f.region_code[6:9] != "000":
+            params["township"] = f.region_code
+        crumb = [html.I(className="bi bi-geo-alt me-1"), _("全部辖区")]
+        if f.region_code:
+            crumb = [html.I(className="bi bi-geo-alt me-1"), q.region_label(db(), area_code=f.region_code)]
+        return "/maps/cases?" + q.urlencode(params), crumb
+
+    @app.callback(Output(TREND, "figure"), Input(FILTERS, "data"), Input(TREND_METRIC, "value"),
+                  Input(VERSION, "data"))
+    def show_trend(filters, metric, _version):
+        try:
+            rows = q.monthly_trend(db(), scope=scope(), filters=_filters(filters), today=today())
+        except OutOfScope:
+            return {}
+        return trend_figure(rows, metric=metric, this_label=_("本期"), last_label=_("上年同期"),
+                            month_label=lambda y, m: _("%(y)s年%(m)s月", y=y, m=m))
+
+    @app.callback(Output(BREAKDOWN, "figure"), Input(FILTERS, "data"), Input(BY_WHAT, "value"),
+                  Input(VERSION, "data"))
+    def show_breakdown(filters, by, _version):
+        try:
+            rows = q.breakdown(db(), scope=scope(), filters=_filters(filters), today=today(), by=by)
+        except OutOfScope:
+            return {}
+        names = {"industry": labels.INDUSTRY, "source": labels.CASE_SOURCE}.get(by, {})
+        return breakdown_figure([(r["key"], r["cases"]) for r in rows],
+                                names={**{r["key"]: r["name"] for r in rows}, **{k: _(v) for k, v in names.items()}})
+
+    @app.callback(Output(RISK, "children"), Output(CANDIDATES, "children"), Output(REPEAT, "children"),
+                  Input(FILTERS, "data"), Input(VERSION, "data"))
+    def show_lists(filters, _version):
+        try:
+            f, session, view, day = _filters(filters), db(), scope(), today()
+            risks = q.risk_by_area(session, scope=view, filters=f, today=day, level="township")
+            candidates = q.supervision_candidates(session, scope=view, filters=f, today=day, limit=8)
+            repeat = q.repeat_employers(session, scope=view, filters=f, today=day, limit=8)
+        except OutOfScope:
+            return (refusal(_("所选区域不在您的管辖范围内。")),) * 3
+        return _risk_list(risks), _candidate_list(candidates), ranked_list(
+            [(r["name"], _("%(n)s 件", n=r["cases"]), _("涉及 %(w)s 人 · %(a)s 万元", w=count(r["workers"]),
+                                                        a=wan_yuan(r["amount_cents"]))) for r in repeat],
+            empty=_("暂无"))
+
+    # new filters or an act on a case: drop the grid's cached blocks so it asks the server again
+    app.clientside_callback(
+        """function(filters, version) {
+            try {
+                dash_ag_grid.getApi("%s").purgeInfiniteCache();
+            } catch (e) {
+                // not drawn yet: its first request will carry the current filters anyway
+            }
+            return window.dash_clientside.no_update;
+        }""" % TABLE,
+        Output(TABLE_BOX, "data"), Input(FILTERS, "data"), Input(VERSION, "data"), prevent_initial_call=True)
+
+    @app.callback(Output(TABLE, "getRowsResponse"), Input(TABLE, "getRowsRequest"), State(FILTERS, "data"),
+                  prevent_initial_call=True)
+    def table_rows(request, filters):
+        if not request:
+            return no_update
+        sort = [(s["colId"], s["sort"]) for s in request.get("sortModel") or []]
+        start, end = int(request.get("startRow", 0)), int(request.get("endRow", 50))
+        try:
+            rows, total = q.list_cases(db(), scope=scope(), filters=_filters(filters), today=today(), sort=sort,
+                                       offset=start, limit=max(1, min(end - start, 200)))
+        except OutOfScope:
+            return {"rowData": [], "rowCount": 0}
+        return {"rowData": [_table_row(r) for r in rows], "rowCount": total}
+
+    @app.callback(Output(SELECTED, "data"), Input(TABLE, "selectedRows"), prevent_initial_call=True)
+    def row_selected(rows):
+        return rows[0]["id"] if rows else no_update
+
+    @app.callback(Output(DETAIL, "is_open"), Output(DETAIL_BODY, "children"), Output(DETAIL_MSG, "children"),
+                  Input(SELECTED, "data"), Input(VERSION, "data"), State(DETAIL, "is_open"))
+    def show_detail(case_id, _version, is_open):
+        if not case_id:
+            return False, None, None
+        if ctx.triggered_id == VERSION and not is_open:
+            return no_update, no_update, no_update
+        try:
+            detail = q.get_case_detail(db(), scope=scope(), case_id=int(case_id), today=today())
+        except OutOfScope:
+            return True, refusal(_("案件不存在或不在您的管辖范围内")), None
+        return True, case_detail(_, detail, acts=_acts_for(detail), may_reveal=_may_reveal(detail)), None
+
+    @app.callback(Output(ACT_MODAL, "is_open"), Output(ACT_TITLE, "children"), Output(ACT_STORE, "data"),
+                  Output(ACT_REASON, "value"), Output(ACT_ERROR, "children", allow_duplicate=True),
+                  Output(ACT_REGION, "options"),
+                  *[Output(f + "-row", "style") for f in (ACT_DECISION, ACT_AMOUNT, ACT_REGION, ACT_AGENCY, ACT_REASON)],
+                  Input({"type": "case-act", "act": ALL}, "n_clicks"), prevent_initial_call=True)
+    def open_act(clicks):
+        if not ctx.triggered_id or not any(clicks):
+            return (no_update,) * 11
+        act = CaseAct(ctx.triggered_id["act"])
+        show = lambda on: None if on else {"display": "none"}  # noqa: E731
+        regions = _transfer_targets() if act is CaseAct.transfer else []
+        return (True, _(labels.CASE_ACT[act.value]), act.value, "", None, regions,
+                show(act is CaseAct.decide), show(act is CaseAct.decide), show(act is CaseAct.transfer),
+                show(act is CaseAct.refer_out), show(act in REASON_ACTS or act is CaseAct.decide))
+
+    @app.callback(Output(ACT_MODAL, "is_open", allow_duplicate=True), Output(ACT_ERROR, "children"),
+                  Output(VERSION, "data"),
+                  Input(ACT_SUBMIT, "n_clicks"),
+                  State(ACT_STORE, "data"), State(SELECTED, "data"), State(ACT_REASON, "value"),
+                  State(ACT_DECISION, "value"), State(ACT_AMOUNT, "value"), State(ACT_REGION, "value"),
+                  State(ACT_AGENCY, "value"), State(ACT_LITIGATION, "value"), State(VERSION, "data"),
+                  prevent_initial_call=True)
+    def submit_act(_n, act, case_id, reason, decision, amount, region, agency, litigation, version):
+        if not act or not case_id:
+            return no_update, no_update, no_update
+        try:
+            _perform(CaseAct(act), int(case_id), reason=reason, decision=decision, amount=amount, region=region,
+                     agency=agency, litigation=bool(litigation))
+        except DomainError as exc:
+            return True, dbc.Alert(_error(exc), color="danger", className="py-2"), no_update
+        return False, None, (version or 0) + 1
+
+    @app.callback(Output({"type": "case-reveal", "field": ALL}, "children"), Output(DETAIL_MSG, "children",
+                                                                                    allow_duplicate=True),
+                  Input({"type": "case-reveal", "field": ALL}, "n_clicks"), State(SELECTED, "data"),
+                  prevent_initial_call=True)
+    def reveal(clicks, case_id):
+        """Shows the full value in the button's place; every reveal is audited."""
+        outputs = [no_update] * len(clicks)
+        if not ctx.triggered_id or not any(clicks) or not case_id:
+            return outputs, no_update
+        field = ctx.triggered_id["field"]
+        try:
+            value = svc.reveal_personal_field(db(), actor=actor(), case_id=int(case_id), field=PersonalField(field))
+        except DomainError as exc:
+            return outputs, dbc.Alert(_error(exc), color="warning", className="py-2")
+        index = [i["id"]["field"] for i in ctx.inputs_list[0]].index(field)
+        outputs[index] = html.Span(value, className="revealed-value")
+        return outputs, None
+
+    @app.callback(Output(DOWNLOAD, "data"), Input(EXPORT, "n_clicks"), State(FILTERS, "data"),
+                  prevent_initial_call=True)
+    def export(_n, filters):
+        f = _filters(filters)
+        try:
+            rows, _total = q.list_cases(db(), scope=scope(), filters=f, today=today(), sort=[("received_on", "desc")],
+                                        offset=0, limit=q.EXPORT_LIMIT)
+        except OutOfScope:
+            return no_update
+        data = workbook_bytes(title=_("欠薪案件"), columns=_export_columns(),
+                              rows=[_table_row(r) for r in rows],
+                              note=_("导出时间 %(d)s · 个人信息已脱敏 · 共 %(n)s 件", d=today().isoformat(), n=len(rows)))
+        return dcc.send_bytes(data, file_name(_("欠薪案件"), f.label(), today()))
+
+    @app.callback(Output(INTAKE_MODAL, "is_open"), Input(INTAKE_OPEN, "n_clicks"), prevent_initial_call=True)
+    def open_intake(_n):
+        return True
+
+    @app.callback(Output(INTAKE_MODAL, "is_open", allow_duplicate=True), Output(INTAKE_ERROR, "children"),
+                  Output(VERSION, "data", allow_duplicate=True), Output(SELECTED, "data", allow_duplicate=True),
+                  Input(INTAKE_SUBMIT, "n_clicks"),
+                  State(IN_SOURCE, "value"), State(IN_TOWNSHIP, "value"), State(IN_INDUSTRY, "value"),
+                  State(IN_WORKERS, "value"), State(IN_AMOUNT, "value"), State(IN_SUMMARY, "value"),
+                  State(IN_NAME, "value"), State(IN_ID, "value"), State(IN_PHONE, "value"), State(IN_MASS, "value"),
+                  State(VERSION, "data"), prevent_initial_call=True)
+    def submit_intake(_n, source, township, industry, workers, amount, summary, name, id_number, phone, mass,
+                      version):
+        try:
+            intake = svc.CaseIntake(
+                source=CaseSource(source), summary=summary or "", township_code=township, industry=industry or "other",
+                is_construction=industry == "construction", workers=int(workers or 0),
+                amount_claimed_cents=int(round(float(amount or 0) * 100)), complainant_name=name,
+                complainant_id_number=id_number, complainant_phone=phone, mass_incident=bool(mass))
+            case = svc.receive_case(db(), actor=actor(), intake=intake, today=today())
+        except DomainError as exc:
+            return True, dbc.Alert(_error(exc), color="danger", className="py-2"), no_update, no_update
+        except (TypeError, ValueError):
+            return True, dbc.Alert(_("请检查人数和金额"), color="danger", className="py-2"), no_update, no_update
+        return False, None, (version or 0) + 1, case.id
+
+
+def _perform(act: CaseAct, case_id: int, *, reason, decision, amount, region, agency, litigation) -> None:
+    session, who, day = db(), actor(), today()
+    common = {"actor": who, "case_id": case_id, "today": day}
+    if act is CaseAct.accept:
+        svc.accept_case(session, **common)
+    elif act is CaseAct.reject:
+        svc.reject_case(session, reason=reason, **common)
+    elif act is CaseAct.investigate:
+        svc.start_investigation(session, **common)
+    elif act is CaseAct.extend:
+        svc.extend_investigation(session, reason=reason, **common)
+    elif act is CaseAct.decide:
+        try:
+            cents = int(round(float(amount or 0) * 100))
+        except (TypeError, ValueError):
+            cents = -1
+        svc.decide_case(session, decision=decision or "", amount_recovered_cents=cents, note=reason, **common)
+    elif act is CaseAct.close:
+        svc.close_case(session, **common)
+    elif act is CaseAct.re_review:
+        svc.re_review_case(session, note=reason, **common)
+    elif act is CaseAct.reopen:
+        svc.reopen_case(session, reason=reason, **common)
+    elif act is CaseAct.transfer:
+        svc.transfer_case(session, to_region_code=region or "", reason=reason, **common)
+    elif act is CaseAct.accept_transfer:
+        svc.accept_transfer(session, **common)
+    elif act is CaseAct.return_transfer:
+        svc.return_transfer(session, reason=reason, **common)
+    elif act is CaseAct.refer_out:
+        svc.refer_case(session, agency=agency or "", reason=reason, litigation_support=litigation, **common)
+    elif act is CaseAct.supervise:
+        svc.supervise_case(session, reason=reason, **common)
+    elif act is CaseAct.respond_supervision:
+        svc.respond_supervision(session, response=reason, **common)
+
+
+def _acts_for(detail: dict) -> list[str]:
+    facts = detail["facts"]
+    view = scope()
+    receiving = bool(detail.get("pending_transfer_to_path") and view.covers(detail["pending_transfer_to_path"]))
+    holding = view.covers(facts["office_path"])
+    acts = allowed_acts(CaseFacts(status=facts["status"], extended=facts["extended"],
+                                  transfer_pending=bool(detail.get("pending_transfer_to_path")),
+                                  supervision_open=bool(detail.get("supervision_open"))),
+                        current_user.role, receiving_office=receiving)
+    leader_acts = {CaseAct.extend, CaseAct.supervise, CaseAct.re_review, CaseAct.reopen,
+                   CaseAct.accept_transfer, CaseAct.return_transfer}
+    return [a.value for a in acts if holding or a in leader_acts]
+
+
+def _may_reveal(detail: dict) -> bool:
+    return current_user.role in (Role.case_officer, Role.admin) and scope().covers(detail["facts"]["office_path"])
+
+
+def _transfer_targets() -> list[dict]:
+    counties = list_regions(db(), scope=_city_scope(), levels=(RegionLevel.city, RegionLevel.county))
+    return [{"label": r.name, "value": r.area_code} for r in counties]
+
+
+def _table_row(row: dict) -> dict:
+    days = row.get("days_left")
+    if days is None:
+        deadline = ""
+    elif days < 0:
+        deadline = _("超期%(n)s个工作日", n=-days)
+    else:
+        deadline = _("剩%(n)s个工作日", n=days)
+    if row.get("provisional") and deadline:
+        deadline += "*"
+    return {**row, "deadline": deadline,
+            "status_label": _(labels.CASE_STATUS.get(row["status"], row["status"])),
+            "source_label": _(labels.CASE_SOURCE.get(row["source"], row["source"])),
+            "industry_label": _(labels.INDUSTRY.get(row["industry"], row["industry"]))}
+
+
+def _export_columns() -> list[tuple[str, str, int]]:
+    return [("case_no", _("案件编号"), 22), ("status_label", _("状态"), 10), ("deadline", _("时限"), 16),
+            ("township", _("发生地"), 14), ("employer", _("用人单位"), 30), ("industry_label", _("行业"), 12),
+            ("source_label", _("来源"), 18), ("workers", _("人数"), 8), ("amount", _("金额（元）"), 14),
+            ("received_on", _("受理日期"), 12), ("complainant", _("投诉人（脱敏）"), 12)]
+
+
+def _kpi_row(k) -> dbc.Row:
+    tiles = [
+        kpi_card(title=_("案件数"), value=count(k.cases), unit=_("件"), icon="bi-journal-text", tone="primary",
+                 trend=change(k.cases, k.cases_last_year), trend_label=_("同比"), card_id="cases-kpi-cases"),
+        kpi_card(title=_("涉及人数"), value=count(k.workers), unit=_("人"), icon="bi-people", tone="info",
+                 trend=change(k.workers, k.workers_last_year), trend_label=_("同比")),
+        kpi_card(title=_("涉及金额"), value=wan_yuan(k.amount_claimed_cents), unit=_("万元"), icon="bi-cash-coin",
+                 tone="warning", trend=change(k.amount_claimed_cents, k.amount_claimed_cents_last_year),
+                 trend_label=_("同比")),
+        kpi_card(title=_("已追回"), value=wan_yuan(k.amount_recovered_cents), unit=_("万元"), icon="bi-piggy-bank",
+                 tone="success", note=_("追回率 %(r)s", r=percent(k.amount_recovered_cents, k.amount_claimed_cents))),
+        kpi_card(title=_("结案率"), value=percent(k.closed, k.cases), icon="bi-check2-circle", tone="success",
+                 note=_("结案 %(n)s 件", n=count(k.closed))),
+        kpi_card(title=_("按时办结率"), value=percent(k.closed_on_time, k.closed), icon="bi-stopwatch",
+                 tone="secondary", note=_("按时 %(n)s 件", n=count(k.closed_on_time))),
+        kpi_card(title=_("在办 / 超期"), value=f"{count(k.open)} / {count(k.overdue)}", unit=_("件"),
+                 icon="bi-hourglass-split", tone="danger", card_id="cases-kpi-open"),
+        kpi_card(title=_("督办案件"), value=count(k.supervised), unit=_("件"), icon="bi-flag", tone="dark"),
+    ]
+    return dbc.Row([dbc.Col(t, xs=6, md=3, xxl=True, className="mb-3") for t in tiles], className="g-3")
+
+
+def _risk_list(risks: dict) -> html.Div:
+    """The riskiest areas first, each with the factors that made its grade."""
+    graded = sorted(((area["name"], area["risk"]) for area in risks.values()), key=lambda item: -item[1].score)
+    graded = [(name, risk) for name, risk in graded if risk.grade != "low"][:8]
+    return ranked_list([
+        (name, dbc.Badge(_(labels.RISK_GRADE[risk.grade]), color=None,
+                         style={"background": labels.RISK_COLOUR[risk.grade]}),
+         "；".join(_(FACTOR_LABELS[factor], n=figure) for factor, _points, figure in risk.factors))
+        for name, risk in graded], empty=_("暂无风险网格"))
+
+
+def _candidate_list(candidates: list[dict]) -> html.Div:
+    return ranked_list([
+        (c["case_no"], _("%(w)s 人 · %(a)s 万元", w=count(c["workers"]), a=wan_yuan(c["amount_claimed_cents"])),
+         "、".join(_(labels.SUPERVISION_REASON.get(r, r)) for r in c["reasons"]))
+        for c in candidates], empty=_("暂无"))
+
