@@ -196,6 +196,26 @@ def _register_cli(server: Flask) -> None:
                 raise click.ClickException(str(exc)) from None
             click.echo(f"created user {user.username} ({user.role})")
 
+    @server.cli.command("load-calendar")
+    @click.argument("year", type=int)
+    @click.option("--holiday", "holidays", multiple=True, help="A day off, YYYY-MM-DD (repeatable).")
+    @click.option("--workday", "workdays", multiple=True, help="A make-up working day (调休), YYYY-MM-DD.")
+    def load_calendar(year, holidays, workdays):
+        """Load a year's official holiday schedule once the State Council publishes it."""
+        from data.services.settings import load_official_calendar
+
+        try:
+            parsed = [[date.fromisoformat(d) for d in days] for days in (holidays, workdays)]
+        except ValueError as exc:
+            raise click.ClickException(f"dates are YYYY-MM-DD: {exc}") from None
+        with session_scope(engine) as session:
+            try:
+                count = load_official_calendar(session, actor=None, year=year, holidays=parsed[0],
+                                               workdays=parsed[1])
+            except ServiceError as exc:
+                raise click.ClickException(str(exc)) from None
+        click.echo(f"{year}: {count} days loaded; deadlines in {year} are no longer provisional")
+
     @server.cli.command("revoke-sessions")
     @click.argument("username")
     def revoke(username):

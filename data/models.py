@@ -442,7 +442,8 @@ class WageCase(SQLModel, table=True):
     transfer_count: int = 0
     bounce_count: int = 0
     created_at: datetime = _created()
-    updated_at: datetime = _created()
+    # indexed: max(updated_at) is the data version that keys the map cache, asked on every map load
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False, index=True)
     deleted_at: datetime | None = _ts()
 
 

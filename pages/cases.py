@@ -21,6 +21,7 @@ from data.errors import DomainError
 from data.models import CaseSource, RegionLevel, Role
 from data.queries import cases as q
 from data.queries.regions import list_regions
+from data.queries.settings import supervision_thresholds, work_calendar
 from data.rules.masking import PersonalField
 from data.rules.risk import FACTOR_LABELS
 from data.rules.workflow import CaseAct, CaseFacts, allowed_acts
@@ -357,7 +358,8 @@ def register_callbacks(app: dash.Dash) -> None:
         try:
             f, session, view, day = _filters(filters), db(), scope(), today()
             risks = q.risk_by_area(session, scope=view, filters=f, today=day, level="township")
-            candidates = q.supervision_candidates(session, scope=view, filters=f, today=day, limit=8)
+            candidates = q.supervision_candidates(session, scope=view, filters=f, today=day, limit=8,
+                                                  thresholds=supervision_thresholds(session))
             repeat = q.repeat_employers(session, scope=view, filters=f, today=day, limit=8)
         except OutOfScope:
             return (refusal(_("所选区域不在您的管辖范围内。")),) * 3
@@ -387,7 +389,8 @@ def register_callbacks(app: dash.Dash) -> None:
         start, end = int(request.get("startRow", 0)), int(request.get("endRow", 50))
         try:
             rows, total = q.list_cases(db(), scope=scope(), filters=_filters(filters), today=today(), sort=sort,
-                                       offset=start, limit=max(1, min(end - start, 200)))
+                                       offset=start, limit=max(1, min(end - start, 200)),
+                                       calendar=work_calendar(db()))
         except OutOfScope:
             return {"rowData": [], "rowCount": 0}
         return {"rowData": [_table_row(r) for r in rows], "rowCount": total}
@@ -404,7 +407,8 @@ def register_callbacks(app: dash.Dash) -> None:
         if ctx.triggered_id == VERSION and not is_open:
             return no_update, no_update, no_update
         try:
-            detail = q.get_case_detail(db(), scope=scope(), case_id=int(case_id), today=today())
+            detail = q.get_case_detail(db(), scope=scope(), case_id=int(case_id), today=today(),
+                                       calendar=work_calendar(db()))
         except OutOfScope:
             return True, refusal(_("案件不存在或不在您的管辖范围内")), None
         return True, case_detail(_, detail, acts=_acts_for(detail), may_reveal=_may_reveal(detail)), None

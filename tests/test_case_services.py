@@ -196,3 +196,37 @@ def test_case_outside_scope_looks_like_no_case(session, world):
         svc.accept_case(session, actor=world["actors"]["b"], case_id=999_999, today=TODAY)
     assert outside.value.message == missing.value.message
     assert session.get(WageCase, world["case"].id).status == CaseStatus.received
+
+
+def test_configured_service_level_and_loaded_calendar_are_used(session, world):
+    """An admin's settings change the clocks: a faster channel promise, and a newly
+    published holiday that chinesecalendar does not know yet."""
+    from data.models import CalendarDay, Setting
+
+    session.add(Setting(key="sla.channels", value={"walk_in": {"contact": 2}}))
+    session.commit()
+    a = world["actors"]["a"]
+    intake = svc.CaseIntake(source=CaseSource.walk_in, summary="x", township_code=world["city"]["town_a"].area_code)
+    case = svc.receive_case(session, actor=a, intake=intake, today=date(2025, 9, 26))
+    assert case.accept_due == date(2025, 9, 29)  # 2 working days (28 Sept worked), not 5
+
+    late = svc.receive_case(session, actor=a, intake=intake, today=date(2026, 12, 30))
+    assert late.accept_due == date(2027, 1, 1) and late.deadline_provisional
+    session.add(CalendarDay(day=date(2027, 1, 1), is_working=False, name="元旦"))
+    session.commit()
+    later = svc.receive_case(session, actor=a, intake=intake, today=date(2026, 12, 30))
+    assert later.accept_due == date(2027, 1, 4)
+
+
+def test_cli_loads_an_official_year(app, session, world):
+    from data.queries.settings import work_calendar
+
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["load-calendar", "2027", "--holiday", "2027-01-01", "--workday", "2027-01-02"])
+    assert result.exit_code == 0, result.output
+    session.expire_all()
+    calendar = work_calendar(session)
+    assert calendar.is_known(date(2027, 6, 1))
+    assert not calendar.is_working_day(date(2027, 1, 1)) and calendar.is_working_day(date(2027, 1, 2))
+    bad = runner.invoke(args=["load-calendar", "2027", "--holiday", "2028-01-01"])
+    assert bad.exit_code != 0

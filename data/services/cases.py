@@ -22,7 +22,8 @@ from data.geo import Locator
 from data.models import (CaseDecision, CaseEvent, CaseEventKind, CaseReferral, CaseSource, CaseStatus, CaseTransfer,
                          GridCell, Region, RegionLevel, Role, SupervisionLevel, SupervisionOrder, SupervisionStatus,
                          TransferStatus, WageCase)
-from data.rules.calendar import DEFAULT_CALENDAR, WorkCalendar, add_working_days
+from data.queries.settings import service_levels, work_calendar
+from data.rules.calendar import WorkCalendar, add_working_days
 from data.rules.case_clock import accept_deadline, investigate_deadline
 from data.rules.masking import PersonalField
 from data.rules.workflow import LEADERS, CaseAct, CaseFacts, check
@@ -152,7 +153,7 @@ def _next_case_no(session: Session, year: int) -> str:
 
 
 def receive_case(session: Session, *, actor: Actor, intake: CaseIntake, today: date, now: datetime | None = None,
-                 calendar: WorkCalendar = DEFAULT_CALENDAR) -> WageCase:
+                 calendar: WorkCalendar | None = None) -> WageCase:
     """Any office takes in a clue and routes it to the county where it happened.
 
     Raises NotAllowed (not an office role), ValidationError (no place, bad figures)."""
@@ -177,7 +178,8 @@ def receive_case(session: Session, *, actor: Actor, intake: CaseIntake, today: d
         raise ValidationError(N_("请选择发生地乡镇或定位"), field="location")
     county = session.get(Region, township.parent_id)
     received_on = intake.received_on or today
-    due = accept_deadline(received_on, intake.source, calendar=calendar)
+    due = accept_deadline(received_on, intake.source, levels=service_levels(session),
+                          calendar=calendar or work_calendar(session))
     case = WageCase(
         case_no=_next_case_no(session, received_on.year), source=intake.source, status=CaseStatus.received,
         received_on=received_on, accept_due=due.due, deadline_provisional=due.provisional,
@@ -204,12 +206,13 @@ def receive_case(session: Session, *, actor: Actor, intake: CaseIntake, today: d
 
 
 def accept_case(session: Session, *, actor: Actor, case_id: int, today: date, now: datetime | None = None,
-                calendar: WorkCalendar = DEFAULT_CALENDAR) -> WageCase:
+                calendar: WorkCalendar | None = None) -> WageCase:
     """受理/立案: starts the 60-working-day investigation clock."""
     now = now or utcnow()
     loaded = _load(session, actor=actor, case_id=case_id, act=CaseAct.accept)
     case = loaded.case
-    due = investigate_deadline(case.received_on, today, case.source, calendar=calendar)
+    due = investigate_deadline(case.received_on, today, case.source, levels=service_levels(session),
+                               calendar=calendar or work_calendar(session))
     case.status, case.accepted_on = loaded.after, today
     case.investigate_due, case.deadline_provisional = due.due, due.provisional
     case.lead_officer_id = case.lead_officer_id or actor.id
@@ -240,14 +243,14 @@ def start_investigation(session: Session, *, actor: Actor, case_id: int, today: 
 
 
 def extend_investigation(session: Session, *, actor: Actor, case_id: int, reason: str, today: date,
-                         now: datetime | None = None, calendar: WorkCalendar = DEFAULT_CALENDAR) -> WageCase:
+                         now: datetime | None = None, calendar: WorkCalendar | None = None) -> WageCase:
     """延期: a leader approves 30 more working days (90 in all), once."""
     now = now or utcnow()
     reason = _clean(reason, field="reason", required=True)
     loaded = _load(session, actor=actor, case_id=case_id, act=CaseAct.extend, reason=reason)
     case = loaded.case
     due = investigate_deadline(case.received_on, case.accepted_on or today, case.source, extended=True,
-                               calendar=calendar)
+                               levels=service_levels(session), calendar=calendar or work_calendar(session))
     before = case.investigate_due
     case.extended, case.investigate_due, case.deadline_provisional = True, due.due, due.provisional
     _record(session, case=case, kind=CaseEventKind.extended, actor=actor, today=today, now=now, reason=reason,
@@ -302,13 +305,14 @@ def re_review_case(session: Session, *, actor: Actor, case_id: int, today: date,
 
 
 def reopen_case(session: Session, *, actor: Actor, case_id: int, reason: str, today: date,
-                now: datetime | None = None, calendar: WorkCalendar = DEFAULT_CALENDAR) -> WageCase:
+                now: datetime | None = None, calendar: WorkCalendar | None = None) -> WageCase:
     """复查 that finds the case not settled: the investigation starts again with a new clock."""
     now = now or utcnow()
     reason = _clean(reason, field="reason", required=True)
     loaded = _load(session, actor=actor, case_id=case_id, act=CaseAct.reopen, reason=reason)
     case = loaded.case
-    due = investigate_deadline(today, today, CaseSource.referral, calendar=calendar)
+    due = investigate_deadline(today, today, CaseSource.referral, levels={},
+                               calendar=calendar or work_calendar(session))
     case.status, case.re_reviewed_on, case.closed_on, case.decided_on, case.decision = (
         loaded.after, today, None, None, None)
     case.extended, case.investigate_due, case.deadline_provisional = False, due.due, due.provisional
@@ -405,12 +409,12 @@ def _supervision_level(actor: Actor, session: Session) -> SupervisionLevel:
 
 def supervise_case(session: Session, *, actor: Actor, case_id: int, reason: str, today: date,
                    reasons: list[str] | None = None, due_on: date | None = None, now: datetime | None = None,
-                   calendar: WorkCalendar = DEFAULT_CALENDAR) -> SupervisionOrder:
+                   calendar: WorkCalendar | None = None) -> SupervisionOrder:
     """督办: a leader orders the case handled by a deadline (10 working days unless given)."""
     now = now or utcnow()
     reason = _clean(reason, field="reason", required=True)
     loaded = _load(session, actor=actor, case_id=case_id, act=CaseAct.supervise, reason=reason)
-    due = due_on or add_working_days(today, SUPERVISION_DAYS, calendar).due
+    due = due_on or add_working_days(today, SUPERVISION_DAYS, calendar or work_calendar(session)).due
     if due < today:
         raise ValidationError(N_("督办期限不能早于今天"), field="due_on")
     order = SupervisionOrder(case_id=case_id, level=_supervision_level(actor, session), status=SupervisionStatus.open,

@@ -1,0 +1,41 @@
+"""Configurable rule values (data.models.Setting) and the working-day calendar as loaded by
+admins: what the rules take as parameters, read from the database."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from data.models import CalendarDay, Setting
+from data.rules.case_clock import DEFAULT_SERVICE_LEVELS, SupervisionThresholds
+from data.rules.calendar import WorkCalendar
+
+
+def get_setting(session: Session, *, key: str, default=None):
+    row = session.get(Setting, key)
+    return default if row is None else row.value
+
+
+def service_levels(session: Session) -> dict:
+    """Per-channel service levels in working days ({source: {"contact": n, "close": n}})."""
+    value = get_setting(session, key="sla.channels")
+    return value if isinstance(value, dict) else DEFAULT_SERVICE_LEVELS
+
+
+def supervision_thresholds(session: Session) -> SupervisionThresholds:
+    default = SupervisionThresholds()
+    yuan = get_setting(session, key="case.large_amount_yuan")
+    workers = get_setting(session, key="case.large_workers")
+    return SupervisionThresholds(
+        large_amount_cents=int(yuan * 100) if isinstance(yuan, (int, float)) else default.large_amount_cents,
+        many_workers=int(workers) if isinstance(workers, (int, float)) else default.many_workers)
+
+
+def work_calendar(session: Session) -> WorkCalendar:
+    """The official calendar: the package's years, plus the days an admin loaded (holidays and
+    make-up working days of a newly published year), which win."""
+    days = session.exec(select(CalendarDay.day, CalendarDay.is_working)).all()
+    if not days:
+        return WorkCalendar()
+    complete = get_setting(session, key="calendar.official_years", default=[]) or []
+    return WorkCalendar(overrides={day: working for day, working in days},
+                        official_years=frozenset(int(y) for y in complete))
