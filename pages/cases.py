@@ -542,17 +542,14 @@ def _perform(act: CaseAct, case_id: int, *, reason, decision, amount, region, ag
 
 
 def _acts_for(detail: dict) -> list[str]:
-    facts = detail["facts"]
-    view = scope()
-    receiving = bool(detail.get("pending_transfer_to_path") and view.covers(detail["pending_transfer_to_path"]))
-    holding = view.covers(facts["office_path"])
-    acts = allowed_acts(CaseFacts(status=facts["status"], extended=facts["extended"],
-                                  transfer_pending=bool(detail.get("pending_transfer_to_path")),
+    """What this user may do to the case now (the services check all of it again)."""
+    facts, view = detail["facts"], scope()
+    incoming = detail.get("pending_transfer_to_path")
+    acts = allowed_acts(CaseFacts(status=facts["status"], extended=facts["extended"], transfer_pending=bool(incoming),
                                   supervision_open=bool(detail.get("supervision_open"))),
-                        current_user.role, receiving_office=receiving)
-    leader_acts = {CaseAct.extend, CaseAct.supervise, CaseAct.re_review, CaseAct.reopen,
-                   CaseAct.accept_transfer, CaseAct.return_transfer}
-    return [a.value for a in acts if holding or a in leader_acts]
+                        current_user.role, receiving_office=bool(incoming and view.covers(incoming)),
+                        holding_office=view.covers(facts["office_path"]))
+    return [a.value for a in acts]
 
 
 def _may_reveal(detail: dict) -> bool:

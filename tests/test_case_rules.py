@@ -169,3 +169,9 @@ def test_risk_grade_and_its_reasons(inputs, today, grade, factors):
 def test_days_to_spring_festival():
     assert days_to_spring_festival(date(2026, 1, 18)) == 30
     assert days_to_spring_festival(date(2026, 2, 18)) == (date(2027, 2, 6) - date(2026, 2, 18)).days
+
+
+def test_only_the_holding_office_is_offered_office_acts():
+    facts = CaseFacts(S.investigating)
+    assert allowed_acts(facts, R.case_officer, holding_office=False) == []
+    assert allowed_acts(facts, R.admin, holding_office=False) == [A.extend, A.supervise]

@@ -72,6 +72,9 @@ ROLES: dict[CaseAct, frozenset[Role]] = {
 }
 # acts that only the office receiving a pending transfer may take (everything else waits)
 RECEIVER_ACTS = frozenset({CaseAct.accept_transfer, CaseAct.return_transfer})
+# acts a leader takes anywhere in their regions; every other act is the holding office's
+LEADER_ACTS = frozenset({CaseAct.extend, CaseAct.supervise, CaseAct.re_review, CaseAct.reopen})
+HOLDING_OFFICE_ACTS = frozenset(CaseAct) - LEADER_ACTS - RECEIVER_ACTS
 # acts that must say why
 NEEDS_REASON = frozenset({CaseAct.reject, CaseAct.extend, CaseAct.transfer, CaseAct.return_transfer,
                           CaseAct.refer_out, CaseAct.reopen, CaseAct.supervise})
@@ -118,10 +121,14 @@ def check(act: CaseAct, facts: CaseFacts, role: Role, *, receiving_office: bool 
     return leads_to or facts.status
 
 
-def allowed_acts(facts: CaseFacts, role: Role, *, receiving_office: bool = False) -> list[CaseAct]:
-    """The acts the UI should offer (reasons are asked for in the form, so assumed given)."""
+def allowed_acts(facts: CaseFacts, role: Role, *, receiving_office: bool = False,
+                 holding_office: bool = True) -> list[CaseAct]:
+    """The acts the UI should offer (reasons are asked for in the form, so assumed given).
+    `holding_office`: the actor belongs to the office holding the case."""
     acts = []
     for act in CaseAct:
+        if act in HOLDING_OFFICE_ACTS and not holding_office:
+            continue
         try:
             check(act, facts, role, receiving_office=receiving_office, reason="-")
         except (WorkflowError, NotAllowed):

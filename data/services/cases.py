@@ -26,7 +26,7 @@ from data.queries.settings import service_levels, work_calendar
 from data.rules.calendar import WorkCalendar, add_working_days
 from data.rules.case_clock import accept_deadline, investigate_deadline
 from data.rules.masking import PersonalField
-from data.rules.workflow import LEADERS, CaseAct, CaseFacts, check
+from data.rules.workflow import HOLDING_OFFICE_ACTS, CaseAct, CaseFacts, check
 from data.services.common import Actor, audit
 from data.types import utcnow
 
@@ -76,16 +76,13 @@ def _load(session: Session, *, actor: Actor, case_id: int, act: CaseAct, reason:
     transfer = _pending_transfer(session, case)
     order = _open_order(session, case)
     receiving = bool(transfer and actor.scope.covers(_region_path(session, transfer.to_region_id)))
-    if act not in LEADER_ACTS and act not in (CaseAct.accept_transfer, CaseAct.return_transfer):
+    if act in HOLDING_OFFICE_ACTS:
         if not actor.scope.covers(case.office_path):
             raise NotAllowed(N_("只有承办单位可以办理此案件"))
     facts = CaseFacts(status=CaseStatus(case.status), extended=case.extended, transfer_pending=transfer is not None,
                       supervision_open=order is not None)
     after = check(act, facts, actor.role, receiving_office=receiving, reason=reason)
     return _Loaded(case, transfer, order, after)
-
-
-LEADER_ACTS = frozenset({CaseAct.extend, CaseAct.supervise, CaseAct.re_review, CaseAct.reopen})
 
 
 def _record(session: Session, *, case: WageCase, kind: CaseEventKind, actor: Actor, today: date, now: datetime,
