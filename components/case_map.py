@@ -29,6 +29,7 @@ from jinja2 import Template
 from jinja2.utils import htmlsafe_json_dumps
 
 from components.maps import base_map, bounds_of, safe_text
+from data.geo import round_geometry
 
 # a sequential scale (ColorBrewer OrRd), light to dark; areas without cases stay neutral
 SCALE = ["#fef0d9", "#fdd49e", "#fdbb84", "#fc8d59", "#ef6548", "#d7301f", "#990000"]
@@ -119,18 +120,9 @@ def _layers(element) -> Iterable[_Layer]:
         yield from _layers(child)
 
 
-def round_geometry(geometry: dict, digits: int = DIGITS) -> dict:
-    """A GeoJSON geometry with its coordinates rounded (Point, Polygon, MultiPolygon …).
-
-    round(x * 10⁵) / 10⁵ gives the same float as round(x, 5), which is three times slower:
-    a city of grid cells has tens of thousands of numbers."""
-    scale = 10 ** digits
-
-    def walk(coords):
-        if coords and isinstance(coords[0], (int, float)):
-            return [round(c * scale) / scale for c in coords]
-        return [walk(c) for c in coords]
-    return {"type": geometry["type"], "coordinates": walk(geometry["coordinates"])}
+def _geometry(area: dict) -> dict:
+    """An area's boundary for the map; shapes cached by the queries come rounded already."""
+    return area["boundary"] if area.get("rounded") else round_geometry(area["boundary"], DIGITS)
 
 
 def class_breaks(values: Iterable[float], classes: int = len(SCALE) - 1) -> list[float]:
@@ -229,7 +221,7 @@ def case_choropleth(areas: list[dict], *, values: dict[str, float], figures: dic
                                      "weight": 3 if grade in RISK_OUTLINE else 1})}
         if risks:
             properties["r"] = safe_text(risk_labels.get(grade, ""))
-        features.append({"type": "Feature", "geometry": round_geometry(area["boundary"]), "properties": properties})
+        features.append({"type": "Feature", "geometry": _geometry(area), "properties": properties})
     fields = ["n", "c", "w", "a", "o"] + (["r"] if risks else [])
     words = {"c": "cases", "w": "workers", "a": "amount", "o": "overdue", "r": "risk"}
     _Layer(features, style_of.styles, events=AREA_EVENTS, fields=fields,
@@ -268,7 +260,7 @@ def township_cases_map(township: dict, points: list[dict], *, labels: dict[str, 
     fmap = base_map(bounds=bounds_of(shapes + [g["boundary"] for g in grids or []] + located),
                     tile_url=tile_url, tile_attribution=tile_attribution)
     if grids:
-        _Layer([{"type": "Feature", "geometry": round_geometry(g["boundary"]),
+        _Layer([{"type": "Feature", "geometry": _geometry(g),
                  "properties": {"n": safe_text(g["name"]), "s": 0}} for g in grids],
                [{"fillColor": "#eceff1", "fillOpacity": 0.35, "color": "#90a4ae", "weight": 1}],
                events=NAME_TOOLTIP).add_to(fmap)

@@ -11,6 +11,8 @@ except the table's `amount`, in yuan for the grid.
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Iterable, Mapping
@@ -21,6 +23,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from data.errors import N_, ValidationError
+from data.geo import round_geometry
 from data.models import (CaseEvent, CaseEventKind, CaseReferral, CaseSource, CaseStatus, CaseTransfer, Employer,
                          GridCell, Project, Region, RegionLevel, SupervisionOrder, SupervisionStatus, TransferStatus,
                          User, WageCase)
@@ -853,22 +856,50 @@ class MapData:
     areas: list[dict]
 
 
+_SHAPES: OrderedDict = OrderedDict()
+_SHAPES_LOCK = threading.Lock()
+_SHAPES_SIZE = 64
+
+
+def shapes_version(session: Session) -> tuple:
+    """Changes when regions or grid cells are added (codes are reissued as new rows, never
+    edited in place), so cached shapes are dropped then."""
+    return tuple(session.exec(select(sa.func.count(), sa.func.max(model.id))).one() for model in (Region, GridCell))
+
+
 def area_shapes(session: Session, *, scope: Scope, level: str) -> list[dict]:
     """The shapes of the townships or grid cells in the scope: [{code, name, boundary,
-    township (code), centroid ((lat, lon) or None)}], in code order."""
+    township (code), centroid ((lat, lon) or None), rounded}], in code order.
+
+    Boundaries hardly ever change but are the heaviest part of a map (a city's grid cells are
+    thousands of polygons to decode and round), so they are kept per process, rounded."""
+    key = (str(session.get_bind().url), level, scope.paths, shapes_version(session))
+    with _SHAPES_LOCK:
+        if key in _SHAPES:
+            _SHAPES.move_to_end(key)
+            return _SHAPES[key]
+    shapes = _load_shapes(session, scope=scope, level=level)
+    with _SHAPES_LOCK:
+        _SHAPES[key] = shapes
+        while len(_SHAPES) > _SHAPES_SIZE:
+            _SHAPES.popitem(last=False)
+    return shapes
+
+
+def _load_shapes(session: Session, *, scope: Scope, level: str) -> list[dict]:
     if level == "township":
-        return [{"code": s["area_code"], "name": s["name"], "boundary": s["boundary"], "township": s["area_code"],
-                 "centroid": s["centroid"]}
+        rows = [(s["area_code"], s["name"], s["boundary"], s["area_code"], s["centroid"])
                 for s in region_shapes(session, scope=scope, levels=(RegionLevel.township,))]
-    township = aliased(Region)
-    rows = session.exec(
-        select(GridCell.code, GridCell.name, GridCell.boundary, township.area_code, GridCell.centroid_lat,
-               GridCell.centroid_lon)
-        .join(township, township.id == GridCell.township_id)
-        .where(scope.clause(GridCell.path), GridCell.boundary.is_not(None)).order_by(GridCell.code)
-    ).all()
-    return [{"code": c, "name": n, "boundary": b, "township": t, "centroid": (lat, lon) if lon else None}
-            for c, n, b, t, lat, lon in rows]
+    else:
+        township = aliased(Region)
+        rows = [(c, n, b, t, (lat, lon) if lon else None) for c, n, b, t, lat, lon in session.exec(
+            select(GridCell.code, GridCell.name, GridCell.boundary, township.area_code, GridCell.centroid_lat,
+                   GridCell.centroid_lon)
+            .join(township, township.id == GridCell.township_id)
+            .where(scope.clause(GridCell.path), GridCell.boundary.is_not(None)).order_by(GridCell.code)
+        ).all()]
+    return [{"code": code, "name": name, "boundary": round_geometry(boundary), "township": town,
+             "centroid": centroid, "rounded": True} for code, name, boundary, town, centroid in rows]
 
 
 def _area_names(session: Session, level: str, ids: Iterable[int]) -> dict[int, tuple[str, str]]:
