@@ -45,15 +45,15 @@ KPIS, MAP, MAP_METRIC, MAP_LEVEL, CRUMB = P + "kpis", P + "map", P + "map-metric
 TREND, TREND_METRIC = P + "trend", P + "trend-metric"
 BY_WHAT, BREAKDOWN = P + "by-what", P + "breakdown"
 REPEAT, RISK, CANDIDATES = P + "repeat", P + "risk", P + "candidates"
-TABLE_BOX, TABLE = P + "table-box", P + "table"
+TABLE_PURGE, TABLE = P + "table-purge", P + "table"
 DETAIL, DETAIL_BODY, DETAIL_MSG = P + "detail", P + "detail-body", P + "detail-msg"
 ACT_MODAL, ACT_TITLE, ACT_STORE, ACT_SUBMIT, ACT_ERROR = (P + "act-modal", P + "act-title", P + "act-store",
                                                           P + "act-submit", P + "act-error")
 ACT_REASON, ACT_DECISION, ACT_AMOUNT, ACT_REGION, ACT_AGENCY, ACT_LITIGATION = (
     P + "act-reason", P + "act-decision", P + "act-amount", P + "act-region", P + "act-agency", P + "act-litigation")
 EXPORT, DOWNLOAD = P + "export", P + "download"
-INTAKE_OPEN, INTAKE_MODAL, INTAKE_SUBMIT, INTAKE_ERROR = (P + "intake-open", P + "intake-modal",
-                                                          P + "intake-submit", P + "intake-error")
+INTAKE_OPEN, INTAKE_MODAL, INTAKE_SUBMIT, INTAKE_ERROR, INTAKE_DONE = (
+    P + "intake-open", P + "intake-modal", P + "intake-submit", P + "intake-error", P + "intake-done")
 IN_SOURCE, IN_TOWNSHIP, IN_INDUSTRY, IN_WORKERS, IN_AMOUNT, IN_SUMMARY, IN_NAME, IN_ID, IN_PHONE, IN_MASS = (
     P + "in-source", P + "in-township", P + "in-industry", P + "in-workers", P + "in-amount", P + "in-summary",
     P + "in-name", P + "in-id", P + "in-phone", P + "in-mass")
@@ -134,6 +134,7 @@ def layout(**_query):
                            color="secondary", outline=True, size="sm"),
             ], className="ms-auto"),
         ], className="d-flex align-items-center my-3"),
+        html.Div(id=INTAKE_DONE),
         _filter_bar(),
         dcc.Loading(html.Div(id=KPIS), type="dot", delay_show=300),
         dbc.Row([
@@ -168,7 +169,7 @@ def layout(**_query):
                 dcc.Graph(id=BREAKDOWN, config={"displayModeBar": False}),
             ]), md=6, xl=3, className="mb-3"),
         ]),
-        _card(_("案件列表"), [_grid(), dcc.Store(id=TABLE_BOX)], class_name="shadow-sm mb-3"),
+        _card(_("案件列表"), [_grid(), dcc.Store(id=TABLE_PURGE)], class_name="shadow-sm mb-3"),
         dbc.Offcanvas([html.Div(id=DETAIL_MSG), dcc.Loading(html.Div(id=DETAIL_BODY), type="dot")],
                       id=DETAIL, title=_("案件详情"), placement="end", is_open=False, className="case-detail",
                       style={"width": "min(640px, 100vw)"}),
@@ -229,10 +230,9 @@ def _intake_modal() -> dbc.Modal:
 
 
 def _city_scope() -> Scope:
-    """Any office takes in a clue for any place in the city (一点受理): the picker lists them all."""
-    city = list_regions(db(), scope=Scope(tuple({p.split("/")[0] + "/" for p in scope().paths})),
-                        levels=(RegionLevel.city,))
-    return Scope(tuple(r.path for r in city)) if city else scope()
+    """Any office takes in a clue for any place in its city (一点受理) and routes it to any county:
+    those pickers list the whole city (names only), whose path every scope path starts with."""
+    return Scope(tuple(sorted({path.split("/")[0] + "/" for path in scope().paths})))
 
 
 def _filters(filters: dict | None) -> q.CaseFilters:
@@ -378,7 +378,7 @@ def register_callbacks(app: dash.Dash) -> None:
             }
             return window.dash_clientside.no_update;
         }""" % TABLE,
-        Output(TABLE_BOX, "data"), Input(FILTERS, "data"), Input(VERSION, "data"), prevent_initial_call=True)
+        Output(TABLE_PURGE, "data"), Input(FILTERS, "data"), Input(VERSION, "data"), prevent_initial_call=True)
 
     @app.callback(Output(TABLE, "getRowsResponse"), Input(TABLE, "getRowsRequest"), State(FILTERS, "data"),
                   prevent_initial_call=True)
@@ -483,6 +483,7 @@ def register_callbacks(app: dash.Dash) -> None:
 
     @app.callback(Output(INTAKE_MODAL, "is_open", allow_duplicate=True), Output(INTAKE_ERROR, "children"),
                   Output(VERSION, "data", allow_duplicate=True), Output(SELECTED, "data", allow_duplicate=True),
+                  Output(INTAKE_DONE, "children"),
                   Input(INTAKE_SUBMIT, "n_clicks"),
                   State(IN_SOURCE, "value"), State(IN_TOWNSHIP, "value"), State(IN_INDUSTRY, "value"),
                   State(IN_WORKERS, "value"), State(IN_AMOUNT, "value"), State(IN_SUMMARY, "value"),
@@ -498,10 +499,17 @@ def register_callbacks(app: dash.Dash) -> None:
                 complainant_id_number=id_number, complainant_phone=phone, mass_incident=bool(mass))
             case = svc.receive_case(db(), actor=actor(), intake=intake, today=today())
         except DomainError as exc:
-            return True, dbc.Alert(_error(exc), color="danger", className="py-2"), no_update, no_update
+            return True, dbc.Alert(_error(exc), color="danger", className="py-2"), no_update, no_update, no_update
         except (TypeError, ValueError):
-            return True, dbc.Alert(_("请检查人数和金额"), color="danger", className="py-2"), no_update, no_update
-        return False, None, (version or 0) + 1, case.id
+            return (True, dbc.Alert(_("请检查人数和金额"), color="danger", className="py-2"), no_update, no_update,
+                    no_update)
+        if scope().covers(case.office_path):
+            return False, None, (version or 0) + 1, case.id, None
+        # routed to the county where it happened (一点受理、全市联动): it is theirs to see now
+        done = dbc.Alert(_("已登记 %(no)s，已按发生地流转至 %(office)s", no=case.case_no,
+                           office=q.region_label(db(), area_code=case.office_path.rstrip("/").split("/")[-1])),
+                         color="success", dismissable=True, className="py-2")
+        return False, None, (version or 0) + 1, no_update, done
 
 
 def _perform(act: CaseAct, case_id: int, *, reason, decision, amount, region, agency, litigation) -> None:

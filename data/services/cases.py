@@ -95,10 +95,11 @@ def _record(session: Session, *, case: WageCase, kind: CaseEventKind, actor: Act
           details={"case_no": case.case_no, **({"reason": reason} if reason else {}), **(details or {})}, at=now)
 
 
-def _clean(text: str | None, *, field: str, required: bool = False, limit: int = 2000) -> str | None:
+def _clean(text: str | None, *, field: str, required: bool = False, limit: int = 2000,
+           missing: str = N_("请填写理由")) -> str | None:
     text = (text or "").strip()
     if required and not text:
-        raise ValidationError(N_("请填写理由"), field=field)
+        raise ValidationError(missing, field=field)
     if len(text) > limit:
         raise ValidationError(N_("内容过长（最多 %(limit)s 字）"), field=field, limit=limit)
     return text or None
@@ -157,7 +158,7 @@ def receive_case(session: Session, *, actor: Actor, intake: CaseIntake, today: d
     now = now or utcnow()
     if actor.role not in (Role.case_officer, Role.admin):
         raise NotAllowed(N_("您的角色不能执行此操作"))
-    summary = _clean(intake.summary, field="summary", required=True, limit=4000)
+    summary = _clean(intake.summary, field="summary", required=True, limit=4000, missing=N_("请填写案情"))
     if intake.workers < 1 or intake.workers > 100_000:
         raise ValidationError(N_("涉及人数应在 1 到 100000 之间"), field="workers")
     if intake.amount_claimed_cents < 0:
