@@ -52,6 +52,7 @@ from data.models import (
     UserRegion, WageCase, Walkthrough, WalkthroughFinding, WorkLog, WorkLogComment,
 )
 from data.rules.calendar import DEFAULT_CALENDAR, Deadline, WorkCalendar, add_working_days
+from data.rules.risk import SPRING_FESTIVAL
 from data.rules.scoring import score_checklist
 from data.security import UNUSABLE, hash_password
 
@@ -99,11 +100,7 @@ REFERRAL_AGENCIES = {
 }
 
 # Spring Festival (春节) dates: the arrears peak sits in the two months before each.
-LUNAR_NEW_YEAR = [
-    date(2020, 1, 25), date(2021, 2, 12), date(2022, 2, 1), date(2023, 1, 22),
-    date(2024, 2, 10), date(2025, 1, 29), date(2026, 2, 17), date(2027, 2, 6),
-    date(2028, 1, 26), date(2029, 2, 13), date(2030, 2, 3), date(2031, 1, 23),
-]
+LUNAR_NEW_YEAR = sorted(SPRING_FESTIVAL.values())
 
 CST = timezone(timedelta(hours=8))
 

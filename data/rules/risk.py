@@ -13,11 +13,11 @@ from enum import StrEnum
 from data.errors import N_
 
 # lunar new year's day (春节) — wage disputes peak in the weeks before it
-SPRING_FESTIVAL = {
-    2022: date(2022, 2, 1), 2023: date(2023, 1, 22), 2024: date(2024, 2, 10), 2025: date(2025, 1, 29),
-    2026: date(2026, 2, 17), 2027: date(2027, 2, 6), 2028: date(2028, 1, 26), 2029: date(2029, 2, 13),
-    2030: date(2030, 2, 3),
-}
+SPRING_FESTIVAL = {festival.year: festival for festival in (
+    date(2020, 1, 25), date(2021, 2, 12), date(2022, 2, 1), date(2023, 1, 22), date(2024, 2, 10),
+    date(2025, 1, 29), date(2026, 2, 17), date(2027, 2, 6), date(2028, 1, 26), date(2029, 2, 13),
+    date(2030, 2, 3), date(2031, 1, 23),
+)}
 
 
 class RiskGrade(StrEnum):
