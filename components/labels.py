@@ -45,3 +45,15 @@ SUPERVISION_REASON = {
 }
 RISK_GRADE = {"red": N_("红色"), "orange": N_("橙色"), "yellow": N_("黄色"), "low": N_("低")}
 RISK_COLOUR = {"red": "#d32f2f", "orange": "#f57c00", "yellow": "#fbc02d", "low": "#90a4ae"}
+
+# --- stations, inspections and rectifications ------------------------------------------------
+GRADE = {"model": N_("示范"), "standard": N_("达标"), "rectify": N_("限期整改"), "fail": N_("不达标")}
+GRADE_COLOUR = {"model": "#2e7d32", "standard": "#1976d2", "rectify": "#f57c00", "fail": "#d32f2f",
+                None: "#9e9e9e"}
+INSPECTION_KIND = {"station_check": N_("标准化检查"), "window_audit": N_("窗口督查")}
+INSPECTION_MODE = {"announced": N_("定期检查"), "overt": N_("明查"), "covert": N_("暗访"), "phone": N_("电话拨测"),
+                   "online": N_("网上测评")}
+INSPECTION_STATUS = {"draft": N_("草稿"), "submitted": N_("已提交"), "published": N_("已通报")}
+RECTIFICATION_STATUS = {"open": N_("待整改"), "reported": N_("已报送"), "rechecked": N_("已复查"), "closed": N_("已销号")}
+RECTIFICATION_SOURCE = {"inspection": N_("检查督查"), "walkthrough": N_("走流程"), "leader": N_("领导交办")}
+STATION_KIND = {"township_station": N_("乡镇人社所"), "community_point": N_("社区服务站"), "village_point": N_("村服务点")}
