@@ -36,3 +36,7 @@ class ValidationError(ServiceError):
     def __init__(self, message: str, *, field: str | None = None, **params):
         super().__init__(message, **params)
         self.field = field
+
+
+class Conflict(ServiceError):
+    """A client UUID already names a different record (the API answers 409)."""

@@ -129,3 +129,41 @@ def make_grid_cell(session: Session, *, township: Region, number: int = 1, **ove
     session.add(cell)
     session.commit()
     return cell
+
+
+def make_templates(session: Session) -> dict[str, "ChecklistTemplate"]:
+    """The two default checklist templates (data/checklists.py) as version 1, current."""
+    from data import checklists
+    from data.models import ChecklistItem, ChecklistTemplate
+    made = {}
+    for t in checklists.TEMPLATES:
+        template = ChecklistTemplate(code=t["code"], kind=t["kind"], version=1, name=t["name"], name_en=t["name_en"],
+                                     is_current=True, settings=t["settings"])
+        session.add(template)
+        session.flush()
+        for n, item in enumerate(t["items"]):
+            session.add(ChecklistItem(template_id=template.id, sort_order=n,
+                                      **{k: item[k] for k in ("code", "category", "text", "text_en", "answer_type",
+                                                              "weight", "veto", "evidence", "rule")}))
+        made[t["code"]] = template
+    session.commit()
+    return made
+
+
+def passing_answers(template_code: str, mode: str = "overt") -> dict:
+    """Answers that meet every item of a default template (in `mode`)."""
+    from data import checklists
+    t = {"standardisation": checklists.STANDARDISATION, "window_audit": checklists.WINDOW_AUDIT}[template_code]
+    answers = {}
+    for item in t["items"]:
+        modes = item["rule"].get("modes")
+        if modes and mode not in modes:
+            continue
+        if item["answer_type"] == "pass_fail":
+            answers[item["code"]] = {"value": "pass"}
+        elif item["answer_type"] == "number":
+            rule = item["rule"]
+            answers[item["code"]] = {"value": rule.get("min_ok", rule.get("max_ok", 0))}
+        else:
+            answers[item["code"]] = {"value": item["rule"]["options"][0]["value"]}
+    return answers

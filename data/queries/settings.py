@@ -39,3 +39,18 @@ def work_calendar(session: Session) -> WorkCalendar:
     complete = get_setting(session, key="calendar.official_years", default=[]) or []
     return WorkCalendar(overrides={day: working for day, working in days},
                         official_years=frozenset(int(y) for y in complete))
+
+
+def grade_thresholds(session: Session) -> dict:
+    """Score thresholds of the grades ({"model": 90, "standard": 80, "rectify": 60})."""
+    from data.rules.scoring import DEFAULT_THRESHOLDS
+    value = get_setting(session, key="grade.thresholds")
+    if isinstance(value, dict) and all(isinstance(value.get(k), (int, float)) for k in DEFAULT_THRESHOLDS):
+        return {k: float(value[k]) for k in DEFAULT_THRESHOLDS}
+    return dict(DEFAULT_THRESHOLDS)
+
+
+def rectification_days(session: Session) -> int:
+    """Working days a station has to fix a failed item (整改期限)."""
+    value = get_setting(session, key="rectification.due_working_days")
+    return int(value) if isinstance(value, int) and 1 <= value <= 250 else 15
