@@ -5,7 +5,7 @@
     flask --app app demo --reset       # refill the demo city
     flask --app app create-user …      # accounts (no default password outside the demo)
 
-Environment: DATABASE_URL, SECRET_KEY, HOST, PORT, TILE_URL, SESSION_COOKIE_SECURE.
+Environment: DATABASE_URL, SECRET_KEY, HOST, PORT, TILE_URL, UPLOAD_DIR, SESSION_COOKIE_SECURE.
 """
 
 from __future__ import annotations
@@ -67,6 +67,7 @@ def default_config() -> dict:
         "DATABASE_URL": default_url(),
         "SECRET_KEY": None,
         "TILE_URL": os.environ.get("TILE_URL") or None,
+        "UPLOAD_DIR": os.environ.get("UPLOAD_DIR") or str(ROOT / "instance" / "uploads"),
         "TILE_ATTRIBUTION": os.environ.get("TILE_ATTRIBUTION") or "internal tiles",
         "SESSION_COOKIE_NAME": "hrss_session",
         "SESSION_COOKIE_HTTPONLY": True,
@@ -84,7 +85,7 @@ def default_config() -> dict:
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the server: Flask with login, the Dash dashboard, maps, vendor files and the CLI."""
-    from pages import _auth, _i18n, _maps, _shell, _web
+    from pages import _auth, _i18n, _maps, _photos, _shell, _web
 
     server = Flask(__name__, static_folder=None, template_folder=str(ROOT / "pages" / "templates"))
     server.config.update(default_config())
@@ -102,6 +103,7 @@ def create_app(config: dict | None = None) -> Flask:
     # the guard must run before Dash's own before_request hooks, so it is registered first
     _auth.init_app(server)
     _maps.init_app(server)
+    _photos.init_app(server)
     Compress(server)
 
     @server.get("/healthz")

@@ -25,3 +25,17 @@ def change(current: int, previous: int) -> float | None:
     if not previous:
         return None
     return (current - previous) / previous
+
+
+LOCAL_ZONE = "Asia/Shanghai"
+
+
+def local_time(moment, pattern: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored UTC timestamp as the clock on the office wall shows it (Beijing time)."""
+    from zoneinfo import ZoneInfo
+    if moment is None:
+        return ""
+    if moment.tzinfo is None:  # SQLite hands back naive UTC
+        from datetime import timezone
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(ZoneInfo(LOCAL_ZONE)).strftime(pattern)

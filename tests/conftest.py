@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import tempfile
 import shutil
 import socket
 import sys
@@ -111,7 +112,7 @@ def session(engine):
 
 def app_config(url: str, **extra) -> dict:
     return {"DATABASE_URL": url, "SECRET_KEY": "test-secret", "TESTING": True, "AUTO_MIGRATE": False,
-            "TODAY": TODAY, **extra}
+            "TODAY": TODAY, "UPLOAD_DIR": tempfile.mkdtemp(prefix="hrss-uploads-"), **extra}
 
 
 @pytest.fixture
