@@ -132,3 +132,36 @@ def test_station_users_cannot_open_the_entry_form(client, world):
     answer = call(client, body)
     assert answer["inspect-template"]["data"] is None
     assert "W02" not in _text(answer["inspect-items"]["children"])
+
+
+def _save_body(app, template_id, rows):
+    key = output_of(app, "tpl-save")
+    return {"output": key, "outputs": [{"id": "tpl-msg", "property": "children"},
+                                       {"id": "tpl-pick", "property": "options"},
+                                       {"id": "tpl-pick", "property": "value"}],
+            "changedPropIds": ["tpl-save.n_clicks"], "inputs": [{"id": "tpl-save", "property": "n_clicks", "value": 1}],
+            "state": [{"id": "tpl-pick", "property": "value", "value": str(template_id)},
+                      {"id": "tpl-grid", "property": "rowData", "value": rows},
+                      {"id": "tpl-name", "property": "value", "value": "窗口服务明察暗访表（2027版）"}]}
+
+
+def test_only_admins_save_template_versions_through_the_page(app, client, session, world):
+    from data.models import ChecklistTemplate
+    from data.queries.templates import item_dict, template_items
+    from pages.templates_admin import _row
+    template = session.exec(select(ChecklistTemplate).where(ChecklistTemplate.code == "window_audit")).one()
+    rows = [_row(item_dict(i)) for i in template_items(session, template.id)]
+    rows[0]["weight"], rows[0]["rule"] = 8, '{"modes": ["overt", "covert"]}'
+    make_user(session, username="root", role=Role.admin, regions=[world["city"]["city"]])
+    sign_in(client, "insp")
+    call(client, _save_body(app, template.id, rows))
+    assert session.exec(select(ChecklistTemplate).where(ChecklistTemplate.version == 2)).first() is None
+    sign_in(client, "root")
+    bad = [dict(r) for r in rows]
+    bad[2]["rule"] = "{not json"
+    assert "第 3 项：规则不是有效的 JSON" in _text(call(client, _save_body(app, template.id, bad))["tpl-msg"]["children"])
+    answer = call(client, _save_body(app, template.id, rows))
+    assert "已保存为第 2 版" in _text(answer["tpl-msg"]["children"])
+    v2 = session.exec(select(ChecklistTemplate).where(ChecklistTemplate.version == 2)).one()
+    assert answer["tpl-pick"]["value"] == str(v2.id) and v2.name == "窗口服务明察暗访表（2027版）"
+    assert template_items(session, v2.id)[0].weight == 8
