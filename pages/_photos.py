@@ -14,7 +14,7 @@ from flask import Blueprint, Flask, abort, current_app, send_file
 from flask_login import current_user
 from sqlmodel import select
 
-from data.models import Attachment, Inspection, Rectification
+from data.models import Attachment, Inspection, Rectification, Role
 from data.queries.inspections import sees_unpublished
 from pages._web import db
 
@@ -26,6 +26,8 @@ def upload_root() -> Path:
 
 
 def may_see(attachment: Attachment) -> bool:
+    if current_user.role == Role.wall:
+        return False  # the situation-room screen shows aggregates only, never evidence
     if attachment.uploaded_by == current_user.id:
         return True
     if not current_user.scope.covers(attachment.path):

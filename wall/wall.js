@@ -1,0 +1,336 @@
+/* The situation-room wall. One page that runs all day without anyone touching it:
+   - rotates scenes (overview → cases → stations → field) and regions (city → each county);
+   - refreshes each panel on its own interval and shows when it was last updated;
+   - when the server cannot be reached it keeps the last figures, marks them stale, retries
+     with a growing pause, and recovers by itself;
+   - builds its DOM once and reuses it (one map, one GeoJSON layer, fixed rows), so memory stays
+     flat over days of rotation. */
+(function () {
+  "use strict";
+  var C = JSON.parse(document.getElementById("wall-config").textContent);
+  var T = C.text;
+  var STEPS = C.steps.length ? C.steps : [{ code: "", name: "" }];
+  var state = { step: 0, scene: 0, cache: {}, timers: {}, failures: {} };
+  var HERO = {
+    overview: ["cases", "amount", "overdue", "standardisation", "audit_pass", "logs_today"],
+    cases: ["cases", "workers", "amount", "closure", "on_time", "overdue", "supervised"],
+    stations: ["standardisation", "audit_pass", "rect_open", "rect_overdue"],
+    field: ["logs_today", "rect_open", "rect_overdue"]
+  };
+  var COLOURS = { red: "#e53935", orange: "#fb8c00", yellow: "#fdd835", low: "#2e5b8a" };
+
+  function $(sel, root) { return (root || document).querySelector(sel); }
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined && text !== null) e.textContent = text;
+    return e;
+  }
+  function fmt(template, n) { return template.replace("%(n)s", n); }
+  function pad(n) { return (n < 10 ? "0" : "") + n; }
+  function clock(d) { return pad(d.getHours()) + ":" + pad(d.getMinutes()) + ":" + pad(d.getSeconds()); }
+  function region() { return STEPS[state.step].code || ""; }
+  function key(panel, code) { return panel + "|" + code; }
+
+  document.querySelectorAll("[data-text]").forEach(function (node) { node.textContent = T[node.dataset.text] || ""; });
+  $("#w-title").textContent = T.title;
+
+  /* --- KPI tiles, built once ------------------------------------------------------------- */
+  var TILES = [
+    ["cases", "cases", T.items, true], ["workers", "workers", T.people, true], ["amount", "amount", T.wan_yuan, true],
+    ["closure", "closure", "%", false], ["on_time", "on_time", "%", false], ["overdue", "overdue", T.items, true],
+    ["supervised", "supervised", T.items, true], ["standardisation", "standardisation", "%", false],
+    ["audit_pass", "audit_pass", "%", false], ["rect_open", "rect_open", T.items, true],
+    ["rect_overdue", "rect_overdue", T.items, true], ["logs_today", "logs_today", "", false]
+  ];
+  var tiles = {};
+  TILES.forEach(function (t) {
+    var box = el("div", "kpi"); box.id = "kpi-" + t[0];
+    var label = el("div", "label", T[t[1]]);
+    var value = el("div", "value"); var num = el("span", "", "—"); var unit = el("span", "unit", t[2]);
+    value.appendChild(num); value.appendChild(unit);
+    var delta = el("div", "delta flat", "\u00a0");
+    box.appendChild(label); box.appendChild(value); box.appendChild(delta);
+    $("#p-kpis").appendChild(box);
+    tiles[t[0]] = { box: box, num: num, unit: unit, delta: delta };
+  });
+
+  function yoy(tile, now, before, downIsGood) {
+    if (now === null || now === undefined || before === null || before === undefined || before === 0) {
+      tile.delta.className = "delta flat"; tile.delta.textContent = "\u00a0"; return;
+    }
+    var change = (now - before) / Math.abs(before);
+    var down = change < 0;
+    tile.delta.className = "delta " + (Math.abs(change) < 0.0005 ? "flat" : (down === downIsGood ? "good" : "bad"));
+    tile.delta.textContent = T.vs_last_year + " " + (down ? "▼" : "▲") + " " + Math.abs(change * 100).toFixed(1) + "%";
+  }
+  function rateYoy(tile, now, before) {
+    if (now === null || before === null || now === undefined || before === undefined) {
+      tile.delta.className = "delta flat"; tile.delta.textContent = "\u00a0"; return;
+    }
+    var diff = (now - before) * 100;
+    tile.delta.className = "delta " + (Math.abs(diff) < 0.05 ? "flat" : (diff > 0 ? "good" : "bad"));
+    tile.delta.textContent = T.vs_last_year + " " + (diff < 0 ? "▼" : "▲") + " " + Math.abs(diff).toFixed(1);
+  }
+  function pct(v) { return v === null || v === undefined ? "—" : (v * 100).toFixed(1); }
+  function wan(cents) { return (cents / 1e6).toLocaleString("zh-CN", { maximumFractionDigits: 1, minimumFractionDigits: 1 }); }
+  function people(n) {
+    if (n >= 100000) return [(n / 10000).toFixed(1), T.wan_people];
+    return [n.toLocaleString("zh-CN"), T.people];
+  }
+
+  function renderKpis(d) {
+    tiles.cases.num.textContent = d.cases.toLocaleString("zh-CN"); yoy(tiles.cases, d.cases, d.cases_last_year, true);
+    var p = people(d.workers); tiles.workers.num.textContent = p[0]; tiles.workers.unit.textContent = p[1];
+    yoy(tiles.workers, d.workers, d.workers_last_year, true);
+    tiles.amount.num.textContent = wan(d.amount_cents); yoy(tiles.amount, d.amount_cents, d.amount_cents_last_year, true);
+    tiles.closure.num.textContent = pct(d.closure_rate); rateYoy(tiles.closure, d.closure_rate, d.closure_rate_last_year);
+    tiles.on_time.num.textContent = pct(d.on_time_rate); rateYoy(tiles.on_time, d.on_time_rate, d.on_time_rate_last_year);
+    tiles.overdue.num.textContent = d.overdue_cases; tiles.overdue.delta.textContent = "\u00a0";
+    tiles.supervised.num.textContent = d.supervised_cases; tiles.supervised.delta.textContent = "\u00a0";
+    tiles.standardisation.num.textContent = pct(d.standardisation_rate);
+    tiles.standardisation.delta.className = "delta " + (d.standardisation_rate >= 1 ? "good" : "bad");
+    tiles.standardisation.delta.textContent = T.target + " 100% · " + d.stations_standardised + "/" + d.stations;
+    tiles.audit_pass.num.textContent = pct(d.audit_pass_rate);
+    rateYoy(tiles.audit_pass, d.audit_pass_rate, d.audit_pass_rate_last_year);
+    tiles.rect_open.num.textContent = d.rectifications_open; tiles.rect_open.delta.textContent = "\u00a0";
+    tiles.rect_overdue.num.textContent = d.rectifications_overdue; tiles.rect_overdue.delta.textContent = "\u00a0";
+    tiles.logs_today.num.textContent = d.logs_today + " / " + d.logs_expected_today;
+    var share = d.logs_expected_today ? d.logs_today / d.logs_expected_today : null;
+    tiles.logs_today.delta.className = "delta " + (share === null ? "flat" : share >= 0.9 ? "good" : "bad");
+    tiles.logs_today.delta.textContent = share === null ? "\u00a0" : (share * 100).toFixed(0) + "%";
+  }
+
+  /* --- the map: one Leaflet map, one layer, refilled ----------------------------------- */
+  var map = L.map("w-map", { zoomControl: false, attributionControl: false, dragging: false, scrollWheelZoom: false,
+    doubleClickZoom: false, boxZoom: false, keyboard: false, touchZoom: false, zoomSnap: 0.1, fadeAnimation: false });
+  if (C.tiles) L.tileLayer(C.tiles, { maxZoom: 18 }).addTo(map);
+  map.setView([28.65, 116.0], 8);
+  var areaLayer = L.geoJSON(null, {
+    style: function (f) {
+      return { color: "#9cc7ff", weight: 0.8, fillColor: COLOURS[f.properties.grade] || COLOURS.low,
+               fillOpacity: f.properties.grade === "low" ? 0.35 : 0.8 };
+    },
+    onEachFeature: function (f, layer) {
+      if (f.properties.grade !== "low") {
+        layer.bindTooltip(f.properties.name, { permanent: true, direction: "center", className: "area-label" });
+      }
+    }
+  }).addTo(map);
+  var legend = $("#w-legend");
+  ["red", "orange", "yellow", "low"].forEach(function (g) {
+    var s = el("span"); var i = el("i"); i.style.background = COLOURS[g]; s.appendChild(i);
+    s.appendChild(document.createTextNode(T[g])); legend.appendChild(s);
+  });
+  var mapShown = null;
+  function renderMap(d, code) {
+    areaLayer.clearLayers();
+    areaLayer.addData(d);
+    if (mapShown !== code && areaLayer.getBounds().isValid()) map.fitBounds(areaLayer.getBounds(), { padding: [12, 12] });
+    mapShown = code;
+  }
+  window.addEventListener("resize", function () { map.invalidateSize(); if (areaLayer.getBounds().isValid()) map.fitBounds(areaLayer.getBounds(), { padding: [12, 12] }); });
+
+  /* --- lists ------------------------------------------------------------------------------ */
+  var SUPERVISED_ROWS = 9;
+  var supList = $("#p-supervised .rows");
+  var supRows = [];
+  for (var i = 0; i < SUPERVISED_ROWS; i++) {
+    var li = el("li"); var a = el("span"); var b = el("span"); var c = el("span", "num"); var dd = el("span", "num");
+    li.appendChild(a); li.appendChild(b); li.appendChild(c); li.appendChild(dd); supList.appendChild(li);
+    supRows.push([li, a, b, c, dd]);
+  }
+  function renderSupervised(rows) {
+    supRows.forEach(function (r, n) {
+      var x = rows[n];
+      r[0].style.visibility = x ? "visible" : "hidden";
+      if (!x) return;
+      r[1].textContent = x.case_no; r[2].textContent = x.township;
+      r[3].textContent = x.workers + T.people;
+      if (x.days_left === null) { r[4].textContent = "—"; r[4].className = "num"; return; }
+      r[4].textContent = x.days_left < 0 ? fmt(T.days_late, -x.days_left) : fmt(T.days_left, x.days_left);
+      r[4].className = "num " + (x.days_left < 0 ? "late" : x.days_left <= 5 ? "soon" : "ok");
+    });
+    if (!rows.length) { supRows[0][0].style.visibility = "visible"; supRows[0][1].textContent = T.none;
+      supRows[0][2].textContent = supRows[0][3].textContent = supRows[0][4].textContent = ""; }
+  }
+
+  var AREA_ROWS = 9;
+  var areaBox = $("#p-areas .rows");
+  var head = el("div", "row head"); var areaHead = [el("span"), el("span", "num"), el("span", "num"), el("span")];
+  areaHead.forEach(function (n) { head.appendChild(n); }); areaBox.appendChild(head);
+  var areaRows = [];
+  for (var j = 0; j < AREA_ROWS; j++) {
+    var row = el("div", "row"); var cells = [el("span"), el("span", "num"), el("span", "num"), el("span", "bar")];
+    cells[3].appendChild(el("b")); cells.forEach(function (n) { row.appendChild(n); }); areaBox.appendChild(row);
+    areaRows.push([row].concat(cells));
+  }
+  function renderAreas(all) {
+    var scene = C.scenes[state.scene];
+    var field = scene === "field", stations = scene === "stations";
+    // problems first: the screen has room for nine areas, show the ones that need attention
+    var rows = all.slice().sort(function (a, b) {
+      if (field) return (a.expected ? a.logs / a.expected : 2) - (b.expected ? b.logs / b.expected : 2);
+      if (stations) return (a.standardisation_rate === null ? 2 : a.standardisation_rate) -
+                           (b.standardisation_rate === null ? 2 : b.standardisation_rate);
+      return (b.overdue - a.overdue) || (b.cases - a.cases);
+    });
+    areaHead[0].textContent = "";
+    areaHead[1].textContent = field ? T.area_logs : stations ? T.standardisation : T.cases;
+    areaHead[2].textContent = field ? "" : stations ? T.area_std : T.overdue;
+    areaHead[3].textContent = "";
+    var top = Math.max.apply(null, rows.map(function (r) { return r.cases; }).concat([1]));
+    areaRows.forEach(function (r, n) {
+      var x = rows[n];
+      r[0].style.visibility = x ? "visible" : "hidden";
+      if (!x) return;
+      r[1].textContent = x.name;
+      r[3].className = "num";
+      var share;
+      if (field) {
+        r[2].textContent = x.logs + "/" + x.expected; r[3].textContent = "";
+        share = x.expected ? x.logs / x.expected : 0;
+      } else if (stations) {
+        r[2].textContent = pct(x.standardisation_rate) + "%"; r[3].textContent = x.standardised + "/" + x.stations;
+        share = x.standardisation_rate || 0;
+      } else {
+        r[2].textContent = x.cases; r[3].textContent = x.overdue; r[3].className = "num" + (x.overdue ? " late" : "");
+        share = x.cases / top;
+      }
+      r[4].firstChild.style.width = Math.round(Math.min(1, share) * 100) + "%";
+    });
+  }
+
+  /* --- sparklines: four SVGs, points replaced ------------------------------------------- */
+  var SPARKS = [["cases", T.trend_cases, 1], ["amount_cents", T.trend_amount, 1e6], ["audit_pass_rate", T.trend_audits, 0.01],
+                ["logs", T.trend_logs, 1]];
+  var sparkBox = $("#p-trends .sparks");
+  var sparks = {};
+  var NS = "http://www.w3.org/2000/svg";
+  SPARKS.forEach(function (s) {
+    var box = el("div", "spark"); var label = el("div", "label"); var name = el("span", "", s[1]); var last = el("span", "num");
+    label.appendChild(name); label.appendChild(last); box.appendChild(label);
+    var svg = document.createElementNS(NS, "svg"); svg.setAttribute("viewBox", "0 0 110 40"); svg.setAttribute("preserveAspectRatio", "none");
+    var area = document.createElementNS(NS, "polygon"); var line = document.createElementNS(NS, "polyline");
+    svg.appendChild(area); svg.appendChild(line); box.appendChild(svg); sparkBox.appendChild(box);
+    sparks[s[0]] = { line: line, area: area, last: last, scale: s[2] };
+  });
+  function renderTrends(d) {
+    SPARKS.forEach(function (s) {
+      var values = d[s[0]] || []; var sp = sparks[s[0]];
+      var nums = values.map(function (v) { return v === null ? null : v / sp.scale; });
+      var real = nums.filter(function (v) { return v !== null; });
+      var max = Math.max.apply(null, real.concat([1e-9])), min = Math.min.apply(null, real.concat([0]));
+      var pts = [];
+      nums.forEach(function (v, n) {
+        if (v === null) return;
+        var x = nums.length > 1 ? 5 + (100 * n) / (nums.length - 1) : 55;
+        var y = 37 - (34 * (v - min)) / ((max - min) || 1);
+        pts.push(x.toFixed(1) + "," + y.toFixed(1));
+      });
+      sp.line.setAttribute("points", pts.join(" "));
+      sp.area.setAttribute("points", pts.length ? pts[0].split(",")[0] + ",40 " + pts.join(" ") + " " + pts[pts.length - 1].split(",")[0] + ",40" : "");
+      var lastValue = real.length ? real[real.length - 1] : null;
+      sp.last.textContent = lastValue === null ? "—" : (s[0] === "audit_pass_rate" ? lastValue.toFixed(1) + "%" :
+        lastValue.toLocaleString("zh-CN", { maximumFractionDigits: s[0] === "amount_cents" ? 1 : 0 }));
+    });
+  }
+
+  var tickerRun = $("#p-ticker .ticker-run");
+  function renderTicker(rows) {
+    var frag = document.createDocumentFragment();
+    if (!rows.length) frag.appendChild(el("span", "item", T.none));
+    rows.forEach(function (x) {
+      var item = el("span", "item");
+      item.appendChild(el("span", "tag " + x.list, T[x.list] || x.list));
+      item.appendChild(document.createTextNode([x.township, x.service, x.text].filter(Boolean).join(" · ")));
+      frag.appendChild(item);
+    });
+    tickerRun.replaceChildren(frag);
+    tickerRun.style.setProperty("--run", Math.max(40, rows.length * 7) + "s");
+  }
+
+  var RENDER = { kpis: renderKpis, map: renderMap, supervised: renderSupervised, ticker: renderTicker,
+                 trends: renderTrends, areas: renderAreas };
+  var BOX = { kpis: "#p-kpis", map: "#p-map", supervised: "#p-supervised", ticker: "#p-ticker", trends: "#p-trends",
+              areas: "#p-areas" };
+
+  /* --- fetching, staleness, recovery --------------------------------------------------- */
+  function show(panel) {
+    var entry = state.cache[key(panel, region())];
+    var box = $(BOX[panel]);
+    var upd = box.querySelector(".upd");
+    if (!entry) { box.classList.remove("stale"); if (upd) upd.textContent = ""; return; }
+    RENDER[panel](entry.data, region());
+    var late = entry.failedAt && entry.failedAt > entry.at;
+    box.classList.toggle("stale", !!late);
+    if (upd) upd.textContent = T.updated + " " + clock(new Date(entry.at)) + (late ? " · " + T.stale : "");
+    box.dataset.updated = String(entry.at);
+  }
+
+  function status() {
+    var failing = Object.keys(state.failures).filter(function (p) { return state.failures[p] > 0; });
+    var unauth = Object.keys(state.failures).some(function (p) { return state.failures[p] === -401; });
+    $("#w-status").textContent = unauth ? T.signin : failing.length ? T.offline : "";
+  }
+
+  function load(panel) {
+    var code = region();
+    var controller = new AbortController();
+    var guard = setTimeout(function () { controller.abort(); }, 15000);
+    return fetch("/wall/data/" + panel + "?region=" + encodeURIComponent(code), {
+      credentials: "same-origin", cache: "no-store", signal: controller.signal, headers: { Accept: "application/json" }
+    }).then(function (r) {
+      if (!r.ok) { var e = new Error("HTTP " + r.status); e.status = r.status; throw e; }
+      return r.json();
+    }).then(function (body) {
+      state.cache[key(panel, code)] = { data: body.data, at: Date.now(), failedAt: 0 };
+      state.failures[panel] = 0;
+      if (code === region()) show(panel);
+      return true;
+    }).catch(function (err) {
+      var entry = state.cache[key(panel, code)];
+      if (entry) entry.failedAt = Date.now();
+      state.failures[panel] = err && err.status === 401 ? -401 : (state.failures[panel] > 0 ? state.failures[panel] : 0) + 1;
+      if (code === region()) show(panel);
+      return false;
+    }).finally(function () { clearTimeout(guard); status(); });
+  }
+
+  function schedule(panel) {
+    clearTimeout(state.timers[panel]);
+    var entry = state.cache[key(panel, region())];
+    var every = (C.refresh[panel] || 60) * 1000;
+    var wait = entry ? Math.max(0, every - (Date.now() - entry.at)) : 0;
+    if (state.failures[panel]) {
+      var n = Math.abs(state.failures[panel]);
+      wait = Math.min(60000, 2000 * Math.pow(2, Math.min(n, 5))) * (0.75 + Math.random() * 0.5);
+    }
+    state.timers[panel] = setTimeout(function () { load(panel).then(function () { schedule(panel); }); }, wait);
+  }
+
+  /* --- rotation ------------------------------------------------------------------------------ */
+  function applyScene() {
+    var scene = C.scenes[state.scene];
+    $("#w-scene").textContent = T["scene_" + scene] || scene;
+    $("#w-region").textContent = STEPS[state.step].name;
+    var hero = HERO[scene] || [];
+    Object.keys(tiles).forEach(function (k) { tiles[k].box.classList.toggle("hero", hero.indexOf(k) >= 0); });
+    document.body.dataset.scene = scene;
+    document.body.dataset.region = region();
+    Object.keys(RENDER).forEach(function (p) { show(p); schedule(p); });
+  }
+
+  function rotate() {
+    state.scene += 1;
+    if (state.scene >= C.scenes.length) { state.scene = 0; state.step = (state.step + 1) % STEPS.length; }
+    applyScene();
+    window.__wallRotations = (window.__wallRotations || 0) + 1;
+  }
+
+  window.__wall = { rotate: rotate, state: state };
+  setInterval(function () { $("#w-clock").textContent = clock(new Date()); }, 1000);
+  $("#w-clock").textContent = clock(new Date());
+  applyScene();
+  if (C.scenes.length * STEPS.length > 1) setInterval(rotate, C.seconds * 1000);
+})();
