@@ -23,13 +23,7 @@ def safe_cell(value: Any) -> Any:
     return value
 
 
-def workbook_bytes(*, title: str, columns: Sequence[tuple[str, str, int]], rows: Iterable[dict],
-                   note: str | None = None) -> bytes:
-    """One sheet: an optional note line, a header row, the rows. `columns` are
-    (key in each row, header text, width in characters)."""
-    book = Workbook()
-    sheet = book.active
-    sheet.title = title[:31]
+def _fill(sheet, columns: Sequence[tuple[str, str, int]], rows: Iterable[dict], note: str | None) -> None:
     first = 1
     if note:
         sheet.cell(row=1, column=1, value=note).font = Font(italic=True, color="607D8B")
@@ -43,6 +37,22 @@ def workbook_bytes(*, title: str, columns: Sequence[tuple[str, str, int]], rows:
         for index, (key, _, _) in enumerate(columns, start=1):
             sheet.cell(row=offset, column=index, value=safe_cell(row.get(key)))
     sheet.freeze_panes = sheet.cell(row=first + 1, column=1)
+
+
+def workbook_bytes(*, title: str, columns: Sequence[tuple[str, str, int]], rows: Iterable[dict],
+                   note: str | None = None) -> bytes:
+    """One sheet: an optional note line, a header row, the rows. `columns` are
+    (key in each row, header text, width in characters)."""
+    return workbook_of_sheets([(title, columns, rows, note)])
+
+
+def workbook_of_sheets(sheets: Sequence[tuple[str, Sequence[tuple[str, str, int]], Iterable[dict], str | None]]) -> bytes:
+    """Several sheets, each (title, columns, rows, note) as in workbook_bytes."""
+    book = Workbook()
+    for n, (title, columns, rows, note) in enumerate(sheets):
+        sheet = book.active if n == 0 else book.create_sheet()
+        sheet.title = _UNSAFE.sub("-", title)[:31]
+        _fill(sheet, columns, rows, note)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

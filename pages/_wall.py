@@ -125,12 +125,14 @@ def screen():
         args = {**{k: str(v) for k, v in saved.items()}, **{k: v for k, v in args.items() if k != "playlist"}}
     scenes = [s for s in (args.get("scenes") or ",".join(SCENES)).split(",") if s in SCENES] or list(SCENES)
     try:
-        seconds = min(600, max(10, int(args.get("seconds") or 30)))
+        seconds = min(600, max(5, int(args.get("seconds") or 30)))
     except ValueError:
         seconds = 30
+    refresh = {"kpis": 60, "map": 300, "supervised": 60, "ticker": 30, "trends": 600, "areas": 120}
+    if (args.get("refresh") or "").isdigit():  # one interval for every panel (a test, a demo)
+        refresh = {panel: min(600, max(2, int(args["refresh"]))) for panel in refresh}
     config = {"scenes": scenes, "seconds": seconds, "steps": _steps(args.get("region") or "all"),
-              "language": current_language(),
-              "refresh": {"kpis": 60, "map": 300, "supervised": 60, "ticker": 30, "trends": 600, "areas": 120},
+              "language": current_language(), "refresh": refresh,
               "tiles": current_app.config.get("TILE_URL"), "text": _texts()}
     response = Response(render_template("wall.html", config=json.dumps(config, ensure_ascii=False)
                                         .replace("<", "\\u003c"), title=_("人社督导一张图"), lang=current_language()))

@@ -1,0 +1,177 @@
+"""The leaders' weekly brief (周报): one week's figures as tables, for the PDF and the XLSX.
+
+A week is Monday to Sunday (ISO week). Figures "as of" the week's end are recomputed for that
+day (open, overdue, supervised, standardisation), so last week's brief reads the same next
+month — except for states that have no history (a case's status), which are as they stand now.
+Everything is scoped and aggregate; only case numbers, townships and station names appear.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from data import checklists
+from data.models import (ChecklistItem, FindingList, FindingStatus, Inspection, InspectionKind, Rectification,
+                         RectificationStatus, Secondment, Station, WageCase, Walkthrough, WalkthroughFinding, WorkLog)
+from data.queries import leadership
+from data.queries.overview import same_day_last_year
+from data.rules.calendar import DEFAULT_CALENDAR, WorkCalendar
+from data.rules.scoring import item_fraction
+from data.scope import Scope
+
+CHINA = timezone(timedelta(hours=8))
+
+
+def week_of(text: str) -> date:
+    """The Monday of an ISO week written 2026-W47; ValueError for anything else."""
+    year, _, week = text.partition("-W")
+    monday = date.fromisocalendar(int(year), int(week), 1)
+    return monday
+
+
+@dataclass
+class Brief:
+    """Sections of (heading, columns [(key, header)], rows) plus the headline figures."""
+
+    start: date
+    end: date
+    figures: dict
+    tables: dict[str, list[dict]] = field(default_factory=dict)
+    weekly_cases: list[tuple[str, int, int]] = field(default_factory=list)  # (week label, this year, last year)
+
+
+def _utc(day: date, end: bool = False) -> datetime:
+    moment = datetime(day.year, day.month, day.day, tzinfo=CHINA) + (timedelta(days=1) if end else timedelta())
+    return moment.astimezone(timezone.utc)
+
+
+def _cases(session: Session, scope: Scope, start: date, end: date) -> tuple[int, int, int]:
+    row = session.exec(select(sa.func.count(), sa.func.coalesce(sa.func.sum(WageCase.workers), 0),
+                              sa.func.coalesce(sa.func.sum(WageCase.amount_claimed_cents), 0))
+                       .where(WageCase.deleted_at.is_(None), scope.cases_clause(WageCase),
+                              WageCase.received_on >= start, WageCase.received_on <= end)).one()
+    return int(row[0]), int(row[1]), int(row[2])
+
+
+def weekly_brief(session: Session, *, scope: Scope, monday: date,
+                 calendar: WorkCalendar = DEFAULT_CALENDAR) -> Brief:
+    start, end = monday, monday + timedelta(days=6)
+    brief = Brief(start=start, end=end, figures={})
+    f = brief.figures
+    # cases and money: the week, and the year to the week's end, against last year
+    week, week_ly = _cases(session, scope, start, end), _cases(session, scope, same_day_last_year(start),
+                                                              same_day_last_year(end))
+    ytd, ytd_ly = (_cases(session, scope, date(end.year, 1, 1), end),
+                   _cases(session, scope, date(end.year - 1, 1, 1), same_day_last_year(end)))
+    f.update(cases_week=week[0], workers_week=week[1], amount_week_cents=week[2], cases_week_ly=week_ly[0],
+             workers_week_ly=week_ly[1], amount_week_ly_cents=week_ly[2], cases_ytd=ytd[0], workers_ytd=ytd[1],
+             amount_ytd_cents=ytd[2], cases_ytd_ly=ytd_ly[0], workers_ytd_ly=ytd_ly[1], amount_ytd_ly_cents=ytd_ly[2])
+    wall = leadership.figures(session, scope=scope, today=end, calendar=calendar)
+    f.update(closure_rate=wall.closure_rate, on_time_rate=wall.on_time_rate, overdue=wall.overdue_cases,
+             supervised=wall.supervised_cases, stations=wall.stations, standardised=wall.stations_standardised,
+             standardisation_rate=wall.standardisation_rate)
+    for n in range(11, -1, -1):
+        w_start = start - timedelta(weeks=n)
+        w_end = w_start + timedelta(days=6)
+        this = _cases(session, scope, w_start, w_end)[0]
+        last = _cases(session, scope, same_day_last_year(w_start), same_day_last_year(w_end))[0]
+        brief.weekly_cases.append((f"{w_start:%m-%d}", this, last))
+    brief.tables["supervised"] = [
+        {**row, "amount_wan": round(row["amount_cents"] / 1e6, 1)}
+        for row in leadership.supervised_cases(session, scope=scope, today=end, limit=15)]
+
+    # audits of the week, recurring problems over four weeks
+    audits = session.exec(
+        select(Inspection, Station.name).join(Station, Station.id == Inspection.station_id)
+        .where(Inspection.published_at.is_not(None), Inspection.inspected_on >= start - timedelta(weeks=3),
+               Inspection.inspected_on <= end, scope.clause(Inspection.path))
+        .order_by(Inspection.inspected_on, Inspection.id)).all()
+    this_week = [(i, name) for i, name in audits if i.inspected_on >= start]
+    f["audits_week"] = len(this_week)
+    f["audits_week_passed"] = sum(1 for i, _ in this_week if i.grade in leadership.PASSING)
+    brief.tables["audits"] = [
+        {"date": i.inspected_on.isoformat(), "station": name, "kind": str(i.kind), "mode": str(i.mode),
+         "score": i.score, "grade": str(i.grade) if i.grade else None, "vetoed": i.vetoed} for i, name in this_week]
+    items = {(t, code): (text, category) for t, code, text, category in session.exec(
+        select(ChecklistItem.template_id, ChecklistItem.code, ChecklistItem.text, ChecklistItem.category).where(
+            ChecklistItem.template_id.in_({i.template_id for i, _ in audits} or {0}))).all()}
+    rules = {(r.template_id, r.code): r for r in session.exec(select(ChecklistItem).where(
+        ChecklistItem.template_id.in_({i.template_id for i, _ in audits} or {0}))).all()}
+    failed_at: dict[str, set[str]] = {}
+    texts: dict[str, tuple[str, str]] = {}
+    for inspection, name in audits:
+        for code, answer in (inspection.answers or {}).items():
+            rule = rules.get((inspection.template_id, code))
+            value = answer.get("value") if isinstance(answer, dict) else answer
+            try:
+                fraction = item_fraction(rule, value) if rule is not None else None
+            except ValueError:
+                fraction = None
+            if fraction is not None and fraction < 1:
+                failed_at.setdefault(code, set()).add(name)
+                texts[code] = items[(inspection.template_id, code)]
+    categories = {**checklists.STANDARDISATION_CATEGORIES, **checklists.WINDOW_AUDIT_CATEGORIES}
+    brief.tables["problems"] = [
+        {"code": code, "text": texts[code][0], "category": categories.get(texts[code][1], (texts[code][1],))[0],
+         "stations": len(names), "examples": "、".join(sorted(names)[:3])}
+        for code, names in sorted(failed_at.items(), key=lambda kv: (-len(kv[1]), kv[0]))[:8]]
+
+    # rectifications
+    open_states = [s.value for s in (RectificationStatus.open, RectificationStatus.reported,
+                                     RectificationStatus.rechecked)]
+    row = session.exec(select(
+        sa.func.count().filter(Rectification.created_at >= _utc(start), Rectification.created_at < _utc(end, True)),
+        sa.func.count().filter(Rectification.closed_at >= _utc(start), Rectification.closed_at < _utc(end, True)),
+        sa.func.count().filter(sa.and_(Rectification.created_at < _utc(end, True), sa.or_(
+            Rectification.status.in_(open_states), Rectification.closed_at >= _utc(end, True)))),
+        sa.func.count().filter(sa.and_(Rectification.created_at < _utc(end, True), Rectification.due_on < end,
+                                       sa.or_(Rectification.status.in_(open_states),
+                                              Rectification.closed_at >= _utc(end, True)))),
+    ).where(scope.clause(Rectification.path))).one()
+    f.update(rect_new=int(row[0]), rect_closed=int(row[1]), rect_open=int(row[2]), rect_overdue=int(row[3]))
+
+    # walkthroughs of the week: the three lists
+    kinds = Counter(dict(session.exec(select(WalkthroughFinding.list_kind, sa.func.count())
+                                      .join(Walkthrough, Walkthrough.id == WalkthroughFinding.walkthrough_id)
+                                      .where(scope.clause(WalkthroughFinding.path), Walkthrough.walked_on >= start,
+                                             Walkthrough.walked_on <= end)
+                                      .group_by(WalkthroughFinding.list_kind)).all()))
+    done = session.exec(select(sa.func.count()).select_from(WalkthroughFinding).join(
+        Walkthrough, Walkthrough.id == WalkthroughFinding.walkthrough_id).where(
+        scope.clause(WalkthroughFinding.path), Walkthrough.walked_on >= start, Walkthrough.walked_on <= end,
+        WalkthroughFinding.list_kind == FindingList.fix.value,
+        WalkthroughFinding.status == FindingStatus.done.value)).one()
+    walks = session.exec(select(sa.func.count()).select_from(Walkthrough).where(
+        scope.clause(Walkthrough.path), Walkthrough.walked_on >= start, Walkthrough.walked_on <= end)).one()
+    f.update(walks=int(walks), issues=int(kinds.get(FindingList.issue.value, 0)),
+             needs=int(kinds.get(FindingList.need.value, 0)), fixes=int(kinds.get(FindingList.fix.value, 0)),
+             fixes_done=int(done))
+
+    # work-log completeness by area: filed against cadres in post × working days
+    working = [start + timedelta(days=n) for n in range(7) if calendar.is_working_day(start + timedelta(days=n))]
+    areas = {a["code"]: {"name": a["name"], "filed": 0, "expected": 0} for a in
+             leadership.by_area(session, scope=scope, today=end, calendar=calendar)}
+    depth = min((p.count("/") for p in scope.paths), default=0) + 1
+
+    def area_code(path: str) -> str:
+        return path.split("/")[depth - 1] if path.count("/") >= depth else ""
+
+    for path, starts, ends in session.exec(select(Secondment.path, Secondment.starts_on, Secondment.ends_on).where(
+            scope.clause(Secondment.path), Secondment.starts_on <= end, Secondment.ends_on >= start)).all():
+        if (area := areas.get(area_code(path))) is not None:
+            area["expected"] += sum(1 for d in working if starts <= d <= ends)
+    for path, n in session.exec(select(WorkLog.path, sa.func.count()).where(
+            scope.clause(WorkLog.path), WorkLog.log_date.in_(working or [start])).group_by(WorkLog.path)).all():
+        if working and (area := areas.get(area_code(path))) is not None:
+            area["filed"] += int(n)
+    brief.tables["logs"] = [{"area": a["name"], "filed": a["filed"], "expected": a["expected"],
+                             "rate": round(a["filed"] / a["expected"], 3) if a["expected"] else None}
+                            for a in areas.values()]
+    f["logs_filed"] = sum(a["filed"] for a in areas.values())
+    f["logs_expected"] = sum(a["expected"] for a in areas.values())
+    return brief
