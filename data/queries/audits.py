@@ -332,23 +332,24 @@ def findings_by_item(session: Session, *, scope: Scope, role: Role | str | None,
 
 
 def category_totals(items: Iterable[ItemFinding]) -> list[CategoryFinding]:
-    """Items summed into their categories (in the order the items' templates list them)."""
+    """Items summed into their categories, most fails first."""
     totals: dict[tuple[str, str], list] = {}
     for f in items:
         total = totals.setdefault((f.template, f.category), [f.category_name, f.category_name_en, 0, 0, 0])
         total[2] += f.fails
         total[3] += f.applicable
         total[4] += 1 if f.fails else 0
-    return [CategoryFinding(template=t, category=c, name=n, name_en=e, fails=fails, applicable=applicable,
-                            items_failed=items_failed)
-            for (t, c), (n, e, fails, applicable, items_failed) in totals.items()]
+    out = [CategoryFinding(template=t, category=c, name=n, name_en=e, fails=fails, applicable=applicable,
+                           items_failed=items_failed)
+           for (t, c), (n, e, fails, applicable, items_failed) in totals.items()]
+    return sorted(out, key=lambda c: (-c.fails, c.template, c.category))
 
 
 def findings_by_category(session: Session, *, scope: Scope, role: Role | str | None, filters: AuditFilters,
                          published_only: bool = False) -> list[CategoryFinding]:
     """Fails and judged items per checklist category, most fails first."""
-    items = findings_by_item(session, scope=scope, role=role, filters=filters, published_only=published_only)
-    return sorted(category_totals(items), key=lambda c: (-c.fails, c.template, c.category))
+    return category_totals(findings_by_item(session, scope=scope, role=role, filters=filters,
+                                            published_only=published_only))
 
 
 # --- recurring problems ------------------------------------------------------------------------
