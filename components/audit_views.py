@@ -93,7 +93,7 @@ def status_figure(rows: list[dict], *, labels: dict[str, str], overdue_label: st
     return fig
 
 
-def recurring_list(problems: list[dict], *, figures, more, empty: str, shown: int = 4) -> html.Div:
+def recurring_list(problems: list[dict], *, figures, more, empty: str, separator: str = "、", shown: int = 4) -> html.Div:
     """Items failed at many stations, one entry each: the item, how many stations and times
     (`figures(stations, fails)` words it), and the first stations' names (`more(n)` words the rest).
     problems: [{code, text, category, stations: [name…], fails}]."""
@@ -108,7 +108,7 @@ def recurring_list(problems: list[dict], *, figures, more, empty: str, shown: in
                       html.Span(figures(len(p["stations"]), p["fails"]),
                                 className="ms-auto text-nowrap text-danger fw-semibold")],
                      className="d-flex gap-2"),
-            html.Div([html.Span(p["category"], className="badge text-bg-light me-2"), "、".join(names),
+            html.Div([html.Span(p["category"], className="badge text-bg-light me-2"), separator.join(names),
                       html.Span(more(rest), className="ms-1") if rest > 0 else None],
                      className="small text-secondary"),
         ], className="list-group-item px-0"))

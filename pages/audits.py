@@ -281,8 +281,8 @@ def _nothing() -> html.Div:
 
 
 def _kpi_row(counts: q.AuditCounts, fails: int, rect: dict, cover: q.Coverage) -> dbc.Row:
-    modes = "、".join(f"{_(labels.INSPECTION_MODE[m])} {count(n)}" for m, n in sorted(counts.by_mode.items(),
-                                                                                       key=lambda kv: -kv[1]))
+    modes = _("、").join(f"{_(labels.INSPECTION_MODE[m])} {count(n)}"
+                         for m, n in sorted(counts.by_mode.items(), key=lambda kv: -kv[1]))
     tiles = [
         kpi_card(title=_("督查次数"), value=count(counts.audits), unit=_("次"), icon="bi-clipboard-check",
                  tone="primary", note=modes or None, card_id="audits-kpi-audits"),
@@ -323,7 +323,7 @@ def _recurring(problems: list[q.RecurringProblem]):
              "category": _in_language(p.item.category_name, p.item.category_name_en),
              "stations": [s["name"] for s in p.stations], "fails": p.item.fails} for p in problems]
     return recurring_list(rows, figures=lambda n, fails: _("%(n)s个站所 · %(fails)s次", n=n, fails=fails),
-                          more=lambda n: _("等，另 %(n)s 个", n=n), empty=_("暂无共性问题"))
+                          more=lambda n: _("等，另 %(n)s 个", n=n), empty=_("暂无共性问题"), separator=_("、"))
 
 
 def _status_chart(rows: list[dict]):

@@ -30,7 +30,7 @@ def city(session):
         return make_inspection(session, station=city[station], template=window, answers=answers, mode=mode,
                                inspected_on=on, published=published)
 
-    city["a_ok"] = audit("st_a", on=date(2026, 10, 9))
+    city["a_ok"] = audit("st_a", on=date(2026, 10, 9), fail=("W20",))  # 95 points: model
     # 53 points: graded fail, a negative case for the circular
     city["b_bad"] = audit("st_b", on=date(2026, 10, 14), fail=("W20", "W01", "W02", "W03", "W04", "W05", "W06", "W07",
                                                                 "W08", "W09"), note="<img src=x onerror=alert(1)>")
@@ -98,7 +98,7 @@ def test_the_leader_sees_the_city(client, city):
     tree = kpis(client, PERIOD)
     assert kpi(tree, "audits-kpi-audits").startswith("督查次数3次")  # the unpublished covert audit too
     assert "66.7%" in kpi(tree, "audits-kpi-pass-rate")  # 2 of 3 graded model or standard
-    assert kpi(tree, "audits-kpi-findings").startswith("发现问题11项")
+    assert kpi(tree, "audits-kpi-findings").startswith("发现问题12项")
     assert kpi(tree, "audits-kpi-rectifications").startswith("待整改 / 超期2 / 2项")
     out = findings(client, PERIOD)
     assert out["audits-by-category"]["children"]["type"] == "Graph"
@@ -159,11 +159,13 @@ def test_circular_of_a_month(client, city):
     assert "望江街道人社所" in page
     assert "明察暗访 2 次" in page and "明查 2 次" in page  # the covert November audit is outside the period
     assert "评定示范 1 次" in page and "不达标 1 次" in page
-    assert "共发现问题 10 项" in page
+    assert "共发现问题 11 项" in page
+    assert "2 个站所存在此问题" in page  # W20, at both stations
     assert "收费" in page  # W20, the negative case's finding
     assert "共需整改 2 项：已销号 1 项" in page and "超过整改期限 1 项" in page
     # everything user-typed is escaped
-    assert EVIL not in page and "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;所" in page
+    # (in the audits table, the recurring problem, the negative case and the rectification tasks)
+    assert EVIL not in page and page.count("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;所") == 4
     assert "<img src=x" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
     # no navigation and nothing from another host
     assert "shell-navbar" not in page and "http://" not in page and "https://" not in page
