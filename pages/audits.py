@@ -217,8 +217,8 @@ def register_callbacks(app: dash.Dash) -> None:
         if not _allowed():
             return (forbidden(),) * 3
         try:
-            items = q.findings_by_item(db(), **_common(data))
-            recurring = q.recurring_problems(db(), min_stations=_int(min_stations, 3, 2, 50), **_common(data))
+            items, recurring = q.findings_with_recurring(db(), min_stations=_int(min_stations, 3, 2, 50),
+                                                         **_common(data))
         except OutOfScope:
             return (_refused(),) * 3
         return _category_chart(items), _items_chart(items), _recurring(recurring)

@@ -98,6 +98,8 @@ def test_recurring_needs_enough_distinct_stations(session, city):
     w06 = two[1]
     assert [(s["name"], s["fails"]) for s in w06.stations] == [("望江街道人社所", 2), ("临湖街道人社所", 1)]
     assert w06.item.fails == 3
+    assert q.findings_with_recurring(session, scope=whole(city), role=Role.leader, filters=F, min_stations=2) == (
+        q.findings_by_item(session, scope=whole(city), role=Role.leader, filters=F), two)
     # one station failing twice is not a recurring problem across stations
     assert q.recurring_problems(session, scope=whole(city), role=Role.leader,
                                 filters=q.AuditFilters(date_to=date(2026, 9, 30)), min_stations=2) == []

@@ -238,21 +238,23 @@ class CategoryFinding:
 
 @dataclass
 class _Tally:
-    """What one pass over the answers gives: per (template id, item code) [fails, applicable],
-    the failing (template id, item code, answer JSON) triples, and the templates met."""
+    """What one pass over the answers gives: per (template id, item code) [fails, applicable]
+    and {station id: fails}, and the templates and items met."""
 
     counts: dict[tuple[int, str], list[int]] = field(default_factory=dict)
-    failing: set[tuple[int, str, str]] = field(default_factory=set)
+    stations: dict[tuple[int, str], dict[int, int]] = field(default_factory=dict)
     templates: dict[int, ChecklistTemplate] = field(default_factory=dict)
     items: dict[tuple[int, str], ChecklistItem] = field(default_factory=dict)
 
 
 def _tally(session: Session, conds: list) -> _Tally:
+    """One grouped query: equal answers to an item at a station are one row (a few thousand rows
+    for ten thousand inspections), each distinct answer judged once here."""
     each, key, value = _answers(session)
     rows = session.exec(
-        select(Inspection.template_id, key, value, sa.func.count())
+        select(Inspection.template_id, key, value, Inspection.station_id, sa.func.count())
         .select_from(Inspection).join(each, sa.true()).where(*conds)
-        .group_by(Inspection.template_id, key, value)
+        .group_by(Inspection.template_id, key, value, Inspection.station_id)
     ).all()
     tally = _Tally()
     template_ids = {r[0] for r in rows}
@@ -262,21 +264,24 @@ def _tally(session: Session, conds: list) -> _Tally:
         select(ChecklistTemplate).where(ChecklistTemplate.id.in_(template_ids))).all()}
     tally.items = {(i.template_id, i.code): i for i in session.exec(
         select(ChecklistItem).where(ChecklistItem.template_id.in_(template_ids))).all()}
-    for template_id, code, text, n in rows:
-        item = tally.items.get((template_id, code))
-        if item is None:
-            continue  # an answer to no item of its template: nothing to judge
-        try:
-            fraction = item_fraction(item, _decode(text))
-        except ValueError:
-            continue  # a stored value the item cannot take counts as not judged, not as a fail
+    judged: dict[tuple[int, str, str | None], float | None] = {}
+    for template_id, code, text, station_id, n in rows:
+        answer = (template_id, code, text)
+        if answer not in judged:
+            item = tally.items.get((template_id, code))
+            try:  # an answer to no item of its template is not judged
+                judged[answer] = None if item is None else item_fraction(item, _decode(text))
+            except ValueError:  # nor is a value the item cannot take: it is no fail either
+                judged[answer] = None
+        fraction = judged[answer]
         if fraction is None:
             continue
         counts = tally.counts.setdefault((template_id, code), [0, 0])
         counts[1] += int(n)
         if fraction < 1:
             counts[0] += int(n)
-            tally.failing.add((template_id, code, text))
+            stations = tally.stations.setdefault((template_id, code), {})
+            stations[station_id] = stations.get(station_id, 0) + int(n)
     return tally
 
 
@@ -370,22 +375,26 @@ def recurring_problems(session: Session, *, scope: Scope, role: Role | str | Non
     """Items failed at `min_stations` or more distinct stations in the inspections selected,
     those at most stations first: problems of the system, not of one station.
 
-    Two queries: the tally of answers, then the stations of the failing answers only."""
+    The same single pass over the answers as findings_by_item."""
+    conds = inspection_conditions(session, scope=scope, role=role, filters=filters, published_only=published_only)
+    return _recurring(session, _tally(session, conds), min_stations=min_stations, limit=limit)
+
+
+def findings_with_recurring(session: Session, *, scope: Scope, role: Role | str | None, filters: AuditFilters,
+                            min_stations: int = 3, limit: int = 20,
+                            published_only: bool = False) -> tuple[list[ItemFinding], list[RecurringProblem]]:
+    """findings_by_item and recurring_problems from one pass over the answers."""
     conds = inspection_conditions(session, scope=scope, role=role, filters=filters, published_only=published_only)
     tally = _tally(session, conds)
-    if not tally.failing:
-        return []
-    each, key, value = _answers(session)
-    rows = session.exec(
-        select(Inspection.template_id, key, Inspection.station_id, sa.func.count())
-        .select_from(Inspection).join(each, sa.true())
-        .where(*conds, sa.tuple_(Inspection.template_id, key, value).in_(sorted(tally.failing)))
-        .group_by(Inspection.template_id, key, Inspection.station_id)
-    ).all()
+    return _findings(tally), _recurring(session, tally, min_stations=min_stations, limit=limit)
+
+
+def _recurring(session: Session, tally: _Tally, *, min_stations: int, limit: int) -> list[RecurringProblem]:
     per_item: dict[tuple[str, str], dict[int, int]] = {}
-    for template_id, code, station_id, n in rows:
+    for (template_id, code), failed_at in tally.stations.items():
         stations = per_item.setdefault(_item_key(tally, template_id, code), {})
-        stations[station_id] = stations.get(station_id, 0) + int(n)
+        for station_id, n in failed_at.items():
+            stations[station_id] = stations.get(station_id, 0) + n
     recurring = {k: v for k, v in per_item.items() if len(v) >= max(1, min_stations)}
     if not recurring:
         return []
@@ -705,7 +714,7 @@ def circular(session: Session, *, scope: Scope, filters: AuditFilters, today: da
         region = get_region_by_code(session, scope=scope, area_code=filters.region_code).name
     return Circular(filters=filters, region_name=region,
                     counts=audit_counts(session, **common), failed_findings=sum(f.fails for f in items),
-                    items=items, recurring=recurring_problems(session, min_stations=min_stations, limit=10, **common),
+                    items=items, recurring=_recurring(session, tally, min_stations=min_stations, limit=10),
                     audits=audits, negatives=negatives,
                     requirements=_requirements(session, scope=scope, filters=filters),
                     status=rectification_totals(status_rows), status_by_area=status_rows)
@@ -756,6 +765,6 @@ def _requirements(session: Session, *, scope: Scope, filters: AuditFilters) -> l
 
 __all__ = ["AuditCounts", "AuditFilters", "CategoryFinding", "Circular", "Coverage", "ItemFinding", "OutOfScope",
            "RecurringProblem", "area_level", "audit_counts", "category_totals", "circular", "coverage",
-           "findings_by_category", "findings_by_item", "inspection_conditions", "months_before", "narrowed",
-           "overdue_rectifications", "pass_rate_by_month", "rectification_status", "rectification_totals",
-           "recurring_problems", "region_names", "station_names"]
+           "findings_by_category", "findings_by_item", "findings_with_recurring", "inspection_conditions",
+           "months_before", "narrowed", "overdue_rectifications", "pass_rate_by_month", "rectification_status",
+           "rectification_totals", "recurring_problems", "region_names", "station_names"]
