@@ -5,7 +5,7 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from data.models import (InspectionKind, InspectionMode, RectificationStatus, RegionLevel, Role, StationKind)
+from data.models import InspectionKind, InspectionMode, RectificationStatus, RegionLevel, Role, StationKind
 from data.queries import audits as q
 from data.scope import OutOfScope, Scope
 from tests.conftest import TODAY

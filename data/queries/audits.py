@@ -20,12 +20,13 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any, Iterable, Mapping
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from data import checklists
 from data.errors import N_, ValidationError
 from data.models import (ChecklistItem, ChecklistTemplate, Grade, Inspection, InspectionKind, InspectionMode,
                          InspectionStatus, Rectification, RectificationSource, RectificationStatus, Region, Role,
@@ -144,7 +145,8 @@ def narrowed(session: Session, scope: Scope, filters: AuditFilters) -> Scope:
 def inspection_conditions(session: Session, *, scope: Scope, role: Role | str | None, filters: AuditFilters,
                           published_only: bool = False, period: bool = True) -> list[sa.ColumnElement[bool]]:
     """WHERE clauses over Inspection: region scope under the filters' region, who may see
-    unpublished work (`role`), submitted or published only, kind, mode and period.
+    unpublished work (`role`; published work only with published_only or no role), submitted
+    or published only (never drafts), kind, mode and period.
 
     Raises OutOfScope when the filters' region is unknown or outside the scope."""
     view = narrowed(session, scope, filters)
@@ -286,8 +288,7 @@ def _tally(session: Session, conds: list) -> _Tally:
 
 
 def _category_names(template: ChecklistTemplate) -> dict[str, tuple[str, str | None]]:
-    from data import checklists
-
+    """Category code → (Chinese, English) names, as the template version stored them."""
     names = (template.settings or {}).get("categories") or {
         "standardisation": checklists.STANDARDISATION_CATEGORIES,
         "window_audit": checklists.WINDOW_AUDIT_CATEGORIES}.get(str(template.kind), {})
