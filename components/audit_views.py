@@ -40,13 +40,15 @@ def category_figure(rows: list[dict], *, fails_label: str, rate_label: str, judg
     return fig
 
 
-def items_figure(rows: list[dict], *, rate_label: str, fails_label: str, judged_label: str) -> go.Figure:
-    """Horizontal bars of the fail rate of the most failed items, worst on top.
+def items_figure(rows: list[dict], *, rate_label: str, fails_label: str, judged_label: str,
+                 label_limit: int = 13) -> go.Figure:
+    """Horizontal bars of the fail rate of the most failed items, worst on top; item texts cut
+    to `label_limit` characters (the whole text shows on hover).
     rows: [{code, text, fails, applicable}] worst first."""
     rows = list(reversed(rows))
     fig = go.Figure(go.Bar(
         x=[r["fails"] / r["applicable"] if r["applicable"] else 0 for r in rows],
-        y=[f"{r['code']} {short(r['text'], 13)}" for r in rows], orientation="h", marker_color=FAIL_COLOUR,
+        y=[f"{r['code']} {short(r['text'], label_limit)}" for r in rows], orientation="h", marker_color=FAIL_COLOUR,
         text=[f"{r['fails']}/{r['applicable']}" for r in rows], textposition="auto",
         customdata=[[r["text"], r["fails"], r["applicable"]] for r in rows],
         hovertemplate=(f"%{{customdata[0]}}<br>{rate_label} %{{x:.1%}}<br>{fails_label} %{{customdata[1]}}"

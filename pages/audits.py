@@ -314,7 +314,8 @@ def _items_chart(items: list[q.ItemFinding]):
     if not worst:
         return _nothing()
     figure = items_figure([{"code": f.code, "text": _item_text(f), "fails": f.fails, "applicable": f.applicable}
-                           for f in worst], rate_label=_("不合格率"), fails_label=_("问题数"), judged_label=_("检查项次"))
+                           for f in worst], rate_label=_("不合格率"), fails_label=_("问题数"), judged_label=_("检查项次"),
+                          label_limit=26 if is_english() else 13)
     return dcc.Graph(figure=figure, config=GRAPH_CONFIG)
 
 
