@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import itertools
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
-from data.models import (CaseSource, CaseStatus, Region, RegionLevel, Role, Secondment, Station, StationKind,
-                         User, UserRegion, WageCase, WorkLog)
+from data import checklists
+from data.models import (CaseSource, CaseStatus, ChecklistItem, ChecklistTemplate, Inspection, InspectionKind,
+                         InspectionStatus, Rectification, RectificationSource, RectificationStatus, Region,
+                         RegionLevel, Role, Secondment, Station, StationKind, User, UserRegion, WageCase, WorkLog)
+from data.rules.scoring import DEFAULT_THRESHOLDS, score_checklist
 from data.security import hash_password
 
 PASSWORD = "correct-horse-battery"
@@ -167,3 +170,87 @@ def passing_answers(template_code: str, mode: str = "overt") -> dict:
         else:
             answers[item["code"]] = {"value": item["rule"]["options"][0]["value"]}
     return answers
+
+
+def make_template(session: Session, *, kind: str = "window_audit", version: int = 1, items: list[dict] | None = None,
+                  **overrides) -> ChecklistTemplate:
+    """A checklist template with its items, from the defaults in data/checklists.py
+    (kind "window_audit" or "standardisation"); `items` replaces the default items."""
+    default = {"window_audit": checklists.WINDOW_AUDIT, "standardisation": checklists.STANDARDISATION}[kind]
+    values = dict(code=default["code"], kind=default["kind"], version=version, name=default["name"],
+                  name_en=default["name_en"], is_current=True, settings=default["settings"])
+    values.update(overrides)
+    template = ChecklistTemplate(**values)
+    session.add(template)
+    session.flush()
+    for n, item in enumerate(default["items"] if items is None else items):
+        session.add(ChecklistItem(template_id=template.id, sort_order=n, **item))
+    session.commit()
+    return template
+
+
+def default_answers(session: Session, template: ChecklistTemplate, *, mode: str = "overt", fail: tuple[str, ...] = (),
+                    **values) -> dict:
+    """Answers passing every item of `template` that `mode` can judge ("na" for the others),
+    except the codes in `fail` (the worst answer of their type) and the `values` given
+    (code=value, e.g. W14=25)."""
+    answers = {}
+    for item in session.exec(select(ChecklistItem).where(ChecklistItem.template_id == template.id)).all():
+        rule = item.rule or {}
+        if item.code in values:
+            value = values[item.code]
+        elif mode not in rule.get("modes", [mode]):
+            value = "na"
+        elif item.answer_type == "pass_fail":
+            value = "fail" if item.code in fail else "pass"
+        elif item.answer_type == "choice":
+            options = sorted(rule["options"], key=lambda o: o["score"])
+            value = (options[0] if item.code in fail else options[-1])["value"]
+        else:
+            low, high = rule.get("min_ok"), rule.get("max_ok")
+            if item.code in fail:
+                value = high + 1 if high is not None else low - 1
+            else:
+                value = high if high is not None else low
+        answers[item.code] = {"value": value}
+    return answers
+
+
+def make_inspection(session: Session, *, station: Station, template: ChecklistTemplate, answers: dict | None = None,
+                    inspected_on: date = date(2026, 10, 15), published: bool = True, **overrides) -> Inspection:
+    """A submitted inspection of `station` on `template`, scored and graded by the rules;
+    published (circulated) on the next day unless published=False. Window audits default to
+    mode overt, station checks to announced; `answers` default to default_answers."""
+    kind = overrides.pop("kind", InspectionKind.window_audit if template.kind == "window_audit"
+                         else InspectionKind.station_check)
+    mode = overrides.pop("mode", "overt" if kind == InspectionKind.window_audit else "announced")
+    answers = default_answers(session, template, mode=mode) if answers is None else answers
+    items = session.exec(select(ChecklistItem).where(ChecklistItem.template_id == template.id)).all()
+    score = score_checklist(items, answers, (template.settings or {}).get("thresholds") or DEFAULT_THRESHOLDS)
+    values = dict(kind=kind, mode=mode, station_id=station.id, path=station.path, template_id=template.id,
+                  inspected_on=inspected_on, answers=answers, category_scores=score.category_scores,
+                  score=score.total, grade=score.grade, vetoed=score.vetoed,
+                  status=InspectionStatus.published if published else InspectionStatus.submitted,
+                  published_at=datetime(inspected_on.year, inspected_on.month, inspected_on.day, 9,
+                                        tzinfo=timezone.utc) + timedelta(days=1) if published else None)
+    values.update(overrides)
+    inspection = Inspection(**values)
+    session.add(inspection)
+    session.commit()
+    return inspection
+
+
+def make_rectification(session: Session, *, inspection: Inspection, item_code: str, due_on: date = date(2026, 11, 5),
+                       **overrides) -> Rectification:
+    """A rectification (open) of a failed item of `inspection`, titled with the item's text."""
+    item = session.exec(select(ChecklistItem).where(ChecklistItem.template_id == inspection.template_id,
+                                                    ChecklistItem.code == item_code)).first()
+    values = dict(source=RectificationSource.inspection, inspection_id=inspection.id, item_code=item_code,
+                  station_id=inspection.station_id, path=inspection.path,
+                  title=(item.text if item else item_code)[:200], responsible_person="王所长", due_on=due_on,
+                  status=RectificationStatus.open)
+    values.update(overrides)
+    rectification = Rectification(**values)
+    session.add(rectification)
+    session.commit()
+    return rectification
