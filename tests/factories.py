@@ -136,21 +136,7 @@ def make_grid_cell(session: Session, *, township: Region, number: int = 1, **ove
 
 def make_templates(session: Session) -> dict[str, "ChecklistTemplate"]:
     """The two default checklist templates (data/checklists.py) as version 1, current."""
-    from data import checklists
-    from data.models import ChecklistItem, ChecklistTemplate
-    made = {}
-    for t in checklists.TEMPLATES:
-        template = ChecklistTemplate(code=t["code"], kind=t["kind"], version=1, name=t["name"], name_en=t["name_en"],
-                                     is_current=True, settings=t["settings"])
-        session.add(template)
-        session.flush()
-        for n, item in enumerate(t["items"]):
-            session.add(ChecklistItem(template_id=template.id, sort_order=n,
-                                      **{k: item[k] for k in ("code", "category", "text", "text_en", "answer_type",
-                                                              "weight", "veto", "evidence", "rule")}))
-        made[t["code"]] = template
-    session.commit()
-    return made
+    return {kind: make_template(session, kind=kind) for kind in ("standardisation", "window_audit")}
 
 
 def passing_answers(template_code: str, mode: str = "overt") -> dict:
