@@ -34,4 +34,15 @@ if [ ! -f static/vendor/.stamp ] || [ package-lock.json -nt static/vendor/.stamp
   touch static/vendor/.stamp
 fi
 
+# the weekly brief's PDF is in Chinese: it needs a font with Chinese glyphs on this machine
+if [ ! -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] && [ -z "${CJK_FONT:-}" ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "setup: installing a CJK font (fonts-wqy-microhei) for the weekly brief's PDF"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+      fonts-wqy-microhei fontconfig >/dev/null
+  else
+    echo "setup: no CJK font: install fonts-wqy-microhei (or set CJK_FONT) for the weekly brief's PDF" >&2
+  fi
+fi
+
 .venv/bin/python -c 'from pages._i18n import compile_catalogs; compile_catalogs()'

@@ -27,6 +27,10 @@ if ! fc-list 2>/dev/null | grep -qi "cjk\|wenquanyi\|droid sans fallback"; then
   echo "test: installing a CJK font (screenshots show Chinese)"
   apt_install fonts-wqy-microhei fontconfig
 fi
+if ! command -v pdftotext >/dev/null; then
+  echo "test: installing poppler-utils (the brief's PDF is read back with pdftotext)"
+  apt_install poppler-utils
+fi
 
 PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
 if [ "${TEST_DB:-all}" != sqlite ] && [ -z "$PG_BIN" ]; then

@@ -172,13 +172,13 @@ def supervised_cases(session: Session, *, scope: Scope, today: date, limit: int 
     return out
 
 
-_PHONE = re.compile(r"1[3-9]\d{9}")
-_ID = re.compile(r"\d{17}[\dXx]|\d{15}")
+_PHONE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+_ID = re.compile(r"(?<!\d)(?:\d{17}[\dXx]|\d{15})(?![\dXx])")
 
 
 def scrub(text: str) -> str:
     """Free text for a public screen: phone and ID numbers someone typed are blanked."""
-    return _ID.sub("******", _PHONE.sub("***********", text or ""))
+    return _PHONE.sub("***********", _ID.sub("******", text or ""))
 
 
 def latest_findings(session: Session, *, scope: Scope, limit: int = 20) -> list[dict]:

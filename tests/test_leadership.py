@@ -1,0 +1,155 @@
+"""The leaders' figures (the wall and the weekly brief): what they count, what they never
+carry, and who may fetch them."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from data.models import Role, WageCase
+from data.queries import leadership
+from data.queries.brief import week_of, weekly_brief
+from data.scope import Scope
+from tests.conftest import TODAY, login
+from tests.factories import (make_case, make_city, make_inspection, make_rectification, make_secondment,
+                             make_station, make_template, make_user, make_work_log)
+
+
+@pytest.fixture
+def city(session):
+    city = make_city(session)
+    template = make_template(session, kind="standardisation")
+    a = make_station(session, township=city["town_a"])
+    b = make_station(session, township=city["town_b"])
+    # station A: a passing check, then a later one still unpublished that fails — not counted yet
+    make_inspection(session, station=a, template=template, inspected_on=date(2026, 9, 1))
+    failing = {code: {"value": "fail"} for code in ("S01", "S02", "S03", "S04", "S05", "S07", "S08", "S09")}
+    from tests.factories import default_answers
+    answers = default_answers(session, template, mode="announced")
+    answers.update(failing)
+    make_inspection(session, station=b, template=template, answers=answers, inspected_on=date(2026, 9, 2))
+    make_inspection(session, station=a, template=template, answers=answers, inspected_on=date(2026, 11, 2),
+                    published=False)
+    audit = make_template(session, kind="window_audit", is_current=True)
+    passed = make_inspection(session, station=a, template=audit, inspected_on=date(2026, 10, 8))
+    make_inspection(session, station=b, template=audit, inspected_on=date(2026, 10, 9),
+                    answers={**default_answers(session, audit), **{c: {"value": "fail"} for c in
+                                                                  ("W01", "W02", "W03", "W04", "W05")}})
+    opened = datetime(2026, 10, 10, 2, tzinfo=timezone.utc)
+    make_rectification(session, inspection=passed, item_code="W01", due_on=date(2026, 11, 1), created_at=opened)
+    make_rectification(session, inspection=passed, item_code="W02", due_on=date(2026, 12, 1), created_at=opened)
+    cadre = make_user(session, username="cadre_a", role=Role.cadre, regions=[city["town_a"]])
+    make_secondment(session, user=cadre, station=a)
+    cadre_b = make_user(session, username="cadre_b", role=Role.cadre, regions=[city["town_b"]])
+    make_secondment(session, user=cadre_b, station=b)
+    make_work_log(session, user=cadre, station=a, log_date=TODAY)
+    for day in (date(2026, 3, 2), TODAY):
+        make_case(session, township=city["town_a"], county=city["a"], received_on=day,
+                  complainant_name="张三丰", complainant_phone="13812345678")
+    make_case(session, township=city["town_b"], county=city["b"], received_on=date(2025, 3, 3))
+    return city
+
+
+def test_wall_figures(session, city):
+    f = leadership.figures(session, scope=Scope((city["city"].path,)), today=TODAY)
+    assert (f.stations, f.stations_standardised, f.standardisation_rate) == (2, 1, 0.5)
+    assert (f.audits, f.audits_passed, f.audit_pass_rate) == (2, 1, 0.5)
+    assert (f.rectifications_open, f.rectifications_overdue) == (2, 1)
+    assert (f.logs_today, f.logs_expected_today) == (1, 2)  # 20 November 2026 is a Friday
+    assert (f.cases, f.cases_last_year) == (2, 1)
+    only_b = leadership.figures(session, scope=Scope((city["b"].path,)), today=TODAY)
+    assert (only_b.stations_standardised, only_b.audits_passed, only_b.logs_today) == (0, 0, 0)
+
+
+def test_by_area_folds_townships_into_counties(session, city):
+    rows = {r["name"]: r for r in leadership.by_area(session, scope=Scope((city["city"].path,)), today=TODAY)}
+    assert set(rows) == {"东湖区", "西山县"}
+    assert (rows["东湖区"]["cases"], rows["东湖区"]["logs"], rows["东湖区"]["expected"]) == (2, 1, 1)
+    assert rows["西山县"]["standardisation_rate"] == 0.0
+
+
+def test_ticker_text_is_scrubbed():
+    assert leadership.scrub("联系13812345678，身份证110101199003071234") == "联系***********，身份证******"
+
+
+def test_brief_counts_match_the_database(session, city):
+    brief = weekly_brief(session, scope=Scope((city["city"].path,)), monday=week_of("2026-W47"))
+    assert (brief.start, brief.end) == (date(2026, 11, 16), date(2026, 11, 22))
+    assert brief.figures["cases_week"] == 1 and brief.figures["cases_ytd"] == 2
+    assert brief.figures["standardised"] == 1
+    # one cadre each; 16–20 November are five working days, and one log was filed
+    assert (brief.figures["logs_filed"], brief.figures["logs_expected"]) == (1, 10)
+
+
+@pytest.mark.parametrize("text", ["2026-47", "W47", "2026-W60", ""])
+def test_bad_weeks_are_refused(text):
+    with pytest.raises(ValueError):
+        week_of(text)
+
+
+# --- on the demo city, through HTTP ---------------------------------------------------------------
+
+
+@pytest.fixture
+def demo_client(demo_app):
+    return demo_app.test_client()
+
+
+def test_the_brief_pdf_says_the_weeks_figures_in_chinese(demo_client, demo_engine):
+    if not shutil.which("pdftotext"):
+        pytest.fail("pdftotext missing: scripts/test.sh installs poppler-utils")
+    login(demo_client, "leader")
+    response = demo_client.get("/brief/2026-W46.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    text = subprocess.run(["pdftotext", "-", "-"], input=response.data, capture_output=True, check=True).stdout.decode()
+    with Session(demo_engine) as session:
+        cases, workers = session.exec(select(sa.func.count(), sa.func.sum(WageCase.workers)).where(
+            WageCase.deleted_at.is_(None), WageCase.received_on >= date(2026, 11, 9),
+            WageCase.received_on <= date(2026, 11, 15))).one()
+    compact = re.sub(r"\s+", "", text)
+    assert "示范市人社督导周报" in compact and "2026年第46周" in compact
+    assert f"本周受理欠薪案件{cases}件，涉及劳动者{workers}人" in compact
+    assert "标准化达标" in compact and "挂职干部工作日志" in compact
+    xlsx = demo_client.get("/brief/2026-W46.xlsx")
+    assert xlsx.status_code == 200 and xlsx.data[:2] == b"PK"
+    assert demo_client.get("/brief/2026-W99.pdf").status_code == 400
+
+
+@pytest.mark.parametrize("username, status", [("leader", 200), ("admin", 200), ("officer", 403), ("cadre", 403)])
+def test_who_may_have_the_brief(demo_client, username, status):
+    login(demo_client, username)
+    assert demo_client.get("/brief/2026-W46.xlsx").status_code == status
+
+
+def test_the_wall_gets_aggregates_and_nothing_personal(demo_client, demo_engine):
+    login(demo_client, "wall")
+    assert demo_client.get("/wall").status_code == 200
+    with Session(demo_engine) as session:
+        names = [n for n in session.exec(select(WageCase.complainant_name).where(
+            WageCase.complainant_name.is_not(None)).limit(200)).all() if len(n) >= 2]
+        phones = session.exec(select(WageCase.complainant_phone).where(
+            WageCase.complainant_phone.is_not(None)).limit(200)).all()
+    for panel in ("kpis", "map", "supervised", "ticker", "trends", "areas"):
+        response = demo_client.get(f"/wall/data/{panel}")
+        assert response.status_code == 200, panel
+        body = response.get_data(as_text=True)
+        assert not any(p in body for p in phones), panel
+        assert not re.search(r"(?<![\d.])1[3-9]\d{9}(?!\d)", body), panel
+        assert "complainant" not in body and "id_number" not in body
+    # nothing of a case beyond its number reaches the screen, through any other route either
+    assert demo_client.get("/maps/cases?township=369901001000").status_code in (403, 404)
+    assert demo_client.get("/cases").status_code == 200  # the shell; the layout refuses
+    assert demo_client.get("/wall/data/nothing").status_code == 404
+    assert demo_client.get("/wall/data/kpis?region=123").status_code == 400
+
+
+def test_others_cannot_open_the_wall(demo_client):
+    login(demo_client, "officer")
+    assert demo_client.get("/wall").status_code == 403
+    assert demo_client.get("/wall/data/kpis").status_code == 403
