@@ -1591,6 +1591,9 @@ class _DemoCity:
                 "walk_in": {"contact": 1, "close": 60},
             },
             "worklog.work_types": _labelled(WORK_TYPES),
+            # the situation room's screen: /wall?playlist=situation-room
+            "wall.playlists": {"situation-room": {"scenes": "overview,cases,stations,field", "seconds": 30,
+                                                  "region": "all"}},
         }
         self.insert(Setting, [{"key": k, "value": v, "updated_at": self.created,
                                "updated_by": self.user_ids["admin"]} for k, v in values.items()])

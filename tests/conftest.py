@@ -185,10 +185,10 @@ def free_port() -> int:
 
 
 class LiveServer:
-    def __init__(self, app):
+    def __init__(self, app, port: int | None = None):
         from werkzeug.serving import make_server
 
-        self.port = free_port()
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._server = make_server("127.0.0.1", self.port, app, threaded=True)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -199,6 +199,7 @@ class LiveServer:
 
     def stop(self):
         self._server.shutdown()
+        self._server.server_close()
 
 
 @pytest.fixture(scope="session")

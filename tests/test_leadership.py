@@ -146,6 +146,9 @@ def test_the_wall_gets_aggregates_and_nothing_personal(demo_client, demo_engine)
     assert demo_client.get("/maps/cases?township=369901001000").status_code in (403, 404)
     assert demo_client.get("/cases").status_code == 200  # the shell; the layout refuses
     assert demo_client.get("/wall/data/nothing").status_code == 404
+    saved = demo_client.get("/wall?playlist=situation-room").get_data(as_text=True)
+    assert '"seconds": 30' in saved and '"scenes": ["overview", "cases", "stations", "field"]' in saved
+    assert demo_client.get("/wall?playlist=nobody").status_code == 404
     assert demo_client.get("/wall/data/kpis?region=123").status_code == 400
 
 

@@ -303,8 +303,10 @@
     var every = (C.refresh[panel] || 60) * 1000;
     var wait = entry ? Math.max(0, every - (Date.now() - entry.at)) : 0;
     if (state.failures[panel]) {
+      // back off while the server is away, never longer than a minute (or two refresh periods)
       var n = Math.abs(state.failures[panel]);
-      wait = Math.min(60000, 2000 * Math.pow(2, Math.min(n, 5))) * (0.75 + Math.random() * 0.5);
+      var cap = Math.min(60000, Math.max(5000, every * 2));
+      wait = Math.min(cap, 2000 * Math.pow(2, Math.min(n, 5))) * (0.75 + Math.random() * 0.5);
     }
     state.timers[panel] = setTimeout(function () { load(panel).then(function () { schedule(panel); }); }, wait);
   }
@@ -328,7 +330,7 @@
     window.__wallRotations = (window.__wallRotations || 0) + 1;
   }
 
-  window.__wall = { rotate: rotate, state: state };
+  window.__wall = { rotate: rotate, state: state, loadedAt: Date.now() };
   setInterval(function () { $("#w-clock").textContent = clock(new Date()); }, 1000);
   $("#w-clock").textContent = clock(new Date());
   applyScene();
