@@ -20,6 +20,7 @@ import json
 from typing import Iterable
 
 import folium
+from branca.element import Element
 from jinja2 import Template
 from jinja2.utils import htmlsafe_json_dumps
 
@@ -108,19 +109,24 @@ class _StationLayer(_Layer):
         marker.on("click", function () { open(r[0]); });
         marker.addTo(map);
     });
-    var points = L.layerGroup(), covered = null, asked = 0;
+    var points = L.layerGroup(), covered = null, asked = 0, pending = "";
     function refresh() {
         if (map.getZoom() < minZoom) { map.removeLayer(points); return; }
         points.addTo(map);
         var view = map.getBounds();
         if (covered && covered.contains(view)) { return; }
-        var box = view.pad(0.25), mine = ++asked;
+        var box = view.pad(0.25);
         var bbox = [box.getWest(), box.getSouth(), box.getEast(), box.getNorth()].map(function (v) {
             return v.toFixed(5); }).join(",");
+        if (bbox === pending) { return; }  // a zoom fires zoomend and moveend
+        var mine = ++asked;
+        pending = bbox;
         fetch(pointsUrl + "&bbox=" + bbox, {credentials: "same-origin", headers: {"Accept": "application/json"}})
             .then(function (answer) { return answer.ok ? answer.json() : null; })
             .then(function (body) {
-                if (!body || mine !== asked) { return; }
+                if (mine !== asked) { return; }
+                pending = "";
+                if (!body) { return; }
                 points.clearLayers();
                 body.points.forEach(function (p) {
                     var dot = L.circleMarker([p[2], p[1]], {radius: 3.5, weight: 1, color: "#546e7a",
@@ -131,10 +137,11 @@ class _StationLayer(_Layer):
                 });
                 covered = body.truncated ? null : box;
             })
-            .catch(function () { covered = null; });
+            .catch(function () { covered = null; pending = ""; });
     }
     map.on("zoomend", refresh);
     map.on("moveend", refresh);
+    refresh();  // a township's map opens zoomed in already
 })();
 {% endmacro %}""")
 
@@ -180,6 +187,9 @@ def stations_map(stations: list[dict], townships: list[dict], *, labels: dict[st
                   points_url=points_url, min_zoom=min_zoom).add_to(fmap)
     legend = [(colours.get(g, colours[None]), colours.get(g, colours[None]), grade_labels.get(g, "")) for g in GRADES]
     _legend(labels.get("legend", ""), legend, note=labels.get("hint")).add_to(fmap)
+    fmap.get_root().header.add_child(Element(
+        "<style>@media (max-width: 480px) {.case-legend{font-size:10px;padding:3px 6px;line-height:1.3}"
+        ".case-legend .legend-note{display:none}}</style>"))
     return fmap
 
 
