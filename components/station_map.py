@@ -17,6 +17,7 @@ page (assets/map_bridge.js), which opens the station's profile.
 from __future__ import annotations
 
 import json
+import threading
 from typing import Iterable
 
 import folium
@@ -70,9 +71,27 @@ def decode_polyline(text: str, precision: int = PRECISION) -> list[tuple[float, 
     return out
 
 
+_ENCODED: dict[int, tuple[dict, list[str]]] = {}
+_ENCODED_LOCK = threading.Lock()
+_ENCODED_SIZE = 50_000
+
+
 def _rings(geometry: dict) -> list[str]:
+    """A polygon's rings, encoded. Remembered per geometry object: the route's shapes come
+    from data.queries.cases.area_shapes, which keeps each township's rounded boundary for the
+    life of the process, so the same objects come back map after map and a city's two thousand
+    outlines are encoded once, not on every build. An entry holds its geometry, so the id it is
+    filed under cannot be reused by another object while it is there."""
+    hit = _ENCODED.get(id(geometry))
+    if hit is not None and hit[0] is geometry:
+        return hit[1]
     polygons = [geometry["coordinates"]] if geometry["type"] == "Polygon" else geometry["coordinates"]
-    return [encode_polyline(ring) for polygon in polygons for ring in polygon]
+    rings = [encode_polyline(ring) for polygon in polygons for ring in polygon]
+    with _ENCODED_LOCK:
+        if len(_ENCODED) >= _ENCODED_SIZE:
+            _ENCODED.clear()
+        _ENCODED[id(geometry)] = (geometry, rings)
+    return rings
 
 
 class _StationLayer(_Layer):

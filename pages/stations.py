@@ -224,7 +224,8 @@ def register_callbacks(app: dash.Dash) -> None:
             return {}, _("各县区标准化率")
         title = _("各乡镇（街道）标准化率") if rates["level"] == "township" else _("各县区标准化率")
         return rate_figure(rates["rows"], target=rates["target"], target_label=_("目标 %(t)s", t=f"{rates['target']:.0%}"),
-                           hover=_("%{y}：%{x:.1f}%<br>达标 %{customdata[0]} / %{customdata[1]} 个"),
+                           hover="%{y}：%{x:.1f}%<br>" + _("达标 %(n)s / %(of)s 个", n="%{customdata[0]}",
+                                                           of="%{customdata[1]}"),
                            empty=_("没有人社所")), title
 
     @app.callback(Output(TREND, "figure"), Input(FILTERS, "data"))

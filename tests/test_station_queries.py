@@ -150,6 +150,10 @@ def test_profile(session, world):
     covert = [c for c in inspector["checks"] if c["inspected_on"] == "2026-10-15"]
     assert covert and covert[0]["published"] is False and covert[0]["mode"] == "covert"
     assert len(inspector["rectifications"]) == 5
+    point = q.get_station_profile(session, scope=scope_of(world, "town_a"), role=Role.cadre,
+                                  station_id=world["point"].id, today=TODAY)
+    assert (point["facts"]["township"], point["facts"]["village"], point["latest"]) == ("望江街道", "柳溪村", None)
+    assert profile["facts"]["village"] is None
     with pytest.raises(OutOfScope):
         q.get_station_profile(session, scope=scope_of(world, "town_a"), role=Role.cadre,
                               station_id=world["b_station"].id, today=TODAY)

@@ -423,9 +423,12 @@ def get_station_profile(session: Session, *, scope: Scope, role: Role | str, sta
 
     Raises OutOfScope when the station is unknown or outside the scope."""
     station = _visible_station(session, scope, station_id)
-    township = session.get(Region, station.township_id)
-    county = session.get(Region, township.parent_id) if township and township.parent_id else None
-    region = session.get(Region, station.region_id) if station.region_id != station.township_id else None
+    township, county, village = aliased(Region), aliased(Region), aliased(Region)
+    place = session.exec(
+        select(county.name, township.name, village.name)
+        .select_from(township).outerjoin(county, county.id == township.parent_id)
+        .outerjoin(village, sa.and_(village.id == station.region_id, village.id != township.id))
+        .where(township.id == station.township_id)).first() or (None, None, None)
     visible = published_clause(Inspection, role, scope)
     checks = [_dict(r) for r in session.exec(
         select(Inspection.id.label("id"), Inspection.kind.label("kind"), Inspection.mode.label("mode"),
@@ -480,8 +483,7 @@ def get_station_profile(session: Session, *, scope: Scope, role: Role | str, sta
                   .order_by(WorkLog.log_date.desc(), WorkLog.id.desc()).limit(logs)).all()]
     return {
         "facts": {"id": station.id, "name": station.name, "kind": str(station.kind), "address": station.address,
-                  "county": county.name if county else None, "township": township.name if township else None,
-                  "village": region.name if region else None, "floor_area_m2": station.floor_area_m2,
+                  "county": place[0], "township": place[1], "village": place[2], "floor_area_m2": station.floor_area_m2,
                   "windows": station.windows, "opened_on": _iso(station.opened_on), "lon": station.lon,
                   "lat": station.lat, "path": station.path},
         "latest": latest, "equipment": dict(station.equipment or {}), "staff": staff, "cadres": cadres,
