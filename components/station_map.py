@@ -71,27 +71,38 @@ def decode_polyline(text: str, precision: int = PRECISION) -> list[tuple[float, 
     return out
 
 
-_ENCODED: dict[int, tuple[dict, list[str]]] = {}
+_ENCODED: dict[int, tuple[dict, list[str], tuple]] = {}
 _ENCODED_LOCK = threading.Lock()
 _ENCODED_SIZE = 50_000
 
 
-def _rings(geometry: dict) -> list[str]:
-    """A polygon's rings, encoded. Remembered per geometry object: the route's shapes come
-    from data.queries.cases.area_shapes, which keeps each township's rounded boundary for the
-    life of the process, so the same objects come back map after map and a city's two thousand
-    outlines are encoded once, not on every build. An entry holds its geometry, so the id it is
-    filed under cannot be reused by another object while it is there."""
+def _encoded(geometry: dict) -> tuple[list[str], tuple[tuple[float, float], tuple[float, float]]]:
+    """A polygon's rings, encoded, and its bounds ((south, west), (north, east)).
+
+    Remembered per geometry object: the route's shapes come from
+    data.queries.cases.area_shapes, which keeps each township's rounded boundary for the life
+    of the process, so the same objects come back map after map and a city's two thousand
+    outlines are encoded (and measured) once, not on every build. An entry holds its
+    geometry, so the id it is filed under cannot be reused by another object while it is there."""
     hit = _ENCODED.get(id(geometry))
     if hit is not None and hit[0] is geometry:
-        return hit[1]
+        return hit[1], hit[2]
     polygons = [geometry["coordinates"]] if geometry["type"] == "Polygon" else geometry["coordinates"]
     rings = [encode_polyline(ring) for polygon in polygons for ring in polygon]
+    bounds = bounds_of([geometry])
     with _ENCODED_LOCK:
         if len(_ENCODED) >= _ENCODED_SIZE:
             _ENCODED.clear()
-        _ENCODED[id(geometry)] = (geometry, rings)
-    return rings
+        _ENCODED[id(geometry)] = (geometry, rings, bounds)
+    return rings, bounds
+
+
+def _union(boxes: list[tuple]) -> tuple | None:
+    boxes = [b for b in boxes if b]
+    if not boxes:
+        return None
+    return ((min(b[0][0] for b in boxes), min(b[0][1] for b in boxes)),
+            (max(b[1][0] for b in boxes), max(b[1][1] for b in boxes)))
 
 
 class _StationLayer(_Layer):
@@ -193,12 +204,13 @@ def stations_map(stations: list[dict], townships: list[dict], *, labels: dict[st
     (its title), "hint" (what zooming and clicking do);
     `grade_labels` / `colours`: per grade code and None (never checked); `kind_labels`: per
     service-point kind. Render with case_map.render_html."""
-    shapes = [t["boundary"] for t in townships if t.get("boundary")]
+    outlines = [_encoded(t["boundary"]) for t in townships if t.get("boundary")]
     located = [{"type": "Polygon", "coordinates": [[[s["lon"], s["lat"]] for s in stations]]}] if stations else []
-    fmap = base_map(bounds=bounds_of(shapes or located), tile_url=tile_url, tile_attribution=tile_attribution)
+    bounds = _union([box for _rings, box in outlines]) or bounds_of(located)
+    fmap = base_map(bounds=bounds, tile_url=tile_url, tile_attribution=tile_attribution)
     rows = [[s["id"], round(s["lon"], PRECISION), round(s["lat"], PRECISION), grade_index(s.get("grade")),
              safe_text(s["name"]), s.get("score"), s.get("checked_on")] for s in stations]
-    data = {"t": [_rings(shape) for shape in shapes], "s": rows}
+    data = {"t": [rings for rings, _box in outlines], "s": rows}
     _StationLayer(data, colours=[colours.get(g, colours[None]) for g in GRADES],
                   grades=[safe_text(grade_labels.get(g, "")) for g in GRADES],
                   kinds=[safe_text(kind_labels.get(k, k)) for k in POINT_KINDS],

