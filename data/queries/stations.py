@@ -136,16 +136,17 @@ def narrowed_scope(session: Session, scope: Scope, filters: StationFilters) -> S
     return scope.narrow(get_region_by_code(session, scope=scope, area_code=filters.region_code).path)
 
 
-def _check_conditions(scope: Scope, view: Scope, role: Role | str, filters: StationFilters,
-                      inspection=Inspection) -> list:
-    """Station checks that count for a grade and that this user may see, in the period."""
-    conds = [inspection.kind == InspectionKind.station_check.value,
-             inspection.status != InspectionStatus.draft.value, view.clause(inspection.path),
-             published_clause(inspection, role, scope)]
+def _check_conditions(scope: Scope, view: Scope, role: Role | str, filters: StationFilters) -> list:
+    """Station checks that count for a grade and that this user may see, in the period:
+    submitted or published (not drafts), in the view, and published unless the user's own
+    scope and role may see unpublished work."""
+    conds = [Inspection.kind == InspectionKind.station_check.value,
+             Inspection.status != InspectionStatus.draft.value, view.clause(Inspection.path),
+             published_clause(Inspection, role, scope)]
     if filters.date_from:
-        conds.append(inspection.inspected_on >= filters.date_from)
+        conds.append(Inspection.inspected_on >= filters.date_from)
     if filters.date_to:
-        conds.append(inspection.inspected_on <= filters.date_to)
+        conds.append(Inspection.inspected_on <= filters.date_to)
     return conds
 
 
@@ -153,9 +154,9 @@ def _latest_checks(scope: Scope, view: Scope, role: Role | str, filters: Station
     """A subquery of the counting checks ranked per station, newest first (station_id,
     inspection_id, rank); join it with `_is_latest` for each station's latest.
 
-    A window over the period's checks, reading only columns that come before the answers in
-    an inspection row: the score, grade and category scores are fetched by id afterwards, for
-    one row per station instead of every check of the period."""
+    A window (ROW_NUMBER, on SQLite and PostgreSQL alike) over the period's checks that
+    carries only ids through its sort: the score, grade and category scores are fetched by id
+    afterwards, for one row per station instead of every check of the period."""
     rank = sa.func.row_number().over(partition_by=Inspection.station_id,
                                      order_by=(Inspection.inspected_on.desc(), Inspection.id.desc()))
     return (select(Inspection.station_id.label("station_id"), Inspection.id.label("inspection_id"),
@@ -178,8 +179,8 @@ def _station_conditions(view: Scope, filters: StationFilters) -> list:
 OPEN_RECTIFICATION = tuple(s.value for s in RectificationStatus if s is not RectificationStatus.closed)
 
 
-def _rectifications(scope: Scope, role: Role | str, view: Scope, filters: StationFilters, today: date,
-                    *columns, per_station: bool):
+def _rectifications(scope: Scope, role: Role | str, view: Scope, filters: StationFilters, today: date, *,
+                    per_station: bool):
     """A statement over the open rectifications of the view's stations that this user may
     see: open and overdue counts, per station or in all.
 
