@@ -97,7 +97,7 @@ def _league() -> dag.AgGrid:
         dashGridOptions={"rowSelection": {"mode": "singleRow", "checkboxes": False, "enableClickSelection": True},
                          "animateRows": False,
                          "localeText": {"loadingOoo": _("加载中…"), "noRowsToShow": _("没有符合条件的人社所")}},
-        getRowId="String(params.data.id)", style={"height": "460px"}, className="ag-theme-quartz")
+        getRowId="'' + params.data.id", style={"height": "460px"}, className="ag-theme-quartz")
 
 
 def layout(**_query):
