@@ -202,8 +202,12 @@ def _rectifications(scope: Scope, role: Role | str, view: Scope, filters: Statio
     return stmt.group_by(station) if per_station else stmt
 
 
-def _dict(row) -> dict:
-    return dict(zip(row._fields, row))  # a third of the time of dict(row._mapping), per row of thousands
+def _dicts(rows) -> list[dict]:
+    """Result rows as dicts, their field names read once (per row it costs as much as the rest)."""
+    if not rows:
+        return []
+    fields = rows[0]._fields
+    return [dict(zip(fields, row)) for row in rows]
 
 
 # --- figures ----------------------------------------------------------------------------------
@@ -338,8 +342,7 @@ def league_table(session: Session, *, scope: Scope, role: Role | str, filters: S
     counts = {station: (int(n), int(late)) for station, n, late in session.exec(
         _rectifications(scope, role, view, filters, today, per_station=True)).all()}
     out, rank, previous = [], 0, object()
-    for n, row in enumerate(rows, start=1):
-        item = _dict(row)
+    for n, item in enumerate(_dicts(rows), start=1):
         item["open"], item["overdue"] = counts.get(item["id"], (0, 0))
         if item["score"] != previous:
             rank, previous = n, item["score"]
@@ -431,13 +434,13 @@ def get_station_profile(session: Session, *, scope: Scope, role: Role | str, sta
         .outerjoin(village, sa.and_(village.id == station.region_id, village.id != township.id))
         .where(township.id == station.township_id)).first() or (None, None, None)
     visible = published_clause(Inspection, role, scope)
-    checks = [_dict(r) for r in session.exec(
+    checks = _dicts(session.exec(
         select(Inspection.id.label("id"), Inspection.kind.label("kind"), Inspection.mode.label("mode"),
                Inspection.status.label("status"), Inspection.inspected_on.label("inspected_on"),
                Inspection.score.label("score"), Inspection.grade.label("grade"), Inspection.vetoed.label("vetoed"),
                Inspection.published_at.is_not(None).label("published"))
         .where(Inspection.station_id == station.id, Inspection.status != InspectionStatus.draft.value, visible)
-        .order_by(Inspection.inspected_on.desc(), Inspection.id.desc()).limit(history)).all()]
+        .order_by(Inspection.inspected_on.desc(), Inspection.id.desc()).limit(history)).all())
     for check in checks:
         check["inspected_on"] = _iso(check["inspected_on"])
         check["grade"] = str(check["grade"]) if check["grade"] else None
@@ -466,13 +469,11 @@ def get_station_profile(session: Session, *, scope: Scope, role: Role | str, sta
     if not isinstance(visible, sa.sql.elements.True_):
         rect_stmt = rect_stmt.outerjoin(Inspection, Inspection.id == Rectification.inspection_id).where(
             sa.or_(Rectification.inspection_id.is_(None), visible))
-    rectifications = []
-    for r in session.exec(rect_stmt).all():
-        item = _dict(r)
+    rectifications = _dicts(session.exec(rect_stmt).all())
+    for item in rectifications:
         due = item["due_on"]
         item["overdue"] = item["status"] == RectificationStatus.open.value and due < today
         item["due_on"] = _iso(due)
-        rectifications.append(item)
     names = _work_type_names(session)
     recent = [{"log_date": _iso(day), "author": author, "work_types": [names.get(t, (t, t)) for t in types or []],
                "done": done, "solved": solved, "people_served": served}
@@ -514,12 +515,10 @@ def map_stations(session: Session, *, scope: Scope, role: Role | str, filters: S
         .where(*_station_conditions(view, station_filters), Station.lon.is_not(None), Station.lat.is_not(None))
         .order_by(Station.id)
     ).all()
-    out = []
-    for row in rows:
-        item = _dict(row)
+    out = _dicts(rows)
+    for item in out:
         item["grade"] = str(item["grade"]) if item["grade"] else None
         item["checked_on"] = _iso(item["checked_on"])
-        out.append(item)
     return out
 
 
