@@ -16,6 +16,7 @@ page (assets/map_bridge.js), which opens the station's profile.
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 from typing import Iterable
@@ -187,6 +188,12 @@ class _StationLayer(_Layer):
             value, separators=(",", ":"), ensure_ascii=False))
 
 
+@functools.lru_cache(maxsize=65_536)
+def _safe_name(name: str) -> str:
+    """safe_text, remembered: the same two thousand station names come back on every build."""
+    return safe_text(name)
+
+
 def grade_index(grade: str | None) -> int:
     return GRADES.index(grade) if grade in GRADES else len(GRADES) - 1
 
@@ -209,7 +216,7 @@ def stations_map(stations: list[dict], townships: list[dict], *, labels: dict[st
     bounds = _union([box for _rings, box in outlines]) or bounds_of(located)
     fmap = base_map(bounds=bounds, tile_url=tile_url, tile_attribution=tile_attribution)
     rows = [[s["id"], round(s["lon"], PRECISION), round(s["lat"], PRECISION), grade_index(s.get("grade")),
-             safe_text(s["name"]), s.get("score"), s.get("checked_on")] for s in stations]
+             _safe_name(s["name"]), s.get("score"), s.get("checked_on")] for s in stations]
     data = {"t": [rings for rings, _box in outlines], "s": rows}
     _StationLayer(data, colours=[colours.get(g, colours[None]) for g in GRADES],
                   grades=[safe_text(grade_labels.get(g, "")) for g in GRADES],
@@ -228,4 +235,4 @@ def point_rows(points: list[dict]) -> list[list]:
     """Service points as the map's script reads them: [id, lon, lat, kind index, grade index, name]."""
     return [[p["id"], round(p["lon"], PRECISION), round(p["lat"], PRECISION),
              POINT_KINDS.index(p["kind"]) if p["kind"] in POINT_KINDS else 0, grade_index(p.get("grade")),
-             safe_text(p["name"])] for p in points]
+             _safe_name(p["name"])] for p in points]
