@@ -4,7 +4,7 @@ and template syntax), the zoom layer, no request to another host, the cache and 
 and the size of the demo city's map."""
 
 import re
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 
 import pytest
 

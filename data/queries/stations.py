@@ -25,7 +25,7 @@ from sqlmodel import Session, select
 from data.checklists import STANDARDISATION_CATEGORIES
 from data.errors import N_, ValidationError
 from data.models import (Grade, Inspection, InspectionKind, InspectionStatus, Rectification, RectificationStatus,
-                         Region, RegionLevel, Role, Secondment, Station, StationKind, StationStaff, User, WorkLog)
+                         Region, Role, Secondment, Station, StationKind, StationStaff, User, WorkLog)
 from data.queries.inspections import published_clause
 from data.queries.overview import same_day_last_year
 from data.queries.regions import get_region_by_code
