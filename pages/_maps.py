@@ -11,6 +11,10 @@ choropleth but no case points): the /cases filters (data.queries.cases.CaseFilte
 level=township|grid, metric=cases|workers|amount|overdue, risk=1 for risk-grade outlines, and
 township=<12-digit code> to drill into one township's cases. A bad parameter is a 400 with
 a message, a region or township outside the user's regions a 404.
+/maps/stations — township stations coloured by their latest grade (admins, leaders, inspectors,
+cadres): the /stations filters (data.queries.stations.StationFilters keys: region_code,
+date_from, date_to). Zoomed in, the map asks /maps/stations/points (the same filters plus
+bbox=west,south,east,north) for the village and community service points in view, as JSON.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import hashlib
 import re
 import threading
 from collections import OrderedDict
+from urllib.parse import urlencode
 
 from flask import Blueprint, Flask, Response, abort, current_app, jsonify, request
 from flask_login import current_user
@@ -27,9 +32,11 @@ from components import labels as names
 from components.case_map import case_choropleth, render_html, township_cases_map
 from components.format import count, wan_yuan
 from components.maps import regions_map
+from components.station_map import point_rows, stations_map
 from data.errors import N_, ValidationError
 from data.models import RegionLevel, Role
 from data.queries import cases as case_queries
+from data.queries import stations as station_queries
 from data.queries.regions import get_region_by_code, region_shapes
 from data.scope import OutOfScope
 from pages._i18n import _, current_language
@@ -210,3 +217,83 @@ def _township_map(session, user_scope, filters, day, township_code, tiles):
                             "workers": count(p["workers"]), "amount": wan_yuan(p["amount_cents"], 2),
                             "deadline": _deadline(p)},
         tile_url=tiles[0], tile_attribution=tiles[1])
+
+
+# who may see station maps: those the /stations page is for
+STATION_MAP_ROLES = frozenset({Role.admin, Role.leader, Role.inspector, Role.cadre})
+BBOX_SPAN = 3.0  # degrees: the points are for a zoomed-in view, not the whole province
+
+
+def _station_filters():
+    """The role check and the filters, or the refusal to answer with."""
+    if current_user.role not in STATION_MAP_ROLES:
+        return None, _refuse(403, "forbidden", _("您的角色不能查看人社所地图"))
+    try:
+        return station_queries.StationFilters.from_dict(request.args.to_dict(flat=False), strict=True), None
+    except ValidationError as exc:
+        return None, _refuse(400, "invalid", _(exc.message, **exc.params), exc.field)
+
+
+@bp.get("/stations")
+def stations():
+    """Township stations coloured by their latest grade, over township outlines."""
+    filters, refused = _station_filters()
+    if refused:
+        return refused
+    session, user_scope, role = db(), scope(), current_user.role
+    tiles = (current_app.config["TILE_URL"], current_app.config["TILE_ATTRIBUTION"])
+    query = {k: v for k, v in filters.to_query().items() if k != "kind"}  # the map shows every kind
+    key = ("stations", tuple(sorted(query.items())), user_scope.paths, str(role), current_language(),
+           station_queries.data_version(session), tiles)
+
+    def build() -> str:
+        townships = case_queries.area_shapes(session, scope=station_queries.narrowed_scope(session, user_scope,
+                                                                                           filters), level="township")
+        points = station_queries.map_stations(session, scope=user_scope, role=role, filters=filters)
+        labels = {"points": _("分"), "checked": _("最近检查"), "legend": _("最近一次标准化检查"),
+                  "hint": _("放大可见村（社区）服务点；点击查看人社所详情")}
+        grades = {**{g: _(text) for g, text in names.GRADE.items()}, None: _("未检查")}
+        kinds = {k: _(names.STATION_KIND[k]) for k in ("village_point", "community_point")}
+        return render_html(stations_map(
+            points, townships, labels=labels, grade_labels=grades, kind_labels=kinds, colours=names.GRADE_COLOUR,
+            points_url="/maps/stations/points?" + urlencode(query),
+            tile_url=tiles[0], tile_attribution=tiles[1]))
+
+    try:
+        document = current_app.extensions["map_cache"].get_or_build(key, build)
+    except OutOfScope:
+        abort(404)
+    response = Response(document, mimetype="text/html")
+    response.headers["Cache-Control"] = "private, no-cache"
+    response.set_etag(hashlib.sha256(repr(key).encode()).hexdigest()[:32])
+    return response.make_conditional(request)
+
+
+def _bbox(value: str | None) -> tuple[float, float, float, float]:
+    try:
+        west, south, east, north = (float(part) for part in (value or "").split(","))
+    except ValueError:
+        raise ValidationError(N_("无效的地图参数：%(name)s"), field="bbox", name="bbox") from None
+    if not (-180 <= west < east <= 180 and -90 <= south < north <= 90) or max(east - west, north - south) > BBOX_SPAN:
+        raise ValidationError(N_("无效的地图参数：%(name)s"), field="bbox", name="bbox")
+    return west, south, east, north
+
+
+@bp.get("/stations/points")
+def station_points():
+    """The village and community service points inside bbox, for the station map zoomed in."""
+    filters, refused = _station_filters()
+    if refused:
+        return refused
+    try:
+        bbox = _bbox(request.args.get("bbox"))
+    except ValidationError as exc:
+        return _refuse(400, "invalid", _(exc.message, **exc.params), exc.field)
+    try:
+        points, truncated = station_queries.service_points(db(), scope=scope(), role=current_user.role,
+                                                           filters=filters, bbox=bbox)
+    except OutOfScope:
+        abort(404)
+    response = jsonify(points=point_rows(points), truncated=truncated)
+    response.headers["Cache-Control"] = "private, max-age=60"
+    return response

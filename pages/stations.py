@@ -1,0 +1,280 @@
+"""/stations — leaders, inspectors, admins and seconded cadres: township-station standardisation
+(六个规范). The map of stations by their latest grade, the standardisation rate per county
+against the 100% target, the six-category radar, the league table, the score trend, and a
+station's profile (staff, equipment, seconded cadre, checks, open rectifications, work logs).
+
+Read-only: checks are entered in the field app and rectifications worked on elsewhere. A cadre
+sees their own township; covert checks not yet published stay with inspectors and city-wide
+leaders (data.queries.inspections.published_clause, applied by every query here).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import dash
+import dash_ag_grid as dag
+import dash_bootstrap_components as dbc
+from dash import Input, Output, State, dcc, html, no_update
+from flask_login import current_user
+
+from components import labels
+from components.cards import kpi_card, refusal
+from components.format import count, percent
+from components.station_views import STATION_COLOUR, radar_figure, rate_figure, score_trend_figure, station_profile
+from data.checklists import STANDARDISATION_CATEGORIES, THRESHOLDS
+from data.models import RegionLevel, Role
+from data.queries import stations as q
+from data.queries.regions import list_regions
+from data.scope import OutOfScope
+from pages._i18n import N_, _, is_english, pgettext
+from pages._shell import MAP_EVENT, forbidden
+from pages._web import db, scope, today
+
+ROLES = [Role.admin, Role.leader, Role.inspector, Role.cadre]
+dash.register_page(__name__, path="/stations", name=N_("人社所"), title="人社所 · 人社督导一张图", order=20,
+                   icon="bi-building", roles=ROLES)
+
+P = "stations-"
+PERIOD, COUNTY, TOWNSHIP, KIND = P + "period", P + "county", P + "township", P + "kind"
+FILTERS, SELECTED = P + "filters", P + "selected"
+KPIS, MAP, RATE, RATE_TITLE = P + "kpis", P + "map", P + "rate", P + "rate-title"
+RADAR, RADAR_NOTE, LEAGUE, TREND = P + "radar", P + "radar-note", P + "league", P + "trend"
+PROFILE, PROFILE_BODY = "station-profile", "station-profile-body"
+OUT_OF_SCOPE = N_("所选区域不在您的管辖范围内。")
+NOT_FOUND = N_("人社所不存在或不在您的管辖范围内")
+
+
+def _region_options(level: RegionLevel, parent_code: str | None = None) -> list[dict]:
+    rows = list_regions(db(), scope=scope(), levels=(level,))
+    if parent_code:
+        rows = [r for r in rows if r.path.split("/")[-3] == parent_code]
+    return [{"label": r.name, "value": r.area_code} for r in rows]
+
+
+def _card(title, body, *, body_class: str | None = None, class_name: str = "shadow-sm h-100") -> dbc.Card:
+    return dbc.Card([dbc.CardHeader(title), dbc.CardBody(body, className=body_class)], className=class_name)
+
+
+def _filter_bar() -> dbc.Card:
+    default = q.StationFilters.default(today())
+    return dbc.Card(dbc.CardBody(dbc.Row([
+        dbc.Col([dbc.Label(_("检查期间"), html_for=PERIOD, className="small mb-1"),
+                 dcc.DatePickerRange(id=PERIOD, start_date=default.date_from, end_date=default.date_to,
+                                     display_format="YYYY-MM-DD", first_day_of_week=1, clearable=True,
+                                     className="d-block")], xs=12, lg=4),
+        dbc.Col([dbc.Label(_("县（市、区）"), className="small mb-1"),
+                 dcc.Dropdown(id=COUNTY, options=_region_options(RegionLevel.county), placeholder=_("全部"))],
+                xs=6, lg=3),
+        dbc.Col([dbc.Label(_("乡镇（街道）"), className="small mb-1"),
+                 dcc.Dropdown(id=TOWNSHIP, options=_region_options(RegionLevel.township), placeholder=_("全部"))],
+                xs=6, lg=3),
+        dbc.Col([dbc.Label(_("站点类型"), html_for=KIND, className="small mb-1"),
+                 dbc.Select(id=KIND, value=default.kind,
+                            options=[{"label": _(text), "value": kind} for kind, text in labels.STATION_KIND.items()])],
+                xs=12, lg=2),
+    ], className="g-2")), className="shadow-sm mb-3 filter-bar")
+
+
+def _league() -> dag.AgGrid:
+    columns = [
+        {"field": "rank", "headerName": _("名次"), "width": 76, "pinned": "left"},
+        {"field": "name", "headerName": _("人社所"), "minWidth": 280, "flex": 2},
+        {"field": "county", "headerName": _("县区"), "width": 110},
+        {"field": "township", "headerName": _("乡镇（街道）"), "width": 120},
+        {"field": "score", "headerName": _("得分"), "width": 90, "type": "rightAligned"},
+        {"field": "grade_label", "headerName": _("等级"), "width": 110,
+         "cellClassRules": {f"grade-cell grade-{g}": f"params.data && params.data.grade === '{g}'"
+                            for g in labels.GRADE} | {"grade-cell grade-none": "params.data && !params.data.grade"}},
+        {"field": "checked_on", "headerName": _("最近检查"), "width": 120},
+        {"field": "open", "headerName": _("未销号整改"), "width": 110, "type": "rightAligned"},
+        {"field": "overdue", "headerName": _("超期整改"), "width": 100, "type": "rightAligned",
+         "cellClassRules": {"text-danger fw-semibold": "params.value > 0"}},
+    ]
+    return dag.AgGrid(
+        id=LEAGUE, columnDefs=columns, rowData=[],
+        defaultColDef={"sortable": True, "resizable": True, "filter": False},
+        dashGridOptions={"rowSelection": {"mode": "singleRow", "checkboxes": False, "enableClickSelection": True},
+                         "animateRows": False,
+                         "localeText": {"loadingOoo": _("加载中…"), "noRowsToShow": _("没有符合条件的人社所")}},
+        getRowId="'' + params.data.id", style={"height": "460px"}, className="ag-theme-quartz")
+
+
+def layout(**_query):
+    if not current_user.is_authenticated:
+        return html.Div()
+    if current_user.role not in ROLES:
+        return forbidden()
+    return html.Div([
+        dcc.Store(id=FILTERS), dcc.Store(id=SELECTED),
+        html.Div(html.H1(_("人社所标准化建设"), className="h4 mb-0"), className="d-flex align-items-center my-3"),
+        _filter_bar(),
+        dcc.Loading(html.Div(id=KPIS), type="dot", delay_show=300),
+        dbc.Row([
+            dbc.Col(_card(_("人社所分布（按最近一次检查等级）"), html.Iframe(
+                id=MAP, src="about:blank", title=_("人社所地图"), className="map-frame map-frame-lg"),
+                body_class="p-0"), lg=7, className="mb-3"),
+            dbc.Col(_card(html.Span(id=RATE_TITLE, children=_("各县区标准化率")), html.Div(
+                dcc.Graph(id=RATE, config={"displayModeBar": False, "responsive": True}),
+                className="rate-scroll")), lg=5, className="mb-3"),
+        ]),
+        dbc.Row([
+            dbc.Col(_card(_("六个规范得分"), [
+                html.Div(id=RADAR_NOTE, className="small text-secondary"),
+                dcc.Graph(id=RADAR, config={"displayModeBar": False, "responsive": True}, style={"height": "340px"}),
+            ]), lg=5, className="mb-3"),
+            dbc.Col(_card(_("平均得分逐月走势"), dcc.Graph(
+                id=TREND, config={"displayModeBar": False, "responsive": True}, style={"height": "340px"})),
+                lg=7, className="mb-3"),
+        ]),
+        _card([_("人社所排名"), html.Span(_("点击一行查看详情"), className="small text-secondary ms-2")], _league(),
+              class_name="shadow-sm mb-3"),
+        dbc.Offcanvas(dcc.Loading(html.Div(id=PROFILE_BODY), type="dot"), id=PROFILE, title=_("人社所详情"),
+                      placement="end", is_open=False, className="station-profile",
+                      style={"width": "min(640px, 100vw)"}),
+    ])
+
+
+def _filters(data: dict | None) -> q.StationFilters:
+    return q.StationFilters.from_dict(data or {})
+
+
+def _categories() -> list[tuple[str, str]]:
+    english = is_english()
+    return [(code, names[1] if english else names[0]) for code, names in STANDARDISATION_CATEGORIES.items()]
+
+
+def _kpi_row(k: q.StationKpis) -> dbc.Row:
+    gap = max(0, round(k.target * k.stations) - k.standardised)
+    tiles = [
+        kpi_card(title=_("人社所"), value=count(k.stations), unit=pgettext("stations", "个"), icon="bi-building",
+                 tone="primary", note=_("期间内已检查 %(n)s 个", n=count(k.checked)), card_id="stations-kpi-stations"),
+        kpi_card(title=_("达标（含示范）"), value=count(k.standardised), unit=pgettext("stations", "个"),
+                 icon="bi-patch-check", tone="success", card_id="stations-kpi-standardised"),
+        kpi_card(title=_("标准化率"), value=percent(k.standardised, k.stations), icon="bi-bullseye",
+                 tone="info" if gap == 0 else "warning",
+                 note=_("目标 %(t)s · 差 %(n)s 个", t=f"{k.target:.0%}", n=count(gap)), card_id="stations-kpi-rate"),
+        kpi_card(title=_("示范人社所"), value=count(k.model), unit=pgettext("stations", "个"), icon="bi-award",
+                 tone="success", card_id="stations-kpi-model"),
+        kpi_card(title=_("未销号整改"), value=count(k.open_rectifications), unit=_("项"), icon="bi-tools",
+                 tone="secondary", card_id="stations-kpi-open"),
+        kpi_card(title=_("超期未整改"), value=count(k.overdue_rectifications), unit=_("项"), icon="bi-alarm",
+                 tone="danger", card_id="stations-kpi-overdue"),
+    ]
+    return dbc.Row([dbc.Col(t, xs=6, md=4, xl=2, className="mb-3") for t in tiles], className="g-3")
+
+
+def _league_rows(rows: list[dict]) -> list[dict]:
+    """The rows with their grade's name; the five names translated once, not per row (two
+    thousand gettext calls cost as much as the query)."""
+    names = {**{grade: _(text) for grade, text in labels.GRADE.items()}, None: _("未检查")}
+    for row in rows:
+        row["grade_label"] = names.get(row["grade"], names[None])
+    return rows
+
+
+def _query(call, *, out_of_scope: str = OUT_OF_SCOPE, **arguments):
+    """Run a query for the signed-in user: (result, None), or (None, why not) when their role
+    is not one this page is for or what they asked for is not theirs (crafted requests)."""
+    if current_user.role not in ROLES:
+        return None, _("您的角色无权查看此页面。")
+    try:
+        return call(db(), scope=scope(), role=current_user.role, **arguments), None
+    except OutOfScope:
+        return None, _(out_of_scope)
+
+
+def register_callbacks(app: dash.Dash) -> None:
+    @app.callback(Output(TOWNSHIP, "options"), Output(TOWNSHIP, "value", allow_duplicate=True),
+                  Input(COUNTY, "value"), State(TOWNSHIP, "value"), prevent_initial_call=True)
+    def townships_of_county(county_code, township_code):
+        options = _region_options(RegionLevel.township, county_code)
+        keep = township_code if any(o["value"] == township_code for o in options) else None
+        return options, keep
+
+    @app.callback(Output(FILTERS, "data"), Input(PERIOD, "start_date"), Input(PERIOD, "end_date"),
+                  Input(COUNTY, "value"), Input(TOWNSHIP, "value"), Input(KIND, "value"))
+    def collect_filters(start, end, county, township, kind):
+        return q.StationFilters.from_dict({"date_from": start, "date_to": end, "region_code": township or county,
+                                           "kind": kind}).to_dict()
+
+    @app.callback(Output(SELECTED, "data"), Input(LEAGUE, "selectedRows"), prevent_initial_call=True)
+    def row_selected(rows):
+        return rows[0]["id"] if rows else no_update
+
+    @app.callback(Output(SELECTED, "data", allow_duplicate=True), Input(MAP_EVENT, "data"), prevent_initial_call=True)
+    def map_clicked(event):
+        if event and event.get("action") == "station" and event.get("id"):
+            return int(event["id"])
+        return no_update
+
+    @app.callback(Output(KPIS, "children"), Input(FILTERS, "data"))
+    def show_kpis(filters):
+        kpis, refused = _query(q.station_kpis, filters=_filters(filters), today=today())
+        return refusal(refused) if refused else _kpi_row(kpis)
+
+    @app.callback(Output(MAP, "src"), Input(FILTERS, "data"))
+    def show_map(filters):
+        f = _filters(filters)
+        _view, refused = _query(lambda session, scope, role: q.narrowed_scope(session, scope, f))
+        if refused:
+            return "about:blank"
+        return "/maps/stations?" + urlencode({k: v for k, v in f.to_query().items() if k != "kind"})
+
+    @app.callback(Output(RATE, "figure"), Output(RATE_TITLE, "children"), Input(FILTERS, "data"))
+    def show_rate(filters):
+        rates, refused = _query(q.rate_by_area, filters=_filters(filters), today=today())
+        if refused:
+            return {}, _("各县区标准化率")
+        title = _("各乡镇（街道）标准化率") if rates["level"] == "township" else _("各县区标准化率")
+        return rate_figure(rates["rows"], target=rates["target"], target_label=_("目标 %(t)s", t=f"{rates['target']:.0%}"),
+                           hover="%{y}：%{x:.1f}%<br>" + _("达标 %(n)s / %(of)s 个", n="%{customdata[0]}",
+                                                           of="%{customdata[1]}"),
+                           empty=_("没有人社所")), title
+
+    @app.callback(Output(TREND, "figure"), Input(FILTERS, "data"))
+    def show_trend(filters):
+        rows, refused = _query(q.score_trend, filters=_filters(filters), today=today())
+        if refused:
+            return {}
+        return score_trend_figure(rows, month_label=lambda y, m: _("%(y)s年%(m)s月", y=y, m=m), this_label=_("本期"),
+                                  last_label=_("上年同期"), standard_label=_("达标线 %(n)s分", n=THRESHOLDS["standard"]),
+                                  standard=THRESHOLDS["standard"], empty=_("期间内没有检查"))
+
+    @app.callback(Output(LEAGUE, "rowData"), Input(FILTERS, "data"))
+    def show_league(filters):
+        rows, refused = _query(q.league_table, filters=_filters(filters), today=today())
+        return [] if refused else _league_rows(rows)
+
+    @app.callback(Output(RADAR, "figure"), Output(RADAR_NOTE, "children"), Input(FILTERS, "data"),
+                  Input(SELECTED, "data"))
+    def show_radar(filters, station_id):
+        averages, refused = _query(q.category_averages, filters=_filters(filters),
+                                   station_id=_station_id(station_id))
+        if refused:
+            return {}, refusal(refused)
+        series = [(_("辖区平均"), averages["region"], "#1565c0")]
+        note = _("所选辖区 %(n)s 个人社所最近一次检查的平均得分", n=count(averages["checked"]))
+        if averages["station"] is not None:
+            series.append((averages["station_name"], averages["station"], STATION_COLOUR))
+            note = _("%(name)s 与辖区平均", name=averages["station_name"])
+        return radar_figure(_categories(), series, empty=_("期间内没有检查")), note
+
+    @app.callback(Output(PROFILE, "is_open"), Output(PROFILE_BODY, "children"), Output(PROFILE, "title"),
+                  Input(SELECTED, "data"), prevent_initial_call=True)
+    def show_profile(station_id):
+        if not station_id:
+            return False, None, no_update
+        profile, refused = _query(q.get_station_profile, out_of_scope=NOT_FOUND,
+                                  station_id=_station_id(station_id) or 0, today=today())
+        if refused:
+            return True, refusal(refused), _("人社所详情")
+        return True, station_profile(_, profile, english=is_english()), profile["facts"]["name"]
+
+
+def _station_id(value) -> int | None:
+    """A station id from the browser; anything else is no station."""
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
