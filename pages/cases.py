@@ -266,7 +266,7 @@ def _grid() -> dag.AgGrid:
         dashGridOptions={"rowSelection": {"mode": "singleRow", "checkboxes": False, "enableClickSelection": True},
                          "cacheBlockSize": 50, "maxBlocksInCache": 10, "infiniteInitialRowCount": 50,
                          "localeText": {"loadingOoo": _("加载中…"), "noRowsToShow": _("没有符合条件的案件")}},
-        getRowId="String(params.data.id)", style={"height": "460px"}, className="ag-theme-quartz",
+        getRowId="`${params.data.id}`", style={"height": "460px"}, className="ag-theme-quartz",
     )
 
 
