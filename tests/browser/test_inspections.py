@@ -6,6 +6,7 @@ re-checks and closes it (销号)."""
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from PIL import Image
@@ -75,6 +76,22 @@ def open_row(page, text: str) -> None:
     page.locator("#rect-detail").get_by_text(text).first.wait_for()
 
 
+def open_on_stations_page(page, base: str, station: str) -> int:
+    """The league table's count of open rectifications for a station, as /stations shows it."""
+    page.goto(f"{base}/stations")
+    row = page.locator("#stations-league .ag-row", has_text=station).first
+    row.wait_for(timeout=20_000)
+    return int(row.locator("[col-id='open']").inner_text().strip() or 0)
+
+
+def closed_on_audits_page(page, base: str) -> int:
+    """The audits page's count of closed rectifications (已销号 N 项) for its default period."""
+    page.goto(f"{base}/audits")
+    card = page.locator("#audits-kpi-rectifications")
+    card.wait_for(timeout=20_000)
+    return int(re.search(r"已销号 ([\d,]+) 项", card.inner_text()).group(1).replace(",", ""))
+
+
 def test_audit_to_rectification_loop(browser, flow_server, tmp_path):
     base, facts = flow_server.url, flow_server.facts
 
@@ -127,6 +144,10 @@ def test_audit_to_rectification_loop(browser, flow_server, tmp_path):
     sign_in(cadre, base, "cadre")
     assert cadre.request.get(f"{base}/photos/{photo}").status == 404
     assert page.request.get(f"{base}/photos/{photo}").status == 200
+    desk = browser.new_context(viewport=DESKTOP, locale="zh-CN")
+    cadre_desk = desk.new_page()
+    sign_in(cadre_desk, base, "cadre")
+    open_before = open_on_stations_page(cadre_desk, base, facts["station"])
 
     # 3. the inspector publishes it from the list waiting for the circular
     page.locator(f"[id='{{\"id\":{inspection.id},\"type\":\"insp-publish\"}}']").click()
@@ -134,6 +155,7 @@ def test_audit_to_rectification_loop(browser, flow_server, tmp_path):
     with Session(flow_server.engine) as session:
         rect = session.exec(select(Rectification).where(Rectification.inspection_id == inspection.id)).one()
     assert cadre.request.get(f"{base}/photos/{photo}").status == 200
+    assert open_on_stations_page(cadre_desk, base, facts["station"]) == open_before + 1
 
     # 4. the cadre reports the fix with a photo
     cadre.goto(f"{base}/rectifications?status=open")
@@ -154,6 +176,7 @@ def test_audit_to_rectification_loop(browser, flow_server, tmp_path):
     checker = second.new_page()
     checker_watch = Watch(checker)
     sign_in(checker, base, facts["second"], SECOND_PASSWORD)
+    closed_before = closed_on_audits_page(checker, base)
     checker.goto(f"{base}/rectifications?status=reported")
     open_row(checker, "“四公开”到位")
     checker.fill("#rect-check-note", "经复查，已公开收费标准。")
@@ -170,7 +193,12 @@ def test_audit_to_rectification_loop(browser, flow_server, tmp_path):
         assert rect.reported_by == reporter.id and rect.rechecked_by != reporter.id
         assert rect.report == "已在公示栏补充收费标准并拍照留存。"
 
+    # the stations page and the audits page reflect it
+    assert open_on_stations_page(cadre_desk, base, facts["station"]) == open_before
+    assert closed_on_audits_page(checker, base) == closed_before + 1
+    checker.screenshot(path=str(ARTIFACTS / "audits-after-closing.png"), full_page=True)
+
     for w in (watch, cadre_watch, checker_watch):
         assert w.errors == [] and w.hosts <= {"127.0.0.1"} and w.failed == []
-    for context in (inspector, station, second):
+    for context in (inspector, station, second, desk):
         context.close()
