@@ -100,15 +100,16 @@ def comments_block(_: Translate, comments: list[dict], *, owner_id: int, viewer_
     ], className="log-comment") for c in comments], className="log-comments")
 
 
-def _work_types(_: Translate, codes: list) -> list:
-    return [dbc.Badge(_(labels.WORK_TYPE[c]) if c in labels.WORK_TYPE else str(c), color="light", text_color="dark",
-                      className="me-1 border") for c in codes or []]
+def _work_types(codes: list, names: dict[str, str]) -> list:
+    return [dbc.Badge(names.get(c, str(c)), color="light", text_color="dark", className="me-1 border")
+            for c in codes or []]
 
 
-def feed_item(_: Translate, log: dict, *, viewer_id: int, may_comment: bool, weekday: Callable[[date], str]) -> dbc.Card:
+def feed_item(_: Translate, log: dict, *, viewer_id: int, may_comment: bool, weekday: Callable[[date], str],
+              work_types: dict[str, str]) -> dbc.Card:
     """One log: the day, the cadre and station, what was done and solved, photos, comments
-    (and a comment box for leaders)."""
-    photos = [html.A(html.Img(src=f"/photos/{p}", alt=_("照片"), className="evidence-thumb", loading="lazy"),
+    (and a comment box for leaders). `work_types` names the work-type codes."""
+    photos = [html.A(html.Img(src=f"/photos/{p}", alt=_("照片"), className="evidence-thumb"),
                      href=f"/photos/{p}", target="_blank") for p in log["photos"]]
     box = None
     if may_comment:
@@ -124,7 +125,7 @@ def feed_item(_: Translate, log: dict, *, viewer_id: int, may_comment: bool, wee
             html.Span(log["cadre"], className="me-2"),
             html.Span(" · ".join(x for x in (log["township"], log["station"]) if x), className="small text-secondary"),
         ], className="d-flex flex-wrap align-items-baseline"),
-        html.Div(_work_types(_, log["work_types"]) + [
+        html.Div(_work_types(log["work_types"], work_types) + [
             html.Span(_("服务群众 %(n)s 人次", n=count(log["people_served"])), className="small text-secondary ms-1")
             if log["people_served"] else None], className="my-1"),
         html.P(log["done"], className="mb-1 log-text"),
@@ -138,8 +139,9 @@ def feed_item(_: Translate, log: dict, *, viewer_id: int, may_comment: bool, wee
     ]), className="shadow-sm mb-2 log-item")
 
 
-def feed(_: Translate, logs: list[dict], *, viewer_id: int, may_comment: bool,
-         weekday: Callable[[date], str]) -> html.Div:
+def feed(_: Translate, logs: list[dict], *, viewer_id: int, may_comment: bool, weekday: Callable[[date], str],
+         work_types: dict[str, str]) -> html.Div:
     if not logs:
         return html.Div(_("没有符合条件的工作日志"), className="text-secondary small")
-    return html.Div([feed_item(_, log, viewer_id=viewer_id, may_comment=may_comment, weekday=weekday) for log in logs])
+    return html.Div([feed_item(_, log, viewer_id=viewer_id, may_comment=may_comment, weekday=weekday,
+                               work_types=work_types) for log in logs])

@@ -158,8 +158,11 @@ def finding_detail(_: Translate, detail: dict, *, service_name: str, actions: li
     materials = html.Ul([html.Li([m, dbc.Badge(_("清单外"), color="danger", className="ms-2")] if m in extra else m)
                          for m in walk.materials_asked], className="small mb-0") if walk.materials_asked else \
         html.Div(_("未要求提供材料"), className="small text-secondary")
+    photos = [html.A(html.Img(src=f"/photos/{p}", alt=_("照片"), className="evidence-thumb"), href=f"/photos/{p}",
+                     target="_blank") for p in detail["photos"]]
     return html.Div([
         html.P(finding.text, className="fw-semibold"),
+        html.Div(photos, className="d-flex gap-1 flex-wrap mb-2") if photos else None,
         html.Div(actions, className="d-flex flex-wrap gap-2 mb-3") if actions else None,
         html.Table(html.Tbody([_fact(k, v) for k, v in facts]), className="table table-sm mb-3"),
         html.H6(_("走流程情况"), className="mt-2"),

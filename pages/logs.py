@@ -30,7 +30,7 @@ from data.queries.settings import work_calendar
 from data.scope import OutOfScope
 from data.services import work_log_comments as svc
 from data.services.common import Actor
-from pages._i18n import N_, _
+from pages._i18n import N_, _, is_english
 from pages._shell import forbidden
 from pages._web import db, scope, today
 
@@ -57,6 +57,16 @@ def weekday(day: date) -> str:
     return _(WEEKDAYS[day.weekday()])
 
 
+def work_type_names() -> dict[str, str]:
+    """Work-type codes → names in the user's language: the configured list (setting
+    worklog.work_types), else the built-in one."""
+    configured = q.work_types(db())
+    if configured:
+        english = is_english()
+        return {t["code"]: (t["name_en"] if english and t["name_en"] else t["name"]) for t in configured}
+    return {code: _(name) for code, name in labels.WORK_TYPE.items()}
+
+
 def _card(title, body, *, class_name: str = "shadow-sm h-100") -> dbc.Card:
     return dbc.Card([dbc.CardHeader(title), dbc.CardBody(body)], className=class_name)
 
@@ -78,7 +88,7 @@ def _filter_bar() -> dbc.Card:
         dbc.Col([dbc.Label(_("挂职干部"), className="small mb-1"),
                  dcc.Dropdown(id=CADRE, options=cadres, placeholder=_("全部"))], xs=6, lg=2),
         dbc.Col([dbc.Label(_("工作类型"), className="small mb-1"),
-                 dcc.Dropdown(id=WORK_TYPE, options=[{"label": _(v), "value": k} for k, v in labels.WORK_TYPE.items()],
+                 dcc.Dropdown(id=WORK_TYPE, options=[{"label": v, "value": k} for k, v in work_type_names().items()],
                               placeholder=_("全部"))], xs=6, lg=2),
         dbc.Col([dbc.Label(_("搜索日志"), html_for=SEARCH, className="small mb-1"),
                  dbc.Input(id=SEARCH, type="search", debounce=True, maxLength=q.TEXT_LIMIT,
@@ -182,7 +192,8 @@ def register_callbacks(app: dash.Dash) -> None:
             return refusal(_(SCOPE_REFUSAL)), None, 1, 1
         pages = max(1, -(-total // q.FEED_PAGE))
         return (feed(_, logs, viewer_id=current_user.id, may_comment=current_user.role in svc.COMMENTERS,
-                     weekday=weekday), _("共 %(n)s 篇", n=count(total)), pages, min(page, pages))
+                     weekday=weekday, work_types=work_type_names()), _("共 %(n)s 篇", n=count(total)), pages,
+                min(page, pages))
 
     @app.callback(Output({"type": COMMENTS, "log": MATCH}, "children"),
                   Output({"type": COMMENT_TEXT, "log": MATCH}, "value"),

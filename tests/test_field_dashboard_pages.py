@@ -14,7 +14,7 @@ from sqlmodel import select
 from data.models import FindingStatus, Rectification, Role, Station, WalkthroughFinding, WorkLogComment
 from tests.conftest import csrf_header
 from tests.factories import PASSWORD, make_city, make_secondment, make_station, make_user, make_work_log
-from tests.field_factories import make_comment, make_finding, make_service_item, make_walkthrough
+from tests.field_factories import make_comment, make_finding, make_photo_row, make_service_item, make_walkthrough
 from tests.test_overview import _find, _text
 
 OCTOBER = {"date_from": "2026-10-01", "date_to": "2026-10-31"}
@@ -191,11 +191,14 @@ def test_leaders_comment_on_logs_in_their_regions_and_the_cadre_sees_it(app, cli
                                                                  separators=(",", ":"))]["value"] == ""
     sign_in(client, "cadre_a")
     assert "只有局领导和管理员" in _all(comment(client, world["logs"]["a"].id, "自己点评"))
+    photo = make_photo_row(session, owner_kind="work_log", owner_uuid=world["logs"]["a"].uuid,
+                           path=world["logs"]["a"].path)
     feed = dash(client, app, "logs-feed", {"logs-filters.data": NOVEMBER, "logs-page.active_page": 1,
                                            "logs-version.data": 0})
     text = _text(feed["logs-feed"]["children"])
     assert "走访望江街道企业3家" in text and "注意台账留痕" in text and "新" in text
     assert "青石镇欠薪排查" not in text and feed["logs-page"]["max_value"] == 1
+    assert f"/photos/{photo.uuid}" in json.dumps(feed)
     answer = dash(client, app, "logs-mark-read-box", {"logs-mark-read.n_clicks": 1, "logs-version.data": 0})
     assert answer["logs-version"]["data"] == 1
     session.expire_all()

@@ -159,3 +159,12 @@ def test_cadre_options_and_unread_comments(session, world):
     make_comment(session, log=log, author=world["leader"], read_at=first.created_at)
     assert q.unread_comments(session, user_id=world["cadres"][0].id) == [first.id]
     assert q.unread_comments(session, user_id=world["cadres"][1].id) == []
+
+
+def test_work_types_come_from_the_setting(session):
+    from data.models import Setting
+    assert q.work_types(session) == []
+    session.add(Setting(key="worklog.work_types", value=[{"code": "training", "name": "培训指导", "name_en": "Training"},
+                                                         {"name": "no code"}, "junk"]))
+    session.commit()
+    assert q.work_types(session) == [{"code": "training", "name": "培训指导", "name_en": "Training"}]

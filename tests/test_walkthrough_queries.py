@@ -12,7 +12,7 @@ from data.models import FindingList, FindingStatus, Rectification, Rectification
 from data.queries import walkthroughs as q
 from data.scope import OutOfScope, Scope
 from tests.factories import make_city, make_station, make_user
-from tests.field_factories import make_finding, make_service_item, make_walkthrough, steps
+from tests.field_factories import make_finding, make_photo_row, make_service_item, make_walkthrough, steps
 
 OCTOBER = q.WalkFilters(date_from=date(2026, 10, 1), date_to=date(2026, 10, 31))
 
@@ -137,6 +137,12 @@ def test_a_finding_in_full_and_only_in_scope(session, world):
     assert detail["walk"].id == world["walks"][0].id and detail["walker"] == "walker"
     assert detail["extra_materials"] == ["户口簿复印件", "单位证明"] and detail["region"] == "望江街道"
     assert detail["rectification"] is None and detail["service"].name == "社保卡申领"
+    assert detail["photos"] == []
+    walk_photo = make_photo_row(session, owner_kind="walkthrough", owner_uuid=world["walks"][0].uuid,
+                                path=finding.path)
+    own = make_photo_row(session, owner_kind="finding", owner_uuid=finding.uuid, path=finding.path)
+    make_photo_row(session, owner_kind="finding", owner_uuid=world["findings"]["w1"][1].uuid, path=finding.path)
+    assert q.get_finding(session, world["county_a"], finding.id)["photos"] == [str(own.uuid), str(walk_photo.uuid)]
     assert q.get_finding(session, world["county_b"], finding.id) is None
     assert q.get_finding(session, world["whole"], 999_999) is None
 

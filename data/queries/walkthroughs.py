@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
-from data.models import (FindingList, FindingStatus, Rectification, Region, ServiceItem, Station, User,
+from data.models import (Attachment, FindingList, FindingStatus, Rectification, Region, ServiceItem, Station, User,
                          WalkChannel, Walkthrough, WalkthroughFinding)
 from data.queries import _json
 from data.queries.regions import get_region_by_code
@@ -223,8 +223,9 @@ def time_per_service(session: Session, scope: Scope, *, filters: WalkFilters) ->
 
 
 def get_finding(session: Session, scope: Scope, finding_id: int) -> dict | None:
-    """One finding with its walk, service item, station, the people on it and its
-    rectification (id, status); None when unknown or outside the scope."""
+    """One finding with its walk, service item, station, the people on it, its photos and the
+    walk's (the finding's first), and its rectification (id, status); None when unknown or
+    outside the scope."""
     finding = session.get(WalkthroughFinding, finding_id)
     if finding is None or not scope.covers(finding.path):
         return None
@@ -236,7 +237,10 @@ def get_finding(session: Session, scope: Scope, finding_id: int) -> dict | None:
     rect = session.exec(select(Rectification.id, Rectification.status)
                         .where(Rectification.finding_id == finding.id)).first()
     region = session.exec(select(Region.name).where(Region.path == walk.path, Region.valid_to.is_(None))).first()
+    photos = session.exec(select(Attachment.uuid).where(Attachment.owner_uuid.in_([finding.uuid, walk.uuid]))
+                          .order_by(Attachment.owner_uuid != finding.uuid, Attachment.created_at, Attachment.id)).all()
     return {"finding": finding, "walk": walk, "service": service, "station": station, "region": region,
+            "photos": [str(p) for p in photos],
             "walker": people.get(walk.user_id), "signed_off_by": people.get(finding.signed_off_by),
             "rectification": dict(rect._mapping) if rect else None,
             "extra_materials": [m for m in walk.materials_asked if m not in walk.materials_published]}
