@@ -57,3 +57,24 @@ INSPECTION_STATUS = {"draft": N_("草稿"), "submitted": N_("已提交"), "publi
 RECTIFICATION_STATUS = {"open": N_("待整改"), "reported": N_("已报送"), "rechecked": N_("已复查"), "closed": N_("已销号")}
 RECTIFICATION_SOURCE = {"inspection": N_("检查督查"), "walkthrough": N_("走流程"), "leader": N_("领导交办")}
 STATION_KIND = {"township_station": N_("乡镇人社所"), "community_point": N_("社区服务站"), "village_point": N_("村服务点")}
+
+# --- walkthroughs (走流程) and work logs ------------------------------------------------------
+WALK_CHANNEL = {"window": N_("窗口办"), "online": N_("网上办"), "app": N_("掌上办"), "self_service": N_("自助办"),
+                "phone": N_("电话办")}
+WALK_MODE = {"in_person": N_("亲身办"), "accompany": N_("陪同办")}
+WALK_STEP = {"consult": N_("咨询"), "accept": N_("受理"), "handle": N_("办理"), "feedback": N_("反馈"),
+             "query": N_("查询")}
+FINDING_LIST = {"issue": N_("问题清单"), "need": N_("需求清单"), "fix": N_("整改清单")}
+FINDING_STATUS = {"open": N_("待办"), "in_progress": N_("办理中"), "done": N_("已完成")}
+FINDING_CATEGORY = {
+    "materials": N_("办事材料"), "waiting": N_("排队等候"), "guidance": N_("导办指引"), "system": N_("系统数据"),
+    "attitude": N_("服务态度"), "online": N_("网上办理"), "facilities": N_("设施设备"), "outreach": N_("政策宣传"),
+    "hours": N_("服务时间"), "elderly": N_("适老服务"), "self_service": N_("自助服务"), "employment": N_("就业服务"),
+    "training": N_("业务培训"),
+}
+WORK_TYPE = {
+    "policy_outreach": N_("政策宣传"), "case_handling": N_("业务经办"), "dispute_mediation": N_("矛盾调解"),
+    "employer_visit": N_("走访企业"), "training": N_("培训指导"), "arrears_screening": N_("欠薪排查"),
+    "records": N_("台账整理"),
+}
+LOG_DAY_STATE = {"filed": N_("已报"), "missing": N_("未报"), "pending": N_("待报"), "off": N_("不在挂职期")}

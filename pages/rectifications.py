@@ -62,14 +62,18 @@ def _name(table: dict, key) -> str:
     return _(table[key]) if key in table else "—"
 
 
-def layout(status: str = "active", **_query):
+def layout(status: str = "active", rect: str | None = None, **_query):
     if not current_user.is_authenticated:
         return html.Div()
     if current_user.role not in ROLES:
         return forbidden()
     assigner = current_user.role in svc.ASSIGNERS
+    # ?rect=<id> (a link from another page) opens that rectification; the detail callback checks scope
+    opened = int(rect) if isinstance(rect, str) and rect.isdigit() else None
+    if opened:
+        status = ""
     return html.Div([
-        dcc.Store(id=VERSION, data=0), dcc.Store(id=SELECTED), dcc.Store(id=REPORT_PHOTOS, data=[]),
+        dcc.Store(id=VERSION, data=0), dcc.Store(id=SELECTED, data=opened), dcc.Store(id=REPORT_PHOTOS, data=[]),
         html.Div([
             html.H1(_("整改"), className="h4 mb-0"),
             html.Span(_("待整改 → 已报送 → 已复查 → 已销号"), className="text-secondary small ms-3"),
@@ -97,7 +101,7 @@ def layout(status: str = "active", **_query):
                        dashGridOptions={"localeText": {"noRowsToShow": _("没有符合条件的整改事项")}}),
         ]), className="shadow-sm mb-3"),
         dbc.Offcanvas([html.Div(id=MSG, role="status"), dcc.Loading(html.Div(id=DETAIL_BODY), type="dot", delay_show=300)],
-                      id=DETAIL, title=_("整改详情"), placement="end", is_open=False,
+                      id=DETAIL, title=_("整改详情"), placement="end", is_open=bool(opened),
                       style={"width": "min(600px, 100vw)"}),
         _assign_modal() if assigner else None,
     ])
