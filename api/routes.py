@@ -45,6 +45,8 @@ spec = SpecTree(
     "flask", mode="strict", title="hrss-ops field API", version="1",
     description="The field app's sync API. Contract: docs/field-api.md.",
     validation_error_model=s.ErrorBody, annotations=False,
+    # plain model names: ours are unique, and the field app's developers read them
+    naming_strategy=lambda model: model.__name__, nested_naming_strategy=lambda _parent, child: child,
     security_schemes=[{"name": "session", "data": {"type": "apiKey", "name": "hrss_session", "field_in": "cookie"}},
                       {"name": "csrf", "data": {"type": "apiKey", "name": "X-CSRFToken", "field_in": "header"}}],
     security=[{"session": [], "csrf": []}])
