@@ -445,3 +445,24 @@ def test_openapi_document_lists_every_path(app, world):
     schemas = document["components"]["schemas"]
     assert any(name.startswith("WalkthroughIn") for name in schemas)
     assert any(name.startswith("ErrorBody") for name in schemas)
+
+
+def test_a_crash_answers_500_in_the_one_shape(app, world, monkeypatch):
+    from api import routes
+
+    def broken(*_args, **_kw):
+        raise RuntimeError("the disk is on fire")
+
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    monkeypatch.setattr(routes.field_queries, "records_of", broken)
+    error = assert_error(field_client(app, "cadre_a").get("/api/v1/records"), 500, "server_error")
+    assert "fire" not in error["message"]
+
+
+def test_the_revoke_sessions_command_ends_device_sessions(app, session, world):
+    client = field_client(app, "cadre_a")
+    result = app.test_cli_runner().invoke(args=["revoke-sessions", "cadre_a"])
+    assert result.exit_code == 0, result.output
+    assert_error(client.get("/api/v1/me"), 401, "unauthenticated")
+    session.expire_all()
+    assert session.exec(select(DeviceSession.revoked_at)).one() is not None
