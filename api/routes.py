@@ -231,21 +231,11 @@ def put_photo(photo_uuid: str):
     query = parse(s.PhotoQuery, request.args.to_dict())
     request.max_content_length = photo_service.MAX_BYTES
     data = request.get_data(cache=False)
-    owner = field_queries.photo_owner(db(), kind=query.owner_kind, owner_uuid=query.owner_uuid)
-    who = actor()
-    if owner is None:
-        if not who.scope.paths:
-            raise NotAllowed(N_("您没有管辖区域"))
-        path = who.scope.paths[0]  # until the record arrives and adopts it
-    else:
-        path, author = owner
-        if author != who.id and not who.scope.covers(path):
-            raise NotAllowed(N_("记录不存在或不在您的管辖范围内"))
     meta = photo_service.PhotoMeta(taken_at=query.taken_at, lon=query.lon, lat=query.lat,
                                    accuracy_m=query.accuracy_m)
-    attachment, created = photo_service.store_photo(
-        db(), actor=who, root=upload_root(), data=data, photo_uuid=key, owner_kind=query.owner_kind,
-        owner_uuid=query.owner_uuid, path=path, meta=meta)
+    attachment, created = photo_service.attach_photo(
+        db(), actor=actor(), root=upload_root(), data=data, photo_uuid=key, owner_kind=query.owner_kind,
+        owner_uuid=query.owner_uuid, meta=meta)
     out = s.PhotoOut(uuid=attachment.uuid, width=attachment.width or 0, height=attachment.height or 0,
                      bytes=attachment.size_bytes)
     return answer(out, created)
