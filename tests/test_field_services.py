@@ -146,3 +146,23 @@ def test_work_log_rules(session, world, change, field):
     with pytest.raises(ValidationError) as refused:
         record_work_log(session, actor=actor(world, "cadre_a"), form=log(**change), today=TODAY)
     assert refused.value.field == field
+
+
+def test_device_sessions_note_when_they_were_last_seen_only_now_and_then(session, world):
+    from data.services import devices
+
+    user = world["users"]["cadre_a"]
+    device, token = devices.open_device_session(session, user=user, kind="field", label=" 手机 ")
+    opened = device.last_seen_at
+    assert device.label == "手机" and devices.token_hash(token) == device.token_hash
+    assert devices.device_by_token(session, token=token, kind="field", now=opened + timedelta(minutes=1))
+    assert device.last_seen_at == opened
+    assert devices.device_by_token(session, token=token, kind="field", now=opened + timedelta(minutes=6))
+    assert device.last_seen_at == opened + timedelta(minutes=6)
+    assert devices.device_by_token(session, token=token, kind="wall") is None
+    assert devices.device_by_token(session, token="forged", kind="field") is None
+    assert devices.device_by_token(session, token=token, kind="field", now=device.expires_at) is None
+    with pytest.raises(NotAllowed):
+        devices.revoke_device_session(session, actor=actor(world, "leader"), device_id=device.id)
+    devices.revoke_device_session(session, actor=actor(world, "cadre_a"), device_id=device.id)
+    assert devices.device_by_token(session, token=token, kind="field") is None

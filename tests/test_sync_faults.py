@@ -243,3 +243,13 @@ def test_a_lapsed_browser_session_alone_is_silent(app, session, world):
     assert time.monotonic() - started < 30
     assert outbox.events["401"] == 0 and outbox.events["sign_in"] == 1
     assert set(outbox.answers.values()) == {201}
+
+
+def test_sqlite_connections_wait_for_each_other_in_wal_mode(engine):
+    """Many writers at once on the embedded database: WAL lets readers go on while one writes,
+    and the busy timeout makes a writer wait for the lock instead of failing."""
+    if engine.dialect.name != "sqlite":
+        pytest.skip("SQLite only")
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar_one() == "wal"
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar_one() >= 10_000
