@@ -26,8 +26,9 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from data.errors import N_, Conflict, ValidationError
+from data.errors import N_, Conflict, NotAllowed, ValidationError
 from data.models import Attachment
+from data.queries.field import photo_owner
 from data.services.common import Actor, audit
 from data.types import utcnow
 
@@ -146,3 +147,27 @@ def store_photo(session: Session, *, actor: Actor, root: Path, data: bytes, phot
 def photos_of(session: Session, owner_uuid: uuid_lib.UUID) -> list[Attachment]:
     return list(session.exec(select(Attachment).where(Attachment.owner_uuid == owner_uuid)
                              .order_by(Attachment.created_at, Attachment.id)))
+
+
+def attach_photo(session: Session, *, actor: Actor, root: Path, data: bytes, photo_uuid: uuid_lib.UUID,
+                 owner_kind: str, owner_uuid: uuid_lib.UUID, meta: PhotoMeta = PhotoMeta(),
+                 now: datetime | None = None) -> tuple[Attachment, bool]:
+    """Store a photo a field device sends for one of its records; returns (attachment, created).
+
+    The record may not have arrived yet: the photo is then filed under the sender's first region
+    until the record adopts it. A record that is here must be the sender's own or lie in their
+    regions. Raises NotAllowed, ValidationError, Conflict.
+    """
+    if owner_kind not in OWNER_KINDS:
+        raise ValidationError(N_("不支持的附件归属"), field="owner_kind")
+    owner = photo_owner(session, kind=owner_kind, owner_uuid=owner_uuid)
+    if owner is None:
+        if not actor.scope.paths:
+            raise NotAllowed(N_("您没有管辖区域"))
+        path = actor.scope.paths[0]
+    else:
+        path, author = owner
+        if author != actor.id and not actor.scope.covers(path):
+            raise NotAllowed(N_("记录不存在或不在您的管辖范围内"))
+    return store_photo(session, actor=actor, root=root, data=data, photo_uuid=photo_uuid, owner_kind=owner_kind,
+                       owner_uuid=owner_uuid, path=path, meta=meta, now=now)

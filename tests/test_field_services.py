@@ -1,0 +1,168 @@
+"""Walkthrough and work-log services on a real database: the rules whoever calls them."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import replace
+from datetime import date, timedelta
+
+import pytest
+from sqlmodel import select
+
+from data.errors import Conflict, NotAllowed, ValidationError
+from data.models import Role, ServiceItem, WalkthroughFinding
+from data.scope import Scope
+from data.services.common import Actor
+from data.services.walkthroughs import FindingForm, Step, WalkthroughForm, record_walkthrough
+from data.services.work_logs import WorkLogForm, record_work_log
+from tests.factories import make_field_world, make_user
+
+TODAY = date(2026, 11, 20)
+
+
+@pytest.fixture
+def world(session):
+    world = make_field_world(session)
+    world["users"]["admin_a"] = make_user(session, username="admin_a", role=Role.admin, regions=[world["city"]["a"]])
+    return world
+
+
+def actor(world, name: str) -> Actor:
+    regions = {"cadre_a": "town_a", "cadre_b": "town_b", "leader": "city", "admin_a": "a", "officer": "a"}
+    user = world["users"][name]
+    return Actor(user.id, user.username, user.role, Scope((world["city"][regions[name]].path,)))
+
+
+def walk(world, **overrides) -> WalkthroughForm:
+    values = dict(uuid=uuid.uuid4(), service_item_code="retirement", channel="window", mode="accompany",
+                  walked_on=date(2026, 11, 18), station_id=world["a"].id, steps=[Step("咨询", 300)], trips=1,
+                  findings=[FindingForm(uuid.uuid4(), "fix", "training", "开展窗口人员培训", measure="每月一次",
+                                        owner="人社所", due_on=date(2026, 12, 31))])
+    values.update(overrides)
+    return WalkthroughForm(**values)
+
+
+def log(**overrides) -> WorkLogForm:
+    values = dict(uuid=uuid.uuid4(), log_date=date(2026, 11, 19), work_types=["training"], done="培训协理员 20 人次")
+    values.update(overrides)
+    return WorkLogForm(**values)
+
+
+def test_walkthrough_keeps_the_published_materials_and_its_digest(session, world):
+    stored, created = record_walkthrough(session, actor=actor(world, "cadre_a"), form=walk(world), today=TODAY)
+    assert created and stored.materials_published == ["居民身份证", "人事档案", "退休申请表"]
+    assert stored.body_sha256 and stored.steps == [{"name": "咨询", "seconds": 300}]
+    finding = session.exec(select(WalkthroughFinding)).one()
+    assert (finding.status, finding.path, finding.owner) == ("open", world["a"].path, "人社所")
+
+
+@pytest.mark.parametrize("change, field", [
+    (dict(trips=21), "trips"),
+    (dict(steps=[Step("办理", 8 * 3600 + 1)]), "steps[0].seconds"),
+    (dict(steps=[Step(" ", 10)]), "steps[0].name"),
+    (dict(walked_on=date(2025, 11, 1)), "walked_on"),
+    (dict(channel="carrier_pigeon"), "channel"),
+    (dict(materials_asked=["x" * 61]), "materials_asked[0]"),
+    (dict(findings=[FindingForm(uuid.uuid4(), "issue", "waiting", "排队久", measure="增开窗口")]),
+     "findings[0].list_kind"),
+    (dict(findings=[FindingForm(uuid.uuid4(), "fix", "waiting", "增开窗口", due_on=date(2026, 11, 1))]),
+     "findings[0].due_on"),
+    (dict(findings=[FindingForm(uuid.uuid4(), "fix", "waiting", "增开窗口", done_on=date(2026, 11, 21))]),
+     "findings[0].done_on"),
+    (dict(findings=[FindingForm(uuid.uuid4(), "wish", "waiting", "x")]), "findings[0].list_kind"),
+])
+def test_walkthrough_rules(session, world, change, field):
+    with pytest.raises(ValidationError) as refused:
+        record_walkthrough(session, actor=actor(world, "cadre_a"), form=walk(world, **change), today=TODAY)
+    assert refused.value.field == field
+
+
+def test_a_finding_uuid_twice_in_one_body_is_refused(session, world):
+    twin = uuid.uuid4()
+    findings = [FindingForm(twin, "need", "hours", "延时服务"), FindingForm(twin, "need", "elderly", "帮办代办")]
+    with pytest.raises(ValidationError) as refused:
+        record_walkthrough(session, actor=actor(world, "cadre_a"), form=walk(world, findings=findings), today=TODAY)
+    assert refused.value.field == "findings[1].uuid"
+
+
+def test_an_inactive_service_item_is_refused(session, world):
+    item = session.exec(select(ServiceItem).where(ServiceItem.code == "retirement")).one()
+    item.active = False
+    session.commit()
+    with pytest.raises(ValidationError) as refused:
+        record_walkthrough(session, actor=actor(world, "cadre_a"), form=walk(world), today=TODAY)
+    assert refused.value.field == "service_item_code"
+
+
+def test_walkthrough_roles_and_scope(session, world):
+    with pytest.raises(NotAllowed):
+        record_walkthrough(session, actor=actor(world, "officer"), form=walk(world), today=TODAY)
+    with pytest.raises(NotAllowed):
+        record_walkthrough(session, actor=actor(world, "cadre_a"), form=walk(world, station_id=world["b"].id),
+                           today=TODAY)
+    form = walk(world, station_id=world["b"].id)
+    stored, _ = record_walkthrough(session, actor=actor(world, "leader"), form=form, today=TODAY)
+    assert stored.path == world["b"].path
+    with pytest.raises(Conflict):
+        record_walkthrough(session, actor=actor(world, "leader"), form=replace(form, note="改"), today=TODAY)
+
+
+def test_cadre_logs_only_within_the_secondment(session, world):
+    cadre = actor(world, "cadre_a")
+    stored, created = record_work_log(session, actor=cadre, form=log(), today=TODAY)
+    assert created and stored.station_id == world["a"].id and stored.secondment_id
+    again, created = record_work_log(session, actor=cadre, form=replace(log(), uuid=stored.uuid), today=TODAY)
+    assert not created and again.id == stored.id
+    world_secondment_end = date(2027, 1, 4)
+    with pytest.raises(NotAllowed):
+        record_work_log(session, actor=cadre, form=log(log_date=world_secondment_end + timedelta(days=1)),
+                        today=world_secondment_end + timedelta(days=2))
+    with pytest.raises(NotAllowed):
+        record_work_log(session, actor=actor(world, "cadre_b"), form=log(), today=TODAY)
+
+
+def test_admin_files_for_a_station_in_scope(session, world):
+    admin = actor(world, "admin_a")
+    with pytest.raises(ValidationError) as refused:
+        record_work_log(session, actor=admin, form=log(), today=TODAY)
+    assert refused.value.field == "station_id"
+    with pytest.raises(NotAllowed):
+        record_work_log(session, actor=admin, form=log(station_id=world["b"].id), today=TODAY)
+    stored, _ = record_work_log(session, actor=admin, form=log(station_id=world["a"].id), today=TODAY)
+    assert stored.path == world["a"].path and stored.secondment_id is None
+    with pytest.raises(NotAllowed):
+        record_work_log(session, actor=actor(world, "leader"), form=log(station_id=world["a"].id), today=TODAY)
+
+
+@pytest.mark.parametrize("change, field", [
+    (dict(log_date=TODAY + timedelta(days=1)), "log_date"),
+    (dict(log_date=TODAY - timedelta(days=31)), "log_date"),
+    (dict(work_types=[]), "work_types"),
+    (dict(work_types=["training", "knitting"]), "work_types[1]"),
+    (dict(done="  "), "done"),
+    (dict(people_served=-1), "people_served"),
+])
+def test_work_log_rules(session, world, change, field):
+    with pytest.raises(ValidationError) as refused:
+        record_work_log(session, actor=actor(world, "cadre_a"), form=log(**change), today=TODAY)
+    assert refused.value.field == field
+
+
+def test_device_sessions_note_when_they_were_last_seen_only_now_and_then(session, world):
+    from data.services import devices
+
+    user = world["users"]["cadre_a"]
+    device, token = devices.open_device_session(session, user=user, kind="field", label=" 手机 ")
+    opened = device.last_seen_at
+    assert device.label == "手机" and devices.token_hash(token) == device.token_hash
+    assert devices.device_by_token(session, token=token, kind="field", now=opened + timedelta(minutes=1))
+    assert device.last_seen_at == opened
+    assert devices.device_by_token(session, token=token, kind="field", now=opened + timedelta(minutes=6))
+    assert device.last_seen_at == opened + timedelta(minutes=6)
+    assert devices.device_by_token(session, token=token, kind="wall") is None
+    assert devices.device_by_token(session, token="forged", kind="field") is None
+    assert devices.device_by_token(session, token=token, kind="field", now=device.expires_at) is None
+    with pytest.raises(NotAllowed):
+        devices.revoke_device_session(session, actor=actor(world, "leader"), device_id=device.id)
+    devices.revoke_device_session(session, actor=actor(world, "cadre_a"), device_id=device.id)
+    assert devices.device_by_token(session, token=token, kind="field") is None
