@@ -41,7 +41,7 @@ PUBLIC_ENDPOINTS = {"auth.login", "auth.set_language_anonymous", "healthz", "ven
                     "api.create_session"}
 PUBLIC_PREFIXES = ("/field/",)
 # paths whose clients are scripts, not people: they get 401 JSON instead of a redirect
-XHR_PREFIXES = ("/_dash-", "/_reload-hash", "/assets/", "/api/", "/_favicon")
+XHR_PREFIXES = ("/_dash-", "/_reload-hash", "/assets/", "/api/", "/_favicon", "/wall/data/")
 CSRF_COOKIE, CSRF_HEADER, CSRF_FIELD = "_csrf_token", "X-CSRFToken", "csrf_token"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 DEVICE_COOKIE = "hrss_device"
@@ -297,6 +297,16 @@ def login():
             except user_service.BadCredentials:
                 error, status = _("用户名或密码错误"), 401
             else:
+                if user.role == Role.wall:
+                    # a situation-room screen: a year-long device session, so the screen comes
+                    # back signed in after its own restarts and the server's (revocable by admins)
+                    device, token = device_service.open_device_session(
+                        db(), user=user, kind="wall", label=request.headers.get("User-Agent", "")[:80],
+                        ip=request.remote_addr)
+                    _start_session(user, device, token)
+                    response = redirect(next_url if next_url != "/" else "/wall")
+                    set_device_cookie(response, device, token)
+                    return response
                 loaded = _load_user(f"{user.id}:{user.session_version}")
                 session.clear()  # a fresh session id and CSRF token after sign-in
                 session.permanent = True

@@ -17,7 +17,7 @@ PUBLIC = {
     "/api/v1/session": "a field device signs in (POST; DELETE needs a session)",
 }
 # Dash's own routes and other script endpoints answer 401 JSON; pages redirect to /login
-XHR = re.compile(r"^/(_dash-|_reload-hash|assets/|_favicon|api/)")
+XHR = re.compile(r"^/(_dash-|_reload-hash|assets/|_favicon|api/|wall/data/)")
 
 
 def sample_url(rule) -> str:

@@ -156,3 +156,25 @@ def test_others_cannot_open_the_wall(demo_client):
     login(demo_client, "officer")
     assert demo_client.get("/wall").status_code == 403
     assert demo_client.get("/wall/data/kpis").status_code == 403
+
+
+def test_a_wall_screen_stays_signed_in_until_revoked(demo_app):
+    """The wall signs in once: a year-long device session brings it back after the browser
+    session is gone (a screen or server restart) — until an admin revokes it."""
+    client = demo_app.test_client()
+    response = client.post("/login", data={"username": "wall", "password": "hrss-demo"})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/wall")
+    device = client.get_cookie("hrss_device")
+    assert device is not None and device.path == "/" and device.http_only
+    assert device.expires is not None and device.expires.year >= 2027
+    # a screen restarted: only the device cookie survives
+    fresh = demo_app.test_client()
+    fresh.set_cookie("hrss_device", device.value)
+    assert fresh.get("/wall/data/kpis").status_code == 200
+    assert fresh.get("/wall").status_code == 200
+    # revoked: the next request finds no one signed in
+    runner = demo_app.test_cli_runner()
+    assert runner.invoke(args=["revoke-sessions", "wall"]).exit_code == 0
+    again = demo_app.test_client()
+    again.set_cookie("hrss_device", device.value)
+    assert again.get("/wall/data/kpis").status_code == 401

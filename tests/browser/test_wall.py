@@ -8,12 +8,21 @@ import time
 
 import pytest
 
-from tests.browser.test_shell import Watch, sign_in
+from tests.browser.test_shell import Watch
 from tests.conftest import ARTIFACTS, LiveServer
 
 pytestmark = pytest.mark.browser
 
 PANELS = ("#p-kpis", "#p-map", "#p-supervised", "#p-areas", "#p-trends", "#p-ticker")
+
+
+def sign_in(page, base: str, username: str = "wall", password: str = "hrss-demo") -> None:
+    """The wall's own sign-in lands on the screen, not the dashboard."""
+    page.goto(f"{base}/login")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/wall")
 
 
 def wait_for_figures(page) -> None:
