@@ -85,7 +85,7 @@ def default_config() -> dict:
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the server: Flask with login, the Dash dashboard, maps, vendor files and the CLI."""
-    from pages import _auth, _i18n, _maps, _photos, _shell, _web
+    from pages import _auth, _field, _i18n, _maps, _photos, _shell, _web
 
     server = Flask(__name__, static_folder=None, template_folder=str(ROOT / "pages" / "templates"))
     server.config.update(default_config())
@@ -104,6 +104,7 @@ def create_app(config: dict | None = None) -> Flask:
     _auth.init_app(server)
     _maps.init_app(server)
     _photos.init_app(server)
+    _field.init_app(server)
     Compress(server)
 
     @server.get("/healthz")

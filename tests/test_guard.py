@@ -14,6 +14,11 @@ PUBLIC = {
     "/vendor/<path:filename>": "front-end libraries",
     "/favicon.ico": "icon",
     "/favicon.svg": "icon",
+    "/field": "the field app (redirect to /field/)",
+    "/field/": "the field app's shell: static, holds no data",
+    "/field/index.html": "the field app's shell",
+    "/field/sw.js": "the field app's service worker",
+    "/field/<path:name>": "the field app's scripts, styles, manifest and icons",
 }
 # Dash's own routes and other script endpoints answer 401 JSON; pages redirect to /login
 XHR = re.compile(r"^/(_dash-|_reload-hash|assets/|_favicon|api/)")
