@@ -85,6 +85,7 @@ def default_config() -> dict:
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the server: Flask with login, the Dash dashboard, maps, vendor files and the CLI."""
+    from api import routes as api_routes
     from pages import _auth, _field, _i18n, _maps, _photos, _shell, _web
 
     server = Flask(__name__, static_folder=None, template_folder=str(ROOT / "pages" / "templates"))
@@ -105,6 +106,7 @@ def create_app(config: dict | None = None) -> Flask:
     _maps.init_app(server)
     _photos.init_app(server)
     _field.init_app(server)
+    api_routes.init_app(server)
     Compress(server)
 
     @server.get("/healthz")

@@ -57,3 +57,7 @@ INSPECTION_STATUS = {"draft": N_("草稿"), "submitted": N_("已提交"), "publi
 RECTIFICATION_STATUS = {"open": N_("待整改"), "reported": N_("已报送"), "rechecked": N_("已复查"), "closed": N_("已销号")}
 RECTIFICATION_SOURCE = {"inspection": N_("检查督查"), "walkthrough": N_("走流程"), "leader": N_("领导交办")}
 STATION_KIND = {"township_station": N_("乡镇人社所"), "community_point": N_("社区服务站"), "village_point": N_("村服务点")}
+WALK_CHANNEL = {"window": N_("窗口办理"), "online": N_("网上办理"), "app": N_("掌上办理"), "self_service": N_("自助办理"),
+                "phone": N_("电话办理")}
+WALK_MODE = {"in_person": N_("亲身办"), "accompany": N_("陪同办")}
+FINDING_LIST = {"issue": N_("问题清单"), "need": N_("需求清单"), "fix": N_("整改清单")}

@@ -9,6 +9,9 @@ template versions, so nothing here is read at run time once a database is filled
   Its `rule["modes"]`, where present, names the audit modes an item can be judged in (a
   phone test cannot see a uniform); elsewhere the item applies in every mode.
 - `SERVICE_ITEMS`: the services a walkthrough (走流程) can follow, with published materials.
+- `FINDING_CATEGORIES`: the categories of a walkthrough's issues, needs and fixes (setting
+  `walkthrough.finding_categories` overrides them).
+- `WORK_TYPES`: the kinds of work in a cadre's log (setting `worklog.work_types` overrides them).
 """
 
 from __future__ import annotations
@@ -233,3 +236,30 @@ SERVICE_ITEMS = [
     _service("resident_pension", "城乡居民养老保险参保", "Urban and rural residents' pension enrolment",
              ["居民身份证", "户口簿"]),
 ]
+
+
+# {list_kind: {code: (name, name_en)}}
+FINDING_CATEGORIES = {
+    "issue": {"materials": ("材料要求", "Materials asked"), "waiting": ("排队等候", "Waiting"),
+              "guidance": ("导办指引", "Guidance"), "system": ("系统数据", "Systems and data"),
+              "attitude": ("服务态度", "Attitude"), "online": ("网上办理", "Online service"),
+              "facilities": ("设施设备", "Facilities"), "other": ("其他", "Other")},
+    "need": {"outreach": ("政策宣传", "Policy outreach"), "hours": ("服务时间", "Opening hours"),
+             "elderly": ("适老帮办", "Help for the elderly"), "self_service": ("自助服务", "Self-service"),
+             "online": ("掌上网上办", "Online and mobile"), "employment": ("就业服务", "Employment services"),
+             "other": ("其他", "Other")},
+    "fix": {"materials": ("材料精简", "Fewer materials"), "waiting": ("窗口调配", "Window staffing"),
+            "guidance": ("导办标识", "Guidance and signs"), "system": ("系统优化", "Systems"),
+            "training": ("业务培训", "Training"), "online": ("网办优化", "Online service"),
+            "other": ("其他", "Other")},
+}
+
+WORK_TYPES = {
+    "policy_outreach": ("政策宣传", "Policy outreach"),
+    "case_handling": ("业务经办", "Service handling"),
+    "dispute_mediation": ("矛盾调解", "Dispute mediation"),
+    "employer_visit": ("走访企业", "Employer visits"),
+    "training": ("培训指导", "Training"),
+    "arrears_screening": ("欠薪排查", "Wage-arrears screening"),
+    "records": ("台账整理", "Records"),
+}

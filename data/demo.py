@@ -82,15 +82,7 @@ INDUSTRIES = {  # code: (name, name_en, share of cases in %)
     "other": ("其他行业", "Other", 5),
 }
 
-WORK_TYPES = {
-    "policy_outreach": ("政策宣传", "Policy outreach"),
-    "case_handling": ("业务经办", "Service handling"),
-    "dispute_mediation": ("矛盾调解", "Dispute mediation"),
-    "employer_visit": ("走访企业", "Employer visits"),
-    "training": ("培训指导", "Training"),
-    "arrears_screening": ("欠薪排查", "Wage-arrears screening"),
-    "records": ("台账整理", "Records"),
-}
+WORK_TYPES = checklists.WORK_TYPES
 
 REFERRAL_AGENCIES = {
     "police": ("公安机关", "Police"),

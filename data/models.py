@@ -345,6 +345,10 @@ class DeviceSession(SQLModel, table=True):
     user_id: int = Field(foreign_key="app_user.id", index=True)
     kind: str = Field(max_length=10)  # field | wall
     label: str | None = Field(default=None, max_length=80)
+    # the cookie holds a random token; only its SHA-256 is kept, so a copy of the table signs no one in
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    # the user's session_version when signed in: bumping it (revoke-sessions, a new password) ends this too
+    session_version: int = 1
     created_at: datetime = _created()
     expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     last_seen_at: datetime | None = _ts()

@@ -4,10 +4,18 @@ Every route needs a signed-in user except the few in PUBLIC. Without a session, 
 routes and other XHR answer 401 JSON (the browser shim in assets/ sends the page to /login),
 pages redirect to /login. Unsafe methods also need the CSRF token: Dash's renderer sends the
 `_csrf_token` cookie back as the X-CSRFToken header; forms send it as a hidden field.
+
+A field phone (or a wall screen) also holds a device session: a long-lived, revocable cookie
+(`hrss_device`, see data/services/devices.py) that signs the user in again when the short
+browser session has lapsed. Its CSRF token is derived from the device token, so a token the
+phone already holds stays good across that silent sign-in. Under /api/ every refusal takes the
+API's one error shape (api/errors.py).
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -16,9 +24,12 @@ from flask import (Blueprint, Flask, abort, current_app, jsonify, redirect, rend
                    session, url_for)
 from flask_login import LoginManager, current_user, login_user, logout_user
 
-from data.models import Role
+from api.errors import PREFIX as API_PREFIX
+from api.errors import error_response
+from data.models import DeviceSession, Role
 from data.queries.users import get_user, get_user_scope
 from data.scope import Scope
+from data.services import devices as device_service
 from data.services import users as user_service
 from pages._i18n import LANGUAGES, _
 from pages._web import db
@@ -26,12 +37,16 @@ from pages._web import db
 bp = Blueprint("auth", __name__)
 
 # endpoints anyone may reach; the field app's shell (static, no data) is public by its prefix
-PUBLIC_ENDPOINTS = {"auth.login", "auth.set_language_anonymous", "healthz", "vendor", "favicon", "field.bare"}
+PUBLIC_ENDPOINTS = {"auth.login", "auth.set_language_anonymous", "healthz", "vendor", "favicon",
+                    "api.create_session", "field.bare"}
 PUBLIC_PREFIXES = ("/field/",)
 # paths whose clients are scripts, not people: they get 401 JSON instead of a redirect
 XHR_PREFIXES = ("/_dash-", "/_reload-hash", "/assets/", "/api/", "/_favicon")
 CSRF_COOKIE, CSRF_HEADER, CSRF_FIELD = "_csrf_token", "X-CSRFToken", "csrf_token"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+DEVICE_COOKIE = "hrss_device"
+# where each kind of device sends its cookie: a phone only talks to the API, a wall is a page
+DEVICE_COOKIE_PATHS = {"field": API_PREFIX, "wall": "/"}
 
 
 @dataclass
@@ -123,17 +138,110 @@ def _guard():
         if request.method not in SAFE_METHODS and not _same_origin():
             return _refuse_csrf()
         return None
-    if not current_user.is_authenticated:
+    if current_user.is_authenticated and not _device_holds():
+        logout_user()
+        session.clear()
+    if not current_user.is_authenticated and not _restore_from_device():
         if _wants_json() or request.method not in SAFE_METHODS:
-            return jsonify(error="unauthenticated", message=_("请先登录"), login="/login"), 401
+            return _refuse_unauthenticated()
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
     if request.method not in SAFE_METHODS and not _csrf_ok():
         return _refuse_csrf()
     return None
 
 
+def _refuse_unauthenticated():
+    if request.path.startswith(API_PREFIX):
+        return error_response(401, "unauthenticated", _("请先登录"))
+    return jsonify(error="unauthenticated", message=_("请先登录"), login="/login"), 401
+
+
 def _refuse_csrf():
+    if request.path.startswith(API_PREFIX):
+        return error_response(403, "csrf", _("页面已过期，请刷新后重试"))
     return jsonify(error="csrf", message=_("页面已过期，请刷新后重试")), 403
+
+
+# --- device sessions ---------------------------------------------------------------------------
+
+
+def _device_csrf(token: str) -> str:
+    """The CSRF token of a device session's browser sessions: the same for every one of them."""
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, b"csrf:" + token.encode(), hashlib.sha256).hexdigest()
+
+
+def _start_session(user, device: DeviceSession, token: str) -> None:
+    session.clear()  # a fresh session id after sign-in
+    session.permanent = True
+    login_user(_load_user(f"{user.id}:{user.session_version}"))
+    session["device"] = device.id
+    session["csrf"] = _device_csrf(token)
+
+
+def _restore_from_device() -> bool:
+    """Sign the user in again from a live device session's cookie; False when there is none."""
+    token = request.cookies.get(DEVICE_COOKIE)
+    if not token:
+        return False
+    for kind, path in DEVICE_COOKIE_PATHS.items():
+        if request.path.startswith(path):
+            found = device_service.device_by_token(db(), token=token, kind=kind)
+            if found is not None:
+                device, user = found
+                _start_session(user, device, token)
+                return True
+    return False
+
+
+def _device_holds() -> bool:
+    """A browser session that came from a device session lasts only as long as that does:
+    revoking the device signs it out at once, not when the browser session lapses."""
+    device_id = session.get("device")
+    if device_id is None:
+        return True
+    return device_service.device_is_live(db(), device_id=device_id, user_id=current_user.id)
+
+
+def sign_in_device(*, username: str, password: str, label: str | None, kind: str) -> tuple[DeviceSession, str]:
+    """Check credentials (throttled as at /login) and open a device session; the browser session
+    starts too. Returns the device session and its token for the cookie. Raises
+    user_service.LoginThrottled, user_service.BadCredentials."""
+    user = user_service.authenticate(db(), username=username, password=password, ip=request.remote_addr or "-",
+                                     max_failures=current_app.config["LOGIN_MAX_FAILURES"],
+                                     window=current_app.config["LOGIN_WINDOW"])
+    old = request.cookies.get(DEVICE_COOKIE)
+    if old:  # the phone signs in anew: what it held before is done with
+        found = device_service.device_by_token(db(), token=old, kind=kind)
+        if found is not None:
+            device_service.revoke_device_session(db(), actor=found[1], device_id=found[0].id,
+                                                 ip=request.remote_addr)
+    device, token = device_service.open_device_session(db(), user=user, kind=kind, label=label,
+                                                       ip=request.remote_addr)
+    _start_session(user, device, token)
+    return device, token
+
+
+def set_device_cookie(response, device: DeviceSession, token: str) -> None:
+    response.set_cookie(DEVICE_COOKIE, token, expires=device.expires_at, httponly=True, samesite="Lax",
+                        secure=current_app.config["SESSION_COOKIE_SECURE"], path=DEVICE_COOKIE_PATHS[device.kind])
+
+
+def sign_out_device(response) -> None:
+    """Revoke the device session this browser session came from, and sign out."""
+    if current_user.is_authenticated:
+        user = get_user(db(), user_id=current_user.id)
+        device_id = session.get("device")
+        if device_id is None:
+            found = device_service.device_by_token(db(), token=request.cookies.get(DEVICE_COOKIE), kind="field")
+            device_id = found[0].id if found is not None and found[1].id == user.id else None
+        if device_id is not None:
+            device_service.revoke_device_session(db(), actor=user, device_id=device_id, ip=request.remote_addr)
+        user_service.record_logout(db(), user=user, ip=request.remote_addr)
+    logout_user()
+    session.clear()
+    for path in set(DEVICE_COOKIE_PATHS.values()):
+        response.delete_cookie(DEVICE_COOKIE, path=path)
 
 
 def init_app(server: Flask) -> None:

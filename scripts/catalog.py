@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PO = ROOT / "translations" / "en" / "LC_MESSAGES" / "messages.po"
 KEYWORDS = {"_": None, "_l": None, "N_": None, "gettext": None, "lazy_gettext": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2)}
 METHODS = [("app.py", "python"), ("data/**.py", "python"), ("pages/**.py", "python"), ("components/**.py", "python"),
-           ("pwa/**.py", "python"), ("pages/templates/**.html", "jinja2")]
+           ("pwa/**.py", "python"), ("api/**.py", "python"), ("pages/templates/**.html", "jinja2")]
 
 
 def extract() -> Catalog:

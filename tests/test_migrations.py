@@ -20,7 +20,7 @@ def test_migrate_is_idempotent(engine):
     migrate(engine)
     migrate(engine)
     with engine.connect() as conn:
-        assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar_one() == "0003"
+        assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar_one() == "0004"
 
 
 def test_upgrade_keeps_and_backfills_existing_cases(tmp_path):

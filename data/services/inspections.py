@@ -182,15 +182,17 @@ def record_inspection(session: Session, *, actor: Actor, form: InspectionForm, t
         started_at=form.started_at, auditor_ids=auditors, lead_auditor_id=actor.id, answers=answers,
         category_scores=score.category_scores, score=score.total, grade=score.grade, vetoed=score.vetoed,
         summary=summary, created_at=now, body_sha256=form.body_digest())
-    session.add(inspection)
-    session.flush()
-    audit(session, actor=actor, action="inspection.recorded", target_kind="inspection", target_id=inspection.id,
-          details={"uuid": str(inspection.uuid), "station_id": station.id, "kind": kind.value, "mode": mode.value,
-                   "score": score.total, "grade": score.grade, "failed": list(score.failed)}, at=now)
     try:
+        session.add(inspection)
+        session.flush()
+        audit(session, actor=actor, action="inspection.recorded", target_kind="inspection",
+              target_id=inspection.id, details={"uuid": str(inspection.uuid), "station_id": station.id,
+                                                "kind": kind.value, "mode": mode.value, "score": score.total,
+                                                "grade": score.grade, "failed": list(score.failed)}, at=now)
         session.commit()
     except IntegrityError:
-        # the same form sent twice at once: the other request stored it
+        # the same form sent twice at once: the other request stored it (the unique UUID stops
+        # the second at its insert, or at commit)
         session.rollback()
         existing = session.exec(select(Inspection).where(Inspection.uuid == form.uuid)).first()
         if existing is None:

@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 from data.models import LoginAttempt, Region, Role, User, UserRegion
 from data.security import UNUSABLE, hash_password, verify_password
 from data.services.common import ServiceError, audit
+from data.services.devices import revoke_all
 from data.types import utcnow
 
 LANGUAGES = ("zh-CN", "en")
@@ -133,11 +134,14 @@ def set_language(session: Session, *, user_id: int, language: str) -> None:
 
 
 def revoke_sessions(session: Session, *, actor: User | None, username: str) -> User:
-    """Sign the user out everywhere. Raises ServiceError for an unknown user."""
+    """Sign the user out everywhere, field phones and wall screens included. Raises ServiceError
+    for an unknown user."""
     user = session.exec(select(User).where(User.username == username.strip().lower())).first()
     if user is None:
         raise ServiceError(f"no user {username!r}")
     user.session_version += 1
-    audit(session, actor=actor, action="user.revoke_sessions", target_kind="user", target_id=user.id)
+    devices = revoke_all(session, user_id=user.id)
+    audit(session, actor=actor, action="user.revoke_sessions", target_kind="user", target_id=user.id,
+          details={"device_sessions": devices})
     session.commit()
     return user

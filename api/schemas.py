@@ -1,0 +1,316 @@
+"""The API's request and response bodies (pydantic v2): what docs/field-api.md describes, and what
+the OpenAPI document at /api/v1/openapi.json is generated from.
+
+Limits that are business rules (the date window, the station's scope, known service items and
+categories) live in the services, which check them again whoever calls; the bounds here are
+the shape of the body.
+"""
+
+from __future__ import annotations
+
+import uuid as uuid_lib
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from data.models import FindingList, InspectionKind, InspectionMode, WalkChannel, WalkMode
+from data.services import photos, walkthroughs, work_logs
+
+
+
+class ErrorDetail(BaseModel):
+    code: Literal["unauthenticated", "csrf", "forbidden", "not_found", "method_not_allowed", "conflict",
+                  "validation", "too_large", "throttled", "server_error"]
+    message: str
+    fields: dict[str, str] = Field(default_factory=dict, description='e.g. {"findings[2].text": "此项必填"}')
+
+
+class ErrorBody(BaseModel):
+    """Every non-2xx answer."""
+
+    error: ErrorDetail
+
+
+# --- sign-in ---------------------------------------------------------------------------------
+
+
+class SessionIn(BaseModel):
+    username: str = Field(min_length=1, max_length=60)
+    password: str = Field(min_length=1, max_length=200)
+    device_label: str | None = Field(default=None, max_length=80, description="e.g. the phone's name")
+
+
+class UserOut(BaseModel):
+    id: int
+    username: str
+    display_name: str
+    role: str
+    language: str
+
+
+class SessionOut(BaseModel):
+    user: UserOut
+    device_expires_at: datetime
+
+
+class MeOut(BaseModel):
+    user: UserOut
+
+
+# --- records ---------------------------------------------------------------------------------
+
+
+class LocationIn(BaseModel):
+    """A one-off check-in point the user tapped (WGS-84)."""
+
+    lon: float = Field(ge=-180, le=180)
+    lat: float = Field(ge=-90, le=90)
+    accuracy_m: float | None = Field(default=None, ge=0, le=100_000)
+
+
+class StepIn(BaseModel):
+    name: str = Field(min_length=1, max_length=walkthroughs.NAME_LIMIT)
+    seconds: int = Field(ge=0, le=walkthroughs.MAX_STEP_SECONDS)
+    started_at: datetime | None = None
+
+
+class FindingIn(BaseModel):
+    uuid: uuid_lib.UUID
+    list_kind: FindingList
+    category: str = Field(min_length=1, max_length=30)
+    text: str = Field(min_length=1, max_length=walkthroughs.TEXT_LIMIT)
+    measure: str | None = Field(default=None, max_length=walkthroughs.TEXT_LIMIT, description="fix only")
+    owner: str | None = Field(default=None, max_length=walkthroughs.OWNER_LIMIT, description="fix only")
+    due_on: date | None = Field(default=None, description="fix only")
+    done_on: date | None = Field(default=None, description="fix only; makes it done")
+
+
+class WalkthroughIn(BaseModel):
+    """走流程: one walk through a service, with its issues, needs and fixes."""
+
+    uuid: uuid_lib.UUID
+    service_item_code: str = Field(min_length=1, max_length=40)
+    channel: WalkChannel
+    mode: WalkMode
+    place: str | None = Field(default=None, max_length=walkthroughs.PLACE_LIMIT)
+    walked_on: date
+    station_id: int | None = None
+    steps: list[StepIn] = Field(default_factory=list, max_length=walkthroughs.MAX_STEPS)
+    trips: int = Field(default=1, ge=walkthroughs.TRIPS[0], le=walkthroughs.TRIPS[1])
+    materials_asked: list[str] = Field(default_factory=list, max_length=walkthroughs.MAX_MATERIALS)
+    note: str | None = Field(default=None, max_length=walkthroughs.NOTE_LIMIT)
+    location: LocationIn | None = None
+    findings: list[FindingIn] = Field(default_factory=list, max_length=walkthroughs.MAX_FINDINGS)
+
+
+class StepOut(BaseModel):
+    name: str
+    seconds: int
+    started_at: str | None = None
+
+
+class FindingOut(BaseModel):
+    uuid: uuid_lib.UUID
+    list_kind: str
+    category: str
+    text: str
+    status: str
+    measure: str | None
+    owner: str | None
+    due_on: date | None
+    done_on: date | None
+
+
+class WalkthroughOut(BaseModel):
+    id: int
+    uuid: uuid_lib.UUID
+    service_item_code: str
+    channel: str
+    mode: str
+    place: str | None
+    walked_on: date
+    station_id: int | None
+    steps: list[StepOut]
+    trips: int
+    materials_asked: list[str]
+    materials_published: list[str]
+    note: str | None
+    location: LocationIn | None
+    findings: list[FindingOut]
+    created_at: datetime
+
+
+class WorkLogIn(BaseModel):
+    """工作日志: a seconded cadre's log of one day."""
+
+    uuid: uuid_lib.UUID
+    log_date: date
+    work_types: list[str] = Field(min_length=1, max_length=10)
+    done: str = Field(min_length=1, max_length=work_logs.TEXT_LIMIT)
+    solved: str | None = Field(default=None, max_length=work_logs.TEXT_LIMIT)
+    people_served: int = Field(default=0, ge=0, le=work_logs.MAX_PEOPLE)
+    station_id: int | None = None
+    location: LocationIn | None = None
+
+
+class WorkLogOut(BaseModel):
+    id: int
+    uuid: uuid_lib.UUID
+    log_date: date
+    work_types: list[str]
+    done: str
+    solved: str | None
+    people_served: int
+    station_id: int | None
+    location: LocationIn | None
+    created_at: datetime
+
+
+class AnswerIn(BaseModel):
+    value: str | float | int | bool | None = None
+    note: str | None = Field(default=None, max_length=1000)
+    photos: list[uuid_lib.UUID] = Field(default_factory=list, max_length=20)
+
+
+class InspectionIn(BaseModel):
+    """Exactly data.services.inspections.InspectionForm."""
+
+    uuid: uuid_lib.UUID
+    kind: InspectionKind
+    mode: InspectionMode
+    station_id: int
+    template_id: int
+    inspected_on: date
+    auditor_ids: list[int] = Field(max_length=20)
+    answers: dict[str, AnswerIn]
+    summary: str | None = Field(default=None, max_length=4000)
+    started_at: datetime | None = None
+
+
+class InspectionOut(BaseModel):
+    id: int
+    uuid: uuid_lib.UUID
+    kind: str
+    mode: str
+    status: str
+    station_id: int
+    template_id: int
+    inspected_on: date
+    auditor_ids: list[int]
+    score: float | None
+    grade: str | None
+    vetoed: bool
+    created_at: datetime
+
+
+class PhotoQuery(BaseModel):
+    owner_kind: Literal[photos.OWNER_KINDS]  # type: ignore[valid-type]
+    owner_uuid: uuid_lib.UUID
+    taken_at: datetime | None = None
+    lon: float | None = Field(default=None, ge=-180, le=180)
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    accuracy_m: float | None = Field(default=None, ge=0, le=100_000)
+
+
+class PhotoOut(BaseModel):
+    uuid: uuid_lib.UUID
+    width: int
+    height: int
+    bytes: int
+
+
+class RecordsQuery(BaseModel):
+    kind: Literal["walkthrough", "work_log", "inspection", "photo"] | None = None
+    since: datetime | None = None
+
+
+class RecordOut(BaseModel):
+    uuid: uuid_lib.UUID
+    kind: str
+    created_at: datetime
+    status: str
+
+
+class RecordsOut(BaseModel):
+    records: list[RecordOut]
+
+
+# --- reference data --------------------------------------------------------------------------
+
+
+class Option(BaseModel):
+    value: str
+    label: str
+
+
+class StationOut(BaseModel):
+    id: int
+    name: str
+    township: str
+
+
+class ServiceItemOut(BaseModel):
+    code: str
+    name: str
+    name_en: str | None
+    published_materials: list[str]
+
+
+class TemplateItemOut(BaseModel):
+    code: str
+    category: str
+    text: str
+    answer_type: str
+    weight: float
+    veto: bool
+    evidence: dict[str, Any]
+    rule: dict[str, Any]
+
+
+class TemplateOut(BaseModel):
+    id: int
+    code: str
+    kind: str
+    version: int
+    name: str
+    thresholds: dict[str, float]
+    categories: dict[str, str]
+    items: list[TemplateItemOut]
+
+
+class AuditorOut(BaseModel):
+    id: int
+    name: str
+
+
+class CommentOut(BaseModel):
+    uuid: uuid_lib.UUID
+    work_log_uuid: uuid_lib.UUID
+    author: str
+    text: str
+    created_at: datetime
+
+
+class FindingCategoriesOut(BaseModel):
+    issue: list[Option]
+    need: list[Option]
+    fix: list[Option]
+
+
+class ReferenceOut(BaseModel):
+    """What the field app keeps for offline use."""
+
+    model_config = ConfigDict(title="Reference")
+
+    user: UserOut
+    server_date: date
+    stations: list[StationOut]
+    service_items: list[ServiceItemOut]
+    channels: list[Option]
+    modes: list[Option]
+    finding_categories: FindingCategoriesOut
+    work_types: list[Option]
+    templates: list[TemplateOut]
+    auditors: list[AuditorOut]
+    comments: list[CommentOut]

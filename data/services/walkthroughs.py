@@ -1,0 +1,249 @@
+"""Recording a walkthrough (走流程) with its findings, as the field app sends it.
+
+A walkthrough and its findings (issues 问题, needs 需求, fixes 整改) are one unit: stored
+together or not at all, idempotent on the walkthrough's client UUID. The same body sent again
+returns the stored walkthrough; a different body (or another user) under a used UUID, or a
+finding UUID already used elsewhere, is a Conflict.
+
+`record_walkthrough` raises NotAllowed (role, or a station outside the actor's regions),
+ValidationError (field names the input, e.g. "findings[2].text"), Conflict.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid as uuid_lib
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from data.errors import N_, Conflict, NotAllowed, ValidationError
+from data.models import (Attachment, FindingList, FindingStatus, Role, ServiceItem, Walkthrough, WalkChannel,
+                         WalkMode, WalkthroughFinding)
+from data.queries.field import finding_categories
+from data.services.common import Actor, audit
+from data.services.inspections import station_in_scope
+from data.types import utcnow
+
+WALKERS = (Role.leader, Role.cadre, Role.inspector, Role.admin)
+MAX_STEP_SECONDS = 8 * 3600
+MAX_STEPS, MAX_FINDINGS, MAX_MATERIALS = 30, 100, 50
+TRIPS = (1, 20)
+NAME_LIMIT, PLACE_LIMIT, MATERIAL_LIMIT, OWNER_LIMIT = 40, 120, 60, 40
+TEXT_LIMIT = 2000
+NOTE_LIMIT = 4000
+OLDEST_DAYS = 366
+
+
+@dataclass
+class Location:
+    lon: float
+    lat: float
+    accuracy_m: float | None = None
+
+
+@dataclass
+class Step:
+    name: str
+    seconds: int
+    started_at: datetime | None = None
+
+
+@dataclass
+class FindingForm:
+    uuid: uuid_lib.UUID
+    list_kind: str
+    category: str
+    text: str
+    measure: str | None = None
+    owner: str | None = None
+    due_on: date | None = None
+    done_on: date | None = None
+
+
+@dataclass
+class WalkthroughForm:
+    """A walkthrough as the field app sends it (see docs/field-api.md)."""
+
+    uuid: uuid_lib.UUID
+    service_item_code: str
+    channel: str
+    mode: str
+    walked_on: date
+    steps: list[Step] = field(default_factory=list)
+    trips: int = 1
+    materials_asked: list[str] = field(default_factory=list)
+    place: str | None = None
+    station_id: int | None = None
+    note: str | None = None
+    location: Location | None = None
+    findings: list[FindingForm] = field(default_factory=list)
+
+    def body_digest(self) -> str:
+        """SHA-256 of the body in a canonical JSON form: a resend matches it, an edit does not."""
+        return hashlib.sha256(json.dumps(asdict(self), sort_keys=True, ensure_ascii=False, default=str)
+                              .encode()).hexdigest()
+
+
+def _text(value: str | None, limit: int, field_name: str, *, required: bool = False) -> str | None:
+    value = (value or "").strip()
+    if required and not value:
+        raise ValidationError(N_("此项必填"), field=field_name)
+    if len(value) > limit:
+        raise ValidationError(N_("内容过长（最多 %(limit)s 字）"), field=field_name, limit=limit)
+    return value or None
+
+
+def _enum(cls, value, field_name: str):
+    try:
+        return cls(value)
+    except ValueError:
+        raise ValidationError(N_("取值无效"), field=field_name) from None
+
+
+def check_location(location: Location | None) -> Location | None:
+    if location is None:
+        return None
+    for name, value, low, high in (("lon", location.lon, -180, 180), ("lat", location.lat, -90, 90),
+                                   ("accuracy_m", location.accuracy_m, 0, 100_000)):
+        if value is None and name == "accuracy_m":
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+            raise ValidationError(N_("位置坐标无效"), field=f"location.{name}")
+    return location
+
+
+def _steps(steps: list[Step]) -> list[dict]:
+    if len(steps) > MAX_STEPS:
+        raise ValidationError(N_("条目过多（最多 %(limit)s 条）"), field="steps", limit=MAX_STEPS)
+    cleaned = []
+    for n, step in enumerate(steps):
+        name = _text(step.name, NAME_LIMIT, f"steps[{n}].name", required=True)
+        seconds = step.seconds
+        if isinstance(seconds, bool) or not isinstance(seconds, int) or not 0 <= seconds <= MAX_STEP_SECONDS:
+            raise ValidationError(N_("用时应在 0 到 8 小时之间"), field=f"steps[{n}].seconds")
+        item = {"name": name, "seconds": seconds}
+        if step.started_at is not None:
+            item["started_at"] = step.started_at.isoformat()
+        cleaned.append(item)
+    return cleaned
+
+
+def _findings(session: Session, form: WalkthroughForm, today: date) -> list[dict]:
+    if len(form.findings) > MAX_FINDINGS:
+        raise ValidationError(N_("条目过多（最多 %(limit)s 条）"), field="findings", limit=MAX_FINDINGS)
+    categories = {kind: {c["code"] for c in table} for kind, table in finding_categories(session).items()}
+    seen: set[uuid_lib.UUID] = {form.uuid}
+    cleaned = []
+    for n, finding in enumerate(form.findings):
+        where = f"findings[{n}]"
+        if finding.uuid in seen:
+            raise ValidationError(N_("编号重复"), field=f"{where}.uuid")
+        seen.add(finding.uuid)
+        kind = _enum(FindingList, finding.list_kind, f"{where}.list_kind")
+        if finding.category not in categories.get(kind.value, set()):
+            raise ValidationError(N_("取值无效"), field=f"{where}.category")
+        row = {"uuid": finding.uuid, "list_kind": kind, "category": finding.category,
+               "text": _text(finding.text, TEXT_LIMIT, f"{where}.text", required=True),
+               "measure": None, "owner": None, "due_on": None, "done_on": None, "status": FindingStatus.open}
+        if kind == FindingList.fix:
+            row["measure"] = _text(finding.measure, TEXT_LIMIT, f"{where}.measure")
+            row["owner"] = _text(finding.owner, OWNER_LIMIT, f"{where}.owner")
+            if finding.due_on is not None and finding.due_on < form.walked_on:
+                raise ValidationError(N_("整改期限不能早于走流程日期"), field=f"{where}.due_on")
+            row["due_on"] = finding.due_on
+            if finding.done_on is not None:
+                if not form.walked_on <= finding.done_on <= today:
+                    raise ValidationError(N_("完成日期应在走流程日期与今天之间"), field=f"{where}.done_on")
+                row["done_on"], row["status"] = finding.done_on, FindingStatus.done
+        elif any(v is not None for v in (finding.measure, finding.owner, finding.due_on, finding.done_on)):
+            raise ValidationError(N_("只有整改清单的条目有措施、责任人和期限"), field=f"{where}.list_kind")
+        cleaned.append(row)
+    return cleaned
+
+
+def record_walkthrough(session: Session, *, actor: Actor, form: WalkthroughForm, today: date,
+                       now: datetime | None = None) -> tuple[Walkthrough, bool]:
+    """Check and store a walkthrough with its findings; returns (walkthrough, created)."""
+    if actor.role not in WALKERS:
+        raise NotAllowed(N_("您无权记录走流程"))
+    existing = session.exec(select(Walkthrough).where(Walkthrough.uuid == form.uuid)).first()
+    if existing is not None:
+        return _same_or_conflict(existing, form, actor)
+    item = session.exec(select(ServiceItem).where(ServiceItem.code == form.service_item_code)).first()
+    if item is None or not item.active:
+        raise ValidationError(N_("没有这个服务事项"), field="service_item_code")
+    channel = _enum(WalkChannel, form.channel, "channel")
+    mode = _enum(WalkMode, form.mode, "mode")
+    if form.walked_on > today:
+        raise ValidationError(N_("日期不能晚于今天"), field="walked_on")
+    if (today - form.walked_on).days > OLDEST_DAYS:
+        raise ValidationError(N_("日期太早"), field="walked_on")
+    steps = _steps(form.steps)
+    trips = form.trips
+    if isinstance(trips, bool) or not isinstance(trips, int) or not TRIPS[0] <= trips <= TRIPS[1]:
+        raise ValidationError(N_("跑动次数应在 %(low)s 到 %(high)s 之间"), field="trips", low=TRIPS[0], high=TRIPS[1])
+    if len(form.materials_asked) > MAX_MATERIALS:
+        raise ValidationError(N_("条目过多（最多 %(limit)s 条）"), field="materials_asked", limit=MAX_MATERIALS)
+    materials = [_text(m, MATERIAL_LIMIT, f"materials_asked[{n}]", required=True)
+                 for n, m in enumerate(form.materials_asked)]
+    place = _text(form.place, PLACE_LIMIT, "place")
+    note = _text(form.note, NOTE_LIMIT, "note")
+    location = check_location(form.location)
+    if form.station_id is not None:
+        station = station_in_scope(session, actor, form.station_id)
+        station_id, path = station.id, station.path
+    elif actor.scope.paths:
+        station_id, path = None, actor.scope.paths[0]
+    else:
+        raise NotAllowed(N_("您没有管辖区域"))
+    findings = _findings(session, form, today)
+    used = session.exec(select(WalkthroughFinding.uuid).where(
+        WalkthroughFinding.uuid.in_([f["uuid"] for f in findings]))).first() if findings else None
+    if used is not None:
+        raise Conflict(N_("该编号已用于另一条记录"))
+    now = now or utcnow()
+    walk = Walkthrough(uuid=form.uuid, user_id=actor.id, station_id=station_id, path=path,
+                       service_item_code=item.code, channel=channel, mode=mode, place=place,
+                       walked_on=form.walked_on, steps=steps, trips=trips, materials_asked=materials,
+                       materials_published=list(item.published_materials or []), note=note,
+                       lon=location.lon if location else None, lat=location.lat if location else None,
+                       accuracy_m=location.accuracy_m if location else None, created_at=now,
+                       body_sha256=form.body_digest())
+    try:
+        session.add(walk)
+        session.flush()
+        for finding in findings:
+            session.add(WalkthroughFinding(walkthrough_id=walk.id, path=path, created_at=now, **finding))
+        adopt_photos(session, owners=[form.uuid, *(f["uuid"] for f in findings)], actor=actor, path=path)
+        counts = {kind.value: sum(f["list_kind"] == kind for f in findings) for kind in FindingList}
+        audit(session, actor=actor, action="walkthrough.recorded", target_kind="walkthrough", target_id=walk.id,
+              details={"uuid": str(walk.uuid), "service_item_code": item.code, "station_id": station_id,
+                       "findings": counts}, at=now)
+        session.commit()
+    except IntegrityError:
+        # the same walkthrough sent twice at once: the other request stored it first (the
+        # unique UUID stops the second, at its insert or at commit)
+        session.rollback()
+        stored = session.exec(select(Walkthrough).where(Walkthrough.uuid == form.uuid)).first()
+        if stored is None:
+            raise Conflict(N_("该编号已用于另一条记录")) from None
+        return _same_or_conflict(stored, form, actor)
+    return walk, True
+
+
+def _same_or_conflict(existing: Walkthrough, form: WalkthroughForm, actor: Actor) -> tuple[Walkthrough, bool]:
+    if existing.body_sha256 == form.body_digest() and existing.user_id == actor.id:
+        return existing, False
+    raise Conflict(N_("该编号已用于另一条记录"))
+
+
+def adopt_photos(session: Session, *, owners: list[uuid_lib.UUID], actor: Actor, path: str) -> None:
+    """Photos sent before their record were filed under the sender's region; the record, once
+    here, says where they belong (who may see them)."""
+    for photo in session.exec(select(Attachment).where(Attachment.owner_uuid.in_(owners),
+                                                       Attachment.uploaded_by == actor.id)):
+        photo.path = path

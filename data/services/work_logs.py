@@ -1,0 +1,131 @@
+"""Recording a seconded cadre's daily work log (工作日志), as the field app sends it.
+
+A cadre files for the station of the secondment (挂职) that covers the log's date; an admin may
+file for a station in their regions. Idempotent on the client UUID: the same body again returns
+the stored log; a different body (or another user) under a used UUID is a Conflict. A check-in
+point is kept only when the user tapped it, once; cadres are never tracked.
+
+`record_work_log` raises NotAllowed (role, no secondment on that day, a station outside the
+actor's regions), ValidationError, Conflict.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid as uuid_lib
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from data.errors import N_, Conflict, NotAllowed, ValidationError
+from data.models import Role, Secondment, WorkLog
+from data.queries.field import work_types
+from data.services.common import Actor, audit
+from data.services.inspections import station_in_scope
+from data.services.walkthroughs import Location, adopt_photos, check_location
+from data.types import utcnow
+
+FILERS = (Role.cadre, Role.admin)
+OLDEST_DAYS = 30
+TEXT_LIMIT = 4000
+MAX_PEOPLE = 100_000
+
+
+@dataclass
+class WorkLogForm:
+    """A work log as the field app sends it (see docs/field-api.md)."""
+
+    uuid: uuid_lib.UUID
+    log_date: date
+    work_types: list[str]
+    done: str
+    solved: str | None = None
+    people_served: int = 0
+    station_id: int | None = None
+    location: Location | None = None
+
+    def body_digest(self) -> str:
+        return hashlib.sha256(json.dumps(asdict(self), sort_keys=True, ensure_ascii=False, default=str)
+                              .encode()).hexdigest()
+
+
+def _text(value: str | None, field_name: str, *, required: bool = False) -> str | None:
+    value = (value or "").strip()
+    if required and not value:
+        raise ValidationError(N_("此项必填"), field=field_name)
+    if len(value) > TEXT_LIMIT:
+        raise ValidationError(N_("内容过长（最多 %(limit)s 字）"), field=field_name, limit=TEXT_LIMIT)
+    return value or None
+
+
+def record_work_log(session: Session, *, actor: Actor, form: WorkLogForm, today: date,
+                    now: datetime | None = None) -> tuple[WorkLog, bool]:
+    """Check and store a work log; returns (work_log, created)."""
+    if actor.role not in FILERS:
+        raise NotAllowed(N_("只有挂职干部可以填写工作日志"))
+    existing = session.exec(select(WorkLog).where(WorkLog.uuid == form.uuid)).first()
+    if existing is not None:
+        return _same_or_conflict(existing, form, actor)
+    if form.log_date > today:
+        raise ValidationError(N_("日期不能晚于今天"), field="log_date")
+    if (today - form.log_date).days > OLDEST_DAYS:
+        raise ValidationError(N_("只能补填 %(days)s 天内的日志"), field="log_date", days=OLDEST_DAYS)
+    known = {t["code"] for t in work_types(session)}
+    if not form.work_types:
+        raise ValidationError(N_("请至少选择一项工作类型"), field="work_types")
+    for n, code in enumerate(form.work_types):
+        if code not in known:
+            raise ValidationError(N_("取值无效"), field=f"work_types[{n}]")
+    types = list(dict.fromkeys(form.work_types))
+    done = _text(form.done, "done", required=True)
+    solved = _text(form.solved, "solved")
+    people = form.people_served
+    if isinstance(people, bool) or not isinstance(people, int) or not 0 <= people <= MAX_PEOPLE:
+        raise ValidationError(N_("超出允许范围"), field="people_served")
+    location = check_location(form.location)
+    secondment_id = None
+    if actor.role == Role.cadre:
+        secondment = session.exec(select(Secondment).where(
+            Secondment.user_id == actor.id, Secondment.starts_on <= form.log_date,
+            Secondment.ends_on >= form.log_date).order_by(Secondment.starts_on.desc())).first()
+        if secondment is None:
+            raise NotAllowed(N_("该日期不在您的挂职期内"))
+        if form.station_id is not None and form.station_id != secondment.station_id:
+            raise NotAllowed(N_("只能为挂职的站点填写工作日志"))
+        secondment_id, station_id, path = secondment.id, secondment.station_id, secondment.path
+    else:
+        if form.station_id is None:
+            raise ValidationError(N_("请选择站点"), field="station_id")
+        station = station_in_scope(session, actor, form.station_id)
+        station_id, path = station.id, station.path
+    now = now or utcnow()
+    log = WorkLog(uuid=form.uuid, user_id=actor.id, secondment_id=secondment_id, station_id=station_id, path=path,
+                  log_date=form.log_date, work_types=types, done=done, solved=solved, people_served=people,
+                  lon=location.lon if location else None, lat=location.lat if location else None,
+                  accuracy_m=location.accuracy_m if location else None, created_at=now,
+                  body_sha256=form.body_digest())
+    try:
+        session.add(log)
+        session.flush()
+        adopt_photos(session, owners=[form.uuid], actor=actor, path=path)
+        audit(session, actor=actor, action="work_log.recorded", target_kind="work_log", target_id=log.id,
+              details={"uuid": str(log.uuid), "station_id": station_id, "log_date": form.log_date.isoformat(),
+                       "work_types": types}, at=now)
+        session.commit()
+    except IntegrityError:
+        # the same log sent twice at once: the other request stored it first
+        session.rollback()
+        stored = session.exec(select(WorkLog).where(WorkLog.uuid == form.uuid)).first()
+        if stored is None:
+            raise
+        return _same_or_conflict(stored, form, actor)
+    return log, True
+
+
+def _same_or_conflict(existing: WorkLog, form: WorkLogForm, actor: Actor) -> tuple[WorkLog, bool]:
+    if existing.body_sha256 == form.body_digest() and existing.user_id == actor.id:
+        return existing, False
+    raise Conflict(N_("该编号已用于另一条记录"))
