@@ -8,7 +8,7 @@
   // --- i18n: message ids are the Chinese strings, as on the server --------------------------
   var EN = {
     '人社督导': 'HRSS Field', '在线': 'Online', '离线': 'Offline', '连不上服务器': 'Server unreachable',
-    '切换到英文': 'Switch to English', '首页': 'Home', '记录': 'Records', '返回': 'Back',
+'首页': 'Home', '记录': 'Records', '返回': 'Back',
     '登录': 'Sign in', '用户名': 'User name', '密码': 'Password', '正在登录…': 'Signing in…',
     '用户名或密码错误': 'Wrong user name or password', '需要联网才能登录。已保存的记录都还在本机。':
       'Signing in needs a connection. Everything saved is still on this phone.',
@@ -64,7 +64,7 @@
     '至少还需一名同行人员': 'At least one other auditor', '搜索人员': 'Search people', '检查日期': 'Date',
     '检查项目': 'Items', '合格': 'Pass', '不合格': 'Fail', '不适用': 'N/A', '此方式不检查该项': 'Not judged in this mode',
     '不合格需拍照留证': 'A failed item needs a photo', '总结': 'Summary', '得分': 'Score', '已答 {a}/{n}': '{a}/{n} answered',
-    '一票否决': 'Veto', '示范': 'Model', '达标': 'Standard', '限期整改': 'Fix by deadline', '不达标': 'Fail',
+    '一票否决': 'Veto', '{n} 分': '{n} pts', '（未选站点）': '(no station chosen)', '示范': 'Model', '达标': 'Standard', '限期整改': 'Fix by deadline', '不达标': 'Fail',
     '定期检查': 'Scheduled check', '明查': 'Overt', '暗访': 'Covert', '电话拨测': 'Phone test', '网上测评': 'Online test',
     '没有可用的检查模板，请联网同步': 'No checklist template on this phone: connect and sync',
     '请先联网登录一次，下载基础数据': 'Connect and sign in once to download the reference data',
@@ -161,9 +161,8 @@
     net.className = 'net net-' + state;
     net.textContent = state === 'off' ? t('离线') : state === 'down' ? t('连不上服务器') : t('在线');
     var lb = document.getElementById('lang');
-    lb.textContent = lang === 'en' ? '中文' : 'EN';
+    lb.textContent = lang === 'en' ? '中文' : 'English';
     lb.setAttribute('lang', lang === 'en' ? 'zh-CN' : 'en');
-    lb.setAttribute('aria-label', lang === 'en' ? '切换到中文' : 'Switch to English');
     var tabs = document.querySelectorAll('#tabs a');
     tabs[0].querySelector('span').textContent = t('首页');
     tabs[1].querySelector('span').textContent = t('记录');
@@ -227,7 +226,9 @@
       !navigator.onLine ? h('p', { class: 'note', text: t('需要联网才能登录。已保存的记录都还在本机。') }) : null,
       field(t('用户名'), user), field(t('密码'), pass), err, submit,
       h('p', { class: 'small muted', text: t('仅限授权人员使用，操作全程留痕') }));
-    return h('div', { class: 'login-wrap' }, h('div', { class: 'brand-big' }, h('img', { src: '/field/icons/icon-192.png', width: 64, height: 64, alt: '' })), form);
+    var mark = document.querySelector('.bar .mark').cloneNode(true);
+    mark.setAttribute('width', '64'); mark.setAttribute('height', '64');
+    return h('div', { class: 'login-wrap' }, h('div', { class: 'brand-big' }, mark), form);
   }
 
   async function signedIn(user) {
@@ -560,8 +561,8 @@
   function recordTitle(rec) {
     var b = rec.body;
     if (rec.kind === 'walkthrough') return serviceName(b.service_item_code);
-    if (rec.kind === 'work_log') return t('工作日志') + ' ' + b.log_date;
-    return t(KIND_LABEL[b.kind]) + (b.station_id ? ' · ' + stationName(b.station_id) : '');
+    if (rec.kind === 'work_log') return b.log_date;
+    return b.station_id ? stationName(b.station_id) : t('（未选站点）');
   }
 
   // --- views: home --------------------------------------------------------------------------
@@ -669,7 +670,10 @@
     var fs = h('fieldset', { class: 'form-body', disabled: !editable }, form.body);
     var top = h('div', { class: 'record-top' },
       h('a', { class: 'back', href: rec.status === 'draft' && !rec.touched ? '#/' : '#/outbox', text: '‹ ' + t('返回') }),
-      h('span', { class: 'status status-' + rec.status, id: 'record-status', text: t(STATUS_LABEL[rec.status]) }));
+      h('span', { class: 'top-right' },
+        editable ? h('span', { class: 'small muted', id: 'saved', 'aria-live': 'polite',
+          text: rec.updated_at ? t('已自动保存 {t}', { t: hhmm(rec.updated_at).slice(6) }) : t('保存在本机') }) : null,
+        h('span', { class: 'status status-' + rec.status, id: 'record-status', text: t(STATUS_LABEL[rec.status]) })));
     var status = statusPanel(rec);
     var foot = h('div', { class: 'form-foot' }, form.preview || null, actionsFor(rec, editable, form.validate));
     var page = h('form', { class: 'record record-' + recordKind(rec), novalidate: true, id: 'record-form',
@@ -681,10 +685,10 @@
 
   function statusPanel(rec) {
     if (rec.status === 'rejected' && rec.error) {
-      var msgs = Object.keys(rec.error.fields || {}).map(function (k) { return h('li', { text: k + ': ' + rec.error.fields[k] }); });
+      // messages that find no field in the form are listed here (showErrors fills the list)
       return h('div', { class: 'banner banner-bad', role: 'alert', id: 'reject-reason' },
         h('p', { text: (rec.body_sent ? t('记录已送达，但照片被退回：') : t('服务器退回了这条记录：')) + ' ' + (rec.error.message || rec.error.code) }),
-        msgs.length ? h('ul', {}, msgs) : null,
+        h('ul', { id: 'reject-unplaced', hidden: true }),
         rec.body_sent ? null : h('p', { class: 'small', text: t('请修改标出的内容后重新发送。') }));
     }
     if (rec.status === 'waiting') return h('div', { class: 'banner', role: 'status', text: t('这条记录已经在等待发送。') +
@@ -725,8 +729,6 @@
         afterQueue();
       } }));
     }
-    if (editable) row.appendChild(h('p', { class: 'small muted saved', id: 'saved', 'aria-live': 'polite',
-      text: rec.updated_at ? t('已自动保存 {t}', { t: hhmm(rec.updated_at).slice(6) }) : t('保存在本机') }));
     return row;
   }
 
@@ -814,6 +816,12 @@
       target.appendChild(h('p', { class: 'field-error', text: fields[path] }));
       if (!first) first = target;
     });
+    var list = form.querySelector('#reject-unplaced');
+    if (list && !local) {
+      list.textContent = '';
+      unplaced.forEach(function (m) { list.appendChild(h('li', { text: m })); });
+      list.hidden = !unplaced.length;
+    }
     if (local) {
       var n = Object.keys(fields).length;
       toast(t('还有 {n} 处需要填写', { n: n }) + (unplaced.length ? ' — ' + unplaced.join('; ') : ''));
@@ -899,8 +907,9 @@
         if (v && b.materials_asked.indexOf(v) < 0) { b.materials_asked.push(v); sv(); drawMaterials(); document.getElementById('walk-extra').focus(); }
       }
       extraInput.addEventListener('keydown', function (e) { if (e.key === 'Enter') { e.preventDefault(); addExtra(); } });
-      matBox.appendChild(field(t('清单以外要求的材料'), extraInput, { hint: extras.length ? t('超出公布清单 {n} 项', { n: extras.length }) : null }));
-      matBox.appendChild(h('button', { type: 'button', class: 'btn', text: t('添加'), onclick: addExtra }));
+      matBox.appendChild(h('div', { class: 'field' }, h('label', { for: 'walk-extra', text: t('清单以外要求的材料') }),
+        h('div', { class: 'inline' }, extraInput, h('button', { type: 'button', class: 'btn', text: t('添加'), onclick: addExtra })),
+        extras.length ? h('p', { class: 'hint', text: t('超出公布清单 {n} 项', { n: extras.length }) }) : null));
       if (extras.length) matBox.appendChild(h('ul', { class: 'tags' }, extras.map(function (m) {
         return h('li', { class: 'tag' }, h('span', { text: m }), h('button', { type: 'button', class: 'tag-del', 'aria-label': t('删除') + ' ' + m, text: '×',
           onclick: function () { b.materials_asked.splice(b.materials_asked.indexOf(m), 1); sv(); drawMaterials(); } }));
@@ -1097,7 +1106,7 @@
       var row = h('li', { class: 'item' + (on ? '' : ' item-off'), 'data-path': path, id: 'item-' + item.code },
         h('p', { class: 'q', id: 'q-' + item.code }, h('span', { class: 'code', text: item.code }), ' ', text,
           item.veto ? h('span', { class: 'veto', text: ' ' + t('一票否决') }) : null,
-          item.weight ? h('span', { class: 'weight', text: ' · ' + item.weight }) : null),
+          item.weight ? h('span', { class: 'weight', text: ' · ' + t('{n} 分', { n: item.weight }) }) : null),
         control);
       if (on) {
         row.appendChild(need);
@@ -1201,7 +1210,9 @@
     var tabs = document.querySelectorAll('#tabs a');
     tabs[0].setAttribute('aria-current', view === 'home' ? 'page' : 'false');
     tabs[1].setAttribute('aria-current', view === 'outbox' ? 'page' : 'false');
-    if (view !== 'record') window.scrollTo(0, 0);
+    var shown = view === 'record' && S.record ? S.record.uuid : view;
+    if (shown !== S.shown) window.scrollTo(0, 0);  // a status change re-draws a record where it is
+    S.shown = shown;
   }
 
   // --- start --------------------------------------------------------------------------------

@@ -283,9 +283,11 @@
     return reject(rec, Object.assign({ what: what }, res.error), result).then(function () { return false; });
   }
 
+  // No connection to the server says nothing about this record: the caller backs the whole
+  // outbox off, and everything goes as soon as the server answers again.
   function networkDown(rec, result) {
     result.offline = true;
-    return retryLater(rec, { code: 'network', message: '' }, result);
+    return setRecord(rec.uuid, function (r) { r.last_error = { code: 'network', message: '' }; return r; });
   }
 
   function sendRecord(rec, result) {
