@@ -52,7 +52,7 @@
     '服务器退回了这条记录：': 'The server returned this record:', '请修改标出的内容后重新发送。': 'Fix the marked fields and send again.',
     '这条记录已经在等待发送。': 'This record is waiting to be sent.', '已于 {t} 送达服务器。': 'Reached the server at {t}.',
     '记录已送达，但照片被退回：': 'The record arrived, but a photo was refused:',
-    '以新编号重新发送': 'Send again under a new number',
+    '以新编号重新发送': 'Send as a new record', '保留服务器上的版本': "Keep the server's version",
     '删除这份草稿？': 'Delete this draft?', '删除草稿': 'Delete draft', '已删除': 'Deleted',
     '已保存，联网后自动发送': 'Saved; it is sent automatically once connected', '记录不存在': 'No such record',
     '必填': 'Required', '整改期限不能早于走流程日期': 'The due date cannot be before the walkthrough', '请填写内容': 'Please describe it', '请先停止计时': 'Stop the timer first',
@@ -68,7 +68,7 @@
     '定期检查': 'Scheduled check', '明查': 'Overt', '暗访': 'Covert', '电话拨测': 'Phone test', '网上测评': 'Online test',
     '没有可用的检查模板，请联网同步': 'No checklist template on this phone: connect and sync',
     '请先联网登录一次，下载基础数据': 'Connect and sign in once to download the reference data',
-    '填写数值': 'Enter a number', '照片处理失败': 'The photo could not be processed',
+    '填写数值': 'Enter a number', '达标范围：{r}': 'Meets the standard at {r}', '照片处理失败': 'The photo could not be processed',
     '本浏览器不能离线保存，请保持联网': 'This browser cannot save offline: stay connected',
     '有新版本，重新打开后生效': 'A new version is ready: it takes effect when you reopen the app',
     '管理员': 'Administrator', '领导': 'Leader', '经办人员': 'Case officer', '督查员': 'Inspector',
@@ -710,7 +710,13 @@
         S.record = null; toast(t('已删除')); go('#/');
       } }));
       if (rec.status === 'rejected' && rec.error && rec.error.code === 'conflict') {
-        row.appendChild(h('button', { type: 'button', class: 'btn', text: t('以新编号重新发送'), onclick: function () { reissue(rec, validate); } }));
+        // the server holds an earlier version of this record (an answer lost, then edited):
+        // keep that one (its photos still go), or send this version as a record of its own
+        row.appendChild(h('button', { type: 'button', class: 'btn', id: 'keep-server', text: t('保留服务器上的版本'), onclick: async function () {
+          await C.update('records', rec.uuid, function (r) { r.status = 'waiting'; r.body_sent = true; r.error = null; return r; });
+          afterQueue();
+        } }));
+        row.appendChild(h('button', { type: 'button', class: 'btn', id: 'reissue', text: t('以新编号重新发送'), onclick: function () { reissue(rec, validate); } }));
       }
     } else if (rec.status === 'waiting' && !rec.body_sent) {
       row.appendChild(h('button', { type: 'button', class: 'btn', id: 'withdraw', text: t('撤回修改'), onclick: async function () {
@@ -1086,7 +1092,10 @@
         var num = h('input', { type: 'number', inputmode: 'decimal', step: 'any', value: a.value === undefined || a.value === null ? '' : a.value,
           'aria-label': item.code + ' ' + t('填写数值'), placeholder: t('填写数值'),
           oninput: function () { a.value = num.value === '' ? null : Number(num.value); sv(); drawNeed(); } });
-        control = num;
+        var r = item.rule || {}, range = [];
+        if (r.min_ok !== undefined) range.push('≥ ' + r.min_ok);
+        if (r.max_ok !== undefined) range.push('≤ ' + r.max_ok);
+        control = range.length ? [num, h('p', { class: 'hint', text: t('达标范围：{r}', { r: range.join('，') }) })] : num;
       } else {
         var opts = item.answer_type === 'choice' ? (item.rule.options || []).map(function (o) { return [o.value, o.label]; })
                                                    : [['pass', t('合格')], ['fail', t('不合格')]];
@@ -1233,7 +1242,10 @@
     S.dayOffset = (await C.getMeta('day_offset')) || 0;
     if (!localStorage.getItem('field-lang') && S.user && S.user.language === 'en') { lang = 'en'; renderHeader(); }
     window.addEventListener('hashchange', route);
-    window.addEventListener('online', function () { renderHeader(); refreshReference().then(function () { runSync(true); }); });
+    window.addEventListener('online', function () {
+      S.failures = 0; renderHeader();
+      refreshReference().then(function () { runSync(true); });
+    });
     window.addEventListener('offline', function () { renderHeader(); if (S.view === 'home') route(); });
     document.addEventListener('visibilitychange', function () { if (document.visibilityState === 'hidden') flush(); });
     window.addEventListener('pagehide', flush);

@@ -184,7 +184,7 @@
   }
 
   // --- sync ---------------------------------------------------------------------------------
-  var BASE_DELAY = 5000, MAX_DELAY = 15 * 60 * 1000;
+  var BASE_DELAY = 5000, MAX_DELAY = 5 * 60 * 1000;
   function backoff(attempts) {
     var d = Math.min(MAX_DELAY, BASE_DELAY * Math.pow(2, Math.max(0, attempts - 1)));
     return Math.round(d * (0.5 + Math.random()));  // jitter: phones coming back together spread out

@@ -445,3 +445,103 @@ def test_shell_is_installable_and_switches_to_english(browser, field_server):
     page.locator("#lang").click()
     page.get_by_role("button", name="登录").wait_for()
     context.close()
+
+
+def test_a_lost_answer_is_sent_again_and_stored_once(browser, field_server):
+    """The server stores a walkthrough but the answer never reaches the phone (the connection
+    drops on the way back): the record keeps waiting, goes again, the server answers 200 for
+    the identical body, and there is one row."""
+    base, engine = field_server.url, field_server.engine
+    context = browser.new_context(**PIXEL_5, locale="zh-CN", service_workers="block")
+    page = context.new_page()
+    watch = PhoneWatch(page)
+    answers: list[int] = []
+    page.on("response", lambda r: r.url.endswith("/api/v1/walkthroughs") and answers.append(r.status))
+    stored_first: list[int] = []
+
+    def lose_the_answer(route):
+        stored_first.append(route.fetch().status)  # the server stores it …
+        route.abort("connectionreset")  # … and the phone never hears
+
+    page.route("**/api/v1/walkthroughs", lose_the_answer, times=1)
+    page.goto(f"{base}/field/")
+    field_sign_in(page, "leader")
+    page.locator("#new-walkthrough").click()
+    page.locator("#walk-service").select_option("hotline_12333")
+    walk = page.url.rsplit("/", 1)[1]
+    chip(page, "channel", "电话")
+    chip(page, "mode", "亲身办")
+    page.locator("#submit").click()
+    page.locator(f"#outbox-list .outbox-row[data-uuid='{walk}'][data-status='sent']").wait_for(timeout=30_000)
+    assert stored_first == [201] and answers == [200]
+    with Session(engine) as session:
+        assert session.exec(select(func.count()).select_from(Walkthrough)
+                            .where(Walkthrough.uuid == uuid_lib.UUID(walk))).one() == 1
+    assert watch.errors == [] and watch.hosts == {"127.0.0.1"}
+    context.close()
+
+
+def test_an_edit_after_a_lost_answer_is_a_conflict_the_user_resolves(browser, field_server, tmp_path):
+    """The answer to a walkthrough is lost and the server goes quiet; the user withdraws it and
+    edits it meanwhile. Sent again under its number it is a conflict (409): the server already
+    has the first version. The phone says so and sends the edited one as a record of its own,
+    its finding and the finding's photo under new numbers."""
+    base, engine = field_server.url, field_server.engine
+    context = browser.new_context(**PIXEL_5, locale="zh-CN", service_workers="block")
+    page = context.new_page()
+    watch = PhoneWatch(page)
+    calls: list[str] = []
+
+    def flaky(route):
+        calls.append(route.request.method)
+        if len(calls) == 1:
+            route.fetch()  # stored, answer lost
+            route.abort("connectionreset")
+        else:
+            route.abort("connectionrefused")  # then the server is out of reach for a while
+
+    page.route("**/api/v1/walkthroughs", flaky)
+    page.goto(f"{base}/field/")
+    field_sign_in(page, "leader")
+    page.locator("#new-walkthrough").click()
+    page.locator("#walk-service").select_option("unemployment_benefit")
+    first = page.url.rsplit("/", 1)[1]
+    chip(page, "channel", "窗口")
+    chip(page, "mode", "陪同办")
+    page.locator("#add-issue").click()
+    card = page.locator("#findings-issue .finding").last
+    card.locator("select").select_option(index=1)
+    card.locator("textarea").fill("窗口要求提供离职证明原件")
+    card.locator("input[type=file]").set_input_files(photo(tmp_path, "conflict", (90, 90, 160)))
+    card.locator(".thumb img").wait_for()
+    page.locator("#submit").click()
+    page.wait_for_function("() => document.querySelector('#net').textContent === '连不上服务器'")
+    with Session(engine) as session:
+        original = session.exec(select(Walkthrough).where(Walkthrough.uuid == uuid_lib.UUID(first))).one()
+    page.goto(f"{base}/field/#/r/{first}")
+    page.locator("#withdraw").click()
+    page.locator("#findings-issue textarea").fill("窗口要求提供离职证明原件和复印件")
+    page.unroute("**/api/v1/walkthroughs")
+    page.locator("#submit").click()
+    conflict = page.locator(f"#outbox-list .outbox-row[data-uuid='{first}'][data-status='rejected']")
+    conflict.wait_for(timeout=20_000)
+    conflict.click()
+    page.locator("#reject-reason").wait_for()
+    page.locator("#reissue").click()
+    sent = page.locator("#outbox-list .outbox-row[data-status='sent']")
+    sent.wait_for(timeout=20_000)
+    second = sent.get_attribute("data-uuid")
+    assert second != first and outbox_statuses(page) == ["sent"]
+    with Session(engine) as session:
+        edited = session.exec(select(Walkthrough).where(Walkthrough.uuid == uuid_lib.UUID(second))).one()
+        old_finding = session.exec(select(WalkthroughFinding)
+                                   .where(WalkthroughFinding.walkthrough_id == original.id)).one()
+        new_finding = session.exec(select(WalkthroughFinding)
+                                   .where(WalkthroughFinding.walkthrough_id == edited.id)).one()
+        assert old_finding.text == "窗口要求提供离职证明原件"
+        assert new_finding.text == "窗口要求提供离职证明原件和复印件" and new_finding.uuid != old_finding.uuid
+        shots = session.exec(select(Attachment).where(Attachment.owner_uuid.in_([old_finding.uuid,
+                                                                                  new_finding.uuid]))).all()
+        assert [s.owner_uuid for s in shots] == [new_finding.uuid]
+    assert watch.errors == [] and watch.hosts == {"127.0.0.1"}
+    context.close()
