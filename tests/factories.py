@@ -167,3 +167,33 @@ def passing_answers(template_code: str, mode: str = "overt") -> dict:
         else:
             answers[item["code"]] = {"value": item["rule"]["options"][0]["value"]}
     return answers
+
+
+def make_service_items(session: Session) -> None:
+    """The default walkthrough service items (data/checklists.py), active."""
+    from data import checklists
+    from data.models import ServiceItem
+    for n, item in enumerate(checklists.SERVICE_ITEMS):
+        session.add(ServiceItem(**item, sort_order=n, active=True))
+    session.commit()
+
+
+def make_field_world(session: Session) -> dict:
+    """What the field app needs: a city, both templates, the service items, a station in each
+    county, and users of every field role; cadre_a is seconded to station A, cadre_b to none."""
+    city = make_city(session)
+    templates = make_templates(session)
+    make_service_items(session)
+    station_a = make_station(session, township=city["town_a"])
+    station_b = make_station(session, township=city["town_b"])
+    users = {
+        "cadre_a": make_user(session, username="cadre_a", role=Role.cadre, regions=[city["town_a"]]),
+        "cadre_b": make_user(session, username="cadre_b", role=Role.cadre, regions=[city["town_b"]]),
+        "insp": make_user(session, username="insp", role=Role.inspector, regions=[city["city"]]),
+        "insp2": make_user(session, username="insp2", role=Role.inspector, regions=[city["city"]]),
+        "insp_b": make_user(session, username="insp_b", role=Role.inspector, regions=[city["b"]]),
+        "leader": make_user(session, username="leader", role=Role.leader, regions=[city["city"]]),
+        "officer": make_user(session, username="officer", role=Role.case_officer, regions=[city["a"]]),
+    }
+    make_secondment(session, user=users["cadre_a"], station=station_a)
+    return {"city": city, "templates": templates, "a": station_a, "b": station_b, "users": users}

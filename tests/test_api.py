@@ -14,35 +14,16 @@ from PIL import Image
 from sqlmodel import select
 
 from data import checklists
-from data.models import (AuditEvent, Attachment, DeviceSession, Role, ServiceItem, Walkthrough, WalkthroughFinding,
-                         WorkLog, WorkLogComment)
+from data.models import AuditEvent, Attachment, DeviceSession, Walkthrough, WalkthroughFinding, WorkLog, WorkLogComment
 from data.services import devices as device_service
 from data.services import users as user_service
 from tests.conftest import TODAY, csrf_header
-from tests.factories import (PASSWORD, make_city, make_secondment, make_station, make_templates, make_user,
-                             make_work_log, passing_answers)
+from tests.factories import PASSWORD, make_field_world, make_work_log, passing_answers
 
 
 @pytest.fixture
 def world(session):
-    city = make_city(session)
-    templates = make_templates(session)
-    station_a = make_station(session, township=city["town_a"])
-    station_b = make_station(session, township=city["town_b"])
-    for n, item in enumerate(checklists.SERVICE_ITEMS):
-        session.add(ServiceItem(**item, sort_order=n, active=True))
-    users = {
-        "cadre_a": make_user(session, username="cadre_a", role=Role.cadre, regions=[city["town_a"]]),
-        "cadre_b": make_user(session, username="cadre_b", role=Role.cadre, regions=[city["town_b"]]),
-        "insp": make_user(session, username="insp", role=Role.inspector, regions=[city["city"]]),
-        "insp2": make_user(session, username="insp2", role=Role.inspector, regions=[city["city"]]),
-        "insp_b": make_user(session, username="insp_b", role=Role.inspector, regions=[city["b"]]),
-        "leader": make_user(session, username="leader", role=Role.leader, regions=[city["city"]]),
-        "officer": make_user(session, username="officer", role=Role.case_officer, regions=[city["a"]]),
-    }
-    make_secondment(session, user=users["cadre_a"], station=station_a)
-    session.commit()
-    return {"city": city, "templates": templates, "a": station_a, "b": station_b, "users": users}
+    return make_field_world(session)
 
 
 def sign_in(client, username: str, password: str = PASSWORD, **extra):

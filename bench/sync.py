@@ -1,0 +1,278 @@
+"""Field sync under load: N phones at once, each posting M records over loopback.
+
+    .venv/bin/python bench/sync.py                          # 50 clients × 40 records, fresh SQLite demo city
+    .venv/bin/python bench/sync.py --clients 10 --records 20
+    .venv/bin/python bench/sync.py --server werkzeug        # the embedded server instead of gunicorn
+    .venv/bin/python bench/sync.py --database-url postgresql+psycopg://…/hrss_bench   # filled when empty
+
+Starts the app in its own process (gunicorn with threaded workers by default) on a fresh copy of
+the demo city (the city is built once under bench/out/ and copied per run), adds one seconded
+cadre account per client, signs every client in (each its own device session), then lets them
+all post at once: walkthroughs with findings and work logs, alternately, and a resend of every
+tenth record (an identical body, as after a lost answer: it must come back 200). Prints records
+per second, latency, errors (any answer other than the expected 201/200, or no answer) and
+duplicates (rows per UUID above one), and the records missing from the database.
+Target: 50 × 40 on SQLite gives zero errors and zero duplicates.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections import Counter
+from datetime import date, timedelta
+from pathlib import Path
+
+import requests
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+sys.path.insert(0, str(ROOT))
+
+from data import demo  # noqa: E402
+from data.db import is_empty, make_engine, migrate  # noqa: E402
+from data.models import (Region, Role, Secondment, Station, StationKind, User, UserRegion, Walkthrough,  # noqa: E402
+                         WorkLog)
+from data.security import hash_password  # noqa: E402
+
+PASSWORD = "bench-sync-password"
+PREFIX = "bench_sync_"
+
+
+def database(url: str | None, today: date) -> str:
+    """A database with the demo city: the given one (filled when empty), else a fresh copy of
+    the SQLite city cached under bench/out/."""
+    if url:
+        engine = make_engine(url)
+        migrate(engine)
+        if is_empty(engine):
+            print("building the demo city …", flush=True)
+            demo.generate(engine, demo.DemoConfig(today=today))
+        engine.dispose()
+        return url
+    OUT.mkdir(parents=True, exist_ok=True)
+    template = OUT / f"sync-city-{today.isoformat()}.db"
+    if not template.exists():
+        print(f"building the demo city in {template} …", flush=True)
+        partial = template.with_suffix(".partial")
+        partial.unlink(missing_ok=True)
+        engine = make_engine(f"sqlite:///{partial}")
+        migrate(engine)
+        demo.generate(engine, demo.DemoConfig(today=today))
+        with engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        engine.dispose()
+        partial.rename(template)
+    run = OUT / "sync-run.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{run}{suffix}").unlink(missing_ok=True)
+    shutil.copyfile(template, run)
+    return f"sqlite:///{run}"
+
+
+def add_cadres(url: str, clients: int, today: date) -> list[tuple[str, int]]:
+    """One seconded cadre per client, each at a township station of their own: (username, station id)."""
+    engine = make_engine(url)
+    password_hash = hash_password(PASSWORD)
+    made = []
+    with Session(engine) as session:
+        stations = session.exec(select(Station).where(Station.kind == StationKind.township_station)
+                                .order_by(Station.id).limit(clients)).all()
+        for n in range(clients):
+            station = stations[n % len(stations)]
+            username = f"{PREFIX}{n:03d}"
+            user = session.exec(select(User).where(User.username == username)).first()
+            if user is None:
+                user = User(username=username, display_name=f"压测干部{n}", role=Role.cadre,
+                            password_hash=password_hash)
+                session.add(user)
+                session.flush()
+                session.add(UserRegion(user_id=user.id, region_id=station.township_id))
+                session.add(Secondment(user_id=user.id, station_id=station.id, path=station.path,
+                                       starts_on=today - timedelta(days=200), ends_on=today + timedelta(days=165)))
+            made.append((username, station.id))
+        session.commit()
+    engine.dispose()
+    return made
+
+
+def start_server(kind: str, url: str, port: int, workers: int, threads: int) -> subprocess.Popen:
+    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench-sync-secret", "PYTHONUNBUFFERED": "1"}
+    if kind == "gunicorn":
+        command = [str(ROOT / ".venv" / "bin" / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers",
+                   str(workers), "--worker-class", "gthread", "--threads", str(threads), "--log-level", "warning",
+                   "app:create_app()"]
+    else:
+        command = [sys.executable, "-c",
+                   "from app import create_app; "
+                   f"create_app().run(host='127.0.0.1', port={port}, threaded=True)"]
+    process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=10).status_code == 200:
+                return process
+        except requests.RequestException:
+            pass
+        if process.poll() is not None:
+            raise SystemExit(f"the server stopped (exit {process.returncode})")
+        time.sleep(0.3)
+    stop_server(process)
+    raise SystemExit("the server did not come up in 120 s")
+
+
+def stop_server(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+class Client(threading.Thread):
+    """One phone: its own session, M records, a resend of every tenth."""
+
+    def __init__(self, base: str, username: str, station_id: int, records: int, today: date, start: threading.Barrier,
+                 seed: int):
+        super().__init__(daemon=True)
+        self.base, self.username, self.station_id = base, username, station_id
+        self.records, self.today, self.start_line = records, today, start
+        self.rng = random.Random(seed)
+        self.http = requests.Session()
+        self.sent: dict[str, str] = {}  # uuid → kind
+        self.latencies: list[float] = []
+        self.errors: Counter = Counter()
+        self.resends = 0
+
+    def sign_in(self) -> None:
+        response = self.http.post(f"{self.base}/api/v1/session", json={"username": self.username,
+                                                                          "password": PASSWORD}, timeout=60)
+        response.raise_for_status()
+
+    def body(self, n: int) -> tuple[str, str, dict]:
+        day = self.today - timedelta(days=n % 20)
+        if n % 2:
+            return "work_log", "/api/v1/work-logs", {
+                "uuid": str(uuid.uuid4()), "log_date": day.isoformat(),
+                "work_types": self.rng.sample(["policy_outreach", "case_handling", "dispute_mediation", "records"], 2),
+                "done": f"走访企业 {self.rng.randint(1, 6)} 家，了解用工情况", "people_served": self.rng.randint(0, 30)}
+        return "walkthrough", "/api/v1/walkthroughs", {
+            "uuid": str(uuid.uuid4()), "service_item_code": "ss_card_apply", "channel": "window", "mode": "in_person",
+            "walked_on": day.isoformat(), "station_id": self.station_id, "trips": self.rng.randint(1, 3),
+            "steps": [{"name": "咨询", "seconds": self.rng.randint(60, 900)},
+                      {"name": "受理", "seconds": self.rng.randint(60, 1800)}],
+            "materials_asked": ["居民身份证"],
+            "findings": [{"uuid": str(uuid.uuid4()), "list_kind": "issue", "category": "waiting",
+                          "text": "高峰时段排队等候时间过长"},
+                         {"uuid": str(uuid.uuid4()), "list_kind": "need", "category": "hours",
+                          "text": "希望提供错时延时服务"}]}
+
+    def post(self, path: str, body: dict, expected: int) -> None:
+        started = time.perf_counter()
+        try:
+            response = self.http.post(f"{self.base}{path}", json=body, timeout=60,
+                                      headers={"X-CSRFToken": self.http.cookies.get("_csrf_token", "")})
+        except requests.RequestException as exc:
+            self.errors[type(exc).__name__] += 1
+            return
+        self.latencies.append(time.perf_counter() - started)
+        if response.status_code != expected:
+            self.errors[f"HTTP {response.status_code}"] += 1
+
+    def run(self) -> None:
+        try:
+            self.sign_in()
+        except requests.RequestException as exc:
+            self.errors[f"sign-in {exc}"] += 1
+            self.start_line.abort()
+            return
+        self.start_line.wait()
+        for n in range(self.records):
+            kind, path, body = self.body(n)
+            self.sent[body["uuid"]] = kind
+            self.post(path, body, 201)
+            if n % 10 == 9:
+                self.resends += 1
+                self.post(path, body, 200)
+
+
+def count_rows(url: str, sent: dict[str, str]) -> tuple[int, int]:
+    """(duplicates, missing): UUIDs with more than one row, and sent UUIDs with none."""
+    engine = make_engine(url)
+    tables = {"walkthrough": Walkthrough, "work_log": WorkLog}
+    rows: Counter = Counter()
+    with Session(engine) as session:
+        for kind, table in tables.items():
+            for value, count in session.exec(select(table.uuid, sa.func.count()).group_by(table.uuid)):
+                if str(value) in sent:
+                    rows[str(value)] = count
+    engine.dispose()
+    return sum(1 for c in rows.values() if c > 1), sum(1 for u in sent if u not in rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--records", type=int, default=40)
+    parser.add_argument("--database-url", default=None)
+    parser.add_argument("--server", choices=("gunicorn", "werkzeug"), default="gunicorn")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8074")))
+    args = parser.parse_args()
+
+    today = date.today()
+    url = database(args.database_url, today)
+    cadres = add_cadres(url, args.clients, today)
+    server = start_server(args.server, url, args.port, args.workers, args.threads)
+    try:
+        base = f"http://127.0.0.1:{args.port}"
+        start = threading.Barrier(args.clients + 1)
+        clients = [Client(base, name, station, args.records, today, start, seed=n)
+                   for n, (name, station) in enumerate(cadres)]
+        for client in clients:
+            client.start()
+        start.wait()
+        started = time.perf_counter()
+        for client in clients:
+            client.join()
+        seconds = time.perf_counter() - started
+    finally:
+        stop_server(server)
+
+    sent = {u: k for c in clients for u, k in c.sent.items()}
+    errors = sum((c.errors for c in clients), Counter())
+    latencies = sorted(x for c in clients for x in c.latencies)
+    resends = sum(c.resends for c in clients)
+    duplicates, missing = count_rows(url, sent)
+    where = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
+    print(f"{args.clients} clients × {args.records} records on {where}, {args.server} "
+          f"({args.workers} workers × {args.threads} threads)" if args.server == "gunicorn" else
+          f"{args.clients} clients × {args.records} records on {where}, werkzeug threaded")
+    print(f"records      {len(sent)} (+{resends} resends)")
+    print(f"seconds      {seconds:.1f}")
+    print(f"records/s    {len(sent) / seconds:.1f}")
+    if latencies:
+        p50, p95 = latencies[len(latencies) // 2], latencies[int(len(latencies) * 0.95)]
+        print(f"latency      p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, max {latencies[-1] * 1000:.0f} ms "
+              f"(mean {statistics.mean(latencies) * 1000:.0f} ms)")
+    print(f"errors       {sum(errors.values())}" + (f"  {dict(errors)}" if errors else ""))
+    print(f"duplicates   {duplicates}")
+    print(f"missing      {missing}")
+    sys.exit(1 if errors or duplicates or missing else 0)
+
+
+if __name__ == "__main__":
+    main()
