@@ -545,3 +545,52 @@ def test_an_edit_after_a_lost_answer_is_a_conflict_the_user_resolves(browser, fi
         assert [s.owner_uuid for s in shots] == [new_finding.uuid]
     assert watch.errors == [] and watch.hosts == {"127.0.0.1"}
     context.close()
+
+
+def test_background_sync_sends_from_the_service_worker_with_no_page_open(browser, field_server, tmp_path):
+    """Background Sync: a record queued offline is sent by the service worker's 'sync' event
+    after the app's page has gone (the event is dispatched through DevTools, as Chromium would
+    when the connection returns)."""
+    base, facts, engine = field_server.url, field_server.facts, field_server.engine
+    context = browser.new_context(**PIXEL_5, locale="zh-CN", service_workers="allow")
+    page = context.new_page()
+    cdp = context.new_cdp_session(page)
+    registrations: list[str] = []
+    cdp.on("ServiceWorker.workerRegistrationUpdated",
+           lambda e: registrations.extend(r["registrationId"] for r in e["registrations"]
+                                          if r["scopeURL"] == f"{base}/field/" and not r["isDeleted"]))
+    cdp.send("ServiceWorker.enable")
+    page.goto(f"{base}/field/")
+    field_sign_in(page, "cadre")
+    page.locator("#new-work_log").wait_for()
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=15_000)
+    page.wait_for_load_state("networkidle")
+    before = counts(engine, facts["cadre_id"])["work_logs"]
+    context.set_offline(True)
+    log = record_work_log(page, tmp_path, facts, station=False)
+    assert outbox_statuses(page)[0] == "waiting"
+    page.goto("about:blank")  # the app is closed: no page of its own is open
+    context.set_offline(False)
+    assert registrations
+    cdp.send("ServiceWorker.dispatchSyncEvent", {"origin": base, "registrationId": registrations[-1],
+                                                 "tag": "outbox", "lastChance": False})
+    with Session(engine) as session:
+        for _ in range(100):
+            found = session.exec(select(WorkLog).where(WorkLog.uuid == uuid_lib.UUID(log))).first()
+            if found is not None:
+                break
+            page.wait_for_timeout(200)
+            session.expire_all()
+        assert found is not None
+        photo_row = None
+        for _ in range(100):
+            photo_row = session.exec(select(Attachment).where(Attachment.owner_uuid == found.uuid)).first()
+            if photo_row is not None:
+                break
+            page.wait_for_timeout(200)
+        assert photo_row is not None
+    assert counts(engine, facts["cadre_id"])["work_logs"] == before + 1
+    # the app opened again shows it sent
+    page.goto(f"{base}/field/#/outbox")
+    page.locator(f"#outbox-list .outbox-row[data-uuid='{log}'][data-status='sent']").wait_for(timeout=15_000)
+    context.close()
