@@ -99,7 +99,7 @@
               window_audit: ['inspector', 'admin'], station_check: ['inspector', 'admin'] };
 
   // --- state --------------------------------------------------------------------------------
-  var S = { user: null, ref: null, authRequired: false, syncing: false, serverDown: false, failures: 0,
+  var S = { user: null, ref: null, authRequired: false, syncing: false, serverDown: false, failures: 0, epoch: 0, again: false,
             lastSync: null, timer: null, afterLogin: null, persistent: true, view: null };
   var $view = document.getElementById('view'), $banner = document.getElementById('banner');
 
@@ -232,6 +232,7 @@
   }
 
   async function signedIn(user) {
+    S.epoch = (S.epoch || 0) + 1;
     S.user = user;
     S.authRequired = false;
     await C.setMeta('user', user);
@@ -246,11 +247,13 @@
 
   async function refreshReference() {
     if (!S.user || !navigator.onLine) return;
+    var epoch = S.epoch;
     try {
       var res = await C.call('GET', '/api/v1/reference');
       if (res.status === 200 && res.data) {
         S.ref = res.data;
         S.serverDown = false;
+        if (S.authRequired) { S.authRequired = false; await C.setMeta('auth_required', false); renderBanner(); }
         if (res.data.server_date) {
           S.dayOffset = daysBetween(localDate(), res.data.server_date);
           await C.setMeta('day_offset', S.dayOffset);
@@ -258,7 +261,7 @@
         if (res.data.user) { S.user = res.data.user; await C.setMeta('user', res.data.user); }
         await C.setMeta('reference', res.data);
         await C.csrfToken();
-      } else if (res.status === 401) {
+      } else if (res.status === 401 && epoch === S.epoch) {
         await needLogin();
       }
     } catch (e) { S.serverDown = true; }
@@ -287,8 +290,10 @@
 
   // --- sync ---------------------------------------------------------------------------------
   async function runSync(force) {
-    if (S.syncing || !S.user || S.authRequired) return;
+    if (!S.user || S.authRequired) return;
     if (!navigator.onLine && !force) return;
+    if (S.syncing) { S.again = true; return; }  // once this pass ends, another one
+    var epoch = S.epoch;
     S.syncing = true; renderSyncState();
     var res;
     try {
@@ -310,7 +315,9 @@
     if (res.sent) toast(t('已发送 {n} 条', { n: res.sent }));
     renderHeader();
     await updateBadge();
-    if (res.auth) await needLogin();
+    // a 401 from before the user signed in again is old news: go again instead
+    if (res.auth) { if (epoch === S.epoch) await needLogin(); else S.again = true; }
+    if (S.again && !S.authRequired) { S.again = false; setTimeout(function () { runSync(true); }, 0); }
     if (S.view === 'home' || S.view === 'outbox') route();
     else if (S.view === 'record' && S.record) {
       var now = await C.get('records', S.record.uuid);

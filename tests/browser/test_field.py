@@ -128,6 +128,20 @@ def outbox_statuses(page) -> list[str]:
     return page.locator("#outbox-list .outbox-row").evaluate_all("rows => rows.map(r => r.dataset.status)")
 
 
+def wait_sent(page, uuid: str, timeout: int = 20_000):
+    """Wait until the outbox shows the record sent; on failure say what the phone holds."""
+    row = page.locator(f"#outbox-list .outbox-row[data-uuid='{uuid}'][data-status='sent']")
+    try:
+        row.wait_for(timeout=timeout)
+    except Exception:
+        held = page.evaluate("""() => new Promise(resolve => {
+          const r = indexedDB.open('hrss-field');
+          r.onsuccess = () => { const q = r.result.transaction('records').objectStore('records').getAll();
+            q.onsuccess = () => resolve(q.result.map(x => [x.uuid, x.status, x.error, x.last_error, x.attempts])); };
+        })""")
+        raise AssertionError(f"not sent; view {page.url}; records {held}") from None
+
+
 def shoot(page, name: str):
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"field-{name}.png"), full_page=True)
@@ -361,7 +375,9 @@ def test_revoked_session_keeps_the_queue_and_continues_after_sign_in(browser, fi
     assert page.locator("#username").input_value() == "cadre"
     assert counts(engine, facts["cadre_id"]) == before
     field_sign_in(page, "cadre")
-    page.locator(f"#outbox-list .outbox-row[data-uuid='{log}'][data-status='sent']").wait_for(timeout=20_000)
+    page.locator("#username").wait_for(state="detached")
+    page.goto(f"{base}/field/#/outbox")
+    wait_sent(page, log)
     assert outbox_statuses(page) == ["sent"]
     with Session(engine) as session:
         assert session.exec(select(func.count()).select_from(WorkLog).where(WorkLog.uuid == uuid_lib.UUID(log))).one() == 1
