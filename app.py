@@ -86,7 +86,7 @@ def default_config() -> dict:
 def create_app(config: dict | None = None) -> Flask:
     """Build the server: Flask with login, the Dash dashboard, maps, vendor files and the CLI."""
     from api import routes as api_routes
-    from pages import _auth, _brief, _circular, _i18n, _maps, _photos, _shell, _wall, _web
+    from pages import _auth, _brief, _circular, _field, _i18n, _maps, _photos, _shell, _wall, _web
 
     server = Flask(__name__, static_folder=None, template_folder=str(ROOT / "pages" / "templates"))
     server.config.update(default_config())
@@ -108,6 +108,7 @@ def create_app(config: dict | None = None) -> Flask:
     _wall.init_app(server)
     _circular.init_app(server)
     _brief.init_app(server)
+    _field.init_app(server)
     api_routes.init_app(server)
     Compress(server)
 

@@ -36,9 +36,9 @@ from pages._web import db
 
 bp = Blueprint("auth", __name__)
 
-# endpoints anyone may reach; the field app's shell joins them when its blueprint exists
+# endpoints anyone may reach; the field app's shell (static, no data) is public by its prefix
 PUBLIC_ENDPOINTS = {"auth.login", "auth.set_language_anonymous", "healthz", "vendor", "favicon",
-                    "api.create_session"}
+                    "api.create_session", "field.bare"}
 PUBLIC_PREFIXES = ("/field/",)
 # paths whose clients are scripts, not people: they get 401 JSON instead of a redirect
 XHR_PREFIXES = ("/_dash-", "/_reload-hash", "/assets/", "/api/", "/_favicon", "/wall/data/")

@@ -14,6 +14,11 @@ PUBLIC = {
     "/vendor/<path:filename>": "front-end libraries",
     "/favicon.ico": "icon",
     "/favicon.svg": "icon",
+    "/field": "the field app (redirect to /field/)",
+    "/field/": "the field app's shell: static, holds no data",
+    "/field/index.html": "the field app's shell",
+    "/field/sw.js": "the field app's service worker",
+    "/field/<path:name>": "the field app's scripts, styles, manifest and icons",
     "/api/v1/session": "a field device signs in (POST; DELETE needs a session)",
 }
 # Dash's own routes and other script endpoints answer 401 JSON; pages redirect to /login
