@@ -143,10 +143,14 @@ def create_app(config: dict | None = None) -> Flask:
     )
     dash_app.layout = _shell.layout
     _shell.register_callbacks(dash_app)
+    callback_roles = []
     for page in dash.page_registry.values():
         module = sys.modules.get(page["module"])
         if module is not None and hasattr(module, "register_callbacks"):
             module.register_callbacks(dash_app)
+        for prefix in getattr(module, "CALLBACK_PREFIXES", ()):
+            callback_roles.append((prefix, frozenset(module.ROLES)))
+    server.extensions["callback_roles"] = tuple(callback_roles)
     server.extensions["dash"] = dash_app
     _register_cli(server)
     return server

@@ -147,7 +147,38 @@ def _guard():
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
     if request.method not in SAFE_METHODS and not _csrf_ok():
         return _refuse_csrf()
+    if request.path == "/_dash-update-component" and not _callback_allowed():
+        return jsonify(error="forbidden", message=_("您没有访问此页面的权限")), 403
     return None
+
+
+def _output_ids(body) -> list[str]:
+    """The component ids a Dash callback request writes to (a pattern id by its type)."""
+    outputs = body.get("outputs") if isinstance(body, dict) else None
+    found: list[str] = []
+    stack = [outputs]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            ident = item.get("id")
+            found.append(str(ident.get("type", "")) if isinstance(ident, dict) else str(ident))
+    return found
+
+
+def _callback_allowed() -> bool:
+    """Second line behind each page's own checks: a callback that writes to a page's components
+    runs only for the roles of that page (pages declare CALLBACK_PREFIXES beside ROLES), so a
+    crafted request cannot reach a page's data from a role the page is not for."""
+    rules = current_app.extensions.get("callback_roles") or ()
+    if not rules:
+        return True
+    ids = _output_ids(request.get_json(silent=True) or {})
+    for prefix, roles in rules:
+        if any(i.startswith(prefix) for i in ids) and current_user.role not in roles:
+            return False
+    return True
 
 
 def _refuse_unauthenticated():

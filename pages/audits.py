@@ -35,6 +35,7 @@ dash.register_page(__name__, path="/audits", name=N_("明察暗访"), title="明
                    icon="bi-clipboard-check", roles=ROLES)
 
 P = "audits-"
+CALLBACK_PREFIXES = (P,)
 PERIOD, COUNTY, TOWNSHIP, KIND, MODE, FILTERS = (P + "period", P + "county", P + "township", P + "kind", P + "mode",
                                                  P + "filters")
 KPIS, BY_CATEGORY, TOP_ITEMS, PASS_RATE = P + "kpis", P + "by-category", P + "top-items", P + "pass-rate"

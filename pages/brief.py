@@ -22,6 +22,8 @@ dash.register_page(__name__, path="/weekly-brief", name=N_("周报"), title="周
                    icon="bi-file-earmark-pdf", roles=list(BRIEF_ROLES))
 
 WEEK, REGION, LINKS = "brief-week", "brief-region", "brief-links"
+ROLES = list(BRIEF_ROLES)
+CALLBACK_PREFIXES = ("brief-",)
 
 
 def layout(**_query):

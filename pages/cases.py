@@ -37,6 +37,7 @@ dash.register_page(__name__, path="/cases", name=N_("欠薪案件"), title="欠�
                    icon="bi-cash-stack", roles=ROLES)
 
 P = "cases-"
+CALLBACK_PREFIXES = (P, "case-")  # page ids, and its pattern ids (case-act, case-reveal)
 PERIOD, COUNTY, TOWNSHIP, GRID_CELL = P + "period", P + "county", P + "township", P + "grid-cell"
 STATUS, SOURCE, INDUSTRY, KIND, OVERDUE, TEXT = (P + "status", P + "source", P + "industry", P + "kind",
                                                  P + "overdue", P + "text")

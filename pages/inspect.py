@@ -37,6 +37,7 @@ dash.register_page(__name__, path="/inspect", name=N_("检查录入"), title="�
                    icon="bi-ui-checks", roles=ROLES)
 
 P = "inspect-"
+CALLBACK_PREFIXES = (P, "insp-")
 KIND, MODE, STATION, DAY, AUDITORS, SUMMARY = (P + "kind", P + "mode", P + "station", P + "day", P + "auditors",
                                                P + "summary")
 FORM_ID, TEMPLATE, ITEMS, PREVIEW, SUBMIT, PUBLISH_NOW, RESULT, VERSION, PENDING, PENDING_MSG = (

@@ -39,6 +39,7 @@ dash.register_page(__name__, path="/logs", name=N_("工作日志"), title="工�
                    icon="bi-journal-text", roles=ROLES)
 
 P = "logs-"
+CALLBACK_PREFIXES = (P,)
 PERIOD, COUNTY, CADRE, WORK_TYPE, SEARCH = P + "period", P + "county", P + "cadre", P + "work-type", P + "search"
 FILTERS, VERSION, KPIS, MATRIX, MATRIX_NOTE, COUNTIES = (P + "filters", P + "version", P + "kpis", P + "matrix",
                                                         P + "matrix-note", P + "counties")

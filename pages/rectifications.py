@@ -36,6 +36,7 @@ dash.register_page(__name__, path="/rectifications", name=N_("整改"), title="�
                    icon="bi-tools", roles=ROLES)
 
 P = "rect-"
+CALLBACK_PREFIXES = (P,)
 STATUS, COUNTS, TABLE, VERSION, SELECTED = P + "status", P + "counts", P + "table", P + "version", P + "selected"
 DETAIL, DETAIL_BODY, MSG = P + "detail", P + "detail-body", P + "msg"
 REPORT_TEXT, REPORT_UPLOAD, REPORT_PHOTOS, REPORT_SUBMIT = (P + "report-text", P + "report-upload", P + "report-photos",

@@ -36,6 +36,7 @@ dash.register_page(__name__, path="/stations", name=N_("人社所"), title="人�
                    icon="bi-building", roles=ROLES)
 
 P = "stations-"
+CALLBACK_PREFIXES = (P, "station-")
 PERIOD, COUNTY, TOWNSHIP, KIND = P + "period", P + "county", P + "township", P + "kind"
 FILTERS, SELECTED = P + "filters", P + "selected"
 KPIS, MAP, RATE, RATE_TITLE = P + "kpis", P + "map", P + "rate", P + "rate-title"

@@ -29,6 +29,7 @@ dash.register_page(__name__, path="/templates", name=N_("检查模板"), title="
                    icon="bi-list-check", roles=ROLES)
 
 P = "tpl-"
+CALLBACK_PREFIXES = (P,)
 PICK, GRID, ADD, REMOVE, SAVE, MSG, HISTORY, TOTAL, NAME = (P + "pick", P + "grid", P + "add", P + "remove", P + "save",
                                                            P + "msg", P + "history", P + "total", P + "name")
 ANSWER_TYPES = {"pass_fail": N_("合格/不合格"), "number": N_("数值"), "choice": N_("选择")}

@@ -37,6 +37,7 @@ dash.register_page(__name__, path="/walkthroughs", name=N_("走流程"), title="
                    icon="bi-person-walking", roles=ROLES)
 
 P = "walk-"
+CALLBACK_PREFIXES = (P,)
 PERIOD, COUNTY, TOWNSHIP, SERVICE, CHANNEL, STATUS = (P + "period", P + "county", P + "township", P + "service",
                                                       P + "channel", P + "status")
 FILTERS, VERSION, SELECTED = P + "filters", P + "version", P + "selected"

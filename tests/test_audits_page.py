@@ -143,7 +143,9 @@ def test_the_cadre_does_not_learn_of_an_unpublished_covert_audit(client, city):
     assert kpi(tree, "audits-kpi-uncovered").startswith("未覆盖站所0")
 
 
-def test_other_roles_get_no_figures(client, city):
+def test_other_roles_get_no_figures(app, client, city):
+    # the page's own check, behind the guard's refusal of other roles' callbacks (test_guard.py)
+    app.extensions["callback_roles"] = ()
     sign_in(client, "officer")
     assert "无权查看" in _text(kpis(client, PERIOD))
     assert client.get("/audits/circular?from=2026-10-01&to=2026-10-31").status_code == 403

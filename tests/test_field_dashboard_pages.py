@@ -112,6 +112,8 @@ def test_a_crafted_request_for_another_region_is_refused_with_no_data(app, clien
 
 
 def test_roles_without_the_pages_get_nothing(app, client, world):
+    # the pages' own checks, behind the guard's refusal of other roles' callbacks (test_guard.py)
+    app.extensions["callback_roles"] = ()
     sign_in(client, "officer")
     answer = summary(client, app, OCTOBER)
     assert "无权" in _text(answer["walk-funnel"]["children"]) and answer["walk-by-service"]["figure"] == {}

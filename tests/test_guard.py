@@ -93,3 +93,26 @@ def test_first_request_of_a_worker_may_be_signed_in(demo_app, demo_url):
     assert client.get("/maps/regions").status_code == 200
     assert client.get("/_dash-layout").status_code == 200
     other_worker.extensions["engine"].dispose()
+
+
+def test_a_pages_callbacks_answer_only_its_roles(app, client, session):
+    """Behind each page's own checks: the guard refuses a Dash request that writes to a page's
+    components from a role that page is not for (pages declare CALLBACK_PREFIXES and ROLES)."""
+    from data.models import Role
+    from tests.conftest import csrf_header
+    from tests.factories import PASSWORD, make_city, make_user
+    city = make_city(session)
+    make_user(session, username="screen", role=Role.wall, regions=[city["city"]])
+    make_user(session, username="boss", role=Role.leader, regions=[city["city"]])
+    prefixes = dict(app.extensions["callback_roles"])
+    assert {"cases-", "case-", "stations-", "audits-", "rect-", "inspect-", "insp-", "tpl-", "walk-", "logs-",
+            "brief-"} <= set(prefixes)
+    body = {"output": "cases-kpis.children", "outputs": {"id": "cases-kpis", "property": "children"},
+            "inputs": [{"id": "cases-filters", "property": "data", "value": {}},
+                       {"id": "cases-version", "property": "data", "value": 0}],
+            "changedPropIds": ["cases-filters.data"], "state": []}
+    client.post("/login", data={"username": "screen", "password": PASSWORD})
+    assert client.post("/_dash-update-component", json=body, headers=csrf_header(client)).status_code == 403
+    client.post("/logout", headers=csrf_header(client))
+    client.post("/login", data={"username": "boss", "password": PASSWORD})
+    assert client.post("/_dash-update-component", json=body, headers=csrf_header(client)).status_code == 200

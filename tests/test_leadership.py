@@ -178,3 +178,25 @@ def test_a_wall_screen_stays_signed_in_until_revoked(demo_app):
     again = demo_app.test_client()
     again.set_cookie("hrss_device", device.value)
     assert again.get("/wall/data/kpis").status_code == 401
+
+
+def test_the_wall_cannot_call_the_case_pages_callbacks(demo_app):
+    """A crafted Dash request for the case table (or a case's detail) from the wall role is
+    refused before any query runs."""
+    from tests.conftest import csrf_header
+    client = demo_app.test_client()
+    login(client, "wall")
+    body = {"output": "cases-table.getRowsResponse", "outputs": {"id": "cases-table", "property": "getRowsResponse"},
+            "inputs": [{"id": "cases-table", "property": "getRowsRequest", "value": {"startRow": 0, "endRow": 50}}],
+            "state": [{"id": "cases-filters", "property": "data", "value": {}}],
+            "changedPropIds": ["cases-table.getRowsRequest"]}
+    response = client.post("/_dash-update-component", json=body, headers=csrf_header(client))
+    assert response.status_code == 403 and "rowData" not in response.get_data(as_text=True)
+    reveal = {**body, "output": "..{\"field\":[\"ALL\"],\"type\":\"case-reveal\"}.children..",
+              "outputs": [[{"id": {"type": "case-reveal", "field": "complainant_name"}, "property": "children"}]]}
+    assert client.post("/_dash-update-component", json=reveal, headers=csrf_header(client)).status_code == 403
+    # the same request from an officer is answered
+    officer = demo_app.test_client()
+    login(officer, "officer")
+    answer = officer.post("/_dash-update-component", json=body, headers=csrf_header(officer))
+    assert answer.status_code == 200 and answer.json["response"]["cases-table"]["getRowsResponse"]["rowCount"] > 0

@@ -120,7 +120,8 @@ def test_a_crafted_callback_cannot_read_or_report_another_townships_rectificatio
     assert session.get(Rectification, rect.id).status == RectificationStatus.open
 
 
-def test_station_users_cannot_open_the_entry_form(client, world):
+def test_station_users_cannot_open_the_entry_form(app, client, world):
+    app.extensions["callback_roles"] = ()  # the page's own check, behind the guard's
     sign_in(client, "cadre_a")
     page = client.get("/inspect")
     assert page.status_code == 200  # the shell; the layout itself refuses
@@ -154,7 +155,8 @@ def test_only_admins_save_template_versions_through_the_page(app, client, sessio
     rows[0]["weight"], rows[0]["rule"] = 8, '{"modes": ["overt", "covert"]}'
     make_user(session, username="root", role=Role.admin, regions=[world["city"]["city"]])
     sign_in(client, "insp")
-    call(client, _save_body(app, template.id, rows))
+    refused = client.post("/_dash-update-component", json=_save_body(app, template.id, rows), headers=csrf_header(client))
+    assert refused.status_code == 403  # the guard: this page's callbacks are for admins
     assert session.exec(select(ChecklistTemplate).where(ChecklistTemplate.version == 2)).first() is None
     sign_in(client, "root")
     bad = [dict(r) for r in rows]

@@ -101,7 +101,9 @@ def test_a_crafted_region_outside_the_scope_is_refused(client, world):
     assert "不在您的管辖范围" in _text(answer["station-profile-body"]["children"])
 
 
-def test_a_role_the_page_is_not_for_gets_nothing(client, world):
+def test_a_role_the_page_is_not_for_gets_nothing(app, client, world):
+    # the page's own check, behind the guard's refusal of other roles' callbacks (test_guard.py)
+    app.extensions["callback_roles"] = ()
     sign_in(client, "officer")
     tiles = kpis(client, FILTERS)
     assert "无权" in _text(tiles) and _find(tiles, "stations-kpi-stations") is None
