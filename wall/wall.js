@@ -259,7 +259,7 @@
   function show(panel) {
     var entry = state.cache[key(panel, region())];
     var box = $(BOX[panel]);
-    var upd = box.querySelector(".upd");
+    var upd = panel === "kpis" ? $("#w-kpi-upd") : box.querySelector(".upd");
     if (!entry) { box.classList.remove("stale"); if (upd) upd.textContent = ""; return; }
     RENDER[panel](entry.data, region());
     var late = entry.failedAt && entry.failedAt > entry.at;
