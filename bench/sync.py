@@ -186,6 +186,7 @@ class Client(threading.Thread):
                                       headers={"X-CSRFToken": self.http.cookies.get("_csrf_token", "")})
         except requests.RequestException as exc:
             self.errors[type(exc).__name__] += 1
+            print(f"{self.name}: {exc!r}", file=sys.stderr)
             return
         self.latencies.append(time.perf_counter() - started)
         if response.status_code != expected:
