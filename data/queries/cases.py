@@ -237,28 +237,13 @@ def _due_expression():
     )
 
 
-def _rejections():
-    """Each rejected case's rejection date, from its event (a rejection sets no date column).
-
-    A join, not a subquery per row: PostgreSQL prices a per-row subquery so high that it
-    compiles the whole query with JIT first, which takes longer than running it."""
-    return (select(CaseEvent.case_id.label("case_id"), sa.func.min(CaseEvent.on_date).label("on_date"))
-            .where(CaseEvent.kind == CaseEventKind.rejected.value).group_by(CaseEvent.case_id)
-            .subquery("rejection"))
-
-
-def _with_clock_ends(stmt, rejection):
-    """`stmt` over the cases with their rejection dates (for _on_time_clause)."""
-    return stmt.select_from(WageCase).outerjoin(rejection, rejection.c.case_id == WageCase.id)
-
-
-def _on_time_clause(rejection):
+def _on_time_clause():
     """SQL, for a concluded case: within its deadline. An accepted case closes by its
-    investigation deadline; a clue never accepted is answered (rejected) by its acceptance
-    deadline. `rejection` is _rejections(), joined by _with_clock_ends."""
+    investigation deadline; a clue never accepted is answered (rejected, which sets
+    decided_on) by its acceptance deadline."""
     return sa.case(
         (WageCase.investigate_due.is_not(None), WageCase.closed_on <= WageCase.investigate_due),
-        else_=sa.func.coalesce(WageCase.decided_on, WageCase.closed_on, rejection.c.on_date) <= WageCase.accept_due,
+        else_=sa.func.coalesce(WageCase.decided_on, WageCase.closed_on) <= WageCase.accept_due,
     )
 
 
@@ -392,16 +377,15 @@ class CaseKpis:
 
 def _figures(session: Session, conds: list, start: date, end: date, today: date) -> list[int]:
     concluded = WageCase.status.in_([s.value for s in CONCLUDED_STATES])
-    rejection = _rejections()
-    row = _cases(session, _with_clock_ends(select(
+    row = _cases(session, select(
         sa.func.count(), _sum(WageCase.workers), _sum(WageCase.amount_claimed_cents),
         _sum(WageCase.amount_recovered_cents),
         sa.func.count().filter(WageCase.status.in_([s.value for s in OPEN_STATES])),
         sa.func.count().filter(overdue_clause(today)),
         sa.func.count().filter(WageCase.supervised.is_(True)),
         sa.func.count().filter(concluded),
-        sa.func.count().filter(sa.and_(concluded, _on_time_clause(rejection))),
-    ), rejection), [*conds, WageCase.received_on >= start, WageCase.received_on <= end]).one()
+        sa.func.count().filter(sa.and_(concluded, _on_time_clause())),
+    ), [*conds, WageCase.received_on >= start, WageCase.received_on <= end]).one()
     return [int(v or 0) for v in row]
 
 
@@ -448,12 +432,11 @@ def monthly_trend(session: Session, *, scope: Scope, filters: CaseFilters, today
     partial = (end + timedelta(days=1)).month == end.month
     conds = _conditions(session, scope=scope, filters=filters, today=today, period=False)
     concluded = WageCase.status.in_([s.value for s in CONCLUDED_STATES])
-    rejection = _rejections()
-    per_day = _with_clock_ends(select(
+    per_day = select(
         WageCase.received_on, sa.func.count(), _sum(WageCase.workers), _sum(WageCase.amount_claimed_cents),
         _sum(WageCase.amount_recovered_cents), sa.func.count().filter(concluded),
-        sa.func.count().filter(sa.and_(concluded, _on_time_clause(rejection))),
-    ), rejection).group_by(WageCase.received_on)
+        sa.func.count().filter(sa.and_(concluded, _on_time_clause())),
+    ).group_by(WageCase.received_on)
     since = date(first[0] - 1, first[1], 1)  # a year before the first month, for last year's figures
     rows = _cases(session, per_day, [*conds, WageCase.received_on >= since, WageCase.received_on <= end]).all()
     by_month: dict[tuple[int, int], list[int]] = {}
