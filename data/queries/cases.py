@@ -568,13 +568,21 @@ def _order_by(sort: Iterable | None) -> list:
     return order
 
 
+_INVESTIGATING = frozenset(s.value for s in UNDER_INVESTIGATION)
+
+
 def _clock_of(status: str, accept_due: date | None, investigate_due: date | None, provisional: bool,
               today: date, calendar: WorkCalendar, memo: dict) -> CaseClock:
-    # many cases share a deadline: count each one's working days once
-    key = (status, accept_due, investigate_due, provisional)
+    # many cases share a deadline and most run no clock: count each deadline's working days once
+    if status == S.received.value:
+        key = (status, accept_due, None, bool(provisional and accept_due))
+    elif status in _INVESTIGATING:
+        key = (status, None, investigate_due, bool(provisional and investigate_due))
+    else:
+        key = (status, None, None, False)  # no clock runs (case_clock reads neither date)
     if key not in memo:
-        memo[key] = case_clock(status=CaseStatus(status), accept_due=accept_due, investigate_due=investigate_due,
-                               today=today, provisional=bool(provisional), calendar=calendar)
+        memo[key] = case_clock(status=CaseStatus(status), accept_due=key[1], investigate_due=key[2],
+                               today=today, provisional=key[3], calendar=calendar)
     return memo[key]
 
 
