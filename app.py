@@ -80,6 +80,8 @@ def default_config() -> dict:
         # a fixed date for tests and demos; None means the real date
         "TODAY": None,
         "MAP_CACHE_SIZE": 256,
+        # maps without their figures (a city's grid cells: ~300 KB each), per scope and level
+        "MAP_SKELETON_CACHE_SIZE": 64,
     }
 
 

@@ -1019,7 +1019,7 @@ class _DemoCity:
             if rng.random() < 0.03:
                 rejected = self.after(ready, rng.randint(1, 4))
                 if rejected <= today:
-                    case["status"] = CaseStatus.rejected
+                    case.update(status=CaseStatus.rejected, decided_on=rejected)
                     event(rejected, "rejected", lead, reason=rng.choice(
                         ["超过两年追诉时效", "已进入劳动争议仲裁程序", "不属于劳动保障监察范围",
                          "投诉人撤回且无其他线索"]))

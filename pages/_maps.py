@@ -3,7 +3,10 @@
 A Dash callback only sets an Iframe's src; the map itself is built here from a scoped query
 and cached by (view, arguments, scope, language), so a multi-megabyte document never travels
 through a callback and a repeated view costs nothing. Maps of changing data add a cheap data
-version to the key, so an act on a case shows on the next load.
+version to the key, so an act on a case shows on the next load. What does not change with the
+data — the folium page and the shapes of the areas — is kept apart as the map's skeleton
+(components.case_map.MapSkeleton) while the shapes stay the same, so a new data version costs
+the queries and the figures, not folium.
 
 /maps/regions — the user's counties and townships (everyone signed in).
 /maps/cases — wage cases (admins, leaders, case officers, inspectors; the wall screen sees the
@@ -29,7 +32,8 @@ from flask import Blueprint, Flask, Response, abort, current_app, jsonify, reque
 from flask_login import current_user
 
 from components import labels as names
-from components.case_map import case_choropleth, render_html, township_cases_map
+from components.case_map import (MapSkeleton, choropleth_document, choropleth_skeleton, township_document,
+                                 township_skeleton)
 from components.format import count, wan_yuan
 from components.maps import regions_map
 from components.station_map import point_rows, stations_map
@@ -67,9 +71,13 @@ class MapCache:
         with self._lock:
             self._items.clear()
 
+    def __len__(self) -> int:
+        return len(self._items)
+
 
 def init_app(server: Flask) -> None:
     server.extensions["map_cache"] = MapCache(server.config["MAP_CACHE_SIZE"])
+    server.extensions["map_skeletons"] = MapCache(server.config["MAP_SKELETON_CACHE_SIZE"])
     server.register_blueprint(bp)
 
 
@@ -161,14 +169,15 @@ def cases():
     session, user_scope, day = db(), scope(), today()
     tiles = (current_app.config["TILE_URL"], current_app.config["TILE_ATTRIBUTION"])
     view = "cases-township" if options["township"] else "cases-city"
+    data_version, shapes_version = case_queries.map_versions(session)
     # normalised: parameter order, unknown parameters (a cache buster) and defaults don't split the cache
     key = (view, tuple(sorted(filters.to_query().items())), tuple(sorted(options.items())), user_scope.paths,
-           current_language(), day, case_queries.data_version(session), tiles)
+           current_language(), day, data_version, tiles)
 
     def build() -> str:
         if options["township"]:
-            return render_html(_township_map(session, user_scope, filters, day, options["township"], tiles))
-        return render_html(_city_map(session, user_scope, filters, day, options, tiles))
+            return _township_map(session, user_scope, filters, day, options["township"], tiles, shapes_version)
+        return _city_map(session, user_scope, filters, day, options, tiles, shapes_version)
 
     try:
         document = current_app.extensions["map_cache"].get_or_build(key, build)
@@ -181,9 +190,17 @@ def cases():
     return response.make_conditional(request)
 
 
-def _city_map(session, user_scope, filters, day, options, tiles):
+def _skeleton(key: tuple, build) -> MapSkeleton:
+    return current_app.extensions["map_skeletons"].get_or_build(key, build)
+
+
+def _city_map(session, user_scope, filters, day, options, tiles, shapes_version) -> str:
     data = case_queries.map_aggregates(session, scope=user_scope, filters=filters, today=day,
-                                       level=options["level"], metric=options["metric"])
+                                       level=options["level"], metric=options["metric"],
+                                       shapes_version=shapes_version)
+    # the same shapes_key, the same areas in the same order: the skeleton's features line up
+    skeleton = _skeleton(("cases-city", data.shapes_key, tiles),
+                         lambda: choropleth_skeleton(data.areas, tile_url=tiles[0], tile_attribution=tiles[1]))
     risks = None
     if options["risk"]:
         graded = case_queries.risk_by_area(session, scope=user_scope, filters=filters, today=day,
@@ -192,31 +209,51 @@ def _city_map(session, user_scope, filters, day, options, tiles):
     metric_label = {"cases": _("案件数（件）"), "workers": _("涉及人数（人）"), "amount": _("涉及金额（万元）"),
                     "overdue": _("超期案件（件）")}[options["metric"]]
     money = options["metric"] == "amount"
-    return case_choropleth(
-        data.areas, values=data.values, figures=data.figures,
+    return choropleth_document(
+        skeleton, values=data.values, figures=data.figures,
         labels={**_figure_labels(), "metric": metric_label, "hint": _("点击乡镇（街道）查看案件分布")},
         risks=risks, risk_labels={k: _(v) for k, v in names.RISK_GRADE.items()},
         format_value=(lambda v: wan_yuan(int(v))) if money else (lambda v: count(int(v))),
-        format_amount=lambda cents: wan_yuan(int(cents)),
-        tile_url=tiles[0], tile_attribution=tiles[1])
+        format_amount=lambda cents: wan_yuan(int(cents)))
 
 
-def _township_map(session, user_scope, filters, day, township_code, tiles):
+class _Describe:
+    """A case point's popup texts, each word translated once per map (not once per case)."""
+
+    def __init__(self):
+        self._statuses: dict[str, str] = {}
+        self._deadlines: dict[int | None, str] = {}
+
+    def __call__(self, point: dict) -> dict[str, str]:
+        status, days = point["status"], point.get("days_left")
+        if status not in self._statuses:
+            self._statuses[status] = _(names.CASE_STATUS.get(status, status))
+        if days not in self._deadlines:
+            self._deadlines[days] = _deadline(point)
+        return {"case_no": point["case_no"], "employer": point["employer"], "status": self._statuses[status],
+                "workers": count(point["workers"]), "amount": wan_yuan(point["amount_cents"], 2),
+                "deadline": self._deadlines[days]}
+
+
+def _township_map(session, user_scope, filters, day, township_code, tiles, shapes_version) -> str:
+    # first: refuses a township outside the scope before anything of it is drawn
     points = case_queries.case_points(session, scope=user_scope, filters=filters, today=day,
                                       township_code=township_code)
-    township = user_scope.narrow(get_region_by_code(session, scope=user_scope, area_code=township_code).path)
-    shape = next(iter(case_queries.area_shapes(session, scope=township, level="township")), None)
-    grids = case_queries.area_shapes(session, scope=township, level="grid")
+
+    def build() -> MapSkeleton:
+        township = user_scope.narrow(get_region_by_code(session, scope=user_scope, area_code=township_code).path)
+        shape = next(iter(case_queries.area_shapes(session, scope=township, level="township",
+                                                   version=shapes_version)), None)
+        grids = case_queries.area_shapes(session, scope=township, level="grid", version=shapes_version)
+        return township_skeleton(shape or {"code": township_code, "name": "", "boundary": None}, grids=grids,
+                                 tile_url=tiles[0], tile_attribution=tiles[1])
+
+    # a township's shapes are the same whoever looks (case_points has checked they may)
+    skeleton = _skeleton(("cases-township", township_code, shapes_version, tiles), build)
     texts = {"case_no": _("案件编号"), "employer": _("用人单位"), "status": _("状态"), "workers": _("涉及人数"),
              "amount": _("涉及金额（万元）"), "deadline": _("时限"), "legend": _("案件"), "overdue": _("超期"),
              "open": _("在办"), "concluded": _("已办结或已决定"), "hint": _("点击案件查看详情")}
-    return township_cases_map(
-        shape or {"code": township_code, "name": "", "boundary": None}, points, labels=texts, grids=grids,
-        describe=lambda p: {"case_no": p["case_no"], "employer": p["employer"],
-                            "status": _(names.CASE_STATUS.get(p["status"], p["status"])),
-                            "workers": count(p["workers"]), "amount": wan_yuan(p["amount_cents"], 2),
-                            "deadline": _deadline(p)},
-        tile_url=tiles[0], tile_attribution=tiles[1])
+    return township_document(skeleton, points, labels=texts, describe=_Describe())
 
 
 # who may see station maps: those the /stations page is for

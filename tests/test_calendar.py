@@ -60,3 +60,15 @@ def test_loaded_official_schedule_overrides_and_ends_provisional():
 def test_negative_days_refused():
     with pytest.raises(ValueError):
         add_working_days(date(2025, 1, 1), -1)
+
+
+def test_counts_kept_by_a_calendar_are_its_own():
+    start, end = date(2026, 12, 31), date(2027, 1, 8)
+    plain = WorkCalendar()
+    official = WorkCalendar(overrides={date(2027, 1, 1): False, date(2027, 1, 4): False},
+                            official_years=frozenset({2027}))
+    for _ in range(2):  # counted, then remembered
+        assert working_days_between(start, end, plain) == 6
+        assert working_days_between(start, end, official) == 4
+        assert working_days_between(end, start, official) == -4
+    assert plain == WorkCalendar()  # what it remembers is no part of what it is

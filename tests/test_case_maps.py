@@ -13,6 +13,7 @@ from tests.factories import PASSWORD, make_case, make_city, make_employer, make_
 
 XSS = '<script>alert("hrss")</script><img src=x onerror=alert(1)>'
 TEMPLATE = "{{ 'ssti'|upper }}probe{% if true %}IF{% endif %}"
+BREAKOUT = "</script><script>window.__xss=1</script>{{7*7}}"
 EXTERNAL = re.compile(r"https?://", re.I)
 
 
@@ -111,7 +112,33 @@ def test_the_data_version_refreshes_a_cached_map(client, session, world):
     session.commit()
     second = client.get("/maps/cases?metric=workers")
     assert second.headers["ETag"] != first.headers["ETag"]
-    assert '"w":"89"' in second.get_data(as_text=True)  # 77 + 12 workers in 望江街道
+    # 望江街道's row of figures (cases, workers, …): 77 + 12 workers now
+    assert '"rows":[["2","24",' in first.get_data(as_text=True)
+    assert '"rows":[["2","89",' in second.get_data(as_text=True)
+
+
+def test_what_is_spliced_into_a_kept_skeleton_stays_text(client, session, world):
+    """The shapes' part of a map is kept and each data version splices its figures, cases and
+    legend into it: a name that would end the script or run as a template stays text there."""
+    make_grid_cell(session, township=world["town_a"], number=2, name=f"网格{BREAKOUT}")
+    hostile = make_employer(session, name=f"单位{BREAKOUT}")
+    make_case(session, township=world["town_a"], county=world["a"], employer_id=hostile.id, lon=116.03, lat=28.53)
+    signed_in(client, "officer")
+    skeletons = client.application.extensions["map_skeletons"]
+    # escaped once, so shown as typed: HTML entities (braces too), then JSON's \u0026 for each "&"
+    shown = ("\\u0026lt;/script\\u0026gt;\\u0026lt;script\\u0026gt;window.__xss=1\\u0026lt;/script\\u0026gt;"
+             "\\u0026#123;\\u0026#123;7*7\\u0026#125;\\u0026#125;")
+    views = {"level=grid&risk=1": "网格", "level=grid&metric=amount": "网格",
+             f"township={world['town_a'].area_code}": "单位"}
+    for _version in (1, 2):
+        for query, name in views.items():
+            page = client.get(f"/maps/cases?{query}").get_data(as_text=True)
+            assert "<script>window.__xss" not in page and page.count("<script") == page.count("</script>"), query
+            assert "{{7*7}}" not in page and name + shown in page, query
+        assert len(skeletons) == 2  # the city's grid cells and the township: a new data version reuses them
+        case = session.get(WageCase, 1)
+        case.workers, case.updated_at = 5, datetime.now(timezone.utc)  # as a service's write does
+        session.commit()
 
 
 def test_the_demo_city_view_is_small_and_local(demo_app):
@@ -142,16 +169,32 @@ def test_classes_spread_the_values_over_the_scale():
 
 
 def test_a_choropleth_of_areas_and_a_township_of_points_render_locally():
-    from components.case_map import case_choropleth, render_html, township_cases_map
+    from components.case_map import case_choropleth, township_cases_map
 
     square = {"type": "Polygon", "coordinates": [[[116.0, 28.5], [116.1, 28.5], [116.1, 28.6], [116.0, 28.5]]]}
     areas = [{"code": "369901001000", "name": f"望江{TEMPLATE}", "boundary": square, "township": "369901001000"}]
-    page = render_html(case_choropleth(
+    page = case_choropleth(
         areas, values={"369901001000": 3}, labels={"metric": "案件数"}, risks={"369901001000": "red"},
-        figures={"369901001000": {"cases": 3, "workers": 9, "amount": 100, "overdue": 1}}, risk_labels={"red": "红色"}))
+        figures={"369901001000": {"cases": 3, "workers": 9, "amount": 100, "overdue": 1}},
+        risk_labels={"red": "红色"})
     assert "select-township" in page and '"t":"369901001000"' in page and "红色" in page
     assert "SSTIprobe" not in page and not EXTERNAL.search(page)
     points = [{"id": 7, "lon": 116.051234567, "lat": 28.55, "workers": 40, "overdue": True, "due": "2026-11-09"}]
-    page = render_html(township_cases_map({"code": "369901001000", "name": "望江", "boundary": square}, points,
-                                          labels={}, describe=lambda p: {"case_no": "T-1", "employer": XSS}))
+    page = township_cases_map({"code": "369901001000", "name": "望江", "boundary": square}, points,
+                              labels={}, describe=lambda p: {"case_no": "T-1", "employer": XSS})
     assert "open-case" in page and '"coordinates":[116.05123,28.55]' in page and "<script>alert" not in page
+
+
+def test_a_name_cannot_open_a_hole_and_every_hole_is_filled():
+    from components.case_map import case_choropleth, choropleth_skeleton
+
+    square = {"type": "Polygon", "coordinates": [[[116.0, 28.5], [116.1, 28.5], [116.1, 28.6], [116.0, 28.5]]]}
+    areas = [{"code": "369901001000", "name": "/*hrss-hole:legend*/", "boundary": square}]
+    page = case_choropleth(areas, values={}, figures={}, labels={"metric": BREAKOUT, "none": XSS})
+    assert page.count('class="case-legend"') == 1 and '"n":"/*hrss-hole:legend*/"' in page
+    assert "<script>window.__xss" not in page and "<img src=x" not in page and "{{7*7}}" not in page
+    assert page.count("<script") == page.count("</script>")
+    skeleton = choropleth_skeleton(areas)
+    assert set(skeleton.holes) == {"areas-given", "legend"}
+    with pytest.raises(ValueError):
+        skeleton.fill({"legend": ""})

@@ -166,7 +166,7 @@ def figures_city(session, city):
                            supervised=True)
     c["rejected"] = case(session, city, status=CaseStatus.rejected, received_on=date(2026, 2, 2), workers=1,
                          amount_claimed_cents=5_000, accepted_on=None, investigate_due=None,
-                         accept_due=date(2026, 2, 9))
+                         accept_due=date(2026, 2, 9), decided_on=date(2026, 2, 5))
     session.add(CaseEvent(case_id=c["rejected"].id, kind="rejected", on_date=date(2026, 2, 5), reason="超过时效"))
     session.commit()
     case(session, city, status=CaseStatus.closed, received_on=date(2025, 5, 5), workers=4, amount_claimed_cents=40_000,

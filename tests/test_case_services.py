@@ -9,6 +9,7 @@ from sqlmodel import func, select
 from data.errors import NotAllowed, ValidationError, WorkflowError
 from data.models import (AuditEvent, CaseDecision, CaseEvent, CaseSource, CaseStatus, CaseTransfer, Role,
                          SupervisionLevel, TransferStatus, WageCase)
+from data.queries.cases import CaseFilters, case_kpis
 from data.queries.users import get_user_scope
 from data.services import cases as svc
 from data.services.common import Actor
@@ -65,6 +66,19 @@ def test_whole_lifecycle_with_events_and_audit(session, world):
     assert events(session, case) == ["accepted", "investigation_started", "decided", "closed", "re_reviewed"]
     assert audit_actions(session) == ["case.accepted", "case.investigation_started", "case.decided",
                                       "case.closed", "case.re_reviewed"]
+
+
+def test_a_rejection_is_dated_and_counts_on_time_by_the_acceptance_deadline(session, world):
+    a, case = world["actors"]["a"], world["case"]
+    late = make_case(session, township=world["city"]["town_a"], county=world["city"]["a"],
+                     status=CaseStatus.received, accepted_on=None, investigate_due=None, accept_due=date(2026, 11, 13))
+    for rejected in (case, late):
+        svc.reject_case(session, actor=a, case_id=rejected.id, reason="超过两年追诉时效", today=TODAY)
+    assert (case.status, case.decided_on) == (CaseStatus.rejected, TODAY)
+    assert events(session, case) == ["rejected"] and audit_actions(session) == ["case.rejected"] * 2
+    # concluded both; on time only the one answered by its acceptance deadline (25 November, not the 13th)
+    kpis = case_kpis(session, scope=a.scope, filters=CaseFilters(), today=TODAY)
+    assert (kpis.closed, kpis.closed_on_time) == (2, 1)
 
 
 def test_illegal_transition_refused_and_nothing_written(session, world):

@@ -10,8 +10,9 @@ from shapely.ops import unary_union
 from sqlmodel import Session, func, select
 
 from data import demo
-from data.models import (FindingList, FindingStatus, Region, RegionLevel, Role, Secondment, Station, StationKind,
-                         StationStaff, User, UserRegion, WageCase, Walkthrough, WalkthroughFinding)
+from data.models import (CaseEvent, CaseStatus, FindingList, FindingStatus, Region, RegionLevel, Role, Secondment,
+                         Station, StationKind, StationStaff, User, UserRegion, WageCase, Walkthrough,
+                         WalkthroughFinding)
 from data.security import UNUSABLE, verify_password
 from tests.conftest import TODAY
 
@@ -93,6 +94,13 @@ def test_cases_decline_year_on_year_with_a_winter_peak(city):
     assert this_year < last_year
     # January (before Spring Festival) is busier than the summer months
     assert cases(date(2026, 1, 1), date(2026, 1, 31)) > 2 * cases(date(2026, 7, 1), date(2026, 7, 31))
+
+
+def test_rejected_cases_are_dated_as_the_service_dates_them(city):
+    rejected = city.exec(select(WageCase.decided_on, func.min(CaseEvent.on_date))
+                         .join(CaseEvent, sa.and_(CaseEvent.case_id == WageCase.id, CaseEvent.kind == "rejected"))
+                         .where(WageCase.status == CaseStatus.rejected).group_by(WageCase.id)).all()
+    assert rejected and all(str(decided) == str(on) for decided, on in rejected)  # min() is text on SQLite
 
 
 def test_refuses_a_database_that_is_not_empty(demo_engine):

@@ -237,28 +237,13 @@ def _due_expression():
     )
 
 
-def _rejections():
-    """Each rejected case's rejection date, from its event (a rejection sets no date column).
-
-    A join, not a subquery per row: PostgreSQL prices a per-row subquery so high that it
-    compiles the whole query with JIT first, which takes longer than running it."""
-    return (select(CaseEvent.case_id.label("case_id"), sa.func.min(CaseEvent.on_date).label("on_date"))
-            .where(CaseEvent.kind == CaseEventKind.rejected.value).group_by(CaseEvent.case_id)
-            .subquery("rejection"))
-
-
-def _with_clock_ends(stmt, rejection):
-    """`stmt` over the cases with their rejection dates (for _on_time_clause)."""
-    return stmt.select_from(WageCase).outerjoin(rejection, rejection.c.case_id == WageCase.id)
-
-
-def _on_time_clause(rejection):
+def _on_time_clause():
     """SQL, for a concluded case: within its deadline. An accepted case closes by its
-    investigation deadline; a clue never accepted is answered (rejected) by its acceptance
-    deadline. `rejection` is _rejections(), joined by _with_clock_ends."""
+    investigation deadline; a clue never accepted is answered (rejected, which sets
+    decided_on) by its acceptance deadline."""
     return sa.case(
         (WageCase.investigate_due.is_not(None), WageCase.closed_on <= WageCase.investigate_due),
-        else_=sa.func.coalesce(WageCase.decided_on, WageCase.closed_on, rejection.c.on_date) <= WageCase.accept_due,
+        else_=sa.func.coalesce(WageCase.decided_on, WageCase.closed_on) <= WageCase.accept_due,
     )
 
 
@@ -392,16 +377,15 @@ class CaseKpis:
 
 def _figures(session: Session, conds: list, start: date, end: date, today: date) -> list[int]:
     concluded = WageCase.status.in_([s.value for s in CONCLUDED_STATES])
-    rejection = _rejections()
-    row = _cases(session, _with_clock_ends(select(
+    row = _cases(session, select(
         sa.func.count(), _sum(WageCase.workers), _sum(WageCase.amount_claimed_cents),
         _sum(WageCase.amount_recovered_cents),
         sa.func.count().filter(WageCase.status.in_([s.value for s in OPEN_STATES])),
         sa.func.count().filter(overdue_clause(today)),
         sa.func.count().filter(WageCase.supervised.is_(True)),
         sa.func.count().filter(concluded),
-        sa.func.count().filter(sa.and_(concluded, _on_time_clause(rejection))),
-    ), rejection), [*conds, WageCase.received_on >= start, WageCase.received_on <= end]).one()
+        sa.func.count().filter(sa.and_(concluded, _on_time_clause())),
+    ), [*conds, WageCase.received_on >= start, WageCase.received_on <= end]).one()
     return [int(v or 0) for v in row]
 
 
@@ -448,12 +432,11 @@ def monthly_trend(session: Session, *, scope: Scope, filters: CaseFilters, today
     partial = (end + timedelta(days=1)).month == end.month
     conds = _conditions(session, scope=scope, filters=filters, today=today, period=False)
     concluded = WageCase.status.in_([s.value for s in CONCLUDED_STATES])
-    rejection = _rejections()
-    per_day = _with_clock_ends(select(
+    per_day = select(
         WageCase.received_on, sa.func.count(), _sum(WageCase.workers), _sum(WageCase.amount_claimed_cents),
         _sum(WageCase.amount_recovered_cents), sa.func.count().filter(concluded),
-        sa.func.count().filter(sa.and_(concluded, _on_time_clause(rejection))),
-    ), rejection).group_by(WageCase.received_on)
+        sa.func.count().filter(sa.and_(concluded, _on_time_clause())),
+    ).group_by(WageCase.received_on)
     since = date(first[0] - 1, first[1], 1)  # a year before the first month, for last year's figures
     rows = _cases(session, per_day, [*conds, WageCase.received_on >= since, WageCase.received_on <= end]).all()
     by_month: dict[tuple[int, int], list[int]] = {}
@@ -585,13 +568,21 @@ def _order_by(sort: Iterable | None) -> list:
     return order
 
 
+_INVESTIGATING = frozenset(s.value for s in UNDER_INVESTIGATION)
+
+
 def _clock_of(status: str, accept_due: date | None, investigate_due: date | None, provisional: bool,
               today: date, calendar: WorkCalendar, memo: dict) -> CaseClock:
-    # many cases share a deadline: count each one's working days once
-    key = (status, accept_due, investigate_due, provisional)
+    # many cases share a deadline and most run no clock: count each deadline's working days once
+    if status == S.received.value:
+        key = (status, accept_due, None, bool(provisional and accept_due))
+    elif status in _INVESTIGATING:
+        key = (status, None, investigate_due, bool(provisional and investigate_due))
+    else:
+        key = (status, None, None, False)  # no clock runs (case_clock reads neither date)
     if key not in memo:
-        memo[key] = case_clock(status=CaseStatus(status), accept_due=accept_due, investigate_due=investigate_due,
-                               today=today, provisional=bool(provisional), calendar=calendar)
+        memo[key] = case_clock(status=CaseStatus(status), accept_due=key[1], investigate_due=key[2],
+                               today=today, provisional=key[3], calendar=calendar)
     return memo[key]
 
 
@@ -847,13 +838,16 @@ def region_label(session: Session, *, area_code: str) -> str:
 class MapData:
     """A choropleth's data: per area code the chosen metric (`values`), all four figures for
     the tooltips (`figures`: cases, workers, amount in cents, overdue) and the shapes of the
-    areas in the scope (`areas`: code, name, boundary, township code, centroid)."""
+    areas in the scope (`areas`: code, name, boundary, township code, centroid). `shapes_key`
+    names `areas`: the same key, the same shapes in the same order (what is drawn from them
+    alone, a map's skeleton, can be kept under it)."""
 
     level: str
     metric: str
     values: dict[str, int]
     figures: dict[str, dict[str, int]]
     areas: list[dict]
+    shapes_key: tuple = ()
 
 
 _SHAPES: OrderedDict = OrderedDict()
@@ -864,26 +858,34 @@ _SHAPES_SIZE = 64
 def shapes_version(session: Session) -> tuple:
     """Changes when regions or grid cells are added (codes are reissued as new rows, never
     edited in place), so cached shapes are dropped then."""
-    return tuple(session.exec(select(sa.func.count(), sa.func.max(model.id))).one() for model in (Region, GridCell))
+    return tuple(tuple(session.exec(select(sa.func.count(), sa.func.max(model.id))).one())
+                 for model in (Region, GridCell))
 
 
-def area_shapes(session: Session, *, scope: Scope, level: str) -> list[dict]:
+def area_shapes(session: Session, *, scope: Scope, level: str, version: tuple | None = None) -> list[dict]:
     """The shapes of the townships or grid cells in the scope: [{code, name, boundary,
     township (code), centroid ((lat, lon) or None), rounded}], in code order.
 
     Boundaries hardly ever change but are the heaviest part of a map (a city's grid cells are
-    thousands of polygons to decode and round), so they are kept per process, rounded."""
-    key = (str(session.get_bind().url), level, scope.paths, shapes_version(session))
+    thousands of polygons to decode and round), so they are kept per process, rounded.
+    `version`: shapes_version, when the caller has read it already (map_versions)."""
+    return _area_shapes(session, scope=scope, level=level, version=version)[1]
+
+
+def _area_shapes(session: Session, *, scope: Scope, level: str,
+                 version: tuple | None = None) -> tuple[tuple, list[dict]]:
+    """area_shapes, with the key it is kept under (database, level, scope, shapes_version)."""
+    key = (str(session.get_bind().url), level, scope.paths, version or shapes_version(session))
     with _SHAPES_LOCK:
         if key in _SHAPES:
             _SHAPES.move_to_end(key)
-            return _SHAPES[key]
+            return key, _SHAPES[key]
     shapes = _load_shapes(session, scope=scope, level=level)
     with _SHAPES_LOCK:
         _SHAPES[key] = shapes
         while len(_SHAPES) > _SHAPES_SIZE:
             _SHAPES.popitem(last=False)
-    return shapes
+    return key, shapes
 
 
 def _load_shapes(session: Session, *, scope: Scope, level: str) -> list[dict]:
@@ -921,9 +923,10 @@ def _area_key(session: Session, level: str):
 
 
 def map_aggregates(session: Session, *, scope: Scope, filters: CaseFilters, today: date, level: str = "township",
-                   metric: str = "cases") -> MapData:
+                   metric: str = "cases", shapes_version: tuple | None = None) -> MapData:
     """Cases, workers, money and overdue cases per township or grid cell (one grouped query),
-    with the shapes of the areas in the scope, narrowed by the filters' region."""
+    with the shapes of the areas in the scope, narrowed by the filters' region
+    (`shapes_version` as for area_shapes)."""
     if metric not in MAP_METRICS:
         raise ValueError(f"metric is one of {MAP_METRICS}")
     key = _area_key(session, level)
@@ -933,8 +936,10 @@ def map_aggregates(session: Session, *, scope: Scope, filters: CaseFilters, toda
     names = _area_names(session, level, (r[0] for r in rows))
     figures = {names[i][0]: {"cases": int(n), "workers": int(w), "amount": int(a), "overdue": int(o)}
                for i, n, w, a, o in rows if i in names}
+    shapes_key, areas = _area_shapes(session, scope=_narrowed(session, scope, filters), level=level,
+                                     version=shapes_version)
     return MapData(level=level, metric=metric, values={code: f[metric] for code, f in figures.items()},
-                   figures=figures, areas=area_shapes(session, scope=_narrowed(session, scope, filters), level=level))
+                   figures=figures, areas=areas, shapes_key=shapes_key)
 
 
 def case_points(session: Session, *, scope: Scope, filters: CaseFilters, today: date, township_code: str,
@@ -1020,7 +1025,20 @@ def data_version(session: Session) -> tuple[str, int]:
     return str(latest), int(count)
 
 
+def map_versions(session: Session) -> tuple[tuple[str, int], tuple]:
+    """data_version and shapes_version in one statement: a map route needs both on every load."""
+    latest, count, regions, last_region, grids, last_grid = session.exec(select(
+        select(sa.func.max(WageCase.updated_at)).scalar_subquery(),
+        select(sa.func.count()).select_from(WageCase).scalar_subquery(),
+        select(sa.func.count()).select_from(Region).scalar_subquery(),
+        select(sa.func.max(Region.id)).scalar_subquery(),
+        select(sa.func.count()).select_from(GridCell).scalar_subquery(),
+        select(sa.func.max(GridCell.id)).scalar_subquery())).one()
+    return (str(latest), int(count)), ((regions, last_region), (grids, last_grid))
+
+
 __all__ = ["BREAKDOWNS", "EXPORT_LIMIT", "MAP_LEVELS", "MAP_METRICS", "SORTABLE", "CaseFilters", "CaseKpis",
-           "MapData", "OutOfScope", "area_shapes", "breakdown", "case_conditions", "case_kpis", "case_points", "data_version",
-           "get_case_detail", "grid_cells", "list_cases", "map_aggregates", "monthly_trend", "overdue_clause",
-           "region_label", "repeat_employers", "risk_by_area", "supervision_candidates", "urlencode"]
+           "MapData", "OutOfScope", "area_shapes", "breakdown", "case_conditions", "case_kpis", "case_points",
+           "data_version", "get_case_detail", "grid_cells", "list_cases", "map_aggregates", "map_versions",
+           "monthly_trend", "overdue_clause", "region_label", "repeat_employers", "risk_by_area", "shapes_version",
+           "supervision_candidates", "urlencode"]

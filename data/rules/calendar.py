@@ -29,6 +29,9 @@ class WorkCalendar:
 
     overrides: Mapping[date, bool] = field(default_factory=dict)
     official_years: frozenset[int] = frozenset()
+    # working_days_between's answers for this calendar, by (start, end): counted day by day,
+    # while every load of a map or a table page asks again for the same few deadlines
+    _between: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def is_known(self, day: date) -> bool:
         first, last = _PACKAGE_YEARS
@@ -44,6 +47,7 @@ class WorkCalendar:
 
 
 _PACKAGE_YEARS = _package_years()
+_BETWEEN_SIZE = 50_000
 
 
 @lru_cache(maxsize=8192)
@@ -81,10 +85,16 @@ def working_days_between(start: date, end: date, calendar: WorkCalendar = DEFAUL
     """
     if end == start:
         return 0
+    known = calendar._between.get((start, end))
+    if known is not None:
+        return known
     sign, lo, hi = (1, start, end) if end > start else (-1, end, start)
     count, day = 0, lo
     while day < hi:
         day += timedelta(days=1)
         if calendar.is_working_day(day):
             count += 1
+    if len(calendar._between) >= _BETWEEN_SIZE:
+        calendar._between.clear()
+    calendar._between[start, end] = sign * count
     return sign * count

@@ -221,10 +221,12 @@ def accept_case(session: Session, *, actor: Actor, case_id: int, today: date, no
 
 def reject_case(session: Session, *, actor: Actor, case_id: int, reason: str, today: date,
                 now: datetime | None = None) -> WageCase:
+    """不予受理: the clue is not taken up. The day of that decision is the case's decided_on,
+    which the on-time figures hold against its acceptance deadline."""
     now = now or utcnow()
     reason = _clean(reason, field="reason", required=True)
     loaded = _load(session, actor=actor, case_id=case_id, act=CaseAct.reject, reason=reason)
-    loaded.case.status = loaded.after
+    loaded.case.status, loaded.case.decided_on = loaded.after, today
     _record(session, case=loaded.case, kind=CaseEventKind.rejected, actor=actor, today=today, now=now, reason=reason)
     session.commit()
     return loaded.case

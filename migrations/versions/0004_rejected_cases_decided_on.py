@@ -1,0 +1,25 @@
+"""wage_case.decided_on for rejected cases: the day of the rejection (不予受理), from its event,
+so the on-time figures read it from the case instead of joining the case events
+
+Revision ID: 0004
+Revises: 0003
+Create Date: 2026-11-22
+"""
+
+from alembic import op
+
+revision = "0004"
+down_revision = "0003"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.execute("UPDATE wage_case SET decided_on = (SELECT min(case_event.on_date) FROM case_event "
+               "WHERE case_event.case_id = wage_case.id AND case_event.kind = 'rejected') "
+               "WHERE wage_case.status = 'rejected' AND wage_case.decided_on IS NULL")
+
+
+def downgrade() -> None:
+    # before 0004 a rejection set no date on the case
+    op.execute("UPDATE wage_case SET decided_on = NULL WHERE status = 'rejected'")
