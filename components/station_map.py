@@ -1,13 +1,13 @@
 """The station map, from plain data: township stations coloured by their latest grade over the
 township outlines, and village / community service points that appear when zoomed in. Pure:
-no database, no request; the route passes translated labels and calls `render_html`.
+no database, no request; the route passes translated labels and calls `render_html` (below).
 
 Small for a city of two thousand townships (well under 500 KB): outlines travel as encoded
 polylines (a few bytes a vertex instead of twenty), stations as short arrays, and the tens of
 thousands of service points never go into the page — at zoom `min_zoom` and closer the map
 asks `points_url` (with bbox=west,south,east,north) for those in view, as JSON arrays
 [id, lon, lat, kind index, grade index, name]. Everything is added after folium has rendered
-the page (case_map.render_html), so no template engine sees it; names are made safe by
+the page (render_html here), so no template engine sees it; names are made safe by
 components.maps.safe_text, because tooltips are HTML.
 
 A click on a station or a point posts {type: "hrss-map", action: "station", id} to the framing
@@ -26,7 +26,9 @@ from branca.element import Element
 from jinja2 import Template
 from jinja2.utils import htmlsafe_json_dumps
 
-from components.case_map import _Layer, _legend
+from branca.element import MacroElement
+
+from components.case_map import _legend
 from components.maps import base_map, bounds_of, safe_text
 
 GRADES = ("model", "standard", "rectify", "fail", None)  # index order in the page's arrays
@@ -106,7 +108,42 @@ def _union(boxes: list[tuple]) -> tuple | None:
             (max(b[1][0] for b in boxes), max(b[1][1] for b in boxes)))
 
 
-class _StationLayer(_Layer):
+class _SlotLayer(MacroElement):
+    """A layer whose data goes in after folium has rendered the page (`render_html` puts
+    `payload()` where `slot` stands), so no template engine ever sees user text."""
+
+    def __init__(self):
+        super().__init__()
+        self.slot = f"/*{self.get_name()}*/[]"
+
+    def payload(self) -> str:
+        raise NotImplementedError
+
+
+class _Markup(MacroElement):
+    """Our own HTML (the legend) in the document's body."""
+
+    _template = Template("{% macro html(this, kwargs) %}{{ this.markup }}{% endmacro %}")
+
+    def __init__(self, markup: str):
+        super().__init__()
+        self.markup = markup
+
+
+def render_html(fmap: folium.Map) -> str:
+    """The station map as a whole HTML document, its layers' data in place."""
+    document = fmap.get_root().render()
+    stack = [fmap]
+    while stack:
+        element = stack.pop()
+        for child in element._children.values():
+            if isinstance(child, _SlotLayer):
+                document = document.replace(child.slot, child.payload(), 1)
+            stack.append(child)
+    return document
+
+
+class _StationLayer(_SlotLayer):
     """Outlines, station markers and the zoom-dependent service points, in one script."""
 
     _template = Template("""{% macro script(this, kwargs) %}
@@ -178,7 +215,7 @@ class _StationLayer(_Layer):
 
     def __init__(self, data: dict, *, colours: list[str], grades: list[str], kinds: list[str], words: dict,
                  points_url: str, min_zoom: int):
-        super().__init__([], [])
+        super().__init__()
         self._name = "StationLayer"
         self.data, self.colours, self.grades, self.kinds, self.words = data, colours, grades, kinds, words
         self.outline, self.points_url, self.min_zoom = OUTLINE, points_url, min_zoom
@@ -210,7 +247,7 @@ def stations_map(stations: list[dict], townships: list[dict], *, labels: dict[st
     `labels`: translated words — "points" (after a score), "checked" (last checked), "legend"
     (its title), "hint" (what zooming and clicking do);
     `grade_labels` / `colours`: per grade code and None (never checked); `kind_labels`: per
-    service-point kind. Render with case_map.render_html."""
+    service-point kind. Render with render_html."""
     outlines = [_encoded(t["boundary"]) for t in townships if t.get("boundary")]
     located = [{"type": "Polygon", "coordinates": [[[s["lon"], s["lat"]] for s in stations]]}] if stations else []
     bounds = _union([box for _rings, box in outlines]) or bounds_of(located)
@@ -224,7 +261,7 @@ def stations_map(stations: list[dict], townships: list[dict], *, labels: dict[st
                   words={k: safe_text(labels.get(k, "")) for k in ("points", "checked")},
                   points_url=points_url, min_zoom=min_zoom).add_to(fmap)
     legend = [(colours.get(g, colours[None]), colours.get(g, colours[None]), grade_labels.get(g, "")) for g in GRADES]
-    _legend(labels.get("legend", ""), legend, note=labels.get("hint")).add_to(fmap)
+    _Markup(_legend(labels.get("legend", ""), legend, note=labels.get("hint"))).add_to(fmap)
     fmap.get_root().header.add_child(Element(
         "<style>@media (max-width: 480px) {.case-legend{font-size:10px;padding:3px 6px;line-height:1.3}"
         ".case-legend .legend-note{display:none}}</style>"))

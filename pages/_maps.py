@@ -36,7 +36,7 @@ from components.case_map import (MapSkeleton, choropleth_document, choropleth_sk
                                  township_skeleton)
 from components.format import count, wan_yuan
 from components.maps import regions_map
-from components.station_map import point_rows, stations_map
+from components.station_map import point_rows, render_html, stations_map
 from data.errors import N_, ValidationError
 from data.models import RegionLevel, Role
 from data.queries import cases as case_queries

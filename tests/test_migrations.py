@@ -20,7 +20,7 @@ def test_migrate_is_idempotent(engine):
     migrate(engine)
     migrate(engine)
     with engine.connect() as conn:
-        assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar_one() == "0004"
+        assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar_one() == "0005"
 
 
 def test_upgrade_keeps_and_backfills_existing_cases(tmp_path):
@@ -56,7 +56,7 @@ def test_upgrade_keeps_and_backfills_existing_cases(tmp_path):
 
 
 def test_upgrade_dates_rejected_cases_from_their_events(tmp_path):
-    """A rejection set no date on the case before 0004: the upgrade takes it from the case's
+    """A rejection set no date on the case before 0005: the upgrade takes it from the case's
     rejection event, and leaves every other case as it was."""
     from data.db import make_engine, migrate
 

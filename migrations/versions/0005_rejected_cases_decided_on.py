@@ -1,15 +1,15 @@
 """wage_case.decided_on for rejected cases: the day of the rejection (不予受理), from its event,
 so the on-time figures read it from the case instead of joining the case events
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-11-22
 """
 
 from alembic import op
 
-revision = "0004"
-down_revision = "0003"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
@@ -21,5 +21,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    # before 0004 a rejection set no date on the case
+    # before 0005 a rejection set no date on the case
     op.execute("UPDATE wage_case SET decided_on = NULL WHERE status = 'rejected'")
