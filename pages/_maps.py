@@ -42,6 +42,7 @@ from data.models import RegionLevel, Role
 from data.queries import cases as case_queries
 from data.queries import stations as station_queries
 from data.queries.regions import get_region_by_code, region_shapes
+from data.queries.settings import work_calendar
 from data.scope import OutOfScope
 from pages._i18n import _, current_language
 from pages._web import db, scope, today
@@ -238,7 +239,7 @@ class _Describe:
 def _township_map(session, user_scope, filters, day, township_code, tiles, shapes_version) -> str:
     # first: refuses a township outside the scope before anything of it is drawn
     points = case_queries.case_points(session, scope=user_scope, filters=filters, today=day,
-                                      township_code=township_code)
+                                      township_code=township_code, calendar=work_calendar(session))
 
     def build() -> MapSkeleton:
         township = user_scope.narrow(get_region_by_code(session, scope=user_scope, area_code=township_code).path)

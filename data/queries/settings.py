@@ -7,7 +7,7 @@ from sqlmodel import Session, select
 
 from data.models import CalendarDay, Setting
 from data.rules.case_clock import DEFAULT_SERVICE_LEVELS, SupervisionThresholds
-from data.rules.calendar import WorkCalendar
+from data.rules.calendar import DEFAULT_CALENDAR, WorkCalendar
 
 
 def get_setting(session: Session, *, key: str, default=None):
@@ -35,7 +35,7 @@ def work_calendar(session: Session) -> WorkCalendar:
     make-up working days of a newly published year), which win."""
     days = session.exec(select(CalendarDay.day, CalendarDay.is_working)).all()
     if not days:
-        return WorkCalendar()
+        return DEFAULT_CALENDAR  # shared, so what it has counted is kept between requests
     complete = get_setting(session, key="calendar.official_years", default=[]) or []
     return WorkCalendar(overrides={day: working for day, working in days},
                         official_years=frozenset(int(y) for y in complete))
