@@ -90,8 +90,17 @@ def _card(title: str, body, *, class_name: str = "shadow-sm h-100") -> dbc.Card:
     return dbc.Card([dbc.CardHeader(title), dbc.CardBody(body)], className=class_name)
 
 
-def _filter_bar() -> dbc.Card:
-    first, last = _last_month(today())
+def _period(query: dict) -> tuple[date, date]:
+    """The period a link asks for (?from=2026-11-01&to=2026-11-30), else the last full month."""
+    try:
+        first, last = date.fromisoformat(query.get("from", "")), date.fromisoformat(query.get("to", ""))
+    except (TypeError, ValueError):
+        return _last_month(today())
+    return (first, last) if first <= last else _last_month(today())
+
+
+def _filter_bar(query: dict | None = None) -> dbc.Card:
+    first, last = _period(query or {})
     return dbc.Card(dbc.CardBody(dbc.Row([
         dbc.Col([dbc.Label(_("走流程日期"), html_for=PERIOD, className="small mb-1"),
                  dcc.DatePickerRange(id=PERIOD, start_date=first, end_date=last, display_format="YYYY-MM-DD",
@@ -145,7 +154,7 @@ def layout(**_query):
             html.H1(_("走流程"), className="h4 mb-0"),
             html.Span(_("局领导以群众身份亲身办、陪同办，查找堵点难点"), className="text-secondary small ms-3"),
         ], className="d-flex flex-wrap align-items-baseline my-3"),
-        _filter_bar(),
+        _filter_bar(_query),
         dcc.Loading(html.Div(id=FUNNEL, className="mb-3"), type="dot", delay_show=300),
         _card(_("三个清单"), [
             dbc.Tabs(id=TAB, active_tab="issue", className="mb-2",

@@ -336,9 +336,8 @@ def test_offline_records_arrive_exactly_once(browser, field_server, tmp_path):
     assert watch.hosts == {"127.0.0.1"}
     context.close()
 
-    # on the dashboards: the audit waits for its circular on /inspect; the log counts in the
-    # overview's "本月工作日志". (No walkthrough or work-log list page exists on this branch yet:
-    # the walkthrough is checked in the database above.)
+    # on the dashboards: the walkthrough's findings on /walkthroughs, the log in /logs' feed and
+    # in the overview's "本月工作日志", the audit waiting for its circular on /inspect
     desk = browser.new_context(viewport=DESKTOP, locale="zh-CN")
     office = desk.new_page()
     sign_in(office, base, "admin")
@@ -350,6 +349,13 @@ def test_offline_records_arrive_exactly_once(browser, field_server, tmp_path):
     publish.wait_for(timeout=15_000)
     row = office.locator(".list-group-item", has=publish)
     assert facts["station"] in row.inner_text() and "76.2" in row.inner_text()
+    office.goto(f"{base}/walkthroughs?from={TODAY.replace(day=1)}&to={TODAY}")
+    office.locator("#walk-lists .ag-row", has_text="要求提供办事指南以外的材料（户口本复印件）").wait_for(timeout=20_000)
+    office.goto(f"{base}/logs")
+    office.fill("#logs-search", "调解一起工资纠纷")
+    office.keyboard.press("Enter")
+    office.locator("#logs-feed", has_text="走访3家企业宣传欠薪治理政策，调解一起工资纠纷。").wait_for(timeout=20_000)
+    shoot(office, "logs-after-sync")
     desk.close()
 
 
