@@ -81,7 +81,9 @@ def open_on_stations_page(page, base: str, station: str) -> int:
     page.goto(f"{base}/stations")
     row = page.locator("#stations-league .ag-row", has_text=station).first
     row.wait_for(timeout=20_000)
-    return int(row.locator("[col-id='open']").inner_text().strip() or 0)
+    value = int(row.locator("[col-id='open']").inner_text().strip() or 0)
+    page.wait_for_load_state("networkidle")  # leaving earlier would abort its requests
+    return value
 
 
 def closed_on_audits_page(page, base: str) -> int:
@@ -89,7 +91,9 @@ def closed_on_audits_page(page, base: str) -> int:
     page.goto(f"{base}/audits")
     card = page.locator("#audits-kpi-rectifications")
     card.wait_for(timeout=20_000)
-    return int(re.search(r"已销号 ([\d,]+) 项", card.inner_text()).group(1).replace(",", ""))
+    value = int(re.search(r"已销号 ([\d,]+) 项", card.inner_text()).group(1).replace(",", ""))
+    page.wait_for_load_state("networkidle")
+    return value
 
 
 def test_audit_to_rectification_loop(browser, flow_server, tmp_path):
@@ -199,6 +203,8 @@ def test_audit_to_rectification_loop(browser, flow_server, tmp_path):
     checker.screenshot(path=str(ARTIFACTS / "audits-after-closing.png"), full_page=True)
 
     for w in (watch, cadre_watch, checker_watch):
-        assert w.errors == [] and w.hosts <= {"127.0.0.1"} and w.failed == []
+        # a request cut short by the test moving on to the next page is not a failure
+        failed = [f for f in w.failed if "ERR_ABORTED" not in f]
+        assert w.errors == [] and w.hosts <= {"127.0.0.1"} and failed == []
     for context in (inspector, station, second, desk):
         context.close()
