@@ -70,3 +70,13 @@ def init_app(server: Flask) -> None:
 
 def is_english() -> bool:
     return str(get_locale()) == "en"
+
+
+def options(mapping: dict[str, str]) -> list[dict]:
+    """Dropdown options from a {code: message id} label table, translated."""
+    return [{"label": _(label), "value": value} for value, label in mapping.items()]
+
+
+def error_text(exc) -> str:
+    """A domain error's message for people to read, with its parameters."""
+    return _(exc.message, **exc.params)

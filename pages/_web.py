@@ -8,7 +8,10 @@ from flask import Flask, current_app, g
 from flask_login import current_user
 from sqlmodel import Session
 
+from data.models import RegionLevel
+from data.queries.regions import list_regions
 from data.scope import Scope
+from data.services.common import Actor
 
 
 def init_app(server: Flask) -> None:
@@ -36,3 +39,16 @@ def scope() -> Scope:
     if current_user and current_user.is_authenticated:
         return current_user.scope
     return Scope.nothing()
+
+
+def actor() -> Actor:
+    """The signed-in user as services take them (data.services.common.Actor)."""
+    return Actor(id=current_user.id, username=current_user.username, role=current_user.role, scope=scope())
+
+
+def region_options(level: RegionLevel, parent_code: str | None = None) -> list[dict]:
+    """Dropdown options for the user's regions of one level, those under `parent_code` if given."""
+    rows = list_regions(db(), scope=scope(), levels=(level,))
+    if parent_code:
+        rows = [r for r in rows if r.path.split("/")[-3] == parent_code]
+    return [{"label": r.name, "value": r.area_code} for r in rows]

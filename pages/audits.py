@@ -24,11 +24,10 @@ from components.cards import kpi_card, refusal
 from components.format import count, percent
 from data.models import InspectionKind, RegionLevel, Role
 from data.queries import audits as q
-from data.queries.regions import list_regions
 from data.scope import OutOfScope
 from pages._i18n import N_, _, is_english, pgettext
 from pages._shell import forbidden
-from pages._web import db, scope, today
+from pages._web import db, scope, today, region_options as _region_options
 
 ROLES = [Role.admin, Role.leader, Role.inspector, Role.cadre]
 dash.register_page(__name__, path="/audits", name=N_("明察暗访"), title="明察暗访 · 人社督导一张图", order=30,
@@ -45,13 +44,6 @@ RECT_STATUS, OVERDUE, OVERDUE_NOTE = P + "rect-status", P + "overdue", P + "over
 CIRCULAR_LINK = P + "circular-link"
 TOP_N = 10
 GRAPH_CONFIG = {"displayModeBar": False, "responsive": True}
-
-
-def _region_options(level: RegionLevel, parent_code: str | None = None) -> list[dict]:
-    rows = list_regions(db(), scope=scope(), levels=(level,))
-    if parent_code:
-        rows = [r for r in rows if r.path.split("/")[-3] == parent_code]
-    return [{"label": r.name, "value": r.area_code} for r in rows]
 
 
 def _card(title, body, *, class_name: str = "shadow-sm h-100", tools=None) -> dbc.Card:

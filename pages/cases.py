@@ -27,10 +27,9 @@ from data.rules.risk import FACTOR_LABELS
 from data.rules.workflow import CaseAct, CaseFacts, allowed_acts
 from data.scope import OutOfScope, Scope
 from data.services import cases as svc
-from data.services.common import Actor
-from pages._i18n import N_, _
+from pages._i18n import N_, _, options as _options, error_text as _error
 from pages._shell import MAP_EVENT, forbidden
-from pages._web import db, scope, today
+from pages._web import db, scope, today, actor, region_options as _region_options
 
 ROLES = [Role.admin, Role.leader, Role.case_officer]
 dash.register_page(__name__, path="/cases", name=N_("欠薪案件"), title="欠薪案件 · 人社督导一张图", order=10,
@@ -62,21 +61,6 @@ IN_SOURCE, IN_TOWNSHIP, IN_INDUSTRY, IN_WORKERS, IN_AMOUNT, IN_SUMMARY, IN_NAME,
 # acts whose form asks for a reason, and the extra fields some need
 REASON_ACTS = {CaseAct.reject, CaseAct.extend, CaseAct.transfer, CaseAct.return_transfer, CaseAct.refer_out,
                CaseAct.reopen, CaseAct.supervise, CaseAct.respond_supervision, CaseAct.re_review}
-
-
-def actor() -> Actor:
-    return Actor(id=current_user.id, username=current_user.username, role=current_user.role, scope=scope())
-
-
-def _options(mapping: dict[str, str]) -> list[dict]:
-    return [{"label": _(label), "value": value} for value, label in mapping.items()]
-
-
-def _region_options(level: RegionLevel, parent_code: str | None = None) -> list[dict]:
-    rows = list_regions(db(), scope=scope(), levels=(level,))
-    if parent_code:
-        rows = [r for r in rows if r.path.split("/")[-3] == parent_code]
-    return [{"label": r.name, "value": r.area_code} for r in rows]
 
 
 def _card(title: str, body, *, body_class: str | None = None, class_name: str = "shadow-sm h-100") -> dbc.Card:
@@ -238,10 +222,6 @@ def _city_scope() -> Scope:
 
 def _filters(filters: dict | None) -> q.CaseFilters:
     return q.CaseFilters.from_dict(filters or {})
-
-
-def _error(exc: DomainError) -> str:
-    return _(exc.message, **exc.params)
 
 
 def _grid() -> dag.AgGrid:

@@ -25,12 +25,11 @@ from data.models import InspectionKind, Role, Station, TemplateKind
 from data.queries.inspections import auditor_options, awaiting_publication, station_options
 from data.queries.templates import KIND_FOR_INSPECTION, current_template, template_items
 from data.services import inspections as svc
-from data.services.common import Actor
 from data.services.photos import store_photo
-from pages._i18n import N_, _, is_english
+from pages._i18n import N_, _, is_english, error_text as _error
 from pages._photos import upload_root
 from pages._shell import forbidden, role_name
-from pages._web import db, scope, today
+from pages._web import db, scope, today, actor
 
 ROLES = [Role.inspector, Role.admin]
 dash.register_page(__name__, path="/inspect", name=N_("检查录入"), title="检查录入 · 人社督导一张图", order=25,
@@ -50,17 +49,9 @@ MODES = {InspectionKind.window_audit: ["covert", "overt", "phone", "online"],
          InspectionKind.station_check: ["announced", "overt"]}
 
 
-def actor() -> Actor:
-    return Actor(id=current_user.id, username=current_user.username, role=current_user.role, scope=scope())
-
-
 def _name(table: dict, key) -> str:
     """The translated name of a stored code ("—" for none)."""
     return _(table[key]) if key in table else "—"
-
-
-def _error(exc: DomainError) -> str:
-    return _(exc.message, **exc.params)
 
 
 def _category_names(kind: str) -> dict[str, str]:

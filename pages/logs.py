@@ -29,10 +29,9 @@ from data.queries.regions import list_regions
 from data.queries.settings import work_calendar
 from data.scope import OutOfScope
 from data.services import work_log_comments as svc
-from data.services.common import Actor
 from pages._i18n import N_, _, is_english
 from pages._shell import forbidden
-from pages._web import db, scope, today
+from pages._web import db, scope, today, actor
 
 ROLES = [Role.admin, Role.leader, Role.cadre]
 dash.register_page(__name__, path="/logs", name=N_("工作日志"), title="工作日志 · 人社督导一张图", order=45,
@@ -48,10 +47,6 @@ FEED, FEED_COUNT, PAGE, MARK_READ, MARK_READ_BOX = (P + "feed", P + "feed-count"
 
 WEEKDAYS = (N_("周一"), N_("周二"), N_("周三"), N_("周四"), N_("周五"), N_("周六"), N_("周日"))
 SCOPE_REFUSAL = N_("所选区域不在您的管辖范围内。")
-
-
-def actor() -> Actor:
-    return Actor(id=current_user.id, username=current_user.username, role=current_user.role, scope=scope())
 
 
 def weekday(day: date) -> str:

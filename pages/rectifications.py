@@ -24,12 +24,11 @@ from data.models import RectificationStatus, Role
 from data.queries.inspections import station_options
 from data.queries.rectifications import get_rectification, list_rectifications, status_counts
 from data.services import rectifications as svc
-from data.services.common import Actor
 from data.services.photos import store_photo
-from pages._i18n import N_, _
+from pages._i18n import N_, _, error_text as _error
 from pages._photos import upload_root
 from pages._shell import forbidden
-from pages._web import db, scope, today
+from pages._web import db, scope, today, actor
 
 ROLES = [Role.admin, Role.leader, Role.inspector, Role.cadre]
 dash.register_page(__name__, path="/rectifications", name=N_("整改"), title="整改 · 人社督导一张图", order=35,
@@ -49,14 +48,6 @@ ASSIGN_DONE = P + "assign-done"
 
 FILTERS = {"active": N_("未销号"), "overdue": N_("已超期"), "open": N_("待整改"), "reported": N_("已报送"),
            "rechecked": N_("已复查"), "closed": N_("已销号"), "": N_("全部")}
-
-
-def actor() -> Actor:
-    return Actor(id=current_user.id, username=current_user.username, role=current_user.role, scope=scope())
-
-
-def _error(exc: DomainError) -> str:
-    return _(exc.message, **exc.params)
 
 
 def _name(table: dict, key) -> str:

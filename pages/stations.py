@@ -25,11 +25,10 @@ from components.station_views import STATION_COLOUR, radar_figure, rate_figure, 
 from data.checklists import STANDARDISATION_CATEGORIES, THRESHOLDS
 from data.models import RegionLevel, Role
 from data.queries import stations as q
-from data.queries.regions import list_regions
 from data.scope import OutOfScope
 from pages._i18n import N_, _, is_english, pgettext
 from pages._shell import MAP_EVENT, forbidden
-from pages._web import db, scope, today
+from pages._web import db, scope, today, region_options as _region_options
 
 ROLES = [Role.admin, Role.leader, Role.inspector, Role.cadre]
 dash.register_page(__name__, path="/stations", name=N_("人社所"), title="人社所 · 人社督导一张图", order=20,
@@ -44,13 +43,6 @@ RADAR, RADAR_NOTE, LEAGUE, TREND = P + "radar", P + "radar-note", P + "league", 
 PROFILE, PROFILE_BODY = "station-profile", "station-profile-body"
 OUT_OF_SCOPE = N_("所选区域不在您的管辖范围内。")
 NOT_FOUND = N_("人社所不存在或不在您的管辖范围内")
-
-
-def _region_options(level: RegionLevel, parent_code: str | None = None) -> list[dict]:
-    rows = list_regions(db(), scope=scope(), levels=(level,))
-    if parent_code:
-        rows = [r for r in rows if r.path.split("/")[-3] == parent_code]
-    return [{"label": r.name, "value": r.area_code} for r in rows]
 
 
 def _card(title, body, *, body_class: str | None = None, class_name: str = "shadow-sm h-100") -> dbc.Card:

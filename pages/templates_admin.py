@@ -18,11 +18,10 @@ from data import checklists
 from data.errors import DomainError, ValidationError
 from data.models import ChecklistTemplate, Role, User
 from data.queries.templates import current_templates, item_dict, template_items, versions
-from data.services.common import Actor
 from data.services.templates import new_version
 from pages._i18n import N_, _, is_english
 from pages._shell import forbidden
-from pages._web import db, scope
+from pages._web import db, scope, actor
 
 ROLES = [Role.admin]
 dash.register_page(__name__, path="/templates", name=N_("检查模板"), title="检查模板 · 人社督导一张图", order=90,
@@ -33,10 +32,6 @@ CALLBACK_PREFIXES = (P,)
 PICK, GRID, ADD, REMOVE, SAVE, MSG, HISTORY, TOTAL, NAME = (P + "pick", P + "grid", P + "add", P + "remove", P + "save",
                                                            P + "msg", P + "history", P + "total", P + "name")
 ANSWER_TYPES = {"pass_fail": N_("合格/不合格"), "number": N_("数值"), "choice": N_("选择")}
-
-
-def actor() -> Actor:
-    return Actor(id=current_user.id, username=current_user.username, role=current_user.role, scope=scope())
 
 
 def _categories(kind: str) -> dict:

@@ -22,15 +22,13 @@ from data.errors import DomainError
 from data.models import RegionLevel, Role, StationKind
 from data.queries import walkthroughs as q
 from data.queries.inspections import station_options
-from data.queries.regions import list_regions
 from data.queries.settings import rectification_days
 from data.rules.findings import next_fix_states
 from data.scope import OutOfScope
 from data.services import walkthrough_findings as svc
-from data.services.common import Actor
-from pages._i18n import N_, _, is_english
+from pages._i18n import N_, _, is_english, options as _options, error_text as _error
 from pages._shell import forbidden
-from pages._web import db, scope, today
+from pages._web import db, scope, today, actor, region_options as _region_options
 
 ROLES = [Role.admin, Role.leader, Role.inspector, Role.cadre]
 dash.register_page(__name__, path="/walkthroughs", name=N_("走流程"), title="走流程 · 人社督导一张图", order=40,
@@ -53,32 +51,13 @@ REOPEN = N_("重新打开")
 SCOPE_REFUSAL = N_("所选区域不在您的管辖范围内。")
 
 
-def actor() -> Actor:
-    return Actor(id=current_user.id, username=current_user.username, role=current_user.role, scope=scope())
-
-
 def _name(table: dict, key) -> str:
     return _(table[key]) if key in table else (key or "—")
-
-
-def _error(exc: DomainError) -> str:
-    return _(exc.message, **exc.params)
 
 
 def _service_names() -> dict[str, str]:
     english = is_english()
     return {s["code"]: (s["name_en"] if english and s["name_en"] else s["name"]) for s in q.service_options(db())}
-
-
-def _options(mapping: dict[str, str]) -> list[dict]:
-    return [{"label": _(label), "value": value} for value, label in mapping.items()]
-
-
-def _region_options(level: RegionLevel, parent_code: str | None = None) -> list[dict]:
-    rows = list_regions(db(), scope=scope(), levels=(level,))
-    if parent_code:
-        rows = [r for r in rows if r.path.split("/")[-3] == parent_code]
-    return [{"label": r.name, "value": r.area_code} for r in rows]
 
 
 def _last_month(day: date) -> tuple[date, date]:
