@@ -87,10 +87,11 @@ def default_config() -> dict:
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the server: Flask with login, the Dash dashboard, maps, vendor files and the CLI."""
-    from api import routes as api_routes
-    from pages import _auth, _brief, _circular, _field, _i18n, _maps, _photos, _shell, _wall, _web
+    from pwa import shell as field_shell
+    from pwa.api import routes as api_routes
+    from web import auth, brief, circular, context, i18n, maps, photos, shell, wall
 
-    server = Flask(__name__, static_folder=None, template_folder=str(ROOT / "pages" / "templates"))
+    server = Flask(__name__, static_folder=None, template_folder=str(ROOT / "web" / "templates"))
     server.config.update(default_config())
     server.config.update(config or {})
     if not server.config["SECRET_KEY"]:
@@ -101,16 +102,16 @@ def create_app(config: dict | None = None) -> Flask:
         migrate(engine)
     server.extensions["engine"] = engine
 
-    _web.init_app(server)
-    _i18n.init_app(server)
+    context.init_app(server)
+    i18n.init_app(server)
     # the guard must run before Dash's own before_request hooks, so it is registered first
-    _auth.init_app(server)
-    _maps.init_app(server)
-    _photos.init_app(server)
-    _wall.init_app(server)
-    _circular.init_app(server)
-    _brief.init_app(server)
-    _field.init_app(server)
+    auth.init_app(server)
+    maps.init_app(server)
+    photos.init_app(server)
+    wall.init_app(server)
+    circular.init_app(server)
+    brief.init_app(server)
+    field_shell.init_app(server)
     api_routes.init_app(server)
     Compress(server)
 
@@ -143,8 +144,8 @@ def create_app(config: dict | None = None) -> Flask:
         serve_locally=True,
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
     )
-    dash_app.layout = _shell.layout
-    _shell.register_callbacks(dash_app)
+    dash_app.layout = shell.layout
+    shell.register_callbacks(dash_app)
     callback_roles = []
     for page in dash.page_registry.values():
         module = sys.modules.get(page["module"])

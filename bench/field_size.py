@@ -13,7 +13,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pages._field import FIELD_DIR, VERSION_MARK, shell_version  # noqa: E402
+from pwa.shell import FIELD_DIR, VERSION_MARK, shell_version  # noqa: E402
 
 FILES = ["index.html", "app.js", "core.js", "app.css", "sw.js", "manifest.webmanifest"]
 TARGET_KB = 60

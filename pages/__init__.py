@@ -1,2 +1,2 @@
-"""Dash pages (one per URL) and, in modules starting with "_", the Flask side of the dashboard:
-login and the guard, languages, the shell, map routes."""
+"""Dash pages, one per URL. The Flask side they stand on (context, languages, the shell, the
+guard) is in web/."""

@@ -1,7 +1,7 @@
 """/audits — leaders, inspectors and seconded cadres: what window audits and station checks
 (明察暗访, 标准化检查) found — by checklist item and category, problems recurring across stations,
 stations not audited for months, the pass rate by month, rectification status and what is
-overdue — and a printable circular (通报) of the chosen period (/audits/circular, pages/_circular.py).
+overdue — and a printable circular (通报) of the chosen period (/audits/circular, web/circular.py).
 
 Covert audits not yet published stay with inspectors and city-wide leaders (the queries apply
 `published_clause` with the user's own role and scope).
@@ -25,9 +25,9 @@ from components.format import count, percent
 from data.models import InspectionKind, RegionLevel, Role
 from data.queries import audits as q
 from data.scope import OutOfScope
-from pages._i18n import N_, _, is_english, pgettext
-from pages._shell import forbidden
-from pages._web import db, scope, today, region_options as _region_options
+from web.i18n import N_, _, is_english, pgettext
+from web.shell import forbidden
+from web.context import db, scope, today, region_options as _region_options
 
 ROLES = [Role.admin, Role.leader, Role.inspector, Role.cadre]
 dash.register_page(__name__, path="/audits", name=N_("明察暗访"), title="明察暗访 · 人社督导一张图", order=30,

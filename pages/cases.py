@@ -27,9 +27,9 @@ from data.rules.risk import FACTOR_LABELS
 from data.rules.workflow import CaseAct, CaseFacts, allowed_acts
 from data.scope import OutOfScope, Scope
 from data.services import cases as svc
-from pages._i18n import N_, _, options as _options, error_text as _error
-from pages._shell import MAP_EVENT, forbidden
-from pages._web import db, scope, today, actor, region_options as _region_options
+from web.i18n import N_, _, options as _options, error_text as _error
+from web.shell import MAP_EVENT, forbidden
+from web.context import db, scope, today, actor, region_options as _region_options
 
 ROLES = [Role.admin, Role.leader, Role.case_officer]
 dash.register_page(__name__, path="/cases", name=N_("欠薪案件"), title="欠薪案件 · 人社督导一张图", order=10,

@@ -29,9 +29,9 @@ from data.queries.regions import list_regions
 from data.queries.settings import work_calendar
 from data.scope import OutOfScope
 from data.services import work_log_comments as svc
-from pages._i18n import N_, _, is_english
-from pages._shell import forbidden
-from pages._web import db, scope, today, actor
+from web.i18n import N_, _, is_english
+from web.shell import forbidden
+from web.context import db, scope, today, actor
 
 ROLES = [Role.admin, Role.leader, Role.cadre]
 dash.register_page(__name__, path="/logs", name=N_("工作日志"), title="工作日志 · 人社督导一张图", order=45,

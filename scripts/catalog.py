@@ -12,19 +12,25 @@ from pathlib import Path
 
 from babel.messages.extract import extract_from_dir
 from babel.messages.catalog import Catalog
+from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parent.parent
 PO = ROOT / "translations" / "en" / "LC_MESSAGES" / "messages.po"
 KEYWORDS = {"_": None, "_l": None, "N_": None, "gettext": None, "lazy_gettext": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2)}
-METHODS = [("app.py", "python"), ("data/**.py", "python"), ("pages/**.py", "python"), ("components/**.py", "python"),
-           ("pwa/**.py", "python"), ("api/**.py", "python"), ("pages/templates/**.html", "jinja2")]
+
+
+def methods() -> list[tuple[str, str]]:
+    """The extraction methods from babel.cfg, the one config naming every source folder."""
+    with (ROOT / "babel.cfg").open(encoding="utf-8") as cfg:
+        found, _options = parse_mapping_cfg(cfg)
+    return found
 
 
 def extract() -> Catalog:
     template = Catalog(locale=None)
     for filename, lineno, message, comments, context in extract_from_dir(
-            str(ROOT), METHODS, keywords=KEYWORDS, comment_tags=("TRANSLATORS:",)):
+            str(ROOT), methods(), keywords=KEYWORDS, comment_tags=("TRANSLATORS:",)):
         template.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
     return template
 

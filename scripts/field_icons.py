@@ -1,4 +1,4 @@
-"""Draw the field app's icons (our own, simple geometric mark): field/icons/*.png.
+"""Draw the field app's icons (our own, simple geometric mark): pwa/static/icons/*.png.
 
     .venv/bin/python scripts/field_icons.py
 
@@ -13,7 +13,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw
 
-OUT = Path(__file__).resolve().parent.parent / "field" / "icons"
+OUT = Path(__file__).resolve().parent.parent / "pwa" / "static" / "icons"
 RED, WHITE = (198, 40, 40, 255), (255, 255, 255, 255)
 
 
@@ -43,7 +43,7 @@ def main() -> None:
                                  ("maskable-512.png", 512, True)):
         path = OUT / name
         draw(size, maskable=maskable).save(path, optimize=True)
-        print(f"{path.relative_to(OUT.parent.parent)}: {path.stat().st_size} bytes")
+        print(f"{path.relative_to(OUT.parent.parent.parent)}: {path.stat().st_size} bytes")
 
 
 if __name__ == "__main__":

@@ -45,4 +45,4 @@ if [ ! -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] && [ -z "${CJK_FONT:-
   fi
 fi
 
-.venv/bin/python -c 'from pages._i18n import compile_catalogs; compile_catalogs()'
+.venv/bin/python -c 'from web.i18n import compile_catalogs; compile_catalogs()'  # into build/translations

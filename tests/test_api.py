@@ -448,7 +448,7 @@ def test_openapi_document_lists_every_path(app, world):
 
 
 def test_a_crash_answers_500_in_the_one_shape(app, world, monkeypatch):
-    from api import routes
+    from pwa.api import routes
 
     def broken(*_args, **_kw):
         raise RuntimeError("the disk is on fire")

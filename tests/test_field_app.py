@@ -1,5 +1,5 @@
-"""The field app's shell as the server serves it (pages/_field.py), and its string table:
-every Chinese string the app shows has its English in the one dictionary in field/app.js."""
+"""The field app's shell as the server serves it (pwa/shell.py), and its string table:
+every Chinese string the app shows has its English in the one dictionary in pwa/static/app.js."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 
-from pages import _field
+from pwa import shell as _field
 
 APP_JS = _field.FIELD_DIR / "app.js"
 CJK = re.compile(r"[\u3400-\u9fff]")

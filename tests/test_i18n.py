@@ -13,6 +13,19 @@ def test_every_string_has_english():
     assert result.returncode == 0, result.stdout
 
 
+def test_catalogs_compile_outside_the_source_tree(tmp_path, monkeypatch):
+    from web import i18n
+
+    before = sorted(p.name for p in (ROOT / "translations").rglob("*"))
+    monkeypatch.setenv("HRSS_BUILD_DIR", str(tmp_path))
+    assert i18n.catalog_dir() == tmp_path / "translations"
+    mo = tmp_path / "translations" / "en" / "LC_MESSAGES" / "messages.mo"
+    stamp = mo.stat().st_mtime_ns
+    assert i18n.catalog_dir() == tmp_path / "translations" and mo.stat().st_mtime_ns == stamp  # current: untouched
+    assert sorted(p.name for p in (ROOT / "translations").rglob("*")) == before
+    assert ".mo" not in {p.suffix for p in (ROOT / "translations").rglob("*")}
+
+
 def test_login_page_in_english_on_request(client):
     client.post("/login/language", data={"lang": "en"})
     text = client.get("/login").get_data(as_text=True)

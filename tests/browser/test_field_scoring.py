@@ -1,6 +1,6 @@
 """The field app's live score preview is a JavaScript port of data/rules/scoring.py: one table of
 cases (hand-picked edges plus seeded random fills of both default templates) goes through the
-Python function and, in headless Chromium, through field/core.js; the answers must be equal."""
+Python function and, in headless Chromium, through pwa/static/core.js; the answers must be equal."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from data.rules.scoring import DEFAULT_THRESHOLDS, score_checklist
 
 pytestmark = pytest.mark.browser
 
-CORE_JS = Path(__file__).resolve().parents[2] / "field" / "core.js"
+CORE_JS = Path(__file__).resolve().parents[2] / "pwa" / "static" / "core.js"
 
 ITEMS = [
     {"code": "A1", "category": "a", "answer_type": "pass_fail", "weight": 10, "veto": False, "rule": {}},

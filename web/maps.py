@@ -44,8 +44,8 @@ from data.queries import stations as station_queries
 from data.queries.regions import get_region_by_code, region_shapes
 from data.queries.settings import work_calendar
 from data.scope import OutOfScope
-from pages._i18n import _, current_language
-from pages._web import db, scope, today
+from web.i18n import _, current_language
+from web.context import db, scope, today
 
 bp = Blueprint("maps", __name__, url_prefix="/maps")
 

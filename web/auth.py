@@ -9,7 +9,7 @@ A field phone (or a wall screen) also holds a device session: a long-lived, revo
 (`hrss_device`, see data/services/devices.py) that signs the user in again when the short
 browser session has lapsed. Its CSRF token is derived from the device token, so a token the
 phone already holds stays good across that silent sign-in. Under /api/ every refusal takes the
-API's one error shape (api/errors.py).
+API's one error shape (web/errors.py).
 """
 
 from __future__ import annotations
@@ -24,15 +24,15 @@ from flask import (Blueprint, Flask, abort, current_app, jsonify, redirect, rend
                    session, url_for)
 from flask_login import LoginManager, current_user, login_user, logout_user
 
-from api.errors import PREFIX as API_PREFIX
-from api.errors import error_response
+from web.errors import PREFIX as API_PREFIX
+from web.errors import error_response
 from data.models import DeviceSession, Role
 from data.queries.users import get_user, get_user_scope
 from data.scope import Scope
 from data.services import devices as device_service
 from data.services import users as user_service
-from pages._i18n import LANGUAGES, _
-from pages._web import db
+from web.i18n import LANGUAGES, _
+from web.context import db
 
 bp = Blueprint("auth", __name__)
 

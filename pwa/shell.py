@@ -1,7 +1,7 @@
 """/field/ — the field app's shell (人社督导): cadres, leaders and inspectors on phones.
 
-The shell is static (field/ at the repository root) and holds no data, so it is public
-(_auth.PUBLIC_PREFIXES); everything the app knows comes through /api/v1 after sign-in.
+The shell is static (pwa/static/) and holds no data, so it is public
+(web.auth.PUBLIC_PREFIXES); everything the app knows comes through /api/v1 after sign-in.
 Every file is served `no-cache` (revalidated by ETag): the service worker's cache is what
 works offline, and it must see a changed file at once. The service worker gets a version —
 a digest of the shell files — written into it, so changing any shell file installs a new one.
@@ -14,7 +14,7 @@ from pathlib import Path
 
 from flask import Blueprint, Flask, Response, abort, redirect, request, send_file
 
-FIELD_DIR = Path(__file__).resolve().parent.parent / "field"
+FIELD_DIR = Path(__file__).resolve().parent / "static"
 SHELL = ("index.html", "app.js", "core.js", "app.css", "manifest.webmanifest", "icons/icon-192.png")
 FILES = {
     "app.js": "text/javascript", "core.js": "text/javascript", "app.css": "text/css",

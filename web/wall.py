@@ -1,6 +1,6 @@
 """/wall — the situation-room screen: a kiosk page and the JSON its panels poll.
 
-The page (pages/templates/wall.html with wall/wall.js and wall/wall.css) has no navigation and
+The page (web/templates/wall.html with web/static/wall/wall.js and wall.css) has no navigation and
 no Dash: it is one document that runs all day, rotates scenes and regions itself, refreshes each
 panel on its own interval, and keeps the last figures (marked stale) while the server is away.
 
@@ -32,11 +32,10 @@ from data.queries.cases import CaseFilters, area_shapes, risk_by_area
 from data.queries.regions import get_region_by_code
 from data.queries.settings import get_setting, work_calendar
 from data.scope import OutOfScope, Scope
-from pages._i18n import _, current_language
-from pages._web import db, scope, today
+from web.i18n import _, current_language
+from web.context import db, scope, today
 
-ROOT = Path(__file__).resolve().parent.parent
-STATIC = ROOT / "wall"
+STATIC = Path(__file__).resolve().parent / "static" / "wall"
 WALL_ROLES = frozenset({Role.wall, Role.leader, Role.admin})
 SCENES = ("overview", "cases", "stations", "field")
 PANELS = ("kpis", "map", "supervised", "ticker", "trends", "areas")

@@ -3,7 +3,7 @@
 Views are thin: parse the body with its schema, call a service or a query, shape the answer.
 Records are idempotent on their client UUID (the services see to it): first arrival 201, the
 identical body again 200, another body under a used UUID 409. Every error has one shape
-(api/errors.py); the OpenAPI document is generated from api/schemas.py by spectree.
+(web/errors.py); the OpenAPI document is generated from pwa/api/schemas.py by spectree.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from pydantic import ValidationError as PydanticError
 from spectree import Response, SpecTree
 from werkzeug.exceptions import HTTPException
 
-from api import schemas as s
-from api.errors import PREFIX, ApiError, error_response, pydantic_fields
+from pwa.api import schemas as s
+from web.errors import PREFIX, ApiError, error_response, pydantic_fields
 from components.labels import WALK_CHANNEL, WALK_MODE
 from data.errors import N_, Conflict, NotAllowed, ServiceError, ValidationError, WorkflowError
 from data.models import ChecklistTemplate, Inspection, Walkthrough, WorkLog
@@ -33,10 +33,10 @@ from data.services.common import Actor
 from data.services.inspections import InspectionForm, record_inspection
 from data.services.walkthroughs import FindingForm, Location, Step, WalkthroughForm, record_walkthrough
 from data.services.work_logs import WorkLogForm, record_work_log
-from pages import _auth
-from pages._i18n import _, is_english
-from pages._photos import upload_root
-from pages._web import db, today
+from web import auth as _auth
+from web.i18n import _, is_english
+from web.photos import upload_root
+from web.context import db, today
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 JSON_LIMIT = 2 * 1024 * 1024
@@ -306,7 +306,7 @@ def reference():
 @bp.get("/openapi.json")
 @documented(tags=("reference",), HTTP_200=None)
 def openapi():
-    """This document (OpenAPI 3, generated from api/schemas.py)."""
+    """This document (OpenAPI 3, generated from pwa/api/schemas.py)."""
     return jsonify(spec.spec)
 
 

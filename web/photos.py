@@ -16,7 +16,7 @@ from sqlmodel import select
 
 from data.models import Attachment, Inspection, Rectification, Role
 from data.queries.inspections import sees_unpublished
-from pages._web import db
+from web.context import db
 
 bp = Blueprint("photos", __name__)
 

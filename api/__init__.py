@@ -1,3 +1,0 @@
-"""The field app's JSON API under /api/v1: routes.py (views), schemas.py (pydantic bodies, from
-which the OpenAPI document at /api/v1/openapi.json is generated), errors.py (the one error shape).
-Contract: docs/field-api.md."""
