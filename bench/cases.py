@@ -134,7 +134,7 @@ def bench_queries(engine: sa.Engine, recorder: Recorder, scope: Scope, filters: 
         "supervision_candidates": lambda s: q.supervision_candidates(s, scope=scope, filters=filters, today=TODAY),
     }
     for name, call in calls.items():
-        def once():
+        def once(call=call):
             with Session(engine) as session:  # a fresh session, as each request has
                 call(session)
         once()  # warm: compiled-statement cache, page cache
@@ -164,7 +164,7 @@ def bench_route(engine: sa.Engine, recorder: Recorder, url: str, runs: int) -> l
     for name, params in routes.items():
         path = "/maps/cases?" + q.urlencode(params)
 
-        def once():
+        def once(path=path):
             cache.clear()
             answer = client.get(path)
             assert answer.status_code == 200, answer.data[:300]

@@ -110,7 +110,7 @@ def bench_queries(engine: sa.Engine, recorder: Recorder, scope: Scope, role: Rol
         "data_version": lambda s: q.data_version(s),
     }
     for name, call in calls.items():
-        def once():
+        def once(call=call):
             with Session(engine) as session:  # a fresh session, as each request has
                 call(session)
         once()  # warm: compiled-statement cache, page cache
@@ -161,7 +161,7 @@ def bench_callbacks(engine: sa.Engine, recorder: Recorder, client, station_id: i
     }
     headers = {"X-CSRFToken": client.get_cookie("_csrf_token").value}
     for name, body in calls.items():
-        def once():
+        def once(body=body):
             answer = client.post("/_dash-update-component", json=body, headers=headers)
             assert answer.status_code == 200, answer.data[:300]
             return answer
@@ -183,7 +183,7 @@ def bench_maps(engine: sa.Engine, recorder: Recorder, app, client, runs: int) ->
     for name, (path, params) in routes.items():
         url = path + "?" + "&".join(f"{k}={v}" for k, v in params.items())
 
-        def once():
+        def once(url=url):
             cache.clear()
             answer = client.get(url)
             assert answer.status_code == 200, answer.data[:300]

@@ -42,8 +42,7 @@ sys.path.insert(0, str(ROOT))
 
 from data import demo  # noqa: E402
 from data.db import is_empty, make_engine, migrate  # noqa: E402
-from data.models import (Region, Role, Secondment, Station, StationKind, User, UserRegion, Walkthrough,  # noqa: E402
-                         WorkLog)
+from data.models import Role, Secondment, Station, StationKind, User, UserRegion, Walkthrough, WorkLog  # noqa: E402
 from data.security import hash_password  # noqa: E402
 
 PASSWORD = "bench-sync-password"
@@ -215,7 +214,7 @@ def count_rows(url: str, sent: dict[str, str]) -> tuple[int, int]:
     tables = {"walkthrough": Walkthrough, "work_log": WorkLog}
     rows: Counter = Counter()
     with Session(engine) as session:
-        for kind, table in tables.items():
+        for table in tables.values():
             for value, count in session.exec(select(table.uuid, sa.func.count()).group_by(table.uuid)):
                 if str(value) in sent:
                     rows[str(value)] = count

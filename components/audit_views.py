@@ -29,7 +29,7 @@ def category_figure(rows: list[dict], *, fails_label: str, rate_label: str, judg
     fig = go.Figure(go.Bar(
         x=[r["name"] for r in rows], y=[r["fails"] for r in rows], marker_color=FAIL_COLOUR,
         text=[f"{rate:.0%}" for rate in rates], textposition="outside", cliponaxis=False,
-        customdata=[[r["applicable"], rate] for r, rate in zip(rows, rates)],
+        customdata=[[r["applicable"], rate] for r, rate in zip(rows, rates, strict=True)],
         hovertemplate=(f"%{{x}}<br>{fails_label} %{{y}}<br>{judged_label} %{{customdata[0]}}"
                        f"<br>{rate_label} %{{customdata[1]:.1%}}<extra></extra>")))
     _layout(fig, 280)

@@ -29,8 +29,8 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Callable, Iterable
 
 import folium
 from branca.element import MacroElement
@@ -55,7 +55,7 @@ PADDING = (8, 8)
 TABLE_JS = ("'<b>' + p[fields[0]] + '</b>' + fields.slice(1).filter(function (f) { return p[f] !== ''; })"
             ".map(function (f) { return '<br>' + labels[f] + '：' + p[f]; }).join('')")
 AREA_EVENTS = """
-    layer.bindTooltip(%(table)s, {sticky: true});
+    layer.bindTooltip(TABLE_JS, {sticky: true});
     layer.on({
         mouseover: function () { layer.setStyle(highlight); },
         mouseout: function () { layer.setStyle(styles[p.s]); },
@@ -63,13 +63,13 @@ AREA_EVENTS = """
             window.parent.postMessage({type: "hrss-map", action: "select-township", code: String(p.t)},
                                       window.location.origin);
         }
-    });""" % {"table": TABLE_JS}
+    });""".replace("TABLE_JS", TABLE_JS)
 POINT_EVENTS = """
-    layer.bindPopup(%(table)s);
+    layer.bindPopup(TABLE_JS);
     layer.on("click", function () {
         window.parent.postMessage({type: "hrss-map", action: "open-case", id: Number(feature.id)},
                                   window.location.origin);
-    });""" % {"table": TABLE_JS}
+    });""".replace("TABLE_JS", TABLE_JS)
 NAME_TOOLTIP = "layer.bindTooltip(p.n, {sticky: true});"
 
 
@@ -106,7 +106,7 @@ class MapSkeleton:
     bounds: tuple[tuple[float, float], tuple[float, float]] | None = None
 
     @classmethod
-    def render(cls, fmap: folium.Map, fixed: dict[str, str], **extra) -> "MapSkeleton":
+    def render(cls, fmap: folium.Map, fixed: dict[str, str], **extra) -> MapSkeleton:
         """`fmap` rendered, with the holes in `fixed` filled for good (they are part of the
         skeleton: the shapes); the others are left for `fill`."""
         parts = _HOLE.split(fmap.get_root().render())
@@ -114,7 +114,7 @@ class MapSkeleton:
         if len(set(names)) != len(names) or not set(fixed) <= set(names):
             raise ValueError(f"each hole once, the fixed ones among them: {names}, {sorted(fixed)}")
         pieces = [parts[0]]
-        for name, text in zip(parts[1::2], parts[2::2]):
+        for name, text in zip(parts[1::2], parts[2::2], strict=True):
             if name in fixed:
                 pieces[-1] += fixed[name] + text
             else:

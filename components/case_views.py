@@ -3,7 +3,7 @@ timeline and holders, trend and breakdown figures, side lists."""
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
@@ -64,9 +64,11 @@ def case_detail(_: Translate, detail: dict, *, acts: list[str], may_reveal: bool
     passed as text (Dash escapes it)."""
     facts = detail["facts"]
     clock = detail.get("clock") or {}
-    reveal = (lambda field: dbc.Button(html.I(className="bi bi-eye"), id={"type": "case-reveal", "field": field},
-                                       size="sm", color="link", className="p-0 ms-2",
-                                       title=_("查看完整信息（将记录在审计日志）")) if may_reveal else None)
+    def reveal(field: str):
+        if not may_reveal:
+            return None
+        return dbc.Button(html.I(className="bi bi-eye"), id={"type": "case-reveal", "field": field}, size="sm",
+                          color="link", className="p-0 ms-2", title=_("查看完整信息（将记录在审计日志）"))
     buttons = [dbc.Button(_(labels.CASE_ACT[act]), id={"type": "case-act", "act": act}, size="sm",
                           color="danger" if act in ("supervise", "return_transfer", "reject") else "primary",
                           outline=act not in ("accept", "decide", "close", "accept_transfer"), className="me-2 mb-2")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+
 
 def count(n: int | None) -> str:
     return "—" if n is None else f"{n:,}"
@@ -36,6 +38,5 @@ def local_time(moment, pattern: str = "%Y-%m-%d %H:%M") -> str:
     if moment is None:
         return ""
     if moment.tzinfo is None:  # SQLite hands back naive UTC
-        from datetime import timezone
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(ZoneInfo(LOCAL_ZONE)).strftime(pattern)

@@ -5,8 +5,8 @@ leaders' comments. Text written by people is passed as text (Dash escapes it).""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date
-from typing import Callable
 
 import dash_bootstrap_components as dbc
 import plotly.graph_objects as go

@@ -9,12 +9,12 @@ element's output through Jinja again — "{{ … }}" in a name would run on the 
 from __future__ import annotations
 
 import html
-from typing import Iterable
+from collections.abc import Iterable
 
 import folium
 from branca.element import Element, MacroElement
-from jinja2 import Template
 from folium.plugins import MarkerCluster
+from jinja2 import Template
 
 # what folium would fetch from CDNs, by its own names, mapped to our vendored copies
 LOCAL_JS = {

@@ -19,14 +19,12 @@ from __future__ import annotations
 import functools
 import json
 import threading
-from typing import Iterable
+from collections.abc import Iterable
 
 import folium
-from branca.element import Element
+from branca.element import Element, MacroElement
 from jinja2 import Template
 from jinja2.utils import htmlsafe_json_dumps
-
-from branca.element import MacroElement
 
 from components.case_map import _legend
 from components.maps import base_map, bounds_of, safe_text
@@ -45,7 +43,7 @@ def encode_polyline(coordinates: Iterable[Iterable[float]], precision: int = PRE
     factor, out, last = 10 ** precision, [], (0, 0)
     for lon, lat, *_rest in coordinates:
         point = (round(lat * factor), round(lon * factor))
-        for value, before in zip(point, last):
+        for value, before in zip(point, last, strict=True):
             delta = value - before
             delta = ~(delta << 1) if delta < 0 else delta << 1
             while delta >= 0x20:

@@ -5,7 +5,7 @@ passes `_` (its translate function) and the query results.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import dash_bootstrap_components as dbc
 import plotly.graph_objects as go

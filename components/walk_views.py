@@ -4,7 +4,7 @@ one finding in full with its walk."""
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import dash_bootstrap_components as dbc
 import plotly.graph_objects as go

@@ -7,9 +7,9 @@ DATABASE_URL=postgresql+psycopg://… for real deployments.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 import sqlalchemy as sa
 from sqlalchemy import event

@@ -33,9 +33,10 @@ import math
 import random
 import uuid
 from collections import defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
-from typing import Any, Callable, Sequence
+from datetime import UTC, date, datetime, timedelta, timezone
+from typing import Any
 
 import sqlalchemy as sa
 from shapely.geometry import Point
@@ -44,12 +45,44 @@ from data import checklists
 from data.db import is_empty
 from data.geo.synth import geojson, label_point, random_points, synth_city
 from data.models import (
-    AuditEvent, CaseDecision, CaseEvent, CaseReferral, CaseSource, CaseStatus, CaseTransfer,
-    ChecklistItem, ChecklistTemplate, Employer, FindingStatus, GridCell, Inspection,
-    InspectionKind, InspectionMode, InspectionStatus, Project, Rectification,
-    RectificationStatus, Region, RegionLevel, Role, Secondment, ServiceItem, Setting, Station,
-    StationKind, StationStaff, SupervisionOrder, SupervisionStatus, TransferStatus, User,
-    UserRegion, WageCase, Walkthrough, WalkthroughFinding, WorkLog, WorkLogComment,
+    AuditEvent,
+    CaseDecision,
+    CaseEvent,
+    CaseReferral,
+    CaseSource,
+    CaseStatus,
+    CaseTransfer,
+    ChecklistItem,
+    ChecklistTemplate,
+    Employer,
+    FindingStatus,
+    GridCell,
+    Inspection,
+    InspectionKind,
+    InspectionMode,
+    InspectionStatus,
+    Project,
+    Rectification,
+    RectificationStatus,
+    Region,
+    RegionLevel,
+    Role,
+    Secondment,
+    ServiceItem,
+    Setting,
+    Station,
+    StationKind,
+    StationStaff,
+    SupervisionOrder,
+    SupervisionStatus,
+    TransferStatus,
+    User,
+    UserRegion,
+    WageCase,
+    Walkthrough,
+    WalkthroughFinding,
+    WorkLog,
+    WorkLogComment,
 )
 from data.rules.calendar import DEFAULT_CALENDAR, Deadline, WorkCalendar, add_working_days
 from data.rules.risk import SPRING_FESTIVAL
@@ -148,7 +181,7 @@ def uscc_check_char(first17: str) -> str:
 
 def _org_code_check_char(body8: str) -> str:
     """GB 11714: the check character of the 9-character organisation code inside a USCC."""
-    total = sum(int(c, 36) * w for c, w in zip(body8, (3, 7, 9, 10, 5, 8, 4, 2)))
+    total = sum(int(c, 36) * w for c, w in zip(body8, (3, 7, 9, 10, 5, 8, 4, 2), strict=True))
     check = 11 - total % 11
     return "X" if check == 10 else "0" if check == 11 else str(check)
 
@@ -156,7 +189,7 @@ def _org_code_check_char(body8: str) -> str:
 def _id_check_char(first17: str) -> str:
     """GB 11643 (ISO 7064 MOD 11-2): the last character of a resident ID number."""
     weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-    return "10X98765432"[sum(int(c) * w for c, w in zip(first17, weights)) % 11]
+    return "10X98765432"[sum(int(c) * w for c, w in zip(first17, weights, strict=True)) % 11]
 
 
 def _years_before(day: date, years: int) -> date:
@@ -169,7 +202,7 @@ def _years_before(day: date, years: int) -> date:
 def _at(day: date, hour: int, minute: int = 0) -> datetime:
     """A Beijing-time moment on `day`, as the UTC-aware datetime the tables store."""
     local = datetime(day.year, day.month, day.day, tzinfo=CST)
-    return (local + timedelta(hours=hour, minutes=minute)).astimezone(timezone.utc)
+    return (local + timedelta(hours=hour, minutes=minute)).astimezone(UTC)
 
 
 def _apportion(total: int, weights: Sequence[float]) -> list[int]:
@@ -416,7 +449,7 @@ class _DemoCity:
         self.counties: list[dict] = []
         self.townships: list[dict] = []
         urban_no = rural_no = 0
-        for shape, n in zip(shapes.counties, counts):
+        for shape, n in zip(shapes.counties, counts, strict=True):
             if shape.urban:
                 urban_no += 1
                 code = f"3699{urban_no + 1:02d}000000"
@@ -450,7 +483,7 @@ class _DemoCity:
             sequence = ([("street", 1 + i) for i in range(kinds["street"])]
                         + [("town", 100 + i) for i in range(kinds["town"])]
                         + [("township", 200 + i) for i in range(kinds["township"])])
-            for (kind, number), cell in zip(sequence, cells):
+            for (kind, number), cell in zip(sequence, cells, strict=True):
                 t_code = code[:6] + f"{number:03d}000"
                 suffix = {"street": "街道", "town": "镇", "township": "乡"}[kind]
                 population = int({"street": rng.uniform(30e3, 90e3),
@@ -472,13 +505,13 @@ class _DemoCity:
                    self.city_id, c["path"], c["shape"],
                    population=sum(t["population"] for t in c["townships"]))
             for c in self.counties], ids=True)
-        for c, cid in zip(self.counties, county_ids):
+        for c, cid in zip(self.counties, county_ids, strict=True):
             c["id"] = cid
         township_ids = self.insert(Region, [
             region(t["code"], t["name"], RegionLevel.township, t["kind"], t["county"]["id"],
                    t["path"], t["shape"], population=t["population"])
             for t in self.townships], ids=True)
-        for t, tid in zip(self.townships, township_ids):
+        for t, tid in zip(self.townships, township_ids, strict=True):
             t["id"] = tid
 
         # villages and communities: points only, about 25 per township
@@ -507,7 +540,7 @@ class _DemoCity:
                                            t["id"], v["path"], point=point,
                                            population=v["population"]))
         village_ids = self.insert(Region, village_rows, ids=True, sql_null=["boundary"])
-        for v, vid in zip(self.villages, village_ids):
+        for v, vid in zip(self.villages, village_ids, strict=True):
             v["id"] = vid
 
         grid_rows = []
@@ -524,7 +557,7 @@ class _DemoCity:
                     "grid_worker_name": names.person(), "grid_worker_phone": names.phone()})
                 t["grids"].append(g)
                 self.grids.append(g)
-        for g, gid in zip(self.grids, self.insert(GridCell, grid_rows, ids=True)):
+        for g, gid in zip(self.grids, self.insert(GridCell, grid_rows, ids=True), strict=True):
             g["id"] = gid
 
     # stations and staff -----------------------------------------------------------------
@@ -565,7 +598,7 @@ class _DemoCity:
                               "self_service_terminal": rng.random() < 0.85,
                               "rating_device": rng.random() < 0.9},
                 "active": True})
-        for t, sid in zip(self.townships, self.insert(Station, rows, ids=True)):
+        for t, sid in zip(self.townships, self.insert(Station, rows, ids=True), strict=True):
             t["station"]["id"] = sid
 
         points = []
@@ -597,7 +630,7 @@ class _DemoCity:
                 sizes[i] += 1
                 extra -= 1
         staff = []
-        for t, size in zip(self.townships, sizes):
+        for t, size in zip(self.townships, sizes, strict=True):
             deputy = ["副所长"] if size >= 3 else []
             posts = ["所长"] + deputy + ["经办员", "协理员", "经办员"][: size - 1 - len(deputy)]
             t["station"]["staff"] = size
@@ -657,7 +690,7 @@ class _DemoCity:
                                    for i, t in enumerate(cadre_towns[1:], start=2)]
 
         ids = self.insert(User, users, ids=True)
-        self.insert(UserRegion, [{"user_id": u, "region_id": home} for u, home in zip(ids, homes)])
+        self.insert(UserRegion, [{"user_id": u, "region_id": home} for u, home in zip(ids, homes, strict=True)])
         self.user_ids = {name: ids[i] for name, i in idx.items()}
         self.leader_ids = [ids[i] for i in leaders]
         self.inspector_ids = [ids[i] for i in inspectors]
@@ -668,7 +701,7 @@ class _DemoCity:
         batch = self.workdays[bisect.bisect_left(self.workdays, self.today - timedelta(days=305))]
         rows = []
         self.cadres: list[dict] = []
-        for n, (i, t) in enumerate(zip(cadres, cadre_towns)):
+        for n, (i, t) in enumerate(zip(cadres, cadre_towns, strict=True)):
             late = n > 0 and rng.random() <= 0.06
             starts = self.after(batch, rng.randint(15, 60)) if late else batch
             ends = _years_before(starts, -1) - timedelta(days=1)
@@ -679,7 +712,7 @@ class _DemoCity:
                      "demo": n == 0}
             self.cadres.append(cadre)
             t["station"]["cadre"] = cadre
-        for cadre, sid in zip(self.cadres, self.insert(Secondment, rows, ids=True)):
+        for cadre, sid in zip(self.cadres, self.insert(Secondment, rows, ids=True), strict=True):
             cadre["secondment_id"] = sid
 
     # employers and projects -------------------------------------------------------------
@@ -707,7 +740,7 @@ class _DemoCity:
             prefix = rng.choice([CITY_NAME, t["county"]["name"][:-1],
                                  t["name"][:-1] if t["kind"] != "street" else CITY_NAME])
 
-            def company(attempt: int) -> str:
+            def company(attempt: int, industry=industry, prefix=prefix) -> str:
                 brand = rng.choice(BRANDS_A) + rng.choice(BRANDS_B)
                 brand += rng.choice(BRANDS_B) if attempt >= 50 else ""
                 trade = rng.choice(INDUSTRY_WORDS[industry])
@@ -734,7 +767,7 @@ class _DemoCity:
                          "legal_representative": names.person(),
                          "blacklisted_until": (self.today + timedelta(days=rng.randint(200, 1000))
                                                if repeat and rng.random() < 0.5 else None)})
-        for e, eid in zip(self.employers, self.insert(Employer, rows, ids=True)):
+        for e, eid in zip(self.employers, self.insert(Employer, rows, ids=True), strict=True):
             e["id"] = eid
 
         by_industry: dict[str, list[dict]] = defaultdict(list)
@@ -757,7 +790,7 @@ class _DemoCity:
             finished = started + timedelta(days=rng.randint(240, 900))
             place = t["name"][:-1] if t["kind"] != "street" else t["name"]
 
-            def project(attempt: int) -> str:
+            def project(attempt: int, construction=construction, owner=owner, place=place) -> str:
                 if construction:
                     kind = rng.choice(PROJECT_KINDS).format(n=rng.choice("一二三四五六"),
                                                             road=rng.choice(ROADS))
@@ -777,7 +810,7 @@ class _DemoCity:
                          "crew_leader": p["crew_leader"], "grid_cell_id": grid["id"],
                          "path": t["path"], "lon": round(lon, 5), "lat": round(lat, 5),
                          "started_on": started, "finished_on": p["finished"]})
-        for p, pid in zip(self.projects, self.insert(Project, rows, ids=True)):
+        for p, pid in zip(self.projects, self.insert(Project, rows, ids=True), strict=True):
             p["id"] = pid
 
     # wage cases -------------------------------------------------------------------------
@@ -901,7 +934,7 @@ class _DemoCity:
             children.append(rows)
         ids = self.insert(WageCase, cases, ids=True)
         tables = {CaseEvent: [], CaseTransfer: [], CaseReferral: [], SupervisionOrder: []}
-        for case_id, rows in zip(ids, children):
+        for case_id, rows in zip(ids, children, strict=True):
             for model, row in rows:
                 row["case_id"] = case_id
                 tables[model].append(row)
@@ -1159,7 +1192,7 @@ class _DemoCity:
                   "evidence", "rule")
         self.insert(ChecklistItem, [
             {"template_id": tid, "sort_order": n, **{k: item[k] for k in fields}}
-            for tid, t in zip(template_ids, checklists.TEMPLATES)
+            for tid, t in zip(template_ids, checklists.TEMPLATES, strict=True)
             for n, item in enumerate(t["items"])])
         station_tid, audit_tid = template_ids
         total_days = max(1, (self.today - self.start).days)
@@ -1292,7 +1325,7 @@ class _DemoCity:
         along report → re-check → close as its age allows."""
         texts = {i["code"]: i["text"] for t in checklists.TEMPLATES for i in t["items"]}
         rows = []
-        for inspection_id, (t, failed, told, published, auditor) in zip(inspection_ids, meta):
+        for inspection_id, (t, failed, told, published, auditor) in zip(inspection_ids, meta, strict=True):
             if not published:
                 continue  # a covert audit's findings reach the station only when published
             cadre = t["station"].get("cadre")
@@ -1383,7 +1416,7 @@ class _DemoCity:
         ids = self.insert(Walkthrough, [w["row"] for w in walks], ids=True)
         self.insert(WalkthroughFinding, [
             self._finding(rng, names, wid, walk, kind, status)
-            for wid, walk, findings in zip(ids, walks, findings_per_walk)
+            for wid, walk, findings in zip(ids, walks, findings_per_walk, strict=True)
             for kind, status in findings])
 
     @staticmethod
@@ -1480,7 +1513,7 @@ class _DemoCity:
             patterns[i] = "stopped"
         working_today = self.calendar.is_working_day(self.today)
         logs = []
-        for cadre, pattern in zip(self.cadres, patterns):
+        for cadre, pattern in zip(self.cadres, patterns, strict=True):
             station = cadre["township"]["station"]
             completeness = rng.uniform(0.6, 0.8) if pattern == "patchy" else rng.uniform(0.9, 0.98)
             # a missed day drags on for 0.75 more on average (the run below)
@@ -1513,7 +1546,7 @@ class _DemoCity:
             "政策宣传要更有针对性。", "排查发现的隐患请及时上报。", "调解成效明显，值得推广。",
             "请补充服务群众的具体情况。"]
         rows = []
-        for log_id, log in zip(ids, logs):
+        for log_id, log in zip(ids, logs, strict=True):
             if rng.random() < 0.012:
                 later = timedelta(days=rng.randint(1, 3), hours=rng.randint(0, 5))
                 written = log["created_at"] + later

@@ -24,7 +24,7 @@ class Scope:
             raise ValueError("scope paths end with '/'")
 
     @classmethod
-    def nothing(cls) -> "Scope":
+    def nothing(cls) -> Scope:
         return cls(())
 
     def covers(self, path: str | None) -> bool:
@@ -46,7 +46,7 @@ class Scope:
         office a pending transfer is addressed to. `case` is the WageCase class (or alias)."""
         return self.clause_any(case.path, case.office_path, case.incoming_path)
 
-    def narrow(self, path: str | None) -> "Scope":
+    def narrow(self, path: str | None) -> Scope:
         """The part of this scope under `path` (a region filter chosen in the UI).
 
         Raises OutOfScope when `path` is neither inside the scope nor above it.

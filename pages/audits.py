@@ -25,9 +25,10 @@ from components.format import count, percent
 from data.models import InspectionKind, RegionLevel, Role
 from data.queries import audits as q
 from data.scope import OutOfScope
+from web.context import db, scope, today
+from web.context import region_options as _region_options
 from web.i18n import N_, _, is_english, pgettext
 from web.shell import forbidden
-from web.context import db, scope, today, region_options as _region_options
 
 ROLES = [Role.admin, Role.leader, Role.inspector, Role.cadre]
 dash.register_page(__name__, path="/audits", name=N_("明察暗访"), title="明察暗访 · 人社督导一张图", order=30,

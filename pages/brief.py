@@ -7,16 +7,16 @@ from urllib.parse import urlencode
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Input, Output, dcc, html
+from dash import Input, Output, html
 from flask_login import current_user
 
-from data.models import RegionLevel, Role
+from data.models import RegionLevel
 from data.queries.brief import week_of
 from data.queries.regions import list_regions
 from web.brief import BRIEF_ROLES, last_weeks
+from web.context import db, scope
 from web.i18n import N_, _
 from web.shell import forbidden
-from web.context import db, scope
 
 dash.register_page(__name__, path="/weekly-brief", name=N_("周报"), title="周报 · 人社督导一张图", order=80,
                    icon="bi-file-earmark-pdf", roles=list(BRIEF_ROLES))

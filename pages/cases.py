@@ -27,9 +27,12 @@ from data.rules.risk import FACTOR_LABELS
 from data.rules.workflow import CaseAct, CaseFacts, allowed_acts
 from data.scope import OutOfScope, Scope
 from data.services import cases as svc
-from web.i18n import N_, _, options as _options, error_text as _error
+from web.context import actor, db, scope, today
+from web.context import region_options as _region_options
+from web.i18n import N_, _
+from web.i18n import error_text as _error
+from web.i18n import options as _options
 from web.shell import MAP_EVENT, forbidden
-from web.context import db, scope, today, actor, region_options as _region_options
 
 ROLES = [Role.admin, Role.leader, Role.case_officer]
 dash.register_page(__name__, path="/cases", name=N_("欠薪案件"), title="欠薪案件 · 人社督导一张图", order=10,
@@ -353,12 +356,12 @@ def register_callbacks(app: dash.Dash) -> None:
     app.clientside_callback(
         """function(filters, version) {
             try {
-                dash_ag_grid.getApi("%s").purgeInfiniteCache();
+                dash_ag_grid.getApi("TABLE_ID").purgeInfiniteCache();
             } catch (e) {
                 // not drawn yet: its first request will carry the current filters anyway
             }
             return window.dash_clientside.no_update;
-        }""" % TABLE,
+        }""".replace("TABLE_ID", TABLE),
         Output(TABLE_PURGE, "data"), Input(FILTERS, "data"), Input(VERSION, "data"), prevent_initial_call=True)
 
     @app.callback(Output(TABLE, "getRowsResponse"), Input(TABLE, "getRowsRequest"), State(FILTERS, "data"),

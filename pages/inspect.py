@@ -21,15 +21,16 @@ from components import labels
 from components.format import count
 from data import checklists
 from data.errors import DomainError
-from data.models import InspectionKind, Role, Station, TemplateKind
+from data.models import InspectionKind, Role, Station
 from data.queries.inspections import auditor_options, awaiting_publication, station_options
 from data.queries.templates import KIND_FOR_INSPECTION, current_template, template_items
 from data.services import inspections as svc
 from data.services.photos import store_photo
-from web.i18n import N_, _, is_english, error_text as _error
+from web.context import actor, db, scope, today
+from web.i18n import N_, _, is_english
+from web.i18n import error_text as _error
 from web.photos import upload_root
 from web.shell import forbidden, role_name
-from web.context import db, scope, today, actor
 
 ROLES = [Role.inspector, Role.admin]
 dash.register_page(__name__, path="/inspect", name=N_("检查录入"), title="检查录入 · 人社督导一张图", order=25,

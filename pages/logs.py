@@ -20,8 +20,18 @@ from flask_login import current_user
 from components import labels
 from components.cards import kpi_card, refusal
 from components.format import count, percent
-from components.log_views import (COMMENT_MSG, COMMENT_SEND, COMMENT_TEXT, COMMENTS, comments_block, county_figure,
-                                  feed, grid_height, legend, matrix_grid)
+from components.log_views import (
+    COMMENT_MSG,
+    COMMENT_SEND,
+    COMMENT_TEXT,
+    COMMENTS,
+    comments_block,
+    county_figure,
+    feed,
+    grid_height,
+    legend,
+    matrix_grid,
+)
 from data.errors import DomainError
 from data.models import RegionLevel, Role
 from data.queries import logs as q
@@ -29,9 +39,9 @@ from data.queries.regions import list_regions
 from data.queries.settings import work_calendar
 from data.scope import OutOfScope
 from data.services import work_log_comments as svc
+from web.context import actor, db, scope, today
 from web.i18n import N_, _, is_english
 from web.shell import forbidden
-from web.context import db, scope, today, actor
 
 ROLES = [Role.admin, Role.leader, Role.cadre]
 dash.register_page(__name__, path="/logs", name=N_("工作日志"), title="工作日志 · 人社督导一张图", order=45,

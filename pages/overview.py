@@ -18,8 +18,8 @@ from data.models import RegionLevel
 from data.queries.overview import cases_by_month, overview_figures
 from data.queries.regions import get_region_by_code, list_regions
 from data.scope import OutOfScope
-from web.i18n import N_, _, pgettext
 from web.context import db, scope, today
+from web.i18n import N_, _, pgettext
 
 dash.register_page(__name__, path="/", name=N_("总览"), title="人社督导一张图", order=0,
                    icon="bi-speedometer2")

@@ -25,10 +25,11 @@ from data.queries.inspections import station_options
 from data.queries.rectifications import get_rectification, list_rectifications, status_counts
 from data.services import rectifications as svc
 from data.services.photos import store_photo
-from web.i18n import N_, _, error_text as _error
+from web.context import actor, db, scope, today
+from web.i18n import N_, _
+from web.i18n import error_text as _error
 from web.photos import upload_root
 from web.shell import forbidden
-from web.context import db, scope, today, actor
 
 ROLES = [Role.admin, Role.leader, Role.inspector, Role.cadre]
 dash.register_page(__name__, path="/rectifications", name=N_("整改"), title="整改 · 人社督导一张图", order=35,

@@ -26,9 +26,10 @@ from data.checklists import STANDARDISATION_CATEGORIES, THRESHOLDS
 from data.models import RegionLevel, Role
 from data.queries import stations as q
 from data.scope import OutOfScope
+from web.context import db, scope, today
+from web.context import region_options as _region_options
 from web.i18n import N_, _, is_english, pgettext
 from web.shell import MAP_EVENT, forbidden
-from web.context import db, scope, today, region_options as _region_options
 
 ROLES = [Role.admin, Role.leader, Role.inspector, Role.cadre]
 dash.register_page(__name__, path="/stations", name=N_("人社所"), title="人社所 · 人社督导一张图", order=20,

@@ -19,9 +19,9 @@ from data.errors import DomainError, ValidationError
 from data.models import ChecklistTemplate, Role, User
 from data.queries.templates import current_templates, item_dict, template_items, versions
 from data.services.templates import new_version
+from web.context import actor, db
 from web.i18n import N_, _, is_english
 from web.shell import forbidden
-from web.context import db, scope, actor
 
 ROLES = [Role.admin]
 dash.register_page(__name__, path="/templates", name=N_("检查模板"), title="检查模板 · 人社督导一张图", order=90,

@@ -26,9 +26,12 @@ from data.queries.settings import rectification_days
 from data.rules.findings import next_fix_states
 from data.scope import OutOfScope
 from data.services import walkthrough_findings as svc
-from web.i18n import N_, _, is_english, options as _options, error_text as _error
+from web.context import actor, db, scope, today
+from web.context import region_options as _region_options
+from web.i18n import N_, _, is_english
+from web.i18n import error_text as _error
+from web.i18n import options as _options
 from web.shell import forbidden
-from web.context import db, scope, today, actor, region_options as _region_options
 
 ROLES = [Role.admin, Role.leader, Role.inspector, Role.cadre]
 dash.register_page(__name__, path="/walkthroughs", name=N_("走流程"), title="走流程 · 人社督导一张图", order=40,

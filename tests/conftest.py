@@ -11,10 +11,10 @@ from __future__ import annotations
 import itertools
 import json
 import os
-import tempfile
 import shutil
 import socket
 import sys
+import tempfile
 import threading
 from datetime import date
 from pathlib import Path

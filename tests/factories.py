@@ -3,14 +3,33 @@
 from __future__ import annotations
 
 import itertools
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from sqlmodel import Session, select
 
 from data import checklists
-from data.models import (CaseSource, CaseStatus, ChecklistItem, ChecklistTemplate, Inspection, InspectionKind,
-                         InspectionStatus, Rectification, RectificationSource, RectificationStatus, Region,
-                         RegionLevel, Role, Secondment, Station, StationKind, User, UserRegion, WageCase, WorkLog)
+from data.models import (
+    CaseSource,
+    CaseStatus,
+    ChecklistItem,
+    ChecklistTemplate,
+    Inspection,
+    InspectionKind,
+    InspectionStatus,
+    Rectification,
+    RectificationSource,
+    RectificationStatus,
+    Region,
+    RegionLevel,
+    Role,
+    Secondment,
+    Station,
+    StationKind,
+    User,
+    UserRegion,
+    WageCase,
+    WorkLog,
+)
 from data.rules.scoring import DEFAULT_THRESHOLDS, score_checklist
 from data.security import hash_password
 
@@ -86,7 +105,7 @@ def make_station(session: Session, *, township: Region, **overrides) -> Station:
 def make_work_log(session: Session, *, user: User, station: Station, log_date: date, **overrides) -> WorkLog:
     values = dict(user_id=user.id, station_id=station.id, path=station.path, log_date=log_date,
                   work_types=["业务经办"], done="窗口帮办", people_served=5,
-                  created_at=datetime(log_date.year, log_date.month, log_date.day, 9, tzinfo=timezone.utc))
+                  created_at=datetime(log_date.year, log_date.month, log_date.day, 9, tzinfo=UTC))
     values.update(overrides)
     log = WorkLog(**values)
     session.add(log)
@@ -134,7 +153,7 @@ def make_grid_cell(session: Session, *, township: Region, number: int = 1, **ove
     return cell
 
 
-def make_templates(session: Session) -> dict[str, "ChecklistTemplate"]:
+def make_templates(session: Session) -> dict[str, ChecklistTemplate]:
     """The two default checklist templates (data/checklists.py) as version 1, current."""
     return {kind: make_template(session, kind=kind) for kind in ("standardisation", "window_audit")}
 
@@ -218,7 +237,7 @@ def make_inspection(session: Session, *, station: Station, template: ChecklistTe
                   score=score.total, grade=score.grade, vetoed=score.vetoed,
                   status=InspectionStatus.published if published else InspectionStatus.submitted,
                   published_at=datetime(inspected_on.year, inspected_on.month, inspected_on.day, 9,
-                                        tzinfo=timezone.utc) + timedelta(days=1) if published else None)
+                                        tzinfo=UTC) + timedelta(days=1) if published else None)
     values.update(overrides)
     inspection = Inspection(**values)
     session.add(inspection)

@@ -5,12 +5,24 @@ from __future__ import annotations
 
 import itertools
 import uuid
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from sqlmodel import Session
 
-from data.models import (Attachment, FindingList, FindingStatus, ServiceItem, Station, User, WalkChannel, WalkMode,
-                         Walkthrough, WalkthroughFinding, WorkLog, WorkLogComment)
+from data.models import (
+    Attachment,
+    FindingList,
+    FindingStatus,
+    ServiceItem,
+    Station,
+    User,
+    WalkChannel,
+    WalkMode,
+    Walkthrough,
+    WalkthroughFinding,
+    WorkLog,
+    WorkLogComment,
+)
 
 _serial = itertools.count(1)
 
@@ -66,7 +78,7 @@ def make_finding(session: Session, *, walk: Walkthrough, list_kind: FindingList 
 def make_comment(session: Session, *, log: WorkLog, author: User, text: str = "工作扎实，继续保持。",
                  **overrides) -> WorkLogComment:
     values = dict(work_log_id=log.id, author_id=author.id, text=text,
-                  created_at=datetime(log.log_date.year, log.log_date.month, log.log_date.day, 12, tzinfo=timezone.utc))
+                  created_at=datetime(log.log_date.year, log.log_date.month, log.log_date.day, 12, tzinfo=UTC))
     values.update(overrides)
     comment = WorkLogComment(**values)
     session.add(comment)

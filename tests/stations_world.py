@@ -10,17 +10,30 @@ latest grade is model 95 for inspectors and city-wide leaders and standard 85 fo
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
-from data.models import (ChecklistTemplate, Inspection, InspectionKind, InspectionMode, InspectionStatus, Rectification,
-                         RectificationSource, RectificationStatus, RegionLevel, Role, StationKind, StationStaff, TemplateKind)
-from tests.factories import (make_city, make_region, make_secondment, make_station, make_user, make_work_log)
+from data.models import (
+    ChecklistTemplate,
+    Inspection,
+    InspectionKind,
+    InspectionMode,
+    InspectionStatus,
+    Rectification,
+    RectificationSource,
+    RectificationStatus,
+    RegionLevel,
+    Role,
+    StationKind,
+    StationStaff,
+    TemplateKind,
+)
+from tests.factories import make_city, make_region, make_secondment, make_station, make_user, make_work_log
 
 CATEGORIES = ("appearance", "facilities", "conduct", "process", "rules", "staffing")
 
 
 def categories(*values: float) -> dict:
-    return dict(zip(CATEGORIES, values))
+    return dict(zip(CATEGORIES, values, strict=True))
 
 
 def add_inspection(session, station, *, on: date, score: float | None, grade: str | None,
@@ -30,7 +43,7 @@ def add_inspection(session, station, *, on: date, score: float | None, grade: st
     inspection = Inspection(kind=kind, mode=mode, status=status, station_id=station.id, path=station.path,
                             template_id=template_id, inspected_on=on, score=score, grade=grade,
                             category_scores=category_scores or {},
-                            published_at=datetime(on.year, on.month, on.day, 9, tzinfo=timezone.utc) if published else None)
+                            published_at=datetime(on.year, on.month, on.day, 9, tzinfo=UTC) if published else None)
     session.add(inspection)
     session.commit()
     return inspection

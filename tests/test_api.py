@@ -14,7 +14,7 @@ from PIL import Image
 from sqlmodel import select
 
 from data import checklists
-from data.models import AuditEvent, Attachment, DeviceSession, Walkthrough, WalkthroughFinding, WorkLog, WorkLogComment
+from data.models import Attachment, AuditEvent, DeviceSession, Walkthrough, WalkthroughFinding, WorkLog, WorkLogComment
 from data.services import devices as device_service
 from data.services import users as user_service
 from tests.conftest import TODAY, csrf_header

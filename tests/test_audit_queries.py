@@ -1,7 +1,7 @@
 """The reads behind /audits and its circular, on a real database: what counts as a failed item,
 problems recurring across stations, coverage, overdue rectifications, and who sees what."""
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -9,8 +9,15 @@ from data.models import InspectionKind, InspectionMode, RectificationStatus, Reg
 from data.queries import audits as q
 from data.scope import OutOfScope, Scope
 from tests.conftest import TODAY
-from tests.factories import (default_answers, make_city, make_inspection, make_rectification, make_region,
-                             make_station, make_template)
+from tests.factories import (
+    default_answers,
+    make_city,
+    make_inspection,
+    make_rectification,
+    make_region,
+    make_station,
+    make_template,
+)
 
 F = q.AuditFilters(date_from=date(2026, 1, 1), date_to=TODAY, kind="window_audit")
 
@@ -195,7 +202,7 @@ def test_an_unpublished_covert_audit_is_invisible_to_the_cadre(session, city):
         assert len(q.overdue_rectifications(session, scope=view, role=role, filters=F, today=TODAY)) == 1
     # the circular holds published work only, whoever asks
     assert q.circular(session, scope=whole(city), filters=F, today=TODAY).counts.audits == 0
-    covert.published_at, covert.status = datetime(2026, 11, 18, 9, tzinfo=timezone.utc), "published"
+    covert.published_at, covert.status = datetime(2026, 11, 18, 9, tzinfo=UTC), "published"
     session.add(covert)
     session.commit()
     assert q.audit_counts(session, **cadre).audits == 1

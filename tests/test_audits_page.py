@@ -8,8 +8,16 @@ import pytest
 
 from data.models import InspectionMode, RectificationStatus, Role
 from tests.conftest import contains, csrf_header
-from tests.factories import (PASSWORD, default_answers, make_city, make_inspection, make_rectification, make_station,
-                             make_template, make_user)
+from tests.factories import (
+    PASSWORD,
+    default_answers,
+    make_city,
+    make_inspection,
+    make_rectification,
+    make_station,
+    make_template,
+    make_user,
+)
 from tests.test_overview import _find, _text
 
 PERIOD = {"date_from": "2026-01-01", "date_to": "2026-11-20", "kind": "window_audit"}

@@ -3,7 +3,7 @@ parameters, user text that stays text (HTML and template syntax), no request to 
 the data version in the cache key, and the size of the demo city's map."""
 
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -108,7 +108,7 @@ def test_the_data_version_refreshes_a_cached_map(client, session, world):
     first = client.get("/maps/cases?metric=workers")
     assert client.get("/maps/cases?metric=workers", headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
     case = session.get(WageCase, 1)
-    case.workers, case.updated_at = 77, datetime.now(timezone.utc)  # as a service's write does
+    case.workers, case.updated_at = 77, datetime.now(UTC)  # as a service's write does
     session.commit()
     second = client.get("/maps/cases?metric=workers")
     assert second.headers["ETag"] != first.headers["ETag"]
@@ -137,7 +137,7 @@ def test_what_is_spliced_into_a_kept_skeleton_stays_text(client, session, world)
             assert "{{7*7}}" not in page and name + shown in page, query
         assert len(skeletons) == 2  # the city's grid cells and the township: a new data version reuses them
         case = session.get(WageCase, 1)
-        case.workers, case.updated_at = 5, datetime.now(timezone.utc)  # as a service's write does
+        case.workers, case.updated_at = 5, datetime.now(UTC)  # as a service's write does
         session.commit()
 
 

@@ -2,7 +2,7 @@
 figures against last year on a hand-made set of cases, paging and the sort whitelist, who
 held a case after a transfer, masking, risk grades and map aggregates."""
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -54,7 +54,7 @@ def test_a_county_sees_its_cases_and_those_its_office_holds(session, city):
     foreign = case(session, city, "b")
     held_elsewhere = case(session, city, "b", **held_by(city["a"]))  # happened in B, A's office holds it
     incoming = case(session, city, "a", incoming_path=city["b"].path)  # a transfer to B is pending
-    case(session, city, "a", deleted_at=datetime(2026, 11, 1, tzinfo=timezone.utc))
+    case(session, city, "a", deleted_at=datetime(2026, 11, 1, tzinfo=UTC))
 
     county_a, county_b = scope_of(city["a"]), scope_of(city["b"])
     rows, total = q.list_cases(session, scope=county_a, filters=ANY_TIME, today=TODAY)

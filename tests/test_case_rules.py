@@ -6,8 +6,14 @@ import pytest
 
 from data.errors import NotAllowed, WorkflowError
 from data.models import CaseSource, CaseStatus, Role
-from data.rules.case_clock import (ClockStage, SupervisionReason, accept_deadline, case_clock, investigate_deadline,
-                                   supervision_reasons)
+from data.rules.case_clock import (
+    ClockStage,
+    SupervisionReason,
+    accept_deadline,
+    case_clock,
+    investigate_deadline,
+    supervision_reasons,
+)
 from data.rules.risk import RiskFactor, RiskGrade, RiskInputs, days_to_spring_festival, grade_risk
 from data.rules.workflow import CaseAct, CaseFacts, allowed_acts, check
 

@@ -7,8 +7,18 @@ import pytest
 from sqlmodel import func, select
 
 from data.errors import NotAllowed, ValidationError, WorkflowError
-from data.models import (AuditEvent, CaseDecision, CaseEvent, CaseSource, CaseStatus, CaseTransfer, Role,
-                         SupervisionLevel, TransferStatus, WageCase)
+from data.models import (
+    AuditEvent,
+    CaseDecision,
+    CaseEvent,
+    CaseSource,
+    CaseStatus,
+    CaseTransfer,
+    Role,
+    SupervisionLevel,
+    TransferStatus,
+    WageCase,
+)
 from data.queries.cases import CaseFilters, case_kpis
 from data.queries.users import get_user_scope
 from data.services import cases as svc

@@ -10,9 +10,24 @@ from shapely.ops import unary_union
 from sqlmodel import Session, func, select
 
 from data import demo
-from data.models import (CaseEvent, CaseStatus, FindingList, FindingStatus, Region, RegionLevel, Role, Secondment,
-                         Station, StationKind, StationStaff, User, UserRegion, WageCase, Walkthrough,
-                         WalkthroughFinding)
+from data.models import (
+    CaseEvent,
+    CaseStatus,
+    FindingList,
+    FindingStatus,
+    Region,
+    RegionLevel,
+    Role,
+    Secondment,
+    Station,
+    StationKind,
+    StationStaff,
+    User,
+    UserRegion,
+    WageCase,
+    Walkthrough,
+    WalkthroughFinding,
+)
 from data.security import UNUSABLE, verify_password
 from tests.conftest import TODAY
 

@@ -63,7 +63,7 @@ def dash(client, app, output_id: str, values: dict, *, changed: str | None = Non
     """Call the callback that writes `output_id` (and reads the inputs in `values`, given as
     {"id.property": value}) the way the browser would; returns its response by output id."""
     key, spec = _callback(app, output_id, {k.rsplit(".", 1)[0] for k in values})
-    outputs = [dict(zip(("id", "property"), o.strip(".").rsplit(".", 1))) for o in key.strip(".").split("...")]
+    outputs = [dict(zip(("id", "property"), o.strip(".").rsplit(".", 1), strict=True)) for o in key.strip(".").split("...")]
     body = {"output": key, "outputs": outputs if len(outputs) > 1 else outputs[0],
             "inputs": [{**i, "value": values.get(f"{i['id']}.{i['property']}")} for i in spec["inputs"]],
             "state": [{**s, "value": values.get(f"{s['id']}.{s['property']}")} for s in spec["state"]],
@@ -151,7 +151,7 @@ def test_a_fix_is_signed_off_through_the_page_by_a_leader_only(app, client, sess
     fix = world["findings"]["a_fix"]
     button = {"type": "walk-fix-status", "status": "done"}
     key, spec = _callback(app, "walk-msg", {'{"status":["ALL"],"type":"walk-fix-status"}'})
-    body = {"output": key, "outputs": [dict(zip(("id", "property"), o.strip(".").rsplit(".", 1)))
+    body = {"output": key, "outputs": [dict(zip(("id", "property"), o.strip(".").rsplit(".", 1), strict=True))
                                        for o in key.strip(".").split("...")],
             "inputs": [[{"id": button, "property": "n_clicks", "value": 1}]],
             "state": [{"id": "walk-selected", "property": "data", "value": fix.id},

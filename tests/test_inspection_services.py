@@ -11,9 +11,9 @@ import sqlalchemy as sa
 from PIL import Image
 from sqlmodel import select
 
+from data import checklists
 from data.errors import Conflict, NotAllowed, ValidationError, WorkflowError
-from data.models import (AuditEvent, Inspection, InspectionStatus, Rectification, RectificationStatus, Role,
-                         StationStaff)
+from data.models import AuditEvent, Inspection, InspectionStatus, Rectification, RectificationStatus, Role, StationStaff
 from data.queries.inspections import published_clause
 from data.scope import Scope
 from data.services import inspections as inspection_service
@@ -22,9 +22,7 @@ from data.services.common import Actor
 from data.services.inspections import InspectionForm, record_inspection
 from data.services.photos import MAX_SIDE, PhotoMeta, store_photo
 from data.services.templates import new_version
-from data import checklists
-from tests.factories import (make_city, make_secondment, make_station, make_templates, make_user,
-                             passing_answers)
+from tests.factories import make_city, make_secondment, make_station, make_templates, make_user, passing_answers
 
 TODAY = date(2026, 9, 25)  # Mid-Autumn Festival, days before the National Day holiday (1–7 October)
 

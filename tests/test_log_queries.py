@@ -22,7 +22,7 @@ PERIOD = q.LogFilters(date_from=date(2026, 9, 28), date_to=date(2026, 10, 12))
 WORKING = [date(2026, 9, 28), date(2026, 9, 29), date(2026, 9, 30), date(2026, 10, 8), date(2026, 10, 9),
            date(2026, 10, 10), date(2026, 10, 12)]
 
-F, M, P, O = DayState.filed, DayState.missing, DayState.pending, DayState.off
+F, M, P, O = DayState.filed, DayState.missing, DayState.pending, DayState.off  # noqa: E741 (square tables)
 
 
 def test_working_days_skip_the_holiday_and_keep_the_make_up_saturday():

@@ -7,7 +7,7 @@ from sqlmodel import select
 
 from data import checklists
 from data.errors import NotAllowed, ValidationError, WorkflowError
-from data.models import AuditEvent, ChecklistItem, ChecklistTemplate, Grade, Role
+from data.models import AuditEvent, ChecklistTemplate, Grade, Role
 from data.queries.templates import current_template, template_items
 from data.rules.scoring import DEFAULT_THRESHOLDS, grade_for, item_fraction, score_checklist
 from data.scope import Scope

@@ -4,7 +4,7 @@ and template syntax), the zoom layer, no request to another host, the cache and 
 and the size of the demo city's map."""
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -126,7 +126,7 @@ def test_the_cache_answers_304_until_a_grade_changes(client, session, world):
     again = client.get("/maps/stations", headers={"If-None-Match": first.headers["ETag"]})
     assert again.status_code == 304
     covert = session.get(Inspection, world["a_covert"].id)
-    covert.status, covert.published_at = InspectionStatus.published, datetime(2026, 11, 10, tzinfo=timezone.utc)
+    covert.status, covert.published_at = InspectionStatus.published, datetime(2026, 11, 10, tzinfo=UTC)
     session.commit()
     second = client.get("/maps/stations", headers={"If-None-Match": first.headers["ETag"]})
     assert second.status_code == 200 and second.headers["ETag"] != first.headers["ETag"]

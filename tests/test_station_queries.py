@@ -3,7 +3,7 @@ drafts, window audits, same-day ties), the rate against the target, the radar, t
 table with rectification counts, the trend, a station's profile, scope and the rule that a
 covert check stays with inspectors and city-wide leaders until it is published."""
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -72,7 +72,7 @@ def test_a_covert_check_is_hidden_from_the_cadre_until_published(session, world)
     assert league(session, world, Role.leader, "city")[world["a_station"].id]["grade"] == "model"
     # once published, the cadre sees it too
     covert = session.get(Inspection, world["a_covert"].id)
-    covert.status, covert.published_at = InspectionStatus.published, datetime(2026, 11, 10, tzinfo=timezone.utc)
+    covert.status, covert.published_at = InspectionStatus.published, datetime(2026, 11, 10, tzinfo=UTC)
     session.commit()
     assert league(session, world, Role.cadre, "town_a")[world["a_station"].id]["grade"] == "model"
 
@@ -187,7 +187,7 @@ def test_data_version_moves_when_a_grade_can(session, world):
     before = q.data_version(session)
     assert q.data_version(session) == before
     covert = session.get(Inspection, world["a_covert"].id)
-    covert.status, covert.published_at = InspectionStatus.published, datetime(2026, 11, 10, tzinfo=timezone.utc)
+    covert.status, covert.published_at = InspectionStatus.published, datetime(2026, 11, 10, tzinfo=UTC)
     session.commit()
     published = q.data_version(session)
     assert published != before

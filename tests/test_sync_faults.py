@@ -13,7 +13,6 @@ from __future__ import annotations
 import socket
 import threading
 import time
-import uuid
 from collections import Counter
 
 import pytest

@@ -4,14 +4,21 @@ work logs and their reading. Every write leaves an audit event."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlmodel import select
 
 from data.errors import NotAllowed, ValidationError, WorkflowError
-from data.models import (AuditEvent, FindingStatus, Rectification, RectificationSource, RectificationStatus, Role,
-                         WorkLogComment)
+from data.models import (
+    AuditEvent,
+    FindingStatus,
+    Rectification,
+    RectificationSource,
+    RectificationStatus,
+    Role,
+    WorkLogComment,
+)
 from data.rules.findings import fix_may_move, next_fix_states
 from data.scope import Scope
 from data.services import walkthrough_findings as svc
@@ -21,7 +28,7 @@ from tests.conftest import TODAY
 from tests.factories import make_city, make_secondment, make_station, make_user, make_work_log
 from tests.field_factories import make_comment, make_finding, make_service_item, make_walkthrough
 
-NOW = datetime(2026, 11, 20, 3, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 20, 3, tzinfo=UTC)
 S = FindingStatus
 
 
@@ -37,7 +44,7 @@ def world(session):
         ("leader", Role.leader, "city"), ("leader_b", Role.leader, "b"), ("admin_a", Role.admin, "a"),
         ("inspector", Role.inspector, "city"), ("cadre_a", Role.cadre, "town_a"), ("cadre_b", Role.cadre, "town_b")]}
     actors = {name: actor_of(user, city[region]) for (name, user), region in zip(
-        users.items(), ["city", "b", "a", "city", "town_a", "town_b"])}
+        users.items(), ["city", "b", "a", "city", "town_a", "town_b"], strict=True)}
     make_secondment(session, user=users["cadre_a"], station=a)
     make_service_item(session)
     walk = make_walkthrough(session, user=users["leader"], station=a, walked_on=date(2026, 10, 12))

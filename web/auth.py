@@ -20,19 +20,18 @@ import secrets
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from flask import (Blueprint, Flask, abort, current_app, jsonify, redirect, render_template, request,
-                   session, url_for)
+from flask import Blueprint, Flask, abort, current_app, jsonify, redirect, render_template, request, session, url_for
 from flask_login import LoginManager, current_user, login_user, logout_user
 
-from web.errors import PREFIX as API_PREFIX
-from web.errors import error_response
 from data.models import DeviceSession, Role
 from data.queries.users import get_user, get_user_scope
 from data.scope import Scope
 from data.services import devices as device_service
 from data.services import users as user_service
-from web.i18n import LANGUAGES, _
 from web.context import db
+from web.errors import PREFIX as API_PREFIX
+from web.errors import error_response
+from web.i18n import LANGUAGES, _
 
 bp = Blueprint("auth", __name__)
 

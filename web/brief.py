@@ -15,8 +15,8 @@ from data.queries.brief import week_of, weekly_brief
 from data.queries.regions import get_region_by_code
 from data.queries.settings import work_calendar
 from data.scope import OutOfScope
-from web.i18n import _
 from web.context import db, scope, today
+from web.i18n import _
 
 BRIEF_ROLES = frozenset({Role.leader, Role.admin})
 bp = Blueprint("brief", __name__, url_prefix="/brief")

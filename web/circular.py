@@ -25,8 +25,8 @@ from data.models import Role
 from data.queries import audits as q
 from data.queries.regions import city_name
 from data.scope import OutOfScope
-from web.i18n import _, is_english
 from web.context import db, scope, today
+from web.i18n import _, is_english
 
 bp = Blueprint("circular", __name__)
 ROLES = frozenset({Role.admin, Role.leader, Role.inspector, Role.cadre})

@@ -32,8 +32,13 @@ from flask import Blueprint, Flask, Response, abort, current_app, jsonify, reque
 from flask_login import current_user
 
 from components import labels as names
-from components.case_map import (MapSkeleton, choropleth_document, choropleth_skeleton, township_document,
-                                 township_skeleton)
+from components.case_map import (
+    MapSkeleton,
+    choropleth_document,
+    choropleth_skeleton,
+    township_document,
+    township_skeleton,
+)
 from components.format import count, wan_yuan
 from components.maps import regions_map
 from components.station_map import point_rows, render_html, stations_map
@@ -44,8 +49,8 @@ from data.queries import stations as station_queries
 from data.queries.regions import get_region_by_code, region_shapes
 from data.queries.settings import work_calendar
 from data.scope import OutOfScope
-from web.i18n import _, current_language
 from web.context import db, scope, today
+from web.i18n import _, current_language
 
 bp = Blueprint("maps", __name__, url_prefix="/maps")
 

@@ -15,8 +15,8 @@ from flask_login import current_user
 from data.models import Role
 from data.queries.regions import city_name
 from web.auth import csrf_token
-from web.i18n import N_, _, current_language
 from web.context import db
+from web.i18n import N_, _, current_language
 
 ROLE_NAMES = {
     Role.admin: N_("系统管理员"), Role.leader: N_("局领导"), Role.case_officer: N_("劳动保障监察员"),

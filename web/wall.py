@@ -25,15 +25,14 @@ from flask import Blueprint, Flask, Response, abort, current_app, jsonify, rende
 from flask_login import current_user
 from sqlmodel import select
 
-from data.errors import N_
 from data.models import Region, RegionLevel, Role
 from data.queries import leadership as q
 from data.queries.cases import CaseFilters, area_shapes, risk_by_area
 from data.queries.regions import get_region_by_code
 from data.queries.settings import get_setting, work_calendar
 from data.scope import OutOfScope, Scope
-from web.i18n import _, current_language
 from web.context import db, scope, today
+from web.i18n import _, current_language
 
 STATIC = Path(__file__).resolve().parent / "static" / "wall"
 WALL_ROLES = frozenset({Role.wall, Role.leader, Role.admin})

@@ -3,7 +3,8 @@ Region.boundary and GridCell.boundary); points are (lon, lat) floats."""
 
 from __future__ import annotations
 
-from typing import Generic, Hashable, Mapping, TypeVar
+from collections.abc import Hashable, Mapping
+from typing import Generic, TypeVar
 
 import shapely
 from shapely.geometry import shape

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple, Sequence
+from typing import NamedTuple
 
 import numpy as np
 import shapely
@@ -120,7 +121,7 @@ def random_points(rng: random.Random, area: BaseGeometry, n: int) -> list[Point2
         xs = np.array([rng.uniform(minx, maxx) for _ in range(k)])
         ys = np.array([rng.uniform(miny, maxy) for _ in range(k)])
         inside = shapely.contains_xy(area, xs, ys)
-        points.extend(zip(xs[inside].tolist(), ys[inside].tolist()))
+        points.extend(zip(xs[inside].tolist(), ys[inside].tolist(), strict=True))
         if len(points) >= n:
             return points[:n]
     # a sliver that random darts keep missing: fall back to a point known to be inside
@@ -229,7 +230,7 @@ def synth_city(rng: random.Random, township_counts: Sequence[int], urban: Sequen
         cells += voronoi_cells(rest, seeds, lloyd_steps=2)
     # cells came urban first: put them back in the caller's order
     order = sorted(range(len(urban)), key=lambda i: not urban[i])
-    by_county = dict(zip(order, cells))
+    by_county = dict(zip(order, cells, strict=True))
 
     counties = []
     for i, n_townships in enumerate(township_counts):

@@ -19,18 +19,32 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from data import checklists
 from data.errors import N_, ValidationError
-from data.models import (ChecklistItem, ChecklistTemplate, Grade, Inspection, InspectionKind, InspectionMode,
-                         InspectionStatus, Rectification, RectificationSource, RectificationStatus, Region, Role,
-                         Station, StationKind)
+from data.models import (
+    ChecklistItem,
+    ChecklistTemplate,
+    Grade,
+    Inspection,
+    InspectionKind,
+    InspectionMode,
+    InspectionStatus,
+    Rectification,
+    RectificationSource,
+    RectificationStatus,
+    Region,
+    Role,
+    Station,
+    StationKind,
+)
 from data.queries.inspections import published_clause
 from data.queries.regions import get_region_by_code
 from data.rules.scoring import item_fraction
@@ -69,7 +83,7 @@ class AuditFilters:
     mode: str | None = None
 
     @classmethod
-    def default(cls, today: date) -> "AuditFilters":
+    def default(cls, today: date) -> AuditFilters:
         """Window audits this year to today."""
         return cls(date_from=date(today.year, 1, 1), date_to=today, kind=InspectionKind.window_audit.value)
 
@@ -85,7 +99,7 @@ class AuditFilters:
         return out
 
     @classmethod
-    def from_dict(cls, data: Mapping | None, *, strict: bool = False) -> "AuditFilters":
+    def from_dict(cls, data: Mapping | None, *, strict: bool = False) -> AuditFilters:
         """Filters from a dcc.Store's dict or a URL query (values may be lists of strings).
 
         Forgiving by default (a bad value is dropped); strict=True raises ValidationError

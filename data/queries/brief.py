@@ -10,14 +10,26 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from data import checklists
-from data.models import (ChecklistItem, FindingList, FindingStatus, Inspection, InspectionKind, Rectification,
-                         RectificationStatus, Secondment, Station, WageCase, Walkthrough, WalkthroughFinding, WorkLog)
+from data.models import (
+    ChecklistItem,
+    FindingList,
+    FindingStatus,
+    Inspection,
+    Rectification,
+    RectificationStatus,
+    Secondment,
+    Station,
+    WageCase,
+    Walkthrough,
+    WalkthroughFinding,
+    WorkLog,
+)
 from data.queries import leadership
 from data.queries.overview import same_day_last_year
 from data.rules.calendar import DEFAULT_CALENDAR, WorkCalendar
@@ -47,7 +59,7 @@ class Brief:
 
 def _utc(day: date, end: bool = False) -> datetime:
     moment = datetime(day.year, day.month, day.day, tzinfo=CHINA) + (timedelta(days=1) if end else timedelta())
-    return moment.astimezone(timezone.utc)
+    return moment.astimezone(UTC)
 
 
 def _cases(session: Session, scope: Scope, start: date, end: date) -> tuple[int, int, int]:

@@ -13,9 +13,10 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, Iterable, Mapping
+from typing import Any
 from urllib.parse import urlencode
 
 import sqlalchemy as sa
@@ -24,9 +25,24 @@ from sqlmodel import Session, select
 
 from data.errors import N_, ValidationError
 from data.geo import round_geometry
-from data.models import (CaseEvent, CaseEventKind, CaseReferral, CaseSource, CaseStatus, CaseTransfer, Employer,
-                         GridCell, Project, Region, RegionLevel, SupervisionOrder, SupervisionStatus, TransferStatus,
-                         User, WageCase)
+from data.models import (
+    CaseEvent,
+    CaseEventKind,
+    CaseReferral,
+    CaseSource,
+    CaseStatus,
+    CaseTransfer,
+    Employer,
+    GridCell,
+    Project,
+    Region,
+    RegionLevel,
+    SupervisionOrder,
+    SupervisionStatus,
+    TransferStatus,
+    User,
+    WageCase,
+)
 from data.queries.overview import same_day_last_year
 from data.queries.regions import get_region_by_code, region_shapes
 from data.rules.calendar import DEFAULT_CALENDAR, WorkCalendar
@@ -96,7 +112,7 @@ class CaseFilters:
     text: str | None = None
 
     @classmethod
-    def default(cls, today: date) -> "CaseFilters":
+    def default(cls, today: date) -> CaseFilters:
         """This year to today: what leaders look at first."""
         return cls(date_from=date(today.year, 1, 1), date_to=today)
 
@@ -128,7 +144,7 @@ class CaseFilters:
                 for k, v in self.to_dict().items()}
 
     @classmethod
-    def from_dict(cls, data: Mapping | None, *, strict: bool = False) -> "CaseFilters":
+    def from_dict(cls, data: Mapping | None, *, strict: bool = False) -> CaseFilters:
         """Filters from a dict: a dcc.Store's, or a URL's query (values may be lists of strings).
 
         Forgiving by default: unknown keys are ignored and bad values dropped, so an old
@@ -399,8 +415,8 @@ def case_kpis(session: Session, *, scope: Scope, filters: CaseFilters, today: da
     start = filters.date_from or date(end.year, 1, 1)
     last = (same_day_last_year(start), same_day_last_year(end))
     now, before = _figures(session, conds, start, end, today), _figures(session, conds, *last, today)
-    return CaseKpis(period=(start, end), last_year_period=last, **dict(zip(FIGURES, now)),
-                    **{f"{name}_last_year": value for name, value in zip(FIGURES, before)})
+    return CaseKpis(period=(start, end), last_year_period=last, **dict(zip(FIGURES, now, strict=True)),
+                    **{f"{name}_last_year": value for name, value in zip(FIGURES, before, strict=True)})
 
 
 def _month_add(year: int, month: int, n: int) -> tuple[int, int]:

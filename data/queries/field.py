@@ -10,8 +10,16 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from data import checklists
-from data.models import (Inspection, Rectification, ServiceItem, User, Walkthrough, WalkthroughFinding, WorkLog,
-                         WorkLogComment)
+from data.models import (
+    Inspection,
+    Rectification,
+    ServiceItem,
+    User,
+    Walkthrough,
+    WalkthroughFinding,
+    WorkLog,
+    WorkLogComment,
+)
 from data.queries.settings import get_setting
 
 RECORD_KINDS = ("walkthrough", "work_log", "inspection", "photo")

@@ -18,9 +18,24 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from data.models import (Grade, Inspection, InspectionKind, Rectification, RectificationStatus, Region, Secondment,
-                         ServiceItem, Station, StationKind, SupervisionOrder, SupervisionStatus, WageCase, Walkthrough,
-                         WalkthroughFinding, WorkLog)
+from data.models import (
+    Grade,
+    Inspection,
+    InspectionKind,
+    Rectification,
+    RectificationStatus,
+    Region,
+    Secondment,
+    ServiceItem,
+    Station,
+    StationKind,
+    SupervisionOrder,
+    SupervisionStatus,
+    WageCase,
+    Walkthrough,
+    WalkthroughFinding,
+    WorkLog,
+)
 from data.queries.cases import CaseFilters, case_kpis
 from data.queries.overview import same_day_last_year
 from data.rules.calendar import DEFAULT_CALENDAR, WorkCalendar

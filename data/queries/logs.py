@@ -11,9 +11,10 @@ reads a log's check-in point.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import date
-from typing import Any, Mapping
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
@@ -54,7 +55,7 @@ class LogFilters:
     text: str | None = None
 
     @classmethod
-    def from_dict(cls, data: Mapping | None) -> "LogFilters":
+    def from_dict(cls, data: Mapping | None) -> LogFilters:
         """Forgiving: unknown keys and bad values are dropped."""
         data = data if isinstance(data, Mapping) else {}
         code, user, work_type, text = (data.get(k) for k in ("region_code", "user_id", "work_type", "text"))

@@ -8,8 +8,16 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from data.models import (CaseStatus, Rectification, RectificationStatus, Secondment, Station,
-                         StationKind, WageCase, WorkLog)
+from data.models import (
+    CaseStatus,
+    Rectification,
+    RectificationStatus,
+    Secondment,
+    Station,
+    StationKind,
+    WageCase,
+    WorkLog,
+)
 from data.rules.calendar import DEFAULT_CALENDAR, WorkCalendar
 from data.scope import Scope
 

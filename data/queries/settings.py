@@ -6,8 +6,8 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from data.models import CalendarDay, Setting
-from data.rules.case_clock import DEFAULT_SERVICE_LEVELS, SupervisionThresholds
 from data.rules.calendar import DEFAULT_CALENDAR, WorkCalendar
+from data.rules.case_clock import DEFAULT_SERVICE_LEVELS, SupervisionThresholds
 
 
 def get_setting(session: Session, *, key: str, default=None):

@@ -14,9 +14,10 @@ are still open (no report filed) after their deadline — both as of today, what
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, Mapping
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
@@ -24,8 +25,22 @@ from sqlmodel import Session, select
 
 from data.checklists import STANDARDISATION_CATEGORIES
 from data.errors import N_, ValidationError
-from data.models import (Grade, Inspection, InspectionKind, InspectionStatus, Rectification, RectificationStatus,
-                         Region, Role, Secondment, Station, StationKind, StationStaff, User, WorkLog)
+from data.models import (
+    Grade,
+    Inspection,
+    InspectionKind,
+    InspectionStatus,
+    Rectification,
+    RectificationStatus,
+    Region,
+    Role,
+    Secondment,
+    Station,
+    StationKind,
+    StationStaff,
+    User,
+    WorkLog,
+)
 from data.queries.inspections import published_clause
 from data.queries.overview import same_day_last_year
 from data.queries.regions import get_region_by_code
@@ -66,7 +81,7 @@ class StationFilters:
     date_to: date | None = None
 
     @classmethod
-    def default(cls, today: date) -> "StationFilters":
+    def default(cls, today: date) -> StationFilters:
         """The last twelve months: every station is checked twice a year, so each has a grade."""
         return cls(date_from=same_day_last_year(today) + timedelta(days=1), date_to=today)
 
@@ -84,7 +99,7 @@ class StationFilters:
         return dict(self.to_dict())
 
     @classmethod
-    def from_dict(cls, data: Mapping | None, *, strict: bool = False) -> "StationFilters":
+    def from_dict(cls, data: Mapping | None, *, strict: bool = False) -> StationFilters:
         """From a dcc.Store's dict or a URL's query (values may be lists). Forgiving by default
         (bad values dropped); strict=True raises ValidationError naming the field."""
         data = data if isinstance(data, Mapping) else {}
@@ -207,7 +222,7 @@ def _dicts(rows) -> list[dict]:
     if not rows:
         return []
     fields = rows[0]._fields
-    return [dict(zip(fields, row)) for row in rows]
+    return [dict(zip(fields, row, strict=True)) for row in rows]
 
 
 # --- figures ----------------------------------------------------------------------------------
@@ -302,7 +317,7 @@ def category_averages(session: Session, *, scope: Scope, role: Role | str, filte
             .join(Inspection, Inspection.id == latest.c.inspection_id)
             .where(*_station_conditions(view, filters), *where)
         ).one()
-        return {c: (round(float(v), 1) if v is not None else None) for c, v in zip(CATEGORIES, row[1:])}, int(row[0])
+        return {c: (round(float(v), 1) if v is not None else None) for c, v in zip(CATEGORIES, row[1:], strict=True)}, int(row[0])
 
     region, checked = averages()
     station, name = None, None

@@ -10,16 +10,28 @@ counts side by side.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import date
-from typing import Any, Mapping
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
-from data.models import (Attachment, FindingList, FindingStatus, Rectification, Region, ServiceItem, Station, User,
-                         WalkChannel, Walkthrough, WalkthroughFinding)
+from data.models import (
+    Attachment,
+    FindingList,
+    FindingStatus,
+    Rectification,
+    Region,
+    ServiceItem,
+    Station,
+    User,
+    WalkChannel,
+    Walkthrough,
+    WalkthroughFinding,
+)
 from data.queries import _json
 from data.queries.regions import get_region_by_code
 from data.scope import Scope
@@ -54,7 +66,7 @@ class WalkFilters:
     status: str | None = None
 
     @classmethod
-    def from_dict(cls, data: Mapping | None) -> "WalkFilters":
+    def from_dict(cls, data: Mapping | None) -> WalkFilters:
         """Forgiving: unknown keys and bad values are dropped (a stale store still works)."""
         data = data if isinstance(data, Mapping) else {}
 
@@ -115,7 +127,7 @@ def funnel(session: Session, scope: Scope, *, filters: WalkFilters) -> dict[str,
         .where(*_walk_conditions(session, scope, filters),
                *_finding_conditions(session, scope, filters, lists=False))
     ).one()
-    return dict(zip(("issues", "needs", "fixes", "done"), (int(n or 0) for n in row)))
+    return dict(zip(("issues", "needs", "fixes", "done"), (int(n or 0) for n in row), strict=True))
 
 
 def list_findings(session: Session, scope: Scope, *, filters: WalkFilters, list_kind: str | None = None,

@@ -8,10 +8,10 @@ loads the official schedule, which arrives here as `overrides`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
-from typing import Mapping
 
 import chinese_calendar
 

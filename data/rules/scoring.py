@@ -14,8 +14,9 @@ veto, rule), so the same function scores a stored template and the defaults in d
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from data.models import Grade
 

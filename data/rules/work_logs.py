@@ -9,9 +9,9 @@ holidays are not columns at all; a make-up working weekend (调休) is.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, timedelta
 from enum import StrEnum
-from typing import Iterable
 
 from data.rules.calendar import WorkCalendar
 

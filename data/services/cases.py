@@ -19,9 +19,24 @@ from sqlmodel import Session, select
 
 from data.errors import N_, NotAllowed, ValidationError, WorkflowError
 from data.geo import Locator
-from data.models import (CaseDecision, CaseEvent, CaseEventKind, CaseReferral, CaseSource, CaseStatus, CaseTransfer,
-                         GridCell, Region, RegionLevel, Role, SupervisionLevel, SupervisionOrder, SupervisionStatus,
-                         TransferStatus, WageCase)
+from data.models import (
+    CaseDecision,
+    CaseEvent,
+    CaseEventKind,
+    CaseReferral,
+    CaseSource,
+    CaseStatus,
+    CaseTransfer,
+    GridCell,
+    Region,
+    RegionLevel,
+    Role,
+    SupervisionLevel,
+    SupervisionOrder,
+    SupervisionStatus,
+    TransferStatus,
+    WageCase,
+)
 from data.queries.settings import service_levels, work_calendar
 from data.rules.calendar import WorkCalendar, add_working_days
 from data.rules.case_clock import accept_deadline, investigate_deadline

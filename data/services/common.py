@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session
-
 from dataclasses import dataclass
+
+from sqlmodel import Session
 
 from data.errors import NotAllowed, ServiceError, ValidationError, WorkflowError
 from data.models import AuditEvent, Role, User

@@ -22,9 +22,21 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from data.errors import N_, Conflict, NotAllowed, ValidationError, WorkflowError
-from data.models import (ChecklistTemplate, Inspection, InspectionKind, InspectionMode, InspectionStatus,
-                         Rectification, RectificationSource, RectificationStatus, Role, Secondment, Station,
-                         StationStaff, User)
+from data.models import (
+    ChecklistTemplate,
+    Inspection,
+    InspectionKind,
+    InspectionMode,
+    InspectionStatus,
+    Rectification,
+    RectificationSource,
+    RectificationStatus,
+    Role,
+    Secondment,
+    Station,
+    StationStaff,
+    User,
+)
 from data.queries.settings import grade_thresholds, rectification_days, work_calendar
 from data.queries.templates import KIND_FOR_INSPECTION, template_items
 from data.rules.calendar import add_working_days

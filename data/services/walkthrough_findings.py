@@ -12,8 +12,16 @@ from datetime import date, datetime
 from sqlmodel import Session, select
 
 from data.errors import N_, NotAllowed, ValidationError, WorkflowError
-from data.models import (FindingList, FindingStatus, Rectification, RectificationSource, Role, ServiceItem,
-                         Walkthrough, WalkthroughFinding)
+from data.models import (
+    FindingList,
+    FindingStatus,
+    Rectification,
+    RectificationSource,
+    Role,
+    ServiceItem,
+    Walkthrough,
+    WalkthroughFinding,
+)
 from data.rules.findings import fix_may_move
 from data.services import rectifications
 from data.services.common import Actor, audit

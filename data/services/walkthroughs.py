@@ -21,8 +21,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from data.errors import N_, Conflict, NotAllowed, ValidationError
-from data.models import (Attachment, FindingList, FindingStatus, Role, ServiceItem, Walkthrough, WalkChannel,
-                         WalkMode, WalkthroughFinding)
+from data.models import (
+    Attachment,
+    FindingList,
+    FindingStatus,
+    Role,
+    ServiceItem,
+    WalkChannel,
+    WalkMode,
+    Walkthrough,
+    WalkthroughFinding,
+)
 from data.queries.field import finding_categories
 from data.services.common import Actor, audit
 from data.services.inspections import station_in_scope

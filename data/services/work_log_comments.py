@@ -5,8 +5,8 @@ them read.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Iterable
 
 from sqlmodel import Session, select
 

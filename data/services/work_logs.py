@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid as uuid_lib
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import date, datetime
 
 from sqlalchemy.exc import IntegrityError

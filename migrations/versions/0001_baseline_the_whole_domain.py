@@ -1,15 +1,15 @@
 """baseline: the whole domain
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-22 02:42:30.991054
 """
 
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-import data.types
+from alembic import op
 
+import data.types
 
 revision = '0001'
 down_revision = None

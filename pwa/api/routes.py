@@ -9,7 +9,7 @@ identical body again 200, another body under a used UUID 409. Every error has on
 from __future__ import annotations
 
 import uuid as uuid_lib
-from datetime import timezone
+from datetime import UTC
 
 from flask import Blueprint, Flask, current_app, jsonify, make_response, request
 from flask_login import current_user
@@ -18,8 +18,6 @@ from pydantic import ValidationError as PydanticError
 from spectree import Response, SpecTree
 from werkzeug.exceptions import HTTPException
 
-from pwa.api import schemas as s
-from web.errors import PREFIX, ApiError, error_response, pydantic_fields
 from components.labels import WALK_CHANNEL, WALK_MODE
 from data.errors import N_, Conflict, NotAllowed, ServiceError, ValidationError, WorkflowError
 from data.models import ChecklistTemplate, Inspection, Walkthrough, WorkLog
@@ -33,10 +31,12 @@ from data.services.common import Actor
 from data.services.inspections import InspectionForm, record_inspection
 from data.services.walkthroughs import FindingForm, Location, Step, WalkthroughForm, record_walkthrough
 from data.services.work_logs import WorkLogForm, record_work_log
+from pwa.api import schemas as s
 from web import auth as _auth
+from web.context import db, today
+from web.errors import PREFIX, ApiError, error_response, pydantic_fields
 from web.i18n import _, is_english
 from web.photos import upload_root
-from web.context import db, today
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 JSON_LIMIT = 2 * 1024 * 1024
@@ -248,7 +248,7 @@ def records():
     query = parse(s.RecordsQuery, request.args.to_dict())
     since = query.since
     if since is not None and since.tzinfo is None:
-        since = since.replace(tzinfo=timezone.utc)
+        since = since.replace(tzinfo=UTC)
     rows = field_queries.records_of(db(), user_id=current_user.id, kind=query.kind, since=since)
     return jsonify(s.RecordsOut(records=rows).model_dump(mode="json"))
 

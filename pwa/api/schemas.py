@@ -18,7 +18,6 @@ from data.models import FindingList, InspectionKind, InspectionMode, WalkChannel
 from data.services import photos, walkthroughs, work_logs
 
 
-
 class ErrorDetail(BaseModel):
     code: Literal["unauthenticated", "csrf", "forbidden", "not_found", "method_not_allowed", "conflict",
                   "validation", "too_large", "throttled", "server_error"]

@@ -23,8 +23,18 @@ from sqlmodel import Session, select
 
 from data import demo
 from data.db import make_engine
-from data.models import (Attachment, Inspection, Role, ServiceItem, Station, StationKind, User, UserRegion,
-                         Walkthrough, WalkthroughFinding, WorkLog)
+from data.models import (
+    Attachment,
+    Inspection,
+    ServiceItem,
+    Station,
+    StationKind,
+    User,
+    UserRegion,
+    Walkthrough,
+    WalkthroughFinding,
+    WorkLog,
+)
 from data.services import users as user_service
 from tests.browser.test_shell import DESKTOP, sign_in
 from tests.conftest import ARTIFACTS, TODAY, app_config, free_port
@@ -396,7 +406,7 @@ def test_without_service_workers_it_works_online_and_a_refused_record_is_fixed_a
                                                                                             tmp_path):
     """Some in-app browsers have no service worker: the app still works online. A record the
     server refuses comes back with its reason next to the field, is fixed and sent again."""
-    base, facts, engine = field_server.url, field_server.facts, field_server.engine
+    base, engine = field_server.url, field_server.engine
     context = browser.new_context(**PIXEL_5, locale="zh-CN", service_workers="block")
     page = context.new_page()
     watch = PhoneWatch(page)

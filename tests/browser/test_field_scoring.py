@@ -109,7 +109,7 @@ def test_js_port_scores_like_python(browser):
     got = page.evaluate(JS, [list(c) for c in cases])
     page.close()
     expected = [python_score(*c) for c in cases]
-    mismatches = [(n, e, g) for n, (e, g) in enumerate(zip(expected, got)) if e != g]
+    mismatches = [(n, e, g) for n, (e, g) in enumerate(zip(expected, got, strict=True)) if e != g]
     assert not mismatches, mismatches[:3]
     # the table exercises what it claims to: refusals, vetoes, ties and every grade
     assert sum(1 for e in expected if e.get("error")) == 4

@@ -5,7 +5,7 @@ re-checks and closes it (销号)."""
 
 from __future__ import annotations
 
-import io
+import json
 import re
 
 import pytest
@@ -14,7 +14,17 @@ from sqlmodel import Session, select
 
 from data import demo
 from data.db import make_engine
-from data.models import Inspection, Rectification, RectificationStatus, Region, Role, Station, StationKind, User, UserRegion
+from data.models import (
+    Inspection,
+    Rectification,
+    RectificationStatus,
+    Region,
+    Role,
+    Station,
+    StationKind,
+    User,
+    UserRegion,
+)
 from data.security import hash_password
 from tests.browser.test_shell import DESKTOP, PHONE, Watch, sign_in
 from tests.conftest import ARTIFACTS, TODAY, LiveServer, app_config
@@ -66,7 +76,7 @@ def choose(page, group_id: str, value: str) -> None:
 
 
 def item_id(code: str) -> str:
-    return '{"code":"%s","type":"insp-value"}' % code
+    return json.dumps({"code": code, "type": "insp-value"}, separators=(",", ":"))
 
 
 def open_row(page, text: str) -> None:

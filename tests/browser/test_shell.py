@@ -69,12 +69,11 @@ def test_every_page_renders_without_errors_or_foreign_requests(browser, live_ser
 
 
 def test_overview_shows_scoped_figures_for_the_officer(browser, live_server, demo_engine):
-    from sqlmodel import Session
+    from sqlmodel import Session, select
 
+    from data.models import User
     from data.queries.overview import overview_figures
     from data.queries.users import get_user_scope
-    from data.models import User
-    from sqlmodel import select
     from tests.conftest import TODAY
 
     with Session(demo_engine) as session:
