@@ -160,6 +160,7 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _register_cli(server: Flask) -> None:
+    from data.imports import KINDS as IMPORT_KINDS
     from data.models import Role
     from data.services import ServiceError
     from data.services import users as user_service
@@ -230,6 +231,54 @@ def _register_cli(server: Flask) -> None:
             except ServiceError as exc:
                 raise click.ClickException(str(exc)) from None
         click.echo(f"{year}: {count} days loaded; deadlines in {year} are no longer provisional")
+
+    @server.cli.command("import")
+    @click.argument("kind", type=click.Choice(list(IMPORT_KINDS)))
+    @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--dry-run", is_flag=True, help="Check and count; write nothing.")
+    @click.option("--crs", type=click.Choice(["wgs84", "cgcs2000", "gcj02"]), default="wgs84",
+                  help="boundaries: the file's coordinate system (gcj02: 高德/腾讯 maps).")
+    @click.option("--passwords", "passwords_file", type=click.Path(dir_okay=False, path_type=Path),
+                  help="users: where to write the new accounts' one-time passwords (mode 600).")
+    def import_command(kind, file, dry_run, crs, passwords_file):
+        """Import a CSV/XLSX (or GeoJSON for boundaries) file of the bureau's own data."""
+        from data.imports import ImportFileError, import_file
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if total and sys.stderr.isatty():
+                click.echo(f"\r  {stage} {done}/{total}", nl=False, err=True)
+
+        def run(dry: bool):
+            with session_scope(engine) as session:
+                try:
+                    return import_file(session, actor=None, kind=kind, data=file.read_bytes(), filename=file.name,
+                                       today=today, dry_run=dry, progress=progress, options={"crs": crs})
+                except ImportFileError as exc:
+                    raise click.ClickException(exc.message % exc.params if exc.params else exc.message) from None
+
+        if kind == "users" and not dry_run and passwords_file is None and run(True).new:
+            raise click.ClickException("users: new accounts get one-time passwords; say where with --passwords FILE")
+        report = run(dry_run)
+        if sys.stderr.isatty():
+            click.echo("", err=True)
+        for error in report.errors[:200]:
+            where = f"第 {error.row} 行" + (f"「{error.column}」" if error.column else "")
+            click.echo(f"{where}: {error.text()}", err=True)
+        if len(report.errors) > 200:
+            click.echo(f"… {len(report.errors) - 200} more", err=True)
+        counts = report.counts()
+        summary = (f"{kind}: {counts['rows']} rows — {counts['new']} new, {counts['changed']} changed, "
+                   f"{counts['unchanged']} unchanged, {counts['refused']} refused")
+        if not report.ok:
+            click.echo(f"{summary}; nothing written", err=True)
+            sys.exit(1)
+        if report.passwords:
+            passwords_file.touch(mode=0o600)
+            passwords_file.chmod(0o600)
+            with passwords_file.open("a", encoding="utf-8") as out:
+                out.writelines(f"{name}\t{password}\n" for name, password in report.passwords)
+            summary += f"; one-time passwords of {len(report.passwords)} new accounts in {passwords_file}"
+        click.echo(summary + ("; dry run, nothing written" if dry_run else ""))
 
     @server.cli.command("revoke-sessions")
     @click.argument("username")

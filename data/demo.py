@@ -85,6 +85,7 @@ from data.models import (
     WorkLogComment,
 )
 from data.rules.calendar import DEFAULT_CALENDAR, Deadline, WorkCalendar, add_working_days
+from data.rules.identifiers import USCC_CHARSET, id_check_char, org_code_check_char, uscc_check_char
 from data.rules.risk import SPRING_FESTIVAL
 from data.rules.scoring import score_checklist
 from data.security import UNUSABLE, hash_password
@@ -169,28 +170,6 @@ def generate(engine: sa.Engine, config: DemoConfig,
 
 
 # --- small pure helpers -------------------------------------------------------------------
-
-USCC_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-
-
-def uscc_check_char(first17: str) -> str:
-    """GB 32100-2015: the 18th character of a unified social credit code."""
-    total = sum(USCC_CHARSET.index(c) * pow(3, i, 31) for i, c in enumerate(first17))
-    return USCC_CHARSET[(31 - total % 31) % 31]
-
-
-def _org_code_check_char(body8: str) -> str:
-    """GB 11714: the check character of the 9-character organisation code inside a USCC."""
-    total = sum(int(c, 36) * w for c, w in zip(body8, (3, 7, 9, 10, 5, 8, 4, 2), strict=True))
-    check = 11 - total % 11
-    return "X" if check == 10 else "0" if check == 11 else str(check)
-
-
-def _id_check_char(first17: str) -> str:
-    """GB 11643 (ISO 7064 MOD 11-2): the last character of a resident ID number."""
-    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-    return "10X98765432"[sum(int(c) * w for c, w in zip(first17, weights, strict=True)) % 11]
-
 
 def _years_before(day: date, years: int) -> date:
     try:
@@ -749,7 +728,7 @@ class _DemoCity:
             name = names.unique("employer", company)
             while True:
                 body = "MA" + "".join(rng.choice(USCC_CHARSET) for _ in range(6))
-                first17 = "91" + t["code"][:6] + body + _org_code_check_char(body)
+                first17 = "91" + t["code"][:6] + body + org_code_check_char(body)
                 code = first17 + uscc_check_char(first17)
                 if code not in used_codes:
                     used_codes.add(code)
@@ -959,7 +938,7 @@ class _DemoCity:
     def _id_number(rng: random.Random, area6: str, on: date) -> str:
         born = on - timedelta(days=rng.randint(20 * 365, 60 * 365))
         first17 = f"{area6}{born:%Y%m%d}{rng.randint(0, 999):03d}"
-        return first17 + _id_check_char(first17)
+        return first17 + id_check_char(first17)
 
     def _lifecycle(self, rng, r: date, county: dict, source: str, workers: int, amount: int):
         """One case's path from receipt to today: its state columns and its child rows

@@ -264,12 +264,14 @@ class Station(SQLModel, table=True):
     __tablename__ = "station"
 
     id: int | None = Field(default=None, primary_key=True)
+    code: str | None = Field(default=None, max_length=30, unique=True)  # 站点编码 (the bureau's own)
     kind: StationKind = Field(sa_type=sa.String(20), index=True)
     name: str = Field(max_length=80)
     region_id: int = Field(foreign_key="region.id", index=True)
     township_id: int = Field(foreign_key="region.id", index=True)
     path: str = _path()
     address: str | None = Field(default=None, max_length=200)
+    phone: str | None = Field(default=None, max_length=30)
     lon: float | None = None
     lat: float | None = None
     floor_area_m2: float | None = None
@@ -308,6 +310,8 @@ class User(SQLModel, table=True):
     language: str = Field(default="zh-CN", max_length=10)
     phone: str | None = Field(default=None, max_length=20)
     active: bool = True
+    # a one-time password (imported or reset by an admin): changed at the next sign-in
+    must_change_password: bool = False
     # bumped to revoke every session of this user at once
     session_version: int = 1
     created_at: datetime = _created()

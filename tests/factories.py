@@ -125,8 +125,8 @@ def make_secondment(session: Session, *, user: User, station: Station, **overrid
 
 def make_employer(session: Session, *, name: str, **overrides):
     """An employer with a made-up (unique, well-formed) unified social credit code."""
-    from data.demo import uscc_check_char
     from data.models import Employer
+    from data.rules.identifiers import uscc_check_char
 
     first17 = f"91369901MA{next(_serial):07d}"
     values = dict(uscc=first17 + uscc_check_char(first17), name=name, industry="construction",

@@ -72,3 +72,28 @@ def test_counts_kept_by_a_calendar_are_its_own():
         assert working_days_between(start, end, official) == 4
         assert working_days_between(end, start, official) == -4
     assert plain == WorkCalendar()  # what it remembers is no part of what it is
+
+
+@pytest.mark.parametrize("calendar", [WorkCalendar(), WorkCalendar(
+    overrides={date(2027, 1, 1): False, date(2027, 2, 6): True, date(2027, 2, 10): False},
+    official_years=frozenset({2027}))], ids=["package", "loaded-2027"])
+def test_working_days_index_answers_as_add_working_days(calendar):
+    """The import's fast path: every start over three years, across the unpublished 2028, and
+    every count the clocks use, give the same due date and the same provisional mark."""
+    from datetime import timedelta
+
+    from data.rules.calendar import WorkingDays
+
+    index = WorkingDays(date(2025, 1, 1), date(2028, 6, 30), calendar)
+    start = date(2025, 1, 1)
+    checked = 0
+    while start <= date(2028, 3, 1):
+        for days in (0, 1, 2, 3, 5, 15, 60, 90):
+            assert index.add(start, days) == add_working_days(start, days, calendar), (start, days)
+            checked += 1
+        start += timedelta(days=3)
+    assert checked > 3000
+    assert index.add(date(2024, 12, 30), 5) == add_working_days(date(2024, 12, 30), 5, calendar)  # before the span
+    assert index.add(date(2028, 6, 29), 60) == add_working_days(date(2028, 6, 29), 60, calendar)  # runs past it
+    with pytest.raises(ValueError):
+        index.add(start, -1)

@@ -45,6 +45,7 @@ from data.models import (
 )
 from data.queries.overview import same_day_last_year
 from data.queries.regions import get_region_by_code, region_shapes
+from data.queries.settings import data_generation
 from data.rules.calendar import DEFAULT_CALENDAR, WorkCalendar
 from data.rules.case_clock import CaseClock, SupervisionThresholds, case_clock, supervision_reasons
 from data.rules.masking import mask_id_number, mask_name, mask_phone
@@ -872,10 +873,10 @@ _SHAPES_SIZE = 64
 
 
 def shapes_version(session: Session) -> tuple:
-    """Changes when regions or grid cells are added (codes are reissued as new rows, never
-    edited in place), so cached shapes are dropped then."""
-    return tuple(tuple(session.exec(select(sa.func.count(), sa.func.max(model.id))).one())
-                 for model in (Region, GridCell))
+    """Changes when regions or grid cells are added, or an import edits them in place (it
+    moves the data generation), so cached shapes are dropped then."""
+    return (*(tuple(session.exec(select(sa.func.count(), sa.func.max(model.id))).one()) for model in (Region, GridCell)),
+            data_generation(session))
 
 
 def area_shapes(session: Session, *, scope: Scope, level: str, version: tuple | None = None) -> list[dict]:
@@ -1050,7 +1051,7 @@ def map_versions(session: Session) -> tuple[tuple[str, int], tuple]:
         select(sa.func.max(Region.id)).scalar_subquery(),
         select(sa.func.count()).select_from(GridCell).scalar_subquery(),
         select(sa.func.max(GridCell.id)).scalar_subquery())).one()
-    return (str(latest), int(count)), ((regions, last_region), (grids, last_grid))
+    return (str(latest), int(count)), ((regions, last_region), (grids, last_grid), data_generation(session))
 
 
 __all__ = ["BREAKDOWNS", "EXPORT_LIMIT", "MAP_LEVELS", "MAP_METRICS", "SORTABLE", "CaseFilters", "CaseKpis",

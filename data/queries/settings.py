@@ -15,6 +15,16 @@ def get_setting(session: Session, *, key: str, default=None):
     return default if row is None else row.value
 
 
+GENERATION = "data.generation"
+
+
+def data_generation(session: Session) -> int:
+    """A counter every import moves: caches of what imports can edit in place (region names
+    and shapes, stations) carry it in their keys."""
+    value = get_setting(session, key=GENERATION, default=0)
+    return value if isinstance(value, int) else 0
+
+
 def service_levels(session: Session) -> dict:
     """Per-channel service levels in working days ({source: {"contact": n, "close": n}})."""
     value = get_setting(session, key="sla.channels")

@@ -44,7 +44,7 @@ from data.models import (
 from data.queries.inspections import published_clause
 from data.queries.overview import same_day_last_year
 from data.queries.regions import get_region_by_code
-from data.queries.settings import get_setting
+from data.queries.settings import data_generation, get_setting
 from data.rules.masking import mask_phone
 from data.rules.standardisation import STANDARDISED_GRADES, TARGET_RATE, standardisation_rate
 from data.scope import OutOfScope, Scope
@@ -571,7 +571,7 @@ def data_version(session: Session) -> tuple:
     statuses = session.exec(select(Inspection.status, sa.func.count()).group_by(Inspection.status)
                             .order_by(Inspection.status)).all()
     last = session.exec(select(sa.func.max(Inspection.id))).one()
-    return tuple(stations), last, tuple((str(s), int(n)) for s, n in statuses)
+    return tuple(stations), last, tuple((str(s), int(n)) for s, n in statuses), data_generation(session)
 
 
 __all__ = ["CATEGORIES", "KINDS", "OutOfScope", "StationFilters", "StationKpis", "category_averages", "data_version",

@@ -8,6 +8,7 @@ loads the official schedule, which arrives here as `overrides`.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -98,3 +99,33 @@ def working_days_between(start: date, end: date, calendar: WorkCalendar = DEFAUL
         calendar._between.clear()
     calendar._between[start, end] = sign * count
     return sign * count
+
+
+class WorkingDays:
+    """add_working_days for many starts at once (an import of years of cases): the working
+    days of a span listed once, each deadline found by bisection. Answers exactly as
+    add_working_days does (tests/test_calendar.py checks it), and falls back to it for a start
+    outside the span."""
+
+    def __init__(self, first: date, last: date, calendar: WorkCalendar = DEFAULT_CALENDAR):
+        self.calendar, self.first, self.last = calendar, first, last
+        self._days: list[date] = []
+        day = first
+        while day <= last:
+            if calendar.is_working_day(day):
+                self._days.append(day)
+            day += timedelta(days=1)
+
+    def add(self, start: date, days: int) -> Deadline:
+        if days < 0:
+            raise ValueError("days must not be negative")
+        if not self.first <= start or days == 0:
+            return add_working_days(start, days, self.calendar)
+        index = bisect.bisect_right(self._days, start) + days - 1
+        if index >= len(self._days):
+            return add_working_days(start, days, self.calendar)
+        due = self._days[index]
+        # as add_working_days counts: a day after the start in a year with no official schedule
+        provisional = any(not self.calendar.is_known(date(year, 1, 1))
+                          for year in range((start + timedelta(days=1)).year, due.year + 1))
+        return Deadline(due, provisional)

@@ -13,7 +13,14 @@ from datetime import date
 from enum import StrEnum
 
 from data.models import CaseSource, CaseStatus
-from data.rules.calendar import DEFAULT_CALENDAR, Deadline, WorkCalendar, add_working_days, working_days_between
+from data.rules.calendar import (
+    DEFAULT_CALENDAR,
+    Deadline,
+    WorkCalendar,
+    WorkingDays,
+    add_working_days,
+    working_days_between,
+)
 
 ACCEPT_DAYS = 5
 INVESTIGATE_DAYS = 60
@@ -27,20 +34,25 @@ DEFAULT_SERVICE_LEVELS: dict[str, dict[str, int]] = {
 
 
 def accept_deadline(received_on: date, source: str, *, levels: dict | None = None,
-                    calendar: WorkCalendar = DEFAULT_CALENDAR) -> Deadline:
-    days = ACCEPT_DAYS
+                    calendar: WorkCalendar = DEFAULT_CALENDAR, days: WorkingDays | None = None) -> Deadline:
+    """`days`: a WorkingDays of `calendar`, for many deadlines at once (the same answers)."""
+    count = ACCEPT_DAYS
     level = (DEFAULT_SERVICE_LEVELS if levels is None else levels).get(source, {})
     if "contact" in level:
-        days = min(days, level["contact"])
-    return add_working_days(received_on, days, calendar)
+        count = min(count, level["contact"])
+    return days.add(received_on, count) if days else add_working_days(received_on, count, calendar)
 
 
 def investigate_deadline(received_on: date, accepted_on: date, source: str, *, extended: bool = False,
-                         levels: dict | None = None, calendar: WorkCalendar = DEFAULT_CALENDAR) -> Deadline:
-    statutory = add_working_days(accepted_on, INVESTIGATE_DAYS + (EXTENSION_DAYS if extended else 0), calendar)
+                         levels: dict | None = None, calendar: WorkCalendar = DEFAULT_CALENDAR,
+                         days: WorkingDays | None = None) -> Deadline:
+    def add(start: date, count: int) -> Deadline:
+        return days.add(start, count) if days else add_working_days(start, count, calendar)
+
+    statutory = add(accepted_on, INVESTIGATE_DAYS + (EXTENSION_DAYS if extended else 0))
     level = (DEFAULT_SERVICE_LEVELS if levels is None else levels).get(source, {})
     if "close" in level and not extended:
-        promised = add_working_days(received_on, level["close"], calendar)
+        promised = add(received_on, level["close"])
         if promised.due < statutory.due:
             return promised
     return statutory
