@@ -792,6 +792,33 @@ class CalendarDay(SQLModel, table=True):
     loaded_at: datetime = _created()
 
 
+class ImportJob(SQLModel, table=True):
+    """An import started on the admin screen: the file, its check (preview) and its import,
+    with progress, counts and the refused rows, readable from any worker."""
+
+    __tablename__ = "import_job"
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=20)
+    filename: str = Field(max_length=200)
+    data: bytes = Field(sa_type=sa.LargeBinary, nullable=False)
+    options: dict = _json({})
+    # checking → checked (or refused) → importing → done (or failed)
+    status: str = Field(max_length=12, index=True)
+    stage: str | None = Field(default=None, max_length=12)
+    done: int = 0
+    total: int = 0
+    counts: dict = _json({})
+    errors: list = _json([])  # the first refused rows: [{row, column, message, params}]
+    error_count: int = 0
+    # one-time passwords of new accounts until the admin has seen them once: [[username, password]]
+    passwords: list = _json([])
+    message: str | None = Field(default=None, sa_type=sa.Text)
+    created_by: int | None = Field(default=None, foreign_key="app_user.id", index=True)
+    created_at: datetime = _created()
+    finished_at: datetime | None = _ts()
+
+
 class AuditEvent(SQLModel, table=True):
     """Every write, as `noun.verb` by whom on what."""
 

@@ -107,3 +107,9 @@ def options(mapping: dict[str, str]) -> list[dict]:
 def error_text(exc) -> str:
     """A domain error's message for people to read, with its parameters."""
     return _(exc.message, **exc.params)
+
+
+def row_error_text(error: dict) -> str:
+    """A refused import row as stored ({row, column, message, params}), in the reader's language."""
+    message, params = error["message"], error.get("params") or {}
+    return _(message, **params)

@@ -1,0 +1,34 @@
+"""/admin — the administrator's start: where each part of running the system is kept."""
+
+from __future__ import annotations
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import html
+from flask_login import current_user
+
+from data.models import Role
+from web.i18n import N_, _
+from web.shell import forbidden
+
+ROLES = [Role.admin]
+dash.register_page(__name__, path="/admin", name=N_("系统管理"), title="系统管理 · 人社督导一张图", order=95,
+                   icon="bi-gear", roles=ROLES)
+
+SECTIONS = [
+    ("/admin/import", "bi-upload", N_("数据导入"),
+     N_("导入本局的行政区划、边界、站点、用户和历史欠薪案件；先检查预览，确认后写入")),
+    ("/templates", "bi-list-check", N_("检查模板"), N_("标准化检查和窗口督查的检查项，保存即生成新版本")),
+]
+
+
+def layout(**_query):
+    if not current_user.is_authenticated:
+        return html.Div()
+    if current_user.role not in ROLES:
+        return forbidden()
+    cards = [dbc.Col(html.A(dbc.Card(dbc.CardBody([
+        html.Div([html.I(className=f"bi {icon} me-2"), _(title)], className="fw-semibold mb-1"),
+        html.Div(_(text), className="small text-secondary")])), href=href, className="text-decoration-none text-body"),
+        md=6, lg=4, className="mb-3") for href, icon, title, text in SECTIONS]
+    return html.Div([html.H1(_("系统管理"), className="h4 my-3"), dbc.Row(cards)])
