@@ -33,6 +33,7 @@ from components.log_views import (
     matrix_grid,
 )
 from data.errors import DomainError
+from data.filters import LOG_TEXT_LIMIT
 from data.models import RegionLevel, Role
 from data.queries import logs as q
 from data.queries.regions import list_regions
@@ -97,7 +98,7 @@ def _filter_bar() -> dbc.Card:
                  dcc.Dropdown(id=WORK_TYPE, options=[{"label": v, "value": k} for k, v in work_type_names().items()],
                               placeholder=_("全部"))], xs=6, lg=2),
         dbc.Col([dbc.Label(_("搜索日志"), html_for=SEARCH, className="small mb-1"),
-                 dbc.Input(id=SEARCH, type="search", debounce=True, maxLength=q.TEXT_LIMIT,
+                 dbc.Input(id=SEARCH, type="search", debounce=True, maxLength=LOG_TEXT_LIMIT,
                            placeholder=_("工作内容、解决问题"))], xs=6, lg=2),
     ], className="g-2")), className="shadow-sm mb-3 filter-bar")
 

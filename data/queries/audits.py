@@ -18,17 +18,16 @@ PostgreSQL alike), so the rule runs once per distinct answer, never once per ins
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from data import checklists
-from data.errors import N_, ValidationError
+from data.filters import AuditFilters, narrowed
 from data.models import (
     ChecklistItem,
     ChecklistTemplate,
@@ -57,103 +56,9 @@ PASSED_GRADES = (Grade.model.value, Grade.standard.value)
 RECTIFICATION_STATES = tuple(s.value for s in RectificationStatus)
 SEGMENT = 13  # one area code and its "/" in a region path
 MAX_MONTHS = 36
-_AREA_CODE = re.compile(r"[0-9]{12}")
-
-
-# --- the filter bar ---------------------------------------------------------------------------
-
-
-def _first(value: Any) -> Any:
-    if isinstance(value, (list, tuple)):
-        return value[0] if value else None
-    return value
-
-
-@dataclass(frozen=True)
-class AuditFilters:
-    """What the /audits filter bar selects; empty fields select everything.
-
-    `date_from`/`date_to` bound the inspection date (inclusive); `region_code` is a county or
-    township the user may see; `kind` an InspectionKind, `mode` an InspectionMode value."""
-
-    date_from: date | None = None
-    date_to: date | None = None
-    region_code: str | None = None
-    kind: str | None = None
-    mode: str | None = None
-
-    @classmethod
-    def default(cls, today: date) -> AuditFilters:
-        """Window audits this year to today."""
-        return cls(date_from=date(today.year, 1, 1), date_to=today, kind=InspectionKind.window_audit.value)
-
-    def to_dict(self) -> dict:
-        out: dict[str, Any] = {}
-        if self.date_from:
-            out["date_from"] = self.date_from.isoformat()
-        if self.date_to:
-            out["date_to"] = self.date_to.isoformat()
-        for name in ("region_code", "kind", "mode"):
-            if getattr(self, name):
-                out[name] = getattr(self, name)
-        return out
-
-    @classmethod
-    def from_dict(cls, data: Mapping | None, *, strict: bool = False) -> AuditFilters:
-        """Filters from a dcc.Store's dict or a URL query (values may be lists of strings).
-
-        Forgiving by default (a bad value is dropped); strict=True raises ValidationError
-        naming the field instead."""
-        data = data if isinstance(data, Mapping) else {}
-
-        def fail(message: str, name: str, **params) -> None:
-            if strict:
-                raise ValidationError(message, field=name, **params)
-
-        def day(name: str) -> date | None:
-            value = _first(data.get(name))
-            if value in (None, ""):
-                return None
-            if isinstance(value, date):
-                return value
-            try:  # a date picker may send a whole timestamp
-                text = str(value).strip()
-                parsed = date.fromisoformat(text) if len(text) <= 10 else datetime.fromisoformat(text).date()
-            except ValueError:
-                return fail(N_("日期格式应为 YYYY-MM-DD"), name)
-            if not 2000 <= parsed.year <= 2100:
-                return fail(N_("日期超出范围"), name)
-            return parsed
-
-        def one(name: str, allowed: Iterable[str]) -> str | None:
-            value = _first(data.get(name))
-            if value in (None, ""):
-                return None
-            value = str(value).strip()
-            return value if value in allowed else fail(N_("无效的筛选值：%(value)s"), name, value=value[:40])
-
-        date_from, date_to = day("date_from"), day("date_to")
-        if date_from and date_to and date_from > date_to:
-            fail(N_("开始日期不能晚于结束日期"), "date_from")
-            date_from, date_to = date_to, date_from
-        region = _first(data.get("region_code"))
-        region = str(region).strip() if region not in (None, "") else None
-        if region and not _AREA_CODE.fullmatch(region):
-            fail(N_("区划或网格代码无效"), "region_code")
-            region = None
-        return cls(date_from=date_from, date_to=date_to, region_code=region, kind=one("kind", KINDS),
-                   mode=one("mode", MODES))
 
 
 # --- shared SQL pieces ------------------------------------------------------------------------
-
-
-def narrowed(session: Session, scope: Scope, filters: AuditFilters) -> Scope:
-    """The user's scope under the filters' region. Raises OutOfScope for a region that is
-    unknown or not theirs (the same answer for both)."""
-    if not filters.region_code:
-        return scope
-    return scope.narrow(get_region_by_code(session, scope=scope, area_code=filters.region_code).path)
 
 
 def inspection_conditions(session: Session, *, scope: Scope, role: Role | str | None, filters: AuditFilters,
@@ -703,7 +608,7 @@ def circular(session: Session, *, scope: Scope, filters: AuditFilters, today: da
              min_stations: int = 2, limit: int = 2000) -> Circular:
     """The content of a circular (通报) of the window audits in the filters' period and region:
     published audits only, whoever asks. Raises OutOfScope for a region not the user's."""
-    filters = replace(filters, kind=InspectionKind.window_audit.value)
+    filters = filters.model_copy(update={"kind": InspectionKind.window_audit.value})
     common = {"scope": scope, "role": None, "filters": filters, "published_only": True}
     conds = inspection_conditions(session, **common)
     tally = _tally(session, conds)

@@ -13,18 +13,15 @@ are still open (no report filed) after their deadline — both as of today, what
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from typing import Any
+from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from data.checklists import STANDARDISATION_CATEGORIES
-from data.errors import N_, ValidationError
+from data.filters import StationFilters, narrowed
 from data.models import (
     Grade,
     Inspection,
@@ -42,8 +39,6 @@ from data.models import (
     WorkLog,
 )
 from data.queries.inspections import published_clause
-from data.queries.overview import same_day_last_year
-from data.queries.regions import get_region_by_code
 from data.queries.settings import get_setting
 from data.rules.masking import mask_phone
 from data.rules.standardisation import STANDARDISED_GRADES, TARGET_RATE, standardisation_rate
@@ -58,97 +53,12 @@ POINTS_LIMIT = 3000
 # the first 26 characters of its path
 COUNTY_PATH_LENGTH = 26
 
-_AREA_CODE = re.compile(r"[0-9]{12}")
-
-
-# --- the filter bar ---------------------------------------------------------------------------
-
-
-def _first(value: Any) -> Any:
-    if isinstance(value, (list, tuple)):
-        return value[0] if value else None
-    return value
-
-
-@dataclass(frozen=True)
-class StationFilters:
-    """What the /stations filter bar selects: a county or township (`region_code`), the kind of
-    station, and the period whose checks count (inclusive; empty ends are open)."""
-
-    region_code: str | None = None
-    kind: str = StationKind.township_station.value
-    date_from: date | None = None
-    date_to: date | None = None
-
-    @classmethod
-    def default(cls, today: date) -> StationFilters:
-        """The last twelve months: every station is checked twice a year, so each has a grade."""
-        return cls(date_from=same_day_last_year(today) + timedelta(days=1), date_to=today)
-
-    def to_dict(self) -> dict:
-        out: dict[str, Any] = {"kind": self.kind}
-        if self.region_code:
-            out["region_code"] = self.region_code
-        if self.date_from:
-            out["date_from"] = self.date_from.isoformat()
-        if self.date_to:
-            out["date_to"] = self.date_to.isoformat()
-        return out
-
-    def to_query(self) -> dict[str, str]:
-        return dict(self.to_dict())
-
-    @classmethod
-    def from_dict(cls, data: Mapping | None, *, strict: bool = False) -> StationFilters:
-        """From a dcc.Store's dict or a URL's query (values may be lists). Forgiving by default
-        (bad values dropped); strict=True raises ValidationError naming the field."""
-        data = data if isinstance(data, Mapping) else {}
-
-        def fail(message: str, name: str, **params) -> None:
-            if strict:
-                raise ValidationError(message, field=name, **params)
-
-        def day(name: str) -> date | None:
-            value = _first(data.get(name))
-            if value in (None, ""):
-                return None
-            if isinstance(value, date):
-                return value
-            text = str(value).strip()
-            try:  # a date picker may send a whole timestamp
-                parsed = date.fromisoformat(text) if len(text) <= 10 else datetime.fromisoformat(text).date()
-            except ValueError:
-                return fail(N_("日期格式应为 YYYY-MM-DD"), name)
-            if not 2000 <= parsed.year <= 2100:
-                return fail(N_("日期超出范围"), name)
-            return parsed
-
-        region = _first(data.get("region_code"))
-        region = str(region).strip() if region not in (None, "") else None
-        if region and not _AREA_CODE.fullmatch(region):
-            fail(N_("区划或网格代码无效"), "region_code")
-            region = None
-        kind = _first(data.get("kind"))
-        if kind in (None, ""):
-            kind = StationKind.township_station.value
-        elif kind not in KINDS:
-            fail(N_("无效的筛选值：%(value)s"), "kind", value=str(kind)[:40])
-            kind = StationKind.township_station.value
-        date_from, date_to = day("date_from"), day("date_to")
-        if date_from and date_to and date_from > date_to:
-            fail(N_("开始日期不能晚于结束日期"), "date_from")
-            date_from, date_to = date_to, date_from
-        return cls(region_code=region, kind=kind, date_from=date_from, date_to=date_to)
 
 
 # --- shared SQL pieces ------------------------------------------------------------------------
 
 
-def narrowed_scope(session: Session, scope: Scope, filters: StationFilters) -> Scope:
-    """The user's scope narrowed to the filters' region; OutOfScope when it is not theirs."""
-    if not filters.region_code:
-        return scope
-    return scope.narrow(get_region_by_code(session, scope=scope, area_code=filters.region_code).path)
+narrowed_scope = narrowed  # the user's scope narrowed to the filters' region (OutOfScope when not theirs)
 
 
 def _check_conditions(scope: Scope, view: Scope, role: Role | str, filters: StationFilters) -> list:
