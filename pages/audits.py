@@ -15,19 +15,20 @@ from urllib.parse import urlencode
 import dash
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
-from dash import Input, Output, State, dcc, html
+from dash import Input, Output, dcc, html
 from flask_login import current_user
 
 from components import labels
 from components.audit_views import category_figure, items_figure, pass_rate_figure, recurring_list, status_figure
 from components.cards import kpi_card, refusal
+from components.filter_bar import dropdown, field, filter_bar, link_townships, period, regions
 from components.format import count, percent
-from data.models import InspectionKind, RegionLevel, Role
+from data.models import Role
 from data.queries import audits as q
 from data.scope import OutOfScope
-from web.context import db, scope, today
-from web.context import region_options as _region_options
+from web.context import db, region_options, scope, today
 from web.i18n import N_, _, is_english, pgettext
+from web.i18n import options as _options
 from web.shell import forbidden
 
 ROLES = [Role.admin, Role.leader, Role.inspector, Role.cadre]
@@ -54,27 +55,14 @@ def _card(title, body, *, class_name: str = "shadow-sm h-100", tools=None) -> db
 
 
 def _filter_bar() -> dbc.Card:
-    day = today()
-    return dbc.Card(dbc.CardBody(dbc.Row([
-        dbc.Col([dbc.Label(_("督查期间"), html_for=PERIOD, className="small mb-1"),
-                 dcc.DatePickerRange(id=PERIOD, start_date=date(day.year, 1, 1), end_date=day,
-                                     display_format="YYYY-MM-DD", first_day_of_week=1, className="d-block")],
-                xs=12, lg=4),
-        dbc.Col([dbc.Label(_("县（市、区）"), className="small mb-1"),
-                 dcc.Dropdown(id=COUNTY, options=_region_options(RegionLevel.county), placeholder=_("全部"))],
-                xs=6, lg=2),
-        dbc.Col([dbc.Label(_("乡镇（街道）"), className="small mb-1"),
-                 dcc.Dropdown(id=TOWNSHIP, options=_region_options(RegionLevel.township), placeholder=_("全部"))],
-                xs=6, lg=2),
-        dbc.Col([dbc.Label(_("检查类型"), html_for=KIND, className="small mb-1"),
-                 dbc.Select(id=KIND, value=InspectionKind.window_audit.value, options=[
-                     *({"label": _(name), "value": value} for value, name in labels.INSPECTION_KIND.items()),
-                     {"label": _("全部"), "value": "all"}])], xs=6, lg=2),
-        dbc.Col([dbc.Label(_("方式"), className="small mb-1"),
-                 dcc.Dropdown(id=MODE, placeholder=_("全部"), options=[
-                     {"label": _(name), "value": value} for value, name in labels.INSPECTION_MODE.items()])],
-                xs=6, lg=2),
-    ], className="g-2")), className="shadow-sm mb-3 filter-bar")
+    default = q.AuditFilters.default(today())
+    return filter_bar(
+        period(PERIOD, _("督查期间"), start=default.date_from, end=default.date_to),
+        regions(_, COUNTY, TOWNSHIP, region_options),
+        field(_("检查类型"), dbc.Select(id=KIND, value=default.kind, options=[
+            *_options(labels.INSPECTION_KIND), {"label": _("全部"), "value": "all"}]), for_id=KIND, xs=6, lg=2),
+        dropdown(_, MODE, _("方式"), _options(labels.INSPECTION_MODE), xs=6, lg=2),
+    )
 
 
 def layout(**_query):
@@ -171,12 +159,7 @@ def _in_language(chinese: str, english: str | None) -> str:
 
 
 def register_callbacks(app: dash.Dash) -> None:
-    @app.callback(Output(TOWNSHIP, "options"), Output(TOWNSHIP, "value", allow_duplicate=True),
-                  Input(COUNTY, "value"), State(TOWNSHIP, "value"), prevent_initial_call=True)
-    def townships_of_county(county_code, township_code):
-        options = _region_options(RegionLevel.township, county_code)
-        keep = township_code if any(o["value"] == township_code for o in options) else None
-        return options, keep
+    link_townships(app, COUNTY, TOWNSHIP, region_options)
 
     @app.callback(Output(FILTERS, "data"), Input(PERIOD, "start_date"), Input(PERIOD, "end_date"),
                   Input(COUNTY, "value"), Input(TOWNSHIP, "value"), Input(KIND, "value"), Input(MODE, "value"))

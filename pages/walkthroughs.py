@@ -17,17 +17,17 @@ from flask_login import current_user
 
 from components import labels
 from components.cards import refusal
+from components.filter_bar import dropdown, filter_bar, link_townships, period, regions
 from components.walk_views import breakdown_figure, finding_detail, funnel_tiles, time_table
 from data.errors import DomainError
-from data.models import RegionLevel, Role, StationKind
+from data.models import Role, StationKind
 from data.queries import walkthroughs as q
 from data.queries.inspections import station_options
 from data.queries.settings import rectification_days
 from data.rules.findings import next_fix_states
 from data.scope import OutOfScope
 from data.services import walkthrough_findings as svc
-from web.context import actor, db, scope, today
-from web.context import region_options as _region_options
+from web.context import actor, db, region_options, scope, today
 from web.i18n import N_, _, is_english
 from web.i18n import error_text as _error
 from web.i18n import options as _options
@@ -83,27 +83,14 @@ def _period(query: dict) -> tuple[date, date]:
 
 def _filter_bar(query: dict | None = None) -> dbc.Card:
     first, last = _period(query or {})
-    return dbc.Card(dbc.CardBody(dbc.Row([
-        dbc.Col([dbc.Label(_("走流程日期"), html_for=PERIOD, className="small mb-1"),
-                 dcc.DatePickerRange(id=PERIOD, start_date=first, end_date=last, display_format="YYYY-MM-DD",
-                                     first_day_of_week=1, className="d-block")], xs=12, lg=4),
-        dbc.Col([dbc.Label(_("县（市、区）"), className="small mb-1"),
-                 dcc.Dropdown(id=COUNTY, options=_region_options(RegionLevel.county), placeholder=_("全部"))],
-                xs=6, lg=2),
-        dbc.Col([dbc.Label(_("乡镇（街道）"), className="small mb-1"),
-                 dcc.Dropdown(id=TOWNSHIP, options=_region_options(RegionLevel.township), placeholder=_("全部"))],
-                xs=6, lg=2),
-        dbc.Col([dbc.Label(_("服务事项"), className="small mb-1"),
-                 dcc.Dropdown(id=SERVICE, options=[{"label": name, "value": code}
-                                                   for code, name in _service_names().items()],
-                              placeholder=_("全部"))], xs=12, sm=6, lg=4),
-        dbc.Col([dbc.Label(_("办理渠道"), className="small mb-1"),
-                 dcc.Dropdown(id=CHANNEL, options=_options(labels.WALK_CHANNEL), placeholder=_("全部"))],
-                xs=6, lg=2),
-        dbc.Col([dbc.Label(_("清单状态"), className="small mb-1"),
-                 dcc.Dropdown(id=STATUS, options=_options(labels.FINDING_STATUS), placeholder=_("全部"))],
-                xs=6, lg=2),
-    ], className="g-2")), className="shadow-sm mb-3 filter-bar")
+    services = [{"label": name, "value": code} for code, name in _service_names().items()]
+    return filter_bar(
+        period(PERIOD, _("走流程日期"), start=first, end=last),
+        regions(_, COUNTY, TOWNSHIP, region_options),
+        dropdown(_, SERVICE, _("服务事项"), services, xs=12, sm=6, lg=4),
+        dropdown(_, CHANNEL, _("办理渠道"), _options(labels.WALK_CHANNEL), xs=6, lg=2),
+        dropdown(_, STATUS, _("清单状态"), _options(labels.FINDING_STATUS), xs=6, lg=2),
+    )
 
 
 def _columns(list_kind: str) -> list[dict]:
@@ -212,12 +199,7 @@ def _actions(detail: dict) -> list:
 
 
 def register_callbacks(app: dash.Dash) -> None:
-    @app.callback(Output(TOWNSHIP, "options"), Output(TOWNSHIP, "value", allow_duplicate=True),
-                  Input(COUNTY, "value"), State(TOWNSHIP, "value"), prevent_initial_call=True)
-    def townships_of_county(county_code, township_code):
-        options = _region_options(RegionLevel.township, county_code)
-        keep = township_code if any(o["value"] == township_code for o in options) else None
-        return options, keep
+    link_townships(app, COUNTY, TOWNSHIP, region_options)
 
     @app.callback(Output(FILTERS, "data"), Input(PERIOD, "start_date"), Input(PERIOD, "end_date"),
                   Input(COUNTY, "value"), Input(TOWNSHIP, "value"), Input(SERVICE, "value"),

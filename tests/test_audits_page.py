@@ -7,7 +7,8 @@ from datetime import date
 import pytest
 
 from data.models import InspectionMode, RectificationStatus, Role
-from tests.conftest import contains, csrf_header
+from tests.conftest import contains
+from tests.dash_calls import call
 from tests.factories import (
     PASSWORD,
     default_answers,
@@ -58,21 +59,6 @@ def city(session):
 
 def sign_in(client, username):
     assert client.post("/login", data={"username": username, "password": PASSWORD}).status_code == 302
-
-
-def call(client, outputs: list[tuple[str, str]], inputs: list[tuple[str, str, object]]) -> dict:
-    """One Dash callback request, as the renderer sends it."""
-    if len(outputs) == 1:
-        (output, prop), = outputs
-        body = {"output": f"{output}.{prop}", "outputs": {"id": output, "property": prop}}
-    else:  # "..a.children...b.figure.."
-        body = {"output": ".." + "...".join(f"{i}.{p}" for i, p in outputs) + "..",
-                "outputs": [{"id": i, "property": p} for i, p in outputs]}
-    body.update(inputs=[{"id": i, "property": p, "value": v} for i, p, v in inputs], state=[],
-                changedPropIds=[f"{inputs[0][0]}.{inputs[0][1]}"])
-    response = client.post("/_dash-update-component", json=body, headers=csrf_header(client))
-    assert response.status_code == 200, response.data[:300]
-    return response.json["response"]
 
 
 def kpis(client, filters):
