@@ -1,21 +1,31 @@
-"""Dash callbacks through the HTTP endpoint (/_dash-update-component), as the renderer calls them."""
+"""Dash callbacks through the HTTP endpoint (/_dash-update-component), as the renderer calls them
+(for tests, and for bench/stations.py)."""
 
 from __future__ import annotations
 
-from tests.conftest import csrf_header
+
+def csrf_header(client) -> dict:
+    cookie = client.get_cookie("_csrf_token")
+    assert cookie is not None, "no CSRF cookie yet: make a request first"
+    return {"X-CSRFToken": cookie.value}
 
 
-def call(client, outputs: list[tuple[str, str]], inputs: list[tuple[str, str, object]]) -> dict:
-    """Post one callback, named by its (id, property) outputs and inputs; the answer per output id."""
+def callback_body(outputs: list[tuple[str, str]], inputs: list[tuple[str, str, object]]) -> dict:
+    """The request body of one callback, named by its (id, property) outputs and inputs."""
     if len(outputs) == 1:
         output = f"{outputs[0][0]}.{outputs[0][1]}"
         spec = {"id": outputs[0][0], "property": outputs[0][1]}
     else:  # "..a.children...b.figure.."
         output = ".." + "...".join(f"{i}.{p}" for i, p in outputs) + ".."
         spec = [{"id": i, "property": p} for i, p in outputs]
-    body = {"output": output, "outputs": spec, "state": [],
+    return {"output": output, "outputs": spec, "state": [],
             "inputs": [{"id": i, "property": p, "value": v} for i, p, v in inputs],
             "changedPropIds": [f"{inputs[0][0]}.{inputs[0][1]}"]}
+
+
+def call(client, outputs: list[tuple[str, str]], inputs: list[tuple[str, str, object]]) -> dict:
+    """Post one callback (see callback_body); the answer per output id."""
+    body = callback_body(outputs, inputs)
     response = client.post("/_dash-update-component", json=body, headers=csrf_header(client))
     assert response.status_code == 200, response.data[:300]
     return response.json["response"]

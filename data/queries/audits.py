@@ -44,7 +44,7 @@ from data.models import (
     Station,
     StationKind,
 )
-from data.queries.inspections import published_clause
+from data.queries.inspections import latest_per_station, published_clause, stations_with_latest
 from data.queries.regions import get_region_by_code
 from data.rules.scoring import item_fraction
 from data.scope import OutOfScope, Scope
@@ -471,22 +471,24 @@ def coverage(session: Session, *, scope: Scope, role: Role | str | None, filters
     view = narrowed(session, scope, filters)
     since = months_before(today, max(1, months))
     conds = inspection_conditions(session, scope=scope, role=role, filters=filters, period=False)
-    last = (select(Inspection.station_id.label("station_id"), sa.func.max(Inspection.inspected_on).label("last"))
-            .where(*conds, Inspection.inspected_on <= today).group_by(Inspection.station_id).subquery("last"))
+    latest = latest_per_station(*conds, Inspection.inspected_on <= today)
+    last = Inspection.inspected_on
     in_view = [Station.active.is_(True), Station.kind.in_(list(station_kinds)), view.clause(Station.path)]
     total = session.exec(select(sa.func.count()).select_from(Station).where(*in_view)).one()
     rows = session.exec(
-        select(Station.id, Station.name, Station.kind, Station.path, last.c.last)
-        .outerjoin(last, last.c.station_id == Station.id)
-        .where(*in_view, sa.or_(last.c.last.is_(None), last.c.last < since))).all()
+        select(Station.id, Station.name, Station.kind, Station.path, last)
+        .select_from(stations_with_latest(latest))
+        .where(*in_view, sa.or_(last.is_(None), last < since))).all()
     regions = region_names(session, [p for *_x, path, _l in rows for p in (path[:SEGMENT * 2], path[:SEGMENT * 3])])
     uncovered = []
-    for station_id, name, kind, path, latest in rows:
-        latest = _as_date(latest)
+    for station_id, name, kind, path, day in rows:
+        day = _as_date(day)
         uncovered.append({"id": station_id, "name": name, "kind": str(kind), "path": path,
-                          "township": regions.get(path[:SEGMENT * 3], ""), "county": regions.get(path[:SEGMENT * 2], ""),
-                          "last_inspected": latest, "days_since": (today - latest).days if latest else None})
-    uncovered.sort(key=lambda s: (s["last_inspected"] is not None, s["last_inspected"] or date.min, s["path"], s["id"]))
+                          "township": regions.get(path[:SEGMENT * 3], ""),
+                          "county": regions.get(path[:SEGMENT * 2], ""),
+                          "last_inspected": day, "days_since": (today - day).days if day else None})
+    uncovered.sort(key=lambda s: (s["last_inspected"] is not None, s["last_inspected"] or date.min, s["path"],
+                                  s["id"]))
     return Coverage(months=months, since=since, stations=int(total or 0), uncovered=uncovered)
 
 

@@ -38,7 +38,7 @@ from data.models import (
     User,
     WorkLog,
 )
-from data.queries.inspections import published_clause
+from data.queries.inspections import latest_per_station, published_clause, stations_with_latest
 from data.queries.settings import get_setting
 from data.rules.masking import mask_phone
 from data.rules.standardisation import STANDARDISED_GRADES, TARGET_RATE, standardisation_rate
@@ -76,29 +76,24 @@ def _check_conditions(scope: Scope, view: Scope, role: Role | str, filters: Stat
 
 
 def _latest_checks(scope: Scope, view: Scope, role: Role | str, filters: StationFilters, *extra):
-    """A subquery of the counting checks ranked per station, newest first (station_id,
-    inspection_id, rank); join it with `_is_latest` for each station's latest.
-
-    A window (ROW_NUMBER, on SQLite and PostgreSQL alike) over the period's checks that
-    carries only ids through its sort: the score, grade and category scores are fetched by id
-    afterwards, for one row per station instead of every check of the period."""
-    rank = sa.func.row_number().over(partition_by=Inspection.station_id,
-                                     order_by=(Inspection.inspected_on.desc(), Inspection.id.desc()))
-    return (select(Inspection.station_id.label("station_id"), Inspection.id.label("inspection_id"),
-                   rank.label("rank"))
-            .where(*_check_conditions(scope, view, role, filters), Inspection.score.is_not(None), *extra)
-            .subquery("latest"))
-
-
-def _is_latest(latest, station_id) -> sa.ColumnElement[bool]:
-    """The join condition to `_latest_checks`: its first row of the station. In the ON clause
-    and with a literal 1, so SQLite builds an index on the ranked rows by (station_id, rank)
-    for the join (with a bound parameter it scans them all for each station)."""
-    return sa.and_(latest.c.station_id == station_id, latest.c.rank == sa.literal_column("1"))
+    """The counting checks of the period with a score, ranked per station (latest_per_station)."""
+    return latest_per_station(*_check_conditions(scope, view, role, filters), Inspection.score.is_not(None), *extra)
 
 
 def _station_conditions(view: Scope, filters: StationFilters) -> list:
     return [Station.active.is_(True), Station.kind == filters.kind, view.clause(Station.path)]
+
+
+def _grade_counts(scope: Scope, view: Scope, role: Role | str, filters: StationFilters, *keys):
+    """A statement: per `keys` (in all without), the view's stations, those checked in the
+    period, and those standardised and model by their latest check."""
+    latest = _latest_checks(scope, view, role, filters)
+    grade = Inspection.grade
+    stmt = (select(*keys, sa.func.count(), sa.func.count(latest.c.inspection_id),
+                   sa.func.count().filter(grade.in_([g.value for g in STANDARDISED_GRADES])),
+                   sa.func.count().filter(grade == Grade.model.value))
+            .select_from(stations_with_latest(latest)).where(*_station_conditions(view, filters)))
+    return stmt.group_by(*keys) if keys else stmt
 
 
 OPEN_RECTIFICATION = tuple(s.value for s in RectificationStatus if s is not RectificationStatus.closed)
@@ -159,17 +154,7 @@ def station_kpis(session: Session, *, scope: Scope, role: Role | str, filters: S
     and model by their latest check, and their open and overdue rectifications (today).
     Raises OutOfScope for a region that is not the user's."""
     view = narrowed_scope(session, scope, filters)
-    latest = _latest_checks(scope, view, role, filters)
-    grade = Inspection.grade
-    row = session.exec(
-        select(sa.func.count(), sa.func.count(latest.c.inspection_id),
-               sa.func.count().filter(grade.in_([g.value for g in STANDARDISED_GRADES])),
-               sa.func.count().filter(grade == Grade.model.value))
-        .select_from(Station)
-        .outerjoin(latest, _is_latest(latest, Station.id))
-        .outerjoin(Inspection, Inspection.id == latest.c.inspection_id)
-        .where(*_station_conditions(view, filters))
-    ).one()
+    row = session.exec(_grade_counts(scope, view, role, filters)).one()
     rectifications = session.exec(_rectifications(scope, role, view, filters, today, per_station=False)).one()
     return StationKpis(*(int(v or 0) for v in (*row, *rectifications)))
 
@@ -181,21 +166,12 @@ def rate_by_area(session: Session, *, scope: Scope, role: Role | str, filters: S
     checked, standardised, model, rate}]} in code order. One grouped query."""
     view = narrowed_scope(session, scope, filters)
     by_township = all(p.count("/") >= 2 for p in view.paths) if view.paths else False
-    latest = _latest_checks(scope, view, role, filters)
     key = Station.township_id if by_township else sa.func.substr(Station.path, 1, COUNTY_PATH_LENGTH)
-    grade = Inspection.grade
-    rows = session.exec(
-        select(key, sa.func.count(), sa.func.count(latest.c.inspection_id),
-               sa.func.count().filter(grade.in_([g.value for g in STANDARDISED_GRADES])),
-               sa.func.count().filter(grade == Grade.model.value))
-        .select_from(Station)
-        .outerjoin(latest, _is_latest(latest, Station.id))
-        .outerjoin(Inspection, Inspection.id == latest.c.inspection_id)
-        .where(*_station_conditions(view, filters)).group_by(key)
-    ).all()
+    rows = session.exec(_grade_counts(scope, view, role, filters, key)).all()
     if by_township:
         names = dict((i, (c, n)) for i, c, n in session.exec(
-            select(Region.id, Region.area_code, Region.name).where(Region.id.in_([r[0] for r in rows])))) if rows else {}
+            select(Region.id, Region.area_code, Region.name).where(Region.id.in_([r[0] for r in rows])))
+        ) if rows else {}
     else:
         names = dict((p, (c, n)) for p, c, n in session.exec(
             select(Region.path, Region.area_code, Region.name)
@@ -223,11 +199,11 @@ def category_averages(session: Session, *, scope: Scope, role: Role | str, filte
     def averages(*where) -> tuple[dict, int]:
         row = session.exec(
             select(sa.func.count(Inspection.id), *(sa.func.avg(scores[c].as_float()) for c in CATEGORIES))
-            .select_from(Station).join(latest, _is_latest(latest, Station.id))
-            .join(Inspection, Inspection.id == latest.c.inspection_id)
+            .select_from(stations_with_latest(latest, outer=False))
             .where(*_station_conditions(view, filters), *where)
         ).one()
-        return {c: (round(float(v), 1) if v is not None else None) for c, v in zip(CATEGORIES, row[1:], strict=True)}, int(row[0])
+        return {c: (round(float(v), 1) if v is not None else None)
+                for c, v in zip(CATEGORIES, row[1:], strict=True)}, int(row[0])
 
     region, checked = averages()
     station, name = None, None
@@ -236,10 +212,10 @@ def category_averages(session: Session, *, scope: Scope, role: Role | str, filte
         period = StationFilters(date_from=filters.date_from, date_to=filters.date_to)
         latest_of_one = _latest_checks(scope, Scope((chosen.path,)), role, period, Inspection.station_id == chosen.id)
         values = session.exec(select(Inspection.category_scores)
-                              .join(latest_of_one, sa.and_(latest_of_one.c.inspection_id == Inspection.id,
-                                                           latest_of_one.c.rank == sa.literal_column("1")))
-                              ).first() or {}
-        station, name = {c: (float(values[c]) if values.get(c) is not None else None) for c in CATEGORIES}, chosen.name
+                              .select_from(stations_with_latest(latest_of_one, outer=False))
+                              .where(Station.id == chosen.id)).first() or {}
+        station = {c: (float(values[c]) if values.get(c) is not None else None) for c in CATEGORIES}
+        name = chosen.name
     return {"region": region, "checked": checked, "station": station, "station_name": name}
 
 
@@ -256,9 +232,7 @@ def league_table(session: Session, *, scope: Scope, role: Role | str, filters: S
         select(Station.id.label("id"), Station.name.label("name"), county.name.label("county"),
                township.name.label("township"), Inspection.score.label("score"), Inspection.grade.label("grade"),
                Inspection.inspected_on.label("checked_on"))
-        .select_from(Station)
-        .outerjoin(latest, _is_latest(latest, Station.id))
-        .outerjoin(Inspection, Inspection.id == latest.c.inspection_id)
+        .select_from(stations_with_latest(latest))
         .outerjoin(township, township.id == Station.township_id)
         .outerjoin(county, county.id == township.parent_id)
         .where(*_station_conditions(view, filters))
@@ -433,9 +407,7 @@ def map_stations(session: Session, *, scope: Scope, role: Role | str, filters: S
         select(Station.id.label("id"), Station.name.label("name"), Station.lon.label("lon"), Station.lat.label("lat"),
                township.name.label("township"), Inspection.score.label("score"), Inspection.grade.label("grade"),
                Inspection.inspected_on.label("checked_on"))
-        .select_from(Station)
-        .outerjoin(latest, _is_latest(latest, Station.id))
-        .outerjoin(Inspection, Inspection.id == latest.c.inspection_id)
+        .select_from(stations_with_latest(latest))
         .outerjoin(township, township.id == Station.township_id)
         .where(*_station_conditions(view, station_filters), Station.lon.is_not(None), Station.lat.is_not(None))
         .order_by(Station.id)
@@ -457,14 +429,13 @@ def service_points(session: Session, *, scope: Scope, role: Role | str, filters:
     inside = [Station.active.is_(True), Station.kind.in_(SERVICE_POINT_KINDS), view.clause(Station.path),
               Station.lon.between(west, east), Station.lat.between(south, north)]
     point_filters = StationFilters(date_from=filters.date_from, date_to=filters.date_to)
-    latest = _latest_checks(scope, view, role, point_filters, Inspection.station_id.in_(select(Station.id).where(*inside)))
+    latest = _latest_checks(scope, view, role, point_filters,
+                            Inspection.station_id.in_(select(Station.id).where(*inside)))
     centre_lon, centre_lat = (west + east) / 2, (south + north) / 2
     distance = sa.func.abs(Station.lon - centre_lon) + sa.func.abs(Station.lat - centre_lat)
     rows = session.exec(
         select(Station.id, Station.name, Station.kind, Station.lon, Station.lat, Inspection.grade)
-        .select_from(Station)
-        .outerjoin(latest, _is_latest(latest, Station.id))
-        .outerjoin(Inspection, Inspection.id == latest.c.inspection_id)
+        .select_from(stations_with_latest(latest))
         .where(*inside).order_by(distance, Station.id).limit(limit + 1)
     ).all()
     points = [{"id": i, "name": name, "kind": str(kind), "lon": lon, "lat": lat, "grade": str(g) if g else None}
