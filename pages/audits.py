@@ -29,7 +29,7 @@ from data.scope import OutOfScope
 from web.context import db, region_options, scope, today
 from web.i18n import N_, _, is_english, pgettext
 from web.i18n import options as _options
-from web.shell import forbidden
+from web.shell import forbidden, refused_page
 
 ROLES = [Role.admin, Role.leader, Role.inspector, Role.cadre]
 dash.register_page(__name__, path="/audits", name=N_("明察暗访"), title="明察暗访 · 人社督导一张图", order=30,
@@ -66,10 +66,8 @@ def _filter_bar() -> dbc.Card:
 
 
 def layout(**_query):
-    if not current_user.is_authenticated:
-        return html.Div()
-    if current_user.role not in ROLES:
-        return forbidden()
+    if (refused := refused_page(ROLES)) is not None:
+        return refused
     return html.Div([
         dcc.Store(id=FILTERS),
         html.Div([

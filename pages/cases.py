@@ -30,7 +30,7 @@ from web.context import actor, db, region_options, scope, today
 from web.i18n import N_, _
 from web.i18n import error_text as _error
 from web.i18n import options as _options
-from web.shell import MAP_EVENT, forbidden
+from web.shell import MAP_EVENT, refused_page
 
 ROLES = [Role.admin, Role.leader, Role.case_officer]
 dash.register_page(__name__, path="/cases", name=N_("欠薪案件"), title="欠薪案件 · 人社督导一张图", order=10,
@@ -87,10 +87,8 @@ def _filter_bar() -> dbc.Card:
 
 
 def layout(**_query):
-    if not current_user.is_authenticated:
-        return html.Div()
-    if current_user.role not in ROLES:
-        return forbidden()
+    if (refused := refused_page(ROLES)) is not None:
+        return refused
     office = current_user.role in (Role.case_officer, Role.admin)
     return html.Div([
         dcc.Store(id=FILTERS), dcc.Store(id=VERSION, data=0), dcc.Store(id=SELECTED), dcc.Store(id=ACT_STORE),

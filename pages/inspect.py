@@ -30,7 +30,7 @@ from web.context import actor, db, scope, today
 from web.i18n import N_, _, is_english
 from web.i18n import error_text as _error
 from web.photos import upload_root
-from web.shell import forbidden, role_name
+from web.shell import forbidden, refused_page, role_name
 
 ROLES = [Role.inspector, Role.admin]
 dash.register_page(__name__, path="/inspect", name=N_("检查录入"), title="检查录入 · 人社督导一张图", order=25,
@@ -62,10 +62,8 @@ def _category_names(kind: str) -> dict[str, str]:
 
 
 def layout(**_query):
-    if not current_user.is_authenticated:
-        return html.Div()
-    if current_user.role not in ROLES:
-        return forbidden()
+    if (refused := refused_page(ROLES)) is not None:
+        return refused
     session = db()
     stations = station_options(session, scope())
     people = [{"label": "{}（{}）".format(p["display_name"], role_name(p["role"])), "value": p["id"]}

@@ -42,7 +42,7 @@ from data.scope import OutOfScope
 from data.services import work_log_comments as svc
 from web.context import actor, db, region_options, scope, today
 from web.i18n import N_, _, is_english
-from web.shell import forbidden
+from web.shell import forbidden, refused_page
 
 ROLES = [Role.admin, Role.leader, Role.cadre]
 dash.register_page(__name__, path="/logs", name=N_("工作日志"), title="工作日志 · 人社督导一张图", order=45,
@@ -94,10 +94,8 @@ def _filter_bar() -> dbc.Card:
 
 
 def layout(**_query):
-    if not current_user.is_authenticated:
-        return html.Div()
-    if current_user.role not in ROLES:
-        return forbidden()
+    if (refused := refused_page(ROLES)) is not None:
+        return refused
     unread = q.unread_comments(db(), user_id=current_user.id) if current_user.role == Role.cadre else []
     township_only = current_user.role == Role.cadre
     return html.Div([

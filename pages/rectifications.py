@@ -29,7 +29,7 @@ from web.context import actor, db, scope, today
 from web.i18n import N_, _
 from web.i18n import error_text as _error
 from web.photos import upload_root
-from web.shell import forbidden
+from web.shell import forbidden, refused_page
 
 ROLES = [Role.admin, Role.leader, Role.inspector, Role.cadre]
 dash.register_page(__name__, path="/rectifications", name=N_("整改"), title="整改 · 人社督导一张图", order=35,
@@ -56,10 +56,8 @@ def _name(table: dict, key) -> str:
 
 
 def layout(status: str = "active", rect: str | None = None, **_query):
-    if not current_user.is_authenticated:
-        return html.Div()
-    if current_user.role not in ROLES:
-        return forbidden()
+    if (refused := refused_page(ROLES)) is not None:
+        return refused
     assigner = current_user.role in svc.ASSIGNERS
     # ?rect=<id> (a link from another page) opens that rectification; the detail callback checks scope
     opened = int(rect) if isinstance(rect, str) and rect.isdigit() else None

@@ -30,7 +30,7 @@ from data.scope import OutOfScope
 from web.context import db, region_options, scope, today
 from web.i18n import N_, _, is_english, pgettext
 from web.i18n import options as _options
-from web.shell import MAP_EVENT, forbidden
+from web.shell import MAP_EVENT, refused_page
 
 ROLES = [Role.admin, Role.leader, Role.inspector, Role.cadre]
 dash.register_page(__name__, path="/stations", name=N_("人社所"), title="人社所 · 人社督导一张图", order=20,
@@ -86,10 +86,8 @@ def _league() -> dag.AgGrid:
 
 
 def layout(**_query):
-    if not current_user.is_authenticated:
-        return html.Div()
-    if current_user.role not in ROLES:
-        return forbidden()
+    if (refused := refused_page(ROLES)) is not None:
+        return refused
     return html.Div([
         dcc.Store(id=FILTERS), dcc.Store(id=SELECTED),
         html.Div(html.H1(_("人社所标准化建设"), className="h4 mb-0"), className="d-flex align-items-center my-3"),

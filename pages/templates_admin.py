@@ -21,7 +21,7 @@ from data.queries.templates import current_templates, item_dict, template_items,
 from data.services.templates import new_version
 from web.context import actor, db
 from web.i18n import N_, _, is_english
-from web.shell import forbidden
+from web.shell import forbidden, refused_page
 
 ROLES = [Role.admin]
 dash.register_page(__name__, path="/templates", name=N_("检查模板"), title="检查模板 · 人社督导一张图", order=90,
@@ -68,10 +68,8 @@ def _item(row: dict, n: int) -> dict:
 
 
 def layout(**_query):
-    if not current_user.is_authenticated:
-        return html.Div()
-    if current_user.role not in ROLES:
-        return forbidden()
+    if (refused := refused_page(ROLES)) is not None:
+        return refused
     templates = current_templates(db())
     return html.Div([
         html.Div([html.H1(_("检查模板"), className="h4 mb-0"),

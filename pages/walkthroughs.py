@@ -31,7 +31,7 @@ from web.context import actor, db, region_options, scope, today
 from web.i18n import N_, _, is_english
 from web.i18n import error_text as _error
 from web.i18n import options as _options
-from web.shell import forbidden
+from web.shell import forbidden, refused_page
 
 ROLES = [Role.admin, Role.leader, Role.inspector, Role.cadre]
 dash.register_page(__name__, path="/walkthroughs", name=N_("走流程"), title="走流程 · 人社督导一张图", order=40,
@@ -112,10 +112,8 @@ def _columns(list_kind: str) -> list[dict]:
 
 
 def layout(**_query):
-    if not current_user.is_authenticated:
-        return html.Div()
-    if current_user.role not in ROLES:
-        return forbidden()
+    if (refused := refused_page(ROLES)) is not None:
+        return refused
     leader = current_user.role in svc.LEADERS
     return html.Div([
         dcc.Store(id=FILTERS), dcc.Store(id=VERSION, data=0), dcc.Store(id=SELECTED),
