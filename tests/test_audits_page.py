@@ -17,7 +17,7 @@ from tests.factories import (
     make_rectification,
     make_station,
     make_template,
-    make_user,
+    make_users,
 )
 from tests.test_overview import _find, _text
 
@@ -49,11 +49,8 @@ def city(session):
     make_rectification(session, inspection=city["b_bad"], item_code="W01", due_on=date(2026, 10, 28),
                        status=RectificationStatus.closed)
     make_rectification(session, inspection=city["a_covert"], item_code="W03", due_on=date(2026, 11, 19))
-    make_user(session, username="leader", role=Role.leader, regions=[city["city"]])
-    make_user(session, username="county", role=Role.leader, regions=[city["a"]])
-    make_user(session, username="cadre", role=Role.cadre, regions=[city["town_a"]])
-    make_user(session, username="inspector", role=Role.inspector, regions=[city["city"]])
-    make_user(session, username="officer", role=Role.case_officer, regions=[city["a"]])
+    make_users(session, city, leader=(Role.leader, "city"), county=(Role.leader, "a"), cadre=(Role.cadre, "town_a"),
+               inspector=(Role.inspector, "city"), officer=(Role.case_officer, "a"))
     return city
 
 

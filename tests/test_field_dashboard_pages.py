@@ -14,7 +14,7 @@ from sqlmodel import select
 from data.models import FindingStatus, Rectification, Role, Station, WalkthroughFinding, WorkLogComment
 from tests.conftest import csrf_header
 from tests.dash_calls import dash, find_callback
-from tests.factories import PASSWORD, make_city, make_secondment, make_station, make_user, make_work_log
+from tests.factories import PASSWORD, make_city, make_secondment, make_station, make_users, make_work_log
 from tests.field_factories import make_comment, make_finding, make_photo_row, make_service_item, make_walkthrough
 from tests.test_overview import _find, _text
 
@@ -27,9 +27,9 @@ REFUSED = "不在您的管辖范围"
 def world(app, session):
     city = make_city(session)
     a, b = make_station(session, township=city["town_a"]), make_station(session, township=city["town_b"])
-    users = {name: make_user(session, username=name, role=role, regions=[city[region]]) for name, role, region in [
-        ("leader", Role.leader, "city"), ("leader_a", Role.leader, "a"), ("cadre_a", Role.cadre, "town_a"),
-        ("cadre_b", Role.cadre, "town_b"), ("officer", Role.case_officer, "city")]}
+    users = make_users(session, city, leader=(Role.leader, "city"), leader_a=(Role.leader, "a"),
+                       cadre_a=(Role.cadre, "town_a"), cadre_b=(Role.cadre, "town_b"),
+                       officer=(Role.case_officer, "city"))
     make_secondment(session, user=users["cadre_a"], station=a)
     make_secondment(session, user=users["cadre_b"], station=b)
     make_service_item(session)

@@ -9,8 +9,8 @@ import pytest
 
 from components.filter_bar import dropdown, filter_bar, period, regions
 from data.models import RegionLevel, Role
-from tests.factories import PASSWORD, make_city, make_region, make_user
 from tests.dash_calls import dash
+from tests.factories import PASSWORD, make_city, make_region, make_users
 
 CASCADING = ["cases-", "stations-", "audits-", "walk-"]  # /logs has a county and no township
 
@@ -20,8 +20,7 @@ def world(app, session):
     city = make_city(session)
     city["town_a2"] = make_region(session, code="369901002000", name="东湖街道", level=RegionLevel.township,
                                   parent=city["a"], kind="street")
-    make_user(session, username="leader", role=Role.leader, regions=[city["city"]])
-    make_user(session, username="leader_a", role=Role.leader, regions=[city["a"]])
+    make_users(session, city, leader=(Role.leader, "city"), leader_a=(Role.leader, "a"))
     return city
 
 
