@@ -84,8 +84,8 @@ def layout(**_query):
         ]),
         dbc.Row([
             dbc.Col(_card(_("问题最多的检查项目"), html.Div(id=TOP_ITEMS)), lg=5, className="mb-3"),
-            dbc.Col(_card(_("共性问题（多个站所出现）"), html.Div(id=RECURRING, className="side-list"), tools=dbc.Select(
-                id=MIN_STATIONS, value="3", size="sm", className="w-auto", options=[
+            dbc.Col(_card(_("共性问题（多个站所出现）"), html.Div(id=RECURRING, className="side-list"),
+                          tools=dbc.Select(id=MIN_STATIONS, value="3", size="sm", className="w-auto", options=[
                     {"label": _("≥%(n)s个站所", n=n), "value": str(n)} for n in (2, 3, 5, 10)])),
                     lg=7, className="mb-3"),
         ]),
@@ -268,8 +268,9 @@ def _kpi_row(counts: q.AuditCounts, fails: int, rect: dict, cover: q.Coverage) -
         kpi_card(title=_("待整改 / 超期"), value=f"{count(rect['total'] - rect['closed'])} / {count(rect['overdue'])}",
                  unit=_("项"), icon="bi-tools", tone="danger",
                  note=_("已销号 %(n)s 项", n=count(rect["closed"])), card_id="audits-kpi-rectifications"),
-        kpi_card(title=_("未覆盖站所"), value=count(len(cover.uncovered)), unit=pgettext("stations", "个"), icon="bi-geo",
-                 tone="secondary", note=_("%(n)s个月未督查", n=cover.months), card_id="audits-kpi-uncovered"),
+        kpi_card(title=_("未覆盖站所"), value=count(len(cover.uncovered)), unit=pgettext("stations", "个"),
+                 icon="bi-geo", tone="secondary", note=_("%(n)s个月未督查", n=cover.months),
+                 card_id="audits-kpi-uncovered"),
     ]
     return dbc.Row([dbc.Col(t, xs=6, md=4, xl=True, className="mb-3") for t in tiles], className="g-3")
 
@@ -289,8 +290,8 @@ def _items_chart(items: list[q.ItemFinding]):
     if not worst:
         return _nothing()
     figure = items_figure([{"code": f.code, "text": _item_text(f), "fails": f.fails, "applicable": f.applicable}
-                           for f in worst], rate_label=_("不合格率"), fails_label=_("问题数"), judged_label=_("检查项次"),
-                          label_limit=26 if is_english() else 13)
+                           for f in worst], rate_label=_("不合格率"), fails_label=_("问题数"),
+                          judged_label=_("检查项次"), label_limit=26 if is_english() else 13)
     return dcc.Graph(figure=figure, config=GRAPH_CONFIG)
 
 

@@ -375,7 +375,8 @@ def register_callbacks(app: dash.Dash) -> None:
     @app.callback(Output(ACT_MODAL, "is_open"), Output(ACT_TITLE, "children"), Output(ACT_STORE, "data"),
                   Output(ACT_REASON, "value"), Output(ACT_ERROR, "children", allow_duplicate=True),
                   Output(ACT_REGION, "options"),
-                  *[Output(f + "-row", "style") for f in (ACT_DECISION, ACT_AMOUNT, ACT_REGION, ACT_AGENCY, ACT_REASON)],
+                  *[Output(f + "-row", "style")
+                    for f in (ACT_DECISION, ACT_AMOUNT, ACT_REGION, ACT_AGENCY, ACT_REASON)],
                   Input({"type": "case-act", "act": ALL}, "n_clicks"), prevent_initial_call=True)
     def open_act(clicks):
         if not ctx.triggered_id or not any(clicks):
@@ -433,7 +434,8 @@ def register_callbacks(app: dash.Dash) -> None:
             return no_update
         data = workbook_bytes(title=_("欠薪案件"), columns=_export_columns(),
                               rows=[_table_row(r) for r in rows],
-                              note=_("导出时间 %(d)s · 个人信息已脱敏 · 共 %(n)s 件", d=today().isoformat(), n=len(rows)))
+                              note=_("导出时间 %(d)s · 个人信息已脱敏 · 共 %(n)s 件", d=today().isoformat(),
+                                     n=len(rows)))
         return dcc.send_bytes(data, file_name(_("欠薪案件"), f.label(), today()))
 
     @app.callback(Output(INTAKE_MODAL, "is_open"), Input(INTAKE_OPEN, "n_clicks"), prevent_initial_call=True)

@@ -97,7 +97,8 @@ def layout(**_query):
                     dbc.Label(_("检查小结"), html_for=SUMMARY),
                     dbc.Textarea(id=SUMMARY, rows=3, maxLength=4000),
                     html.Div([
-                        dbc.Checkbox(id=PUBLISH_NOW, value=False, label=_("提交后立即通报（被检查单位即可看到，并生成整改事项）")),
+                        dbc.Checkbox(id=PUBLISH_NOW, value=False,
+                                     label=_("提交后立即通报（被检查单位即可看到，并生成整改事项）")),
                         dbc.Button([html.I(className="bi bi-send me-1"), _("提交检查记录")], id=SUBMIT,
                                    color="primary", className="ms-auto"),
                     ], className="d-flex flex-wrap align-items-center gap-2 mt-3"),
@@ -311,7 +312,8 @@ def register_callbacks(app: dash.Dash) -> None:
             return (dbc.Alert(_error(exc), color="danger", className="py-2", id="inspect-error"), no_update,
                     no_update, no_update)
         grade = _(labels.GRADE[inspection.grade]) if inspection.grade else "—"
-        text = _("已提交：%(station)s，%(score)s 分，%(grade)s。", station=session.get(Station, inspection.station_id).name,
+        text = _("已提交：%(station)s，%(score)s 分，%(grade)s。",
+                 station=session.get(Station, inspection.station_id).name,
                  score=f"{inspection.score:.1f}" if inspection.score is not None else "—", grade=grade)
         if made is not None:
             text += " " + _("已通报，生成整改事项 %(n)s 项。", n=count(len(made)))

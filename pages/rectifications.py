@@ -91,7 +91,8 @@ def layout(status: str = "active", rect: str | None = None, **_query):
                        defaultColDef={"sortable": True, "resizable": True, "filter": True},
                        dashGridOptions={"localeText": {"noRowsToShow": _("没有符合条件的整改事项")}}),
         ]), className="shadow-sm mb-3"),
-        dbc.Offcanvas([html.Div(id=MSG, role="status"), dcc.Loading(html.Div(id=DETAIL_BODY), type="dot", delay_show=300)],
+        dbc.Offcanvas([html.Div(id=MSG, role="status"),
+                       dcc.Loading(html.Div(id=DETAIL_BODY), type="dot", delay_show=300)],
                       id=DETAIL, title=_("整改详情"), placement="end", is_open=bool(opened),
                       style={"width": "min(600px, 100vw)"}),
         _assign_modal() if assigner else None,
@@ -122,7 +123,8 @@ def _counts_view(counts: dict) -> html.Div:
     tiles = [("open", "secondary"), ("reported", "info"), ("rechecked", "primary"), ("closed", "success"),
              ("overdue", "danger")]
     return dbc.Row([dbc.Col(dbc.Card(dbc.CardBody([
-        html.Div(_name({**labels.RECTIFICATION_STATUS, "overdue": N_("已超期")}, key), className="small text-secondary"),
+        html.Div(_name({**labels.RECTIFICATION_STATUS, "overdue": N_("已超期")}, key),
+                 className="small text-secondary"),
         html.Div(count(counts.get(key, 0)), className=f"fs-4 fw-semibold text-{tone}", id=f"rect-count-{key}"),
     ], className="py-2")), xs=6, md=True, className="mb-2") for key, tone in tiles], className="g-2")
 

@@ -205,7 +205,8 @@ def register_callbacks(app: dash.Dash) -> None:
         if refused:
             return {}, _("各县区标准化率")
         title = _("各乡镇（街道）标准化率") if rates["level"] == "township" else _("各县区标准化率")
-        return rate_figure(rates["rows"], target=rates["target"], target_label=_("目标 %(t)s", t=f"{rates['target']:.0%}"),
+        return rate_figure(rates["rows"], target=rates["target"],
+                           target_label=_("目标 %(t)s", t=f"{rates['target']:.0%}"),
                            hover="%{y}：%{x:.1f}%<br>" + _("达标 %(n)s / %(of)s 个", n="%{customdata[0]}",
                                                            of="%{customdata[1]}"),
                            empty=_("没有人社所")), title
@@ -215,8 +216,9 @@ def register_callbacks(app: dash.Dash) -> None:
         rows, refused = _query(q.score_trend, filters=_filters(filters), today=today())
         if refused:
             return {}
-        return score_trend_figure(rows, month_label=lambda y, m: _("%(y)s年%(m)s月", y=y, m=m), this_label=_("本期"),
-                                  last_label=_("上年同期"), standard_label=_("达标线 %(n)s分", n=THRESHOLDS["standard"]),
+        return score_trend_figure(rows, month_label=lambda y, m: _("%(y)s年%(m)s月", y=y, m=m),
+                                  this_label=_("本期"), last_label=_("上年同期"),
+                                  standard_label=_("达标线 %(n)s分", n=THRESHOLDS["standard"]),
                                   standard=THRESHOLDS["standard"], empty=_("期间内没有检查"))
 
     @app.callback(Output(LEAGUE, "rowData"), Input(FILTERS, "data"))

@@ -112,8 +112,8 @@ def _columns(kind: str) -> list[dict]:
         {"field": "code", "headerName": _("编号"), "width": 90, "pinned": "left"},
         {"field": "category", "headerName": _("类别"), "width": 130, "cellEditor": "agSelectCellEditor",
          "cellEditorParams": {"values": list(categories)}, "refData": categories},
-        {"field": "text", "headerName": _("检查内容"), "flex": 3, "minWidth": 260, "cellEditor": "agLargeTextCellEditor",
-         "cellEditorPopup": True},
+        {"field": "text", "headerName": _("检查内容"), "flex": 3, "minWidth": 260,
+         "cellEditor": "agLargeTextCellEditor", "cellEditorPopup": True},
         {"field": "text_en", "headerName": _("英文"), "flex": 2, "minWidth": 160},
         {"field": "answer_type", "headerName": _("答案类型"), "width": 120, "cellEditor": "agSelectCellEditor",
          "cellEditorParams": {"values": list(ANSWER_TYPES)}, "refData": {k: _(v) for k, v in ANSWER_TYPES.items()}},
@@ -197,5 +197,6 @@ def register_callbacks(app: dash.Dash) -> None:
                 no_update, no_update
         options = [{"label": (t.name_en if is_english() and t.name_en else t.name), "value": str(t.id)}
                    for t in current_templates(db())]
-        return (dbc.Alert(_("已保存为第 %(v)s 版", v=template.version), color="success", className="py-2", id="tpl-done"),
+        return (dbc.Alert(_("已保存为第 %(v)s 版", v=template.version), color="success", className="py-2",
+                          id="tpl-done"),
                 options, str(template.id))

@@ -131,7 +131,8 @@ def layout(**_query):
                        defaultColDef={"sortable": True, "resizable": True, "filter": True},
                        dashGridOptions={"tooltipShowDelay": 300,
                                         "localeText": {"noRowsToShow": _("没有符合条件的条目")}}),
-            html.Div(_("点击一行查看详情，可转为整改") if leader else _("点击一行查看详情"), className="small text-secondary mt-1"),
+            html.Div(_("点击一行查看详情，可转为整改") if leader else _("点击一行查看详情"),
+                     className="small text-secondary mt-1"),
         ], class_name="shadow-sm mb-3"),
         dbc.Row([
             dbc.Col(_card(_("按服务事项"), dcc.Graph(id=BY_SERVICE, config={"displayModeBar": False})), lg=6,
@@ -140,7 +141,8 @@ def layout(**_query):
                     className="mb-3"),
         ]),
         _card(_("各服务事项用时与跑动次数"), html.Div(id=TIME), class_name="shadow-sm mb-3"),
-        dbc.Offcanvas([html.Div(id=MSG, role="status"), dcc.Loading(html.Div(id=DETAIL_BODY), type="dot", delay_show=300)],
+        dbc.Offcanvas([html.Div(id=MSG, role="status"),
+                       dcc.Loading(html.Div(id=DETAIL_BODY), type="dot", delay_show=300)],
                       id=DETAIL, title=_("条目详情"), placement="end", is_open=False,
                       style={"width": "min(600px, 100vw)"}),
         _rect_modal() if leader else None,
@@ -225,8 +227,8 @@ def register_callbacks(app: dash.Dash) -> None:
         return (funnel_tiles(_, counts), time_table(_, times, names=names),
                 breakdown_figure(by_service, names=names, **bars), breakdown_figure(by_channel, names=channels, **bars))
 
-    @app.callback(Output(LISTS, "rowData"), Output(LISTS, "columnDefs"), Input(FILTERS, "data"), Input(TAB, "active_tab"),
-                  Input(VERSION, "data"))
+    @app.callback(Output(LISTS, "rowData"), Output(LISTS, "columnDefs"), Input(FILTERS, "data"),
+                  Input(TAB, "active_tab"), Input(VERSION, "data"))
     def show_list(filters, tab, _version):
         tab = tab if tab in labels.FINDING_LIST else "issue"
         if current_user.role not in ROLES:
@@ -277,7 +279,8 @@ def register_callbacks(app: dash.Dash) -> None:
             else None
         return True, options, chosen, rectification_days(db()), None
 
-    @app.callback(Output(RECT_MODAL, "is_open", allow_duplicate=True), Output(RECT_ERROR, "children", allow_duplicate=True),
+    @app.callback(Output(RECT_MODAL, "is_open", allow_duplicate=True),
+                  Output(RECT_ERROR, "children", allow_duplicate=True),
                   Output(MSG, "children", allow_duplicate=True), Output(VERSION, "data", allow_duplicate=True),
                   Input(RECT_SUBMIT, "n_clicks"), State(SELECTED, "data"), State(RECT_STATION, "value"),
                   State(RECT_DAYS, "value"), State(VERSION, "data"), prevent_initial_call=True)
