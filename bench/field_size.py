@@ -1,5 +1,5 @@
 """The field app shell's size over the wire: each file raw and gzipped, and the total without
-icons (target: under 60 KB gzipped). Prints figures; not a test.
+icons (target: under 60 KB gzipped). Prints figures, then `summary: N ok, M miss`; not a test.
 
     .venv/bin/python bench/field_size.py
 """
@@ -13,6 +13,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench._harness import Tally  # noqa: E402
 from pwa.shell import FIELD_DIR, VERSION_MARK, shell_version  # noqa: E402
 
 FILES = ["index.html", "app.js", "core.js", "app.css", "sw.js", "manifest.webmanifest"]
@@ -32,9 +33,11 @@ def main() -> None:
         print(f"{name:<22}{len(data):>10,}{z6:>10,}{z9:>10,}")
     print(f"{'shell (no icons)':<22}{total_raw:>10,}{total_6:>10,}{total_9:>10,}")
     kb = total_6 / 1024
-    print(f"gzipped shell: {kb:.1f} KB of {TARGET_KB} KB ({'within' if kb < TARGET_KB else 'OVER'} target)")
+    tally = Tally()
+    print(f"gzipped shell: {kb:.1f} KB of {TARGET_KB} KB ({tally.check(kb < TARGET_KB)})")
     icons = sorted((FIELD_DIR / "icons").glob("*.png"))
     print("icons (not counted): " + ", ".join(f"{p.name} {p.stat().st_size:,} B" for p in icons))
+    tally.summary()
 
 
 if __name__ == "__main__":

@@ -12,7 +12,8 @@ all post at once: walkthroughs with findings and work logs, alternately, and a r
 tenth record (an identical body, as after a lost answer: it must come back 200). Prints records
 per second, latency, errors (any answer other than the expected 201/200, or no answer) and
 duplicates (rows per UUID above one), and the records missing from the database.
-Target: 50 × 40 on SQLite gives zero errors and zero duplicates.
+Target: 50 × 40 on SQLite gives zero errors, zero duplicates and nothing missing; the last line
+is `summary: N ok, M miss`.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 sys.path.insert(0, str(ROOT))
 
+from bench._harness import Tally  # noqa: E402
 from data import demo  # noqa: E402
 from data.db import is_empty, make_engine, migrate  # noqa: E402
 from data.models import Role, Secondment, Station, StationKind, User, UserRegion, Walkthrough, WorkLog  # noqa: E402
@@ -268,10 +270,12 @@ def main() -> None:
         p50, p95 = latencies[len(latencies) // 2], latencies[int(len(latencies) * 0.95)]
         print(f"latency      p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, max {latencies[-1] * 1000:.0f} ms "
               f"(mean {statistics.mean(latencies) * 1000:.0f} ms)")
-    print(f"errors       {sum(errors.values())}" + (f"  {dict(errors)}" if errors else ""))
-    print(f"duplicates   {duplicates}")
-    print(f"missing      {missing}")
-    sys.exit(1 if errors or duplicates or missing else 0)
+    tally = Tally()
+    print(f"errors       {sum(errors.values())}  {tally.check(not errors)}" + (f"  {dict(errors)}" if errors else ""))
+    print(f"duplicates   {duplicates}  {tally.check(not duplicates)}")
+    print(f"missing      {missing}  {tally.check(not missing)}")
+    tally.summary()
+    sys.exit(1 if tally.miss else 0)
 
 
 if __name__ == "__main__":

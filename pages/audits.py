@@ -15,20 +15,21 @@ from urllib.parse import urlencode
 import dash
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
-from dash import Input, Output, State, dcc, html
+from dash import Input, Output, dcc, html
 from flask_login import current_user
 
 from components import labels
 from components.audit_views import category_figure, items_figure, pass_rate_figure, recurring_list, status_figure
 from components.cards import kpi_card, refusal
+from components.filter_bar import dropdown, field, filter_bar, link_townships, period, regions
 from components.format import count, percent
-from data.models import InspectionKind, RegionLevel, Role
+from data.models import Role
 from data.queries import audits as q
 from data.scope import OutOfScope
-from web.context import db, scope, today
-from web.context import region_options as _region_options
+from web.context import db, region_options, scope, today
 from web.i18n import N_, _, is_english, pgettext
-from web.shell import forbidden
+from web.i18n import options as _options
+from web.shell import forbidden, refused_page
 
 ROLES = [Role.admin, Role.leader, Role.inspector, Role.cadre]
 dash.register_page(__name__, path="/audits", name=N_("明察暗访"), title="明察暗访 · 人社督导一张图", order=30,
@@ -54,34 +55,19 @@ def _card(title, body, *, class_name: str = "shadow-sm h-100", tools=None) -> db
 
 
 def _filter_bar() -> dbc.Card:
-    day = today()
-    return dbc.Card(dbc.CardBody(dbc.Row([
-        dbc.Col([dbc.Label(_("督查期间"), html_for=PERIOD, className="small mb-1"),
-                 dcc.DatePickerRange(id=PERIOD, start_date=date(day.year, 1, 1), end_date=day,
-                                     display_format="YYYY-MM-DD", first_day_of_week=1, className="d-block")],
-                xs=12, lg=4),
-        dbc.Col([dbc.Label(_("县（市、区）"), className="small mb-1"),
-                 dcc.Dropdown(id=COUNTY, options=_region_options(RegionLevel.county), placeholder=_("全部"))],
-                xs=6, lg=2),
-        dbc.Col([dbc.Label(_("乡镇（街道）"), className="small mb-1"),
-                 dcc.Dropdown(id=TOWNSHIP, options=_region_options(RegionLevel.township), placeholder=_("全部"))],
-                xs=6, lg=2),
-        dbc.Col([dbc.Label(_("检查类型"), html_for=KIND, className="small mb-1"),
-                 dbc.Select(id=KIND, value=InspectionKind.window_audit.value, options=[
-                     *({"label": _(name), "value": value} for value, name in labels.INSPECTION_KIND.items()),
-                     {"label": _("全部"), "value": "all"}])], xs=6, lg=2),
-        dbc.Col([dbc.Label(_("方式"), className="small mb-1"),
-                 dcc.Dropdown(id=MODE, placeholder=_("全部"), options=[
-                     {"label": _(name), "value": value} for value, name in labels.INSPECTION_MODE.items()])],
-                xs=6, lg=2),
-    ], className="g-2")), className="shadow-sm mb-3 filter-bar")
+    default = q.AuditFilters.default(today())
+    return filter_bar(
+        period(PERIOD, _("督查期间"), start=default.date_from, end=default.date_to),
+        regions(_, COUNTY, TOWNSHIP, region_options),
+        field(_("检查类型"), dbc.Select(id=KIND, value=default.kind, options=[
+            *_options(labels.INSPECTION_KIND), {"label": _("全部"), "value": "all"}]), for_id=KIND, xs=6, lg=2),
+        dropdown(_, MODE, _("方式"), _options(labels.INSPECTION_MODE), xs=6, lg=2),
+    )
 
 
 def layout(**_query):
-    if not current_user.is_authenticated:
-        return html.Div()
-    if current_user.role not in ROLES:
-        return forbidden()
+    if (refused := refused_page(ROLES)) is not None:
+        return refused
     return html.Div([
         dcc.Store(id=FILTERS),
         html.Div([
@@ -98,8 +84,8 @@ def layout(**_query):
         ]),
         dbc.Row([
             dbc.Col(_card(_("问题最多的检查项目"), html.Div(id=TOP_ITEMS)), lg=5, className="mb-3"),
-            dbc.Col(_card(_("共性问题（多个站所出现）"), html.Div(id=RECURRING, className="side-list"), tools=dbc.Select(
-                id=MIN_STATIONS, value="3", size="sm", className="w-auto", options=[
+            dbc.Col(_card(_("共性问题（多个站所出现）"), html.Div(id=RECURRING, className="side-list"),
+                          tools=dbc.Select(id=MIN_STATIONS, value="3", size="sm", className="w-auto", options=[
                     {"label": _("≥%(n)s个站所", n=n), "value": str(n)} for n in (2, 3, 5, 10)])),
                     lg=7, className="mb-3"),
         ]),
@@ -171,12 +157,7 @@ def _in_language(chinese: str, english: str | None) -> str:
 
 
 def register_callbacks(app: dash.Dash) -> None:
-    @app.callback(Output(TOWNSHIP, "options"), Output(TOWNSHIP, "value", allow_duplicate=True),
-                  Input(COUNTY, "value"), State(TOWNSHIP, "value"), prevent_initial_call=True)
-    def townships_of_county(county_code, township_code):
-        options = _region_options(RegionLevel.township, county_code)
-        keep = township_code if any(o["value"] == township_code for o in options) else None
-        return options, keep
+    link_townships(app, COUNTY, TOWNSHIP, region_options)
 
     @app.callback(Output(FILTERS, "data"), Input(PERIOD, "start_date"), Input(PERIOD, "end_date"),
                   Input(COUNTY, "value"), Input(TOWNSHIP, "value"), Input(KIND, "value"), Input(MODE, "value"))
@@ -287,8 +268,9 @@ def _kpi_row(counts: q.AuditCounts, fails: int, rect: dict, cover: q.Coverage) -
         kpi_card(title=_("待整改 / 超期"), value=f"{count(rect['total'] - rect['closed'])} / {count(rect['overdue'])}",
                  unit=_("项"), icon="bi-tools", tone="danger",
                  note=_("已销号 %(n)s 项", n=count(rect["closed"])), card_id="audits-kpi-rectifications"),
-        kpi_card(title=_("未覆盖站所"), value=count(len(cover.uncovered)), unit=pgettext("stations", "个"), icon="bi-geo",
-                 tone="secondary", note=_("%(n)s个月未督查", n=cover.months), card_id="audits-kpi-uncovered"),
+        kpi_card(title=_("未覆盖站所"), value=count(len(cover.uncovered)), unit=pgettext("stations", "个"),
+                 icon="bi-geo", tone="secondary", note=_("%(n)s个月未督查", n=cover.months),
+                 card_id="audits-kpi-uncovered"),
     ]
     return dbc.Row([dbc.Col(t, xs=6, md=4, xl=True, className="mb-3") for t in tiles], className="g-3")
 
@@ -308,8 +290,8 @@ def _items_chart(items: list[q.ItemFinding]):
     if not worst:
         return _nothing()
     figure = items_figure([{"code": f.code, "text": _item_text(f), "fails": f.fails, "applicable": f.applicable}
-                           for f in worst], rate_label=_("不合格率"), fails_label=_("问题数"), judged_label=_("检查项次"),
-                          label_limit=26 if is_english() else 13)
+                           for f in worst], rate_label=_("不合格率"), fails_label=_("问题数"),
+                          judged_label=_("检查项次"), label_limit=26 if is_english() else 13)
     return dcc.Graph(figure=figure, config=GRAPH_CONFIG)
 
 

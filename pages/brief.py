@@ -16,7 +16,7 @@ from data.queries.regions import list_regions
 from web.brief import BRIEF_ROLES, last_weeks
 from web.context import db, scope
 from web.i18n import N_, _
-from web.shell import forbidden
+from web.shell import forbidden, refused_page
 
 dash.register_page(__name__, path="/weekly-brief", name=N_("周报"), title="周报 · 人社督导一张图", order=80,
                    icon="bi-file-earmark-pdf", roles=list(BRIEF_ROLES))
@@ -27,10 +27,8 @@ CALLBACK_PREFIXES = ("brief-",)
 
 
 def layout(**_query):
-    if not current_user.is_authenticated:
-        return html.Div()
-    if current_user.role not in BRIEF_ROLES:
-        return forbidden()
+    if (refused := refused_page(BRIEF_ROLES)) is not None:
+        return refused
     weeks = last_weeks()
     counties = list_regions(db(), scope=scope(), levels=(RegionLevel.county,))
     return html.Div([

@@ -4,8 +4,6 @@ clocks; filter, drill into a township, open a case and act on it (accept, transf
 
 from __future__ import annotations
 
-from datetime import date
-
 import dash
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
@@ -16,6 +14,7 @@ from components import labels
 from components.cards import kpi_card, refusal
 from components.case_views import breakdown_figure, case_detail, ranked_list, trend_figure
 from components.export import file_name, workbook_bytes
+from components.filter_bar import dropdown, field, filter_bar, link_townships, period, regions
 from components.format import change, count, percent, wan_yuan
 from data.errors import DomainError
 from data.models import CaseSource, RegionLevel, Role
@@ -27,12 +26,11 @@ from data.rules.risk import FACTOR_LABELS
 from data.rules.workflow import CaseAct, CaseFacts, allowed_acts
 from data.scope import OutOfScope, Scope
 from data.services import cases as svc
-from web.context import actor, db, scope, today
-from web.context import region_options as _region_options
+from web.context import actor, db, region_options, scope, today
 from web.i18n import N_, _
 from web.i18n import error_text as _error
 from web.i18n import options as _options
-from web.shell import MAP_EVENT, forbidden
+from web.shell import MAP_EVENT, refused_page
 
 ROLES = [Role.admin, Role.leader, Role.case_officer]
 dash.register_page(__name__, path="/cases", name=N_("欠薪案件"), title="欠薪案件 · 人社督导一张图", order=10,
@@ -71,44 +69,26 @@ def _card(title: str, body, *, body_class: str | None = None, class_name: str = 
 
 
 def _filter_bar() -> dbc.Card:
-    day = today()
-    return dbc.Card(dbc.CardBody(dbc.Row([
-        dbc.Col([dbc.Label(_("受理期间"), html_for=PERIOD, className="small mb-1"),
-                 dcc.DatePickerRange(id=PERIOD, start_date=date(day.year, 1, 1), end_date=day,
-                                     display_format="YYYY-MM-DD", first_day_of_week=1, clearable=True,
-                                     className="d-block")], xs=12, lg=4),
-        dbc.Col([dbc.Label(_("县（市、区）"), className="small mb-1"),
-                 dcc.Dropdown(id=COUNTY, options=_region_options(RegionLevel.county), placeholder=_("全部"))],
-                xs=6, lg=2),
-        dbc.Col([dbc.Label(_("乡镇（街道）"), className="small mb-1"),
-                 dcc.Dropdown(id=TOWNSHIP, options=_region_options(RegionLevel.township), placeholder=_("全部"))],
-                xs=6, lg=2),
-        dbc.Col([dbc.Label(_("网格"), className="small mb-1"),
-                 dcc.Dropdown(id=GRID_CELL, options=[], placeholder=_("全部"))], xs=6, lg=2),
-        dbc.Col([dbc.Label(_("状态"), className="small mb-1"),
-                 dcc.Dropdown(id=STATUS, options=_options(labels.CASE_STATUS), multi=True, placeholder=_("全部"))],
-                xs=6, lg=2),
-        dbc.Col([dbc.Label(_("来源渠道"), className="small mb-1"),
-                 dcc.Dropdown(id=SOURCE, options=_options(labels.CASE_SOURCE), multi=True, placeholder=_("全部"))],
-                xs=6, lg=3),
-        dbc.Col([dbc.Label(_("行业"), className="small mb-1"),
-                 dcc.Dropdown(id=INDUSTRY, options=_options(labels.INDUSTRY), multi=True, placeholder=_("全部"))],
-                xs=6, lg=2),
-        dbc.Col([dbc.Label(_("工程类别"), className="small mb-1"),
-                 dbc.RadioItems(id=KIND, value="all", inline=True, options=[
-                     {"label": _("全部"), "value": "all"}, {"label": _("工程建设"), "value": "construction"},
-                     {"label": _("其他"), "value": "other"}])], xs=12, md=6, lg=3),
-        dbc.Col([dbc.Label(_("案件编号或单位"), html_for=TEXT, className="small mb-1"),
-                 dbc.Input(id=TEXT, type="search", debounce=True, placeholder=_("输入后回车"))], xs=8, lg=2),
-        dbc.Col(dbc.Switch(id=OVERDUE, label=_("仅看超期"), value=False, className="mt-4"), xs=4, lg=2),
-    ], className="g-2")), className="shadow-sm mb-3 filter-bar")
+    default = q.CaseFilters.default(today())
+    return filter_bar(
+        period(PERIOD, _("受理期间"), start=default.date_from, end=default.date_to, clearable=True),
+        regions(_, COUNTY, TOWNSHIP, region_options),
+        dropdown(_, GRID_CELL, _("网格"), [], xs=6, lg=2),
+        dropdown(_, STATUS, _("状态"), _options(labels.CASE_STATUS), multi=True, xs=6, lg=2),
+        dropdown(_, SOURCE, _("来源渠道"), _options(labels.CASE_SOURCE), multi=True, xs=6, lg=3),
+        dropdown(_, INDUSTRY, _("行业"), _options(labels.INDUSTRY), multi=True, xs=6, lg=2),
+        field(_("工程类别"), dbc.RadioItems(id=KIND, value="all", inline=True, options=[
+            {"label": _("全部"), "value": "all"}, {"label": _("工程建设"), "value": "construction"},
+            {"label": _("其他"), "value": "other"}]), xs=12, md=6, lg=3),
+        field(_("案件编号或单位"), dbc.Input(id=TEXT, type="search", debounce=True, placeholder=_("输入后回车")),
+              for_id=TEXT, xs=8, lg=2),
+        field(None, dbc.Switch(id=OVERDUE, label=_("仅看超期"), value=False, className="mt-4"), xs=4, lg=2),
+    )
 
 
 def layout(**_query):
-    if not current_user.is_authenticated:
-        return html.Div()
-    if current_user.role not in ROLES:
-        return forbidden()
+    if (refused := refused_page(ROLES)) is not None:
+        return refused
     office = current_user.role in (Role.case_officer, Role.admin)
     return html.Div([
         dcc.Store(id=FILTERS), dcc.Store(id=VERSION, data=0), dcc.Store(id=SELECTED), dcc.Store(id=ACT_STORE),
@@ -255,12 +235,7 @@ def _grid() -> dag.AgGrid:
 
 
 def register_callbacks(app: dash.Dash) -> None:
-    @app.callback(Output(TOWNSHIP, "options"), Output(TOWNSHIP, "value", allow_duplicate=True),
-                  Input(COUNTY, "value"), State(TOWNSHIP, "value"), prevent_initial_call=True)
-    def townships_of_county(county_code, township_code):
-        options = _region_options(RegionLevel.township, county_code)
-        keep = township_code if any(o["value"] == township_code for o in options) else None
-        return options, keep
+    link_townships(app, COUNTY, TOWNSHIP, region_options)
 
     @app.callback(Output(GRID_CELL, "options"), Output(GRID_CELL, "value"), Input(TOWNSHIP, "value"))
     def grid_cells_of_township(township_code):
@@ -400,7 +375,8 @@ def register_callbacks(app: dash.Dash) -> None:
     @app.callback(Output(ACT_MODAL, "is_open"), Output(ACT_TITLE, "children"), Output(ACT_STORE, "data"),
                   Output(ACT_REASON, "value"), Output(ACT_ERROR, "children", allow_duplicate=True),
                   Output(ACT_REGION, "options"),
-                  *[Output(f + "-row", "style") for f in (ACT_DECISION, ACT_AMOUNT, ACT_REGION, ACT_AGENCY, ACT_REASON)],
+                  *[Output(f + "-row", "style")
+                    for f in (ACT_DECISION, ACT_AMOUNT, ACT_REGION, ACT_AGENCY, ACT_REASON)],
                   Input({"type": "case-act", "act": ALL}, "n_clicks"), prevent_initial_call=True)
     def open_act(clicks):
         if not ctx.triggered_id or not any(clicks):
@@ -458,7 +434,8 @@ def register_callbacks(app: dash.Dash) -> None:
             return no_update
         data = workbook_bytes(title=_("欠薪案件"), columns=_export_columns(),
                               rows=[_table_row(r) for r in rows],
-                              note=_("导出时间 %(d)s · 个人信息已脱敏 · 共 %(n)s 件", d=today().isoformat(), n=len(rows)))
+                              note=_("导出时间 %(d)s · 个人信息已脱敏 · 共 %(n)s 件", d=today().isoformat(),
+                                     n=len(rows)))
         return dcc.send_bytes(data, file_name(_("欠薪案件"), f.label(), today()))
 
     @app.callback(Output(INTAKE_MODAL, "is_open"), Input(INTAKE_OPEN, "n_clicks"), prevent_initial_call=True)

@@ -30,7 +30,7 @@ from web.context import actor, db, scope, today
 from web.i18n import N_, _, is_english
 from web.i18n import error_text as _error
 from web.photos import upload_root
-from web.shell import forbidden, role_name
+from web.shell import forbidden, refused_page, role_name
 
 ROLES = [Role.inspector, Role.admin]
 dash.register_page(__name__, path="/inspect", name=N_("检查录入"), title="检查录入 · 人社督导一张图", order=25,
@@ -62,10 +62,8 @@ def _category_names(kind: str) -> dict[str, str]:
 
 
 def layout(**_query):
-    if not current_user.is_authenticated:
-        return html.Div()
-    if current_user.role not in ROLES:
-        return forbidden()
+    if (refused := refused_page(ROLES)) is not None:
+        return refused
     session = db()
     stations = station_options(session, scope())
     people = [{"label": "{}（{}）".format(p["display_name"], role_name(p["role"])), "value": p["id"]}
@@ -99,7 +97,8 @@ def layout(**_query):
                     dbc.Label(_("检查小结"), html_for=SUMMARY),
                     dbc.Textarea(id=SUMMARY, rows=3, maxLength=4000),
                     html.Div([
-                        dbc.Checkbox(id=PUBLISH_NOW, value=False, label=_("提交后立即通报（被检查单位即可看到，并生成整改事项）")),
+                        dbc.Checkbox(id=PUBLISH_NOW, value=False,
+                                     label=_("提交后立即通报（被检查单位即可看到，并生成整改事项）")),
                         dbc.Button([html.I(className="bi bi-send me-1"), _("提交检查记录")], id=SUBMIT,
                                    color="primary", className="ms-auto"),
                     ], className="d-flex flex-wrap align-items-center gap-2 mt-3"),
@@ -313,7 +312,8 @@ def register_callbacks(app: dash.Dash) -> None:
             return (dbc.Alert(_error(exc), color="danger", className="py-2", id="inspect-error"), no_update,
                     no_update, no_update)
         grade = _(labels.GRADE[inspection.grade]) if inspection.grade else "—"
-        text = _("已提交：%(station)s，%(score)s 分，%(grade)s。", station=session.get(Station, inspection.station_id).name,
+        text = _("已提交：%(station)s，%(score)s 分，%(grade)s。",
+                 station=session.get(Station, inspection.station_id).name,
                  score=f"{inspection.score:.1f}" if inspection.score is not None else "—", grade=grade)
         if made is not None:
             text += " " + _("已通报，生成整改事项 %(n)s 项。", n=count(len(made)))

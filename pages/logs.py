@@ -19,6 +19,7 @@ from flask_login import current_user
 
 from components import labels
 from components.cards import kpi_card, refusal
+from components.filter_bar import dropdown, field, filter_bar, period, regions
 from components.format import count, percent
 from components.log_views import (
     COMMENT_MSG,
@@ -33,15 +34,15 @@ from components.log_views import (
     matrix_grid,
 )
 from data.errors import DomainError
-from data.models import RegionLevel, Role
+from data.filters import LOG_TEXT_LIMIT
+from data.models import Role
 from data.queries import logs as q
-from data.queries.regions import list_regions
 from data.queries.settings import work_calendar
 from data.scope import OutOfScope
 from data.services import work_log_comments as svc
-from web.context import actor, db, scope, today
+from web.context import actor, db, region_options, scope, today
 from web.i18n import N_, _, is_english
-from web.shell import forbidden
+from web.shell import forbidden, refused_page
 
 ROLES = [Role.admin, Role.leader, Role.cadre]
 dash.register_page(__name__, path="/logs", name=N_("工作日志"), title="工作日志 · 人社督导一张图", order=45,
@@ -79,34 +80,22 @@ def _card(title, body, *, class_name: str = "shadow-sm h-100") -> dbc.Card:
 
 def _filter_bar() -> dbc.Card:
     day = today()
-    counties = [{"label": r.name, "value": r.area_code} for r in list_regions(db(), scope=scope(),
-                                                                              levels=(RegionLevel.county,))]
     cadres = [{"label": f"{c['name']} · {c['township'] or ''}", "value": c["user_id"]}
               for c in q.cadre_options(db(), scope())]
-    return dbc.Card(dbc.CardBody(dbc.Row([
-        dbc.Col([dbc.Label(_("日期"), html_for=PERIOD, className="small mb-1"),
-                 dcc.DatePickerRange(id=PERIOD, start_date=day.replace(day=1), end_date=day,
-                                     display_format="YYYY-MM-DD", first_day_of_week=1, className="d-block")],
-                xs=12, lg=4),
-        dbc.Col([dbc.Label(_("县（市、区）"), className="small mb-1"),
-                 dcc.Dropdown(id=COUNTY, options=counties, placeholder=_("全部"))], xs=6, lg=2,
-                className=None if counties else "d-none"),
-        dbc.Col([dbc.Label(_("挂职干部"), className="small mb-1"),
-                 dcc.Dropdown(id=CADRE, options=cadres, placeholder=_("全部"))], xs=6, lg=2),
-        dbc.Col([dbc.Label(_("工作类型"), className="small mb-1"),
-                 dcc.Dropdown(id=WORK_TYPE, options=[{"label": v, "value": k} for k, v in work_type_names().items()],
-                              placeholder=_("全部"))], xs=6, lg=2),
-        dbc.Col([dbc.Label(_("搜索日志"), html_for=SEARCH, className="small mb-1"),
-                 dbc.Input(id=SEARCH, type="search", debounce=True, maxLength=q.TEXT_LIMIT,
-                           placeholder=_("工作内容、解决问题"))], xs=6, lg=2),
-    ], className="g-2")), className="shadow-sm mb-3 filter-bar")
+    work_types = [{"label": v, "value": k} for k, v in work_type_names().items()]
+    return filter_bar(
+        period(PERIOD, _("日期"), start=day.replace(day=1), end=day),
+        regions(_, COUNTY, None, region_options),
+        dropdown(_, CADRE, _("挂职干部"), cadres, xs=6, lg=2),
+        dropdown(_, WORK_TYPE, _("工作类型"), work_types, xs=6, lg=2),
+        field(_("搜索日志"), dbc.Input(id=SEARCH, type="search", debounce=True, maxLength=LOG_TEXT_LIMIT,
+                                   placeholder=_("工作内容、解决问题")), for_id=SEARCH, xs=6, lg=2),
+    )
 
 
 def layout(**_query):
-    if not current_user.is_authenticated:
-        return html.Div()
-    if current_user.role not in ROLES:
-        return forbidden()
+    if (refused := refused_page(ROLES)) is not None:
+        return refused
     unread = q.unread_comments(db(), user_id=current_user.id) if current_user.role == Role.cadre else []
     township_only = current_user.role == Role.cadre
     return html.Div([

@@ -29,7 +29,7 @@ from web.context import actor, db, scope, today
 from web.i18n import N_, _
 from web.i18n import error_text as _error
 from web.photos import upload_root
-from web.shell import forbidden
+from web.shell import forbidden, refused_page
 
 ROLES = [Role.admin, Role.leader, Role.inspector, Role.cadre]
 dash.register_page(__name__, path="/rectifications", name=N_("整改"), title="整改 · 人社督导一张图", order=35,
@@ -56,10 +56,8 @@ def _name(table: dict, key) -> str:
 
 
 def layout(status: str = "active", rect: str | None = None, **_query):
-    if not current_user.is_authenticated:
-        return html.Div()
-    if current_user.role not in ROLES:
-        return forbidden()
+    if (refused := refused_page(ROLES)) is not None:
+        return refused
     assigner = current_user.role in svc.ASSIGNERS
     # ?rect=<id> (a link from another page) opens that rectification; the detail callback checks scope
     opened = int(rect) if isinstance(rect, str) and rect.isdigit() else None
@@ -93,7 +91,8 @@ def layout(status: str = "active", rect: str | None = None, **_query):
                        defaultColDef={"sortable": True, "resizable": True, "filter": True},
                        dashGridOptions={"localeText": {"noRowsToShow": _("没有符合条件的整改事项")}}),
         ]), className="shadow-sm mb-3"),
-        dbc.Offcanvas([html.Div(id=MSG, role="status"), dcc.Loading(html.Div(id=DETAIL_BODY), type="dot", delay_show=300)],
+        dbc.Offcanvas([html.Div(id=MSG, role="status"),
+                       dcc.Loading(html.Div(id=DETAIL_BODY), type="dot", delay_show=300)],
                       id=DETAIL, title=_("整改详情"), placement="end", is_open=bool(opened),
                       style={"width": "min(600px, 100vw)"}),
         _assign_modal() if assigner else None,
@@ -124,7 +123,8 @@ def _counts_view(counts: dict) -> html.Div:
     tiles = [("open", "secondary"), ("reported", "info"), ("rechecked", "primary"), ("closed", "success"),
              ("overdue", "danger")]
     return dbc.Row([dbc.Col(dbc.Card(dbc.CardBody([
-        html.Div(_name({**labels.RECTIFICATION_STATUS, "overdue": N_("已超期")}, key), className="small text-secondary"),
+        html.Div(_name({**labels.RECTIFICATION_STATUS, "overdue": N_("已超期")}, key),
+                 className="small text-secondary"),
         html.Div(count(counts.get(key, 0)), className=f"fs-4 fw-semibold text-{tone}", id=f"rect-count-{key}"),
     ], className="py-2")), xs=6, md=True, className="mb-2") for key, tone in tiles], className="g-2")
 

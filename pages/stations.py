@@ -15,21 +15,22 @@ from urllib.parse import urlencode
 import dash
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
-from dash import Input, Output, State, dcc, html, no_update
+from dash import Input, Output, dcc, html, no_update
 from flask_login import current_user
 
 from components import labels
 from components.cards import kpi_card, refusal
+from components.filter_bar import field, filter_bar, link_townships, period, regions
 from components.format import count, percent
 from components.station_views import STATION_COLOUR, radar_figure, rate_figure, score_trend_figure, station_profile
 from data.checklists import STANDARDISATION_CATEGORIES, THRESHOLDS
-from data.models import RegionLevel, Role
+from data.models import Role
 from data.queries import stations as q
 from data.scope import OutOfScope
-from web.context import db, scope, today
-from web.context import region_options as _region_options
+from web.context import db, region_options, scope, today
 from web.i18n import N_, _, is_english, pgettext
-from web.shell import MAP_EVENT, forbidden
+from web.i18n import options as _options
+from web.shell import MAP_EVENT, refused_page
 
 ROLES = [Role.admin, Role.leader, Role.inspector, Role.cadre]
 dash.register_page(__name__, path="/stations", name=N_("人社所"), title="人社所 · 人社督导一张图", order=20,
@@ -52,22 +53,12 @@ def _card(title, body, *, body_class: str | None = None, class_name: str = "shad
 
 def _filter_bar() -> dbc.Card:
     default = q.StationFilters.default(today())
-    return dbc.Card(dbc.CardBody(dbc.Row([
-        dbc.Col([dbc.Label(_("检查期间"), html_for=PERIOD, className="small mb-1"),
-                 dcc.DatePickerRange(id=PERIOD, start_date=default.date_from, end_date=default.date_to,
-                                     display_format="YYYY-MM-DD", first_day_of_week=1, clearable=True,
-                                     className="d-block")], xs=12, lg=4),
-        dbc.Col([dbc.Label(_("县（市、区）"), className="small mb-1"),
-                 dcc.Dropdown(id=COUNTY, options=_region_options(RegionLevel.county), placeholder=_("全部"))],
-                xs=6, lg=3),
-        dbc.Col([dbc.Label(_("乡镇（街道）"), className="small mb-1"),
-                 dcc.Dropdown(id=TOWNSHIP, options=_region_options(RegionLevel.township), placeholder=_("全部"))],
-                xs=6, lg=3),
-        dbc.Col([dbc.Label(_("站点类型"), html_for=KIND, className="small mb-1"),
-                 dbc.Select(id=KIND, value=default.kind,
-                            options=[{"label": _(text), "value": kind} for kind, text in labels.STATION_KIND.items()])],
-                xs=12, lg=2),
-    ], className="g-2")), className="shadow-sm mb-3 filter-bar")
+    return filter_bar(
+        period(PERIOD, _("检查期间"), start=default.date_from, end=default.date_to, clearable=True),
+        regions(_, COUNTY, TOWNSHIP, region_options, xs=6, lg=3),
+        field(_("站点类型"), dbc.Select(id=KIND, value=default.kind, options=_options(labels.STATION_KIND)),
+              for_id=KIND, xs=12, lg=2),
+    )
 
 
 def _league() -> dag.AgGrid:
@@ -95,10 +86,8 @@ def _league() -> dag.AgGrid:
 
 
 def layout(**_query):
-    if not current_user.is_authenticated:
-        return html.Div()
-    if current_user.role not in ROLES:
-        return forbidden()
+    if (refused := refused_page(ROLES)) is not None:
+        return refused
     return html.Div([
         dcc.Store(id=FILTERS), dcc.Store(id=SELECTED),
         html.Div(html.H1(_("人社所标准化建设"), className="h4 mb-0"), className="d-flex align-items-center my-3"),
@@ -179,12 +168,7 @@ def _query(call, *, out_of_scope: str = OUT_OF_SCOPE, **arguments):
 
 
 def register_callbacks(app: dash.Dash) -> None:
-    @app.callback(Output(TOWNSHIP, "options"), Output(TOWNSHIP, "value", allow_duplicate=True),
-                  Input(COUNTY, "value"), State(TOWNSHIP, "value"), prevent_initial_call=True)
-    def townships_of_county(county_code, township_code):
-        options = _region_options(RegionLevel.township, county_code)
-        keep = township_code if any(o["value"] == township_code for o in options) else None
-        return options, keep
+    link_townships(app, COUNTY, TOWNSHIP, region_options)
 
     @app.callback(Output(FILTERS, "data"), Input(PERIOD, "start_date"), Input(PERIOD, "end_date"),
                   Input(COUNTY, "value"), Input(TOWNSHIP, "value"), Input(KIND, "value"))
@@ -221,7 +205,8 @@ def register_callbacks(app: dash.Dash) -> None:
         if refused:
             return {}, _("各县区标准化率")
         title = _("各乡镇（街道）标准化率") if rates["level"] == "township" else _("各县区标准化率")
-        return rate_figure(rates["rows"], target=rates["target"], target_label=_("目标 %(t)s", t=f"{rates['target']:.0%}"),
+        return rate_figure(rates["rows"], target=rates["target"],
+                           target_label=_("目标 %(t)s", t=f"{rates['target']:.0%}"),
                            hover="%{y}：%{x:.1f}%<br>" + _("达标 %(n)s / %(of)s 个", n="%{customdata[0]}",
                                                            of="%{customdata[1]}"),
                            empty=_("没有人社所")), title
@@ -231,8 +216,9 @@ def register_callbacks(app: dash.Dash) -> None:
         rows, refused = _query(q.score_trend, filters=_filters(filters), today=today())
         if refused:
             return {}
-        return score_trend_figure(rows, month_label=lambda y, m: _("%(y)s年%(m)s月", y=y, m=m), this_label=_("本期"),
-                                  last_label=_("上年同期"), standard_label=_("达标线 %(n)s分", n=THRESHOLDS["standard"]),
+        return score_trend_figure(rows, month_label=lambda y, m: _("%(y)s年%(m)s月", y=y, m=m),
+                                  this_label=_("本期"), last_label=_("上年同期"),
+                                  standard_label=_("达标线 %(n)s分", n=THRESHOLDS["standard"]),
                                   standard=THRESHOLDS["standard"], empty=_("期间内没有检查"))
 
     @app.callback(Output(LEAGUE, "rowData"), Input(FILTERS, "data"))

@@ -21,7 +21,7 @@ from data.queries.templates import current_templates, item_dict, template_items,
 from data.services.templates import new_version
 from web.context import actor, db
 from web.i18n import N_, _, is_english
-from web.shell import forbidden
+from web.shell import forbidden, refused_page
 
 ROLES = [Role.admin]
 dash.register_page(__name__, path="/templates", name=N_("检查模板"), title="检查模板 · 人社督导一张图", order=90,
@@ -68,10 +68,8 @@ def _item(row: dict, n: int) -> dict:
 
 
 def layout(**_query):
-    if not current_user.is_authenticated:
-        return html.Div()
-    if current_user.role not in ROLES:
-        return forbidden()
+    if (refused := refused_page(ROLES)) is not None:
+        return refused
     templates = current_templates(db())
     return html.Div([
         html.Div([html.H1(_("检查模板"), className="h4 mb-0"),
@@ -114,8 +112,8 @@ def _columns(kind: str) -> list[dict]:
         {"field": "code", "headerName": _("编号"), "width": 90, "pinned": "left"},
         {"field": "category", "headerName": _("类别"), "width": 130, "cellEditor": "agSelectCellEditor",
          "cellEditorParams": {"values": list(categories)}, "refData": categories},
-        {"field": "text", "headerName": _("检查内容"), "flex": 3, "minWidth": 260, "cellEditor": "agLargeTextCellEditor",
-         "cellEditorPopup": True},
+        {"field": "text", "headerName": _("检查内容"), "flex": 3, "minWidth": 260,
+         "cellEditor": "agLargeTextCellEditor", "cellEditorPopup": True},
         {"field": "text_en", "headerName": _("英文"), "flex": 2, "minWidth": 160},
         {"field": "answer_type", "headerName": _("答案类型"), "width": 120, "cellEditor": "agSelectCellEditor",
          "cellEditorParams": {"values": list(ANSWER_TYPES)}, "refData": {k: _(v) for k, v in ANSWER_TYPES.items()}},
@@ -199,5 +197,6 @@ def register_callbacks(app: dash.Dash) -> None:
                 no_update, no_update
         options = [{"label": (t.name_en if is_english() and t.name_en else t.name), "value": str(t.id)}
                    for t in current_templates(db())]
-        return (dbc.Alert(_("已保存为第 %(v)s 版", v=template.version), color="success", className="py-2", id="tpl-done"),
+        return (dbc.Alert(_("已保存为第 %(v)s 版", v=template.version), color="success", className="py-2",
+                          id="tpl-done"),
                 options, str(template.id))

@@ -17,21 +17,21 @@ from flask_login import current_user
 
 from components import labels
 from components.cards import refusal
+from components.filter_bar import dropdown, filter_bar, link_townships, period, regions
 from components.walk_views import breakdown_figure, finding_detail, funnel_tiles, time_table
 from data.errors import DomainError
-from data.models import RegionLevel, Role, StationKind
+from data.models import Role, StationKind
 from data.queries import walkthroughs as q
 from data.queries.inspections import station_options
 from data.queries.settings import rectification_days
 from data.rules.findings import next_fix_states
 from data.scope import OutOfScope
 from data.services import walkthrough_findings as svc
-from web.context import actor, db, scope, today
-from web.context import region_options as _region_options
+from web.context import actor, db, region_options, scope, today
 from web.i18n import N_, _, is_english
 from web.i18n import error_text as _error
 from web.i18n import options as _options
-from web.shell import forbidden
+from web.shell import forbidden, refused_page
 
 ROLES = [Role.admin, Role.leader, Role.inspector, Role.cadre]
 dash.register_page(__name__, path="/walkthroughs", name=N_("走流程"), title="走流程 · 人社督导一张图", order=40,
@@ -83,27 +83,14 @@ def _period(query: dict) -> tuple[date, date]:
 
 def _filter_bar(query: dict | None = None) -> dbc.Card:
     first, last = _period(query or {})
-    return dbc.Card(dbc.CardBody(dbc.Row([
-        dbc.Col([dbc.Label(_("走流程日期"), html_for=PERIOD, className="small mb-1"),
-                 dcc.DatePickerRange(id=PERIOD, start_date=first, end_date=last, display_format="YYYY-MM-DD",
-                                     first_day_of_week=1, className="d-block")], xs=12, lg=4),
-        dbc.Col([dbc.Label(_("县（市、区）"), className="small mb-1"),
-                 dcc.Dropdown(id=COUNTY, options=_region_options(RegionLevel.county), placeholder=_("全部"))],
-                xs=6, lg=2),
-        dbc.Col([dbc.Label(_("乡镇（街道）"), className="small mb-1"),
-                 dcc.Dropdown(id=TOWNSHIP, options=_region_options(RegionLevel.township), placeholder=_("全部"))],
-                xs=6, lg=2),
-        dbc.Col([dbc.Label(_("服务事项"), className="small mb-1"),
-                 dcc.Dropdown(id=SERVICE, options=[{"label": name, "value": code}
-                                                   for code, name in _service_names().items()],
-                              placeholder=_("全部"))], xs=12, sm=6, lg=4),
-        dbc.Col([dbc.Label(_("办理渠道"), className="small mb-1"),
-                 dcc.Dropdown(id=CHANNEL, options=_options(labels.WALK_CHANNEL), placeholder=_("全部"))],
-                xs=6, lg=2),
-        dbc.Col([dbc.Label(_("清单状态"), className="small mb-1"),
-                 dcc.Dropdown(id=STATUS, options=_options(labels.FINDING_STATUS), placeholder=_("全部"))],
-                xs=6, lg=2),
-    ], className="g-2")), className="shadow-sm mb-3 filter-bar")
+    services = [{"label": name, "value": code} for code, name in _service_names().items()]
+    return filter_bar(
+        period(PERIOD, _("走流程日期"), start=first, end=last),
+        regions(_, COUNTY, TOWNSHIP, region_options),
+        dropdown(_, SERVICE, _("服务事项"), services, xs=12, sm=6, lg=4),
+        dropdown(_, CHANNEL, _("办理渠道"), _options(labels.WALK_CHANNEL), xs=6, lg=2),
+        dropdown(_, STATUS, _("清单状态"), _options(labels.FINDING_STATUS), xs=6, lg=2),
+    )
 
 
 def _columns(list_kind: str) -> list[dict]:
@@ -125,10 +112,8 @@ def _columns(list_kind: str) -> list[dict]:
 
 
 def layout(**_query):
-    if not current_user.is_authenticated:
-        return html.Div()
-    if current_user.role not in ROLES:
-        return forbidden()
+    if (refused := refused_page(ROLES)) is not None:
+        return refused
     leader = current_user.role in svc.LEADERS
     return html.Div([
         dcc.Store(id=FILTERS), dcc.Store(id=VERSION, data=0), dcc.Store(id=SELECTED),
@@ -146,7 +131,8 @@ def layout(**_query):
                        defaultColDef={"sortable": True, "resizable": True, "filter": True},
                        dashGridOptions={"tooltipShowDelay": 300,
                                         "localeText": {"noRowsToShow": _("没有符合条件的条目")}}),
-            html.Div(_("点击一行查看详情，可转为整改") if leader else _("点击一行查看详情"), className="small text-secondary mt-1"),
+            html.Div(_("点击一行查看详情，可转为整改") if leader else _("点击一行查看详情"),
+                     className="small text-secondary mt-1"),
         ], class_name="shadow-sm mb-3"),
         dbc.Row([
             dbc.Col(_card(_("按服务事项"), dcc.Graph(id=BY_SERVICE, config={"displayModeBar": False})), lg=6,
@@ -155,7 +141,8 @@ def layout(**_query):
                     className="mb-3"),
         ]),
         _card(_("各服务事项用时与跑动次数"), html.Div(id=TIME), class_name="shadow-sm mb-3"),
-        dbc.Offcanvas([html.Div(id=MSG, role="status"), dcc.Loading(html.Div(id=DETAIL_BODY), type="dot", delay_show=300)],
+        dbc.Offcanvas([html.Div(id=MSG, role="status"),
+                       dcc.Loading(html.Div(id=DETAIL_BODY), type="dot", delay_show=300)],
                       id=DETAIL, title=_("条目详情"), placement="end", is_open=False,
                       style={"width": "min(600px, 100vw)"}),
         _rect_modal() if leader else None,
@@ -212,12 +199,7 @@ def _actions(detail: dict) -> list:
 
 
 def register_callbacks(app: dash.Dash) -> None:
-    @app.callback(Output(TOWNSHIP, "options"), Output(TOWNSHIP, "value", allow_duplicate=True),
-                  Input(COUNTY, "value"), State(TOWNSHIP, "value"), prevent_initial_call=True)
-    def townships_of_county(county_code, township_code):
-        options = _region_options(RegionLevel.township, county_code)
-        keep = township_code if any(o["value"] == township_code for o in options) else None
-        return options, keep
+    link_townships(app, COUNTY, TOWNSHIP, region_options)
 
     @app.callback(Output(FILTERS, "data"), Input(PERIOD, "start_date"), Input(PERIOD, "end_date"),
                   Input(COUNTY, "value"), Input(TOWNSHIP, "value"), Input(SERVICE, "value"),
@@ -245,8 +227,8 @@ def register_callbacks(app: dash.Dash) -> None:
         return (funnel_tiles(_, counts), time_table(_, times, names=names),
                 breakdown_figure(by_service, names=names, **bars), breakdown_figure(by_channel, names=channels, **bars))
 
-    @app.callback(Output(LISTS, "rowData"), Output(LISTS, "columnDefs"), Input(FILTERS, "data"), Input(TAB, "active_tab"),
-                  Input(VERSION, "data"))
+    @app.callback(Output(LISTS, "rowData"), Output(LISTS, "columnDefs"), Input(FILTERS, "data"),
+                  Input(TAB, "active_tab"), Input(VERSION, "data"))
     def show_list(filters, tab, _version):
         tab = tab if tab in labels.FINDING_LIST else "issue"
         if current_user.role not in ROLES:
@@ -297,7 +279,8 @@ def register_callbacks(app: dash.Dash) -> None:
             else None
         return True, options, chosen, rectification_days(db()), None
 
-    @app.callback(Output(RECT_MODAL, "is_open", allow_duplicate=True), Output(RECT_ERROR, "children", allow_duplicate=True),
+    @app.callback(Output(RECT_MODAL, "is_open", allow_duplicate=True),
+                  Output(RECT_ERROR, "children", allow_duplicate=True),
                   Output(MSG, "children", allow_duplicate=True), Output(VERSION, "data", allow_duplicate=True),
                   Input(RECT_SUBMIT, "n_clicks"), State(SELECTED, "data"), State(RECT_STATION, "value"),
                   State(RECT_DAYS, "value"), State(VERSION, "data"), prevent_initial_call=True)

@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from data.db import make_engine, migrate  # noqa: E402
+from tests.dash_calls import csrf_header  # noqa: E402, F401 (tests import it from here)
 
 # a fixed "today" so figures, deadlines and the demo city are the same on every run
 TODAY = date(2026, 11, 20)
@@ -169,10 +170,6 @@ def contains(document: str, text: str) -> bool:
     return text in document or json.dumps(text)[1:-1] in document
 
 
-def csrf_header(client) -> dict:
-    cookie = client.get_cookie("_csrf_token")
-    assert cookie is not None, "no CSRF cookie yet: make a request first"
-    return {"X-CSRFToken": cookie.value}
 
 
 # --- a live server and a browser, for browser tests -------------------------------------------

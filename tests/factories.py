@@ -79,6 +79,13 @@ def make_user(session: Session, *, username: str, role: Role, regions: list[Regi
     return user
 
 
+def make_users(session: Session, city: dict[str, Region], **people: tuple) -> dict[str, User]:
+    """Users by key, each (role, the key of their region in `city`[, username]; the key when none):
+    make_users(session, city, leader=(Role.leader, "city"), cadre_a=(Role.cadre, "town_a"))."""
+    return {key: make_user(session, username=rest[0] if rest else key, role=role, regions=[city[region]])
+            for key, (role, region, *rest) in people.items()}
+
+
 def make_case(session: Session, *, township: Region, county: Region, **overrides) -> WageCase:
     values = dict(case_no=f"T-{next(_serial):06d}", office_path=county.path,
                   source=CaseSource.walk_in, status=CaseStatus.investigating, received_on=date(2026, 10, 9),
@@ -278,14 +285,8 @@ def make_field_world(session: Session) -> dict:
     make_service_items(session)
     station_a = make_station(session, township=city["town_a"])
     station_b = make_station(session, township=city["town_b"])
-    users = {
-        "cadre_a": make_user(session, username="cadre_a", role=Role.cadre, regions=[city["town_a"]]),
-        "cadre_b": make_user(session, username="cadre_b", role=Role.cadre, regions=[city["town_b"]]),
-        "insp": make_user(session, username="insp", role=Role.inspector, regions=[city["city"]]),
-        "insp2": make_user(session, username="insp2", role=Role.inspector, regions=[city["city"]]),
-        "insp_b": make_user(session, username="insp_b", role=Role.inspector, regions=[city["b"]]),
-        "leader": make_user(session, username="leader", role=Role.leader, regions=[city["city"]]),
-        "officer": make_user(session, username="officer", role=Role.case_officer, regions=[city["a"]]),
-    }
+    users = make_users(session, city, cadre_a=(Role.cadre, "town_a"), cadre_b=(Role.cadre, "town_b"),
+                       insp=(Role.inspector, "city"), insp2=(Role.inspector, "city"), insp_b=(Role.inspector, "b"),
+                       leader=(Role.leader, "city"), officer=(Role.case_officer, "a"))
     make_secondment(session, user=users["cadre_a"], station=station_a)
     return {"city": city, "templates": templates, "a": station_a, "b": station_b, "users": users}

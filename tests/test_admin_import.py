@@ -14,8 +14,8 @@ from data.models import AuditEvent, ImportJob, Region, Role, User
 from data.services import import_jobs
 from tests import import_world as world
 from tests.conftest import TODAY, contains, csrf_header, login
+from tests.dash_calls import dash, find_callback
 from tests.factories import make_city, make_user
-from tests.test_field_dashboard_pages import dash
 
 PASSWORD = "correct horse battery"
 
@@ -111,8 +111,12 @@ def test_nobody_but_admins(app, admin_client, who):
                        data={"kind": "regions", "file": (io.BytesIO(b"x"), "r.csv")}).status_code == 403
     assert client.get("/admin/import/template/cases.xlsx").status_code == 403
     assert client.get("/admin/import/1/errors.xlsx").status_code == 403
-    with pytest.raises(AssertionError, match="403"):
-        dash(client, app, "adm-imp-panel", {"adm-imp-poll.n_intervals": 1, "adm-imp-job.data": 1})
+    key, spec = find_callback(app, "adm-imp-panel")
+    body = {"output": key, "outputs": [{"id": "adm-imp-panel", "property": "children"},
+                                       {"id": "adm-imp-poll", "property": "disabled"}],
+            "inputs": [{**i, "value": 1} for i in spec["inputs"]], "state": [],
+            "changedPropIds": ["adm-imp-poll.n_intervals"]}
+    assert client.post("/_dash-update-component", json=body, headers=csrf_header(client)).status_code == 403
     with Session(app.extensions["engine"]) as s:
         assert s.exec(select(func.count()).select_from(ImportJob)).one() == 0
 

@@ -7,7 +7,8 @@ from datetime import date
 import pytest
 
 from data.models import InspectionMode, RectificationStatus, Role
-from tests.conftest import contains, csrf_header
+from tests.conftest import contains
+from tests.dash_calls import call
 from tests.factories import (
     PASSWORD,
     default_answers,
@@ -16,7 +17,7 @@ from tests.factories import (
     make_rectification,
     make_station,
     make_template,
-    make_user,
+    make_users,
 )
 from tests.test_overview import _find, _text
 
@@ -48,31 +49,13 @@ def city(session):
     make_rectification(session, inspection=city["b_bad"], item_code="W01", due_on=date(2026, 10, 28),
                        status=RectificationStatus.closed)
     make_rectification(session, inspection=city["a_covert"], item_code="W03", due_on=date(2026, 11, 19))
-    make_user(session, username="leader", role=Role.leader, regions=[city["city"]])
-    make_user(session, username="county", role=Role.leader, regions=[city["a"]])
-    make_user(session, username="cadre", role=Role.cadre, regions=[city["town_a"]])
-    make_user(session, username="inspector", role=Role.inspector, regions=[city["city"]])
-    make_user(session, username="officer", role=Role.case_officer, regions=[city["a"]])
+    make_users(session, city, leader=(Role.leader, "city"), county=(Role.leader, "a"), cadre=(Role.cadre, "town_a"),
+               inspector=(Role.inspector, "city"), officer=(Role.case_officer, "a"))
     return city
 
 
 def sign_in(client, username):
     assert client.post("/login", data={"username": username, "password": PASSWORD}).status_code == 302
-
-
-def call(client, outputs: list[tuple[str, str]], inputs: list[tuple[str, str, object]]) -> dict:
-    """One Dash callback request, as the renderer sends it."""
-    if len(outputs) == 1:
-        (output, prop), = outputs
-        body = {"output": f"{output}.{prop}", "outputs": {"id": output, "property": prop}}
-    else:  # "..a.children...b.figure.."
-        body = {"output": ".." + "...".join(f"{i}.{p}" for i, p in outputs) + "..",
-                "outputs": [{"id": i, "property": p} for i, p in outputs]}
-    body.update(inputs=[{"id": i, "property": p, "value": v} for i, p, v in inputs], state=[],
-                changedPropIds=[f"{inputs[0][0]}.{inputs[0][1]}"])
-    response = client.post("/_dash-update-component", json=body, headers=csrf_header(client))
-    assert response.status_code == 200, response.data[:300]
-    return response.json["response"]
 
 
 def kpis(client, filters):

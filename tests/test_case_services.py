@@ -23,7 +23,7 @@ from data.queries.cases import CaseFilters, case_kpis
 from data.queries.users import get_user_scope
 from data.services import cases as svc
 from data.services.common import Actor
-from tests.factories import make_case, make_city, make_user
+from tests.factories import make_case, make_city, make_users
 
 TODAY = date(2026, 11, 20)
 
@@ -36,14 +36,9 @@ def actor(session, user) -> Actor:
 @pytest.fixture
 def world(session):
     city = make_city(session)
-    users = {
-        "a": make_user(session, username="officer.a", role=Role.case_officer, regions=[city["a"]]),
-        "a2": make_user(session, username="officer.a2", role=Role.case_officer, regions=[city["a"]]),
-        "b": make_user(session, username="officer.b", role=Role.case_officer, regions=[city["b"]]),
-        "leader": make_user(session, username="leader", role=Role.leader, regions=[city["city"]]),
-        "inspector": make_user(session, username="inspector", role=Role.inspector, regions=[city["city"]]),
-        "wall": make_user(session, username="wall", role=Role.wall, regions=[city["city"]]),
-    }
+    users = make_users(session, city, a=(Role.case_officer, "a", "officer.a"),
+                       a2=(Role.case_officer, "a", "officer.a2"), b=(Role.case_officer, "b", "officer.b"),
+                       leader=(Role.leader, "city"), inspector=(Role.inspector, "city"), wall=(Role.wall, "city"))
     actors = {k: actor(session, u) for k, u in users.items()}
     case = make_case(session, township=city["town_a"], county=city["a"], status=CaseStatus.received,
                      accepted_on=None, investigate_due=None, accept_due=date(2026, 11, 25),

@@ -13,7 +13,8 @@ from sqlmodel import select
 
 from data.models import FindingStatus, Rectification, Role, Station, WalkthroughFinding, WorkLogComment
 from tests.conftest import csrf_header
-from tests.factories import PASSWORD, make_city, make_secondment, make_station, make_user, make_work_log
+from tests.dash_calls import dash, find_callback
+from tests.factories import PASSWORD, make_city, make_secondment, make_station, make_users, make_work_log
 from tests.field_factories import make_comment, make_finding, make_photo_row, make_service_item, make_walkthrough
 from tests.test_overview import _find, _text
 
@@ -26,9 +27,9 @@ REFUSED = "不在您的管辖范围"
 def world(app, session):
     city = make_city(session)
     a, b = make_station(session, township=city["town_a"]), make_station(session, township=city["town_b"])
-    users = {name: make_user(session, username=name, role=role, regions=[city[region]]) for name, role, region in [
-        ("leader", Role.leader, "city"), ("leader_a", Role.leader, "a"), ("cadre_a", Role.cadre, "town_a"),
-        ("cadre_b", Role.cadre, "town_b"), ("officer", Role.case_officer, "city")]}
+    users = make_users(session, city, leader=(Role.leader, "city"), leader_a=(Role.leader, "a"),
+                       cadre_a=(Role.cadre, "town_a"), cadre_b=(Role.cadre, "town_b"),
+                       officer=(Role.case_officer, "city"))
     make_secondment(session, user=users["cadre_a"], station=a)
     make_secondment(session, user=users["cadre_b"], station=b)
     make_service_item(session)
@@ -48,29 +49,6 @@ def world(app, session):
 
 def sign_in(client, username):
     assert client.post("/login", data={"username": username, "password": PASSWORD}).status_code == 302
-
-
-def _callback(app, output_id: str, input_ids: set[str] | None = None) -> tuple[str, dict]:
-    for key, spec in app.extensions["dash"].callback_map.items():
-        outputs = [o.strip(".") for o in key.strip(".").split("...")]
-        if any(o.rsplit(".", 1)[0] == output_id for o in outputs) and (
-                input_ids is None or input_ids <= {i["id"] for i in spec["inputs"] + spec["state"]}):
-            return key, spec
-    raise KeyError(output_id)
-
-
-def dash(client, app, output_id: str, values: dict, *, changed: str | None = None) -> dict:
-    """Call the callback that writes `output_id` (and reads the inputs in `values`, given as
-    {"id.property": value}) the way the browser would; returns its response by output id."""
-    key, spec = _callback(app, output_id, {k.rsplit(".", 1)[0] for k in values})
-    outputs = [dict(zip(("id", "property"), o.strip(".").rsplit(".", 1), strict=True)) for o in key.strip(".").split("...")]
-    body = {"output": key, "outputs": outputs if len(outputs) > 1 else outputs[0],
-            "inputs": [{**i, "value": values.get(f"{i['id']}.{i['property']}")} for i in spec["inputs"]],
-            "state": [{**s, "value": values.get(f"{s['id']}.{s['property']}")} for s in spec["state"]],
-            "changedPropIds": [changed or next(iter(values))]}
-    response = client.post("/_dash-update-component", json=body, headers=csrf_header(client))
-    assert response.status_code in (200, 204), response.data[:300]
-    return response.json["response"] if response.status_code == 200 else {}
 
 
 def summary(client, app, filters):
@@ -150,7 +128,7 @@ def test_a_leader_turns_a_finding_into_a_rectification_through_the_page(app, cli
 def test_a_fix_is_signed_off_through_the_page_by_a_leader_only(app, client, session, world):
     fix = world["findings"]["a_fix"]
     button = {"type": "walk-fix-status", "status": "done"}
-    key, spec = _callback(app, "walk-msg", {'{"status":["ALL"],"type":"walk-fix-status"}'})
+    key, spec = find_callback(app, "walk-msg", {'{"status":["ALL"],"type":"walk-fix-status"}'})
     body = {"output": key, "outputs": [dict(zip(("id", "property"), o.strip(".").rsplit(".", 1), strict=True))
                                        for o in key.strip(".").split("...")],
             "inputs": [[{"id": button, "property": "n_clicks", "value": 1}]],

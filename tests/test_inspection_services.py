@@ -22,7 +22,14 @@ from data.services.common import Actor
 from data.services.inspections import InspectionForm, record_inspection
 from data.services.photos import MAX_SIDE, PhotoMeta, store_photo
 from data.services.templates import new_version
-from tests.factories import make_city, make_secondment, make_station, make_templates, make_user, passing_answers
+from tests.factories import (
+    make_city,
+    make_secondment,
+    make_station,
+    make_templates,
+    make_users,
+    passing_answers,
+)
 
 TODAY = date(2026, 9, 25)  # Mid-Autumn Festival, days before the National Day holiday (1–7 October)
 
@@ -38,15 +45,9 @@ def world(session):
     station_a = make_station(session, township=city["town_a"])
     station_b = make_station(session, township=city["town_b"])
     session.add(StationStaff(station_id=station_a.id, path=station_a.path, name="李所长", post="所长"))
-    users = {
-        "insp1": make_user(session, username="insp1", role=Role.inspector, regions=[city["city"]]),
-        "insp2": make_user(session, username="insp2", role=Role.inspector, regions=[city["city"]]),
-        "insp_b": make_user(session, username="insp_b", role=Role.inspector, regions=[city["b"]]),
-        "cadre_a": make_user(session, username="cadre_a", role=Role.cadre, regions=[city["town_a"]]),
-        "cadre_b": make_user(session, username="cadre_b", role=Role.cadre, regions=[city["town_b"]]),
-        "admin_a": make_user(session, username="admin_a", role=Role.admin, regions=[city["a"]]),
-        "leader": make_user(session, username="leader", role=Role.leader, regions=[city["city"]]),
-    }
+    users = make_users(session, city, insp1=(Role.inspector, "city"), insp2=(Role.inspector, "city"),
+                       insp_b=(Role.inspector, "b"), cadre_a=(Role.cadre, "town_a"), cadre_b=(Role.cadre, "town_b"),
+                       admin_a=(Role.admin, "a"), leader=(Role.leader, "city"))
     make_secondment(session, user=users["cadre_a"], station=station_a)
     session.commit()
     actors = {

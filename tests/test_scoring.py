@@ -14,15 +14,7 @@ from data.scope import Scope
 from data.services.common import Actor
 from data.services.templates import check_items, new_version
 from tests.factories import make_templates, passing_answers
-
-ITEMS = [
-    {"code": "A1", "category": "a", "answer_type": "pass_fail", "weight": 10, "veto": False, "rule": {}},
-    {"code": "A2", "category": "a", "answer_type": "number", "weight": 10, "veto": False, "rule": {"max_ok": 15}},
-    {"code": "B1", "category": "b", "answer_type": "choice", "weight": 20, "veto": False,
-     "rule": {"options": [{"value": "good", "score": 1}, {"value": "fair", "score": 0.5},
-                          {"value": "poor", "score": 0}]}},
-    {"code": "V1", "category": "b", "answer_type": "pass_fail", "weight": 0, "veto": True, "rule": {}},
-]
+from tests.scoring_table import ITEMS, SCORED, STRICT, wrapped
 
 
 @pytest.mark.parametrize("total, grade", [
@@ -33,8 +25,7 @@ def test_grade_thresholds(total, grade):
 
 
 def test_thresholds_are_configurable():
-    strict = {"model": 95, "standard": 85, "rectify": 70}
-    assert grade_for(92, strict) == Grade.standard
+    assert grade_for(92, STRICT) == Grade.standard
     assert grade_for(92, DEFAULT_THRESHOLDS) == Grade.model
 
 
@@ -53,20 +44,9 @@ def test_a_value_the_item_cannot_take_is_refused(item, value):
         item_fraction(item, value)
 
 
-@pytest.mark.parametrize("answers, total, categories, grade, failed", [
-    # everything met
-    ({"A1": "pass", "A2": 10, "B1": "good", "V1": "pass"}, 100.0, {"a": 100.0, "b": 100.0}, Grade.model, ()),
-    # a fair choice earns half its weight and still needs a rectification
-    ({"A1": "pass", "A2": 10, "B1": "fair", "V1": "pass"}, 75.0, {"a": 100.0, "b": 50.0}, Grade.rectify, ("B1",)),
-    # a number outside its range fails
-    ({"A1": "pass", "A2": 30, "B1": "good", "V1": "pass"}, 75.0, {"a": 50.0, "b": 100.0}, Grade.rectify, ("A2",)),
-    # not applicable items leave the scale: 10 of 10 applicable points is 100
-    ({"A1": "pass", "A2": "na", "B1": "na", "V1": "na"}, 100.0, {"a": 100.0}, Grade.model, ()),
-    # a failed veto item fails the station whatever the points
-    ({"A1": "pass", "A2": 10, "B1": "good", "V1": "fail"}, 100.0, {"a": 100.0, "b": 100.0}, Grade.fail, ("V1",)),
-])
+@pytest.mark.parametrize("answers, total, categories, grade, failed", SCORED)
 def test_score_checklist(answers, total, categories, grade, failed):
-    score = score_checklist(ITEMS, {k: {"value": v} for k, v in answers.items()})
+    score = score_checklist(ITEMS, wrapped(answers))
     assert (score.total, score.category_scores, score.grade, score.failed) == (total, categories, grade, failed)
     assert score.vetoed == ("V1" in failed)
 
@@ -110,7 +90,8 @@ def test_editing_a_template_makes_a_new_version_and_keeps_the_old(session):
     new_items = template_items(session, v2.id)
     assert len(new_items) == len(items) and new_items[0].text == "门头标牌统一规范（新）" and new_items[0].weight == 4
     event = session.exec(select(AuditEvent).where(AuditEvent.action == "template.versioned")).one()
-    assert event.details["changed"] == ["S01"] and event.details["removed"] == [checklists.STANDARDISATION_ITEMS[-1]["code"]]
+    assert event.details["changed"] == ["S01"]
+    assert event.details["removed"] == [checklists.STANDARDISATION_ITEMS[-1]["code"]]
     # an edit of the stale version is refused, not merged
     with pytest.raises(WorkflowError):
         new_version(session, actor=actor, template_id=v1.id, items=items)

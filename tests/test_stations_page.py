@@ -4,7 +4,7 @@ not theirs, a role the page is not for, masked phones and the covert check in th
 
 import pytest
 
-from tests.conftest import csrf_header
+from tests.dash_calls import call
 from tests.factories import PASSWORD
 from tests.stations_world import station_world
 from tests.test_overview import _find, _text
@@ -21,22 +21,6 @@ def sign_in(client, username):
     assert client.post("/login", data={"username": username, "password": PASSWORD}).status_code == 302
     client.get("/stations")  # the CSRF cookie
     return client
-
-
-def call(client, outputs: list[tuple[str, str]], inputs: list[tuple[str, str, object]]) -> dict:
-    """Post one callback as the renderer does; the answer per output id."""
-    if len(outputs) == 1:
-        output = f"{outputs[0][0]}.{outputs[0][1]}"
-        spec = {"id": outputs[0][0], "property": outputs[0][1]}
-    else:
-        output = ".." + "...".join(f"{i}.{p}" for i, p in outputs) + ".."
-        spec = [{"id": i, "property": p} for i, p in outputs]
-    body = {"output": output, "outputs": spec, "state": [],
-            "inputs": [{"id": i, "property": p, "value": v} for i, p, v in inputs],
-            "changedPropIds": [f"{inputs[0][0]}.{inputs[0][1]}"]}
-    response = client.post("/_dash-update-component", json=body, headers=csrf_header(client))
-    assert response.status_code == 200, response.data[:300]
-    return response.json["response"]
 
 
 def kpis(client, filters):

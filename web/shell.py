@@ -111,3 +111,11 @@ def register_callbacks(app: dash.Dash) -> None:
 def forbidden() -> html.Div:
     return html.Div(dbc.Alert([html.I(className="bi bi-shield-lock me-2"), _("您的角色无权查看此页面。")],
                               color="warning"), className="mt-4")
+
+
+def refused_page(roles) -> html.Div | None:
+    """What a page's layout shows instead of itself, or None when the user may see it: nothing
+    before sign-in (the guard sends the browser to /login), the refusal to a role not in `roles`."""
+    if not current_user.is_authenticated:
+        return html.Div()
+    return forbidden() if current_user.role not in roles else None

@@ -18,17 +18,16 @@ PostgreSQL alike), so the rule runs once per distinct answer, never once per ins
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from data import checklists
-from data.errors import N_, ValidationError
+from data.filters import AuditFilters, narrowed
 from data.models import (
     ChecklistItem,
     ChecklistTemplate,
@@ -45,7 +44,7 @@ from data.models import (
     Station,
     StationKind,
 )
-from data.queries.inspections import published_clause
+from data.queries.inspections import latest_per_station, published_clause, stations_with_latest
 from data.queries.regions import get_region_by_code
 from data.rules.scoring import item_fraction
 from data.scope import OutOfScope, Scope
@@ -57,103 +56,9 @@ PASSED_GRADES = (Grade.model.value, Grade.standard.value)
 RECTIFICATION_STATES = tuple(s.value for s in RectificationStatus)
 SEGMENT = 13  # one area code and its "/" in a region path
 MAX_MONTHS = 36
-_AREA_CODE = re.compile(r"[0-9]{12}")
-
-
-# --- the filter bar ---------------------------------------------------------------------------
-
-
-def _first(value: Any) -> Any:
-    if isinstance(value, (list, tuple)):
-        return value[0] if value else None
-    return value
-
-
-@dataclass(frozen=True)
-class AuditFilters:
-    """What the /audits filter bar selects; empty fields select everything.
-
-    `date_from`/`date_to` bound the inspection date (inclusive); `region_code` is a county or
-    township the user may see; `kind` an InspectionKind, `mode` an InspectionMode value."""
-
-    date_from: date | None = None
-    date_to: date | None = None
-    region_code: str | None = None
-    kind: str | None = None
-    mode: str | None = None
-
-    @classmethod
-    def default(cls, today: date) -> AuditFilters:
-        """Window audits this year to today."""
-        return cls(date_from=date(today.year, 1, 1), date_to=today, kind=InspectionKind.window_audit.value)
-
-    def to_dict(self) -> dict:
-        out: dict[str, Any] = {}
-        if self.date_from:
-            out["date_from"] = self.date_from.isoformat()
-        if self.date_to:
-            out["date_to"] = self.date_to.isoformat()
-        for name in ("region_code", "kind", "mode"):
-            if getattr(self, name):
-                out[name] = getattr(self, name)
-        return out
-
-    @classmethod
-    def from_dict(cls, data: Mapping | None, *, strict: bool = False) -> AuditFilters:
-        """Filters from a dcc.Store's dict or a URL query (values may be lists of strings).
-
-        Forgiving by default (a bad value is dropped); strict=True raises ValidationError
-        naming the field instead."""
-        data = data if isinstance(data, Mapping) else {}
-
-        def fail(message: str, name: str, **params) -> None:
-            if strict:
-                raise ValidationError(message, field=name, **params)
-
-        def day(name: str) -> date | None:
-            value = _first(data.get(name))
-            if value in (None, ""):
-                return None
-            if isinstance(value, date):
-                return value
-            try:  # a date picker may send a whole timestamp
-                text = str(value).strip()
-                parsed = date.fromisoformat(text) if len(text) <= 10 else datetime.fromisoformat(text).date()
-            except ValueError:
-                return fail(N_("日期格式应为 YYYY-MM-DD"), name)
-            if not 2000 <= parsed.year <= 2100:
-                return fail(N_("日期超出范围"), name)
-            return parsed
-
-        def one(name: str, allowed: Iterable[str]) -> str | None:
-            value = _first(data.get(name))
-            if value in (None, ""):
-                return None
-            value = str(value).strip()
-            return value if value in allowed else fail(N_("无效的筛选值：%(value)s"), name, value=value[:40])
-
-        date_from, date_to = day("date_from"), day("date_to")
-        if date_from and date_to and date_from > date_to:
-            fail(N_("开始日期不能晚于结束日期"), "date_from")
-            date_from, date_to = date_to, date_from
-        region = _first(data.get("region_code"))
-        region = str(region).strip() if region not in (None, "") else None
-        if region and not _AREA_CODE.fullmatch(region):
-            fail(N_("区划或网格代码无效"), "region_code")
-            region = None
-        return cls(date_from=date_from, date_to=date_to, region_code=region, kind=one("kind", KINDS),
-                   mode=one("mode", MODES))
 
 
 # --- shared SQL pieces ------------------------------------------------------------------------
-
-
-def narrowed(session: Session, scope: Scope, filters: AuditFilters) -> Scope:
-    """The user's scope under the filters' region. Raises OutOfScope for a region that is
-    unknown or not theirs (the same answer for both)."""
-    if not filters.region_code:
-        return scope
-    return scope.narrow(get_region_by_code(session, scope=scope, area_code=filters.region_code).path)
 
 
 def inspection_conditions(session: Session, *, scope: Scope, role: Role | str | None, filters: AuditFilters,
@@ -566,22 +471,24 @@ def coverage(session: Session, *, scope: Scope, role: Role | str | None, filters
     view = narrowed(session, scope, filters)
     since = months_before(today, max(1, months))
     conds = inspection_conditions(session, scope=scope, role=role, filters=filters, period=False)
-    last = (select(Inspection.station_id.label("station_id"), sa.func.max(Inspection.inspected_on).label("last"))
-            .where(*conds, Inspection.inspected_on <= today).group_by(Inspection.station_id).subquery("last"))
+    latest = latest_per_station(*conds, Inspection.inspected_on <= today)
+    last = Inspection.inspected_on
     in_view = [Station.active.is_(True), Station.kind.in_(list(station_kinds)), view.clause(Station.path)]
     total = session.exec(select(sa.func.count()).select_from(Station).where(*in_view)).one()
     rows = session.exec(
-        select(Station.id, Station.name, Station.kind, Station.path, last.c.last)
-        .outerjoin(last, last.c.station_id == Station.id)
-        .where(*in_view, sa.or_(last.c.last.is_(None), last.c.last < since))).all()
+        select(Station.id, Station.name, Station.kind, Station.path, last)
+        .select_from(stations_with_latest(latest))
+        .where(*in_view, sa.or_(last.is_(None), last < since))).all()
     regions = region_names(session, [p for *_x, path, _l in rows for p in (path[:SEGMENT * 2], path[:SEGMENT * 3])])
     uncovered = []
-    for station_id, name, kind, path, latest in rows:
-        latest = _as_date(latest)
+    for station_id, name, kind, path, day in rows:
+        day = _as_date(day)
         uncovered.append({"id": station_id, "name": name, "kind": str(kind), "path": path,
-                          "township": regions.get(path[:SEGMENT * 3], ""), "county": regions.get(path[:SEGMENT * 2], ""),
-                          "last_inspected": latest, "days_since": (today - latest).days if latest else None})
-    uncovered.sort(key=lambda s: (s["last_inspected"] is not None, s["last_inspected"] or date.min, s["path"], s["id"]))
+                          "township": regions.get(path[:SEGMENT * 3], ""),
+                          "county": regions.get(path[:SEGMENT * 2], ""),
+                          "last_inspected": day, "days_since": (today - day).days if day else None})
+    uncovered.sort(key=lambda s: (s["last_inspected"] is not None, s["last_inspected"] or date.min, s["path"],
+                                  s["id"]))
     return Coverage(months=months, since=since, stations=int(total or 0), uncovered=uncovered)
 
 
@@ -703,7 +610,7 @@ def circular(session: Session, *, scope: Scope, filters: AuditFilters, today: da
              min_stations: int = 2, limit: int = 2000) -> Circular:
     """The content of a circular (通报) of the window audits in the filters' period and region:
     published audits only, whoever asks. Raises OutOfScope for a region not the user's."""
-    filters = replace(filters, kind=InspectionKind.window_audit.value)
+    filters = filters.model_copy(update={"kind": InspectionKind.window_audit.value})
     common = {"scope": scope, "role": None, "filters": filters, "published_only": True}
     conds = inspection_conditions(session, **common)
     tally = _tally(session, conds)

@@ -10,12 +10,11 @@ except the table's `amount`, in yuan for the grid.
 
 from __future__ import annotations
 
-import re
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -23,13 +22,12 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
-from data.errors import N_, ValidationError
+from data.filters import CaseFilters, narrowed
 from data.geo import round_geometry
 from data.models import (
     CaseEvent,
     CaseEventKind,
     CaseReferral,
-    CaseSource,
     CaseStatus,
     CaseTransfer,
     Employer,
@@ -63,175 +61,6 @@ MAP_LEVELS = ("township", "grid")
 MAP_METRICS = ("cases", "workers", "amount", "overdue")
 EXPORT_LIMIT = 20_000  # rows in one export; the grid asks for pages of at most a few hundred
 MAX_TREND_MONTHS = 36
-TEXT_LIMIT = 60
-
-_INDUSTRY_CODE = re.compile(r"[a-z][a-z0-9_]{0,29}")
-_AREA_CODE = re.compile(r"[0-9]{12}")
-_GRID_CODE = re.compile(r"[0-9A-Za-z_-]{1,20}")
-_TRUE = {"1", "true", "yes", "on", "y", "t"}
-_FALSE = {"0", "false", "no", "off", "n", "f"}
-
-
-# --- the filter bar ---------------------------------------------------------------------------
-
-
-def _first(value: Any) -> Any:
-    if isinstance(value, (list, tuple)):
-        return value[0] if value else None
-    return value
-
-
-def _many(value: Any) -> list[str]:
-    """A list from a list, a tuple or a comma-separated string (URL query strings)."""
-    if value is None:
-        return []
-    out = []
-    for item in value if isinstance(value, (list, tuple)) else [value]:
-        if isinstance(item, str):
-            out += [part.strip() for part in item.split(",") if part.strip()]
-        elif item is not None and not isinstance(item, (dict, list, tuple)):
-            out.append(str(item))
-    return out
-
-
-@dataclass(frozen=True)
-class CaseFilters:
-    """What the filter bar of /cases selects; empty fields select everything.
-
-    `date_from`/`date_to` bound the receipt date (inclusive); `region_code` is a county or
-    township the user may see; `industries` are codes as stored (e.g. "construction")."""
-
-    date_from: date | None = None
-    date_to: date | None = None
-    region_code: str | None = None
-    grid_code: str | None = None
-    statuses: tuple[str, ...] = ()
-    sources: tuple[str, ...] = ()
-    industries: tuple[str, ...] = ()
-    construction: bool | None = None
-    overdue_only: bool = False
-    text: str | None = None
-
-    @classmethod
-    def default(cls, today: date) -> CaseFilters:
-        """This year to today: what leaders look at first."""
-        return cls(date_from=date(today.year, 1, 1), date_to=today)
-
-    def to_dict(self) -> dict:
-        """JSON-safe, without empty fields (for a dcc.Store; from_dict reads it back)."""
-        out: dict[str, Any] = {}
-        if self.date_from:
-            out["date_from"] = self.date_from.isoformat()
-        if self.date_to:
-            out["date_to"] = self.date_to.isoformat()
-        for name in ("region_code", "grid_code"):
-            if getattr(self, name):
-                out[name] = getattr(self, name)
-        for name in ("statuses", "sources", "industries"):
-            if getattr(self, name):
-                out[name] = list(getattr(self, name))
-        if self.construction is not None:
-            out["construction"] = self.construction
-        if self.overdue_only:
-            out["overdue_only"] = True
-        if self.text:
-            out["text"] = self.text
-        return out
-
-    def to_query(self) -> dict[str, str]:
-        """The filters as flat URL parameters (lists comma-joined, booleans 1/0), for
-        urlencode; from_dict reads them back."""
-        return {k: ",".join(v) if isinstance(v, list) else ("1" if v else "0") if isinstance(v, bool) else v
-                for k, v in self.to_dict().items()}
-
-    @classmethod
-    def from_dict(cls, data: Mapping | None, *, strict: bool = False) -> CaseFilters:
-        """Filters from a dict: a dcc.Store's, or a URL's query (values may be lists of strings).
-
-        Forgiving by default: unknown keys are ignored and bad values dropped, so an old
-        bookmark still opens. With strict=True a bad value raises ValidationError naming the
-        field instead (the map route answers 400 with it)."""
-        data = data if isinstance(data, Mapping) else {}
-
-        def fail(message: str, name: str, **params) -> None:
-            if strict:
-                raise ValidationError(message, field=name, **params)
-
-        def day(name: str) -> date | None:
-            value = _first(data.get(name))
-            if value in (None, ""):
-                return None
-            if isinstance(value, date):
-                return value
-            try:  # a date picker may send a whole timestamp
-                text = str(value).strip()
-                parsed = date.fromisoformat(text) if len(text) <= 10 else datetime.fromisoformat(text).date()
-            except ValueError:
-                return fail(N_("日期格式应为 YYYY-MM-DD"), name)
-            if not 2000 <= parsed.year <= 2100:
-                return fail(N_("日期超出范围"), name)
-            return parsed
-
-        def choices(name: str, allowed: Iterable[str] | None = None, pattern: re.Pattern | None = None) -> tuple:
-            kept: list[str] = []
-            for value in _many(data.get(name)):
-                if (value in allowed) if allowed is not None else bool(pattern.fullmatch(value)):
-                    kept += [value] if value not in kept else []
-                else:
-                    fail(N_("无效的筛选值：%(value)s"), name, value=value[:40])
-            return tuple(kept)
-
-        def flag(name: str) -> bool | None:
-            value = _first(data.get(name))
-            if value is None or value == "" or isinstance(value, bool):
-                return value if isinstance(value, bool) else None
-            text = str(value).strip().lower()
-            if text in _TRUE or text in _FALSE:
-                return text in _TRUE
-            return fail(N_("是/否参数无效"), name)
-
-        def code(name: str, pattern: re.Pattern) -> str | None:
-            value = _first(data.get(name))
-            if value in (None, ""):
-                return None
-            value = str(value).strip()
-            return value if pattern.fullmatch(value) else fail(N_("区划或网格代码无效"), name)
-
-        date_from, date_to = day("date_from"), day("date_to")
-        if date_from and date_to and date_from > date_to:
-            fail(N_("开始日期不能晚于结束日期"), "date_from")
-            date_from, date_to = date_to, date_from
-        text = _first(data.get("text"))
-        text = str(text).strip() if isinstance(text, (str, int)) else ""
-        if len(text) > TEXT_LIMIT:
-            fail(N_("查询文字过长（最多 %(limit)s 字）"), "text", limit=TEXT_LIMIT)
-            text = text[:TEXT_LIMIT]
-        return cls(
-            date_from=date_from, date_to=date_to,
-            region_code=code("region_code", _AREA_CODE), grid_code=code("grid_code", _GRID_CODE),
-            statuses=choices("statuses", [s.value for s in CaseStatus]),
-            sources=choices("sources", [s.value for s in CaseSource]),
-            industries=choices("industries", pattern=_INDUSTRY_CODE),
-            construction=flag("construction"), overdue_only=bool(flag("overdue_only")),
-            text=text or None,
-        )
-
-    def label(self) -> str:
-        """A short slug for export file names, e.g. "2026-01-01_2026-11-20_369901000000_overdue":
-        letters, digits, Chinese characters, '-', '_', '+' and '.' only."""
-        parts = []
-        if self.date_from or self.date_to:
-            parts.append(f"{self.date_from or ''}_{self.date_to or ''}".strip("_"))
-        parts += [p for p in (self.region_code, self.grid_code) if p]
-        parts += ["+".join(values) for values in (self.statuses, self.sources, self.industries) if values]
-        if self.construction is not None:
-            parts.append("construction" if self.construction else "non-construction")
-        if self.overdue_only:
-            parts.append("overdue")
-        if self.text:
-            parts.append(re.sub(r"[^\w\u4e00-\u9fff]+", "-", self.text).strip("-")[:20])
-        slug = re.sub(r"[^\w\u4e00-\u9fff+.-]", "-", "_".join(p for p in parts if p))
-        return slug[:100] or "all"
 
 
 # --- shared SQL pieces ------------------------------------------------------------------------
@@ -284,12 +113,6 @@ def _visible(scope: Scope) -> sa.ColumnElement[bool]:
     return sa.and_(WageCase.deleted_at.is_(None), scope.cases_clause(WageCase))
 
 
-def _narrowed(session: Session, scope: Scope, filters: CaseFilters) -> Scope:
-    if not filters.region_code:
-        return scope
-    return scope.narrow(get_region_by_code(session, scope=scope, area_code=filters.region_code).path)
-
-
 def _grid(session: Session, scope: Scope, code: str) -> GridCell:
     grid = session.exec(select(GridCell).where(GridCell.code == code)).first()
     if grid is None or not scope.covers(grid.path):
@@ -299,7 +122,7 @@ def _grid(session: Session, scope: Scope, code: str) -> GridCell:
 
 def _conditions(session: Session, *, scope: Scope, filters: CaseFilters, today: date,
                 period: bool = True) -> list[sa.ColumnElement[bool]]:
-    conds = [_visible(_narrowed(session, scope, filters))]
+    conds = [_visible(narrowed(session, scope, filters))]
     if filters.grid_code:
         conds.append(WageCase.grid_cell_id == _grid(session, scope, filters.grid_code).id)
     if period and filters.date_from:
@@ -769,7 +592,8 @@ def get_case_detail(session: Session, *, scope: Scope, case_id: int, today: date
                "issued_by": name, "issued_at": o.issued_at, "due_on": o.due_on, "response": o.response,
                "responded_at": o.responded_at}
               for o, name in session.exec(
-                  select(SupervisionOrder, issuer.display_name).outerjoin(issuer, issuer.id == SupervisionOrder.issued_by)
+                  select(SupervisionOrder, issuer.display_name)
+                  .outerjoin(issuer, issuer.id == SupervisionOrder.issued_by)
                   .where(SupervisionOrder.case_id == case.id)
                   .order_by(SupervisionOrder.issued_at, SupervisionOrder.id)).all()]
     referrals = [{"id": r.id, "to_agency": r.to_agency, "litigation_support": r.litigation_support,
@@ -953,7 +777,7 @@ def map_aggregates(session: Session, *, scope: Scope, filters: CaseFilters, toda
     names = _area_names(session, level, (r[0] for r in rows))
     figures = {names[i][0]: {"cases": int(n), "workers": int(w), "amount": int(a), "overdue": int(o)}
                for i, n, w, a, o in rows if i in names}
-    shapes_key, areas = _area_shapes(session, scope=_narrowed(session, scope, filters), level=level,
+    shapes_key, areas = _area_shapes(session, scope=narrowed(session, scope, filters), level=level,
                                      version=shapes_version)
     return MapData(level=level, metric=metric, values={code: f[metric] for code, f in figures.items()},
                    figures=figures, areas=areas, shapes_key=shapes_key)

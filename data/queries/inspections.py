@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from data.models import Role
+from data.models import Inspection, Role, Station
 from data.scope import Scope
 
 
@@ -28,6 +28,35 @@ def published_clause(inspection, role: Role | str, scope: Scope) -> sa.ColumnEle
     if sees_unpublished(role, scope):  # pass the user's own scope, not one narrowed by a filter
         return sa.true()
     return inspection.published_at.is_not(None)
+
+
+def latest_per_station(*conditions):
+    """A subquery of the inspections meeting `conditions` ranked per station, newest first
+    (station_id, inspection_id, rank); `stations_with_latest` joins each station to its latest.
+
+    A window (ROW_NUMBER, on SQLite and PostgreSQL alike) that carries only ids through its
+    sort: the score, grade, date and category scores are fetched by id afterwards, for one row
+    per station instead of every inspection that meets the conditions."""
+    rank = sa.func.row_number().over(partition_by=Inspection.station_id,
+                                     order_by=(Inspection.inspected_on.desc(), Inspection.id.desc()))
+    return (sa.select(Inspection.station_id.label("station_id"), Inspection.id.label("inspection_id"),
+                      rank.label("rank"))
+            .where(*conditions).subquery("latest"))
+
+
+def is_latest(latest, station_id) -> sa.ColumnElement[bool]:
+    """The join condition to `latest_per_station`: its first row of the station. In the ON
+    clause and with a literal 1, so SQLite builds an index on the ranked rows by (station_id,
+    rank) for the join (with a bound parameter it scans them all for each station)."""
+    return sa.and_(latest.c.station_id == station_id, latest.c.rank == sa.literal_column("1"))
+
+
+def stations_with_latest(latest, *, outer: bool = True):
+    """FROM Station joined to each station's latest inspection in `latest` (Inspection's
+    columns; NULL for a station with none when `outer`, else only stations with one)."""
+    join = sa.outerjoin if outer else sa.join
+    return join(join(Station, latest, is_latest(latest, Station.id)), Inspection,
+                Inspection.id == latest.c.inspection_id)
 
 
 def station_options(session, scope: Scope, *, kinds: tuple[str, ...] | None = None) -> list[dict]:

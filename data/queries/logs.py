@@ -11,8 +11,6 @@ reads a log's check-in point.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
-from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
 
@@ -20,9 +18,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
+from data.filters import LogFilters, narrowed
 from data.models import Attachment, Region, Secondment, Station, User, WorkLog, WorkLogComment
 from data.queries import _json
-from data.queries.regions import get_region_by_code
 from data.queries.settings import get_setting
 from data.rules.calendar import WorkCalendar
 from data.rules.work_logs import DayState, day_state, rate, working_days
@@ -30,58 +28,6 @@ from data.scope import Scope
 
 MATRIX_MAX_DAYS = 66  # about three months of working days: a wider matrix is not readable
 FEED_PAGE = 20
-TEXT_LIMIT = 100
-
-
-def _day(value) -> date | None:
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value)[:10]) if value else None
-    except ValueError:
-        return None
-
-
-@dataclass(frozen=True)
-class LogFilters:
-    """What the filter bar of /logs selects. The period defaults to this month up to today;
-    `region_code` is a county or township; `text` searches what was done and solved."""
-
-    date_from: date | None = None
-    date_to: date | None = None
-    region_code: str | None = None
-    user_id: int | None = None
-    work_type: str | None = None
-    text: str | None = None
-
-    @classmethod
-    def from_dict(cls, data: Mapping | None) -> LogFilters:
-        """Forgiving: unknown keys and bad values are dropped."""
-        data = data if isinstance(data, Mapping) else {}
-        code, user, work_type, text = (data.get(k) for k in ("region_code", "user_id", "work_type", "text"))
-        try:
-            user = int(user) if user not in (None, "") and not isinstance(user, bool) else None
-        except (TypeError, ValueError):
-            user = None
-        text = text.strip()[:TEXT_LIMIT] if isinstance(text, str) else None
-        return cls(date_from=_day(data.get("date_from")), date_to=_day(data.get("date_to")),
-                   region_code=code if isinstance(code, str) and len(code) == 12 and code.isdigit() else None,
-                   user_id=user, work_type=work_type if isinstance(work_type, str) and work_type else None,
-                   text=text or None)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {k: v.isoformat() if isinstance(v, date) else v for k, v in asdict(self).items() if v}
-
-    def period(self, today: date) -> tuple[date, date]:
-        first = self.date_from or today.replace(day=1)
-        last = self.date_to or max(today, first)
-        return (first, last) if first <= last else (last, first)
-
-
-def _scope(session: Session, scope: Scope, filters: LogFilters) -> Scope:
-    if not filters.region_code:
-        return scope
-    return scope.narrow(get_region_by_code(session, scope=scope, area_code=filters.region_code).path)
 
 
 def _county_path(path: str) -> str:
@@ -110,7 +56,7 @@ def completeness(session: Session, scope: Scope, *, filters: LogFilters, today: 
     days = working_days(first, last, calendar)
     clipped = len(days) > MATRIX_MAX_DAYS
     days = days[-MATRIX_MAX_DAYS:]
-    view = _scope(session, scope, filters)
+    view = narrowed(session, scope, filters)
     township = aliased(Region)
     postings = (select(Secondment.user_id, Secondment.starts_on, Secondment.ends_on, Secondment.path,
                        User.display_name, Station.name.label("station"), township.name.label("township"))
@@ -132,7 +78,7 @@ def completeness(session: Session, scope: Scope, *, filters: LogFilters, today: 
                 .where(WorkLog.user_id.in_(sorted(cadres)), view.clause(WorkLog.path),
                        WorkLog.log_date >= days[0], WorkLog.log_date <= days[-1]))
         for user_id, log_date in session.exec(logs):
-            filed[user_id].add(_day(log_date))
+            filed[user_id].add(log_date if isinstance(log_date, date) else date.fromisoformat(str(log_date)[:10]))
     county_names = _names_by_path(session, {_county_path(c["path"]) for c in cadres.values()})
     rows, counties = [], defaultdict(lambda: {"cadres": 0, "filed": 0, "due": 0})
     for cadre in cadres.values():
@@ -160,7 +106,7 @@ def completeness(session: Session, scope: Scope, *, filters: LogFilters, today: 
 
 def _feed_conditions(session: Session, scope: Scope, filters: LogFilters, today: date) -> list:
     first, last = filters.period(today)
-    conds = [_scope(session, scope, filters).clause(WorkLog.path), WorkLog.log_date >= first,
+    conds = [narrowed(session, scope, filters).clause(WorkLog.path), WorkLog.log_date >= first,
              WorkLog.log_date <= last]
     if filters.user_id:
         conds.append(WorkLog.user_id == filters.user_id)

@@ -13,18 +13,15 @@ are still open (no report filed) after their deadline — both as of today, what
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from typing import Any
+from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from data.checklists import STANDARDISATION_CATEGORIES
-from data.errors import N_, ValidationError
+from data.filters import StationFilters, narrowed
 from data.models import (
     Grade,
     Inspection,
@@ -41,9 +38,7 @@ from data.models import (
     User,
     WorkLog,
 )
-from data.queries.inspections import published_clause
-from data.queries.overview import same_day_last_year
-from data.queries.regions import get_region_by_code
+from data.queries.inspections import latest_per_station, published_clause, stations_with_latest
 from data.queries.settings import data_generation, get_setting
 from data.rules.masking import mask_phone
 from data.rules.standardisation import STANDARDISED_GRADES, TARGET_RATE, standardisation_rate
@@ -58,97 +53,12 @@ POINTS_LIMIT = 3000
 # the first 26 characters of its path
 COUNTY_PATH_LENGTH = 26
 
-_AREA_CODE = re.compile(r"[0-9]{12}")
-
-
-# --- the filter bar ---------------------------------------------------------------------------
-
-
-def _first(value: Any) -> Any:
-    if isinstance(value, (list, tuple)):
-        return value[0] if value else None
-    return value
-
-
-@dataclass(frozen=True)
-class StationFilters:
-    """What the /stations filter bar selects: a county or township (`region_code`), the kind of
-    station, and the period whose checks count (inclusive; empty ends are open)."""
-
-    region_code: str | None = None
-    kind: str = StationKind.township_station.value
-    date_from: date | None = None
-    date_to: date | None = None
-
-    @classmethod
-    def default(cls, today: date) -> StationFilters:
-        """The last twelve months: every station is checked twice a year, so each has a grade."""
-        return cls(date_from=same_day_last_year(today) + timedelta(days=1), date_to=today)
-
-    def to_dict(self) -> dict:
-        out: dict[str, Any] = {"kind": self.kind}
-        if self.region_code:
-            out["region_code"] = self.region_code
-        if self.date_from:
-            out["date_from"] = self.date_from.isoformat()
-        if self.date_to:
-            out["date_to"] = self.date_to.isoformat()
-        return out
-
-    def to_query(self) -> dict[str, str]:
-        return dict(self.to_dict())
-
-    @classmethod
-    def from_dict(cls, data: Mapping | None, *, strict: bool = False) -> StationFilters:
-        """From a dcc.Store's dict or a URL's query (values may be lists). Forgiving by default
-        (bad values dropped); strict=True raises ValidationError naming the field."""
-        data = data if isinstance(data, Mapping) else {}
-
-        def fail(message: str, name: str, **params) -> None:
-            if strict:
-                raise ValidationError(message, field=name, **params)
-
-        def day(name: str) -> date | None:
-            value = _first(data.get(name))
-            if value in (None, ""):
-                return None
-            if isinstance(value, date):
-                return value
-            text = str(value).strip()
-            try:  # a date picker may send a whole timestamp
-                parsed = date.fromisoformat(text) if len(text) <= 10 else datetime.fromisoformat(text).date()
-            except ValueError:
-                return fail(N_("日期格式应为 YYYY-MM-DD"), name)
-            if not 2000 <= parsed.year <= 2100:
-                return fail(N_("日期超出范围"), name)
-            return parsed
-
-        region = _first(data.get("region_code"))
-        region = str(region).strip() if region not in (None, "") else None
-        if region and not _AREA_CODE.fullmatch(region):
-            fail(N_("区划或网格代码无效"), "region_code")
-            region = None
-        kind = _first(data.get("kind"))
-        if kind in (None, ""):
-            kind = StationKind.township_station.value
-        elif kind not in KINDS:
-            fail(N_("无效的筛选值：%(value)s"), "kind", value=str(kind)[:40])
-            kind = StationKind.township_station.value
-        date_from, date_to = day("date_from"), day("date_to")
-        if date_from and date_to and date_from > date_to:
-            fail(N_("开始日期不能晚于结束日期"), "date_from")
-            date_from, date_to = date_to, date_from
-        return cls(region_code=region, kind=kind, date_from=date_from, date_to=date_to)
 
 
 # --- shared SQL pieces ------------------------------------------------------------------------
 
 
-def narrowed_scope(session: Session, scope: Scope, filters: StationFilters) -> Scope:
-    """The user's scope narrowed to the filters' region; OutOfScope when it is not theirs."""
-    if not filters.region_code:
-        return scope
-    return scope.narrow(get_region_by_code(session, scope=scope, area_code=filters.region_code).path)
+narrowed_scope = narrowed  # the user's scope narrowed to the filters' region (OutOfScope when not theirs)
 
 
 def _check_conditions(scope: Scope, view: Scope, role: Role | str, filters: StationFilters) -> list:
@@ -166,29 +76,24 @@ def _check_conditions(scope: Scope, view: Scope, role: Role | str, filters: Stat
 
 
 def _latest_checks(scope: Scope, view: Scope, role: Role | str, filters: StationFilters, *extra):
-    """A subquery of the counting checks ranked per station, newest first (station_id,
-    inspection_id, rank); join it with `_is_latest` for each station's latest.
-
-    A window (ROW_NUMBER, on SQLite and PostgreSQL alike) over the period's checks that
-    carries only ids through its sort: the score, grade and category scores are fetched by id
-    afterwards, for one row per station instead of every check of the period."""
-    rank = sa.func.row_number().over(partition_by=Inspection.station_id,
-                                     order_by=(Inspection.inspected_on.desc(), Inspection.id.desc()))
-    return (select(Inspection.station_id.label("station_id"), Inspection.id.label("inspection_id"),
-                   rank.label("rank"))
-            .where(*_check_conditions(scope, view, role, filters), Inspection.score.is_not(None), *extra)
-            .subquery("latest"))
-
-
-def _is_latest(latest, station_id) -> sa.ColumnElement[bool]:
-    """The join condition to `_latest_checks`: its first row of the station. In the ON clause
-    and with a literal 1, so SQLite builds an index on the ranked rows by (station_id, rank)
-    for the join (with a bound parameter it scans them all for each station)."""
-    return sa.and_(latest.c.station_id == station_id, latest.c.rank == sa.literal_column("1"))
+    """The counting checks of the period with a score, ranked per station (latest_per_station)."""
+    return latest_per_station(*_check_conditions(scope, view, role, filters), Inspection.score.is_not(None), *extra)
 
 
 def _station_conditions(view: Scope, filters: StationFilters) -> list:
     return [Station.active.is_(True), Station.kind == filters.kind, view.clause(Station.path)]
+
+
+def _grade_counts(scope: Scope, view: Scope, role: Role | str, filters: StationFilters, *keys):
+    """A statement: per `keys` (in all without), the view's stations, those checked in the
+    period, and those standardised and model by their latest check."""
+    latest = _latest_checks(scope, view, role, filters)
+    grade = Inspection.grade
+    stmt = (select(*keys, sa.func.count(), sa.func.count(latest.c.inspection_id),
+                   sa.func.count().filter(grade.in_([g.value for g in STANDARDISED_GRADES])),
+                   sa.func.count().filter(grade == Grade.model.value))
+            .select_from(stations_with_latest(latest)).where(*_station_conditions(view, filters)))
+    return stmt.group_by(*keys) if keys else stmt
 
 
 OPEN_RECTIFICATION = tuple(s.value for s in RectificationStatus if s is not RectificationStatus.closed)
@@ -249,17 +154,7 @@ def station_kpis(session: Session, *, scope: Scope, role: Role | str, filters: S
     and model by their latest check, and their open and overdue rectifications (today).
     Raises OutOfScope for a region that is not the user's."""
     view = narrowed_scope(session, scope, filters)
-    latest = _latest_checks(scope, view, role, filters)
-    grade = Inspection.grade
-    row = session.exec(
-        select(sa.func.count(), sa.func.count(latest.c.inspection_id),
-               sa.func.count().filter(grade.in_([g.value for g in STANDARDISED_GRADES])),
-               sa.func.count().filter(grade == Grade.model.value))
-        .select_from(Station)
-        .outerjoin(latest, _is_latest(latest, Station.id))
-        .outerjoin(Inspection, Inspection.id == latest.c.inspection_id)
-        .where(*_station_conditions(view, filters))
-    ).one()
+    row = session.exec(_grade_counts(scope, view, role, filters)).one()
     rectifications = session.exec(_rectifications(scope, role, view, filters, today, per_station=False)).one()
     return StationKpis(*(int(v or 0) for v in (*row, *rectifications)))
 
@@ -271,21 +166,12 @@ def rate_by_area(session: Session, *, scope: Scope, role: Role | str, filters: S
     checked, standardised, model, rate}]} in code order. One grouped query."""
     view = narrowed_scope(session, scope, filters)
     by_township = all(p.count("/") >= 2 for p in view.paths) if view.paths else False
-    latest = _latest_checks(scope, view, role, filters)
     key = Station.township_id if by_township else sa.func.substr(Station.path, 1, COUNTY_PATH_LENGTH)
-    grade = Inspection.grade
-    rows = session.exec(
-        select(key, sa.func.count(), sa.func.count(latest.c.inspection_id),
-               sa.func.count().filter(grade.in_([g.value for g in STANDARDISED_GRADES])),
-               sa.func.count().filter(grade == Grade.model.value))
-        .select_from(Station)
-        .outerjoin(latest, _is_latest(latest, Station.id))
-        .outerjoin(Inspection, Inspection.id == latest.c.inspection_id)
-        .where(*_station_conditions(view, filters)).group_by(key)
-    ).all()
+    rows = session.exec(_grade_counts(scope, view, role, filters, key)).all()
     if by_township:
         names = dict((i, (c, n)) for i, c, n in session.exec(
-            select(Region.id, Region.area_code, Region.name).where(Region.id.in_([r[0] for r in rows])))) if rows else {}
+            select(Region.id, Region.area_code, Region.name).where(Region.id.in_([r[0] for r in rows])))
+        ) if rows else {}
     else:
         names = dict((p, (c, n)) for p, c, n in session.exec(
             select(Region.path, Region.area_code, Region.name)
@@ -313,11 +199,11 @@ def category_averages(session: Session, *, scope: Scope, role: Role | str, filte
     def averages(*where) -> tuple[dict, int]:
         row = session.exec(
             select(sa.func.count(Inspection.id), *(sa.func.avg(scores[c].as_float()) for c in CATEGORIES))
-            .select_from(Station).join(latest, _is_latest(latest, Station.id))
-            .join(Inspection, Inspection.id == latest.c.inspection_id)
+            .select_from(stations_with_latest(latest, outer=False))
             .where(*_station_conditions(view, filters), *where)
         ).one()
-        return {c: (round(float(v), 1) if v is not None else None) for c, v in zip(CATEGORIES, row[1:], strict=True)}, int(row[0])
+        return {c: (round(float(v), 1) if v is not None else None)
+                for c, v in zip(CATEGORIES, row[1:], strict=True)}, int(row[0])
 
     region, checked = averages()
     station, name = None, None
@@ -326,10 +212,10 @@ def category_averages(session: Session, *, scope: Scope, role: Role | str, filte
         period = StationFilters(date_from=filters.date_from, date_to=filters.date_to)
         latest_of_one = _latest_checks(scope, Scope((chosen.path,)), role, period, Inspection.station_id == chosen.id)
         values = session.exec(select(Inspection.category_scores)
-                              .join(latest_of_one, sa.and_(latest_of_one.c.inspection_id == Inspection.id,
-                                                           latest_of_one.c.rank == sa.literal_column("1")))
-                              ).first() or {}
-        station, name = {c: (float(values[c]) if values.get(c) is not None else None) for c in CATEGORIES}, chosen.name
+                              .select_from(stations_with_latest(latest_of_one, outer=False))
+                              .where(Station.id == chosen.id)).first() or {}
+        station = {c: (float(values[c]) if values.get(c) is not None else None) for c in CATEGORIES}
+        name = chosen.name
     return {"region": region, "checked": checked, "station": station, "station_name": name}
 
 
@@ -346,9 +232,7 @@ def league_table(session: Session, *, scope: Scope, role: Role | str, filters: S
         select(Station.id.label("id"), Station.name.label("name"), county.name.label("county"),
                township.name.label("township"), Inspection.score.label("score"), Inspection.grade.label("grade"),
                Inspection.inspected_on.label("checked_on"))
-        .select_from(Station)
-        .outerjoin(latest, _is_latest(latest, Station.id))
-        .outerjoin(Inspection, Inspection.id == latest.c.inspection_id)
+        .select_from(stations_with_latest(latest))
         .outerjoin(township, township.id == Station.township_id)
         .outerjoin(county, county.id == township.parent_id)
         .where(*_station_conditions(view, filters))
@@ -523,9 +407,7 @@ def map_stations(session: Session, *, scope: Scope, role: Role | str, filters: S
         select(Station.id.label("id"), Station.name.label("name"), Station.lon.label("lon"), Station.lat.label("lat"),
                township.name.label("township"), Inspection.score.label("score"), Inspection.grade.label("grade"),
                Inspection.inspected_on.label("checked_on"))
-        .select_from(Station)
-        .outerjoin(latest, _is_latest(latest, Station.id))
-        .outerjoin(Inspection, Inspection.id == latest.c.inspection_id)
+        .select_from(stations_with_latest(latest))
         .outerjoin(township, township.id == Station.township_id)
         .where(*_station_conditions(view, station_filters), Station.lon.is_not(None), Station.lat.is_not(None))
         .order_by(Station.id)
@@ -547,14 +429,13 @@ def service_points(session: Session, *, scope: Scope, role: Role | str, filters:
     inside = [Station.active.is_(True), Station.kind.in_(SERVICE_POINT_KINDS), view.clause(Station.path),
               Station.lon.between(west, east), Station.lat.between(south, north)]
     point_filters = StationFilters(date_from=filters.date_from, date_to=filters.date_to)
-    latest = _latest_checks(scope, view, role, point_filters, Inspection.station_id.in_(select(Station.id).where(*inside)))
+    latest = _latest_checks(scope, view, role, point_filters,
+                            Inspection.station_id.in_(select(Station.id).where(*inside)))
     centre_lon, centre_lat = (west + east) / 2, (south + north) / 2
     distance = sa.func.abs(Station.lon - centre_lon) + sa.func.abs(Station.lat - centre_lat)
     rows = session.exec(
         select(Station.id, Station.name, Station.kind, Station.lon, Station.lat, Inspection.grade)
-        .select_from(Station)
-        .outerjoin(latest, _is_latest(latest, Station.id))
-        .outerjoin(Inspection, Inspection.id == latest.c.inspection_id)
+        .select_from(stations_with_latest(latest))
         .where(*inside).order_by(distance, Station.id).limit(limit + 1)
     ).all()
     points = [{"id": i, "name": name, "kind": str(kind), "lon": lon, "lat": lat, "grade": str(g) if g else None}

@@ -10,15 +10,11 @@ counts side by side.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import asdict, dataclass
-from datetime import date
-from typing import Any
-
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
+from data.filters import WalkFilters, narrowed
 from data.models import (
     Attachment,
     FindingList,
@@ -28,72 +24,17 @@ from data.models import (
     ServiceItem,
     Station,
     User,
-    WalkChannel,
     Walkthrough,
     WalkthroughFinding,
 )
 from data.queries import _json
-from data.queries.regions import get_region_by_code
 from data.scope import Scope
 
 LIST_LIMIT = 2000
-CHANNELS = tuple(c.value for c in WalkChannel)
-LISTS = tuple(k.value for k in FindingList)
-STATUSES = tuple(s.value for s in FindingStatus)
-
-
-def _day(value) -> date | None:
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value)[:10]) if value else None
-    except ValueError:
-        return None
-
-
-@dataclass(frozen=True)
-class WalkFilters:
-    """What the filter bar of /walkthroughs selects; empty fields select everything.
-    `date_from`/`date_to` bound the walk's date (inclusive); `region_code` is a county or
-    township; `service_item` a ServiceItem code."""
-
-    date_from: date | None = None
-    date_to: date | None = None
-    region_code: str | None = None
-    service_item: str | None = None
-    channel: str | None = None
-    list_kind: str | None = None
-    status: str | None = None
-
-    @classmethod
-    def from_dict(cls, data: Mapping | None) -> WalkFilters:
-        """Forgiving: unknown keys and bad values are dropped (a stale store still works)."""
-        data = data if isinstance(data, Mapping) else {}
-
-        def one_of(key: str, allowed: tuple[str, ...]) -> str | None:
-            value = data.get(key)
-            return value if value in allowed else None
-
-        code = data.get("region_code")
-        item = data.get("service_item")
-        return cls(date_from=_day(data.get("date_from")), date_to=_day(data.get("date_to")),
-                   region_code=code if isinstance(code, str) and len(code) == 12 and code.isdigit() else None,
-                   service_item=item if isinstance(item, str) and 0 < len(item) <= 40 else None,
-                   channel=one_of("channel", CHANNELS), list_kind=one_of("list_kind", LISTS),
-                   status=one_of("status", STATUSES))
-
-    def to_dict(self) -> dict[str, Any]:
-        return {k: v.isoformat() if isinstance(v, date) else v for k, v in asdict(self).items() if v}
-
-
-def _scope(session: Session, scope: Scope, filters: WalkFilters) -> Scope:
-    if not filters.region_code:
-        return scope
-    return scope.narrow(get_region_by_code(session, scope=scope, area_code=filters.region_code).path)
 
 
 def _walk_conditions(session: Session, scope: Scope, filters: WalkFilters) -> list[sa.ColumnElement[bool]]:
-    conds = [_scope(session, scope, filters).clause(Walkthrough.path)]
+    conds = [narrowed(session, scope, filters).clause(Walkthrough.path)]
     if filters.date_from:
         conds.append(Walkthrough.walked_on >= filters.date_from)
     if filters.date_to:
@@ -107,7 +48,7 @@ def _walk_conditions(session: Session, scope: Scope, filters: WalkFilters) -> li
 
 def _finding_conditions(session: Session, scope: Scope, filters: WalkFilters, *,
                         lists: bool = True) -> list[sa.ColumnElement[bool]]:
-    conds = [_scope(session, scope, filters).clause(WalkthroughFinding.path)]
+    conds = [narrowed(session, scope, filters).clause(WalkthroughFinding.path)]
     if lists and filters.list_kind:
         conds.append(WalkthroughFinding.list_kind == filters.list_kind)
     if lists and filters.status:

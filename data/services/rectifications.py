@@ -46,6 +46,20 @@ def _load(session: Session, actor: Actor, rectification_id: int) -> Rectificatio
     return rect
 
 
+def _checked_by(session: Session, actor: Actor, rectification_id: int, status: RectificationStatus, *,
+                refused: str, too_early: str, own: str) -> Rectification:
+    """The rectification a checker acts on in `status`: never by whom reported it (the messages
+    say why not: a role that does not check, the wrong status, their own report)."""
+    if actor.role not in CHECKERS:
+        raise NotAllowed(refused)
+    rect = _load(session, actor, rectification_id)
+    if rect.status != status:
+        raise WorkflowError(too_early)
+    if rect.reported_by == actor.id:
+        raise NotAllowed(own)
+    return rect
+
+
 def _record(session: Session, actor: Actor, rect: Rectification, action: str, now: datetime, **details) -> None:
     audit(session, actor=actor, action=f"rectification.{action}", target_kind="rectification",
           target_id=rect.id, details={"status": str(rect.status), **details}, at=now)
@@ -99,13 +113,8 @@ def recheck(session: Session, *, actor: Actor, rectification_id: int, passed: bo
             close: bool = False, now: datetime | None = None) -> Rectification:
     """Re-check a reported fix (复查). Passed: re-checked (and closed at once when `close`);
     not passed: back to open with the reason, counted as a rejection."""
-    if actor.role not in CHECKERS:
-        raise NotAllowed(N_("您无权复查整改"))
-    rect = _load(session, actor, rectification_id)
-    if rect.status != RectificationStatus.reported:
-        raise WorkflowError(N_("该整改事项还没有报送，不能复查"))
-    if rect.reported_by == actor.id:
-        raise NotAllowed(N_("整改报送人不能复查自己报送的整改"))
+    rect = _checked_by(session, actor, rectification_id, RectificationStatus.reported, refused=N_("您无权复查整改"),
+                       too_early=N_("该整改事项还没有报送，不能复查"), own=N_("整改报送人不能复查自己报送的整改"))
     now = now or utcnow()
     rect.recheck_note = _text(note, field="note", required=None if passed else N_("请写明复查未通过的原因"))
     rect.rechecked_at, rect.rechecked_by = now, actor.id
@@ -123,13 +132,8 @@ def recheck(session: Session, *, actor: Actor, rectification_id: int, passed: bo
 
 def close(session: Session, *, actor: Actor, rectification_id: int, now: datetime | None = None) -> Rectification:
     """Close a re-checked item (销号)."""
-    if actor.role not in CHECKERS:
-        raise NotAllowed(N_("您无权销号"))
-    rect = _load(session, actor, rectification_id)
-    if rect.status != RectificationStatus.rechecked:
-        raise WorkflowError(N_("整改须经复查通过后才能销号"))
-    if rect.reported_by == actor.id:
-        raise NotAllowed(N_("整改报送人不能为自己的整改销号"))
+    rect = _checked_by(session, actor, rectification_id, RectificationStatus.rechecked, refused=N_("您无权销号"),
+                       too_early=N_("整改须经复查通过后才能销号"), own=N_("整改报送人不能为自己的整改销号"))
     now = now or utcnow()
     rect.status, rect.closed_at = RectificationStatus.closed, now
     _record(session, actor, rect, "closed", now)

@@ -11,47 +11,35 @@ import pytest
 
 from data import checklists
 from data.rules.scoring import DEFAULT_THRESHOLDS, score_checklist
+from tests.scoring_table import ITEMS, SCORED, STRICT, wrapped
 
 pytestmark = pytest.mark.browser
 
 CORE_JS = Path(__file__).resolve().parents[2] / "pwa" / "static" / "core.js"
 
-ITEMS = [
-    {"code": "A1", "category": "a", "answer_type": "pass_fail", "weight": 10, "veto": False, "rule": {}},
-    {"code": "A2", "category": "a", "answer_type": "number", "weight": 10, "veto": False, "rule": {"max_ok": 15}},
-    {"code": "B1", "category": "b", "answer_type": "choice", "weight": 20, "veto": False,
-     "rule": {"options": [{"value": "good", "score": 1}, {"value": "fair", "score": 0.5},
-                          {"value": "poor", "score": 0}]}},
-    {"code": "V1", "category": "b", "answer_type": "pass_fail", "weight": 0, "veto": True, "rule": {}},
-]
 # weights that put the total exactly on a half (87.25 → Python rounds half to even: 87.2)
 TIE = [{"code": "T1", "category": "t", "answer_type": "pass_fail", "weight": 349, "veto": False, "rule": {}},
        {"code": "T2", "category": "t", "answer_type": "pass_fail", "weight": 51, "veto": False, "rule": {}},
        {"code": "T3", "category": "u", "answer_type": "number", "weight": 0.1, "veto": False,
         "rule": {"min_ok": 2, "max_ok": 7.5}}]
-STRICT = {"model": 95, "standard": 85, "rectify": 70}
 
 
 def hand_cases() -> list[tuple]:
-    wrap = lambda answers: {k: {"value": v} for k, v in answers.items()}  # noqa: E731
     return [
-        (ITEMS, wrap({"A1": "pass", "A2": 10, "B1": "good", "V1": "pass"}), DEFAULT_THRESHOLDS),
-        (ITEMS, wrap({"A1": "pass", "A2": 10, "B1": "fair", "V1": "pass"}), DEFAULT_THRESHOLDS),
-        (ITEMS, wrap({"A1": "pass", "A2": 30, "B1": "good", "V1": "pass"}), STRICT),
-        (ITEMS, wrap({"A1": "pass", "A2": "na", "B1": "na", "V1": "na"}), DEFAULT_THRESHOLDS),
-        (ITEMS, wrap({"A1": "pass", "A2": 10, "B1": "good", "V1": "fail"}), DEFAULT_THRESHOLDS),
-        (ITEMS, wrap({"A1": "na", "A2": "na", "B1": "na", "V1": "fail"}), DEFAULT_THRESHOLDS),  # nothing weighted
+        *((ITEMS, wrapped(answers), thresholds) for answers, *_expected in SCORED
+          for thresholds in (DEFAULT_THRESHOLDS, STRICT)),
+        (ITEMS, wrapped({"A1": "na", "A2": "na", "B1": "na", "V1": "fail"}), DEFAULT_THRESHOLDS),  # nothing weighted
         (ITEMS, {}, DEFAULT_THRESHOLDS),
         (ITEMS, {"A1": "pass", "A2": 15, "B1": {"value": "poor"}}, DEFAULT_THRESHOLDS),  # bare values, V1 missing
         (ITEMS, {"A1": None, "A2": {"value": None}, "B1": {"note": "x"}}, DEFAULT_THRESHOLDS),
-        (ITEMS, wrap({"A1": "yes"}), DEFAULT_THRESHOLDS),  # invalid: both refuse
-        (ITEMS, wrap({"A2": "12"}), DEFAULT_THRESHOLDS),
-        (ITEMS, wrap({"A2": True}), DEFAULT_THRESHOLDS),
-        (ITEMS, wrap({"B1": "excellent"}), DEFAULT_THRESHOLDS),
-        (TIE, wrap({"T1": "pass", "T2": "fail", "T3": 7.5}), DEFAULT_THRESHOLDS),
-        (TIE, wrap({"T1": "pass", "T2": "fail", "T3": 1.99}), DEFAULT_THRESHOLDS),
-        (TIE, wrap({"T1": "pass", "T2": "fail", "T3": "na"}), DEFAULT_THRESHOLDS),
-        (TIE, wrap({"T1": "fail", "T2": "pass", "T3": "na"}), DEFAULT_THRESHOLDS),
+        (ITEMS, wrapped({"A1": "yes"}), DEFAULT_THRESHOLDS),  # invalid: both refuse
+        (ITEMS, wrapped({"A2": "12"}), DEFAULT_THRESHOLDS),
+        (ITEMS, wrapped({"A2": True}), DEFAULT_THRESHOLDS),
+        (ITEMS, wrapped({"B1": "excellent"}), DEFAULT_THRESHOLDS),
+        (TIE, wrapped({"T1": "pass", "T2": "fail", "T3": 7.5}), DEFAULT_THRESHOLDS),
+        (TIE, wrapped({"T1": "pass", "T2": "fail", "T3": 1.99}), DEFAULT_THRESHOLDS),
+        (TIE, wrapped({"T1": "pass", "T2": "fail", "T3": "na"}), DEFAULT_THRESHOLDS),
+        (TIE, wrapped({"T1": "fail", "T2": "pass", "T3": "na"}), DEFAULT_THRESHOLDS),
     ]
 
 
@@ -113,7 +101,8 @@ def test_js_port_scores_like_python(browser):
     assert not mismatches, mismatches[:3]
     # the table exercises what it claims to: refusals, vetoes, ties and every grade
     assert sum(1 for e in expected if e.get("error")) == 4
-    assert (expected[15]["total"], expected[16]["total"]) == (87.2, 12.8)
+    ties = [e for c, e in zip(cases, expected, strict=True) if c[0] is TIE]
+    assert (ties[2]["total"], ties[3]["total"]) == (87.2, 12.8)  # T3 not applicable: a half either way
     assert {e.get("grade") for e in expected} >= {"model", "standard", "rectify", "fail", None}
 
 

@@ -1,0 +1,168 @@
+"""What the benchmarks share: the benchmark city, the statement recorder, timing against the SQL
+floor, the rows they print and the closing `summary: N ok, M miss` every benchmark ends with.
+
+A timed row is "ok" under TARGET_RATIO × its floor (the very statements the call issued, run
+bare on the driver's cursor) and under TARGET_MS; the call and its floor are timed in turns, so
+a busy machine slows both alike.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from data import demo  # noqa: E402
+from data.db import is_empty, make_engine, migrate  # noqa: E402
+
+TODAY = date(2026, 11, 20)
+TARGET_RATIO, TARGET_MS = 1.5, 300.0
+HEADER = f"{'':<34} {'median':>9} {'floor':>9} {'ratio':>6} {'sql':>4}\n{'':<34} {'ms':>9} {'ms':>9}"
+
+
+class Tally:
+    """Counts the targets met and missed; `summary()` prints the closing line."""
+
+    def __init__(self):
+        self.ok = self.miss = 0
+
+    def check(self, met: bool) -> str:
+        """Count one target; "ok" or "MISS" to print beside it."""
+        if met:
+            self.ok += 1
+        else:
+            self.miss += 1
+        return "ok" if met else "MISS"
+
+    def summary(self) -> None:
+        print(f"summary: {self.ok} ok, {self.miss} miss", flush=True)
+
+
+def database(url: str | None, path: Path, config: demo.DemoConfig, knobs: str) -> sa.Engine:
+    """The benchmark city: the given database, or the cached SQLite file, filled when empty
+    (`knobs` says how it was scaled)."""
+    engine = make_engine(url or f"sqlite:///{path}")
+    migrate(engine)
+    if is_empty(engine):
+        print(f"building the benchmark city ({knobs}) in {engine.url.render_as_string()} …", flush=True)
+        started = time.perf_counter()
+        demo.generate(engine, config, progress=lambda step: print(f"  … {step}", flush=True))
+        # the planner's statistics, as a database in service has them (the demo loads in one
+        # transaction, which autovacuum only sees afterwards)
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("ANALYZE")
+        print(f"built in {time.perf_counter() - started:.0f} s", flush=True)
+    if engine.dialect.name == "postgresql":
+        # psycopg prepares a statement it has run five times, and a prepared (generic) plan can
+        # differ from a fresh one: plan every statement afresh on both sides of the ratio
+        sa.event.listen(engine, "connect", lambda dbapi_conn, _record: setattr(dbapi_conn, "prepare_threshold", None))
+        engine.dispose()
+    return engine
+
+
+class Recorder:
+    """Captures the statements an engine sends to the driver while `on` is set."""
+
+    def __init__(self, engine: sa.Engine):
+        self.on, self.statements = False, []
+        sa.event.listen(engine, "before_cursor_execute", self._record)
+
+    def _record(self, _conn, _cursor, statement, parameters, _context, executemany):
+        if self.on and not executemany:
+            self.statements.append((statement, parameters))
+
+    def capture(self, call) -> list:
+        self.statements, self.on = [], True
+        try:
+            call()
+        finally:
+            self.on = False
+        return list(self.statements)
+
+
+def measure(engine: sa.Engine, call, statements: list, runs: int) -> tuple[float, float]:
+    """Median milliseconds of `call` and of its statements run bare on the driver's cursor,
+    taken in turns, so that both sides see the same load (the machine is shared)."""
+    raw = engine.raw_connection()
+
+    def bare():
+        cursor = raw.cursor()
+        for statement, parameters in statements:
+            cursor.execute(statement, parameters)
+            cursor.fetchall()
+        cursor.close()
+
+    def timed(fn) -> float:
+        started = time.perf_counter()
+        fn()
+        return (time.perf_counter() - started) * 1000
+
+    try:
+        bare()
+        pairs = [(timed(call), timed(bare)) for _ in range(runs)]
+    finally:
+        raw.rollback()
+        raw.close()
+    return statistics.median(p[0] for p in pairs), statistics.median(p[1] for p in pairs)
+
+
+class Bench:
+    """One benchmark run: the engine, its recorder and the tally of targets."""
+
+    def __init__(self, engine: sa.Engine, runs: int):
+        self.engine, self.runs = engine, runs
+        self.recorder, self.tally = Recorder(engine), Tally()
+
+    def row(self, name: str, call, note: str = "") -> None:
+        """Time `call` (warmed once) against its floor and print the row with its verdict."""
+        call()
+        statements = self.recorder.capture(call)
+        ms, floor = measure(self.engine, call, statements, self.runs)
+        ratio = ms / floor if floor else float("inf")
+        verdict = self.tally.check(ratio < TARGET_RATIO and ms < TARGET_MS)
+        print(f"{name:<34} {ms:9.1f} {floor:9.1f} {ratio:6.2f} {len(statements):4d}  {verdict}  {note}", flush=True)
+
+    def queries(self, calls: dict[str, Callable[[Session], object]]) -> None:
+        """A row per query, each run in a fresh session, as each request has."""
+        for name, call in calls.items():
+            def once(call=call):
+                with Session(self.engine) as session:
+                    call(session)
+            self.row(name, once)
+
+    def size(self, name: str, size: int, limit_kb: int = 500) -> None:
+        print(f"{name}: {size / 1024:.0f} KB ({self.tally.check(size < limit_kb * 1024)}: < {limit_kb} KB)")
+
+
+def signed_in_app(engine: sa.Engine, url: str, username: str = "leader"):
+    """The app on the benchmark engine (the recorder listens on it) and a test client signed in."""
+    from app import create_app
+
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "TESTING": True, "AUTO_MIGRATE": False,
+                      "TODAY": TODAY})
+    app.extensions["engine"].dispose()
+    app.extensions["engine"] = engine
+    client = app.test_client()
+    response = client.post("/login", data={"username": username, "password": demo.DEMO_PASSWORD})
+    assert response.status_code == 302, "the benchmark city has the demo accounts"
+    return app, client
+
+
+def get(client, url: str, before: Callable[[], None] = lambda: None):
+    """A GET that must answer 200; `before` runs first (a cache cleared)."""
+    def once():
+        before()
+        answer = client.get(url)
+        assert answer.status_code == 200, answer.data[:300]
+        return answer
+    return once
