@@ -16,17 +16,31 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import secrets
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, abort, current_app, jsonify, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import LoginManager, current_user, login_user, logout_user
 
 from data.models import DeviceSession, Role
 from data.queries.users import get_user, get_user_scope
 from data.scope import Scope
 from data.services import devices as device_service
+from data.services import login_throttle as throttle
 from data.services import users as user_service
 from web.context import db
 from web.errors import PREFIX as API_PREFIX
@@ -106,6 +120,18 @@ def _safe_next(target: str | None) -> str:
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return "/"
     return target
+
+
+def client_address() -> str:
+    """The client's address as the throttle, the logs and the audit trail see it (behind PROXY_HOPS
+    trusted proxies, ProxyFix has already put the real one in REMOTE_ADDR)."""
+    return request.remote_addr or "-"
+
+
+def throttle_policy() -> throttle.Policy:
+    config = current_app.config
+    return throttle.Policy(per_pair=config["LOGIN_MAX_FAILURES"], per_address=config["LOGIN_MAX_FAILURES_PER_ADDRESS"],
+                           window=config["LOGIN_WINDOW"], first_delay=config["LOGIN_FIRST_DELAY"])
 
 
 def csrf_token() -> str:
@@ -237,9 +263,8 @@ def sign_in_device(*, username: str, password: str, label: str | None, kind: str
     """Check credentials (throttled as at /login) and open a device session; the browser session
     starts too. Returns the device session and its token for the cookie. Raises
     user_service.LoginThrottled, user_service.BadCredentials."""
-    user = user_service.authenticate(db(), username=username, password=password, ip=request.remote_addr or "-",
-                                     max_failures=current_app.config["LOGIN_MAX_FAILURES"],
-                                     window=current_app.config["LOGIN_WINDOW"])
+    user = user_service.authenticate(db(), username=username, password=password, ip=client_address(),
+                                     policy=throttle_policy())
     old = request.cookies.get(DEVICE_COOKIE)
     if old:  # the phone signs in anew: what it held before is done with
         found = device_service.device_by_token(db(), token=old, kind=kind)
@@ -308,7 +333,7 @@ def login():
     next_url = _safe_next(request.values.get("next"))
     if current_user.is_authenticated and request.method == "GET":
         return redirect(next_url)
-    error, status = None, 200
+    error, status, retry_after = None, 200, None
     username = ""
     if request.method == "POST":
         username = (request.form.get("username") or "").strip()
@@ -317,13 +342,12 @@ def login():
             error, status = _("请输入用户名和密码"), 400
         else:
             try:
-                user = user_service.authenticate(
-                    db(), username=username, password=password, ip=request.remote_addr or "-",
-                    max_failures=current_app.config["LOGIN_MAX_FAILURES"],
-                    window=current_app.config["LOGIN_WINDOW"])
+                user = user_service.authenticate(db(), username=username, password=password, ip=client_address(),
+                                                 policy=throttle_policy())
             except user_service.LoginThrottled as exc:
-                minutes = int(exc.retry_after.total_seconds() // 60)
-                error, status = _("登录失败次数过多，请 %(minutes)d 分钟后再试", minutes=minutes), 429
+                error, status = _("登录失败次数过多，请 %(minutes)d 分钟后再试",
+                                  minutes=throttle.retry_minutes(exc.retry_after)), 429
+                retry_after = exc.retry_after
             except user_service.BadCredentials:
                 error, status = _("用户名或密码错误"), 401
             else:
@@ -342,8 +366,11 @@ def login():
                 session.permanent = True
                 login_user(loaded)
                 return redirect(next_url)
-    return render_template("login.html", error=error, username=username, next=next_url,
-                           languages=LANGUAGES), status
+    response = make_response(render_template("login.html", error=error, username=username, next=next_url,
+                                             languages=LANGUAGES), status)
+    if retry_after is not None:
+        response.headers["Retry-After"] = str(math.ceil(retry_after.total_seconds()))
+    return response
 
 
 @bp.post("/logout")

@@ -33,11 +33,12 @@ class ApiError(Exception):
     """An answer other than success, raised anywhere in a view."""
 
     def __init__(self, status: int, message: str | None = None, *, code: str | None = None,
-                 fields: dict[str, str] | None = None, **params):
+                 fields: dict[str, str] | None = None, headers: dict[str, str] | None = None, **params):
         super().__init__(message)
         default_code, default_message = BY_STATUS.get(status, BY_STATUS[500])
         self.status, self.code = status, code or default_code
         self.message, self.params, self.fields = message or default_message, params, fields or {}
+        self.headers = headers or {}
 
 
 def error_response(status: int, code: str, message: str, fields: dict[str, str] | None = None) -> Response:

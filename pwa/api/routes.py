@@ -8,6 +8,7 @@ identical body again 200, another body under a used UUID 409. Every error has on
 
 from __future__ import annotations
 
+import math
 import uuid as uuid_lib
 from datetime import UTC
 
@@ -25,6 +26,7 @@ from data.queries import field as field_queries
 from data.queries.inspections import auditor_options, station_options
 from data.queries.settings import grade_thresholds
 from data.queries.templates import current_templates, item_dict, template_items
+from data.services import login_throttle as throttle
 from data.services import photos as photo_service
 from data.services import users as user_service
 from data.services.common import Actor
@@ -106,7 +108,8 @@ def create_session():
                                              label=body.device_label, kind="field")
     except user_service.LoginThrottled as exc:
         raise ApiError(429, N_("登录失败次数过多，请 %(minutes)d 分钟后再试"),
-                       minutes=int(exc.retry_after.total_seconds() // 60)) from None
+                       headers={"Retry-After": str(math.ceil(exc.retry_after.total_seconds()))},
+                       minutes=throttle.retry_minutes(exc.retry_after)) from None
     except user_service.BadCredentials:
         raise ApiError(401, N_("用户名或密码错误")) from None
     out = s.SessionOut(user=user_out(), device_expires_at=device.expires_at)
@@ -320,7 +323,9 @@ def _limit_body():
 
 @bp.errorhandler(ApiError)
 def _api_error(exc: ApiError):
-    return error_response(exc.status, exc.code, _(exc.message, **exc.params), exc.fields)
+    response = error_response(exc.status, exc.code, _(exc.message, **exc.params), exc.fields)
+    response.headers.update(exc.headers)
+    return response
 
 
 @bp.errorhandler(ServiceError)
