@@ -227,12 +227,23 @@ def _device_csrf(token: str) -> str:
     return hmac.new(key, b"csrf:" + token.encode(), hashlib.sha256).hexdigest()
 
 
-def _start_session(user, device: DeviceSession, token: str) -> None:
+def _start_session(user, device: DeviceSession, csrf: str) -> None:
+    """Begin the browser session of a server-side session (`device`): the cookie names that row,
+    and every request checks that it still holds (_device_holds), so signing out ends it."""
     session.clear()  # a fresh session id after sign-in
     session.permanent = True
     login_user(_load_user(f"{user.id}:{user.session_version}"))
     session["device"] = device.id
-    session["csrf"] = _device_csrf(token)
+    session["csrf"] = csrf
+
+
+def _start_web_session(user) -> None:
+    """A person's sign-in at /login: a server-side session of kind "web" that lasts as long as the
+    browser session may (PERMANENT_SESSION_LIFETIME)."""
+    device, _token = device_service.open_device_session(
+        db(), user=user, kind="web", label=request.headers.get("User-Agent", "")[:80], ip=client_address(),
+        lifetime=current_app.config["PERMANENT_SESSION_LIFETIME"])
+    _start_session(user, device, secrets.token_urlsafe(32))
 
 
 def _restore_from_device() -> bool:
@@ -245,17 +256,19 @@ def _restore_from_device() -> bool:
             found = device_service.device_by_token(db(), token=token, kind=kind)
             if found is not None:
                 device, user = found
-                _start_session(user, device, token)
+                _start_session(user, device, _device_csrf(token))
                 return True
     return False
 
 
 def _device_holds() -> bool:
-    """A browser session that came from a device session lasts only as long as that does:
-    revoking the device signs it out at once, not when the browser session lapses."""
+    """Every browser session belongs to a server-side session (a "web" one from /login, or the
+    device session of a phone or a wall screen) and lasts only as long as that does: signing out
+    or revoking ends it at once, and a copy of the cookie taken before is refused. A cookie that
+    names none (made before sessions were kept on the server) holds no more."""
     device_id = session.get("device")
     if device_id is None:
-        return True
+        return False
     return device_service.device_is_live(db(), device_id=device_id, user_id=current_user.id)
 
 
@@ -273,7 +286,7 @@ def sign_in_device(*, username: str, password: str, label: str | None, kind: str
                                                  ip=request.remote_addr)
     device, token = device_service.open_device_session(db(), user=user, kind=kind, label=label,
                                                        ip=request.remote_addr)
-    _start_session(user, device, token)
+    _start_session(user, device, _device_csrf(token))
     return device, token
 
 
@@ -283,14 +296,16 @@ def set_device_cookie(response, device: DeviceSession, token: str) -> None:
 
 
 def sign_out_device(response) -> None:
-    """Revoke the device session this browser session came from, and sign out."""
+    """Sign out: end the server-side session this browser session belongs to, and the device
+    session whose cookie the browser holds (a phone's or a wall screen's), and drop that cookie."""
     if current_user.is_authenticated:
         user = get_user(db(), user_id=current_user.id)
-        device_id = session.get("device")
-        if device_id is None:
-            found = device_service.device_by_token(db(), token=request.cookies.get(DEVICE_COOKIE), kind="field")
-            device_id = found[0].id if found is not None and found[1].id == user.id else None
-        if device_id is not None:
+        ended = {session.get("device")}
+        for kind in DEVICE_COOKIE_PATHS:
+            found = device_service.device_by_token(db(), token=request.cookies.get(DEVICE_COOKIE), kind=kind)
+            if found is not None and found[1].id == user.id:
+                ended.add(found[0].id)
+        for device_id in ended - {None}:
             device_service.revoke_device_session(db(), actor=user, device_id=device_id, ip=request.remote_addr)
         user_service.record_logout(db(), user=user, ip=request.remote_addr)
     logout_user()
@@ -357,14 +372,11 @@ def login():
                     device, token = device_service.open_device_session(
                         db(), user=user, kind="wall", label=request.headers.get("User-Agent", "")[:80],
                         ip=request.remote_addr)
-                    _start_session(user, device, token)
+                    _start_session(user, device, _device_csrf(token))
                     response = redirect(next_url if next_url != "/" else "/wall")
                     set_device_cookie(response, device, token)
                     return response
-                loaded = _load_user(f"{user.id}:{user.session_version}")
-                session.clear()  # a fresh session id and CSRF token after sign-in
-                session.permanent = True
-                login_user(loaded)
+                _start_web_session(user)
                 return redirect(next_url)
     response = make_response(render_template("login.html", error=error, username=username, next=next_url,
                                              languages=LANGUAGES), status)
@@ -375,12 +387,11 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    if current_user.is_authenticated:
-        user = get_user(db(), user_id=current_user.id)
-        user_service.record_logout(db(), user=user, ip=request.remote_addr)
-    logout_user()
-    session.clear()
-    return redirect(url_for("auth.login"))
+    """Sign out on the server: the session ends, a copy of its cookie is refused from now on, and a
+    wall screen's (or phone's) device session ends with it."""
+    response = redirect(url_for("auth.login"))
+    sign_out_device(response)
+    return response
 
 
 @bp.post("/language")
