@@ -72,6 +72,9 @@ def default_config() -> dict:
         "TILE_URL": os.environ.get("TILE_URL") or None,
         "UPLOAD_DIR": os.environ.get("UPLOAD_DIR") or str(ROOT / "instance" / "uploads"),
         "TILE_ATTRIBUTION": os.environ.get("TILE_ATTRIBUTION") or "internal tiles",
+        # logging (web/logs.py): text or json (one object a line), and the level
+        "LOG_FORMAT": os.environ.get("LOG_FORMAT") or "text",
+        "LOG_LEVEL": os.environ.get("LOG_LEVEL") or "INFO",
         "SESSION_COOKIE_NAME": "hrss_session",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -101,11 +104,12 @@ def create_app(config: dict | None = None) -> Flask:
     """Build the server: Flask with login, the Dash dashboard, maps, vendor files and the CLI."""
     from pwa import shell as field_shell
     from pwa.api import routes as api_routes
-    from web import auth, brief, circular, context, i18n, maps, photos, shell, wall
+    from web import auth, brief, circular, context, errors, i18n, logs, maps, photos, shell, wall
 
     server = Flask(__name__, static_folder=None, template_folder=str(ROOT / "web" / "templates"))
     server.config.update(default_config())
     server.config.update(config or {})
+    logs.init_app(server)  # first: every later hook and log line has the request id
     if not server.config["SECRET_KEY"]:
         server.config["SECRET_KEY"] = _secret_key()
     clock.configure(server.config["TIME_ZONE"])
@@ -129,6 +133,7 @@ def create_app(config: dict | None = None) -> Flask:
     brief.init_app(server)
     field_shell.init_app(server)
     api_routes.init_app(server)
+    errors.init_app(server)
     Compress(server)
 
     @server.get("/healthz")
@@ -317,7 +322,9 @@ def _fill_demo(engine, *, today, seed, case_scale, station_scale, inspection_sca
 
 def main() -> None:
     """The embedded default: migrate, fill the demo city on first run, serve."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from web import logs
+
+    logs.configure(os.environ.get("LOG_FORMAT") or "text", os.environ.get("LOG_LEVEL") or "INFO")
     clock.configure(os.environ.get("TIME_ZONE"))
     url = default_url()
     engine = make_engine(url)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import math
 import secrets
 from dataclasses import dataclass
@@ -46,6 +47,9 @@ from web.context import db
 from web.errors import PREFIX as API_PREFIX
 from web.errors import error_response
 from web.i18n import LANGUAGES, _
+from web.logs import masked_address
+
+log = logging.getLogger("hrss.auth")
 
 bp = Blueprint("auth", __name__)
 
@@ -101,7 +105,7 @@ def _load_user(token: str) -> SessionUser | None:
                        scope=get_user_scope(session_db, user_id=user.id))
 
 
-def _wants_json() -> bool:
+def wants_json() -> bool:
     if request.path.startswith(XHR_PREFIXES):
         return True
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
@@ -132,6 +136,23 @@ def throttle_policy() -> throttle.Policy:
     config = current_app.config
     return throttle.Policy(per_pair=config["LOGIN_MAX_FAILURES"], per_address=config["LOGIN_MAX_FAILURES_PER_ADDRESS"],
                            window=config["LOGIN_WINDOW"], first_delay=config["LOGIN_FIRST_DELAY"])
+
+
+def authenticate(username: str, password: str):
+    """Check credentials from this client (throttled); logged without the name or the full address.
+    Raises user_service.LoginThrottled, user_service.BadCredentials."""
+    where = {"client": masked_address(client_address()), "path": request.path}
+    try:
+        user = user_service.authenticate(db(), username=username, password=password, ip=client_address(),
+                                         policy=throttle_policy())
+    except user_service.LoginThrottled as exc:
+        log.warning("sign-in throttled (%s)", exc.kind, extra={"event": "login.throttled", "kind": exc.kind, **where})
+        raise
+    except user_service.BadCredentials:
+        log.info("sign-in refused", extra={"event": "login.failed", **where})
+        raise
+    log.info("signed in", extra={"event": "login.ok", "user_id": user.id, **where})
+    return user
 
 
 def csrf_token() -> str:
@@ -167,7 +188,7 @@ def _guard():
         logout_user()
         session.clear()
     if not current_user.is_authenticated and not _restore_from_device():
-        if _wants_json() or request.method not in SAFE_METHODS:
+        if wants_json() or request.method not in SAFE_METHODS:
             return _refuse_unauthenticated()
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
     if request.method not in SAFE_METHODS and not _csrf_ok():
@@ -276,8 +297,7 @@ def sign_in_device(*, username: str, password: str, label: str | None, kind: str
     """Check credentials (throttled as at /login) and open a device session; the browser session
     starts too. Returns the device session and its token for the cookie. Raises
     user_service.LoginThrottled, user_service.BadCredentials."""
-    user = user_service.authenticate(db(), username=username, password=password, ip=client_address(),
-                                     policy=throttle_policy())
+    user = authenticate(username, password)
     old = request.cookies.get(DEVICE_COOKIE)
     if old:  # the phone signs in anew: what it held before is done with
         found = device_service.device_by_token(db(), token=old, kind=kind)
@@ -357,8 +377,7 @@ def login():
             error, status = _("请输入用户名和密码"), 400
         else:
             try:
-                user = user_service.authenticate(db(), username=username, password=password, ip=client_address(),
-                                                 policy=throttle_policy())
+                user = authenticate(username, password)
             except user_service.LoginThrottled as exc:
                 error, status = _("登录失败次数过多，请 %(minutes)d 分钟后再试",
                                   minutes=throttle.retry_minutes(exc.retry_after)), 429

@@ -8,6 +8,7 @@ identical body again 200, another body under a used UUID 409. Every error has on
 
 from __future__ import annotations
 
+import logging
 import math
 import uuid as uuid_lib
 from datetime import UTC
@@ -41,6 +42,7 @@ from web.i18n import _, is_english
 from web.photos import upload_root
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+log = logging.getLogger("hrss.api")
 JSON_LIMIT = 2 * 1024 * 1024
 
 spec = SpecTree(
@@ -319,6 +321,22 @@ def openapi():
 @bp.before_request
 def _limit_body():
     request.max_content_length = JSON_LIMIT
+
+
+SYNC_ENDPOINTS = {"api.post_walkthrough", "api.post_work_log", "api.post_inspection", "api.put_photo"}
+
+
+@bp.after_request
+def _log_refused_sync(response):
+    """A record the server would not take is logged with the request id: what was refused and why
+    (the error code and the names of the fields, never their values)."""
+    if request.endpoint in SYNC_ENDPOINTS and response.status_code >= 400:
+        error = (response.get_json(silent=True) or {}).get("error") or {}
+        log.warning("sync refused: %s %s", response.status_code, error.get("code"), extra={
+            "event": "sync.refused", "endpoint": request.endpoint, "status": response.status_code,
+            "code": error.get("code"), "fields": sorted(error.get("fields") or {}),
+            "user_id": current_user.id if current_user.is_authenticated else None})
+    return response
 
 
 @bp.errorhandler(ApiError)

@@ -23,6 +23,7 @@ class ErrorDetail(BaseModel):
                   "validation", "too_large", "throttled", "server_error"]
     message: str
     fields: dict[str, str] = Field(default_factory=dict, description='e.g. {"findings[2].text": "此项必填"}')
+    request_id: str = Field(description="this request's id, as in the X-Request-ID header and the server's logs")
 
 
 class ErrorBody(BaseModel):
