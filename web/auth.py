@@ -220,7 +220,10 @@ def _callback_allowed() -> bool:
     rules = current_app.extensions.get("callback_roles") or ()
     if not rules:
         return True
-    ids = _output_ids(request.get_json(silent=True) or {})
+    try:
+        ids = _output_ids(request.get_json(silent=True) or {})
+    except RecursionError:  # nested deeper than any callback's body: refused, not a 500
+        return False
     for prefix, roles in rules:
         if any(i.startswith(prefix) for i in ids) and current_user.role not in roles:
             return False

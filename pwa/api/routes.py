@@ -76,7 +76,10 @@ def parse(model: type[BaseModel], data):
 
 
 def json_body(model: type[BaseModel]):
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:  # nested deeper than the parser goes (a few thousand brackets)
+        raise ApiError(422, fields={"body": _("内容嵌套过深")}) from None
     if not isinstance(data, dict):
         raise ApiError(422, fields={"body": _("请求内容应为 JSON 对象")})
     return parse(model, data)
