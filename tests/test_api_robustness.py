@@ -67,15 +67,16 @@ def test_text_the_database_cannot_store_is_422(app, world):
     assert_error(post_raw(cadre, "/api/v1/work-logs", lone_surrogate % uuid.uuid4()), 422, "validation")
 
 
-@pytest.mark.parametrize("since", ["9999-12-31T23:59:59-12:00", "0001-01-01T00:00:00+14:00", "10000-01-01"])
-def test_impossible_times_are_422(app, world, since):
+@pytest.mark.parametrize("moment", ["9999-12-31T23:59:59-12:00", "0001-01-01T00:00:00+14:00", "10000-01-01"])
+def test_impossible_times_are_422(app, world, moment):
     client = field_client(app, "cadre_a")
-    response = client.get("/api/v1/records", query_string={"since": since})
-    assert response.status_code in (200, 422), response.get_data(as_text=True)[:300]
-    step = {"name": "咨询", "seconds": 5, "started_at": "9999-12-31T23:59:59-12:00"}
+    error = assert_error(client.get("/api/v1/records", query_string={"since": moment}), 422, "validation")
+    assert "since" in error["fields"]
     walker = field_client(app, "insp")
-    answer = walker.post("/api/v1/walkthroughs", json=walkthrough_body(world, steps=[step]), headers=csrf_header(walker))
-    assert answer.status_code in (201, 422), answer.get_data(as_text=True)[:300]
+    step = {"name": "咨询", "seconds": 5, "started_at": moment}
+    answer = walker.post("/api/v1/walkthroughs", json=walkthrough_body(world, steps=[step]),
+                         headers=csrf_header(walker))
+    assert "steps[0].started_at" in assert_error(answer, 422, "validation")["fields"]
 
 
 def _json(body) -> str:
@@ -129,6 +130,6 @@ def test_identical_work_logs_and_inspections_at_the_same_moment_both_succeed(app
         assert sorted(at_once(inspector, "/api/v1/inspections", inspection_body(world))) == [200, 201]
 
 
-def test_sign_in_with_a_huge_or_deep_body_is_422_not_500(client, world):
+def test_sign_in_with_an_overlong_password_is_422_not_500(client, world):
     assert_error(client.post("/api/v1/session", json={"username": "cadre_a", "password": PASSWORD * 100}),
                  422, "validation")

@@ -17,7 +17,6 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 from data.models import FindingList, InspectionKind, InspectionMode, WalkChannel, WalkMode
 from data.services import photos, walkthroughs, work_logs
 
-
 # --- what any input must be, whatever the field: storable on both databases -------------------
 
 # row ids are INTEGER on PostgreSQL: a larger number names no row and must not reach the database
