@@ -104,7 +104,7 @@ def create_app(config: dict | None = None) -> Flask:
     """Build the server: Flask with login, the Dash dashboard, maps, vendor files and the CLI."""
     from pwa import shell as field_shell
     from pwa.api import routes as api_routes
-    from web import auth, brief, circular, context, errors, i18n, logs, maps, photos, shell, wall
+    from web import auth, brief, circular, context, csp, errors, i18n, logs, maps, photos, shell, wall
 
     server = Flask(__name__, static_folder=None, template_folder=str(ROOT / "web" / "templates"))
     server.config.update(default_config())
@@ -135,6 +135,7 @@ def create_app(config: dict | None = None) -> Flask:
     api_routes.init_app(server)
     errors.init_app(server)
     Compress(server)
+    csp.init_app(server)  # after Compress: it runs before it, on the uncompressed document
 
     @server.get("/healthz")
     def healthz():
