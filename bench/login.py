@@ -112,7 +112,8 @@ def main() -> None:
     for kind, values in times.items():
         ordered = sorted(values)
         p90 = ordered[int(0.9 * (len(ordered) - 1))]
-        print(f"  {kind:24} median {statistics.median(values):6.1f}  p90 {p90:6.1f}  mean {statistics.mean(values):6.1f}")
+        print(f"  {kind:24} median {statistics.median(values):6.1f}  p90 {p90:6.1f}  "
+              f"mean {statistics.mean(values):6.1f}")
     ratio = statistics.median(times["unknown username"]) / statistics.median(times["known, wrong password"])
     print(f"  unknown / known (wrong password) median: {ratio:.2f}")
     print(f"summary: {ok} ok, {miss} miss")
