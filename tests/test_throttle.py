@@ -26,13 +26,8 @@ POLICY = throttle.Policy()
 
 
 @pytest.fixture
-def city(session):
-    return make_city(session)
-
-
-@pytest.fixture
-def officer(session, city):
-    return make_user(session, username="officer", role=Role.case_officer, regions=[city["a"]])
+def officer(session):
+    return make_user(session, username="officer", role=Role.case_officer, regions=[make_city(session)["a"]])
 
 
 def attempt(session, *, ip: str, username: str = "officer", password: str = PASSWORD, now=None):
@@ -114,7 +109,8 @@ def test_a_run_of_failures_ends_after_a_quiet_window(session, officer):
     assert attempt(session, ip="10.0.0.8", now=quiet).id == officer.id
 
 
-def test_unknown_disabled_and_passwordless_accounts_cost_one_password_check_each(session, city, monkeypatch):
+def test_unknown_disabled_and_passwordless_accounts_cost_one_password_check_each(session, monkeypatch):
+    city = make_city(session)
     make_user(session, username="known", role=Role.leader, regions=[city["city"]])
     make_user(session, username="gone", role=Role.leader, regions=[city["city"]], active=False)
     make_user(session, username="staff", role=Role.cadre, regions=[city["town_a"]], password_hash="!")
