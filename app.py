@@ -5,7 +5,8 @@
     flask --app app demo --reset       # refill the demo city
     flask --app app create-user …      # accounts (no default password outside the demo)
 
-Environment: DATABASE_URL, SECRET_KEY, HOST, PORT, TILE_URL, UPLOAD_DIR, SESSION_COOKIE_SECURE.
+Environment: DATABASE_URL, SECRET_KEY, HOST, PORT, TILE_URL, UPLOAD_DIR, SESSION_COOKIE_SECURE,
+PROXY_HOPS, TIME_ZONE, LOG_FORMAT, LOG_LEVEL.
 """
 
 from __future__ import annotations
@@ -24,7 +25,9 @@ import dash
 from flask import Flask, jsonify, send_from_directory
 from flask_compress import Compress
 from sqlalchemy import text
+from werkzeug.middleware.proxy_fix import ProxyFix
 
+from data import clock
 from data.db import DEFAULT_SQLITE, default_url, is_empty, make_engine, migrate, session_scope
 
 ROOT = Path(__file__).resolve().parent
@@ -69,15 +72,27 @@ def default_config() -> dict:
         "TILE_URL": os.environ.get("TILE_URL") or None,
         "UPLOAD_DIR": os.environ.get("UPLOAD_DIR") or str(ROOT / "instance" / "uploads"),
         "TILE_ATTRIBUTION": os.environ.get("TILE_ATTRIBUTION") or "internal tiles",
+        # logging (web/logs.py): text or json (one object a line), and the level
+        "LOG_FORMAT": os.environ.get("LOG_FORMAT") or "text",
+        "LOG_LEVEL": os.environ.get("LOG_LEVEL") or "INFO",
         "SESSION_COOKIE_NAME": "hrss_session",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "") == "1",
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
+        # the sign-in throttle (data/services/login_throttle.py): failures per (account, address) and
+        # per address before the first delay, which doubles with each further failure up to the window
         "LOGIN_MAX_FAILURES": 5,
+        "LOGIN_MAX_FAILURES_PER_ADDRESS": 30,
         "LOGIN_WINDOW": timedelta(minutes=15),
+        "LOGIN_FIRST_DELAY": timedelta(minutes=1),
         "AUTO_MIGRATE": True,
-        # a fixed date for tests and demos; None means the real date
+        # trusted reverse proxies in front (nginx: 1): their X-Forwarded-For/-Proto/-Host name the
+        # real client, as the throttle, the logs and the audit trail see it; 0 trusts no such header
+        "PROXY_HOPS": int(os.environ.get("PROXY_HOPS") or 0),
+        # the bureau's zone: "today" for deadlines, logs and pages (data/clock.py), whatever the host's zone
+        "TIME_ZONE": os.environ.get("TIME_ZONE") or clock.DEFAULT_ZONE,
+        # a fixed date for tests and demos; None means the real date on the bureau's clock
         "TODAY": None,
         "MAP_CACHE_SIZE": 256,
         # maps without their figures (a city's grid cells: ~300 KB each), per scope and level
@@ -89,18 +104,23 @@ def create_app(config: dict | None = None) -> Flask:
     """Build the server: Flask with login, the Dash dashboard, maps, vendor files and the CLI."""
     from pwa import shell as field_shell
     from pwa.api import routes as api_routes
-    from web import admin, auth, brief, circular, context, i18n, maps, photos, shell, wall
+    from web import admin, auth, brief, circular, context, csp, errors, i18n, logs, maps, photos, shell, wall
 
     server = Flask(__name__, static_folder=None, template_folder=str(ROOT / "web" / "templates"))
     server.config.update(default_config())
     server.config.update(config or {})
+    logs.init_app(server)  # first: every later hook and log line has the request id
     if not server.config["SECRET_KEY"]:
         server.config["SECRET_KEY"] = _secret_key()
+    clock.configure(server.config["TIME_ZONE"])
 
     engine = make_engine(server.config["DATABASE_URL"])
     if server.config["AUTO_MIGRATE"]:
         migrate(engine)
     server.extensions["engine"] = engine
+    hops = int(server.config["PROXY_HOPS"])
+    if hops:
+        server.wsgi_app = ProxyFix(server.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     context.init_app(server)
     i18n.init_app(server)
@@ -114,7 +134,9 @@ def create_app(config: dict | None = None) -> Flask:
     admin.init_app(server)
     field_shell.init_app(server)
     api_routes.init_app(server)
+    errors.init_app(server)
     Compress(server)
+    csp.init_app(server)  # after Compress: it runs before it, on the uncompressed document
 
     @server.get("/healthz")
     def healthz():
@@ -167,7 +189,9 @@ def _register_cli(server: Flask) -> None:
     from data.services import users as user_service
 
     engine = server.extensions["engine"]
-    today = server.config["TODAY"] or date.today()
+
+    def today() -> date:
+        return server.config["TODAY"] or clock.today()
 
     @server.cli.command("init-db")
     @click.option("--demo-if-empty", is_flag=True, help="Fill the demo city into an empty database.")
@@ -176,7 +200,7 @@ def _register_cli(server: Flask) -> None:
         migrate(engine)
         click.echo("schema is current")
         if demo_if_empty and is_empty(engine):
-            _fill_demo(engine, today=today, seed=None, case_scale=1.0, station_scale=1.0, inspection_scale=1.0)
+            _fill_demo(engine, today=today(), seed=None, case_scale=1.0, station_scale=1.0, inspection_scale=1.0)
 
     @server.cli.command("demo")
     @click.option("--reset", is_flag=True, help="Drop every table first (all data is lost).")
@@ -191,7 +215,7 @@ def _register_cli(server: Flask) -> None:
             migrate(engine)
         elif not is_empty(engine):
             raise click.ClickException("the database is not empty; use --reset to replace it")
-        _fill_demo(engine, today=today, seed=seed, case_scale=case_scale, station_scale=station_scale,
+        _fill_demo(engine, today=today(), seed=seed, case_scale=case_scale, station_scale=station_scale,
                    inspection_scale=inspection_scale)
 
     @server.cli.command("create-user")
@@ -253,7 +277,7 @@ def _register_cli(server: Flask) -> None:
             with session_scope(engine) as session:
                 try:
                     return import_file(session, actor=None, kind=kind, data=file.read_bytes(), filename=file.name,
-                                       today=today, dry_run=dry, progress=progress, options={"crs": crs})
+                                       today=today(), dry_run=dry, progress=progress, options={"crs": crs})
                 except ImportFileError as exc:
                     raise click.ClickException(exc.message % exc.params if exc.params else exc.message) from None
 
@@ -293,6 +317,37 @@ def _register_cli(server: Flask) -> None:
         click.echo(f"sessions of {username} revoked")
 
 
+    @server.cli.command("throttles")
+    @click.option("--user", "username", default=None, help="Only this username.")
+    @click.option("--address", default=None, help="Only this client address.")
+    @click.option("--clear", is_flag=True, help="Forget the failures shown (all, unless --user/--address).")
+    def throttles(username, address, clear):
+        """List sign-in throttles (failures in the window; locked ones first), or clear them."""
+        from data.services import login_throttle as throttle
+        from web.auth import throttle_policy
+
+        with session_scope(engine) as session:
+            policy = throttle_policy()
+            if clear:
+                count = throttle.clear(session, actor=None, username=username, address=address)
+                click.echo(f"cleared {count} failed sign-in attempts")
+                return
+            rows = throttle.current(session, policy=policy, username=username, address=address)
+        if not rows:
+            click.echo("no failed sign-ins in the last " + _minutes(policy.window))
+            return
+        now = clock.now()
+        for row in rows:
+            until = (f"locked until {clock.local(row.locked_until):%Y-%m-%d %H:%M:%S}"
+                     if row.locked_until and row.locked_until > now else "not locked")
+            click.echo(f"{row.kind:16} {row.username or '-':24} {row.address:40} {row.failures:4} failures  "
+                       f"last {clock.local(row.last_failure):%H:%M:%S}  {until}")
+
+
+def _minutes(delta: timedelta) -> str:
+    return f"{int(delta.total_seconds() // 60)} minutes"
+
+
 def _drop_all(engine) -> None:
     from sqlmodel import SQLModel
 
@@ -318,14 +373,17 @@ def _fill_demo(engine, *, today, seed, case_scale, station_scale, inspection_sca
 
 def main() -> None:
     """The embedded default: migrate, fill the demo city on first run, serve."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from web import logs
+
+    logs.configure(os.environ.get("LOG_FORMAT") or "text", os.environ.get("LOG_LEVEL") or "INFO")
+    clock.configure(os.environ.get("TIME_ZONE"))
     url = default_url()
     engine = make_engine(url)
     migrate(engine)
     if is_empty(engine):
         if url == f"sqlite:///{DEFAULT_SQLITE}":
             print("first run: generating the demo city (示范市) …", flush=True)
-            _fill_demo(engine, today=date.today(), seed=None, case_scale=1.0, station_scale=1.0,
+            _fill_demo(engine, today=clock.today(), seed=None, case_scale=1.0, station_scale=1.0,
                        inspection_scale=1.0)
         else:
             print("the database is empty: create users with `flask --app app create-user` "

@@ -42,7 +42,7 @@ OUT = ROOT / "bench" / "out"
 sys.path.insert(0, str(ROOT))
 
 from bench._harness import Tally  # noqa: E402
-from data import demo  # noqa: E402
+from data import clock, demo  # noqa: E402
 from data.db import is_empty, make_engine, migrate  # noqa: E402
 from data.models import Role, Secondment, Station, StationKind, User, UserRegion, Walkthrough, WorkLog  # noqa: E402
 from data.security import hash_password  # noqa: E402
@@ -235,7 +235,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8074")))
     args = parser.parse_args()
 
-    today = date.today()
+    today = clock.today()
     url = database(args.database_url, today)
     cadres = add_cadres(url, args.clients, today)
     server = start_server(args.server, url, args.port, args.workers, args.threads)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import os
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 from reportlab.graphics.charts.barcharts import HorizontalBarChart, VerticalBarChart
 from reportlab.graphics.charts.legends import Legend
@@ -78,8 +79,15 @@ def _styles():
     }
 
 
+def _text(text, style) -> Paragraph:
+    """A paragraph of plain text. reportlab reads a Paragraph's text as markup: a station named
+    "<b>…" would turn bold, a bare "&" breaks the build, and <img src="/etc/…"> makes it open a
+    file on the server. Every text goes in escaped; nothing here needs markup."""
+    return Paragraph(escape(str(text)), style)
+
+
 def _table(rows: list[list], widths: list[float], styles) -> Table:
-    data = [[Paragraph(str(c), styles["cell"]) for c in row] for row in rows]
+    data = [[_text(c, styles["cell"]) for c in row] for row in rows]
     table = Table(data, colWidths=widths, repeatRows=1)
     table.setStyle(TableStyle([
         ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e3ecf8")),
@@ -134,10 +142,10 @@ def brief_pdf(brief: Brief, *, area_name: str) -> bytes:
     iso = brief.start.isocalendar()
     period = f"{brief.start:%Y年%m月%d日}—{brief.end:%m月%d日}"
     story = [
-        Paragraph(f"{area_name}人社督导周报", s["title"]),
-        Paragraph(f"{iso[0]}年第{iso[1]}周（{period}）", s["sub"]), Spacer(1, 6 * mm),
-        Paragraph("一、欠薪治理", s["h"]),
-        Paragraph(
+        _text(f"{area_name}人社督导周报", s["title"]),
+        _text(f"{iso[0]}年第{iso[1]}周（{period}）", s["sub"]), Spacer(1, 6 * mm),
+        _text("一、欠薪治理", s["h"]),
+        _text(
             f"本周受理欠薪案件{f['cases_week']}件，涉及劳动者{f['workers_week']}人、金额{_wan(f['amount_week_cents'])}万元，"
             f"案件数较去年同周{_change(f['cases_week'], f['cases_week_ly'])}。今年累计受理{f['cases_ytd']}件、涉及"
             f"{f['workers_ytd']}人、{_wan(f['amount_ytd_cents'])}万元，分别较去年同期{_change(f['cases_ytd'], f['cases_ytd_ly'])}、"
@@ -150,8 +158,9 @@ def brief_pdf(brief: Brief, *, area_name: str) -> bytes:
                  _wan(f["amount_ytd_cents"]), _wan(f["amount_ytd_ly_cents"])]],
                [40 * mm, 30 * mm, 30 * mm, 33 * mm, 33 * mm], s),
         Spacer(1, 3 * mm), _weekly_chart(brief),
-        Paragraph("二、超期与督办", s["h"]),
-        Paragraph(f"截至{brief.end:%m月%d日}，超期未办结案件{f['overdue']}件，挂牌督办在办案件{f['supervised']}件。", s["body"]),
+        _text("二、超期与督办", s["h"]),
+        _text(f"截至{brief.end:%m月%d日}，超期未办结案件{f['overdue']}件，"
+              f"挂牌督办在办案件{f['supervised']}件。", s["body"]),
     ]
     supervised = brief.tables["supervised"]
     if supervised:
@@ -162,8 +171,8 @@ def brief_pdf(brief: Brief, *, area_name: str) -> bytes:
                          "—" if days is None else (f"超期{-days}天" if days < 0 else f"剩{days}天")])
         story.append(_table(rows, [52 * mm, 36 * mm, 18 * mm, 26 * mm, 34 * mm], s))
     story += [
-        Paragraph("三、基层平台标准化与明察暗访", s["h"]),
-        Paragraph(f"乡镇人社所{f['stations']}个，标准化达标{f['standardised']}个，达标率{_pct(f['standardisation_rate'])}"
+        _text("三、基层平台标准化与明察暗访", s["h"]),
+        _text(f"乡镇人社所{f['stations']}个，标准化达标{f['standardised']}个，达标率{_pct(f['standardisation_rate'])}"
                   f"（目标100%）。本周通报检查{f['audits_week']}次，合格{f['audits_week_passed']}次。", s["body"]),
     ]
     if brief.tables["audits"]:
@@ -174,28 +183,29 @@ def brief_pdf(brief: Brief, *, area_name: str) -> bytes:
                          labels.GRADE.get(r["grade"], "—") + ("（一票否决）" if r["vetoed"] else "")])
         story.append(_table(rows, [22 * mm, 62 * mm, 24 * mm, 20 * mm, 16 * mm, 26 * mm], s))
     if brief.tables["problems"]:
-        story += [Spacer(1, 2 * mm), Paragraph("近四周反复出现的问题：", s["body"])]
+        story += [Spacer(1, 2 * mm), _text("近四周反复出现的问题：", s["body"])]
         rows = [["检查项", "类别", "站点数", "涉及站点（举例）"]]
         rows += [[f"{p['code']} {p['text']}", p["category"], p["stations"], p["examples"]] for p in brief.tables["problems"]]
         story.append(_table(rows, [62 * mm, 24 * mm, 16 * mm, 68 * mm], s))
     story += [
-        Paragraph("四、整改落实", s["h"]),
-        Paragraph(f"本周新增整改事项{f['rect_new']}项，销号{f['rect_closed']}项；截至周末未销号{f['rect_open']}项，"
+        _text("四、整改落实", s["h"]),
+        _text(f"本周新增整改事项{f['rect_new']}项，销号{f['rect_closed']}项；截至周末未销号{f['rect_open']}项，"
                   f"其中超期{f['rect_overdue']}项。", s["body"]),
-        Paragraph("五、走流程", s["h"]),
-        Paragraph(f"本周走流程{f['walks']}次，发现问题{f['issues']}个，收集需求{f['needs']}个，"
+        _text("五、走流程", s["h"]),
+        _text(f"本周走流程{f['walks']}次，发现问题{f['issues']}个，收集需求{f['needs']}个，"
                   f"制定整改措施{f['fixes']}项，已完成{f['fixes_done']}项。", s["body"]),
     ]
     logs = brief.tables["logs"]
     rate = f["logs_filed"] / f["logs_expected"] if f["logs_expected"] else None
-    part = [Paragraph("六、挂职干部工作日志", s["h"]),
-            Paragraph(f"本周应报日志{f['logs_expected']}篇，实报{f['logs_filed']}篇，完成率{_pct(rate)}。", s["body"])]
+    part = [_text("六、挂职干部工作日志", s["h"]),
+            _text(f"本周应报日志{f['logs_expected']}篇，实报{f['logs_filed']}篇，完成率{_pct(rate)}。", s["body"])]
     if logs:
         part += [_table([["区域", "实报", "应报", "完成率"]] + [[r["area"], r["filed"], r["expected"], _pct(r["rate"])]
                                                         for r in logs], [50 * mm, 30 * mm, 30 * mm, 30 * mm], s),
                  _logs_chart(logs)]
     story.append(KeepTogether(part))
-    story += [Spacer(1, 4 * mm), Paragraph("数据来源：人社督导一张图。案件状态按当前状态统计；检查结果以已通报为准。", s["note"])]
+    story += [Spacer(1, 4 * mm),
+              _text("数据来源：人社督导一张图。案件状态按当前状态统计；检查结果以已通报为准。", s["note"])]
 
     buffer = io.BytesIO()
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC
+from data import clock
 
 
 def count(n: int | None) -> str:
@@ -29,14 +29,8 @@ def change(current: int, previous: int) -> float | None:
     return (current - previous) / previous
 
 
-LOCAL_ZONE = "Asia/Shanghai"
-
-
 def local_time(moment, pattern: str = "%Y-%m-%d %H:%M") -> str:
-    """A stored UTC timestamp as the clock on the office wall shows it (Beijing time)."""
-    from zoneinfo import ZoneInfo
+    """A stored UTC timestamp as the clock on the office wall shows it (the bureau's zone, data/clock.py)."""
     if moment is None:
         return ""
-    if moment.tzinfo is None:  # SQLite hands back naive UTC
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(ZoneInfo(LOCAL_ZONE)).strftime(pattern)
+    return clock.local(moment).strftime(pattern)

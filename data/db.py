@@ -25,6 +25,8 @@ def default_url() -> str:
 
 def make_engine(url: str | None = None, **kw) -> sa.Engine:
     url = url or default_url()
+    # a database error's message must not carry the row's values (names, phone numbers) into logs
+    kw.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         path = sa.engine.make_url(url).database
         if path and path != ":memory:":

@@ -35,13 +35,13 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from shapely.geometry import Point
 
-from data import checklists
+from data import checklists, clock
 from data.db import is_empty
 from data.geo.synth import geojson, label_point, random_points, synth_city
 from data.models import (
@@ -128,9 +128,6 @@ REFERRAL_AGENCIES = {
 # Spring Festival (春节) dates: the arrears peak sits in the two months before each.
 LUNAR_NEW_YEAR = sorted(SPRING_FESTIVAL.values())
 
-CST = timezone(timedelta(hours=8))
-
-
 class DatabaseNotEmpty(RuntimeError):
     """The demo city only goes into an empty database, never on top of real data."""
 
@@ -179,9 +176,9 @@ def _years_before(day: date, years: int) -> date:
 
 
 def _at(day: date, hour: int, minute: int = 0) -> datetime:
-    """A Beijing-time moment on `day`, as the UTC-aware datetime the tables store."""
-    local = datetime(day.year, day.month, day.day, tzinfo=CST)
-    return (local + timedelta(hours=hour, minutes=minute)).astimezone(UTC)
+    """A moment on `day` on the bureau's clock (Beijing time by default), as the UTC-aware
+    datetime the tables store."""
+    return (clock.start_of(day) + timedelta(hours=hour, minutes=minute)).astimezone(UTC)
 
 
 def _apportion(total: int, weights: Sequence[float]) -> list[int]:

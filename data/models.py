@@ -340,14 +340,15 @@ class LoginAttempt(SQLModel, table=True):
 
 
 class DeviceSession(SQLModel, table=True):
-    """A long-lived, revocable sign-in of a field phone or a wall screen."""
+    """A revocable sign-in kept on the server: a field phone's or a wall screen's (long-lived, with
+    a cookie token), or a browser's at /login (kind "web", as long as the browser session)."""
 
     __tablename__ = "device_session"
 
     id: int | None = Field(default=None, primary_key=True)
     uuid: uuid_lib.UUID = _uuid()
     user_id: int = Field(foreign_key="app_user.id", index=True)
-    kind: str = Field(max_length=10)  # field | wall
+    kind: str = Field(max_length=10)  # field | wall | web
     label: str | None = Field(default=None, max_length=80)
     # the cookie holds a random token; only its SHA-256 is kept, so a copy of the table signs no one in
     token_hash: str = Field(max_length=64, unique=True, index=True)

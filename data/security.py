@@ -4,6 +4,7 @@ that must not log in with one (generated staff, disabled users)."""
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import secrets
@@ -31,3 +32,15 @@ def verify_password(password: str, stored: str) -> bool:
     actual = hashlib.scrypt(password.encode(), salt=base64.b64decode(salt), n=int(n), r=int(r),
                             p=int(p), dklen=len(expected))
     return hmac.compare_digest(actual, expected)
+
+
+def is_usable(stored: str | None) -> bool:
+    """Whether a stored hash can ever match (not the unusable marker, not malformed)."""
+    return bool(stored) and stored.startswith("scrypt$") and stored.count("$") == 5
+
+
+@functools.cache
+def dummy_hash() -> str:
+    """A hash of a random password nobody knows, made once per process: checking a password
+    against it costs what checking a real one costs (unknown and disabled accounts are not faster)."""
+    return hash_password(secrets.token_urlsafe(24))

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install what the tests need and run the whole suite twice: on SQLite, then on PostgreSQL.
 #   - Python and front-end packages (scripts/setup.sh --test)
-#   - Chromium and a CJK font from Debian's packages when missing (browser tests)
+#   - Chromium and a CJK font from Debian's packages when missing (browser tests), faketime
 #   - a PostgreSQL server from Debian's packages when missing, started here on a free local
 #     port in a throw-away directory and stopped at the end
 # Extra arguments go to pytest (e.g. scripts/test.sh -k calendar). TEST_DB=sqlite|postgresql
@@ -30,6 +30,11 @@ fi
 if ! command -v pdftotext >/dev/null; then
   echo "test: installing poppler-utils (the brief's PDF is read back with pdftotext)"
   apt_install poppler-utils
+fi
+
+if ! command -v faketime >/dev/null; then
+  echo "test: installing faketime (the one clock is tested at 23:30 UTC)"
+  apt_install faketime
 fi
 
 PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)

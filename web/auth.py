@@ -16,22 +16,40 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
+import math
 import secrets
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, abort, current_app, jsonify, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import LoginManager, current_user, login_user, logout_user
 
 from data.models import DeviceSession, Role
 from data.queries.users import get_user, get_user_scope
 from data.scope import Scope
 from data.services import devices as device_service
+from data.services import login_throttle as throttle
 from data.services import users as user_service
 from web.context import db
 from web.errors import PREFIX as API_PREFIX
 from web.errors import error_response
 from web.i18n import LANGUAGES, _
+from web.logs import masked_address
+
+log = logging.getLogger("hrss.auth")
 
 bp = Blueprint("auth", __name__)
 
@@ -87,7 +105,7 @@ def _load_user(token: str) -> SessionUser | None:
                        scope=get_user_scope(session_db, user_id=user.id))
 
 
-def _wants_json() -> bool:
+def wants_json() -> bool:
     if request.path.startswith(XHR_PREFIXES):
         return True
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
@@ -106,6 +124,35 @@ def _safe_next(target: str | None) -> str:
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return "/"
     return target
+
+
+def client_address() -> str:
+    """The client's address as the throttle, the logs and the audit trail see it (behind PROXY_HOPS
+    trusted proxies, ProxyFix has already put the real one in REMOTE_ADDR)."""
+    return request.remote_addr or "-"
+
+
+def throttle_policy() -> throttle.Policy:
+    config = current_app.config
+    return throttle.Policy(per_pair=config["LOGIN_MAX_FAILURES"], per_address=config["LOGIN_MAX_FAILURES_PER_ADDRESS"],
+                           window=config["LOGIN_WINDOW"], first_delay=config["LOGIN_FIRST_DELAY"])
+
+
+def authenticate(username: str, password: str):
+    """Check credentials from this client (throttled); logged without the name or the full address.
+    Raises user_service.LoginThrottled, user_service.BadCredentials."""
+    where = {"client": masked_address(client_address()), "path": request.path}
+    try:
+        user = user_service.authenticate(db(), username=username, password=password, ip=client_address(),
+                                         policy=throttle_policy())
+    except user_service.LoginThrottled as exc:
+        log.warning("sign-in throttled (%s)", exc.kind, extra={"event": "login.throttled", "kind": exc.kind, **where})
+        raise
+    except user_service.BadCredentials:
+        log.info("sign-in refused", extra={"event": "login.failed", **where})
+        raise
+    log.info("signed in", extra={"event": "login.ok", "user_id": user.id, **where})
+    return user
 
 
 def csrf_token() -> str:
@@ -141,7 +188,7 @@ def _guard():
         logout_user()
         session.clear()
     if not current_user.is_authenticated and not _restore_from_device():
-        if _wants_json() or request.method not in SAFE_METHODS:
+        if wants_json() or request.method not in SAFE_METHODS:
             return _refuse_unauthenticated()
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
     if request.method not in SAFE_METHODS and not _csrf_ok():
@@ -173,7 +220,10 @@ def _callback_allowed() -> bool:
     rules = current_app.extensions.get("callback_roles") or ()
     if not rules:
         return True
-    ids = _output_ids(request.get_json(silent=True) or {})
+    try:
+        ids = _output_ids(request.get_json(silent=True) or {})
+    except RecursionError:  # nested deeper than any callback's body: refused, not a 500
+        return False
     for prefix, roles in rules:
         if any(i.startswith(prefix) for i in ids) and current_user.role not in roles:
             return False
@@ -201,12 +251,23 @@ def _device_csrf(token: str) -> str:
     return hmac.new(key, b"csrf:" + token.encode(), hashlib.sha256).hexdigest()
 
 
-def _start_session(user, device: DeviceSession, token: str) -> None:
+def _start_session(user, device: DeviceSession, csrf: str) -> None:
+    """Begin the browser session of a server-side session (`device`): the cookie names that row,
+    and every request checks that it still holds (_device_holds), so signing out ends it."""
     session.clear()  # a fresh session id after sign-in
     session.permanent = True
     login_user(_load_user(f"{user.id}:{user.session_version}"))
     session["device"] = device.id
-    session["csrf"] = _device_csrf(token)
+    session["csrf"] = csrf
+
+
+def _start_web_session(user) -> None:
+    """A person's sign-in at /login: a server-side session of kind "web" that lasts as long as the
+    browser session may (PERMANENT_SESSION_LIFETIME)."""
+    device, _token = device_service.open_device_session(
+        db(), user=user, kind="web", label=request.headers.get("User-Agent", "")[:80], ip=client_address(),
+        lifetime=current_app.config["PERMANENT_SESSION_LIFETIME"])
+    _start_session(user, device, secrets.token_urlsafe(32))
 
 
 def _restore_from_device() -> bool:
@@ -219,17 +280,19 @@ def _restore_from_device() -> bool:
             found = device_service.device_by_token(db(), token=token, kind=kind)
             if found is not None:
                 device, user = found
-                _start_session(user, device, token)
+                _start_session(user, device, _device_csrf(token))
                 return True
     return False
 
 
 def _device_holds() -> bool:
-    """A browser session that came from a device session lasts only as long as that does:
-    revoking the device signs it out at once, not when the browser session lapses."""
+    """Every browser session belongs to a server-side session (a "web" one from /login, or the
+    device session of a phone or a wall screen) and lasts only as long as that does: signing out
+    or revoking ends it at once, and a copy of the cookie taken before is refused. A cookie that
+    names none (made before sessions were kept on the server) holds no more."""
     device_id = session.get("device")
     if device_id is None:
-        return True
+        return False
     return device_service.device_is_live(db(), device_id=device_id, user_id=current_user.id)
 
 
@@ -237,9 +300,7 @@ def sign_in_device(*, username: str, password: str, label: str | None, kind: str
     """Check credentials (throttled as at /login) and open a device session; the browser session
     starts too. Returns the device session and its token for the cookie. Raises
     user_service.LoginThrottled, user_service.BadCredentials."""
-    user = user_service.authenticate(db(), username=username, password=password, ip=request.remote_addr or "-",
-                                     max_failures=current_app.config["LOGIN_MAX_FAILURES"],
-                                     window=current_app.config["LOGIN_WINDOW"])
+    user = authenticate(username, password)
     old = request.cookies.get(DEVICE_COOKIE)
     if old:  # the phone signs in anew: what it held before is done with
         found = device_service.device_by_token(db(), token=old, kind=kind)
@@ -248,7 +309,7 @@ def sign_in_device(*, username: str, password: str, label: str | None, kind: str
                                                  ip=request.remote_addr)
     device, token = device_service.open_device_session(db(), user=user, kind=kind, label=label,
                                                        ip=request.remote_addr)
-    _start_session(user, device, token)
+    _start_session(user, device, _device_csrf(token))
     return device, token
 
 
@@ -258,14 +319,16 @@ def set_device_cookie(response, device: DeviceSession, token: str) -> None:
 
 
 def sign_out_device(response) -> None:
-    """Revoke the device session this browser session came from, and sign out."""
+    """Sign out: end the server-side session this browser session belongs to, and the device
+    session whose cookie the browser holds (a phone's or a wall screen's), and drop that cookie."""
     if current_user.is_authenticated:
         user = get_user(db(), user_id=current_user.id)
-        device_id = session.get("device")
-        if device_id is None:
-            found = device_service.device_by_token(db(), token=request.cookies.get(DEVICE_COOKIE), kind="field")
-            device_id = found[0].id if found is not None and found[1].id == user.id else None
-        if device_id is not None:
+        ended = {session.get("device")}
+        for kind in DEVICE_COOKIE_PATHS:
+            found = device_service.device_by_token(db(), token=request.cookies.get(DEVICE_COOKIE), kind=kind)
+            if found is not None and found[1].id == user.id:
+                ended.add(found[0].id)
+        for device_id in ended - {None}:
             device_service.revoke_device_session(db(), actor=user, device_id=device_id, ip=request.remote_addr)
         user_service.record_logout(db(), user=user, ip=request.remote_addr)
     logout_user()
@@ -308,7 +371,7 @@ def login():
     next_url = _safe_next(request.values.get("next"))
     if current_user.is_authenticated and request.method == "GET":
         return redirect(next_url)
-    error, status = None, 200
+    error, status, retry_after = None, 200, None
     username = ""
     if request.method == "POST":
         username = (request.form.get("username") or "").strip()
@@ -317,13 +380,11 @@ def login():
             error, status = _("请输入用户名和密码"), 400
         else:
             try:
-                user = user_service.authenticate(
-                    db(), username=username, password=password, ip=request.remote_addr or "-",
-                    max_failures=current_app.config["LOGIN_MAX_FAILURES"],
-                    window=current_app.config["LOGIN_WINDOW"])
+                user = authenticate(username, password)
             except user_service.LoginThrottled as exc:
-                minutes = int(exc.retry_after.total_seconds() // 60)
-                error, status = _("登录失败次数过多，请 %(minutes)d 分钟后再试", minutes=minutes), 429
+                error, status = _("登录失败次数过多，请 %(minutes)d 分钟后再试",
+                                  minutes=throttle.retry_minutes(exc.retry_after)), 429
+                retry_after = exc.retry_after
             except user_service.BadCredentials:
                 error, status = _("用户名或密码错误"), 401
             else:
@@ -333,27 +394,26 @@ def login():
                     device, token = device_service.open_device_session(
                         db(), user=user, kind="wall", label=request.headers.get("User-Agent", "")[:80],
                         ip=request.remote_addr)
-                    _start_session(user, device, token)
+                    _start_session(user, device, _device_csrf(token))
                     response = redirect(next_url if next_url != "/" else "/wall")
                     set_device_cookie(response, device, token)
                     return response
-                loaded = _load_user(f"{user.id}:{user.session_version}")
-                session.clear()  # a fresh session id and CSRF token after sign-in
-                session.permanent = True
-                login_user(loaded)
+                _start_web_session(user)
                 return redirect(next_url)
-    return render_template("login.html", error=error, username=username, next=next_url,
-                           languages=LANGUAGES), status
+    response = make_response(render_template("login.html", error=error, username=username, next=next_url,
+                                             languages=LANGUAGES), status)
+    if retry_after is not None:
+        response.headers["Retry-After"] = str(math.ceil(retry_after.total_seconds()))
+    return response
 
 
 @bp.post("/logout")
 def logout():
-    if current_user.is_authenticated:
-        user = get_user(db(), user_id=current_user.id)
-        user_service.record_logout(db(), user=user, ip=request.remote_addr)
-    logout_user()
-    session.clear()
-    return redirect(url_for("auth.login"))
+    """Sign out on the server: the session ends, a copy of its cookie is refused from now on, and a
+    wall screen's (or phone's) device session ends with it."""
+    response = redirect(url_for("auth.login"))
+    sign_out_device(response)
+    return response
 
 
 @bp.post("/language")

@@ -14,8 +14,9 @@ a 404; the roles of /audits may open it. Everything user-typed is escaped by Jin
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
 
-from flask import Blueprint, Flask, Response, abort, render_template, request
+from flask import Blueprint, Flask, Response, abort, render_template, request, send_from_directory
 from flask_login import current_user
 
 from components import labels as names
@@ -29,6 +30,7 @@ from web.context import db, scope, today
 from web.i18n import _, is_english
 
 bp = Blueprint("circular", __name__)
+STATIC = Path(__file__).resolve().parent / "static" / "circular"
 ROLES = frozenset({Role.admin, Role.leader, Role.inspector, Role.cadre})
 CHINESE_DIGITS = "〇一二三四五六七八九"
 MAX_DAYS = 3 * 366
@@ -36,6 +38,11 @@ MAX_DAYS = 3 * 366
 
 def init_app(server: Flask) -> None:
     server.register_blueprint(bp)
+
+
+@bp.get("/audits/circular/print.js")
+def print_script():
+    return send_from_directory(STATIC, "print.js", mimetype="text/javascript", max_age=3600)
 
 
 def _plain(message: str, status: int) -> Response:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from flask import Flask, current_app, g
 from flask_login import current_user
 from sqlmodel import Session
 
+from data import clock
 from data.models import RegionLevel
 from data.queries.regions import list_regions
 from data.scope import Scope
@@ -30,8 +31,15 @@ def db() -> Session:
 
 
 def today() -> date:
+    """The bureau's date (data/clock.py: TIME_ZONE, never the host's local date); TODAY pins it
+    for tests and demos."""
     fixed = current_app.config.get("TODAY")
-    return fixed if fixed else date.today()
+    return fixed if fixed else clock.today()
+
+
+def now() -> datetime:
+    """The moment now on the bureau's clock (aware, in TIME_ZONE)."""
+    return clock.now()
 
 
 def scope() -> Scope:

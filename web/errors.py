@@ -1,17 +1,22 @@
 """The one error shape of every non-2xx /api/ answer:
 
-    {"error": {"code": "validation", "message": "…", "fields": {"findings[2].text": "…"}}}
+    {"error": {"code": "validation", "message": "…", "fields": {"findings[2].text": "…"},
+               "request_id": "…"}}
 
 Messages are for people, in the user's language; `fields` names each bad input by its path in
-the body (or the query).
+the body (or the query); `request_id` is the request's id (also in the X-Request-ID header and in
+the server's log lines of that request). Outside /api/ a server error answers a page (or, to a
+script, JSON) that shows the same id.
 """
 
 from __future__ import annotations
 
-from flask import Response, jsonify
+from flask import Flask, Response, jsonify, render_template, request
 from pydantic import ValidationError as PydanticError
+from werkzeug.exceptions import InternalServerError
 
 from data.errors import N_
+from web.logs import request_id
 
 PREFIX = "/api/"
 # HTTP status → (code, message) where nothing more specific is known
@@ -33,17 +38,36 @@ class ApiError(Exception):
     """An answer other than success, raised anywhere in a view."""
 
     def __init__(self, status: int, message: str | None = None, *, code: str | None = None,
-                 fields: dict[str, str] | None = None, **params):
+                 fields: dict[str, str] | None = None, headers: dict[str, str] | None = None, **params):
         super().__init__(message)
         default_code, default_message = BY_STATUS.get(status, BY_STATUS[500])
         self.status, self.code = status, code or default_code
         self.message, self.params, self.fields = message or default_message, params, fields or {}
+        self.headers = headers or {}
 
 
 def error_response(status: int, code: str, message: str, fields: dict[str, str] | None = None) -> Response:
-    response = jsonify(error={"code": code, "message": message, "fields": fields or {}})
+    response = jsonify(error={"code": code, "message": message, "fields": fields or {}, "request_id": request_id()})
     response.status_code = status
     return response
+
+
+def server_error(_exc: InternalServerError):
+    """Any 500: the API's shape under /api/, JSON to scripts (Dash's requests), else a page; each
+    with the request id, so a report of the failure finds its log lines."""
+    from web.auth import wants_json
+    from web.i18n import _
+
+    code, message = BY_STATUS[500]
+    if request.path.startswith(PREFIX):
+        return error_response(500, code, _(message))
+    if wants_json():
+        return jsonify(error=code, message=_(message), request_id=request_id()), 500
+    return render_template("error.html", message=_(message), request_id=request_id()), 500
+
+
+def init_app(server: Flask) -> None:
+    server.register_error_handler(InternalServerError, server_error)
 
 
 def field_path(loc: tuple) -> str:

@@ -88,7 +88,7 @@ def current_language() -> str:
 def init_app(server: Flask) -> None:
     Babel(server, locale_selector=lambda: LANGUAGES[current_language()],
           default_translation_directories=str(catalog_dir()), default_locale="zh_Hans_CN",
-          default_timezone="Asia/Shanghai")
+          default_timezone=server.config.get("TIME_ZONE") or "Asia/Shanghai")
 
     @server.context_processor
     def _language():

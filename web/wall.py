@@ -133,7 +133,8 @@ def screen():
               "language": current_language(), "refresh": refresh,
               "tiles": current_app.config.get("TILE_URL"), "text": _texts()}
     response = Response(render_template("wall.html", config=json.dumps(config, ensure_ascii=False)
-                                        .replace("<", "\\u003c"), title=_("人社督导一张图"), lang=current_language()))
+                                        .replace("<", "\\u003c"), title=_("人社督导一张图"), lang=current_language(),
+                                        user_name=current_user.display_name))
     response.headers["Cache-Control"] = "no-cache"
     return response
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from data import checklists
+from data import checklists, clock
 from data.models import (
     ChecklistItem,
     FindingList,
@@ -35,8 +35,6 @@ from data.queries.overview import same_day_last_year
 from data.rules.calendar import DEFAULT_CALENDAR, WorkCalendar
 from data.rules.scoring import item_fraction
 from data.scope import Scope
-
-CHINA = timezone(timedelta(hours=8))
 
 
 def week_of(text: str) -> date:
@@ -58,8 +56,8 @@ class Brief:
 
 
 def _utc(day: date, end: bool = False) -> datetime:
-    moment = datetime(day.year, day.month, day.day, tzinfo=CHINA) + (timedelta(days=1) if end else timedelta())
-    return moment.astimezone(UTC)
+    """The start of a local day (of the next one, for `end`) on the bureau's clock, in UTC."""
+    return clock.start_of(day + timedelta(days=1) if end else day).astimezone(UTC)
 
 
 def _cases(session: Session, scope: Scope, start: date, end: date) -> tuple[int, int, int]:

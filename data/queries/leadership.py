@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass
-from datetime import date, timedelta
+from datetime import date
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from data import clock
 from data.models import (
     Grade,
     Inspection,
@@ -141,8 +142,7 @@ def figures(session: Session, *, scope: Scope, today: date, calendar: WorkCalend
 
 
 def _end_of(day: date):
-    from datetime import datetime, timezone
-    return datetime(day.year, day.month, day.day, 23, 59, 59, tzinfo=timezone(timedelta(hours=8)))
+    return clock.end_of(day)
 
 
 def _live_cases(scope: Scope):

@@ -1,5 +1,6 @@
 """Device sessions: the long-lived, revocable sign-in of a field phone (kind "field") or a
-situation-room wall screen (kind "wall").
+situation-room wall screen (kind "wall"), and the server side of every browser sign-in at /login
+(kind "web": as long as the browser session, ended by signing out).
 
 The device keeps a random token in a cookie; the table keeps only the token's SHA-256, so
 reading the table signs no one in. A device session ends when it expires, when it is revoked
@@ -13,6 +14,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from data.errors import N_, NotAllowed, ValidationError
@@ -20,7 +22,9 @@ from data.models import DeviceSession, Role, User
 from data.services.common import Actor, audit
 from data.types import utcnow
 
-LIFETIMES = {"field": timedelta(days=60), "wall": timedelta(days=365)}
+LIFETIMES = {"field": timedelta(days=60), "wall": timedelta(days=365), "web": timedelta(hours=12)}
+# a browser's session is audited as user.login and user.logout, not as a device of its own
+QUIET_KINDS = {"web"}
 # last_seen_at is a hint for admins ("last used"), not a clock: write it at most this often
 SEEN_EVERY = timedelta(minutes=5)
 LABEL_LIMIT = 80
@@ -31,7 +35,8 @@ def token_hash(token: str) -> str:
 
 
 def open_device_session(session: Session, *, user: User, kind: str, label: str | None = None,
-                        ip: str | None = None, now: datetime | None = None) -> tuple[DeviceSession, str]:
+                        ip: str | None = None, now: datetime | None = None,
+                        lifetime: timedelta | None = None) -> tuple[DeviceSession, str]:
     """Start a device session for a user who has just proved who they are; returns the row and
     the raw token for the cookie (never stored). Raises ValidationError for an unknown kind."""
     if kind not in LIFETIMES:
@@ -39,14 +44,19 @@ def open_device_session(session: Session, *, user: User, kind: str, label: str |
     now = now or utcnow()
     label = (label or "").strip()[:LABEL_LIMIT] or None
     token = secrets.token_urlsafe(32)
+    if kind in QUIET_KINDS:  # the user's ended browser sessions are of no more use
+        session.exec(sa.delete(DeviceSession).where(
+            DeviceSession.user_id == user.id, DeviceSession.kind == kind,
+            sa.or_(DeviceSession.revoked_at.is_not(None), DeviceSession.expires_at <= now)))
     device = DeviceSession(user_id=user.id, kind=kind, label=label, token_hash=token_hash(token),
                            session_version=user.session_version, created_at=now,
-                           expires_at=now + LIFETIMES[kind], last_seen_at=now)
+                           expires_at=now + (lifetime or LIFETIMES[kind]), last_seen_at=now)
     session.add(device)
     session.flush()
-    audit(session, actor=user, action="device_session.opened", target_kind="device_session",
-          target_id=device.uuid, details={"kind": kind, "label": label,
-                                          "expires_at": device.expires_at.isoformat()}, ip=ip, at=now)
+    if kind not in QUIET_KINDS:
+        audit(session, actor=user, action="device_session.opened", target_kind="device_session",
+              target_id=device.uuid, details={"kind": kind, "label": label,
+                                              "expires_at": device.expires_at.isoformat()}, ip=ip, at=now)
     session.commit()
     return device, token
 
@@ -102,8 +112,9 @@ def revoke_device_session(session: Session, *, actor: Actor | User, device_id: i
     if device.revoked_at is None:
         now = now or utcnow()
         device.revoked_at = now
-        audit(session, actor=actor, action="device_session.revoked", target_kind="device_session",
-              target_id=device.uuid, details={"user_id": device.user_id, "kind": device.kind}, ip=ip, at=now)
+        if device.kind not in QUIET_KINDS or device.user_id != actor.id:  # signing out is user.logout
+            audit(session, actor=actor, action="device_session.revoked", target_kind="device_session",
+                  target_id=device.uuid, details={"user_id": device.user_id, "kind": device.kind}, ip=ip, at=now)
         session.commit()
     return device
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from data.models import LoginAttempt, Region, Role, User, UserRegion
-from data.security import UNUSABLE, hash_password, verify_password
+from data.models import Region, Role, User, UserRegion
+from data.security import UNUSABLE, dummy_hash, hash_password, is_usable, verify_password
+from data.services import login_throttle as throttle
 from data.services.common import ServiceError, audit
 from data.services.devices import revoke_all
 from data.types import utcnow
@@ -21,38 +21,39 @@ class BadCredentials(ServiceError):
 
 
 class LoginThrottled(ServiceError):
-    """Too many failed attempts for this account or address; try again later."""
+    """Too many failed attempts from this address (for this account, or for any); try again later."""
 
-    def __init__(self, retry_after: timedelta):
+    def __init__(self, retry_after: timedelta, kind: str = "account+address"):
         super().__init__("throttled")
-        self.retry_after = retry_after
+        self.retry_after, self.kind = retry_after, kind
 
 
 def authenticate(session: Session, *, username: str, password: str, ip: str, now: datetime | None = None,
-                 max_failures: int = 5, max_failures_per_ip: int = 30,
-                 window: timedelta = timedelta(minutes=15)) -> User:
-    """Check a username and password. Raises LoginThrottled, BadCredentials.
+                 policy: throttle.Policy | None = None) -> User:
+    """Check a username and password from a client address. Raises LoginThrottled, BadCredentials.
 
-    Failures are counted per account and per address over a sliding window, in the database,
-    so the limit holds however many server processes there are.
+    The throttle (data/services/login_throttle.py) counts failures per (username, address) and per
+    address, never per account alone. Every attempt that reaches the password costs one scrypt,
+    whether the account exists, is disabled or has no password (a dummy hash stands in), so the
+    answer's time does not tell whether a username exists.
     """
     now = now or utcnow()
-    username = (username or "").strip().lower()
-    since = now - window
-    failures = sa.and_(LoginAttempt.success.is_(False), LoginAttempt.at >= since)
-    by_user = session.exec(select(sa.func.count()).select_from(LoginAttempt)
-                           .where(failures, LoginAttempt.username == username)).one()
-    by_ip = session.exec(select(sa.func.count()).select_from(LoginAttempt)
-                         .where(failures, LoginAttempt.ip == ip)).one()
-    if by_user >= max_failures or by_ip >= max_failures_per_ip:
-        raise LoginThrottled(window)
+    policy = policy or throttle.Policy()
+    username = (username or "").strip().lower()[:60]
+    ip = (ip or "-")[:45]
+    try:
+        throttle.check(session, username=username, address=ip, policy=policy, now=now)
+    except throttle.Throttled as exc:
+        raise LoginThrottled(exc.retry_after, exc.throttle.kind) from None
 
     user = session.exec(select(User).where(User.username == username)).first()
-    ok = bool(user and user.active and verify_password(password or "", user.password_hash))
-    session.add(LoginAttempt(username=username[:60], ip=ip[:45], at=now, success=ok))
+    usable = user is not None and user.active and is_usable(user.password_hash)
+    matches = verify_password(password or "", user.password_hash if usable else dummy_hash())
+    ok = usable and matches
+    throttle.record(session, username=username, address=ip, success=ok, now=now)
     if not ok:
         audit(session, actor=None, action="user.login_failed", target_kind="user",
-              target_id=username[:60], ip=ip, at=now)
+              target_id=username, ip=ip, at=now)
         session.commit()
         raise BadCredentials("bad credentials")
     user.last_login_at = now

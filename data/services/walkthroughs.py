@@ -213,7 +213,9 @@ def record_walkthrough(session: Session, *, actor: Actor, form: WalkthroughForm,
     used = session.exec(select(WalkthroughFinding.uuid).where(
         WalkthroughFinding.uuid.in_([f["uuid"] for f in findings]))).first() if findings else None
     if used is not None:
-        raise Conflict(N_("该编号已用于另一条记录"))
+        # its twin, sent at the same moment, may have been stored since we looked: then the
+        # findings are its own and this copy is the same record again (200), not a conflict
+        return _stored_or_conflict(session, form, actor)
     now = now or utcnow()
     walk = Walkthrough(uuid=form.uuid, user_id=actor.id, station_id=station_id, path=path,
                        service_item_code=item.code, channel=channel, mode=mode, place=place,
@@ -237,11 +239,15 @@ def record_walkthrough(session: Session, *, actor: Actor, form: WalkthroughForm,
         # the same walkthrough sent twice at once: the other request stored it first (the
         # unique UUID stops the second, at its insert or at commit)
         session.rollback()
-        stored = session.exec(select(Walkthrough).where(Walkthrough.uuid == form.uuid)).first()
-        if stored is None:
-            raise Conflict(N_("该编号已用于另一条记录")) from None
-        return _same_or_conflict(stored, form, actor)
+        return _stored_or_conflict(session, form, actor)
     return walk, True
+
+
+def _stored_or_conflict(session: Session, form: WalkthroughForm, actor: Actor) -> tuple[Walkthrough, bool]:
+    stored = session.exec(select(Walkthrough).where(Walkthrough.uuid == form.uuid)).first()
+    if stored is None:
+        raise Conflict(N_("该编号已用于另一条记录"))
+    return _same_or_conflict(stored, form, actor)
 
 
 def _same_or_conflict(existing: Walkthrough, form: WalkthroughForm, actor: Actor) -> tuple[Walkthrough, bool]:

@@ -8,6 +8,8 @@ identical body again 200, another body under a used UUID 409. Every error has on
 
 from __future__ import annotations
 
+import logging
+import math
 import uuid as uuid_lib
 from datetime import UTC
 
@@ -25,6 +27,7 @@ from data.queries import field as field_queries
 from data.queries.inspections import auditor_options, station_options
 from data.queries.settings import grade_thresholds
 from data.queries.templates import current_templates, item_dict, template_items
+from data.services import login_throttle as throttle
 from data.services import photos as photo_service
 from data.services import users as user_service
 from data.services.common import Actor
@@ -39,6 +42,7 @@ from web.i18n import _, is_english
 from web.photos import upload_root
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+log = logging.getLogger("hrss.api")
 JSON_LIMIT = 2 * 1024 * 1024
 
 spec = SpecTree(
@@ -72,7 +76,10 @@ def parse(model: type[BaseModel], data):
 
 
 def json_body(model: type[BaseModel]):
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:  # nested deeper than the parser goes (a few thousand brackets)
+        raise ApiError(422, fields={"body": _("内容嵌套过深")}) from None
     if not isinstance(data, dict):
         raise ApiError(422, fields={"body": _("请求内容应为 JSON 对象")})
     return parse(model, data)
@@ -106,7 +113,8 @@ def create_session():
                                              label=body.device_label, kind="field")
     except user_service.LoginThrottled as exc:
         raise ApiError(429, N_("登录失败次数过多，请 %(minutes)d 分钟后再试"),
-                       minutes=int(exc.retry_after.total_seconds() // 60)) from None
+                       headers={"Retry-After": str(math.ceil(exc.retry_after.total_seconds()))},
+                       minutes=throttle.retry_minutes(exc.retry_after)) from None
     except user_service.BadCredentials:
         raise ApiError(401, N_("用户名或密码错误")) from None
     out = s.SessionOut(user=user_out(), device_expires_at=device.expires_at)
@@ -318,9 +326,27 @@ def _limit_body():
     request.max_content_length = JSON_LIMIT
 
 
+SYNC_ENDPOINTS = {"api.post_walkthrough", "api.post_work_log", "api.post_inspection", "api.put_photo"}
+
+
+@bp.after_request
+def _log_refused_sync(response):
+    """A record the server would not take is logged with the request id: what was refused and why
+    (the error code and the names of the fields, never their values)."""
+    if request.endpoint in SYNC_ENDPOINTS and response.status_code >= 400:
+        error = (response.get_json(silent=True) or {}).get("error") or {}
+        log.warning("sync refused: %s %s", response.status_code, error.get("code"), extra={
+            "event": "sync.refused", "endpoint": request.endpoint, "status": response.status_code,
+            "code": error.get("code"), "fields": sorted(error.get("fields") or {}),
+            "user_id": current_user.id if current_user.is_authenticated else None})
+    return response
+
+
 @bp.errorhandler(ApiError)
 def _api_error(exc: ApiError):
-    return error_response(exc.status, exc.code, _(exc.message, **exc.params), exc.fields)
+    response = error_response(exc.status, exc.code, _(exc.message, **exc.params), exc.fields)
+    response.headers.update(exc.headers)
+    return response
 
 
 @bp.errorhandler(ServiceError)

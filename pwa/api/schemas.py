@@ -9,13 +9,62 @@ the shape of the body.
 from __future__ import annotations
 
 import uuid as uuid_lib
-from datetime import date, datetime
-from typing import Any, Literal
+from datetime import UTC, date, datetime
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from data.models import FindingList, InspectionKind, InspectionMode, WalkChannel, WalkMode
 from data.services import photos, walkthroughs, work_logs
+
+# --- what any input must be, whatever the field: storable on both databases -------------------
+
+# row ids are INTEGER on PostgreSQL: a larger number names no row and must not reach the database
+MAX_ID = 2**31 - 1
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+# a number in an answer: what JSON carries exactly, never infinite
+Number = Annotated[int, Field(ge=-(2**53), le=2**53)] | Annotated[float, Field(allow_inf_nan=False)]
+
+
+def _storable_time(moment: datetime) -> datetime:
+    """A moment that converts to UTC inside years 1–9999 (9999-12-31T23:59-12:00 does not)."""
+    try:
+        (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
+    except OverflowError:
+        raise ValueError("out of range") from None
+    return moment
+
+
+Moment = Annotated[datetime, AfterValidator(_storable_time)]
+
+
+def _storable_text(value):
+    """Text PostgreSQL and SQLite can store: no NUL character, no lone surrogate (a JSON "\\ud800")."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                raise ValueError("NUL character")
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                raise ValueError("not valid text") from None
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+    return value
+
+
+class In(BaseModel):
+    """A request body or query: every field's text is storable (the field names the bad input)."""
+
+    @field_validator("*")
+    @classmethod
+    def _text(cls, value):
+        return _storable_text(value)
 
 
 class ErrorDetail(BaseModel):
@@ -23,6 +72,7 @@ class ErrorDetail(BaseModel):
                   "validation", "too_large", "throttled", "server_error"]
     message: str
     fields: dict[str, str] = Field(default_factory=dict, description='e.g. {"findings[2].text": "此项必填"}')
+    request_id: str = Field(description="this request's id, as in the X-Request-ID header and the server's logs")
 
 
 class ErrorBody(BaseModel):
@@ -34,7 +84,7 @@ class ErrorBody(BaseModel):
 # --- sign-in ---------------------------------------------------------------------------------
 
 
-class SessionIn(BaseModel):
+class SessionIn(In):
     username: str = Field(min_length=1, max_length=60)
     password: str = Field(min_length=1, max_length=200)
     device_label: str | None = Field(default=None, max_length=80, description="e.g. the phone's name")
@@ -60,7 +110,7 @@ class MeOut(BaseModel):
 # --- records ---------------------------------------------------------------------------------
 
 
-class LocationIn(BaseModel):
+class LocationIn(In):
     """A one-off check-in point the user tapped (WGS-84)."""
 
     lon: float = Field(ge=-180, le=180)
@@ -68,13 +118,13 @@ class LocationIn(BaseModel):
     accuracy_m: float | None = Field(default=None, ge=0, le=100_000)
 
 
-class StepIn(BaseModel):
+class StepIn(In):
     name: str = Field(min_length=1, max_length=walkthroughs.NAME_LIMIT)
     seconds: int = Field(ge=0, le=walkthroughs.MAX_STEP_SECONDS)
-    started_at: datetime | None = None
+    started_at: Moment | None = None
 
 
-class FindingIn(BaseModel):
+class FindingIn(In):
     uuid: uuid_lib.UUID
     list_kind: FindingList
     category: str = Field(min_length=1, max_length=30)
@@ -85,7 +135,7 @@ class FindingIn(BaseModel):
     done_on: date | None = Field(default=None, description="fix only; makes it done")
 
 
-class WalkthroughIn(BaseModel):
+class WalkthroughIn(In):
     """走流程: one walk through a service, with its issues, needs and fixes."""
 
     uuid: uuid_lib.UUID
@@ -94,7 +144,7 @@ class WalkthroughIn(BaseModel):
     mode: WalkMode
     place: str | None = Field(default=None, max_length=walkthroughs.PLACE_LIMIT)
     walked_on: date
-    station_id: int | None = None
+    station_id: Id | None = None
     steps: list[StepIn] = Field(default_factory=list, max_length=walkthroughs.MAX_STEPS)
     trips: int = Field(default=1, ge=walkthroughs.TRIPS[0], le=walkthroughs.TRIPS[1])
     materials_asked: list[str] = Field(default_factory=list, max_length=walkthroughs.MAX_MATERIALS)
@@ -140,7 +190,7 @@ class WalkthroughOut(BaseModel):
     created_at: datetime
 
 
-class WorkLogIn(BaseModel):
+class WorkLogIn(In):
     """工作日志: a seconded cadre's log of one day."""
 
     uuid: uuid_lib.UUID
@@ -149,7 +199,7 @@ class WorkLogIn(BaseModel):
     done: str = Field(min_length=1, max_length=work_logs.TEXT_LIMIT)
     solved: str | None = Field(default=None, max_length=work_logs.TEXT_LIMIT)
     people_served: int = Field(default=0, ge=0, le=work_logs.MAX_PEOPLE)
-    station_id: int | None = None
+    station_id: Id | None = None
     location: LocationIn | None = None
 
 
@@ -166,25 +216,25 @@ class WorkLogOut(BaseModel):
     created_at: datetime
 
 
-class AnswerIn(BaseModel):
-    value: str | float | int | bool | None = None
+class AnswerIn(In):
+    value: str | bool | Number | None = None
     note: str | None = Field(default=None, max_length=1000)
     photos: list[uuid_lib.UUID] = Field(default_factory=list, max_length=20)
 
 
-class InspectionIn(BaseModel):
+class InspectionIn(In):
     """Exactly data.services.inspections.InspectionForm."""
 
     uuid: uuid_lib.UUID
     kind: InspectionKind
     mode: InspectionMode
-    station_id: int
-    template_id: int
+    station_id: Id
+    template_id: Id
     inspected_on: date
-    auditor_ids: list[int] = Field(max_length=20)
+    auditor_ids: list[Id] = Field(max_length=20)
     answers: dict[str, AnswerIn]
     summary: str | None = Field(default=None, max_length=4000)
-    started_at: datetime | None = None
+    started_at: Moment | None = None
 
 
 class InspectionOut(BaseModel):
@@ -203,10 +253,10 @@ class InspectionOut(BaseModel):
     created_at: datetime
 
 
-class PhotoQuery(BaseModel):
+class PhotoQuery(In):
     owner_kind: Literal[photos.OWNER_KINDS]  # type: ignore[valid-type]
     owner_uuid: uuid_lib.UUID
-    taken_at: datetime | None = None
+    taken_at: Moment | None = None
     lon: float | None = Field(default=None, ge=-180, le=180)
     lat: float | None = Field(default=None, ge=-90, le=90)
     accuracy_m: float | None = Field(default=None, ge=0, le=100_000)
@@ -219,9 +269,9 @@ class PhotoOut(BaseModel):
     bytes: int
 
 
-class RecordsQuery(BaseModel):
+class RecordsQuery(In):
     kind: Literal["walkthrough", "work_log", "inspection", "photo"] | None = None
-    since: datetime | None = None
+    since: Moment | None = None
 
 
 class RecordOut(BaseModel):
