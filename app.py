@@ -6,7 +6,7 @@
     flask --app app create-user …      # accounts (no default password outside the demo)
 
 Environment: DATABASE_URL, SECRET_KEY, HOST, PORT, TILE_URL, UPLOAD_DIR, SESSION_COOKIE_SECURE,
-PROXY_HOPS, TIME_ZONE, LOG_FORMAT, LOG_LEVEL.
+PROXY_HOPS, TIME_ZONE, LOG_FORMAT, LOG_LEVEL, CACHE_REDIS_URL, AUTO_MIGRATE.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from sqlalchemy import text
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from data import clock
-from data.db import DEFAULT_SQLITE, default_url, is_empty, make_engine, migrate, session_scope
+from data.db import default_sqlite, default_url, instance_dir, is_empty, make_engine, migrate, session_scope
 
 ROOT = Path(__file__).resolve().parent
 VENDOR_DIR = ROOT / "static" / "vendor"
@@ -57,7 +57,7 @@ def _secret_key() -> str:
     """SECRET_KEY from the environment, else one kept in instance/ so sessions survive restarts."""
     if os.environ.get("SECRET_KEY"):
         return os.environ["SECRET_KEY"]
-    path = ROOT / "instance" / "secret_key"
+    path = instance_dir() / "secret_key"
     path.parent.mkdir(parents=True, exist_ok=True)
     if not path.exists():
         path.write_text(secrets.token_hex(32))
@@ -70,7 +70,7 @@ def default_config() -> dict:
         "DATABASE_URL": default_url(),
         "SECRET_KEY": None,
         "TILE_URL": os.environ.get("TILE_URL") or None,
-        "UPLOAD_DIR": os.environ.get("UPLOAD_DIR") or str(ROOT / "instance" / "uploads"),
+        "UPLOAD_DIR": os.environ.get("UPLOAD_DIR") or str(instance_dir() / "uploads"),
         "TILE_ATTRIBUTION": os.environ.get("TILE_ATTRIBUTION") or "internal tiles",
         # logging (web/logs.py): text or json (one object a line), and the level
         "LOG_FORMAT": os.environ.get("LOG_FORMAT") or "text",
@@ -86,7 +86,9 @@ def default_config() -> dict:
         "LOGIN_MAX_FAILURES_PER_ADDRESS": 30,
         "LOGIN_WINDOW": timedelta(minutes=15),
         "LOGIN_FIRST_DELAY": timedelta(minutes=1),
-        "AUTO_MIGRATE": True,
+        # migrate at start: the embedded server and tests; under gunicorn (gunicorn.conf.py sets
+        # AUTO_MIGRATE=0) workers never do, the one-shot `init-db` does before they start
+        "AUTO_MIGRATE": (os.environ.get("AUTO_MIGRATE") or "1").lower() not in ("0", "false", "no", "off"),
         # trusted reverse proxies in front (nginx: 1): their X-Forwarded-For/-Proto/-Host name the
         # real client, as the throttle, the logs and the audit trail see it; 0 trusts no such header
         "PROXY_HOPS": int(os.environ.get("PROXY_HOPS") or 0),
@@ -94,9 +96,11 @@ def default_config() -> dict:
         "TIME_ZONE": os.environ.get("TIME_ZONE") or clock.DEFAULT_ZONE,
         # a fixed date for tests and demos; None means the real date on the bureau's clock
         "TODAY": None,
-        "MAP_CACHE_SIZE": 256,
-        # maps without their figures (a city's grid cells: ~300 KB each), per scope and level
-        "MAP_SKELETON_CACHE_SIZE": 64,
+        # the shared cache (web/cache.py): Redis when CACHE_REDIS_URL is set, else in the process
+        "CACHE_REDIS_URL": os.environ.get("CACHE_REDIS_URL") or None,
+        "CACHE_KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX") or "hrss:",
+        "CACHE_DEFAULT_TIMEOUT": int(os.environ.get("CACHE_DEFAULT_TIMEOUT") or 3600),
+        "CACHE_THRESHOLD": 300,  # in-process entries per worker (a map is up to ~500 KB)
     }
 
 
@@ -104,7 +108,7 @@ def create_app(config: dict | None = None) -> Flask:
     """Build the server: Flask with login, the Dash dashboard, maps, vendor files and the CLI."""
     from pwa import shell as field_shell
     from pwa.api import routes as api_routes
-    from web import admin, auth, brief, circular, context, csp, errors, i18n, logs, maps, photos, shell, wall
+    from web import admin, auth, brief, cache, circular, context, csp, errors, i18n, logs, maps, photos, shell, wall
 
     server = Flask(__name__, static_folder=None, template_folder=str(ROOT / "web" / "templates"))
     server.config.update(default_config())
@@ -123,6 +127,7 @@ def create_app(config: dict | None = None) -> Flask:
         server.wsgi_app = ProxyFix(server.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     context.init_app(server)
+    cache.init_app(server)
     i18n.init_app(server)
     # the guard must run before Dash's own before_request hooks, so it is registered first
     auth.init_app(server)
@@ -148,6 +153,10 @@ def create_app(config: dict | None = None) -> Flask:
     @server.get("/favicon.svg")
     def favicon():
         return send_from_directory(ROOT / "static", "favicon.svg", mimetype="image/svg+xml", max_age=86400)
+
+    if not (VENDOR_DIR / "bootstrap").is_dir():
+        log.warning("no front-end libraries in %s: run scripts/setup.sh (npm ci by package-lock.json), "
+                    "or build the wheel from a set-up checkout (README: Deploying)", VENDOR_DIR)
 
     @server.get("/vendor/<path:filename>")
     def vendor(filename):
@@ -381,7 +390,7 @@ def main() -> None:
     engine = make_engine(url)
     migrate(engine)
     if is_empty(engine):
-        if url == f"sqlite:///{DEFAULT_SQLITE}":
+        if url == f"sqlite:///{default_sqlite()}":
             print("first run: generating the demo city (示范市) …", flush=True)
             _fill_demo(engine, today=clock.today(), seed=None, case_scale=1.0, station_scale=1.0,
                        inspection_scale=1.0)
@@ -393,6 +402,52 @@ def main() -> None:
     host, port = os.environ.get("HOST", "127.0.0.1"), int(os.environ.get("PORT", "8050"))
     print(f"hrss-ops serving at http://{host}:{port}", flush=True)
     app.run(host=host, port=port, threaded=True)
+
+
+# --- `hrss-ops`: the console script of an installed wheel (and of a checkout's venv) -----------
+
+
+def gunicorn_config() -> Path:
+    """gunicorn.conf.py: $GUNICORN_CONFIG, else the checkout's, else the copy the wheel installs
+    under <prefix>/share/hrss-ops (the venv's, or the user's for `pip install --user`)."""
+    import sysconfig
+
+    if os.environ.get("GUNICORN_CONFIG"):
+        return Path(os.environ["GUNICORN_CONFIG"])
+    candidates = [ROOT / "gunicorn.conf.py"] + [
+        Path(sysconfig.get_path("data", scheme)) / "share" / "hrss-ops" / "gunicorn.conf.py"
+        for scheme in (sysconfig.get_default_scheme(), sysconfig.get_preferred_scheme("user"))]
+    found = next((path for path in candidates if path.is_file()), None)
+    if found is None:
+        raise click.ClickException("gunicorn.conf.py not found: set GUNICORN_CONFIG")
+    return found
+
+
+@click.command("serve", context_settings={"ignore_unknown_options": True})
+@click.argument("gunicorn_args", nargs=-1, type=click.UNPROCESSED)
+def serve_command(gunicorn_args):
+    """Serve with gunicorn (gunicorn.conf.py: GUNICORN_BIND, GUNICORN_WORKERS, GUNICORN_THREADS;
+    workers do not migrate: run `hrss-ops init-db` first). Extra arguments go to gunicorn."""
+    argv = [sys.executable, "-m", "gunicorn", "-c", str(gunicorn_config()), *gunicorn_args, "app:create_app()"]
+    os.execv(sys.executable, argv)  # gunicorn takes this process's place (systemd's main pid)
+
+
+@click.command("embedded")
+def embedded_command():
+    """The embedded default (`python app.py`): migrate, the demo city on a first SQLite run, serve
+    on HOST:PORT (127.0.0.1:8050) with the development server."""
+    main()
+
+
+def cli() -> None:
+    """hrss-ops serve | embedded | init-db | demo | create-user | revoke-sessions | load-calendar | …:
+    the flask commands of create_app() (settings from the environment), plus gunicorn."""
+    from flask.cli import FlaskGroup
+
+    group = FlaskGroup(name="hrss-ops", create_app=create_app, add_version_option=False, help=cli.__doc__)
+    group.add_command(serve_command)
+    group.add_command(embedded_command)
+    group.main(prog_name="hrss-ops")
 
 
 if __name__ == "__main__":

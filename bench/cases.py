@@ -34,6 +34,7 @@ from bench._harness import HEADER, ROOT, TODAY, Bench, database, get, signed_in_
 from data import demo  # noqa: E402
 from data.queries import cases as q  # noqa: E402
 from data.scope import Scope  # noqa: E402
+from web import cache  # noqa: E402
 
 CASE_SCALE = 33
 
@@ -59,7 +60,11 @@ def bench_queries(bench: Bench, scope: Scope, filters: q.CaseFilters) -> None:
 
 def bench_route(bench: Bench, url: str) -> list[tuple[str, int]]:
     app, client = signed_in_app(bench.engine, url)
-    cache, skeletons = app.extensions["map_cache"], app.extensions["map_skeletons"]
+
+    def clear(kind: str) -> None:
+        with app.app_context():
+            cache.clear(kind)
+
     this_year = q.CaseFilters.default(TODAY).to_query()
     routes = {
         "/maps/cases (townships)": {**this_year},
@@ -69,8 +74,8 @@ def bench_route(bench: Bench, url: str) -> list[tuple[str, int]]:
     }
     sizes = []
     for name, params in routes.items():
-        once = get(client, "/maps/cases?" + q.urlencode(params), before=cache.clear)
-        skeletons.clear()
+        once = get(client, "/maps/cases?" + q.urlencode(params), before=lambda: clear("map"))
+        clear("skeleton")
         started = time.perf_counter()
         body = once().get_data()
         first = (time.perf_counter() - started) * 1000

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import functools
 import json
-import threading
 from collections.abc import Iterable
 
 import folium
@@ -72,30 +71,22 @@ def decode_polyline(text: str, precision: int = PRECISION) -> list[tuple[float, 
     return out
 
 
-_ENCODED: dict[int, tuple[dict, list[str], tuple]] = {}
-_ENCODED_LOCK = threading.Lock()
-_ENCODED_SIZE = 50_000
+Outline = tuple[list[str], tuple[tuple[float, float], tuple[float, float]]]
 
 
-def _encoded(geometry: dict) -> tuple[list[str], tuple[tuple[float, float], tuple[float, float]]]:
-    """A polygon's rings, encoded, and its bounds ((south, west), (north, east)).
-
-    Remembered per geometry object: the route's shapes come from
-    data.queries.cases.area_shapes, which keeps each township's rounded boundary for the life
-    of the process, so the same objects come back map after map and a city's two thousand
-    outlines are encoded (and measured) once, not on every build. An entry holds its
-    geometry, so the id it is filed under cannot be reused by another object while it is there."""
-    hit = _ENCODED.get(id(geometry))
-    if hit is not None and hit[0] is geometry:
-        return hit[1], hit[2]
-    polygons = [geometry["coordinates"]] if geometry["type"] == "Polygon" else geometry["coordinates"]
-    rings = [encode_polyline(ring) for polygon in polygons for ring in polygon]
-    bounds = bounds_of([geometry])
-    with _ENCODED_LOCK:
-        if len(_ENCODED) >= _ENCODED_SIZE:
-            _ENCODED.clear()
-        _ENCODED[id(geometry)] = (geometry, rings, bounds)
-    return rings, bounds
+def township_outlines(townships: list[dict]) -> list[Outline]:
+    """Each township's rings, encoded, with its bounds ((south, west), (north, east)): the part of
+    the station map that does not change with the data. The route keeps it in the shared cache
+    (web/cache.py) under the scope and the shapes version, so a city's two thousand outlines are
+    encoded and measured once, not on every build."""
+    out = []
+    for township in townships:
+        geometry = township.get("boundary")
+        if not geometry:
+            continue
+        polygons = [geometry["coordinates"]] if geometry["type"] == "Polygon" else geometry["coordinates"]
+        out.append(([encode_polyline(ring) for polygon in polygons for ring in polygon], bounds_of([geometry])))
+    return out
 
 
 def _union(boxes: list[tuple]) -> tuple | None:
@@ -233,7 +224,7 @@ def grade_index(grade: str | None) -> int:
     return GRADES.index(grade) if grade in GRADES else len(GRADES) - 1
 
 
-def stations_map(stations: list[dict], townships: list[dict], *, labels: dict[str, str],
+def stations_map(stations: list[dict], outlines: list[Outline], *, labels: dict[str, str],
                  grade_labels: dict[str | None, str], kind_labels: dict[str, str], colours: dict[str | None, str],
                  points_url: str, min_zoom: int = MIN_ZOOM, tile_url: str | None = None,
                  tile_attribution: str = "") -> folium.Map:
@@ -241,12 +232,11 @@ def stations_map(stations: list[dict], townships: list[dict], *, labels: dict[st
     when zoomed in to `min_zoom`.
 
     `stations`: [{id, name, lon, lat, score, grade, checked_on}] (data.queries.stations.map_stations);
-    `townships`: [{code, name, boundary}] (rounded GeoJSON geometries);
+    `outlines`: the townships' outlines (township_outlines, from rounded GeoJSON geometries);
     `labels`: translated words — "points" (after a score), "checked" (last checked), "legend"
     (its title), "hint" (what zooming and clicking do);
     `grade_labels` / `colours`: per grade code and None (never checked); `kind_labels`: per
     service-point kind. Render with render_html."""
-    outlines = [_encoded(t["boundary"]) for t in townships if t.get("boundary")]
     located = [{"type": "Polygon", "coordinates": [[[s["lon"], s["lat"]] for s in stations]]}] if stations else []
     bounds = _union([box for _rings, box in outlines]) or bounds_of(located)
     fmap = base_map(bounds=bounds, tile_url=tile_url, tile_attribution=tile_attribution)

@@ -16,11 +16,25 @@ from sqlalchemy import event
 from sqlmodel import Session
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_SQLITE = ROOT / "instance" / "hrss.db"
+# a checkout (scripts/setup.sh), not an installed wheel: writable places live inside it
+CHECKOUT = (ROOT / "pyproject.toml").exists()
+
+
+def instance_dir() -> Path:
+    """Where the app writes (the default SQLite file, the secret key, uploads, compiled
+    catalogs): $HRSS_INSTANCE_DIR; else instance/ in a checkout; else ./instance, under the
+    working directory of an installed wheel (never site-packages)."""
+    if os.environ.get("HRSS_INSTANCE_DIR"):
+        return Path(os.environ["HRSS_INSTANCE_DIR"])
+    return (ROOT if CHECKOUT else Path.cwd()) / "instance"
+
+
+def default_sqlite() -> Path:
+    return instance_dir() / "hrss.db"
 
 
 def default_url() -> str:
-    return os.environ.get("DATABASE_URL") or f"sqlite:///{DEFAULT_SQLITE}"
+    return os.environ.get("DATABASE_URL") or f"sqlite:///{default_sqlite()}"
 
 
 def make_engine(url: str | None = None, **kw) -> sa.Engine:
@@ -69,8 +83,16 @@ def alembic_config(url: str):
     return cfg
 
 
+# pg_advisory_xact_lock's key for migrations: b"hrss-ops" as a number
+MIGRATION_LOCK = int.from_bytes(b"hrss-ops", "big")
+
+
 def migrate(engine: sa.Engine, revision: str = "head") -> None:
-    """Bring the schema to `revision`, the newest by default (idempotent)."""
+    """Bring the schema to `revision`, the newest by default (idempotent).
+
+    On PostgreSQL the migration holds a transaction-level advisory lock: one-shot migrations
+    started at once on several hosts run one after the other, and the later ones find the
+    schema current. (Workers do not migrate at start under gunicorn: AUTO_MIGRATE.)"""
     from alembic import command
 
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))
@@ -83,6 +105,8 @@ def migrate(engine: sa.Engine, revision: str = "head") -> None:
             conn.commit()
         try:
             with conn.begin():
+                if engine.dialect.name == "postgresql":
+                    conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
                 cfg.attributes["connection"] = conn
                 command.upgrade(cfg, revision)
                 if sqlite:

@@ -4,6 +4,7 @@
 #   - Chromium and a CJK font from Debian's packages when missing (browser tests), faketime
 #   - a PostgreSQL server from Debian's packages when missing, started here on a free local
 #     port in a throw-away directory and stopped at the end
+#   - a Redis server (the shared cache) likewise, and nginx (the deployment test starts its own)
 # Extra arguments go to pytest (e.g. scripts/test.sh -k calendar). TEST_DB=sqlite|postgresql
 # runs one database only.
 set -euo pipefail
@@ -52,6 +53,39 @@ cleanup() {
   fi
 }
 trap cleanup EXIT
+
+# --- Redis (the shared cache) and nginx (the deployment test) ------------------------------------
+# A throw-away redis-server on a free local port for the whole command (TEST_REDIS_URL): the cache
+# tests use it on both runs, and on the PostgreSQL run every app the tests build keeps its cache
+# there, as in production. nginx is only installed here; the deployment test starts its own.
+if ! command -v redis-server >/dev/null; then
+  echo "test: installing redis-server from Debian's packages"
+  apt_install redis-server
+fi
+if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then
+  echo "test: installing nginx from Debian's packages"
+  apt_install nginx
+fi
+REDIS_DIR=$(mktemp -d /tmp/hrss-redis.XXXXXX)
+stop_redis() {
+  if [ -f "$REDIS_DIR/redis.pid" ]; then kill "$(cat "$REDIS_DIR/redis.pid")" 2>/dev/null || true; fi
+  rm -rf "$REDIS_DIR"
+}
+trap 'cleanup; stop_redis' EXIT
+REDIS_PORT=$(.venv/bin/python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no --dir "$REDIS_DIR" \
+  --daemonize yes --pidfile "$REDIS_DIR/redis.pid" --logfile "$REDIS_DIR/redis.log" --maxmemory 256mb \
+  --maxmemory-policy allkeys-lru
+export TEST_REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
+.venv/bin/python -c 'import os, sys, time, redis
+client = redis.Redis.from_url(os.environ["TEST_REDIS_URL"])
+for _ in range(100):
+    try:
+        sys.exit(not client.ping())
+    except redis.ConnectionError:
+        time.sleep(0.1)
+sys.exit("redis-server did not start")'
+echo "test: Redis $(redis-server --version | awk '{print $3}' | cut -d= -f2) on 127.0.0.1:$REDIS_PORT"
 
 # PostgreSQL refuses to run as root: use the postgres account Debian's package makes
 as_pg() {

@@ -113,7 +113,24 @@ def session(engine):
 
 def app_config(url: str, **extra) -> dict:
     return {"DATABASE_URL": url, "SECRET_KEY": "test-secret", "TESTING": True, "AUTO_MIGRATE": False,
-            "TODAY": TODAY, "UPLOAD_DIR": tempfile.mkdtemp(prefix="hrss-uploads-"), **extra}
+            "TODAY": TODAY, "UPLOAD_DIR": tempfile.mkdtemp(prefix="hrss-uploads-"), **cache_config(), **extra}
+
+
+# --- the shared cache: Redis on the PostgreSQL run (as in production), in the process on SQLite ---
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL")  # scripts/test.sh starts a throw-away redis-server
+
+
+def cache_config(redis_url: str | None = REDIS_URL if PG_URL else None) -> dict:
+    """Each app its own key prefix: apps of different tests never read each other's entries."""
+    return {"CACHE_REDIS_URL": redis_url, "CACHE_KEY_PREFIX": f"hrss-test-{os.getpid()}-{next(_counter)}:"}
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    if not REDIS_URL:
+        pytest.skip("needs a redis-server: scripts/test.sh starts one (TEST_REDIS_URL)")
+    return REDIS_URL
 
 
 @pytest.fixture

@@ -2,7 +2,8 @@
 
 Message ids are the Chinese strings, so Chinese needs no catalog; English comes from
 translations/en/LC_MESSAGES/messages.po. Setup compiles it into build/translations/ (or
-$HRSS_BUILD_DIR/translations); the source tree is never written at start. A server that finds
+$HRSS_BUILD_DIR/translations; an installed wheel: the instance folder's build/); the source
+tree is never written at start. A server that finds
 no current .mo there compiles one into a temporary folder of its own and says so in the log.
 """
 
@@ -18,6 +19,8 @@ from babel.messages.pofile import read_po
 from flask import Flask, request, session
 from flask_babel import Babel, get_locale, gettext, lazy_gettext, ngettext, pgettext
 from flask_login import current_user
+
+from data.db import CHECKOUT, instance_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "translations"
@@ -37,8 +40,11 @@ def N_(message: str) -> str:
 
 
 def build_dir() -> Path:
-    """Where compiled catalogs go: $HRSS_BUILD_DIR/translations, else build/translations."""
-    return Path(os.environ.get("HRSS_BUILD_DIR") or ROOT / "build") / "translations"
+    """Where compiled catalogs go: $HRSS_BUILD_DIR/translations, else build/translations in a
+    checkout, else the instance folder's build/translations (an installed wheel compiles its
+    catalogs there at first start)."""
+    default = ROOT / "build" if CHECKOUT else instance_dir() / "build"
+    return Path(os.environ.get("HRSS_BUILD_DIR") or default) / "translations"
 
 
 def _stale(source: Path, target: Path) -> bool:

@@ -1,12 +1,13 @@
 """/maps/<view> — folium maps as whole HTML documents, framed by the dashboard's pages.
 
 A Dash callback only sets an Iframe's src; the map itself is built here from a scoped query
-and cached by (view, arguments, scope, language), so a multi-megabyte document never travels
-through a callback and a repeated view costs nothing. Maps of changing data add a cheap data
-version to the key, so an act on a case shows on the next load. What does not change with the
-data — the folium page and the shapes of the areas — is kept apart as the map's skeleton
-(components.case_map.MapSkeleton) while the shapes stay the same, so a new data version costs
-the queries and the figures, not folium.
+and kept in the shared cache (web/cache.py: every worker reads what one has built) under
+(view, arguments, scope, language, data version), so a multi-megabyte document never travels
+through a callback and a repeated view costs nothing; the data version (and the shapes version)
+in the key make an act on a case show on the next load, in every worker. What does not change
+with the data — the folium page and the shapes of the areas, the station map's encoded
+outlines — is kept apart (components.case_map.MapSkeleton) while the shapes stay the same, so a
+new data version costs the queries and the figures, not folium.
 
 /maps/regions — the user's counties and townships (everyone signed in).
 /maps/cases — wage cases (admins, leaders, case officers, inspectors; the wall screen sees the
@@ -22,10 +23,7 @@ bbox=west,south,east,north) for the village and community service points in view
 
 from __future__ import annotations
 
-import hashlib
 import re
-import threading
-from collections import OrderedDict
 from urllib.parse import urlencode
 
 from flask import Blueprint, Flask, Response, abort, current_app, jsonify, request
@@ -41,7 +39,7 @@ from components.case_map import (
 )
 from components.format import count, wan_yuan
 from components.maps import regions_map
-from components.station_map import point_rows, render_html, stations_map
+from components.station_map import point_rows, render_html, stations_map, township_outlines
 from data.errors import N_, ValidationError
 from data.models import RegionLevel, Role
 from data.queries import cases as case_queries
@@ -49,41 +47,14 @@ from data.queries import stations as station_queries
 from data.queries.regions import get_region_by_code, region_shapes
 from data.queries.settings import work_calendar
 from data.scope import OutOfScope
+from web import cache
 from web.context import db, scope, today
 from web.i18n import _, current_language
 
 bp = Blueprint("maps", __name__, url_prefix="/maps")
 
 
-class MapCache:
-    """A small LRU of rendered maps, per process (Flask-Caching on Redis when scaled out)."""
-
-    def __init__(self, size: int):
-        self.size, self._items, self._lock = size, OrderedDict(), threading.Lock()
-
-    def get_or_build(self, key, build) -> str:
-        with self._lock:
-            if key in self._items:
-                self._items.move_to_end(key)
-                return self._items[key]
-        value = build()
-        with self._lock:
-            self._items[key] = value
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-        return value
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-
 def init_app(server: Flask) -> None:
-    server.extensions["map_cache"] = MapCache(server.config["MAP_CACHE_SIZE"])
-    server.extensions["map_skeletons"] = MapCache(server.config["MAP_SKELETON_CACHE_SIZE"])
     server.register_blueprint(bp)
 
 
@@ -103,7 +74,8 @@ def regions():
             user_scope = user_scope.narrow(get_region_by_code(db(), scope=user_scope, area_code=code).path)
         except OutOfScope:
             abort(404)
-    key = ("regions", user_scope.paths, current_language(), current_app.config["TILE_URL"])
+    key = ("regions", user_scope.paths, current_language(), current_app.config["TILE_URL"],
+           case_queries.shapes_version(db()))
 
     def build() -> str:
         shapes = region_shapes(db(), scope=user_scope, levels=(RegionLevel.county, RegionLevel.township))
@@ -113,7 +85,7 @@ def regions():
                            tile_attribution=current_app.config["TILE_ATTRIBUTION"])
         return fmap.get_root().render()
 
-    return _html_response(current_app.extensions["map_cache"].get_or_build(key, build))
+    return _html_response(cache.get_or_build("map", key, build))
 
 
 # who may see case maps; the wall screen only the aggregate (no case, no employer name)
@@ -185,19 +157,25 @@ def cases():
             return _township_map(session, user_scope, filters, day, options["township"], tiles, shapes_version)
         return _city_map(session, user_scope, filters, day, options, tiles, shapes_version)
 
+    return _revalidated(key, build)
+
+
+def _revalidated(key: tuple, build) -> Response:
+    """A map of changing data: the document kept under `key` (which carries the data version),
+    built on a miss; 404 for a region outside the scope; revalidated on every load (a case may
+    change any minute) but answered 304 while the key is the same."""
     try:
-        document = current_app.extensions["map_cache"].get_or_build(key, build)
+        document = cache.get_or_build("map", key, build)
     except OutOfScope:
         abort(404)
     response = Response(document, mimetype="text/html")
-    # revalidated on every load (a case may change any minute) but answered 304 when unchanged
     response.headers["Cache-Control"] = "private, no-cache"
-    response.set_etag(hashlib.sha256(repr(key).encode()).hexdigest()[:32])
+    response.set_etag(cache.digest(key))
     return response.make_conditional(request)
 
 
 def _skeleton(key: tuple, build) -> MapSkeleton:
-    return current_app.extensions["map_skeletons"].get_or_build(key, build)
+    return cache.get_or_build("skeleton", key, build)
 
 
 def _city_map(session, user_scope, filters, day, options, tiles, shapes_version) -> str:
@@ -286,30 +264,26 @@ def stations():
     session, user_scope, role = db(), scope(), current_user.role
     tiles = (current_app.config["TILE_URL"], current_app.config["TILE_ATTRIBUTION"])
     query = {k: v for k, v in filters.to_query().items() if k != "kind"}  # the map shows every kind
+    shapes = case_queries.shapes_version(session)
     key = ("stations", tuple(sorted(query.items())), user_scope.paths, str(role), current_language(),
-           station_queries.data_version(session), tiles)
+           station_queries.data_version(session), shapes, tiles)
 
     def build() -> str:
-        townships = case_queries.area_shapes(session, scope=station_queries.narrowed_scope(session, user_scope,
-                                                                                           filters), level="township")
+        narrowed = station_queries.narrowed_scope(session, user_scope, filters)
+        # the outlines do not change with the data: encoded once for every worker and data version
+        outlines = cache.get_or_build("outlines", ("stations", narrowed.paths, shapes), lambda: township_outlines(
+            case_queries.area_shapes(session, scope=narrowed, level="township", version=shapes)))
         points = station_queries.map_stations(session, scope=user_scope, role=role, filters=filters)
         labels = {"points": _("分"), "checked": _("最近检查"), "legend": _("最近一次标准化检查"),
                   "hint": _("放大可见村（社区）服务点；点击查看人社所详情")}
         grades = {**{g: _(text) for g, text in names.GRADE.items()}, None: _("未检查")}
         kinds = {k: _(names.STATION_KIND[k]) for k in ("village_point", "community_point")}
         return render_html(stations_map(
-            points, townships, labels=labels, grade_labels=grades, kind_labels=kinds, colours=names.GRADE_COLOUR,
+            points, outlines, labels=labels, grade_labels=grades, kind_labels=kinds, colours=names.GRADE_COLOUR,
             points_url="/maps/stations/points?" + urlencode(query),
             tile_url=tiles[0], tile_attribution=tiles[1]))
 
-    try:
-        document = current_app.extensions["map_cache"].get_or_build(key, build)
-    except OutOfScope:
-        abort(404)
-    response = Response(document, mimetype="text/html")
-    response.headers["Cache-Control"] = "private, no-cache"
-    response.set_etag(hashlib.sha256(repr(key).encode()).hexdigest()[:32])
-    return response.make_conditional(request)
+    return _revalidated(key, build)
 
 
 def _bbox(value: str | None) -> tuple[float, float, float, float]:

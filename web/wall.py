@@ -17,8 +17,6 @@ the wall role receives no complainant, no photo, no free text other than scrubbe
 from __future__ import annotations
 
 import json
-import threading
-import time
 from pathlib import Path
 
 from flask import Blueprint, Flask, Response, abort, current_app, jsonify, render_template, request, send_from_directory
@@ -31,6 +29,7 @@ from data.queries.cases import CaseFilters, area_shapes, risk_by_area
 from data.queries.regions import get_region_by_code
 from data.queries.settings import get_setting, work_calendar
 from data.scope import OutOfScope, Scope
+from web import cache
 from web.context import db, scope, today
 from web.i18n import _, current_language
 
@@ -38,28 +37,11 @@ STATIC = Path(__file__).resolve().parent / "static" / "wall"
 WALL_ROLES = frozenset({Role.wall, Role.leader, Role.admin})
 SCENES = ("overview", "cases", "stations", "field")
 PANELS = ("kpis", "map", "supervised", "ticker", "trends", "areas")
-CACHE_SECONDS = 20  # several screens polling the same region share one computation
+# several screens polling the same region share one computation, in every worker (web/cache.py):
+# the panels have no data version, so a change reaches the screens within these seconds
+CACHE_SECONDS = 20
 
 bp = Blueprint("wall", __name__, url_prefix="/wall")
-
-
-class _TtlCache:
-    def __init__(self, seconds: float):
-        self.seconds, self._items, self._lock = seconds, {}, threading.Lock()
-
-    def get_or_build(self, key, build):
-        now = time.monotonic()
-        with self._lock:
-            hit = self._items.get(key)
-            if hit and now - hit[0] < self.seconds:
-                return hit[1]
-        value = build()
-        with self._lock:
-            self._items[key] = (now, value)
-            if len(self._items) > 256:
-                for old in sorted(self._items, key=lambda k: self._items[k][0])[:64]:
-                    self._items.pop(old, None)
-        return value
 
 
 def _allowed() -> None:
@@ -150,6 +132,7 @@ def _texts() -> dict[str, str]:
         "logs_today": _("今日工作日志"), "vs_last_year": _("同比"), "target": _("目标"), "wan_yuan": _("万元"),
         "wan_people": _("万人"), "people": _("人"), "items": _("件"), "updated": _("更新于"),
         "stale": _("数据未更新，显示的是上次结果"), "offline": _("连接中断，正在重试"),
+        "ago_seconds": _("%(n)s 秒前"), "ago_minutes": _("%(n)s 分钟前"), "ago_hours": _("%(n)s 小时前"),
         "signin": _("显示屏登录已失效，请管理员重新登录"), "risk_map": _("欠薪风险网格图"),
         "red": _("红色"), "orange": _("橙色"), "yellow": _("黄色"), "low": _("低"),
         "supervised_list": _("督办案件倒计时"), "days_left": _("剩 %(n)s 天"), "days_late": _("超期 %(n)s 天"),
@@ -162,7 +145,7 @@ def _texts() -> dict[str, str]:
 
 def _json(panel: str, code: str | None, build) -> Response:
     key = (panel, scope().paths, code or "", current_language(), today().isoformat())
-    data = current_app.extensions["wall_cache"].get_or_build(key, build)
+    data = cache.get_or_build("wall", key, build, timeout=CACHE_SECONDS)
     response = jsonify({"panel": panel, "as_of": today().isoformat(), "data": data})
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -213,5 +196,4 @@ def static(filename: str):
 
 
 def init_app(server: Flask) -> None:
-    server.extensions["wall_cache"] = _TtlCache(CACHE_SECONDS)
     server.register_blueprint(bp)

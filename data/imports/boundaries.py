@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass
 
 import shapely
+import shapely.ops
 from shapely.geometry import mapping, shape
 from sqlmodel import Session, select
 
@@ -95,7 +96,7 @@ class Boundaries:
             try:
                 geom = shape(geometry)
                 if convert is not None:
-                    geom = shapely.transform(geom, lambda xy: _convert(xy, convert))
+                    geom = shapely.ops.transform(_pointwise(convert), geom)
             except (ValueError, TypeError, shapely.errors.GEOSException):
                 refuse(N_("区划 %(code)s 的坐标无法读取"), code=code)
                 continue
@@ -134,9 +135,14 @@ class Boundaries:
             ctx.step("write", n, len(rows))
 
 
-def _convert(xy, convert):
-    import numpy as np
-    return np.array([convert(float(x), float(y)) for x, y in xy])
+def _pointwise(convert):
+    """shapely.ops.transform's function: a point at a time (the offset is not vectorised)."""
+    def one(x, y, z=None):
+        if isinstance(x, (tuple, list)):  # shapely tries whole coordinate sequences first
+            converted = [convert(a, b) for a, b in zip(x, y, strict=True)]
+            return tuple(c[0] for c in converted), tuple(c[1] for c in converted)
+        return convert(x, y)
+    return one
 
 
 def _same(a: dict, b: dict) -> bool:

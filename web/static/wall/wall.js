@@ -1,8 +1,9 @@
 /* The situation-room wall. One page that runs all day without anyone touching it:
    - rotates scenes (overview → cases → stations → field) and regions (city → each county);
    - refreshes each panel on its own interval and shows when it was last updated;
-   - when the server cannot be reached it keeps the last figures, marks them stale, retries
-     with a growing pause, and recovers by itself;
+   - when the server cannot be reached it keeps the last figures, marks them stale with their
+     age, retries with a growing pause (never longer than the panel's refresh period, whatever
+     the rotation does), and recovers by itself;
    - builds its DOM once and reuses it (one map, one GeoJSON layer, fixed rows), so memory stays
      flat over days of rotation. */
 (function () {
@@ -10,7 +11,7 @@
   var C = JSON.parse(document.getElementById("wall-config").textContent);
   var T = C.text;
   var STEPS = C.steps.length ? C.steps : [{ code: "", name: "" }];
-  var state = { step: 0, scene: 0, cache: {}, timers: {}, failures: {} };
+  var state = { step: 0, scene: 0, cache: {}, timers: {}, failures: {}, inflight: 0 };
   var HERO = {
     overview: ["cases", "amount", "overdue", "standardisation", "audit_pass", "logs_today"],
     cases: ["cases", "workers", "amount", "closure", "on_time", "overdue", "supervised"],
@@ -256,16 +257,41 @@
               areas: "#p-areas" };
 
   /* --- fetching, staleness, recovery --------------------------------------------------- */
-  function show(panel) {
+  /* Each panel has one timer, never cancelled by rotation while the panel is failing: after a
+     failure it retries with a growing pause that never exceeds the panel's refresh period (nor
+     a minute), so the screen recovers within one refresh period of the server's return; the
+     first answer after an outage retries every other failing panel at once. A panel showing
+     figures older than its last failed attempt is marked stale with their age ("3 分钟前"). */
+  function ago(ms) {
+    var s = Math.max(0, Math.floor(ms / 1000));
+    if (s < 60) return fmt(T.ago_seconds, s);
+    if (s < 3600) return fmt(T.ago_minutes, Math.floor(s / 60));
+    return fmt(T.ago_hours, Math.floor(s / 3600));
+  }
+
+  function mark(panel) {
     var entry = state.cache[key(panel, region())];
     var box = $(BOX[panel]);
     var upd = panel === "kpis" ? $("#w-kpi-upd") : box.querySelector(".upd");
-    if (!entry) { box.classList.remove("stale"); if (upd) upd.textContent = ""; return; }
-    RENDER[panel](entry.data, region());
-    var late = entry.failedAt && entry.failedAt > entry.at;
-    box.classList.toggle("stale", !!late);
-    if (upd) upd.textContent = T.updated + " " + clock(new Date(entry.at)) + (late ? " · " + T.stale : "");
-    box.dataset.updated = String(entry.at);
+    var failing = state.failures[panel] > 0 || state.failures[panel] === -401;
+    // figures older than a failed attempt; or none for this region while the server is away
+    var late = entry ? !!(entry.failedAt && entry.failedAt > entry.at) : failing;
+    box.classList.toggle("stale", late);
+    if (!upd) return;
+    upd.classList.toggle("late", late);
+    upd.title = late ? T.stale : "";
+    if (!entry) { upd.textContent = late ? T.offline : ""; delete box.dataset.age; return; }
+    upd.textContent = T.updated + " " + clock(new Date(entry.at)) + (late ? " · " + ago(Date.now() - entry.at) : "");
+    if (late) box.dataset.age = String(Math.floor((Date.now() - entry.at) / 1000)); else delete box.dataset.age;
+  }
+
+  function show(panel) {
+    var entry = state.cache[key(panel, region())];
+    if (entry) {
+      RENDER[panel](entry.data, region());
+      $(BOX[panel]).dataset.updated = String(entry.at);
+    }
+    mark(panel);
   }
 
   function status() {
@@ -278,37 +304,52 @@
     var code = region();
     var controller = new AbortController();
     var guard = setTimeout(function () { controller.abort(); }, 15000);
+    state.inflight += 1;
     return fetch("/wall/data/" + panel + "?region=" + encodeURIComponent(code), {
       credentials: "same-origin", cache: "no-store", signal: controller.signal, headers: { Accept: "application/json" }
     }).then(function (r) {
       if (!r.ok) { var e = new Error("HTTP " + r.status); e.status = r.status; throw e; }
       return r.json();
     }).then(function (body) {
+      var recovered = state.failures[panel] > 0;
       state.cache[key(panel, code)] = { data: body.data, at: Date.now(), failedAt: 0 };
       state.failures[panel] = 0;
       if (code === region()) show(panel);
+      if (recovered) retryFailing();
       return true;
     }).catch(function (err) {
       var entry = state.cache[key(panel, code)];
       if (entry) entry.failedAt = Date.now();
       state.failures[panel] = err && err.status === 401 ? -401 : (state.failures[panel] > 0 ? state.failures[panel] : 0) + 1;
-      if (code === region()) show(panel);
+      if (code === region()) mark(panel);
       return false;
-    }).finally(function () { clearTimeout(guard); status(); });
+    }).finally(function () { clearTimeout(guard); state.inflight -= 1; status(); });
   }
 
-  function schedule(panel) {
-    clearTimeout(state.timers[panel]);
-    var entry = state.cache[key(panel, region())];
+  function retryWait(panel) {
     var every = (C.refresh[panel] || 60) * 1000;
-    var wait = entry ? Math.max(0, every - (Date.now() - entry.at)) : 0;
-    if (state.failures[panel]) {
-      // back off while the server is away, never longer than a minute (or two refresh periods)
-      var n = Math.abs(state.failures[panel]);
-      var cap = Math.min(60000, Math.max(5000, every * 2));
-      wait = Math.min(cap, 2000 * Math.pow(2, Math.min(n, 5))) * (0.75 + Math.random() * 0.5);
+    var cap = Math.min(every, 60000);
+    var n = Math.min(Math.abs(state.failures[panel]), 5);
+    return Math.min(cap, 2000 * Math.pow(2, n)) * (0.5 + Math.random() * 0.5);
+  }
+
+  function schedule(panel, wait) {
+    clearTimeout(state.timers[panel]);
+    if (wait === undefined) {
+      var entry = state.cache[key(panel, region())];
+      var every = (C.refresh[panel] || 60) * 1000;
+      wait = state.failures[panel] ? retryWait(panel) : entry ? Math.max(0, every - (Date.now() - entry.at)) : 0;
     }
-    state.timers[panel] = setTimeout(function () { load(panel).then(function () { schedule(panel); }); }, wait);
+    state.timers[panel] = setTimeout(function () {
+      state.timers[panel] = null;
+      load(panel).then(function () { schedule(panel); });
+    }, wait);
+  }
+
+  function retryFailing() {
+    Object.keys(RENDER).forEach(function (p) {
+      if (state.failures[p] > 0 && state.timers[p]) schedule(p, 0);  // (one in flight reschedules itself)
+    });
   }
 
   /* --- rotation ------------------------------------------------------------------------------ */
@@ -320,18 +361,34 @@
     Object.keys(tiles).forEach(function (k) { tiles[k].box.classList.toggle("hero", hero.indexOf(k) >= 0); });
     document.body.dataset.scene = scene;
     document.body.dataset.region = region();
-    Object.keys(RENDER).forEach(function (p) { show(p); schedule(p); });
+    Object.keys(RENDER).forEach(function (p) {
+      show(p);
+      // a failing panel keeps its retry: rotating must not postpone it (it loads the region shown then)
+      if (!state.failures[p] || !state.timers[p]) schedule(p);
+    });
   }
+
+  function offline() { return Object.keys(state.failures).some(function (p) { return state.failures[p] > 0; }); }
+  function cached(code) { return Object.keys(RENDER).every(function (p) { return state.cache[key(p, code)]; }); }
 
   function rotate() {
     state.scene += 1;
-    if (state.scene >= C.scenes.length) { state.scene = 0; state.step = (state.step + 1) % STEPS.length; }
+    if (state.scene >= C.scenes.length) {
+      state.scene = 0;
+      var next = (state.step + 1) % STEPS.length;
+      // while the server is away, stay on a region whose figures the screen has rather than
+      // show a region it never loaded
+      if (!offline() || cached(STEPS[next].code)) state.step = next;
+    }
     applyScene();
     window.__wallRotations = (window.__wallRotations || 0) + 1;
   }
 
   window.__wall = { rotate: rotate, state: state, loadedAt: Date.now() };
-  setInterval(function () { $("#w-clock").textContent = clock(new Date()); }, 1000);
+  setInterval(function () {
+    $("#w-clock").textContent = clock(new Date());
+    Object.keys(RENDER).forEach(mark);  // the stale marks' ages move on
+  }, 1000);
   $("#w-clock").textContent = clock(new Date());
   applyScene();
   if (C.scenes.length * STEPS.length > 1) setInterval(rotate, C.seconds * 1000);
