@@ -95,7 +95,8 @@ def status_figure(rows: list[dict], *, labels: dict[str, str], overdue_label: st
     return fig
 
 
-def recurring_list(problems: list[dict], *, figures, more, empty: str, separator: str = "、", shown: int = 4) -> html.Div:
+def recurring_list(problems: list[dict], *, figures, more, empty: str, separator: str = "、",
+                   shown: int = 4) -> html.Div:
     """Items failed at many stations, one entry each: the item, how many stations and times
     (`figures(stations, fails)` words it), and the first stations' names (`more(n)` words the rest).
     problems: [{code, text, category, stations: [name…], fails}]."""

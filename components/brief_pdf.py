@@ -70,7 +70,8 @@ def _change(now: int, before: int) -> str:
 def _styles():
     base = ParagraphStyle("body", fontName=FONT, fontSize=10.5, leading=16, wordWrap="CJK")
     return {
-        "title": ParagraphStyle("title", parent=base, fontSize=20, leading=28, alignment=1, textColor=colors.HexColor("#c62828")),
+        "title": ParagraphStyle("title", parent=base, fontSize=20, leading=28, alignment=1,
+                                textColor=colors.HexColor("#c62828")),
         "sub": ParagraphStyle("sub", parent=base, alignment=1, textColor=GREY),
         "h": ParagraphStyle("h", parent=base, fontSize=13.5, leading=20, textColor=BLUE, spaceBefore=8, spaceAfter=4),
         "body": base,
@@ -148,8 +149,10 @@ def brief_pdf(brief: Brief, *, area_name: str) -> bytes:
         _text(
             f"本周受理欠薪案件{f['cases_week']}件，涉及劳动者{f['workers_week']}人、金额{_wan(f['amount_week_cents'])}万元，"
             f"案件数较去年同周{_change(f['cases_week'], f['cases_week_ly'])}。今年累计受理{f['cases_ytd']}件、涉及"
-            f"{f['workers_ytd']}人、{_wan(f['amount_ytd_cents'])}万元，分别较去年同期{_change(f['cases_ytd'], f['cases_ytd_ly'])}、"
-            f"{_change(f['workers_ytd'], f['workers_ytd_ly'])}、{_change(f['amount_ytd_cents'], f['amount_ytd_ly_cents'])}。"
+            f"{f['workers_ytd']}人、{_wan(f['amount_ytd_cents'])}万元，"
+            f"分别较去年同期{_change(f['cases_ytd'], f['cases_ytd_ly'])}、"
+            f"{_change(f['workers_ytd'], f['workers_ytd_ly'])}、"
+            f"{_change(f['amount_ytd_cents'], f['amount_ytd_ly_cents'])}。"
             f"办结率{_pct(f['closure_rate'])}，按时办结率{_pct(f['on_time_rate'])}。", s["body"]),
         _table([["指标", "本周", "去年同周", "今年累计", "去年同期"],
                 ["案件（件）", f["cases_week"], f["cases_week_ly"], f["cases_ytd"], f["cases_ytd_ly"]],
@@ -179,13 +182,15 @@ def brief_pdf(brief: Brief, *, area_name: str) -> bytes:
         rows = [["日期", "站点", "类型", "方式", "得分", "等次"]]
         for r in brief.tables["audits"]:
             rows.append([r["date"], r["station"], labels.INSPECTION_KIND.get(r["kind"], r["kind"]),
-                         labels.INSPECTION_MODE.get(r["mode"], r["mode"]), "—" if r["score"] is None else f"{r['score']:.1f}",
+                         labels.INSPECTION_MODE.get(r["mode"], r["mode"]),
+                         "—" if r["score"] is None else f"{r['score']:.1f}",
                          labels.GRADE.get(r["grade"], "—") + ("（一票否决）" if r["vetoed"] else "")])
         story.append(_table(rows, [22 * mm, 62 * mm, 24 * mm, 20 * mm, 16 * mm, 26 * mm], s))
     if brief.tables["problems"]:
         story += [Spacer(1, 2 * mm), _text("近四周反复出现的问题：", s["body"])]
         rows = [["检查项", "类别", "站点数", "涉及站点（举例）"]]
-        rows += [[f"{p['code']} {p['text']}", p["category"], p["stations"], p["examples"]] for p in brief.tables["problems"]]
+        rows += [[f"{p['code']} {p['text']}", p["category"], p["stations"], p["examples"]]
+                 for p in brief.tables["problems"]]
         story.append(_table(rows, [62 * mm, 24 * mm, 16 * mm, 68 * mm], s))
     story += [
         _text("四、整改落实", s["h"]),
@@ -236,13 +241,15 @@ def brief_xlsx(brief: Brief, *, area_name: str) -> bytes:
         {"name": "办结率", "value": f["closure_rate"]}, {"name": "按时办结率", "value": f["on_time_rate"]},
         {"name": "超期案件（件）", "value": f["overdue"]}, {"name": "督办在办案件（件）", "value": f["supervised"]},
         {"name": "标准化达标率", "value": f["standardisation_rate"]},
-        {"name": "本周通报检查（次）", "value": f["audits_week"]}, {"name": "其中合格（次）", "value": f["audits_week_passed"]},
+        {"name": "本周通报检查（次）", "value": f["audits_week"]},
+        {"name": "其中合格（次）", "value": f["audits_week_passed"]},
         {"name": "新增整改（项）", "value": f["rect_new"]}, {"name": "销号整改（项）", "value": f["rect_closed"]},
         {"name": "未销号整改（项）", "value": f["rect_open"]}, {"name": "超期整改（项）", "value": f["rect_overdue"]},
         {"name": "走流程（次）", "value": f["walks"]}, {"name": "问题（个）", "value": f["issues"]},
         {"name": "需求（个）", "value": f["needs"]}, {"name": "整改措施（项）", "value": f["fixes"]},
         {"name": "已完成整改措施（项）", "value": f["fixes_done"]},
-        {"name": "工作日志实报（篇）", "value": f["logs_filed"]}, {"name": "工作日志应报（篇）", "value": f["logs_expected"]},
+        {"name": "工作日志实报（篇）", "value": f["logs_filed"]},
+        {"name": "工作日志应报（篇）", "value": f["logs_expected"]},
     ]
     return workbook_of_sheets([
         ("概况", [("name", "指标", 26), ("value", "本期", 14), ("last", "去年同期", 14)], headline, note),
@@ -253,10 +260,11 @@ def brief_xlsx(brief: Brief, *, area_name: str) -> bytes:
          brief.tables["supervised"], note),
         ("检查通报", [("date", "日期", 12), ("station", "站点", 36), ("kind", "类型", 14), ("mode", "方式", 10),
                    ("score", "得分", 8), ("grade", "等次", 10)],
-         [{**r, "kind": labels.INSPECTION_KIND.get(r["kind"], r["kind"]), "mode": labels.INSPECTION_MODE.get(r["mode"], r["mode"]),
+         [{**r, "kind": labels.INSPECTION_KIND.get(r["kind"], r["kind"]),
+           "mode": labels.INSPECTION_MODE.get(r["mode"], r["mode"]),
            "grade": labels.GRADE.get(r["grade"], "")} for r in brief.tables["audits"]], note),
-        ("反复出现的问题", [("code", "编号", 8), ("text", "检查项", 40), ("category", "类别", 12), ("stations", "站点数", 8),
-                     ("examples", "涉及站点（举例）", 60)], brief.tables["problems"], note),
+        ("反复出现的问题", [("code", "编号", 8), ("text", "检查项", 40), ("category", "类别", 12),
+                     ("stations", "站点数", 8), ("examples", "涉及站点（举例）", 60)], brief.tables["problems"], note),
         ("工作日志", [("area", "区域", 16), ("filed", "实报", 8), ("expected", "应报", 8), ("rate", "完成率", 10)],
          brief.tables["logs"], note),
     ])

@@ -106,7 +106,8 @@ def case_detail(_: Translate, detail: dict, *, acts: list[str], may_reveal: bool
             html.Div(e.get("reason"), className="small text-body-secondary") if e.get("reason") else None,
         ], className="timeline-item") for e in detail.get("timeline", [])
     ], className="timeline list-unstyled")
-    holders = html.Ul([html.Li(f"{h['office_name']}：{h['start']} — {h.get('end') or _('至今')}（{h['days']}" + _("天") + "）")
+    holders = html.Ul([html.Li(f"{h['office_name']}：{h['start']} — {h.get('end') or _('至今')}"
+                               f"（{h['days']}" + _("天") + "）")
                        for h in detail.get("holders", [])], className="small mb-0")
     return html.Div([
         html.Div(buttons, className="mb-2") if buttons else None,

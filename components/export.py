@@ -47,7 +47,10 @@ def workbook_bytes(*, title: str, columns: Sequence[tuple[str, str, int]], rows:
     return workbook_of_sheets([(title, columns, rows, note)])
 
 
-def workbook_of_sheets(sheets: Sequence[tuple[str, Sequence[tuple[str, str, int]], Iterable[dict], str | None]]) -> bytes:
+Sheet = tuple[str, Sequence[tuple[str, str, int]], Iterable[dict], str | None]  # title, columns, rows, note
+
+
+def workbook_of_sheets(sheets: Sequence[Sheet]) -> bytes:
     """Several sheets, each (title, columns, rows, note) as in workbook_bytes."""
     book = Workbook()
     for n, (title, columns, rows, note) in enumerate(sheets):

@@ -40,7 +40,8 @@ CASE_ACT = {
     "refer_out": N_("移送"), "supervise": N_("督办"), "respond_supervision": N_("督办反馈"),
 }
 SUPERVISION_REASON = {
-    "overdue": N_("超期"), "large_amount": N_("金额大"), "many_workers": N_("人数多"), "mass_incident": N_("群体性事件"),
+    "overdue": N_("超期"), "large_amount": N_("金额大"), "many_workers": N_("人数多"),
+    "mass_incident": N_("群体性事件"),
     "public_opinion": N_("舆情"), "leader": N_("领导督办"),
 }
 RISK_GRADE = {"red": N_("红色"), "orange": N_("橙色"), "yellow": N_("黄色"), "low": N_("低")}
@@ -54,9 +55,11 @@ INSPECTION_KIND = {"station_check": N_("标准化检查"), "window_audit": N_("�
 INSPECTION_MODE = {"announced": N_("定期检查"), "overt": N_("明查"), "covert": N_("暗访"), "phone": N_("电话拨测"),
                    "online": N_("网上测评")}
 INSPECTION_STATUS = {"draft": N_("草稿"), "submitted": N_("已提交"), "published": N_("已通报")}
-RECTIFICATION_STATUS = {"open": N_("待整改"), "reported": N_("已报送"), "rechecked": N_("已复查"), "closed": N_("已销号")}
+RECTIFICATION_STATUS = {"open": N_("待整改"), "reported": N_("已报送"), "rechecked": N_("已复查"),
+                        "closed": N_("已销号")}
 RECTIFICATION_SOURCE = {"inspection": N_("检查督查"), "walkthrough": N_("走流程"), "leader": N_("领导交办")}
-STATION_KIND = {"township_station": N_("乡镇人社所"), "community_point": N_("社区服务站"), "village_point": N_("村服务点")}
+STATION_KIND = {"township_station": N_("乡镇人社所"), "community_point": N_("社区服务站"),
+                "village_point": N_("村服务点")}
 
 # --- walkthroughs (走流程) and work logs ------------------------------------------------------
 WALK_CHANNEL = {"window": N_("窗口办"), "online": N_("网上办"), "app": N_("掌上办"), "self_service": N_("自助办"),

@@ -41,7 +41,8 @@ def matrix_grid(_: Translate, data: dict, *, today: date, weekday: Callable[[dat
         {"field": "rate", "headerName": _("报送率"), "pinned": "left", "width": 72, "type": "rightAligned",
          "valueFormatter": {"function": "params.value == null ? '—' : Math.round(params.value) + '%'"},
          "cellClassRules": {"text-success fw-semibold": "params.value != null && params.value >= 95",
-                            "text-warning fw-semibold": "params.value != null && params.value >= 80 && params.value < 95",
+                            "text-warning fw-semibold":
+                                "params.value != null && params.value >= 80 && params.value < 95",
                             "text-danger fw-semibold": "params.value != null && params.value < 80"}},
     ]
     marks = json.dumps(MARK, ensure_ascii=False)
@@ -133,7 +134,8 @@ def feed_item(_: Translate, log: dict, *, viewer_id: int, may_comment: bool, wee
         if log["solved"] else None,
         html.Div(photos, className="d-flex gap-1 flex-wrap my-1") if photos else None,
         html.Div(_("提交于 %(at)s", at=local_time(log["created_at"])), className="small text-secondary"),
-        html.Div(comments_block(_, log["comments"], owner_id=log["user_id"], viewer_id=viewer_id), id={"type": COMMENTS, "log": log["id"]}),
+        html.Div(comments_block(_, log["comments"], owner_id=log["user_id"], viewer_id=viewer_id),
+                 id={"type": COMMENTS, "log": log["id"]}),
         box,
         html.Div(id={"type": COMMENT_MSG, "log": log["id"]}, role="status") if may_comment else None,
     ]), className="shadow-sm mb-2 log-item")

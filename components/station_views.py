@@ -191,7 +191,8 @@ def station_profile(_: Translate, profile: dict, *, english: bool = False) -> ht
         _facts_row(_("启用日期"), facts.get("opened_on") or "—"),
     ]), className="table table-sm mb-0 station-facts")
     staff = _table([_("姓名"), _("岗位"), _("联系电话"), _("AB岗")],
-                   [[s["name"], s["post"], s["phone"] or "—", _("是") if s["backup"] else ""] for s in profile["staff"]],
+                   [[s["name"], s["post"], s["phone"] or "—", _("是") if s["backup"] else ""]
+                    for s in profile["staff"]],
                    _("暂无在岗人员"))
     cadres = _table([_("姓名"), _("职务"), _("派出单位"), _("挂职期间"), _("联系电话")],
                     [[c["name"], c["title"], c.get("home_unit") or "—", f"{c['starts_on']} — {c['ends_on']}",

@@ -31,7 +31,8 @@ def funnel_tiles(_: Translate, counts: dict[str, int]) -> html.Div:
     parts = []
     for n, (key, title, icon, tone) in enumerate(steps):
         if n:
-            parts.append(html.Div(html.I(className="bi bi-chevron-right"), className="funnel-arrow", **{"aria-hidden": "true"}))
+            parts.append(html.Div(html.I(className="bi bi-chevron-right"), className="funnel-arrow",
+                                  **{"aria-hidden": "true"}))
         note = _("完成率 %(rate)s", rate=percent(counts["done"], counts["fixes"])) if key == "done" else None
         parts.append(html.Div([
             html.Div([html.Span(html.I(className=f"bi {icon}"), className=f"kpi-icon text-bg-{tone}"),

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Install what the tests need and run the whole suite twice: on SQLite, then on PostgreSQL.
+# Install what the tests need, lint, and run the whole suite twice at once: on SQLite and on
+# PostgreSQL, each spread over TEST_WORKERS (default 2) pytest-xdist workers.
 #   - Python and front-end packages (scripts/setup.sh --test)
 #   - Chromium and a CJK font from Debian's packages when missing (browser tests), faketime
 #   - a PostgreSQL server from Debian's packages when missing, started here on a free local
@@ -108,15 +109,44 @@ start_postgres() {
   echo "test: PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$PG_PORT"
 }
 
-status=0
+# --- lint, then the suite on both databases at once -----------------------------------------------
+# Each database's run spreads its test files over TEST_WORKERS pytest-xdist workers (default 2);
+# the two runs go side by side, their lines prefixed [sqlite] / [postgresql], and the command fails
+# when either fails. A test file stays on one worker (--dist loadfile): its module fixtures (a live
+# server, a city of its own) are made once.
+echo "=== lint (ruff) ==="
+.venv/bin/ruff check .
+
+WORKERS=${TEST_WORKERS:-2}
+run_suite() {  # run_suite LABEL [env assignments…] — pytest with the extra arguments, prefixed lines
+  local label=$1; shift
+  local rc_file=$LOG_DIR/$label.rc
+  ( set +e; env "$@" .venv/bin/python -m pytest -p no:cacheprovider -n "$WORKERS" --dist loadfile \
+      "${PYTEST_ARGS[@]}" 2>&1; echo $? >"$rc_file" ) | sed -u "s/^/[$label] /"
+}
+PYTEST_ARGS=("$@")
+LOG_DIR=$(mktemp -d /tmp/hrss-test.XXXXXX)
+trap 'cleanup; stop_redis; rm -rf "$LOG_DIR"' EXIT
+[ "${TEST_DB:-all}" != sqlite ] && start_postgres
+PG_TEST_URL="postgresql+psycopg://hrss@127.0.0.1:${PG_PORT:-0}/hrss_test"
+
+started=$(date +%s)
+echo "=== tests on SQLite and PostgreSQL, $WORKERS workers each ==="
+pids=()
 if [ "${TEST_DB:-all}" != postgresql ]; then
-  echo "=== tests on SQLite ==="
-  env -u TEST_DATABASE_URL .venv/bin/python -m pytest "$@" || status=$?
+  run_suite sqlite -u TEST_DATABASE_URL & pids+=($!)
 fi
 if [ "${TEST_DB:-all}" != sqlite ]; then
-  start_postgres
-  echo "=== tests on PostgreSQL ==="
-  TEST_DATABASE_URL="postgresql+psycopg://hrss@127.0.0.1:$PG_PORT/hrss_test" \
-    .venv/bin/python -m pytest "$@" || status=$?
+  run_suite postgresql TEST_DATABASE_URL="$PG_TEST_URL" & pids+=($!)
 fi
+wait "${pids[@]}"
+
+status=0
+for label in sqlite postgresql; do
+  [ -f "$LOG_DIR/$label.rc" ] || continue
+  rc=$(cat "$LOG_DIR/$label.rc")
+  echo "test: $label $([ "$rc" = 0 ] && echo passed || echo "FAILED (pytest exit $rc)")"
+  [ "$rc" = 0 ] || status=1
+done
+echo "test: $(( $(date +%s) - started )) s for the suite"
 exit $status

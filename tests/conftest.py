@@ -8,6 +8,8 @@ PostgreSQL. The demo city is generated once per run for the tests that need a wh
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import itertools
 import json
 import os
@@ -16,6 +18,7 @@ import socket
 import sys
 import tempfile
 import threading
+import uuid
 from datetime import date
 from pathlib import Path
 
@@ -39,26 +42,69 @@ def pytest_report_header(config):
     return f"database: {'PostgreSQL ' + PG_URL.rsplit('@', 1)[-1] if PG_URL else 'SQLite'}"
 
 
-class Databases:
-    """Makes fresh databases from a migrated template, on SQLite or PostgreSQL."""
+RUN = os.environ.get("PYTEST_XDIST_TESTRUNUID") or uuid.uuid4().hex  # one id for the run's workers
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
 
-    def __init__(self, workdir: Path):
-        self.workdir = workdir
+
+@contextlib.contextmanager
+def run_lock(shared: Path, name: str):
+    """An exclusive lock shared by every worker of this run (pytest-xdist), for making a thing once."""
+    with open(shared / f"{name}.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+class Databases:
+    """Makes fresh databases from a migrated template, on SQLite or PostgreSQL.
+
+    The template (and the demo city) is made once per run, under a lock the workers share: the
+    first worker to need it builds it, the others copy it. Each worker's databases carry its
+    process id, so workers never meet; the run's shared ones are dropped when the run ends
+    (pytest_sessionfinish in the controlling process)."""
+
+    def __init__(self, workdir: Path, shared: Path):
+        self.workdir, self.shared = workdir, shared
+        self.created: list[str] = []
         if PG_URL:
             self.admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
-            self.template = f"hrss_tpl_{os.getpid()}"
-            self._create(self.template)
-            engine = make_engine(self._url(self.template), poolclass=sa.pool.NullPool)
-            migrate(engine)
-            engine.dispose()
-        else:
-            self.template_file = workdir / "template.db"
-            engine = make_engine(f"sqlite:///{self.template_file}")
-            migrate(engine)
-            with engine.connect() as conn:
-                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-            engine.dispose()
-        self.created: list[str] = []
+        self.template = None
+        self.template = self.shared_copy("tpl", self._migrated)
+
+    # --- one per run, shared ---
+
+    def shared_copy(self, label: str, build) -> str:
+        """The run's database `label`, made by the first worker that asks: a copy of the migrated
+        template (or, for the template itself, an empty database) that `build(url)` fills. On
+        PostgreSQL its name, for `CREATE DATABASE … TEMPLATE`; on SQLite its file."""
+        name = f"hrss_run_{RUN[:20]}_{label}"
+        with run_lock(self.shared, label):
+            if PG_URL:
+                with self.admin.connect() as conn:
+                    exists = conn.exec_driver_sql("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).first()
+                if not exists:
+                    with run_lock(self.shared, "copy"):
+                        self._create(name, self.template)
+                    build(self._url(name))
+                return name
+            path = self.shared / f"{name}.db"
+            if not path.exists():
+                building = self.shared / f"{name}.building"
+                if self.template:
+                    shutil.copyfile(self.template, building)
+                build(f"sqlite:///{building}")
+                building.rename(path)
+            return str(path)
+
+    @staticmethod
+    def _migrated(url: str) -> None:
+        engine = make_engine(url, poolclass=sa.pool.NullPool)
+        migrate(engine)
+        _settle(engine)
+
+    # --- per test ---
 
     def _url(self, name: str) -> str:
         return sa.engine.make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
@@ -68,27 +114,57 @@ class Databases:
             conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
             conn.exec_driver_sql(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
 
-    def fresh_url(self, label: str = "t") -> str:
+    def fresh_url(self, label: str = "t", template: str | None = None) -> str:
+        """A new database, a copy of `template` (the migrated empty one unless given)."""
+        template = template or self.template
         name = f"hrss_{label}_{os.getpid()}_{next(_counter)}"
         if PG_URL:
-            self._create(name, self.template)
+            with run_lock(self.shared, "copy"):  # a template may not be copied by two at once
+                self._create(name, template)
             self.created.append(name)
             return self._url(name)
         path = self.workdir / f"{name}.db"
-        shutil.copyfile(self.template_file, path)
+        shutil.copyfile(template, path)
         return f"sqlite:///{path}"
 
     def drop_all(self) -> None:
         if PG_URL:
             with self.admin.connect() as conn:
-                for name in self.created + [self.template]:
+                for name in self.created:
                     conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             self.admin.dispose()
 
 
+def _settle(engine) -> None:
+    """Everything on disk in the main file (SQLite's WAL folded in), nothing left connected."""
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+
+
+def _shared_dir(tmp_path_factory) -> Path:
+    """A folder every worker of this run sees (the parent of the workers' own temp folders)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if WORKER != "main" else base
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """The controlling process drops the run's shared PostgreSQL databases once every worker is done."""
+    if not PG_URL or hasattr(session.config, "workerinput"):
+        return
+    admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    with admin.connect() as conn:
+        names = conn.exec_driver_sql("SELECT datname FROM pg_database WHERE datname LIKE %s",
+                                     (f"hrss_run_{RUN[:20]}_%",)).scalars().all()
+        for name in names:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.dispose()
+
+
 @pytest.fixture(scope="session")
 def databases(tmp_path_factory):
-    dbs = Databases(tmp_path_factory.mktemp("db"))
+    dbs = Databases(tmp_path_factory.mktemp("db"), _shared_dir(tmp_path_factory))
     yield dbs
     dbs.drop_all()
 
@@ -151,14 +227,21 @@ def client(app):
 
 
 @pytest.fixture(scope="session")
-def demo_url(databases) -> str:
+def demo_source(databases) -> str:
+    """The run's demo city, made once: copy it with `databases.fresh_url(label, demo_source)`."""
     from data import demo
 
-    url = databases.fresh_url("demo")
-    engine = make_engine(url)
-    demo.generate(engine, demo.DemoConfig(today=TODAY))
-    engine.dispose()
-    return url
+    def build(url: str) -> None:
+        engine = make_engine(url, poolclass=sa.pool.NullPool)
+        demo.generate(engine, demo.DemoConfig(today=TODAY))
+        _settle(engine)
+
+    return databases.shared_copy("demo", build)
+
+
+@pytest.fixture(scope="session")
+def demo_url(databases, demo_source) -> str:
+    return databases.fresh_url("demo", demo_source)
 
 
 @pytest.fixture(scope="session")
@@ -233,12 +316,34 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 def browser():
     if not Path(CHROMIUM).exists():
         pytest.fail(f"Chromium not found at {CHROMIUM}: scripts/test.sh installs it (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=BROWSER_TIMEOUT)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield browser
+        yield PatientBrowser(browser)
         browser.close()
 
 
-ARTIFACTS = ROOT / "test-artifacts"
+# A loaded machine (CI, or two test runs at once on two cores) makes a page slow, not wrong: every
+# wait is for a condition, with room for a slow machine before it counts as a failure.
+BROWSER_TIMEOUT = 60_000
+
+
+class PatientBrowser:
+    """The browser, whose new contexts wait up to BROWSER_TIMEOUT for what a test waits on."""
+
+    def __init__(self, browser):
+        self._browser = browser
+
+    def new_context(self, **options):
+        context = self._browser.new_context(**options)
+        context.set_default_timeout(BROWSER_TIMEOUT)
+        context.set_default_navigation_timeout(BROWSER_TIMEOUT)
+        return context
+
+    def __getattr__(self, name):
+        return getattr(self._browser, name)
+
+
+ARTIFACTS = ROOT / "test-artifacts" / ("postgresql" if PG_URL else "sqlite")  # both runs may go at once

@@ -115,7 +115,8 @@ def test_an_unreachable_cache_is_a_miss_not_an_error(db_url, session, world, cap
 def test_a_key_is_named_the_same_in_every_process():
     key = ("map", frozenset({"369901/", "369902/", "369903/"}), {"b": {2, 1}, "a": (1, "x")}, None)
     script = ("import sys; sys.path.insert(0, sys.argv[1]); from web.cache import digest; "
-              "print(digest(('map', frozenset({'369901/', '369902/', '369903/'}), {'b': {2, 1}, 'a': (1, 'x')}, None)))")
+              "print(digest(('map', frozenset({'369901/', '369902/', '369903/'}), "
+              "{'b': {2, 1}, 'a': (1, 'x')}, None)))")
     names = {subprocess.run([sys.executable, "-c", script, str(ROOT)], capture_output=True, text=True, check=True,
                             env={**os.environ, "PYTHONHASHSEED": seed}).stdout.strip() for seed in ("1", "2", "3")}
     assert names == {cache.digest(key)}

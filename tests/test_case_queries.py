@@ -127,8 +127,9 @@ def test_filters_round_trip_and_forgive_junk():
                             overdue_only=True, text="宏达")
     assert q.CaseFilters.from_dict(filters.to_dict()) == filters
     assert q.CaseFilters.from_dict({k: [v] for k, v in filters.to_query().items()}) == filters  # a URL's query
-    junk = q.CaseFilters.from_dict({"date_from": "yesterday", "date_to": "2026-02-30", "statuses": ["received", "gone"],
-                                    "sources": "walk_in,<script>", "industries": ["DROP TABLE"], "construction": "maybe",
+    junk = q.CaseFilters.from_dict({"date_from": "yesterday", "date_to": "2026-02-30",
+                                    "statuses": ["received", "gone"], "sources": "walk_in,<script>",
+                                    "industries": ["DROP TABLE"], "construction": "maybe",
                                     "region_code": "36990", "unknown": 1, "text": "  "})
     assert junk == q.CaseFilters(statuses=("received",), sources=("walk_in",))
     assert q.CaseFilters.from_dict(None) == q.CaseFilters() and q.CaseFilters.from_dict("nonsense") == q.CaseFilters()
@@ -268,8 +269,8 @@ def test_paging_and_the_sort_whitelist(session, city):
 
 
 def test_rows_carry_the_clock_and_mask_the_complainant(session, city):
-    case(session, city, status=CaseStatus.received, accepted_on=None, investigate_due=None, received_on=date(2026, 11, 2),
-         accept_due=date(2026, 11, 9), complainant_name="欧阳锋", supervised=True)
+    case(session, city, status=CaseStatus.received, accepted_on=None, investigate_due=None,
+         received_on=date(2026, 11, 2), accept_due=date(2026, 11, 9), complainant_name="欧阳锋", supervised=True)
     case(session, city, investigate_due=date(2026, 11, 27), complainant_name="李四")
     rows, _ = q.list_cases(session, scope=scope_of(city["a"]), filters=ANY_TIME, today=TODAY,
                            sort=[("days_left", "asc")])
@@ -293,7 +294,8 @@ def test_supervision_candidates(session, city):
 
 
 def actor(session, user) -> Actor:
-    return Actor(id=user.id, username=user.username, role=Role(user.role), scope=get_user_scope(session, user_id=user.id))
+    return Actor(id=user.id, username=user.username, role=Role(user.role),
+                 scope=get_user_scope(session, user_id=user.id))
 
 
 def test_detail_holders_after_a_transfer(session, city):
@@ -327,7 +329,8 @@ def test_detail_holders_after_a_transfer(session, city):
 def test_a_case_never_transferred_was_held_by_its_office_throughout(session, city):
     own = case(session, city, received_on=date(2026, 11, 10))
     detail = q.get_case_detail(session, scope=scope_of(city["a"]), case_id=own.id, today=TODAY)
-    assert [(h["office_name"], h["start"], h["end"]) for h in detail["holders"]] == [("东湖区", date(2026, 11, 10), None)]
+    assert [(h["office_name"], h["start"], h["end"]) for h in detail["holders"]] == \
+        [("东湖区", date(2026, 11, 10), None)]
 
 
 # --- maps and risk -------------------------------------------------------------------------------------
@@ -340,7 +343,8 @@ def test_risk_grades_per_township(session, city):
     risks = q.risk_by_area(session, scope=scope_of(city["city"]), filters=ANY_TIME, today=TODAY)
     town_a, town_b = risks[city["town_a"].area_code], risks[city["town_b"].area_code]
     assert town_a["name"] == "望江街道" and town_a["risk"].grade == RiskGrade.red
-    assert (town_a["inputs"].open_cases, town_a["inputs"].overdue_cases, town_a["inputs"].cases_last_90_days) == (4, 4, 4)
+    inputs = town_a["inputs"]
+    assert (inputs.open_cases, inputs.overdue_cases, inputs.cases_last_90_days) == (4, 4, 4)
     assert {f for f, _points, _n in town_a["risk"].factors} >= {"open_cases", "overdue_cases"}
     assert town_b["risk"].grade == RiskGrade.low
     assert set(q.risk_by_area(session, scope=scope_of(city["b"]), filters=ANY_TIME, today=TODAY)) == {

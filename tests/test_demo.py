@@ -10,24 +10,7 @@ from shapely.ops import unary_union
 from sqlmodel import Session, func, select
 
 from data import demo
-from data.models import (
-    CaseEvent,
-    CaseStatus,
-    FindingList,
-    FindingStatus,
-    Region,
-    RegionLevel,
-    Role,
-    Secondment,
-    Station,
-    StationKind,
-    StationStaff,
-    User,
-    UserRegion,
-    WageCase,
-    Walkthrough,
-    WalkthroughFinding,
-)
+from data import models as m
 from data.security import UNUSABLE, verify_password
 from tests.conftest import TODAY
 
@@ -43,16 +26,17 @@ def count(session, model, *where):
 
 
 def test_sized_like_the_seeds(city):
-    assert count(city, Region, Region.level == RegionLevel.county) == 7
-    assert count(city, Region, Region.level == RegionLevel.township) == 199
-    assert count(city, Station, Station.kind == StationKind.township_station) == 199
-    assert count(city, StationStaff) == 561
-    assert count(city, Secondment) == 163
-    assert count(city, User, User.role == Role.cadre) == 163
+    assert count(city, m.Region, m.Region.level == m.RegionLevel.county) == 7
+    assert count(city, m.Region, m.Region.level == m.RegionLevel.township) == 199
+    assert count(city, m.Station, m.Station.kind == m.StationKind.township_station) == 199
+    assert count(city, m.StationStaff) == 561
+    assert count(city, m.Secondment) == 163
+    assert count(city, m.User, m.User.role == m.Role.cadre) == 163
 
 
 def test_area_codes_are_valid(city):
-    townships = city.exec(select(Region.area_code, Region.kind).where(Region.level == RegionLevel.township)).all()
+    townships = city.exec(select(m.Region.area_code, m.Region.kind)
+                          .where(m.Region.level == m.RegionLevel.township)).all()
     for code, kind in townships:
         assert len(code) == 12 and code.startswith("3699") and code.endswith("000")
         block = int(code[6:9])
@@ -61,10 +45,10 @@ def test_area_codes_are_valid(city):
 
 
 def test_township_boundaries_tile_each_county(city):
-    counties = city.exec(select(Region).where(Region.level == RegionLevel.county)).all()
+    counties = city.exec(select(m.Region).where(m.Region.level == m.RegionLevel.county)).all()
     for county in counties:
-        towns = [shape(r.boundary) for r in city.exec(select(Region).where(Region.parent_id == county.id,
-                                                                             Region.level == RegionLevel.township))]
+        towns = [shape(r.boundary) for r in city.exec(select(m.Region).where(m.Region.parent_id == county.id,
+                                                                             m.Region.level == m.RegionLevel.township))]
         outline = shape(county.boundary)
         union = unary_union(towns)
         assert abs(union.area - outline.area) / outline.area < 0.001
@@ -73,7 +57,7 @@ def test_township_boundaries_tile_each_county(city):
 
 
 def test_only_demo_accounts_can_sign_in(city):
-    users = city.exec(select(User)).all()
+    users = city.exec(select(m.User)).all()
     usable = {u.username for u in users if u.password_hash != UNUSABLE}
     assert usable == set(demo.DEMO_ACCOUNTS)
     admin = next(u for u in users if u.username == "admin")
@@ -82,27 +66,27 @@ def test_only_demo_accounts_can_sign_in(city):
 
 def test_demo_accounts_scopes(city):
     def levels(username):
-        return city.exec(select(Region.level).join(UserRegion, UserRegion.region_id == Region.id)
-                         .join(User, User.id == UserRegion.user_id).where(User.username == username)).all()
+        return city.exec(select(m.Region.level).join(m.UserRegion, m.UserRegion.region_id == m.Region.id)
+                         .join(m.User, m.User.id == m.UserRegion.user_id).where(m.User.username == username)).all()
 
-    assert levels("officer") == [RegionLevel.county]
-    assert levels("cadre") == [RegionLevel.township]
-    assert levels("leader") == levels("wall") == [RegionLevel.city]
+    assert levels("officer") == [m.RegionLevel.county]
+    assert levels("cadre") == [m.RegionLevel.township]
+    assert levels("leader") == levels("wall") == [m.RegionLevel.city]
 
 
 def test_seed_month_of_walkthroughs(city):
     # the last complete month before TODAY (2026-11-20) is October 2026: 16 / 17 / 13, 7 done
-    month = sa.and_(Walkthrough.walked_on >= date(2026, 10, 1), Walkthrough.walked_on <= date(2026, 10, 31))
-    rows = city.exec(select(WalkthroughFinding.list_kind, WalkthroughFinding.status)
-                     .join(Walkthrough, Walkthrough.id == WalkthroughFinding.walkthrough_id).where(month)).all()
-    by_list = {kind: [status for k, status in rows if k == kind] for kind in FindingList}
-    assert [len(by_list[k]) for k in (FindingList.issue, FindingList.need, FindingList.fix)] == [16, 17, 13]
-    assert by_list[FindingList.fix].count(FindingStatus.done) == 7
+    month = sa.and_(m.Walkthrough.walked_on >= date(2026, 10, 1), m.Walkthrough.walked_on <= date(2026, 10, 31))
+    rows = city.exec(select(m.WalkthroughFinding.list_kind, m.WalkthroughFinding.status)
+                     .join(m.Walkthrough, m.Walkthrough.id == m.WalkthroughFinding.walkthrough_id).where(month)).all()
+    by_list = {kind: [status for k, status in rows if k == kind] for kind in m.FindingList}
+    assert [len(by_list[k]) for k in (m.FindingList.issue, m.FindingList.need, m.FindingList.fix)] == [16, 17, 13]
+    assert by_list[m.FindingList.fix].count(m.FindingStatus.done) == 7
 
 
 def test_cases_decline_year_on_year_with_a_winter_peak(city):
     def cases(start, end):
-        return count(city, WageCase, WageCase.received_on >= start, WageCase.received_on <= end)
+        return count(city, m.WageCase, m.WageCase.received_on >= start, m.WageCase.received_on <= end)
 
     this_year = cases(date(2025, 11, 21), TODAY)
     last_year = cases(date(2024, 11, 21), date(2025, 11, 20))
@@ -112,9 +96,10 @@ def test_cases_decline_year_on_year_with_a_winter_peak(city):
 
 
 def test_rejected_cases_are_dated_as_the_service_dates_them(city):
-    rejected = city.exec(select(WageCase.decided_on, func.min(CaseEvent.on_date))
-                         .join(CaseEvent, sa.and_(CaseEvent.case_id == WageCase.id, CaseEvent.kind == "rejected"))
-                         .where(WageCase.status == CaseStatus.rejected).group_by(WageCase.id)).all()
+    rejected = city.exec(select(m.WageCase.decided_on, func.min(m.CaseEvent.on_date))
+                         .join(m.CaseEvent, sa.and_(m.CaseEvent.case_id == m.WageCase.id,
+                                                    m.CaseEvent.kind == "rejected"))
+                         .where(m.WageCase.status == m.CaseStatus.rejected).group_by(m.WageCase.id)).all()
     assert rejected and all(str(decided) == str(on) for decided, on in rejected)  # min() is text on SQLite
 
 
@@ -134,4 +119,4 @@ def test_cli_demo_refuses_then_resets(app):
     reset = runner.invoke(args=["demo", "--reset", *small])
     assert reset.exit_code == 0, reset.output
     with Session(app.extensions["engine"]) as session:
-        assert count(session, Region, Region.level == RegionLevel.city) == 1
+        assert count(session, m.Region, m.Region.level == m.RegionLevel.city) == 1

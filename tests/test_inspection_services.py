@@ -166,7 +166,8 @@ def test_an_old_inspection_keeps_its_template_version(session, world):
     v2 = new_version(session, actor=admin, template_id=v1.id, items=items)
     session.refresh(old)
     assert old.template_id == v1.id and old.score == 95.0
-    new, _ = record_inspection(session, actor=actor, form=audit_form(world, answers=failing(world, "W02")) , today=TODAY)
+    form = audit_form(world, answers=failing(world, "W02"))
+    new, _ = record_inspection(session, actor=actor, form=form, today=TODAY)
     assert new.template_id == v1.id  # a form filled against v1 (say offline) still scores by v1
     form = audit_form(world, answers=failing(world, "W02"))
     form.template_id = v2.id

@@ -164,7 +164,8 @@ def test_cadre_options_and_unread_comments(session, world):
 def test_work_types_come_from_the_setting(session):
     from data.models import Setting
     assert q.work_types(session) == []
-    session.add(Setting(key="worklog.work_types", value=[{"code": "training", "name": "培训指导", "name_en": "Training"},
-                                                         {"name": "no code"}, "junk"]))
+    session.add(Setting(key="worklog.work_types",
+                        value=[{"code": "training", "name": "培训指导", "name_en": "Training"},
+                               {"name": "no code"}, "junk"]))
     session.commit()
     assert q.work_types(session) == [{"code": "training", "name": "培训指导", "name_en": "Training"}]

@@ -29,7 +29,8 @@ DETAIL = {"output": "rect-detail-body.children", "outputs": {"id": "rect-detail-
 def world(app, session):
     city = make_city(session)
     templates = make_templates(session)
-    station_a, station_b = make_station(session, township=city["town_a"]), make_station(session, township=city["town_b"])
+    station_a = make_station(session, township=city["town_a"])
+    station_b = make_station(session, township=city["town_b"])
     users = {name: make_user(session, username=name, role=role, regions=[region]) for name, role, region in [
         ("insp", Role.inspector, city["city"]), ("insp2", Role.inspector, city["city"]),
         ("cadre_a", Role.cadre, city["town_a"]), ("cadre_b", Role.cadre, city["town_b"])]}
@@ -126,7 +127,8 @@ def test_station_users_cannot_open_the_entry_form(app, client, world):
     page = client.get("/inspect")
     assert page.status_code == 200  # the shell; the layout itself refuses
     body = {"output": "..inspect-items.children...inspect-template.data..",
-            "outputs": [{"id": "inspect-items", "property": "children"}, {"id": "inspect-template", "property": "data"}],
+            "outputs": [{"id": "inspect-items", "property": "children"},
+                        {"id": "inspect-template", "property": "data"}],
             "changedPropIds": ["inspect-kind.value"],
             "inputs": [{"id": "inspect-kind", "property": "value", "value": "window_audit"},
                        {"id": "inspect-mode", "property": "value", "value": "covert"}], "state": []}
@@ -155,13 +157,15 @@ def test_only_admins_save_template_versions_through_the_page(app, client, sessio
     rows[0]["weight"], rows[0]["rule"] = 8, '{"modes": ["overt", "covert"]}'
     make_user(session, username="root", role=Role.admin, regions=[world["city"]["city"]])
     sign_in(client, "insp")
-    refused = client.post("/_dash-update-component", json=_save_body(app, template.id, rows), headers=csrf_header(client))
+    refused = client.post("/_dash-update-component", json=_save_body(app, template.id, rows),
+                          headers=csrf_header(client))
     assert refused.status_code == 403  # the guard: this page's callbacks are for admins
     assert session.exec(select(ChecklistTemplate).where(ChecklistTemplate.version == 2)).first() is None
     sign_in(client, "root")
     bad = [dict(r) for r in rows]
     bad[2]["rule"] = "{not json"
-    assert "第 3 项：规则不是有效的 JSON" in _text(call(client, _save_body(app, template.id, bad))["tpl-msg"]["children"])
+    message = call(client, _save_body(app, template.id, bad))["tpl-msg"]["children"]
+    assert "第 3 项：规则不是有效的 JSON" in _text(message)
     answer = call(client, _save_body(app, template.id, rows))
     assert "已保存为第 2 版" in _text(answer["tpl-msg"]["children"])
     v2 = session.exec(select(ChecklistTemplate).where(ChecklistTemplate.version == 2)).one()

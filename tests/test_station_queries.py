@@ -99,7 +99,8 @@ def test_rate_per_county_then_per_township(session, world):
     county_a = q.StationFilters(region_code="369901000000", date_from=YEAR.date_from, date_to=TODAY)
     rates = q.rate_by_area(session, scope=scope_of(world, "city"), role=Role.leader, filters=county_a, today=TODAY)
     assert rates["level"] == "township"
-    assert [(r["name"], r["standardised"], r["stations"]) for r in rates["rows"]] == [("望江街道", 1, 1), ("临江镇", 0, 1)]
+    assert [(r["name"], r["standardised"], r["stations"]) for r in rates["rows"]] == \
+        [("望江街道", 1, 1), ("临江镇", 0, 1)]
 
 
 def test_radar_averages_the_latest_checks(session, world):
@@ -138,7 +139,8 @@ def test_profile(session, world):
     assert profile["staff"] == [{"name": "郑芳", "post": "所长", "phone": "139****8000", "backup": False},
                                 {"name": "谢斌", "post": "经办员", "phone": "179****3992", "backup": True}]
     assert profile["equipment"] == {"pc": 3, "self_service_terminal": True}
-    assert [(c["name"], c["phone"], c["home_unit"]) for c in profile["cadres"]] == [("马博", "160****6436", "市人社局就业科")]
+    assert [(c["name"], c["phone"], c["home_unit"]) for c in profile["cadres"]] == \
+        [("马博", "160****6436", "市人社局就业科")]
     assert [(c["inspected_on"], c["kind"]) for c in profile["checks"]] == [
         ("2026-10-20", "window_audit"), ("2026-09-01", "station_check"), ("2026-03-10", "station_check")]
     assert profile["latest"]["score"] == 85

@@ -83,8 +83,9 @@ def test_a_region_outside_the_scope_is_refused(session, world):
 
 def test_the_lists_newest_walk_first_with_their_rectification(session, world):
     fix_w3 = world["findings"]["w3"][1]
-    rect = Rectification(source=RectificationSource.walkthrough, finding_id=fix_w3.id, station_id=world["stations"][1].id,
-                         path=world["stations"][1].path, title=fix_w3.text, due_on=date(2026, 12, 1),
+    station = world["stations"][1]
+    rect = Rectification(source=RectificationSource.walkthrough, finding_id=fix_w3.id, station_id=station.id,
+                         path=station.path, title=fix_w3.text, due_on=date(2026, 12, 1),
                          status=RectificationStatus.open)
     session.add(rect)
     session.commit()

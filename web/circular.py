@@ -164,7 +164,8 @@ def _view(doc: q.Circular, start: date, end: date, day: date) -> dict:
         "period": period_label(start, end), "start": start, "end": end, "region": doc.region_name,
         "area": doc.region_name or city, "issued": long_date(day), "year": day.year,
         "counts": counts, "mode_counts": mode_counts, "pass_rate": percent(counts.passed, counts.graded),
-        "grade_counts": [(grades[g], count(counts.by_grade.get(g, 0))) for g in ("model", "standard", "rectify", "fail")],
+        "grade_counts": [(grades[g], count(counts.by_grade.get(g, 0)))
+                         for g in ("model", "standard", "rectify", "fail")],
         "failed_findings": doc.failed_findings, "recurring": recurring, "top_items": top_items,
         "audits": audits, "negatives": negatives, "requirements": requirements, "status": doc.status,
         "area_rows": area_rows, "ordinal": ordinal, "count": count,

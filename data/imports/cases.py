@@ -21,23 +21,8 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from data.errors import N_
-from data.imports.core import (
-    Checker,
-    Column,
-    Context,
-    ImportReport,
-    Record,
-    Refuse,
-    TableKind,
-    area_code,
-    choice,
-    day,
-    header_key,
-    lookup,
-    text,
-    whole,
-    yuan_to_cents,
-)
+from data.imports.cells import Refuse, area_code, choice, day, header_key, lookup, text, whole, yuan_to_cents
+from data.imports.core import Checker, Column, Context, ImportReport, Record, TableKind
 from data.models import CaseEvent, CaseEventKind, CaseSource, CaseStatus, Employer, Region, RegionLevel, WageCase
 from data.queries.settings import service_levels, work_calendar
 from data.rules.calendar import WorkingDays

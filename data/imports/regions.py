@@ -15,19 +15,8 @@ from dataclasses import dataclass
 from sqlmodel import Session, select
 
 from data.errors import N_
-from data.imports.core import (
-    Checker,
-    Column,
-    Context,
-    ImportReport,
-    Record,
-    TableKind,
-    area_code,
-    choice,
-    day,
-    lookup,
-    text,
-)
+from data.imports.cells import area_code, choice, day, lookup, text
+from data.imports.core import Checker, Column, Context, ImportReport, Record, TableKind
 from data.models import Region, RegionLevel
 from data.services.common import audit
 
@@ -135,14 +124,7 @@ class Regions(TableKind):
                 row.changes = {"name_en": name_en} if name_en else {}
             in_file[code] = row
             rows.append(row)
-        for row in rows:
-            if row.existing is None:
-                report.new += 1
-            elif row.changes:
-                report.changed += 1
-            else:
-                report.unchanged += 1
-        return rows
+        return report.tally(rows)
 
     @staticmethod
     def _parent_ok(check: Checker, code: str, level: RegionLevel, parent: str | None,

@@ -13,20 +13,8 @@ from dataclasses import dataclass
 from sqlmodel import Session, select
 
 from data.errors import N_
-from data.imports.core import (
-    Checker,
-    Column,
-    Context,
-    ImportReport,
-    Record,
-    Refuse,
-    TableKind,
-    area_code,
-    choice,
-    lookup,
-    number,
-    text,
-)
+from data.imports.cells import Refuse, area_code, choice, lookup, number, text
+from data.imports.core import Checker, Column, Context, ImportReport, Record, TableKind
 from data.models import Region, RegionLevel, Station, StationKind
 from data.services.common import audit
 
@@ -115,14 +103,7 @@ class Stations(TableKind):
                     continue
                 changes = {k: v for k, v in values.items() if getattr(station, k) != v}
             rows.append(_Row(record, {"code": code, **values}, region, station, changes))
-        for row in rows:
-            if row.existing is None:
-                report.new += 1
-            elif row.changes:
-                report.changed += 1
-            else:
-                report.unchanged += 1
-        return rows
+        return report.tally(rows)
 
     def apply(self, session: Session, rows: list[_Row], ctx: Context, report: ImportReport) -> None:
         townships = {r.id: r for r in session.exec(select(Region).where(Region.level == RegionLevel.township)).all()}

@@ -17,19 +17,8 @@ from dataclasses import dataclass
 from sqlmodel import Session, select
 
 from data.errors import N_
-from data.imports.core import (
-    Checker,
-    Column,
-    Context,
-    ImportReport,
-    Record,
-    Refuse,
-    TableKind,
-    area_code,
-    choice,
-    lookup,
-    text,
-)
+from data.imports.cells import Refuse, area_code, choice, lookup, text
+from data.imports.core import Checker, Column, Context, ImportReport, Record, TableKind
 from data.models import Region, Role, User, UserRegion
 from data.security import hash_password
 from data.services.common import audit
@@ -127,14 +116,7 @@ class Users(TableKind):
                         check.refuse("role", N_("不能取消最后一位启用的管理员的管理员角色"))
                         continue
             rows.append(_Row(record, username, display_name, role, [regions[c] for c in codes], user, changes))
-        for row in rows:
-            if row.existing is None:
-                report.new += 1
-            elif row.changes:
-                report.changed += 1
-            else:
-                report.unchanged += 1
-        return rows
+        return report.tally(rows)
 
     def apply(self, session: Session, rows: list[_Row], ctx: Context, report: ImportReport) -> None:
         for n, row in enumerate(rows, start=1):

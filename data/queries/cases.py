@@ -699,8 +699,8 @@ _SHAPES_SIZE = 64
 def shapes_version(session: Session) -> tuple:
     """Changes when regions or grid cells are added, or an import edits them in place (it
     moves the data generation), so cached shapes are dropped then."""
-    return (*(tuple(session.exec(select(sa.func.count(), sa.func.max(model.id))).one()) for model in (Region, GridCell)),
-            data_generation(session))
+    counts = (tuple(session.exec(select(sa.func.count(), sa.func.max(model.id))).one()) for model in (Region, GridCell))
+    return (*counts, data_generation(session))
 
 
 def area_shapes(session: Session, *, scope: Scope, level: str, version: tuple | None = None) -> list[dict]:

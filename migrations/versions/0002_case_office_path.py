@@ -1,9 +1,5 @@
 """wage_case.office_path and incoming_path: the holding office's path, and while a transfer
 is pending the receiving office's, so their officers' scope finds the case
-
-Revision ID: 0002
-Revises: 0001
-Create Date: 2026-11-22
 """
 
 import sqlalchemy as sa
@@ -12,8 +8,6 @@ from alembic import op
 
 revision = "0002"
 down_revision = "0001"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

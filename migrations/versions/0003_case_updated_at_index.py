@@ -1,16 +1,10 @@
 """index wage_case.updated_at: the map cache's data version reads max(updated_at) on every load
-
-Revision ID: 0003
-Revises: 0002
-Create Date: 2026-11-22
 """
 
 from alembic import op
 
 revision = "0003"
 down_revision = "0002"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

@@ -1,9 +1,5 @@
 """device_session.token_hash and session_version: a field phone's long-lived sign-in is a random
 token kept only as its hash, and ends when the user's sessions are revoked
-
-Revision ID: 0004
-Revises: 0003
-Create Date: 2026-11-22
 """
 
 import sqlalchemy as sa
@@ -12,8 +8,6 @@ from alembic import op
 
 revision = "0004"
 down_revision = "0003"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

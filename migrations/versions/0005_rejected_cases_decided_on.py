@@ -1,17 +1,11 @@
 """wage_case.decided_on for rejected cases: the day of the rejection (不予受理), from its event,
 so the on-time figures read it from the case instead of joining the case events
-
-Revision ID: 0005
-Revises: 0004
-Create Date: 2026-11-22
 """
 
 from alembic import op
 
 revision = "0005"
 down_revision = "0004"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

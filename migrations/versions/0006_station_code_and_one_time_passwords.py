@@ -1,9 +1,5 @@
 """station.code (站点编码, the natural key of station imports) and station.phone;
 app_user.must_change_password for one-time passwords (imports, admin resets)
-
-Revision ID: 0006
-Revises: 0005
-Create Date: 2026-12-03
 """
 
 import sqlalchemy as sa
@@ -11,8 +7,6 @@ from alembic import op
 
 revision = "0006"
 down_revision = "0005"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

@@ -1,8 +1,4 @@
 """import_job: imports started on the admin screen (the file, its preview, progress and result)
-
-Revision ID: 0007
-Revises: 0006
-Create Date: 2026-12-03
 """
 
 import sqlalchemy as sa
@@ -12,8 +8,6 @@ from data.types import UTCDateTime
 
 revision = "0007"
 down_revision = "0006"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

@@ -327,6 +327,7 @@
   }
 
   function renderSyncState() {
+    document.documentElement.dataset.sync = S.syncing ? 'busy' : 'idle';  // tests wait for a pass to end
     var el = document.getElementById('sync-state');
     if (!el) return;
     el.textContent = S.syncing ? t('正在同步…') : '';

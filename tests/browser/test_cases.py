@@ -13,7 +13,7 @@ from data.models import CaseSource, Employer, Region, RegionLevel, Role, User
 from data.queries.users import get_user_scope
 from data.services import cases as svc
 from data.services.common import Actor
-from tests.browser.test_shell import DESKTOP, Watch, sign_in
+from tests.browser.steps import DESKTOP, Watch, dash_settled, open_page, sign_in
 from tests.conftest import ARTIFACTS, TODAY
 
 pytestmark = pytest.mark.browser
@@ -52,12 +52,13 @@ def no_xss(page) -> None:
 
 
 def wait_for_map(page, part_of_src: str) -> None:
-    """Wait until the map frame shows the map for the current filters, drawn."""
-    page.wait_for_function("s => document.querySelector('#cases-map').src.includes(s)", arg=part_of_src)
-    page.wait_for_load_state("networkidle")
-    frame = page.locator("#cases-map").element_handle().content_frame()
-    frame.wait_for_load_state("load")
-    frame.wait_for_function("() => Object.keys(window).some(k => k.startsWith('map_'))")
+    """Wait until the map frame shows the map for the current filters, loaded and drawn."""
+    page.wait_for_function("""s => {
+        const frame = document.querySelector('#cases-map');
+        const inner = frame && frame.contentWindow;
+        return frame.src.includes(s) && inner && inner.location.href.includes(s)
+            && inner.document.readyState === 'complete' && Object.keys(inner).some(k => k.startsWith('map_'));
+    }""", arg=part_of_src)
 
 
 def click_township_on_map(page, township) -> None:
@@ -84,21 +85,21 @@ def open_case(page, case_no: str) -> None:
     page.fill("#cases-text", case_no)
     page.keyboard.press("Enter")
     row = page.locator(".ag-row", has_text=case_no).first
-    row.wait_for(timeout=15_000)
+    row.wait_for()
     row.click()
     page.locator("#cases-detail").wait_for()
     page.locator(".case-facts").wait_for()
-    page.wait_for_timeout(400)  # the panel slides in
+    page.locator("#cases-detail.show:not(.showing)").wait_for()  # the panel has slid in
+    dash_settled(page)
 
 
 def test_officer_drills_opens_and_transfers_leader_sees_it(browser, live_server, xss_case):
-    ARTIFACTS.mkdir(exist_ok=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     context = browser.new_context(viewport=DESKTOP)
     page = context.new_page()
     watch = Watch(page)
     sign_in(page, live_server.url, "officer")
-    page.goto(f"{live_server.url}/cases")
-    page.wait_for_load_state("networkidle")
+    open_page(page, f"{live_server.url}/cases")
 
     # filter to the county (the officer's only one)
     pick(page, "#cases-county", xss_case["county"].name)
@@ -106,7 +107,7 @@ def test_officer_drills_opens_and_transfers_leader_sees_it(browser, live_server,
 
     # drill into the township on the map: the township filter follows, the map shows its cases
     click_township_on_map(page, xss_case["township"])
-    page.locator("#cases-township").get_by_text(xss_case["township"].name).wait_for(timeout=10_000)
+    page.locator("#cases-township").get_by_text(xss_case["township"].name).wait_for()
     wait_for_map(page, "township=" + xss_case["township"].area_code)
     # open every popup of the drilled map: escaped markup never runs
     frame = page.locator("#cases-map").element_handle().content_frame()
@@ -135,7 +136,7 @@ def test_officer_drills_opens_and_transfers_leader_sees_it(browser, live_server,
     page.fill("#cases-act-reason", "用工单位注册地在" + xss_case["other"].name)
     page.locator("#cases-act-submit").click()
     page.locator("#cases-act-modal").wait_for(state="hidden")
-    detail.locator(".timeline-item", has_text="流转").first.wait_for(timeout=10_000)
+    detail.locator(".timeline-item", has_text="流转").first.wait_for()
     assert detail.get_by_role("button", name="流转").count() == 0  # waits for the receiver now
     no_xss(page)
     context.close()
@@ -145,8 +146,7 @@ def test_officer_drills_opens_and_transfers_leader_sees_it(browser, live_server,
     context = browser.new_context(viewport=DESKTOP)
     page = context.new_page()
     sign_in(page, live_server.url, "leader")
-    page.goto(f"{live_server.url}/cases")
-    page.wait_for_load_state("networkidle")
+    open_page(page, f"{live_server.url}/cases")
     open_case(page, xss_case["case_no"])
     timeline = page.locator("#cases-detail .timeline")
     transfer = timeline.locator(".timeline-item", has_text="流转").first

@@ -8,7 +8,7 @@ import re
 import dash
 import pytest
 
-from tests.browser.test_shell import Watch, sign_in
+from tests.browser.steps import Watch, open_page, sign_in
 from tests.conftest import TODAY
 
 pytestmark = pytest.mark.browser
@@ -34,11 +34,6 @@ def csp_console(watch: Watch) -> list[str]:
     return [e for e in watch.errors if "Content Security Policy" in e or "Refused to" in e]
 
 
-def settle(page) -> None:
-    page.wait_for_load_state("networkidle")
-    page.wait_for_function("() => !document.querySelector('._dash-loading')")
-
-
 def test_every_dash_page_and_map_works_under_the_policy(browser, live_server):
     context, violations = watched_context(browser, service_workers="block")
     page = context.new_page()
@@ -48,27 +43,25 @@ def test_every_dash_page_and_map_works_under_the_policy(browser, live_server):
     assert "script-src 'self' 'sha256-" in header and "'unsafe-eval'" not in header
     seen = {"plots": 0, "grids": 0, "maps": 0}
     for path in [p["path"] for p in dash.page_registry.values()]:
-        page.goto(f"{live_server.url}{path}")
-        settle(page)
+        open_page(page, f"{live_server.url}{path}")
         page.wait_for_selector(".shell-navbar")
         # charts drew, grids filled, maps in their frames started Leaflet: the scripts all ran
         plots = page.locator(".js-plotly-plot")
         for n in range(plots.count()):
-            plots.nth(n).locator(".main-svg").first.wait_for(timeout=15_000)
+            plots.nth(n).locator(".main-svg").first.wait_for()
         seen["plots"] += plots.count()
         grids = page.locator(".ag-root")
         if grids.count():
-            page.locator(".ag-row").first.wait_for(timeout=15_000)
+            page.locator(".ag-row").first.wait_for()
             seen["grids"] += grids.count()
         for frame in page.locator("iframe").all():
             if (frame.get_attribute("src") or "").startswith("/maps/"):
                 inner = frame.content_frame
-                inner.locator(".leaflet-container").wait_for(timeout=15_000)
-                inner.locator("path, canvas, .leaflet-marker-icon").first.wait_for(timeout=15_000)
+                inner.locator(".leaflet-container").wait_for()
+                inner.locator("path, canvas, .leaflet-marker-icon").first.wait_for()
                 seen["maps"] += 1
     # the logs' matrix formats its cells with dash-ag-grid's function strings (no eval needed)
-    page.goto(f"{live_server.url}/logs")
-    settle(page)
+    open_page(page, f"{live_server.url}/logs")
     page.wait_for_function("() => [...document.querySelectorAll('.ag-cell')].some(c => /^\\d+%$/.test(c.textContent))")
     context.close()
     assert seen["plots"] >= 5 and seen["grids"] >= 3 and seen["maps"] >= 3, seen
@@ -85,7 +78,7 @@ def test_the_printable_pages_and_sign_in_work_under_the_policy(browser, live_ser
     sign_in(page, live_server.url, "leader")
     start = TODAY.replace(day=1)
     page.goto(f"{live_server.url}/audits/circular?from={start.isoformat()}&to={TODAY.isoformat()}")
-    page.wait_for_load_state("networkidle")
+    page.wait_for_load_state("load")
     assert page.locator("#circular").is_visible()
     page.evaluate("() => { window.printed = 0; window.print = () => { window.printed += 1; }; }")
     page.click("#circular-print")  # its handler comes from a file, not an inline attribute
@@ -120,7 +113,7 @@ def test_the_wall_works_under_the_policy_and_signs_out_from_its_menu(browser, li
 
 
 def test_the_field_app_works_under_the_policy(browser, live_server):
-    from tests.browser.test_field import field_sign_in
+    from tests.browser.test_field import field_settled, field_sign_in
 
     context, violations = watched_context(browser)
     page = context.new_page()
@@ -129,6 +122,6 @@ def test_the_field_app_works_under_the_policy(browser, live_server):
     page.wait_for_selector("#username")
     field_sign_in(page, "cadre")
     page.wait_for_selector("#username", state="detached")
-    page.wait_for_load_state("networkidle")
+    field_settled(page)
     context.close()
     assert violations == [] and csp_console(watch) == []

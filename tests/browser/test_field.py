@@ -18,10 +18,10 @@ from urllib.parse import urlsplit
 
 import pytest
 from PIL import Image
+from playwright.sync_api import expect
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from data import demo
 from data.db import make_engine
 from data.models import (
     Attachment,
@@ -36,7 +36,7 @@ from data.models import (
     WorkLog,
 )
 from data.services import users as user_service
-from tests.browser.test_shell import DESKTOP, sign_in
+from tests.browser.steps import DESKTOP, eventually, sign_in
 from tests.conftest import ARTIFACTS, TODAY, app_config, free_port
 
 pytestmark = pytest.mark.browser
@@ -73,12 +73,11 @@ class RestartableServer:
 
 
 @pytest.fixture(scope="module")
-def field_server(databases):
+def field_server(databases, demo_source):
     from app import create_app
 
-    url = databases.fresh_url("field")
+    url = databases.fresh_url("field", demo_source)  # a demo city of its own
     engine = make_engine(url)
-    demo.generate(engine, demo.DemoConfig(today=TODAY))
     with Session(engine) as session:
         admin = session.exec(select(User).where(User.username == "admin")).one()
         cadre = session.exec(select(User).where(User.username == "cadre")).one()
@@ -124,6 +123,11 @@ def field_sign_in(page, username: str, password: str = "hrss-demo"):
     page.locator("#login-submit").click()
 
 
+def field_settled(page):
+    """The app has shown its home and its first sync pass after signing in is over."""
+    page.wait_for_function("() => document.documentElement.dataset.sync === 'idle'")
+
+
 def chip(page, path: str, text: str):
     page.locator(f"[data-path='{path}'] label.chip", has_text=text).first.click()
 
@@ -138,7 +142,7 @@ def outbox_statuses(page) -> list[str]:
     return page.locator("#outbox-list .outbox-row").evaluate_all("rows => rows.map(r => r.dataset.status)")
 
 
-def wait_sent(page, uuid: str, timeout: int = 20_000):
+def wait_sent(page, uuid: str, timeout: float | None = None):
     """Wait until the outbox shows the record sent; on failure say what the phone holds."""
     row = page.locator(f"#outbox-list .outbox-row[data-uuid='{uuid}'][data-status='sent']")
     try:
@@ -153,7 +157,7 @@ def wait_sent(page, uuid: str, timeout: int = 20_000):
 
 
 def shoot(page, name: str):
-    ARTIFACTS.mkdir(exist_ok=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"field-{name}.png"), full_page=True)
 
 
@@ -180,7 +184,7 @@ def record_walkthrough(page, tmp_path) -> str:
     for step in ("咨询", "受理"):
         page.get_by_role("button", name=f"+ {step}").click()
         page.get_by_role("button", name=f"开始 {step}").click()
-        page.wait_for_timeout(1100)
+        expect(page.locator(".clock").last).not_to_have_text("00:00")  # it has run for a second
         page.get_by_role("button", name=f"停止 {step}").click()
     page.get_by_role("button", name="增加 跑动次数").click()
     chip(page, "materials_asked", "居民身份证")
@@ -277,8 +281,8 @@ def test_offline_records_arrive_exactly_once(browser, field_server, tmp_path):
     field_sign_in(page, "admin")
     page.locator("#new-walkthrough").wait_for()
     # the service worker controls the page once it has cached the shell
-    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=15_000)
-    page.wait_for_load_state("networkidle")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    field_settled(page)
     shoot(page, "home")
 
     context.set_offline(True)
@@ -301,13 +305,13 @@ def test_offline_records_arrive_exactly_once(browser, field_server, tmp_path):
     field_server.stop()
     context.set_offline(False)
     page.goto(f"{base}/field/#/outbox")
-    page.locator("#net", has_text="连不上服务器").wait_for(timeout=15_000)
+    page.locator("#net", has_text="连不上服务器").wait_for()
     assert outbox_statuses(page) == ["waiting"] * 3
     assert counts(engine, facts["admin_id"]) == before
 
     # the server is back: the retry (with back-off) sends everything without a tap
     field_server.start()
-    page.locator("#outbox-list .outbox-row[data-status='sent']").nth(2).wait_for(timeout=60_000)
+    page.locator("#outbox-list .outbox-row[data-status='sent']").nth(2).wait_for()
     assert outbox_statuses(page) == ["sent"] * 3
     shoot(page, "outbox-sent")
 
@@ -330,7 +334,8 @@ def test_offline_records_arrive_exactly_once(browser, field_server, tmp_path):
         assert shot.owner_kind == "finding" and max(shot.width, shot.height) <= 1600
 
         stored_log = session.exec(select(WorkLog).where(WorkLog.uuid == uuid_lib.UUID(log))).one()
-        assert (stored_log.log_date, stored_log.people_served, stored_log.station_id) == (TODAY, 12, facts["station_id"])
+        assert (stored_log.log_date, stored_log.people_served, stored_log.station_id) == \
+            (TODAY, 12, facts["station_id"])
         assert stored_log.work_types == ["policy_outreach", "dispute_mediation"]
         assert session.exec(select(Attachment).where(Attachment.owner_uuid == stored_log.uuid)).one().owner_kind \
             == "work_log"
@@ -352,19 +357,19 @@ def test_offline_records_arrive_exactly_once(browser, field_server, tmp_path):
     office = desk.new_page()
     sign_in(office, base, "admin")
     assert logs_this_month(engine, facts["admin_id"]) == logs_before + 1
-    office.locator("#kpi-logs .kpi-value").wait_for(timeout=15_000)
+    office.locator("#kpi-logs .kpi-value").wait_for()
     assert office.locator("#kpi-logs .kpi-value").inner_text() == f"{logs_before + 1:,}"
     office.goto(f"{base}/inspect")
     publish = office.locator(f"[id='{{\"id\":{inspection.id},\"type\":\"insp-publish\"}}']")
-    publish.wait_for(timeout=15_000)
+    publish.wait_for()
     row = office.locator(".list-group-item", has=publish)
     assert facts["station"] in row.inner_text() and "76.2" in row.inner_text()
     office.goto(f"{base}/walkthroughs?from={TODAY.replace(day=1)}&to={TODAY}")
-    office.locator("#walk-lists .ag-row", has_text="要求提供办事指南以外的材料（户口本复印件）").wait_for(timeout=20_000)
+    office.locator("#walk-lists .ag-row", has_text="要求提供办事指南以外的材料（户口本复印件）").wait_for()
     office.goto(f"{base}/logs")
     office.fill("#logs-search", "调解一起工资纠纷")
     office.keyboard.press("Enter")
-    office.locator("#logs-feed", has_text="走访3家企业宣传欠薪治理政策，调解一起工资纠纷。").wait_for(timeout=20_000)
+    office.locator("#logs-feed", has_text="走访3家企业宣传欠薪治理政策，调解一起工资纠纷。").wait_for()
     shoot(office, "logs-after-sync")
     desk.close()
 
@@ -378,8 +383,8 @@ def test_revoked_session_keeps_the_queue_and_continues_after_sign_in(browser, fi
     page.goto(f"{base}/field/")
     field_sign_in(page, "cadre")
     page.locator("#new-work_log").wait_for()
-    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=15_000)
-    page.wait_for_load_state("networkidle")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    field_settled(page)
     context.set_offline(True)
     log = record_work_log(page, tmp_path, facts, station=False)  # a cadre files for the secondment's station
     # an admin revokes the phone's sign-in (flask revoke-sessions cadre) while it is offline
@@ -387,7 +392,7 @@ def test_revoked_session_keeps_the_queue_and_continues_after_sign_in(browser, fi
         user_service.revoke_sessions(session, actor=None, username="cadre")
     context.set_offline(False)
     # the sync gets 401: the app asks to sign in again, and keeps the record
-    page.locator("#username").wait_for(timeout=20_000)
+    page.locator("#username").wait_for()
     assert page.locator("#username").input_value() == "cadre"
     assert counts(engine, facts["cadre_id"]) == before
     field_sign_in(page, "cadre")
@@ -396,7 +401,8 @@ def test_revoked_session_keeps_the_queue_and_continues_after_sign_in(browser, fi
     wait_sent(page, log)
     assert outbox_statuses(page) == ["sent"]
     with Session(engine) as session:
-        assert session.exec(select(func.count()).select_from(WorkLog).where(WorkLog.uuid == uuid_lib.UUID(log))).one() == 1
+        same = select(func.count()).select_from(WorkLog).where(WorkLog.uuid == uuid_lib.UUID(log))
+        assert session.exec(same).one() == 1
     assert counts(engine, facts["cadre_id"])["work_logs"] == before["work_logs"] + 1
     assert watch.errors == [] and watch.hosts == {"127.0.0.1"}
     context.close()
@@ -414,7 +420,7 @@ def test_without_service_workers_it_works_online_and_a_refused_record_is_fixed_a
     field_sign_in(page, "leader")
     page.locator("#new-walkthrough").wait_for()
     assert not page.locator("#new-work_log").count() and not page.locator("#new-window_audit").count()
-    page.wait_for_load_state("networkidle")
+    field_settled(page)
     assert page.evaluate("() => !navigator.serviceWorker || navigator.serviceWorker.controller === null")
     # the service was withdrawn after the phone downloaded its reference data
     with Session(engine) as session:
@@ -432,7 +438,7 @@ def test_without_service_workers_it_works_online_and_a_refused_record_is_fixed_a
     card.locator("textarea").fill("希望退休办理可以全程网办")
     page.locator("#submit").click()
     rejected = page.locator("#outbox-list .outbox-row[data-status='rejected']")
-    rejected.wait_for(timeout=20_000)
+    rejected.wait_for()
     walk = rejected.get_attribute("data-uuid")
     rejected.click()
     page.locator("#reject-reason").wait_for()
@@ -441,7 +447,7 @@ def test_without_service_workers_it_works_online_and_a_refused_record_is_fixed_a
     shoot(page, "rejected")
     page.locator("#walk-service").select_option("resident_pension")
     page.locator("#submit").click()
-    page.locator(f"#outbox-list .outbox-row[data-uuid='{walk}'][data-status='sent']").wait_for(timeout=20_000)
+    page.locator(f"#outbox-list .outbox-row[data-uuid='{walk}'][data-status='sent']").wait_for()
     with Session(engine) as session:
         stored = session.exec(select(Walkthrough).where(Walkthrough.uuid == uuid_lib.UUID(walk))).one()
         assert (stored.service_item_code, stored.channel, stored.mode) == ("resident_pension", "online", "accompany")
@@ -504,7 +510,7 @@ def test_a_lost_answer_is_sent_again_and_stored_once(browser, field_server):
     chip(page, "channel", "电话")
     chip(page, "mode", "亲身办")
     page.locator("#submit").click()
-    page.locator(f"#outbox-list .outbox-row[data-uuid='{walk}'][data-status='sent']").wait_for(timeout=30_000)
+    page.locator(f"#outbox-list .outbox-row[data-uuid='{walk}'][data-status='sent']").wait_for()
     assert stored_first == [201] and answers == [200]
     with Session(engine) as session:
         assert session.exec(select(func.count()).select_from(Walkthrough)
@@ -556,12 +562,12 @@ def test_an_edit_after_a_lost_answer_is_a_conflict_the_user_resolves(browser, fi
     page.unroute("**/api/v1/walkthroughs")
     page.locator("#submit").click()
     conflict = page.locator(f"#outbox-list .outbox-row[data-uuid='{first}'][data-status='rejected']")
-    conflict.wait_for(timeout=20_000)
+    conflict.wait_for()
     conflict.click()
     page.locator("#reject-reason").wait_for()
     page.locator("#reissue").click()
     sent = page.locator("#outbox-list .outbox-row[data-status='sent']")
-    sent.wait_for(timeout=20_000)
+    sent.wait_for()
     second = sent.get_attribute("data-uuid")
     assert second != first and outbox_statuses(page) == ["sent"]
     with Session(engine) as session:
@@ -595,8 +601,8 @@ def test_background_sync_sends_from_the_service_worker_with_no_page_open(browser
     page.goto(f"{base}/field/")
     field_sign_in(page, "cadre")
     page.locator("#new-work_log").wait_for()
-    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=15_000)
-    page.wait_for_load_state("networkidle")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    field_settled(page)
     before = counts(engine, facts["cadre_id"])["work_logs"]
     context.set_offline(True)
     log = record_work_log(page, tmp_path, facts, station=False)
@@ -607,22 +613,14 @@ def test_background_sync_sends_from_the_service_worker_with_no_page_open(browser
     cdp.send("ServiceWorker.dispatchSyncEvent", {"origin": base, "registrationId": registrations[-1],
                                                  "tag": "outbox", "lastChance": False})
     with Session(engine) as session:
-        for _ in range(100):
-            found = session.exec(select(WorkLog).where(WorkLog.uuid == uuid_lib.UUID(log))).first()
-            if found is not None:
-                break
-            page.wait_for_timeout(200)
+        def stored(model, where):
             session.expire_all()
-        assert found is not None
-        photo_row = None
-        for _ in range(100):
-            photo_row = session.exec(select(Attachment).where(Attachment.owner_uuid == found.uuid)).first()
-            if photo_row is not None:
-                break
-            page.wait_for_timeout(200)
-        assert photo_row is not None
+            return session.exec(select(model).where(where)).first()
+
+        found = eventually(lambda: stored(WorkLog, WorkLog.uuid == uuid_lib.UUID(log)))
+        assert eventually(lambda: stored(Attachment, Attachment.owner_uuid == found.uuid)) is not None
     assert counts(engine, facts["cadre_id"])["work_logs"] == before + 1
     # the app opened again shows it sent
     page.goto(f"{base}/field/#/outbox")
-    page.locator(f"#outbox-list .outbox-row[data-uuid='{log}'][data-status='sent']").wait_for(timeout=15_000)
+    page.locator(f"#outbox-list .outbox-row[data-uuid='{log}'][data-status='sent']").wait_for()
     context.close()

@@ -12,7 +12,6 @@ import pytest
 from PIL import Image
 from sqlmodel import Session, select
 
-from data import demo
 from data.db import make_engine
 from data.models import (
     Inspection,
@@ -26,8 +25,8 @@ from data.models import (
     UserRegion,
 )
 from data.security import hash_password
-from tests.browser.test_shell import DESKTOP, PHONE, Watch, sign_in
-from tests.conftest import ARTIFACTS, TODAY, LiveServer, app_config
+from tests.browser.steps import DESKTOP, PHONE, Watch, open_page, sign_in
+from tests.conftest import ARTIFACTS, LiveServer, app_config
 
 pytestmark = pytest.mark.browser
 
@@ -35,13 +34,12 @@ SECOND_PASSWORD = "second-inspector-pw"
 
 
 @pytest.fixture(scope="module")
-def flow_server(databases, tmp_path_factory):
+def flow_server(databases, demo_source, tmp_path_factory):
     """A demo city of its own (this test changes it), served live, with a second inspector."""
     from app import create_app
 
-    url = databases.fresh_url("inspections")
+    url = databases.fresh_url("inspections", demo_source)  # a demo city of its own
     engine = make_engine(url)
-    demo.generate(engine, demo.DemoConfig(today=TODAY))
     with Session(engine) as session:
         second = session.exec(select(User).where(User.role == Role.inspector, User.username != "inspector")
                               .order_by(User.id)).first()
@@ -53,8 +51,8 @@ def flow_server(databases, tmp_path_factory):
         station = session.exec(select(Station).where(Station.township_id == township_id,
                                                      Station.kind == StationKind.township_station)).one()
         township = session.get(Region, township_id)
-        facts = {"second": second.username, "second_name": second.display_name, "station": station.name, "station_id": station.id,
-                 "township": township.name}
+        facts = {"second": second.username, "second_name": second.display_name, "station": station.name,
+                 "station_id": station.id, "township": township.name}
     engine.dispose()
     app = create_app(app_config(url))
     server = LiveServer(app).start()
@@ -81,29 +79,25 @@ def item_id(code: str) -> str:
 
 def open_row(page, text: str) -> None:
     row = page.locator(".ag-row", has_text=text).first
-    row.wait_for(timeout=15_000)
+    row.wait_for()
     row.click()
     page.locator("#rect-detail").get_by_text(text).first.wait_for()
 
 
 def open_on_stations_page(page, base: str, station: str) -> int:
     """The league table's count of open rectifications for a station, as /stations shows it."""
-    page.goto(f"{base}/stations")
+    open_page(page, f"{base}/stations")
     row = page.locator("#stations-league .ag-row", has_text=station).first
-    row.wait_for(timeout=20_000)
-    value = int(row.locator("[col-id='open']").inner_text().strip() or 0)
-    page.wait_for_load_state("networkidle")  # leaving earlier would abort its requests
-    return value
+    row.wait_for()
+    return int(row.locator("[col-id='open']").inner_text().strip() or 0)
 
 
 def closed_on_audits_page(page, base: str) -> int:
     """The audits page's count of closed rectifications (已销号 N 项) for its default period."""
-    page.goto(f"{base}/audits")
+    open_page(page, f"{base}/audits")
     card = page.locator("#audits-kpi-rectifications")
-    card.wait_for(timeout=20_000)
-    value = int(re.search(r"已销号 ([\d,]+) 项", card.inner_text()).group(1).replace(",", ""))
-    page.wait_for_load_state("networkidle")
-    return value
+    card.wait_for()
+    return int(re.search(r"已销号 ([\d,]+) 项", card.inner_text()).group(1).replace(",", ""))
 
 
 def test_audit_to_rectification_loop(browser, flow_server, tmp_path):

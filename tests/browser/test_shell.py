@@ -3,40 +3,13 @@ no console errors, and not one request to a host other than 127.0.0.1."""
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 import dash
 import pytest
 
+from tests.browser.steps import DESKTOP, PHONE, Watch, open_page, sign_in
 from tests.conftest import ARTIFACTS
 
 pytestmark = pytest.mark.browser
-
-DESKTOP = {"width": 1366, "height": 768}
-PHONE = {"width": 390, "height": 844}
-
-
-class Watch:
-    """Collects console errors, failed requests and every host the page talks to."""
-
-    def __init__(self, page):
-        self.errors: list[str] = []
-        self.hosts: set[str] = set()
-        self.failed: list[str] = []
-        page.on("console", lambda msg: msg.type == "error" and self.errors.append(msg.text))
-        page.on("pageerror", lambda exc: self.errors.append(str(exc)))
-        page.on("request", lambda req: self.hosts.add(urlsplit(req.url).hostname or req.url.split(":")[0]))
-        page.on("requestfailed", lambda req: self.failed.append(f"{req.url} {req.failure}"))
-
-
-def sign_in(page, base: str, username: str, password: str = "hrss-demo"):
-    page.goto(f"{base}/login")
-    page.fill("#username", username)
-    page.fill("#password", password)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
-    page.wait_for_load_state("networkidle")  # leaving earlier would abort its requests
-
 
 def page_paths() -> list[str]:
     return [p["path"] for p in dash.page_registry.values()]
@@ -48,10 +21,9 @@ def test_every_page_renders_without_errors_or_foreign_requests(browser, live_ser
     page = context.new_page()
     watch = Watch(page)
     sign_in(page, live_server.url, username)
-    ARTIFACTS.mkdir(exist_ok=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     for path in page_paths():
-        page.goto(f"{live_server.url}{path}")
-        page.wait_for_load_state("networkidle")
+        open_page(page, f"{live_server.url}{path}")
         page.wait_for_selector(".shell-navbar")
         assert page.locator("._dash-loading").count() == 0
         name = path.strip("/") or "overview"
@@ -59,7 +31,7 @@ def test_every_page_renders_without_errors_or_foreign_requests(browser, live_ser
         if path == "/":
             # the map inside its frame drew the regions (on a canvas) from local Leaflet
             frame = page.frame_locator("#overview-map")
-            frame.locator("canvas").first.wait_for(timeout=10_000)
+            frame.locator("canvas").first.wait_for()
             if username != "cadre":  # a cadre's scope is one township: no county outlines or labels
                 assert frame.locator(".region-label").count() >= 1
     context.close()
@@ -97,7 +69,7 @@ def test_expired_session_lands_on_login(browser, live_server):
     page.locator("#overview-region").click()
     page.keyboard.type("东")
     page.keyboard.press("Enter")
-    page.wait_for_url(f"{live_server.url}/login?next=*", timeout=10_000)
+    page.wait_for_url(f"{live_server.url}/login?next=*")
     assert page.locator("#username").is_visible()
     context.close()
 
@@ -111,8 +83,7 @@ def test_language_switch_in_the_browser(browser, live_server):
     page.fill("#password", "hrss-demo")
     page.click("button[type=submit]")
     page.wait_for_url(f"{live_server.url}/wall")
-    page.goto(f"{live_server.url}/")
-    page.wait_for_load_state("networkidle")
+    open_page(page, f"{live_server.url}/")
     page.get_by_role("button", name="English").click()
     page.wait_for_selector("text=Open wage cases")
     page.get_by_role("button", name="中文").click()

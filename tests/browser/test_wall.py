@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tests.browser.test_shell import Watch
+from tests.browser.steps import Watch
 from tests.conftest import ARTIFACTS, LiveServer
 
 pytestmark = pytest.mark.browser
@@ -31,6 +31,12 @@ def sign_in(page, base: str, username: str = "wall", password: str = "hrss-demo"
 def wait_for_figures(page) -> None:
     page.wait_for_function("() => document.querySelector('#kpi-cases .value span').textContent !== '—'")
     page.wait_for_function("() => document.querySelectorAll('#w-map path').length > 5")
+    settled(page)
+
+
+def settled(page) -> None:
+    """Every panel shows the region on screen, nothing is loading, the fonts are in."""
+    page.wait_for_function("() => window.__wall.settled() && document.fonts.status === 'loaded'")
 
 
 @pytest.mark.parametrize("width, height", [(1920, 1080), (3840, 2160)])
@@ -41,7 +47,6 @@ def test_the_wall_fits_the_screen(browser, live_server, width, height):
     sign_in(page, live_server.url, "wall")
     page.goto(f"{live_server.url}/wall?seconds=600")
     wait_for_figures(page)
-    page.wait_for_timeout(800)
     page.screenshot(path=str(ARTIFACTS / f"wall-{width}x{height}.png"))
     layout = page.evaluate("""(panels) => {
         const doc = document.documentElement;
@@ -96,8 +101,7 @@ def test_fifty_rotations_stay_local_and_keep_the_heap_flat(browser, live_server)
     def rotate(times: int) -> None:
         for _ in range(times):
             page.evaluate("window.__wall.rotate()")
-            page.wait_for_load_state("networkidle")
-            page.wait_for_timeout(120)
+            settled(page)
 
     rotate(5)
     after_5 = heap(cdp)

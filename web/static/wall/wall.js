@@ -384,7 +384,9 @@
     window.__wallRotations = (window.__wallRotations || 0) + 1;
   }
 
-  window.__wall = { rotate: rotate, state: state, loadedAt: Date.now() };
+  // settled: every panel shows the region on screen and nothing is loading (the tests wait for it)
+  function settled() { return state.inflight === 0 && cached(region()); }
+  window.__wall = { rotate: rotate, state: state, settled: settled, loadedAt: Date.now() };
   setInterval(function () {
     $("#w-clock").textContent = clock(new Date());
     Object.keys(RENDER).forEach(mark);  // the stale marks' ages move on
