@@ -1,6 +1,7 @@
 """A second fictional city, 云岭市 (not the demo's 示范市: other names, other codes), as the files
-a bureau brings: regions as GB18030 CSV (Excel's habit), boundaries as GeoJSON, stations as
-XLSX, users as UTF-8 CSV with a BOM, cases as plain UTF-8 CSV."""
+a bureau brings: regions as GB18030 CSV (Excel's habit), boundaries as GeoJSON, stations and
+their staff as XLSX, users as UTF-8 CSV with a BOM, grid cells, secondments and cases as plain
+UTF-8 CSV."""
 
 from __future__ import annotations
 
@@ -117,10 +118,35 @@ def cases_csv(today: date, rows: list[list[str]] | None = None) -> bytes:
     return _csv([CASE_HEADER, *(rows if rows is not None else case_rows(today))]).encode("utf-8")
 
 
+def grid_cells_csv() -> bytes:
+    rows = [["网格编码", "网格名称", "乡镇区划代码", "网格员姓名", "网格员电话"]]
+    rows += [[f"YL-G{n + 1:02d}", f"{name}第一网格", code, f"网格员{n + 1}", f"1370000{n + 1:04d}"]
+             for n, (code, name, *_rest) in enumerate(CURRENT_TOWNSHIPS)]
+    return _csv(rows).encode("utf-8")
+
+
+def staff_xlsx() -> bytes:
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["站点编码", "姓名", "岗位", "电话", "AB岗", "在岗"])
+    sheet.append(["YL-T001", "吴湖滨", "所长", "13700001001", "否", "是"])
+    sheet.append(["YL-T001", "郑望城", "经办员", "13700001002", "是", ""])
+    sheet.append(["YL-T003", "冯白沙", "所长", "0739-5550103", "否", "否"])  # left: kept on file
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def secondments_csv() -> bytes:
+    return _csv([["用户名", "站点编码", "职务", "派出单位", "开始日期", "结束日期"],
+                 ["yl.cadre", "YL-T003", "第一副所长", "云岭市人社局劳动关系科", "2026-03-01", "2027-02-28"]]).encode()
+
+
 def write_files(folder: Path, today: date) -> dict[str, Path]:
     files = {"regions": ("regions.csv", regions_csv()), "boundaries": ("boundaries.geojson", boundaries_geojson()),
-             "stations": ("stations.xlsx", stations_xlsx()), "users": ("users.csv", users_csv()),
-             "cases": ("cases.csv", cases_csv(today))}
+             "grid-cells": ("grid-cells.csv", grid_cells_csv()), "stations": ("stations.xlsx", stations_xlsx()),
+             "staff": ("staff.xlsx", staff_xlsx()), "users": ("users.csv", users_csv()),
+             "secondments": ("secondments.csv", secondments_csv()), "cases": ("cases.csv", cases_csv(today))}
     paths = {}
     for kind, (name, data) in files.items():
         paths[kind] = folder / name

@@ -15,11 +15,23 @@ from data.geo.crs import gcj02_to_wgs84, wgs84_to_gcj02
 from data.imports import KINDS, ImportFileError, import_file
 from data.imports.core import decode, read_rows
 from data.imports.regions import code_fits_level
-from data.models import AuditEvent, CaseStatus, Region, RegionLevel, Role, Station, User, WageCase
+from data.models import (
+    AuditEvent,
+    CaseStatus,
+    GridCell,
+    Region,
+    RegionLevel,
+    Role,
+    Secondment,
+    Station,
+    StationStaff,
+    User,
+    WageCase,
+)
 from tests import import_world as world
 from tests.conftest import TODAY, contains
 
-ORDER = ("regions", "boundaries", "stations", "users", "cases")
+ORDER = tuple(KINDS)  # regions, boundaries, grid-cells, stations, staff, users, secondments, cases
 
 
 def run_cli(app, *args):
@@ -29,7 +41,7 @@ def run_cli(app, *args):
 def counts(engine) -> dict:
     with Session(engine) as session:
         return {model.__name__: session.exec(select(func.count()).select_from(model)).one()
-                for model in (Region, Station, User, WageCase, AuditEvent)}
+                for model in (Region, GridCell, Station, StationStaff, User, Secondment, WageCase, AuditEvent)}
 
 
 @pytest.fixture
@@ -61,6 +73,15 @@ def test_a_second_city_comes_in_and_the_product_shows_it(app, imported):
         assert session.exec(select(func.count()).select_from(Station)).one() == 7
         cadre = session.exec(select(User).where(User.username == "yl.cadre")).one()
         assert cadre.role == Role.cadre and cadre.must_change_password
+        grids = session.exec(select(GridCell).order_by(GridCell.code)).all()
+        assert [(g.code, g.path) for g in grids][0] == ("YL-G01", "369800000000/369801000000/369801001000/")
+        assert len(grids) == 5 and grids[0].grid_worker_name == "网格员1"
+        staff = session.exec(select(StationStaff.name, StationStaff.is_backup_post, StationStaff.active)
+                             .order_by(StationStaff.id)).all()
+        assert staff == [("吴湖滨", False, True), ("郑望城", True, True), ("冯白沙", False, False)]
+        posting = session.exec(select(Secondment)).one()
+        baisha = session.exec(select(Station).where(Station.code == "YL-T003")).one()
+        assert (posting.user_id, posting.station_id, posting.path) == (cadre.id, baisha.id, baisha.path)
         cases = session.exec(select(WageCase)).all()
         assert len(cases) == 40 and {c.office_path for c in cases} == {
             "369800000000/369801000000/", "369800000000/369802000000/"}
@@ -214,6 +235,25 @@ def test_gcj02_files_come_back_to_wgs84(app, tmp_path):
     lon, lat = gcj02_to_wgs84(*wgs84_to_gcj02(112.9, 28.2))
     assert (lon, lat) == pytest.approx((112.9, 28.2), abs=1e-7)
     assert wgs84_to_gcj02(112.9, 28.2)[0] - 112.9 > 0.003  # the offset is real: hundreds of metres
+
+
+def test_staff_and_secondments_refuse_what_does_not_exist(app, imported, tmp_path):
+    staff = _write(tmp_path, "staff.csv",
+                   "站点编码,姓名,岗位,电话,AB岗\nYL-T999,某某,所长,,否\nYL-T001,某某,所长,12,也许\n".encode())
+    result = run_cli(app, "staff", staff)
+    assert result.exit_code == 1
+    for row, column in [(2, "站点编码"), (3, "电话"), (3, "AB岗")]:
+        assert f"第 {row} 行「{column}」" in result.output, (row, column, result.output)
+    postings = _write(tmp_path, "secondments.csv", "用户名,站点编码,开始日期,结束日期\n"
+                      "yl.leader,YL-T001,2026-03-01,2027-02-28\nyl.cadre,YL-T001,2026-03-01,2025-02-28\n".encode())
+    result = run_cli(app, "secondments", postings)
+    assert result.exit_code == 1
+    assert "第 2 行「用户名」" in result.output and "不是挂职干部" in result.output
+    assert "第 3 行「结束日期」" in result.output
+    grids = _write(tmp_path, "grids.csv",
+                   "网格编码,网格名称,乡镇区划代码\nYL-G01,湖滨街道第一网格,369801002000\n".encode())
+    result = run_cli(app, "grid-cells", grids)  # a grid does not move to another township
+    assert result.exit_code == 1 and "第 2 行「乡镇区划代码」" in result.output
 
 
 def test_every_kind_names_its_contract_headers():

@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+import numpy as np
 import shapely
-import shapely.ops
 from shapely.geometry import mapping, shape
 from sqlmodel import Session, select
 
@@ -96,7 +96,7 @@ class Boundaries:
             try:
                 geom = shape(geometry)
                 if convert is not None:
-                    geom = shapely.ops.transform(_pointwise(convert), geom)
+                    geom = shapely.transform(geom, _pointwise(convert))
             except (ValueError, TypeError, shapely.errors.GEOSException):
                 refuse(N_("区划 %(code)s 的坐标无法读取"), code=code)
                 continue
@@ -136,13 +136,11 @@ class Boundaries:
 
 
 def _pointwise(convert):
-    """shapely.ops.transform's function: a point at a time (the offset is not vectorised)."""
-    def one(x, y, z=None):
-        if isinstance(x, (tuple, list)):  # shapely tries whole coordinate sequences first
-            converted = [convert(a, b) for a, b in zip(x, y, strict=True)]
-            return tuple(c[0] for c in converted), tuple(c[1] for c in converted)
-        return convert(x, y)
-    return one
+    """shapely.transform's function over an (N, 2) array of coordinates: a point at a time (the
+    offset is not vectorised)."""
+    def each(coords):
+        return np.array([convert(x, y) for x, y in coords], dtype=float).reshape(-1, 2)
+    return each
 
 
 def _same(a: dict, b: dict) -> bool:

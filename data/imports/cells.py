@@ -101,3 +101,31 @@ def lookup(pairs: Iterable[tuple[Iterable[str], Any]]) -> dict[str, Any]:
     return {header_key(name): value for names, value in pairs for name in names}
 
 
+
+
+YES_NO = {"是": True, "否": False, "yes": True, "no": False, "y": True, "n": False, "true": True, "false": False,
+          "1": True, "0": False}
+
+
+def yes_no(value: str) -> bool:
+    found = YES_NO.get(header_key(value))
+    if found is None:
+        raise Refuse(N_("应填“是”或“否”：%(value)s"), value=value)
+    return found
+
+
+def phone(value: str) -> str:
+    cleaned = value.replace(" ", "").replace("-", "")
+    if not cleaned.isdigit() or not 7 <= len(cleaned) <= 12:
+        raise Refuse(N_("电话号码不对：%(value)s"), value=value)
+    return value.strip()
+
+
+CODE_CHARS = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_")
+
+
+def code_of(value: str, *, limit: int) -> str:
+    """A bureau's own code (station, grid): letters, digits, - and _."""
+    if len(value) > limit or not set(value) <= CODE_CHARS:
+        raise Refuse(N_("编码只能由字母、数字、- 和 _ 组成，最多 %(n)s 位：%(value)s"), value=value, n=limit)
+    return value

@@ -245,6 +245,42 @@ def _next_generation(session: Session) -> None:
 
 # --- the run -----------------------------------------------------------------------------------
 
+@dataclass
+class Planned:
+    """A row ready to write: its values, the stored record with the same natural key (or None),
+    and what differs (every value for a new record)."""
+
+    record: Record
+    values: dict
+    existing: Any = None
+    changes: dict = field(default_factory=dict)
+    extra: dict = field(default_factory=dict)  # what the kind needs to make a new record
+
+    @classmethod
+    def of(cls, record: Record, values: dict, existing: Any, **extra) -> Planned:
+        changes = values if existing is None else {k: v for k, v in values.items() if getattr(existing, k) != v}
+        return cls(record, values, existing, changes, extra)
+
+
+def write_planned(session: Session, rows: list[Planned], ctx: Context, *, make: Callable[[Planned], Any],
+                  action: str, target_kind: str, key: Callable[[Planned], Any]) -> None:
+    """Add the new records (`make(row)`), update the changed ones field by field with an audit
+    event each (before and after), leave the unchanged alone; progress every 500 rows."""
+    for n, row in enumerate(rows, start=1):
+        if row.existing is None:
+            session.add(make(row))
+        elif row.changes:
+            before = {k: getattr(row.existing, k) for k in row.changes}
+            for name, value in row.changes.items():
+                setattr(row.existing, name, value)
+            session.add(row.existing)
+            audit(session, actor=ctx.actor, action=action, target_kind=target_kind, target_id=row.existing.id,
+                  details={"key": key(row), "before": before, "after": row.changes})
+        if n % 500 == 0:
+            ctx.step("write", n, len(rows))
+    ctx.step("write", len(rows), len(rows))
+
+
 class TableKind:
     """A kind whose file is a table: CSV or XLSX with a header row."""
 

@@ -8,38 +8,18 @@ import (its checks and rectifications are filed under the old one)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from sqlmodel import Session, select
 
 from data.errors import N_
-from data.imports.cells import Refuse, area_code, choice, lookup, number, text
-from data.imports.core import Checker, Column, Context, ImportReport, Record, TableKind
+from data.imports.cells import area_code, choice, code_of, lookup, number, text
+from data.imports.core import Checker, Column, Context, ImportReport, Planned, Record, TableKind, write_planned
 from data.models import Region, RegionLevel, Station, StationKind
-from data.services.common import audit
 
 KINDS = lookup([
     (("乡镇人社所", "乡镇（街道）人社所", "人社所", "township_station"), StationKind.township_station),
     (("村服务站", "村服务点", "村级服务站", "village_point"), StationKind.village_point),
     (("社区服务站", "社区服务点", "community_point"), StationKind.community_point),
 ])
-CODE_CHARS = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_")
-FIELDS = ("name", "kind", "address", "lon", "lat", "phone")
-
-
-@dataclass
-class _Row:
-    record: Record
-    values: dict
-    region: Region
-    existing: Station | None
-    changes: dict
-
-
-def _code(value: str) -> str:
-    if len(value) > 30 or not set(value) <= CODE_CHARS:
-        raise Refuse(N_("站点编码只能由字母、数字、- 和 _ 组成，最多 30 位：%(value)s"), value=value)
-    return value
 
 
 class Stations(TableKind):
@@ -56,7 +36,7 @@ class Stations(TableKind):
         Column("phone", "电话", ("phone", "telephone"), required=False, example="0731-5550001"),
     )
 
-    def plan(self, session: Session, records: list[Record], ctx: Context, report: ImportReport) -> list[_Row]:
+    def plan(self, session: Session, records: list[Record], ctx: Context, report: ImportReport) -> list[Planned]:
         by_key = {c.key: c for c in self.columns}
         regions = {r.area_code: r for r in session.exec(select(Region).where(Region.valid_to.is_(None))).all()}
         existing = {s.code: s for s in session.exec(select(Station).where(Station.code.is_not(None))).all()}
@@ -64,7 +44,7 @@ class Stations(TableKind):
         rows = []
         for record in records:
             check = Checker(record, by_key, report.errors)
-            code = check("code", _code)
+            code = check("code", lambda v: code_of(v, limit=30))
             values = {
                 "name": check("name", lambda v: text(v, limit=80)),
                 "kind": check("kind", lambda v: choice(v, KINDS, "类型")),
@@ -96,30 +76,19 @@ class Stations(TableKind):
                 check.refuse("region", N_("服务站应建在乡镇（街道）或村（社区）一级"))
                 continue
             station = existing.get(code)
-            changes = values
-            if station is not None:
-                if station.region_id != region.id:
-                    check.refuse("region", N_("不能通过导入更改已有站点所在的区划"))
-                    continue
-                changes = {k: v for k, v in values.items() if getattr(station, k) != v}
-            rows.append(_Row(record, {"code": code, **values}, region, station, changes))
+            if station is not None and station.region_id != region.id:
+                check.refuse("region", N_("不能通过导入更改已有站点所在的区划"))
+                continue
+            rows.append(Planned.of(record, {"code": code, **values}, station, region=region))
         return report.tally(rows)
 
-    def apply(self, session: Session, rows: list[_Row], ctx: Context, report: ImportReport) -> None:
+    def apply(self, session: Session, rows: list[Planned], ctx: Context, report: ImportReport) -> None:
         townships = {r.id: r for r in session.exec(select(Region).where(Region.level == RegionLevel.township)).all()}
-        for n, row in enumerate(rows, start=1):
-            if row.existing is None:
-                region = row.region
-                township = region if region.level == RegionLevel.township else townships[region.parent_id]
-                session.add(Station(**row.values, region_id=region.id, township_id=township.id, path=region.path))
-            elif row.changes:
-                before = {k: getattr(row.existing, k) for k in row.changes}
-                for key, value in row.changes.items():
-                    setattr(row.existing, key, value)
-                session.add(row.existing)
-                audit(session, actor=ctx.actor, action="station.update", target_kind="station",
-                      target_id=row.existing.id, details={"code": row.values["code"], "before": before,
-                                                          "after": row.changes})
-            if n % 500 == 0:
-                ctx.step("write", n, len(rows))
-        ctx.step("write", len(rows), len(rows))
+
+        def make(row: Planned) -> Station:
+            region = row.extra["region"]
+            township = region if region.level == RegionLevel.township else townships[region.parent_id]
+            return Station(**row.values, region_id=region.id, township_id=township.id, path=region.path)
+
+        write_planned(session, rows, ctx, make=make, action="station.update", target_kind="station",
+                      key=lambda row: row.values["code"])

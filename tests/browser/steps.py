@@ -70,6 +70,17 @@ def open_page(page, url: str) -> None:
     frames_loaded(page)
 
 
+def navigate(page, path: str) -> None:
+    """Go to another page the way the app's own links do (history.pushState and the event Dash's
+    Location listens for: no reload), then wait until that page has settled."""
+    page.evaluate("""path => {
+        window.history.pushState({}, '', path);
+        window.dispatchEvent(new CustomEvent('_dashprivate_pushstate'));
+    }""", path)
+    dash_settled(page)
+    frames_loaded(page)
+
+
 class Watch:
     """Collects console errors, failed requests and every host the page talks to."""
 

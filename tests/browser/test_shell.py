@@ -6,7 +6,7 @@ from __future__ import annotations
 import dash
 import pytest
 
-from tests.browser.steps import DESKTOP, PHONE, Watch, open_page, sign_in
+from tests.browser.steps import DESKTOP, PHONE, Watch, navigate, open_page, sign_in
 from tests.conftest import ARTIFACTS
 
 pytestmark = pytest.mark.browser
@@ -22,8 +22,9 @@ def test_every_page_renders_without_errors_or_foreign_requests(browser, live_ser
     watch = Watch(page)
     sign_in(page, live_server.url, username)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    for path in page_paths():
-        open_page(page, f"{live_server.url}{path}")
+    for path in page_paths():  # through the app, as its links go (test_csp opens each by its address)
+        navigate(page, path)
+        assert page.url == f"{live_server.url}{path}"
         page.wait_for_selector(".shell-navbar")
         assert page.locator("._dash-loading").count() == 0
         name = path.strip("/") or "overview"
