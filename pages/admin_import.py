@@ -33,6 +33,7 @@ P = "adm-imp-"
 CALLBACK_PREFIXES = (P,)
 JOB, POLL, PANEL, CONFIRM, MSG, SHOW_PASSWORDS, PASSWORDS = (P + "job", P + "poll", P + "panel", P + "confirm",
                                                             P + "msg", P + "show-passwords", P + "passwords")
+RECENT = P + "recent"
 STATUS = {"checking": (N_("正在检查"), "info"), "checked": (N_("检查通过，待确认"), "primary"),
           "refused": (N_("未通过检查，未写入"), "danger"), "importing": (N_("正在导入"), "info"),
           "done": (N_("已导入"), "success"), "failed": (N_("导入失败"), "danger")}
@@ -67,8 +68,8 @@ def _templates() -> html.Div:
                     href=f"/admin/import/template/{k}.xlsx", className="me-3", download="")
              for k in KINDS if k != "boundaries"]
     return html.Div([html.Span(_("模板："), className="me-1"), *links,
-                     html.Div(_("按顺序导入：行政区划 → 区划边界 → 站点 → 用户 → 欠薪案件。同一文件可重复导入，"
-                                "已有记录只更新有变化的内容。"), className="mt-1")],
+                     html.Div(_("按顺序导入：%(order)s。同一文件可重复导入，已有记录只更新有变化的内容。",
+                                order=" → ".join(_(KIND_NAMES[k]) for k in KINDS)), className="mt-1")],
                     className="small text-secondary mt-2")
 
 
@@ -104,7 +105,8 @@ def layout(job=None, error=None, **_query):
         dcc.Interval(id=POLL, interval=1000, disabled=job_id is None),
         html.Div(id=MSG, role="status"),
         html.Div(id=PANEL, className="mb-3"),
-        dbc.Card([dbc.CardHeader(_("最近的导入"), className="small fw-semibold"), dbc.CardBody(_recent())]),
+        dbc.Card([dbc.CardHeader(_("最近的导入"), className="small fw-semibold"),
+                  dbc.CardBody(_recent(), id=RECENT)]),
     ])
 
 
@@ -159,17 +161,17 @@ def _panel(job: ImportJob) -> list:
 
 
 def register_callbacks(app: dash.Dash) -> None:
-    @app.callback(Output(PANEL, "children"), Output(POLL, "disabled"), Input(POLL, "n_intervals"),
-                  Input(JOB, "data"))
+    @app.callback(Output(PANEL, "children"), Output(POLL, "disabled"), Output(RECENT, "children"),
+                  Input(POLL, "n_intervals"), Input(JOB, "data"))
     def show(_tick, job_id):
         if not job_id or current_user.role not in ROLES:
-            return None, True
+            return None, True, no_update
         session = db()
         import_jobs.mark_stale(session)
         job = session.get(ImportJob, job_id)
         if job is None:
-            return dbc.Alert(_("没有这个导入任务"), color="warning"), True
-        return _panel(job), job.status not in RUNNING
+            return dbc.Alert(_("没有这个导入任务"), color="warning"), True, no_update
+        return _panel(job), job.status not in RUNNING, _recent()  # the list follows the job's status
 
     @app.callback(Output(MSG, "children"), Output(POLL, "disabled", allow_duplicate=True),
                   Input(CONFIRM, "n_clicks"), State(JOB, "data"), prevent_initial_call=True)
