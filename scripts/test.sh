@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Install what the tests need, lint, and run the whole suite twice at once: on SQLite and on
+# Install what the tests need, lint, and run the whole suite twice: on SQLite, then on
 # PostgreSQL, each spread over TEST_WORKERS (default 2) pytest-xdist workers.
 #   - Python and front-end packages (scripts/setup.sh --test)
 #   - Chromium and a CJK font from Debian's packages when missing (browser tests), faketime
@@ -109,44 +109,26 @@ start_postgres() {
   echo "test: PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$PG_PORT"
 }
 
-# --- lint, then the suite on both databases at once -----------------------------------------------
-# Each database's run spreads its test files over TEST_WORKERS pytest-xdist workers (default 2);
-# the two runs go side by side, their lines prefixed [sqlite] / [postgresql], and the command fails
-# when either fails. A test file stays on one worker (--dist loadfile): its module fixtures (a live
-# server, a city of its own) are made once.
+# --- lint, then the suite on each database -----------------------------------------------------
+# Each database's run spreads its test files over TEST_WORKERS pytest-xdist workers (default 2,
+# one a core: the browser tests keep Chromium busy, more workers only slow each other down). A
+# test file stays on one worker (--dist loadfile): its module fixtures (a live server, a city of
+# its own) are made once.
 echo "=== lint (ruff) ==="
 .venv/bin/ruff check .
 
 WORKERS=${TEST_WORKERS:-2}
-run_suite() {  # run_suite LABEL [env assignments…] — pytest with the extra arguments, prefixed lines
-  local label=$1; shift
-  local rc_file=$LOG_DIR/$label.rc
-  ( set +e; env "$@" .venv/bin/python -m pytest -p no:cacheprovider -n "$WORKERS" --dist loadfile \
-      "${PYTEST_ARGS[@]}" 2>&1; echo $? >"$rc_file" ) | sed -u "s/^/[$label] /"
-}
-PYTEST_ARGS=("$@")
-LOG_DIR=$(mktemp -d /tmp/hrss-test.XXXXXX)
-trap 'cleanup; stop_redis; rm -rf "$LOG_DIR"' EXIT
-[ "${TEST_DB:-all}" != sqlite ] && start_postgres
-PG_TEST_URL="postgresql+psycopg://hrss@127.0.0.1:${PG_PORT:-0}/hrss_test"
-
+PYTEST=(.venv/bin/python -m pytest -p no:cacheprovider -n "$WORKERS" --dist loadfile "$@")
 started=$(date +%s)
-echo "=== tests on SQLite and PostgreSQL, $WORKERS workers each ==="
-pids=()
+status=0
 if [ "${TEST_DB:-all}" != postgresql ]; then
-  run_suite sqlite -u TEST_DATABASE_URL & pids+=($!)
+  echo "=== tests on SQLite ($WORKERS workers) ==="
+  env -u TEST_DATABASE_URL "${PYTEST[@]}" || status=$?
 fi
 if [ "${TEST_DB:-all}" != sqlite ]; then
-  run_suite postgresql TEST_DATABASE_URL="$PG_TEST_URL" & pids+=($!)
+  start_postgres
+  echo "=== tests on PostgreSQL ($WORKERS workers) ==="
+  TEST_DATABASE_URL="postgresql+psycopg://hrss@127.0.0.1:$PG_PORT/hrss_test" "${PYTEST[@]}" || status=$?
 fi
-wait "${pids[@]}"
-
-status=0
-for label in sqlite postgresql; do
-  [ -f "$LOG_DIR/$label.rc" ] || continue
-  rc=$(cat "$LOG_DIR/$label.rc")
-  echo "test: $label $([ "$rc" = 0 ] && echo passed || echo "FAILED (pytest exit $rc)")"
-  [ "$rc" = 0 ] || status=1
-done
 echo "test: $(( $(date +%s) - started )) s for the suite"
 exit $status

@@ -8,7 +8,7 @@ import re
 import dash
 import pytest
 
-from tests.browser.steps import Watch, open_page, sign_in
+from tests.browser.steps import Watch, navigate, sign_in
 from tests.conftest import TODAY
 
 pytestmark = pytest.mark.browser
@@ -42,8 +42,8 @@ def test_every_dash_page_and_map_works_under_the_policy(browser, live_server):
     header = page.request.get(f"{live_server.url}/").headers["content-security-policy"]
     assert "script-src 'self' 'sha256-" in header and "'unsafe-eval'" not in header
     seen = {"plots": 0, "grids": 0, "maps": 0}
-    for path in [p["path"] for p in dash.page_registry.values()]:
-        open_page(page, f"{live_server.url}{path}")
+    for path in [p["path"] for p in dash.page_registry.values()]:  # as the app's links go: the document's
+        navigate(page, path)  # inline scripts run at sign-in; each page's map frames load afresh here
         page.wait_for_selector(".shell-navbar")
         # charts drew, grids filled, maps in their frames started Leaflet: the scripts all ran
         plots = page.locator(".js-plotly-plot")
@@ -61,7 +61,7 @@ def test_every_dash_page_and_map_works_under_the_policy(browser, live_server):
                 inner.locator("path, canvas, .leaflet-marker-icon").first.wait_for()
                 seen["maps"] += 1
     # the logs' matrix formats its cells with dash-ag-grid's function strings (no eval needed)
-    open_page(page, f"{live_server.url}/logs")
+    navigate(page, "/logs")
     page.wait_for_function("() => [...document.querySelectorAll('.ag-cell')].some(c => /^\\d+%$/.test(c.textContent))")
     context.close()
     assert seen["plots"] >= 5 and seen["grids"] >= 3 and seen["maps"] >= 3, seen
