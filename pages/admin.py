@@ -18,6 +18,8 @@ dash.register_page(__name__, path="/admin", name=N_("系统管理"), title="系�
 SECTIONS = [
     ("/admin/import", "bi-upload", N_("数据导入"),
      N_("导入本局的行政区划、边界、站点、用户和历史欠薪案件；先检查预览，确认后写入")),
+    ("/admin/access", "bi-phone", N_("登录与设备"),
+     N_("查看并注销大屏、现场手机的登录；解除因连续输错密码而受到的登录限制")),
     ("/templates", "bi-list-check", N_("检查模板"), N_("标准化检查和窗口督查的检查项，保存即生成新版本")),
 ]
 

@@ -23,7 +23,7 @@ from web.admin import KIND_NAMES
 from web.auth import csrf_token
 from web.context import actor, db, today
 from web.i18n import N_, _, row_error_text
-from web.shell import forbidden
+from web.shell import forbidden, sub_page_header
 
 ROLES = [Role.admin]
 dash.register_page(__name__, path="/admin/import", name=N_("数据导入"), title="数据导入 · 人社督导一张图", order=96,
@@ -96,9 +96,7 @@ def layout(job=None, error=None, **_query):
         return forbidden()
     job_id = int(job) if job and str(job).isdigit() else None
     return html.Div([
-        html.Div([html.A([html.I(className="bi bi-chevron-left"), _("系统管理")], href="/admin",
-                         className="small me-3"),
-                  html.H1(_("数据导入"), className="h4 mb-0")], className="d-flex align-items-baseline my-3"),
+        sub_page_header(_("数据导入")),
         dbc.Alert(error, color="danger", className="py-2") if error else None,
         dbc.Card(dbc.CardBody([_upload_form(), _templates()]), className="mb-3"),
         dcc.Store(id=JOB, data=job_id),

@@ -119,3 +119,10 @@ def refused_page(roles) -> html.Div | None:
     if not current_user.is_authenticated:
         return html.Div()
     return forbidden() if current_user.role not in roles else None
+
+
+def sub_page_header(title: str, back_href: str = "/admin", back_label: str = N_("系统管理")) -> html.Div:
+    """A sub-page's title with the way back to its parent page (the admin's screens)."""
+    return html.Div([html.A([html.I(className="bi bi-chevron-left"), _(back_label)], href=back_href,
+                            className="small me-3"),
+                     html.H1(title, className="h4 mb-0")], className="d-flex align-items-baseline my-3")
