@@ -37,6 +37,7 @@ from flask import (
 )
 from flask_login import LoginManager, current_user, login_user, logout_user
 
+from data.errors import ValidationError
 from data.models import DeviceSession, Role
 from data.queries.users import get_user, get_user_scope
 from data.scope import Scope
@@ -57,6 +58,9 @@ bp = Blueprint("auth", __name__)
 PUBLIC_ENDPOINTS = {"auth.login", "auth.set_language_anonymous", "healthz", "vendor", "favicon",
                     "api.create_session", "field.bare"}
 PUBLIC_PREFIXES = ("/field/",)
+# all a person with a one-time password may do before changing it (desktop and field app)
+PASSWORD_CHANGE_ENDPOINTS = {"auth.password", "auth.logout", "auth.set_language", "api.change_password",
+                             "api.delete_session", "api.me", "vendor", "favicon", "static"}
 # paths whose clients are scripts, not people: they get 401 JSON instead of a redirect
 XHR_PREFIXES = ("/_dash-", "/_reload-hash", "/assets/", "/api/", "/_favicon", "/wall/data/")
 CSRF_COOKIE, CSRF_HEADER, CSRF_FIELD = "_csrf_token", "X-CSRFToken", "csrf_token"
@@ -77,6 +81,7 @@ class SessionUser:
     language: str
     session_version: int
     scope: Scope
+    must_change_password: bool = False  # a one-time password: nothing but the change until it is done
 
     is_authenticated = True
     is_active = True
@@ -102,7 +107,8 @@ def _load_user(token: str) -> SessionUser | None:
     return SessionUser(id=user.id, username=user.username, display_name=user.display_name,
                        role=Role(user.role), language=user.language,
                        session_version=user.session_version,
-                       scope=get_user_scope(session_db, user_id=user.id))
+                       scope=get_user_scope(session_db, user_id=user.id),
+                       must_change_password=bool(user.must_change_password))
 
 
 def wants_json() -> bool:
@@ -193,6 +199,13 @@ def _guard():
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
     if request.method not in SAFE_METHODS and not _csrf_ok():
         return _refuse_csrf()
+    if current_user.must_change_password and request.endpoint not in PASSWORD_CHANGE_ENDPOINTS:
+        message = _("请先修改初始密码")
+        if wants_json() or request.method not in SAFE_METHODS:
+            if request.path.startswith(API_PREFIX):
+                return error_response(403, "password_change_required", message)
+            return jsonify(error="password_change_required", message=message), 403
+        return redirect(url_for("auth.password", next=request.full_path.rstrip("?")))
     if request.path == "/_dash-update-component" and not _callback_allowed():
         return jsonify(error="forbidden", message=_("您没有访问此页面的权限")), 403
     return None
@@ -259,6 +272,11 @@ def _start_session(user, device: DeviceSession, csrf: str) -> None:
     login_user(_load_user(f"{user.id}:{user.session_version}"))
     session["device"] = device.id
     session["csrf"] = csrf
+
+
+def start_device_session(user, device: DeviceSession, token: str) -> None:
+    """The browser session of a device session just opened (a field phone after a password change)."""
+    _start_session(user, device, _device_csrf(token))
 
 
 def _start_web_session(user) -> None:
@@ -413,6 +431,32 @@ def logout():
     wall screen's (or phone's) device session ends with it."""
     response = redirect(url_for("auth.login"))
     sign_out_device(response)
+    return response
+
+
+@bp.route("/password", methods=["GET", "POST"])
+def password():
+    """Change one's own password; the only page open to someone with a one-time password until
+    they have. This browser stays signed in (a new session); every other sign-in ends."""
+    next_url = _safe_next(request.values.get("next"))
+    errors: dict[str, str] = {}
+    status = 200
+    if request.method == "POST":
+        try:
+            user = user_service.change_own_password(
+                db(), user_id=current_user.id, current=request.form.get("current") or "",
+                new=request.form.get("new") or "", repeat=request.form.get("repeat") or "", ip=client_address())
+        except ValidationError as exc:
+            errors[exc.field or "new"] = _(exc.message, **exc.params)
+            status = 400
+        else:
+            _start_web_session(user)
+            flash_next = next_url if next_url not in ("/password", "") else "/"
+            return redirect(flash_next)
+    response = make_response(render_template(
+        "password.html", errors=errors, next=next_url, forced=current_user.must_change_password,
+        username=current_user.username, minimum=user_service.PASSWORD_MIN), status)
+    response.headers["Cache-Control"] = "no-store"
     return response
 
 

@@ -53,6 +53,8 @@ def _user_menu() -> dbc.DropdownMenu:
     return dbc.DropdownMenu(
         [
             dbc.DropdownMenuItem(role_name(current_user.role), header=True),
+            dbc.DropdownMenuItem([html.I(className="bi bi-key me-2"), _("修改密码")], href="/password",
+                                 external_link=True, id="shell-password"),
             html.Form([
                 _hidden("csrf_token", csrf_token()),
                 html.Button([html.I(className="bi bi-box-arrow-right me-2"), _("退出登录")],

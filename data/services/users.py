@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
 
+from data.errors import N_, ValidationError
 from data.models import Region, Role, User, UserRegion
 from data.security import UNUSABLE, dummy_hash, hash_password, is_usable, verify_password
 from data.services import login_throttle as throttle
@@ -112,11 +113,49 @@ def set_password(session: Session, *, actor: User | None, username: str, passwor
     user = session.exec(select(User).where(User.username == username.strip().lower())).first()
     if user is None:
         raise ServiceError(f"no user {username!r}")
-    if len(password) < 10:
-        raise ServiceError("password must have at least 10 characters")
+    if len(password) < PASSWORD_MIN:
+        raise ServiceError(f"password must have at least {PASSWORD_MIN} characters")
     user.password_hash = hash_password(password)
     user.session_version += 1
     audit(session, actor=actor, action="user.set_password", target_kind="user", target_id=user.id)
+    session.commit()
+    return user
+
+
+PASSWORD_MIN = 10
+
+
+def password_problem(new: str, *, username: str, current: str | None = None) -> str | None:
+    """Why a new password will not do (a message to translate), or None."""
+    if len(new) < PASSWORD_MIN:
+        return N_("新密码至少 10 个字符")
+    if new.strip().lower() == username.strip().lower():
+        return N_("新密码不能与用户名相同")
+    if current is not None and new == current:
+        return N_("新密码不能与当前密码相同")
+    return None
+
+
+def change_own_password(session: Session, *, user_id: int, current: str, new: str, repeat: str,
+                        ip: str | None = None) -> User:
+    """A person changes their own password (also the change a one-time password requires at the
+    first sign-in): the current one proves it is them. Every other sign-in of theirs ends (phones,
+    browsers); the caller starts this browser's again. Raises ValidationError naming the field."""
+    user = session.get(User, user_id)
+    if user is None or not verify_password(current, user.password_hash):
+        raise ValidationError(N_("当前密码不对"), field="current")
+    problem = password_problem(new, username=user.username, current=current)
+    if problem:
+        raise ValidationError(problem, field="new")
+    if new != repeat:
+        raise ValidationError(N_("两次输入的新密码不一致"), field="repeat")
+    forced = user.must_change_password
+    user.password_hash = hash_password(new)
+    user.must_change_password = False
+    user.session_version += 1
+    ended = revoke_all(session, user_id=user.id)
+    audit(session, actor=user, action="user.change_password", target_kind="user", target_id=user.id,
+          details={"one_time": forced, "device_sessions": ended}, ip=ip)
     session.commit()
     return user
 

@@ -27,6 +27,7 @@ from data.queries import field as field_queries
 from data.queries.inspections import auditor_options, station_options
 from data.queries.settings import grade_thresholds
 from data.queries.templates import current_templates, item_dict, template_items
+from data.services import devices as device_service
 from data.services import login_throttle as throttle
 from data.services import photos as photo_service
 from data.services import users as user_service
@@ -96,7 +97,8 @@ def answer(model: BaseModel, created: bool):
 
 def user_out() -> s.UserOut:
     return s.UserOut(id=current_user.id, username=current_user.username, display_name=current_user.display_name,
-                     role=str(current_user.role), language=current_user.language)
+                     role=str(current_user.role), language=current_user.language,
+                     must_change_password=current_user.must_change_password)
 
 
 # --- session ---------------------------------------------------------------------------------
@@ -129,6 +131,23 @@ def delete_session():
     """Sign this device out: its device session is revoked."""
     response = make_response("", 204)
     _auth.sign_out_device(response)
+    return response
+
+
+@bp.post("/password")
+@documented(tags=("session",), json=s.PasswordIn, HTTP_204=None, HTTP_422=s.ErrorBody)
+def change_password():
+    """Change the signed-in user's own password (the one-time one first of all). This device stays
+    signed in; every other sign-in of the user ends."""
+    body = json_body(s.PasswordIn)
+    user = user_service.change_own_password(db(), user_id=current_user.id, current=body.current, new=body.new,
+                                            repeat=body.repeat, ip=_auth.client_address())
+    device, token = device_service.open_device_session(db(), user=user, kind="field",
+                                                       label=request.headers.get("User-Agent", "")[:80],
+                                                       ip=_auth.client_address())
+    response = make_response("", 204)
+    _auth.start_device_session(user, device, token)
+    _auth.set_device_cookie(response, device, token)
     return response
 
 

@@ -96,6 +96,13 @@ class UserOut(BaseModel):
     display_name: str
     role: str
     language: str
+    must_change_password: bool = Field(default=False, description="a one-time password: only /password until changed")
+
+
+class PasswordIn(In):
+    current: str = Field(min_length=1, max_length=200)
+    new: str = Field(min_length=1, max_length=200)
+    repeat: str = Field(min_length=1, max_length=200)
 
 
 class SessionOut(BaseModel):

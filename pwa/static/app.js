@@ -73,6 +73,12 @@
     '有新版本，重新打开后生效': 'A new version is ready: it takes effect when you reopen the app',
     '管理员': 'Administrator', '领导': 'Leader', '经办人员': 'Case officer', '督查员': 'Inspector',
     '挂职干部': 'Seconded cadre', '大屏': 'Wall', '（未选服务事项）': '(no service chosen)',
+    '修改密码': 'Change password', '保存新密码': 'Save the new password', '当前密码': 'Current password',
+    '新密码': 'New password', '再次输入新密码': 'New password again', '密码已修改': 'Password changed',
+    '未能修改密码': 'The password was not changed', '需要联网才能修改密码': 'Changing the password needs a connection',
+    '至少 10 个字符，不能与用户名相同。': 'At least 10 characters, not the user name.',
+    '您正在使用管理员发放的一次性密码。请先设置自己的密码，之后才能使用系统。':
+      'You signed in with a one-time password from the administrator: set your own before anything else.',
     '条发现': 'findings', '张照片': 'photos', '照片 {a}/{n} 已发送': 'photos {a}/{n} sent', '编号': 'Number',
     '属于 {u}，需其本人登录后发送': 'Belongs to {u}: sent when they sign in', '拍照或选择照片': 'Take or choose a photo',
     '服务器的说明': "Server's message"
@@ -231,6 +237,46 @@
     return h('div', { class: 'login-wrap' }, h('div', { class: 'brand-big' }, mark), form);
   }
 
+  // the user's own password; the first thing to do after signing in with a one-time one
+  function viewPassword() {
+    var forced = !!(S.user && S.user.must_change_password);
+    var err = h('p', { class: 'form-error', id: 'pw-error', role: 'alert' });
+    var inputs = {};
+    [['current', 'current-password'], ['new', 'new-password'], ['repeat', 'new-password']].forEach(function (f) {
+      inputs[f[0]] = h('input', { id: 'pw-' + f[0], name: f[0], type: 'password', autocomplete: f[1], required: true });
+    });
+    var submit = h('button', { class: 'btn btn-primary btn-block', type: 'submit', id: 'pw-submit', text: t('保存新密码') });
+    var form = h('form', { class: 'card login', novalidate: true, onsubmit: async function (e) {
+      e.preventDefault();
+      err.textContent = '';
+      submit.disabled = true;
+      try {
+        var res = await C.call('POST', '/api/v1/password', { current: inputs.current.value, new: inputs['new'].value,
+                                                             repeat: inputs.repeat.value });
+        if (res.status === 204) {
+          S.user.must_change_password = false;
+          await C.setMeta('user', S.user);
+          toast(t('密码已修改'));
+          await refreshReference();
+          go('#/');
+          runSync(true);
+          return;
+        }
+        var fields = (res.error && res.error.fields) || {};
+        err.textContent = Object.keys(fields).map(function (k) { return fields[k]; }).join('；') ||
+          (res.error && res.error.message) || t('未能修改密码');
+      } catch (x) {
+        err.textContent = t('需要联网才能修改密码');
+      }
+      submit.disabled = false;
+    } },
+      h('h1', { class: 'h1', text: t('修改密码') }),
+      forced ? h('p', { class: 'note', id: 'pw-forced', text: t('您正在使用管理员发放的一次性密码。请先设置自己的密码，之后才能使用系统。') }) : null,
+      field(t('当前密码'), inputs.current), field(t('新密码'), inputs['new'], { hint: t('至少 10 个字符，不能与用户名相同。') }),
+      field(t('再次输入新密码'), inputs.repeat), err, submit);
+    return h('div', { class: 'login-wrap' }, form);
+  }
+
   async function signedIn(user) {
     S.epoch = (S.epoch || 0) + 1;
     S.user = user;
@@ -238,6 +284,7 @@
     await C.setMeta('user', user);
     await C.setMeta('auth_required', false);
     if (navigator.storage && navigator.storage.persist) navigator.storage.persist().catch(function () {});
+    if (user.must_change_password) { go('#/password'); return; }  // a one-time password: nothing else first
     await refreshReference();
     var next = S.afterLogin && S.afterLogin !== '#/login' ? S.afterLogin : '#/';
     S.afterLogin = null;
@@ -263,6 +310,10 @@
         await C.csrfToken();
       } else if (res.status === 401 && epoch === S.epoch) {
         await needLogin();
+      } else if (res.status === 403 && res.error && res.error.code === 'password_change_required') {
+        S.user.must_change_password = true;
+        await C.setMeta('user', S.user);
+        go('#/password');
       }
     } catch (e) { S.serverDown = true; }
     renderHeader();
@@ -315,6 +366,7 @@
     if (res.sent) toast(t('已发送 {n} 条', { n: res.sent }));
     renderHeader();
     await updateBadge();
+    if (res.password && S.user) { S.user.must_change_password = true; await C.setMeta('user', S.user); go('#/password'); }
     // a 401 from before the user signed in again is old news: go again instead
     if (res.auth) { if (epoch === S.epoch) await needLogin(); else S.again = true; }
     if (S.again && !S.authRequired) { S.again = false; setTimeout(function () { runSync(true); }, 0); }
@@ -1205,8 +1257,10 @@
       if (again && !again.touched) await C.del('records', untouched.uuid);
     }
     if (path !== '/login' && !S.user) { go('#/login'); return; }
+    if (S.user && S.user.must_change_password && path !== '/login' && path !== '/password') { go('#/password'); return; }
     var el, view;
     if (path === '/login') { view = 'login'; el = viewLogin(); }
+    else if (path === '/password') { view = 'password'; el = viewPassword(); }
     else if (path.indexOf('/new/') === 0) {
       var kind = path.slice(5);
       if (!MAY[kind] || !may(kind)) { go('#/'); return; }

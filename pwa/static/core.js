@@ -208,6 +208,8 @@
 
   // A status that means "try again later" rather than "the server refused this record".
   function transient(status) { return status === 429 || status === 408 || status >= 500 || status === 0; }
+  // the user must change a one-time password first: nothing is wrong with the record, it waits
+  function passwordFirst(res) { return res.status === 403 && !!res.error && res.error.code === 'password_change_required'; }
 
   function setRecord(uuid, fn) {
     return update('records', uuid, function (r) {
@@ -229,13 +231,13 @@
   }
 
   function syncLocked(opts) {
-    var result = { sent: 0, rejected: 0, waiting: 0, auth: false, offline: false, next: null };
+    var result = { sent: 0, rejected: 0, waiting: 0, auth: false, password: false, offline: false, next: null };
     var now = Date.now();
     return byIndex('records', 'status', 'waiting').then(function (records) {
       records.sort(function (a, b) { return (a.queued_at || a.created_at) < (b.queued_at || b.created_at) ? -1 : 1; });
       var i = 0;
       function step() {
-        if (i >= records.length || result.auth || result.offline) return finish();
+        if (i >= records.length || result.auth || result.password || result.offline) return finish();
         var rec = records[i++];
         if (opts.user && rec.user && rec.user !== opts.user) return step();
         if (!opts.force && rec.next_try_at && rec.next_try_at > now) { note(rec.next_try_at); return step(); }
@@ -279,6 +281,7 @@
   function handle(res, rec, result, what) {
     // the common answers; returns true when the caller may go on
     if (res.status === 401) { result.auth = true; return setMeta('auth_required', true).then(function () { return false; }); }
+    if (passwordFirst(res)) { result.password = true; return Promise.resolve(false); }
     if (transient(res.status)) return retryLater(rec, res.error, result).then(function () { return false; });
     return reject(rec, Object.assign({ what: what }, res.error), result).then(function () { return false; });
   }
@@ -318,7 +321,7 @@
                 return x;
               }).then(next);
             }
-            if (res.status !== 401 && !transient(res.status)) {
+            if (res.status !== 401 && !transient(res.status) && !passwordFirst(res)) {
               return update('photos', p.uuid, function (x) {
                 if (!x) return undefined;
                 x.status = 'rejected'; x.error = res.error; return x;

@@ -386,7 +386,8 @@
 
   // settled: every panel shows the region on screen and nothing is loading (the tests wait for it)
   function settled() { return state.inflight === 0 && cached(region()); }
-  window.__wall = { rotate: rotate, state: state, settled: settled, loadedAt: Date.now() };
+  window.__wall = { rotate: rotate, state: state, settled: settled, cycle: C.scenes.length * STEPS.length,
+                   loadedAt: Date.now() };
   setInterval(function () {
     $("#w-clock").textContent = clock(new Date());
     Object.keys(RENDER).forEach(mark);  // the stale marks' ages move on
