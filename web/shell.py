@@ -53,6 +53,8 @@ def _user_menu() -> dbc.DropdownMenu:
     return dbc.DropdownMenu(
         [
             dbc.DropdownMenuItem(role_name(current_user.role), header=True),
+            dbc.DropdownMenuItem([html.I(className="bi bi-clock-history me-2"), _("我的操作记录")], href="/activity",
+                                 id="shell-activity"),
             dbc.DropdownMenuItem([html.I(className="bi bi-key me-2"), _("修改密码")], href="/password",
                                  external_link=True, id="shell-password"),
             html.Form([

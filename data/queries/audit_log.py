@@ -1,0 +1,73 @@
+"""The operation log (操作日志): audit events read back, filtered, newest first."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from data import clock
+from data.models import AuditEvent, User
+
+
+@dataclass(frozen=True)
+class LogFilters:
+    person: str | None = None  # a username or display name, or part of one
+    actor_id: int | None = None  # one person's own events ("my activity")
+    action: str | None = None  # an action, or its noun ("case" finds case.*)
+    target: str | None = None  # a target kind, or kind:id
+    date_from: date | None = None  # Beijing dates, both ends included
+    date_to: date | None = None
+
+    @classmethod
+    def parse(cls, person=None, action=None, target=None, start=None, end=None) -> LogFilters:
+        """From what a form or a query string holds: blanks and unreadable dates are no filter."""
+        def day(value):
+            try:
+                return date.fromisoformat(str(value)[:10]) if value else None
+            except ValueError:
+                return None
+        return cls(person=(person or "").strip() or None, action=(action or "").strip() or None,
+                   target=(target or "").strip() or None, date_from=day(start), date_to=day(end))
+
+
+def _where(filters: LogFilters) -> list:
+    where = []
+    if filters.actor_id is not None:
+        where.append(AuditEvent.actor_id == filters.actor_id)
+    if filters.person:
+        like = f"%{filters.person.strip().lower()}%"
+        where.append(sa.or_(sa.func.lower(AuditEvent.actor_name).like(like), sa.func.lower(User.username).like(like),
+                            sa.func.lower(User.display_name).like(like)))
+    if filters.action:
+        action = filters.action.strip()
+        where.append(AuditEvent.action == action if "." in action else AuditEvent.action.like(f"{action}.%"))
+    if filters.target:
+        kind, _sep, ident = filters.target.strip().partition(":")
+        where.append(AuditEvent.target_kind == kind)
+        if ident:
+            where.append(AuditEvent.target_id == ident)
+    if filters.date_from:
+        where.append(AuditEvent.at >= clock.start_of(filters.date_from))
+    if filters.date_to:
+        where.append(AuditEvent.at < clock.start_of(filters.date_to + timedelta(days=1)))
+    return where
+
+
+def audit_events(session: Session, filters: LogFilters, *, limit: int = 500) -> tuple[list[dict], int]:
+    """The matching events (at most `limit`, newest first) and how many match in all."""
+    where = _where(filters)
+    base = select(AuditEvent, User.username, User.display_name).join(User, User.id == AuditEvent.actor_id,
+                                                                      isouter=True)
+    total = session.exec(select(sa.func.count()).select_from(AuditEvent)
+                         .join(User, User.id == AuditEvent.actor_id, isouter=True).where(*where)).one()
+    rows = session.exec(base.where(*where).order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit)).all()
+    return [{"id": e.id, "at": e.at, "username": username or e.actor_name or "", "name": name or e.actor_name or "",
+             "action": e.action, "target_kind": e.target_kind, "target_id": e.target_id, "details": e.details or {},
+             "ip": e.ip} for e, username, name in rows], total
+
+
+def audit_actions(session: Session) -> list[str]:
+    return list(session.exec(select(AuditEvent.action).distinct().order_by(AuditEvent.action)).all())
