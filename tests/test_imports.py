@@ -60,6 +60,18 @@ def imported(app, city_files, tmp_path):
     return dict(line.split("\t") for line in passwords.read_text().splitlines())
 
 
+def first_sign_in(app, username: str, one_time: str):
+    """A new account's first sign-in: the one-time password opens only its change (/password)."""
+    client = app.test_client()
+    assert client.post("/login", data={"username": username, "password": one_time}).status_code == 302
+    assert client.get("/").headers["Location"].startswith("/password")
+    new = f"{username}-own-password"
+    changed = client.post("/password", data={"csrf_token": client.get_cookie("_csrf_token").value,
+                                             "current": one_time, "new": new, "repeat": new, "next": "/"})
+    assert changed.status_code == 302, changed.data[:300]
+    return client
+
+
 def test_a_second_city_comes_in_and_the_product_shows_it(app, imported):
     engine = app.extensions["engine"]
     with Session(engine) as session:
@@ -95,17 +107,14 @@ def test_a_second_city_comes_in_and_the_product_shows_it(app, imported):
         assert dict(events)["import.cases"]["new"] == 40
     assert set(imported) == {u[0] for u in world.USERS}
 
-    client = app.test_client()
-    response = client.post("/login", data={"username": "yl.leader", "password": imported["yl.leader"]})
-    assert response.status_code == 302
+    client = first_sign_in(app, "yl.leader", imported["yl.leader"])
     regions_map = client.get("/maps/regions").get_data(as_text=True)
     assert contains(regions_map, "湖滨街道") and not contains(regions_map, "旧桥乡")
     assert not contains(regions_map, "示范市")
     assert contains(client.get("/maps/cases?level=township").get_data(as_text=True), "石门乡")
     assert contains(client.get("/maps/stations").get_data(as_text=True), "白沙镇人社所")
 
-    wall = app.test_client()
-    assert wall.post("/login", data={"username": "yl.wall", "password": imported["yl.wall"]}).status_code == 302
+    wall = first_sign_in(app, "yl.wall", imported["yl.wall"])
     kpis = wall.get("/wall/data/kpis")
     assert kpis.status_code == 200
     assert "云岭市" in wall.get("/wall").get_data(as_text=True)
