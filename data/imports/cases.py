@@ -151,11 +151,9 @@ class Cases(TableKind):
                 ctx.step("check", n, len(records))
             if check.failed:
                 continue
-            if case_no in seen:
-                check.refuse("case_no", N_("案件编号 %(no)s 在文件中重复（第 %(first)s 行）"), no=case_no,
-                             first=seen[case_no])
+            if not check.first_in_file("case_no", case_no, seen,
+                                       N_("案件编号 %(no)s 在文件中重复（第 %(first)s 行）"), no=case_no):
                 continue
-            seen[case_no] = record.row
             township = townships.get(township_code)
             if township is None:
                 check.refuse("township", N_("区划代码 %(code)s 不是已导入的乡镇（街道）"), code=township_code)

@@ -227,6 +227,15 @@ class Checker:
             self.refuse(key, refused.message, **refused.params)
             return None
 
+    def first_in_file(self, key: str, value, seen: dict, message: str, **params) -> bool:
+        """True the first time `value` (a natural key) comes in the file; after that False, with a
+        refusal of column `key` naming the row it came first in (`%(first)s` in the message)."""
+        if value in seen:
+            self.refuse(key, message, first=seen[value], **params)
+            return False
+        seen[value] = self.record.row
+        return True
+
     def refuse(self, key: str | None, message: str, **params) -> None:
         header = self.columns[key].header if key else None
         self.errors.append(RowError(self.record.row, header, message, params))

@@ -43,11 +43,9 @@ class GridCells(TableKind):
             township_code = check("township", area_code)
             if check.failed:
                 continue
-            if code in seen:
-                check.refuse("code", N_("网格编码 %(code)s 在文件中重复（第 %(first)s 行）"), code=code,
-                             first=seen[code])
+            if not check.first_in_file("code", code, seen,
+                                       N_("网格编码 %(code)s 在文件中重复（第 %(first)s 行）"), code=code):
                 continue
-            seen[code] = record.row
             township = townships.get(township_code)
             if township is None:
                 check.refuse("township", N_("乡镇（街道）%(code)s 不存在或已停用"), code=township_code)

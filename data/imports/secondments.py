@@ -56,10 +56,9 @@ class Secondments(TableKind):
             if check.failed:
                 continue
             key = (username, station_code, values["starts_on"])
-            if key in seen:
-                check.refuse("starts", N_("同一人同一站点同一开始日期重复（第 %(first)s 行）"), first=seen[key])
+            if not check.first_in_file("starts", key, seen,
+                                       N_("同一人同一站点同一开始日期重复（第 %(first)s 行）")):
                 continue
-            seen[key] = record.row
             stored = existing.get((user.id, station.id, values["starts_on"]))
             rows.append(Planned.of(record, values, stored, user=user, station=station))
         return report.tally(rows)

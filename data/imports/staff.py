@@ -50,11 +50,10 @@ class Staff(TableKind):
                 check.refuse("station", N_("站点编码 %(code)s 不存在，请先导入站点"), code=station_code)
                 continue
             key = (station_code, values["name"])
-            if key in seen:
-                check.refuse("name", N_("%(name)s 在站点 %(code)s 下重复（第 %(first)s 行）"), name=key[1],
-                             code=station_code, first=seen[key])
+            if not check.first_in_file("name", key, seen,
+                                       N_("%(name)s 在站点 %(code)s 下重复（第 %(first)s 行）"), name=key[1],
+                                       code=station_code):
                 continue
-            seen[key] = record.row
             rows.append(Planned.of(record, values, existing.get((station.id, values["name"])), station=station))
         return report.tally(rows)
 

@@ -56,11 +56,9 @@ class Stations(TableKind):
             region_code = check("region", area_code)
             if check.failed:
                 continue
-            if code in seen:
-                check.refuse("code", N_("站点编码 %(code)s 在文件中重复（第 %(first)s 行）"), code=code,
-                             first=seen[code])
+            if not check.first_in_file("code", code, seen,
+                                       N_("站点编码 %(code)s 在文件中重复（第 %(first)s 行）"), code=code):
                 continue
-            seen[code] = record.row
             if (values["lon"] is None) != (values["lat"] is None):
                 check.refuse("lat" if values["lat"] is None else "lon", N_("经度和纬度要么都填，要么都不填"))
                 continue

@@ -92,11 +92,9 @@ class Users(TableKind):
             codes = check("regions", _codes)
             if check.failed:
                 continue
-            if username in seen:
-                check.refuse("username", N_("用户名 %(name)s 在文件中重复（第 %(first)s 行）"), name=username,
-                             first=seen[username])
+            if not check.first_in_file("username", username, seen,
+                                       N_("用户名 %(name)s 在文件中重复（第 %(first)s 行）"), name=username):
                 continue
-            seen[username] = record.row
             unknown = [c for c in codes if c not in regions]
             if unknown or not codes:
                 check.refuse("regions", N_("区划代码 %(code)s 不存在或已停用"), code="、".join(unknown) or "—")
