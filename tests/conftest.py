@@ -18,6 +18,7 @@ import socket
 import sys
 import tempfile
 import threading
+import time
 import uuid
 from datetime import date
 from pathlib import Path
@@ -273,6 +274,22 @@ def contains(document: str, text: str) -> bool:
 
 
 # --- a live server and a browser, for browser tests -------------------------------------------
+
+
+def eventually(probe, what: str = "", timeout: float = 60.0, step: float = 0.1):
+    """Ask `probe()` until it answers something truthy (returned): for what happens outside the
+    test's own thread (a server coming up, a log line written, a phone's background sync reaching
+    the database). A condition polled, never a fixed pause; OSError counts as "not yet"."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if answer := probe():
+                return answer
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what or probe}: still not true after {timeout:.0f} s")
+        time.sleep(step)
 
 
 def free_port() -> int:

@@ -20,7 +20,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -28,7 +27,7 @@ import pytest
 import sqlalchemy as sa
 
 from data.db import make_engine, migrate
-from tests.conftest import PG_URL, ROOT, free_port
+from tests.conftest import PG_URL, ROOT, eventually, free_port
 from tests.factories import PASSWORD
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -36,20 +35,6 @@ SITE = ROOT / "deploy" / "nginx" / "hrss-ops.conf"
 # gunicorn's access log for this test: the worker's pid first, to tell the workers apart
 ACCESS_FORMAT = '%(p)s "%(r)s" %(s)s %({x-cache}o)s'
 LINE = re.compile(r'^<(\d+)> "(\S+) (\S+) [^"]*" (\d{3}) (\S*)$')
-
-
-def wait_until(check, what: str, timeout: float = 90) -> None:
-    """Polls an explicit condition (a port answering, a file written) until it holds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            if check():
-                return
-        except OSError:
-            pass
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not within {timeout} s")
-        time.sleep(0.1)
 
 
 class Client:
@@ -124,9 +109,10 @@ class Stack:
         assert test.returncode == 0, test.stderr
         self.nginx = subprocess.Popen([NGINX, "-p", str(workdir), "-c", str(workdir / "nginx.conf"),
                                        "-e", str(workdir / "error.log")])
-        wait_until(lambda: Client(self.gunicorn_port).get("/healthz")[0] == 200, "gunicorn answers /healthz")
-        wait_until(lambda: self.workers() == 2, "gunicorn has two workers")
-        wait_until(lambda: Client(self.port).get("/healthz")[0] == 200, "nginx answers /healthz")
+        eventually(lambda: Client(self.gunicorn_port).get("/healthz")[0] == 200, "gunicorn answers /healthz",
+                   timeout=90)
+        eventually(lambda: self.workers() == 2, "gunicorn has two workers", timeout=90)
+        eventually(lambda: Client(self.port).get("/healthz")[0] == 200, "nginx answers /healthz", timeout=90)
 
     def workers(self) -> int:
         out = subprocess.run(["pgrep", "-P", str(self.gunicorn.pid)], capture_output=True, text=True).stdout
@@ -220,7 +206,7 @@ def test_sessions_and_the_cache_are_shared_by_the_workers(stack):
     for batch in range(20):
         with ThreadPoolExecutor(8) as pool:
             list(pool.map(probe, range(batch * 16, batch * 16 + 16)))
-        wait_until(lambda: len(probes()) == len(seen), "a line in the access log for each request", timeout=10)
+        eventually(lambda: len(probes()) == len(seen), "a line in the access log for each request", timeout=10)
         if len({pid for pid, _s, _c in probes()}) == 2:
             break
     builder = next(pid for pid, _m, path, _s, cached in stack.log() if path == "/maps/regions" and cached == "miss")
@@ -241,7 +227,7 @@ def test_the_access_log_has_every_request_to_the_app(stack):
     for _ in range(3):
         assert client.get("/healthz")[0] == 200
     assert client.get("/no-such-page")[0] in (302, 404)  # not signed in: to the sign-in page
-    wait_until(lambda: len(stack.log()) >= before + 4, "four lines in the access log", timeout=10)
+    eventually(lambda: len(stack.log()) >= before + 4, "four lines in the access log", timeout=10)
     lines = stack.log()[before:]
     assert [(m, p, s) for _pid, m, p, s, _c in lines if p == "/healthz"] == [("GET", "/healthz", 200)] * 3
 

@@ -9,14 +9,13 @@ import logging
 import os
 import subprocess
 import sys
-import time
 import uuid
 
 import pytest
 import requests
 
 from data.models import Role
-from tests.conftest import ROOT, csrf_header, free_port
+from tests.conftest import ROOT, csrf_header, eventually, free_port
 from tests.factories import PASSWORD, make_city, make_field_world, make_user
 from web.logs import mask, masked_address
 
@@ -130,16 +129,14 @@ def test_gunicorn_writes_an_access_log_and_the_app_json_lines(db_url, session, t
                               cwd=ROOT, env=env, stdout=out, stderr=err)
     try:
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 90
-        while True:
+        def answers() -> bool:
             assert server.poll() is None, (tmp_path / "stderr").read_text()[-3000:]
             try:
-                if requests.get(f"{base}/healthz", timeout=10).status_code == 200:
-                    break
+                return requests.get(f"{base}/healthz", timeout=10).status_code == 200
             except (requests.ConnectionError, requests.Timeout):  # not up yet, or slow on a loaded machine
-                pass
-            assert time.monotonic() < deadline, "gunicorn did not answer /healthz"
-            time.sleep(0.2)
+                return False
+
+        eventually(answers, "gunicorn answers /healthz", timeout=90)
         page = requests.get(f"{base}/login?next=/cases?q=13800138000", headers={"X-Request-ID": "edge-0000cafe"})
         assert page.headers["X-Request-ID"] == "edge-0000cafe"
         phone = requests.Session()

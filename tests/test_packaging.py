@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, free_port
+from tests.conftest import ROOT, eventually, free_port
 from tests.factories import make_city
-from tests.test_deploy import Client, wait_until
+from tests.test_deploy import Client
 
 SKIP = shutil.ignore_patterns(".venv", "node_modules", ".git", "build", "instance", "test-artifacts", "__pycache__",
                               ".ruff_cache", "*.egg-info", "bench", "tests")
@@ -81,7 +81,7 @@ def test_the_installed_wheel_serves_the_app(installed, tmp_path, databases, sess
     try:
         port = int(env["GUNICORN_BIND"].rsplit(":", 1)[1])
         client = Client(port)
-        wait_until(lambda: client.get("/healthz")[0] == 200, "the installed app answers /healthz")
+        eventually(lambda: client.get("/healthz")[0] == 200, "the installed app answers /healthz", timeout=90)
         status, _h, _b = client.request("POST", "/login", b"username=lead&password=wheel-password-1",
                                         {"Content-Type": "application/x-www-form-urlencoded"})
         assert status == 302

@@ -6,7 +6,6 @@ poll is busy, and comes late on a loaded machine): every wait is for a condition
 
 from __future__ import annotations
 
-import time
 from urllib.parse import urlsplit
 
 DESKTOP = {"width": 1366, "height": 768}
@@ -92,14 +91,3 @@ class Watch:
         page.on("pageerror", lambda exc: self.errors.append(str(exc)))
         page.on("request", lambda req: self.hosts.add(urlsplit(req.url).hostname or req.url.split(":")[0]))
         page.on("requestfailed", lambda req: self.failed.append(f"{req.url} {req.failure}"))
-
-
-def eventually(probe, timeout: float = 60.0):
-    """Ask `probe()` until it answers something truthy (returned), for what happens outside any
-    page (a service worker's background sync writing to the database): a condition, polled."""
-    deadline = time.monotonic() + timeout
-    while not (answer := probe()):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"still not true after {timeout:.0f} s: {probe}")
-        time.sleep(0.1)
-    return answer

@@ -36,8 +36,8 @@ from data.models import (
     WorkLog,
 )
 from data.services import users as user_service
-from tests.browser.steps import DESKTOP, eventually, sign_in
-from tests.conftest import ARTIFACTS, TODAY, app_config, free_port
+from tests.browser.steps import DESKTOP, sign_in
+from tests.conftest import ARTIFACTS, TODAY, app_config, eventually, free_port
 
 pytestmark = pytest.mark.browser
 
