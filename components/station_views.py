@@ -1,5 +1,5 @@
 """Pieces of the stations page built from plain data: the standardisation-rate bars against
-the target, the six-category radar, the score trend, and a station's profile. Pure: the page
+the target, the six categories' distance to full marks, the score trend, and a station's profile. Pure: the page
 passes `_` (its translate function) and the query results.
 """
 
@@ -89,29 +89,31 @@ def rate_figure(rows: list[dict], *, target: float, target_label: str, hover: st
                        yaxis=dict(automargin=True)))
 
 
-def radar_figure(categories: list[tuple[str, str]], series: list[tuple[str, dict, str]], *,
-                 empty: str) -> go.Figure:
-    """The six categories (code, translated name) on a 0–100 radar, one closed line per
-    series (name, {code: score or None}, colour); the first series is filled."""
+def category_gap_figure(categories: list[tuple[str, str]], series: list[tuple[str, dict, str]], *,
+                        gap_label: str, hover: str, empty: str) -> go.Figure:
+    """How far each of the six categories (code, translated name) falls short of full marks
+    (100 − average score), as horizontal bars in the categories' order, one bar per series (name,
+    {code: score or None}, colour): scores sit at 90–100, so the gaps are what tells them apart;
+    the longest bar is the weakest category. `hover`: a template with %{customdata} the score."""
     series = [s for s in series if s[1] and any(v is not None for v in s[1].values())]
     if not series:
         return _empty(empty, 340)
     names = [name for _code, name in categories]
-    traces = []
-    for i, (label, values, colour) in enumerate(series):
-        r = [values.get(code) for code, _name in categories]
-        traces.append(go.Scatterpolar(
-            r=r + r[:1], theta=names + names[:1], name=label, mode="lines+markers",
-            line=dict(color=colour, width=2), fill="toself" if i == 0 else "none",
-            opacity=0.85, hovertemplate="%{theta}：%{r:.1f}<extra>" + label + "</extra>"))
+    traces, widest = [], 0.0
+    for label, values, colour in series:
+        scores = [values.get(code) for code, _name in categories]
+        gaps = [None if v is None else round(100 - v, 1) for v in scores]
+        widest = max([widest] + [g for g in gaps if g is not None])
+        traces.append(go.Bar(
+            x=gaps, y=names, orientation="h", name=label, marker_color=colour, customdata=scores,
+            text=[f"{g:.1f}" if g is not None else "" for g in gaps], textposition="outside", cliponaxis=False,
+            hovertemplate="%{y}：" + hover + "<extra>" + label + "</extra>"))
     return go.Figure(traces, layout=_layout(
-        340, margin=dict(l=80, r=80, t=30, b=60), hovermode="closest", showlegend=True,
-        legend=dict(orientation="h", yanchor="top", y=-0.12, xanchor="center", x=0.5),
-        # the first category on top and the radial ticks at 0°, between two categories' names
-        polar=dict(radialaxis=dict(range=[0, 100], tickvals=[20, 40, 60, 80, 100], angle=0, gridcolor="#e0e6ed",
-                                   tickfont=dict(size=9, color="#90a4ae")),
-                   angularaxis=dict(rotation=90, direction="clockwise", gridcolor="#e0e6ed"),
-                   bgcolor="rgba(0,0,0,0)")))
+        340, margin=dict(l=10, r=30, t=30, b=40), hovermode="closest",
+        barmode="group", showlegend=len(series) > 1,
+        xaxis=dict(title=dict(text=gap_label, font=dict(size=11)), range=[0, max(5.0, widest * 1.2)],
+                   gridcolor="#e0e6ed", zeroline=True),
+        yaxis=dict(autorange="reversed", automargin=True)))
 
 
 def score_trend_figure(rows: list[dict], *, month_label: Callable[[int, int], str], this_label: str,

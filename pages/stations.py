@@ -1,6 +1,6 @@
 """/stations — leaders, inspectors, admins and seconded cadres: township-station standardisation
 (六个规范). The map of stations by their latest grade, the standardisation rate per county
-against the 100% target, the six-category radar, the league table, the score trend, and a
+against the 100% target, the six categories' distance to full marks, the league table, the score trend, and a
 station's profile (staff, equipment, seconded cadre, checks, open rectifications, work logs).
 
 Read-only: checks are entered in the field app and rectifications worked on elsewhere. A cadre
@@ -22,7 +22,13 @@ from components import labels
 from components.cards import kpi_card, refusal
 from components.filter_bar import field, filter_bar, link_townships, period, regions
 from components.format import count, percent
-from components.station_views import STATION_COLOUR, radar_figure, rate_figure, score_trend_figure, station_profile
+from components.station_views import (
+    STATION_COLOUR,
+    category_gap_figure,
+    rate_figure,
+    score_trend_figure,
+    station_profile,
+)
 from data.checklists import STANDARDISATION_CATEGORIES, THRESHOLDS
 from data.models import Role
 from data.queries import stations as q
@@ -102,7 +108,7 @@ def layout(**_query):
                 className="rate-scroll")), lg=5, className="mb-3"),
         ]),
         dbc.Row([
-            dbc.Col(_card(_("六个规范得分"), [
+            dbc.Col(_card(_("六个规范：各类距满分"), [
                 html.Div(id=RADAR_NOTE, className="small text-secondary"),
                 dcc.Graph(id=RADAR, config={"displayModeBar": False, "responsive": True}, style={"height": "340px"}),
             ]), lg=5, className="mb-3"),
@@ -238,7 +244,9 @@ def register_callbacks(app: dash.Dash) -> None:
         if averages["station"] is not None:
             series.append((averages["station_name"], averages["station"], STATION_COLOUR))
             note = _("%(name)s 与辖区平均", name=averages["station_name"])
-        return radar_figure(_categories(), series, empty=_("期间内没有检查")), note
+        figure = category_gap_figure(_categories(), series, gap_label=_("距满分（分）"),
+                                     hover=_("得分 %{customdata:.1f}"), empty=_("期间内没有检查"))
+        return figure, note
 
     @app.callback(Output(PROFILE, "is_open"), Output(PROFILE_BODY, "children"), Output(PROFILE, "title"),
                   Input(SELECTED, "data"), prevent_initial_call=True)

@@ -60,8 +60,11 @@ def test_a_leader_sees_the_city(client, world):
     assert answer["stations-map"]["src"].startswith("/maps/stations?")
     assert "kind" not in answer["stations-map"]["src"]
     radar = answer["stations-radar"]["figure"]["data"]
-    assert [trace["type"] for trace in radar] == ["scatterpolar", "scatterpolar"]
-    assert radar[0]["theta"][:6] == ["形象外观", "环境设施", "服务行为", "业务流程", "管理制度", "工作岗位"]
+    assert [trace["type"] for trace in radar] == ["bar", "bar"]
+    assert radar[0]["y"] == ["形象外观", "环境设施", "服务行为", "业务流程", "管理制度", "工作岗位"]
+    # each bar is the category's distance to full marks: 100 minus the score shown on hover
+    assert all(gap == round(100 - score, 1) for trace in radar
+               for gap, score in zip(trace["x"], trace["customdata"], strict=True) if score is not None)
     assert "望江街道人社所" in _text(answer["stations-radar-note"]["children"])
     assert answer["stations-trend"]["figure"]["data"]
 
