@@ -18,8 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, eventually, free_port
-from tests.factories import make_city
+from data.models import Role
+from tests.conftest import ROOT, eventually, free_port, login
+from tests.factories import PASSWORD, make_city, make_user
 from tests.test_deploy import Client
 
 SKIP = shutil.ignore_patterns(".venv", "node_modules", ".git", "build", "instance", "test-artifacts", "__pycache__",
@@ -130,3 +131,30 @@ def test_pyproject_declares_every_package_the_app_imports():
                if not {d.lower().replace("_", "-") for d in distributions.get(module, [])} & declared}
     assert not missing, missing
     assert {"reportlab", "pillow", "flask-caching", "redis"} <= declared
+
+
+def test_the_dashboard_draws_with_the_vendored_basic_plotly():
+    """Dash pages load plotly.js's basic bundle from /vendor (not Dash's full 4.8 MB one): it must
+    be the plotly.js the plotly package writes figures for, and hold every trace type we draw."""
+    import re
+
+    from plotly.offline import get_plotlyjs_version
+
+    from app import PLOTLY_JS
+
+    bundle = ROOT / "static" / PLOTLY_JS.lstrip("/")
+    assert f"plotly.js (basic - minified) v{get_plotlyjs_version()}" in bundle.read_text()[:200]
+    drawn = set()
+    for path in [*ROOT.glob("components/*.py"), *ROOT.glob("pages/*.py")]:
+        drawn |= set(re.findall(r"\bgo\.([A-Z][A-Za-z]+)\(", path.read_text()))
+    assert drawn - {"Figure"} <= {"Bar", "Scatter", "Pie"}, drawn
+
+
+def test_dash_pages_name_the_vendored_plotly(client, session):
+    from app import PLOTLY_JS
+
+    city = make_city(session)
+    make_user(session, username="leader", role=Role.leader, regions=[city["city"]])
+    login(client, "leader", PASSWORD)
+    page = client.get("/cases").get_data(as_text=True)
+    assert f'src="{PLOTLY_JS}"' in page and "package_data/plotly.min.js" not in page
