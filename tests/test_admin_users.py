@@ -6,10 +6,12 @@ reaches the page or any of its callbacks. The operation log finds events by regi
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import UTC, datetime
 
 import pytest
+from openpyxl import load_workbook
 from sqlmodel import Session, select
 
 from data.errors import NotAllowed, ValidationError
@@ -302,3 +304,38 @@ def test_nobody_else_reaches_the_page_or_a_callback(app, world):
     assert "无权查看" in page and "经办丙" not in page and P + "create" not in page
     with Session(app.extensions["engine"]) as session:
         assert session.get(User, world["off"].id).active
+
+
+def test_the_log_page_and_its_export_filter_by_region(app, session, world):
+    off = world["off"]
+    session.add_all([
+        AuditEvent(at=datetime(2026, 11, 3, 2, tzinfo=UTC), actor_id=off.id, actor_name="off", action="case.reveal",
+                   target_kind="wage_case", target_id="12"),
+        AuditEvent(at=datetime(2026, 11, 5, 2, tzinfo=UTC), actor_id=world["boss"].id, actor_name="boss",
+                   action="case.transfer", target_kind="wage_case", target_id="13"),
+    ])
+    session.commit()
+    client = app.test_client()
+    login(client, "root", PASSWORD)
+    client.get("/admin/log")
+    shown = dash(client, app, "adm-log-table", {"adm-log-region.value": "369901000000",
+                                                 "adm-log-dates.start_date": "2026-11-01",
+                                                 "adm-log-dates.end_date": "2026-11-30"})
+    text = text_of(shown)
+    assert "case.reveal" in text and "case.transfer" not in text
+    href = shown["adm-log-export"]["href"]
+    assert "region=369901000000" in href
+    exported = client.get(href)
+    assert exported.status_code == 200
+    cells = json.dumps(list(load_workbook(io.BytesIO(exported.data)).active.iter_rows(values_only=True)),
+                       ensure_ascii=False, default=str)
+    assert "case.reveal" in cells and "case.transfer" not in cells
+    from flask_login import login_user
+
+    from pages.admin_log import layout
+    from web.auth import _load_user
+    with app.test_request_context():
+        login_user(_load_user(f"{world['root'].id}:{world['root'].session_version}"))
+        page = json.dumps(layout(region="369901000000", **{"from": "2026-11-02"}).to_plotly_json(),
+                          ensure_ascii=False, default=str)
+    assert "369901000000" in page and "2026-11-02" in page and "按地区" in page
