@@ -1,7 +1,8 @@
 """An administrator's day with people, in headless Chromium: creates an account on /admin/users and
 reads its one-time password off the screen; the new person signs in with it, must set their own,
 and lands on the dashboard; the administrator signs that browser out on /admin/access and finds
-the creation, the password change and the sign-out in the operation log."""
+the creation, the password change and the sign-out in the operation log; then disables the
+account from its dialog on /admin/users."""
 
 from __future__ import annotations
 
@@ -93,5 +94,22 @@ def test_a_new_person_from_creation_to_the_log(browser, live_server, demo_engine
     expect(rows.filter(has_text="user.change_password").filter(has_text=USERNAME)).to_have_count(1)
     expect(rows.filter(has_text="device_session.revoked").filter(has_text=f'"user_id": {user_id}')).to_have_count(1)
     admin.screenshot(path=str(ARTIFACTS / "admin-log-people.png"), full_page=True)
+
+    # and, the person having left, the administrator disables the account from its dialog
+    navigate(admin, "/admin/users")
+    admin.fill("#adm-usr-search", USERNAME)
+    admin.keyboard.press("Enter")
+    expect(admin.locator("#adm-usr-rows tbody tr")).to_have_count(1)
+    dash_settled(admin)
+    admin.locator(f"[id='adm-usr-user-{USERNAME}']").get_by_role("button", name="管理").click()
+    expect(admin.locator("#adm-usr-edit-role")).to_have_value("case_officer")
+    dash_settled(admin)
+    admin.click("#adm-usr-toggle")
+    expect(admin.locator("#adm-usr-modal-msg")).to_contain_text("已停用该账户")
+    expect(admin.locator("#adm-usr-toggle")).to_have_text("启用账户")
+    dash_settled(admin)
+    admin.screenshot(path=str(ARTIFACTS / "admin-users-dialog.png"), full_page=True)
+    admin.keyboard.press("Escape")
+    expect(admin.locator(f"[id='adm-usr-user-{USERNAME}']")).to_contain_text("已停用")
     context.close()
     assert watch.errors == [] and watch.failed == [] and watch.hosts == {"127.0.0.1"}
