@@ -71,8 +71,9 @@ def _role_options() -> list[dict]:
 
 
 def _region_options() -> list[dict]:
-    """The region tree as a picker's options, each level indented under its parent."""
-    return [{"label": "\u3000" * r["depth"] + r["name"], "value": r["code"]} for r in region_tree(db(), scope=scope())]
+    """The region tree as a picker's options, in tree order; a township named with its county."""
+    return [{"label": f"{r['parent']} · {r['name']}" if r["depth"] >= 2 and r["parent"] else r["name"],
+             "value": r["code"]} for r in region_tree(db(), scope=scope())]
 
 
 def _error(errors: dict, field: str, element_id: str) -> html.Div | None:

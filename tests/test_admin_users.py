@@ -188,7 +188,8 @@ def test_the_list_finds_people(session, world):
     accounts.set_active(session, actor=as_actor(world["root"]), user_id=world["boss"].id, active=False)
     assert [r["username"] for r in list_users(session, status="disabled")[0]] == ["boss"]
     tree = region_tree(session, scope=Scope(("369900000000/",)))
-    assert [(r["name"], r["depth"]) for r in tree][:3] == [("示范市", 0), ("东湖区", 1), ("望江街道", 2)]
+    assert [(r["name"], r["depth"], r["parent"]) for r in tree][:3] == \
+        [("示范市", 0, None), ("东湖区", 1, "示范市"), ("望江街道", 2, "东湖区")]
 
 
 def test_the_log_finds_events_by_region(session, world):

@@ -75,13 +75,15 @@ def list_users(session: Session, *, search: str | None = None, role: str | None 
 
 def region_tree(session: Session, *, scope: Scope) -> list[dict]:
     """The current regions inside the scope down to the townships, in tree order, for pickers:
-    each with its code, name and depth (0 for the top)."""
+    each with its code, name, depth (0 for the top) and its parent's name (None at the top)."""
     rows = session.exec(select(Region.area_code, Region.name, Region.path)
                         .where(Region.valid_to.is_(None), Region.level.in_(["city", "county", "township"]),
                                scope.clause(Region.path))
                         .order_by(Region.path)).all()
     top = min((path.count("/") for _code, _name, path in rows), default=1)
-    return [{"code": code, "name": name, "depth": path.count("/") - top} for code, name, path in rows]
+    names = {path: name for _code, name, path in rows}
+    return [{"code": code, "name": name, "depth": path.count("/") - top,
+             "parent": names.get(path[:-1].rpartition("/")[0] + "/")} for code, name, path in rows]
 
 
 def home_region_codes(session: Session, *, user_id: int) -> list[str]:
