@@ -16,6 +16,8 @@ dash.register_page(__name__, path="/admin", name=N_("系统管理"), title="系�
                    icon="bi-gear", roles=ROLES)
 
 SECTIONS = [
+    ("/admin/users", "bi-people", N_("用户管理"),
+     N_("新建用户，修改角色和所属地区，停用或启用，重置一次性密码，解除登录限制")),
     ("/admin/import", "bi-upload", N_("数据导入"),
      N_("导入本局的行政区划、边界、站点、用户和历史欠薪案件；先检查预览，确认后写入")),
     ("/admin/access", "bi-phone", N_("登录与设备"),

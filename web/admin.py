@@ -93,7 +93,7 @@ def log_export():
     _admin_only()
     args = request.args
     filters = LogFilters.parse(args.get("person"), args.get("action"), args.get("target"), args.get("from"),
-                               args.get("to"))
+                               args.get("to"), args.get("region"))
     events, total = audit_events(db(), filters, limit=50_000)
     body = workbook_bytes(title=_("操作日志"), columns=[(k, _(t), w) for k, t, w in LOG_COLUMNS],
                           rows=rows_for_export(events),

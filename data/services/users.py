@@ -6,11 +6,12 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
 
-from data.errors import N_, ValidationError
+from data.errors import N_, NotAllowed, ValidationError
+from data.imports.users import USERNAME, one_time_password
 from data.models import Region, Role, User, UserRegion
 from data.security import UNUSABLE, dummy_hash, hash_password, is_usable, verify_password
 from data.services import login_throttle as throttle
-from data.services.common import ServiceError, audit
+from data.services.common import Actor, ServiceError, audit
 from data.services.devices import revoke_all
 from data.types import utcnow
 
@@ -179,9 +180,191 @@ def revoke_sessions(session: Session, *, actor: User | None, username: str) -> U
     user = session.exec(select(User).where(User.username == username.strip().lower())).first()
     if user is None:
         raise ServiceError(f"no user {username!r}")
-    user.session_version += 1
-    devices = revoke_all(session, user_id=user.id)
+    devices = _end_sessions(session, user)
     audit(session, actor=actor, action="user.revoke_sessions", target_kind="user", target_id=user.id,
           details={"device_sessions": devices})
     session.commit()
     return user
+
+
+def _end_sessions(session: Session, user: User) -> int:
+    """End every sign-in of the user (added to the caller's transaction): the browser sessions
+    (their session version) and the device sessions (phones, walls, browsers' server side)."""
+    user.session_version += 1
+    return revoke_all(session, user_id=user.id)
+
+
+# --- the administrator's acts on accounts (/admin/users) ---------------------------------------
+
+
+def _require_admin(actor: Actor | User | None) -> None:
+    if actor is None or actor.role != Role.admin:
+        raise NotAllowed(N_("只有管理员可以管理用户"))
+
+
+def _account(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise ValidationError(N_("用户不存在"))
+    return user
+
+
+def _role_of(value) -> Role:
+    try:
+        return Role(value)
+    except ValueError:
+        raise ValidationError(N_("请选择角色"), field="role") from None
+
+
+def _home_regions(session: Session, codes) -> list[Region]:
+    """The current regions of these area codes, in code order. Raises ValidationError (field regions)."""
+    codes = sorted({str(c).strip() for c in (codes or []) if c and str(c).strip()})
+    if not codes:
+        raise ValidationError(N_("请至少选择一个所属地区"), field="regions")
+    found = {r.area_code: r for r in session.exec(select(Region).where(Region.area_code.in_(codes),
+                                                                       Region.valid_to.is_(None))).all()}
+    unknown = [c for c in codes if c not in found]
+    if unknown:
+        raise ValidationError(N_("区划代码 %(code)s 不存在或已停用"), field="regions", code="、".join(unknown))
+    return [found[c] for c in codes]
+
+
+def _is_last_active_admin(session: Session, user: User) -> bool:
+    """Whether the user is the only active administrator. The active admins' rows are locked
+    (PostgreSQL) so two administrators cannot each take the other's role at the same moment."""
+    if user.role != Role.admin or not user.active:
+        return False
+    admins = session.exec(select(User.id).where(User.role == Role.admin, User.active.is_(True))
+                          .with_for_update()).all()
+    return not any(a != user.id for a in admins)
+
+
+def _display_name(value: str | None) -> str:
+    name = (value or "").strip()
+    if not name or len(name) > 60:
+        raise ValidationError(N_("请填写姓名（最多 60 个字）"), field="display_name")
+    return name
+
+
+def add_user(session: Session, *, actor: Actor | User, username: str, display_name: str, role: Role | str,
+             region_codes: list[str]) -> tuple[User, str]:
+    """An administrator creates an account with a one-time password, which is returned (to show
+    once) and must be changed at the first sign-in. Raises ValidationError naming the field."""
+    _require_admin(actor)
+    username = (username or "").strip().lower()
+    if not username:
+        raise ValidationError(N_("请填写用户名"), field="username")
+    if not USERNAME.match(username):
+        raise ValidationError(N_("用户名只能由小写字母、数字、点、- 和 _ 组成，最多 60 位：%(value)s"),
+                              field="username", value=username)
+    if session.exec(select(User.id).where(User.username == username)).first() is not None:
+        raise ValidationError(N_("用户名 %(name)s 已被使用"), field="username", name=username)
+    name = _display_name(display_name)
+    role = _role_of(role)
+    regions = _home_regions(session, region_codes)
+    password = one_time_password()
+    user = User(username=username, display_name=name, role=role, password_hash=hash_password(password),
+                must_change_password=True)
+    session.add(user)
+    session.flush()
+    for region in regions:
+        session.add(UserRegion(user_id=user.id, region_id=region.id))
+    audit(session, actor=actor, action="user.create", target_kind="user", target_id=user.id,
+          details={"username": username, "display_name": name, "role": role.value,
+                   "regions": [r.area_code for r in regions], "one_time": True})
+    session.commit()
+    return user, password
+
+
+def update_user(session: Session, *, actor: Actor | User, user_id: int, display_name: str, role: Role | str,
+                region_codes: list[str]) -> User:
+    """An administrator changes an account's name, role and home regions. The last active
+    administrator keeps the role. New regions end the user's sign-ins (as an import does), so they
+    sign in again to see them. Raises ValidationError naming the field."""
+    _require_admin(actor)
+    user = _account(session, user_id)
+    name = _display_name(display_name)
+    role = _role_of(role)
+    regions = _home_regions(session, region_codes)
+    if role != Role.admin and _is_last_active_admin(session, user):
+        raise ValidationError(N_("不能取消最后一位启用的管理员的管理员角色"), field="role")
+    links = session.exec(select(UserRegion).where(UserRegion.user_id == user.id)).all()
+    before_codes = sorted(session.exec(select(Region.area_code).where(
+        Region.id.in_([link.region_id for link in links]))).all()) if links else []
+    after_codes = [r.area_code for r in regions]
+    before, after = {}, {}
+    if user.display_name != name:
+        before["display_name"], after["display_name"] = user.display_name, name
+    if Role(user.role) != role:
+        before["role"], after["role"] = Role(user.role).value, role.value
+    if {link.region_id for link in links} != {r.id for r in regions}:
+        before["regions"], after["regions"] = before_codes, after_codes
+    if not after:
+        return user
+    user.display_name, user.role = name, role
+    ended = None
+    if "regions" in after:
+        for link in links:
+            session.delete(link)
+        session.flush()
+        for region in regions:
+            session.add(UserRegion(user_id=user.id, region_id=region.id))
+        ended = _end_sessions(session, user)
+    session.add(user)
+    audit(session, actor=actor, action="user.update", target_kind="user", target_id=user.id,
+          details={"username": user.username, "before": before, "after": after,
+                   **({"device_sessions": ended} if ended is not None else {})})
+    session.commit()
+    return user
+
+
+def set_active(session: Session, *, actor: Actor | User, user_id: int, active: bool) -> User:
+    """Disable an account (every sign-in of it ends at once) or enable it again. Nobody disables
+    themselves, nor the last active administrator. Raises ValidationError (field "active")."""
+    _require_admin(actor)
+    user = _account(session, user_id)
+    if bool(user.active) == bool(active):
+        return user
+    if active:
+        user.active = True
+        audit(session, actor=actor, action="user.enable", target_kind="user", target_id=user.id,
+              details={"username": user.username})
+    else:
+        if user.id == actor.id:
+            raise ValidationError(N_("不能停用自己的账户"), field="active")
+        if _is_last_active_admin(session, user):
+            raise ValidationError(N_("不能停用最后一位启用的管理员"), field="active")
+        user.active = False
+        ended = _end_sessions(session, user)
+        audit(session, actor=actor, action="user.disable", target_kind="user", target_id=user.id,
+              details={"username": user.username, "device_sessions": ended})
+    session.add(user)
+    session.commit()
+    return user
+
+
+def reset_password(session: Session, *, actor: Actor | User, user_id: int) -> tuple[User, str]:
+    """A new one-time password for someone who lost theirs: returned to be shown once, changed at
+    the next sign-in; every sign-in of theirs ends. An administrator's own password is changed on
+    /password. Raises ValidationError."""
+    _require_admin(actor)
+    user = _account(session, user_id)
+    if user.id == actor.id:
+        raise ValidationError(N_("请在“修改密码”中修改自己的密码"), field="password")
+    password = one_time_password()
+    user.password_hash = hash_password(password)
+    user.must_change_password = True
+    ended = _end_sessions(session, user)
+    session.add(user)
+    audit(session, actor=actor, action="user.reset_password", target_kind="user", target_id=user.id,
+          details={"username": user.username, "device_sessions": ended})
+    session.commit()
+    return user, password
+
+
+def unlock(session: Session, *, actor: Actor | User, user_id: int) -> int:
+    """Lift the sign-in throttles of the account (its failures from every address): the throttle's
+    own clear (audited there). Returns how many failures were forgotten."""
+    _require_admin(actor)
+    user = _account(session, user_id)
+    return throttle.clear(session, actor=actor, username=user.username)
