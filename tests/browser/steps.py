@@ -91,3 +91,24 @@ class Watch:
         page.on("pageerror", lambda exc: self.errors.append(str(exc)))
         page.on("request", lambda req: self.hosts.add(urlsplit(req.url).hostname or req.url.split(":")[0]))
         page.on("requestfailed", lambda req: self.failed.append(f"{req.url} {req.failure}"))
+
+
+# every frame reports each violation to the test through a binding
+REPORT_VIOLATIONS = """
+document.addEventListener('securitypolicyviolation', (e) => {
+  window.reportViolation({page: location.pathname, directive: e.effectiveDirective, blocked: e.blockedURI,
+                          sample: e.sample, line: e.lineNumber});
+});
+"""
+
+
+def watched_context(browser, **options):
+    context = browser.new_context(**{"viewport": {"width": 1366, "height": 900}, "locale": "zh-CN", **options})
+    violations: list[dict] = []
+    context.expose_binding("reportViolation", lambda _source, v: violations.append(v))
+    context.add_init_script(REPORT_VIOLATIONS)
+    return context, violations
+
+
+def csp_console(watch: Watch) -> list[str]:
+    return [e for e in watch.errors if "Content Security Policy" in e or "Refused to" in e]

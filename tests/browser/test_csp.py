@@ -1,73 +1,17 @@
-"""Content-Security-Policy in headless Chromium: every page, the maps in their frames, the wall
-and the field app work under the policy (web/csp.py) with not one violation reported."""
+"""Content-Security-Policy in headless Chromium: the printable pages, the wall and the field app
+work under the policy (web/csp.py) with not one violation reported. Every Dash page and its map
+frames are walked under the same watch in test_shell."""
 
 from __future__ import annotations
 
 import re
 
-import dash
 import pytest
 
-from tests.browser.steps import Watch, navigate, sign_in
+from tests.browser.steps import Watch, csp_console, sign_in, watched_context
 from tests.conftest import TODAY
 
 pytestmark = pytest.mark.browser
-
-# every frame reports each violation to the test through a binding
-REPORT_VIOLATIONS = """
-document.addEventListener('securitypolicyviolation', (e) => {
-  window.reportViolation({page: location.pathname, directive: e.effectiveDirective, blocked: e.blockedURI,
-                          sample: e.sample, line: e.lineNumber});
-});
-"""
-
-
-def watched_context(browser, **options):
-    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN", **options)
-    violations: list[dict] = []
-    context.expose_binding("reportViolation", lambda _source, v: violations.append(v))
-    context.add_init_script(REPORT_VIOLATIONS)
-    return context, violations
-
-
-def csp_console(watch: Watch) -> list[str]:
-    return [e for e in watch.errors if "Content Security Policy" in e or "Refused to" in e]
-
-
-def test_every_dash_page_and_map_works_under_the_policy(browser, live_server):
-    context, violations = watched_context(browser, service_workers="block")
-    page = context.new_page()
-    watch = Watch(page)
-    sign_in(page, live_server.url, "admin")
-    header = page.request.get(f"{live_server.url}/").headers["content-security-policy"]
-    assert "script-src 'self' 'sha256-" in header and "'unsafe-eval'" not in header
-    seen = {"plots": 0, "grids": 0, "maps": 0}
-    for path in [p["path"] for p in dash.page_registry.values()]:  # as the app's links go: the document's
-        navigate(page, path)  # inline scripts run at sign-in; each page's map frames load afresh here
-        page.wait_for_selector(".shell-navbar")
-        # charts drew, grids filled, maps in their frames started Leaflet: the scripts all ran
-        plots = page.locator(".js-plotly-plot")
-        for n in range(plots.count()):
-            plots.nth(n).locator(".main-svg").first.wait_for()
-        seen["plots"] += plots.count()
-        grids = page.locator(".ag-root")
-        if grids.count():
-            page.locator(".ag-row").first.wait_for()
-            seen["grids"] += grids.count()
-        for frame in page.locator("iframe").all():
-            if (frame.get_attribute("src") or "").startswith("/maps/"):
-                inner = frame.content_frame
-                inner.locator(".leaflet-container").wait_for()
-                inner.locator("path, canvas, .leaflet-marker-icon").first.wait_for()
-                seen["maps"] += 1
-    # the logs' matrix formats its cells with dash-ag-grid's function strings (no eval needed)
-    navigate(page, "/logs")
-    page.wait_for_function("() => [...document.querySelectorAll('.ag-cell')].some(c => /^\\d+%$/.test(c.textContent))")
-    context.close()
-    assert seen["plots"] >= 5 and seen["grids"] >= 3 and seen["maps"] >= 3, seen
-    assert violations == []
-    assert csp_console(watch) == [] and watch.errors == []
-
 
 def test_the_printable_pages_and_sign_in_work_under_the_policy(browser, live_server):
     context, violations = watched_context(browser, service_workers="block")
