@@ -264,11 +264,13 @@ def _register_cli(server: Flask) -> None:
             raise click.ClickException(f"dates are YYYY-MM-DD: {exc}") from None
         with session_scope(engine) as session:
             try:
-                count = load_official_calendar(session, actor=None, year=year, holidays=parsed[0],
-                                               workdays=parsed[1])
+                counts = load_official_calendar(session, actor=None, year=year, holidays=parsed[0],
+                                                workdays=parsed[1])
             except ServiceError as exc:
                 raise click.ClickException(str(exc)) from None
-        click.echo(f"{year}: {count} days loaded; deadlines in {year} are no longer provisional")
+        click.echo(f"{year}: {counts['days']} days loaded; deadlines in {year} are no longer provisional")
+        click.echo(f"open cases: {counts['open']}, deadlines moved: {counts['changed']}, "
+                   f"no longer provisional: {counts['settled']}")
 
     @server.cli.command("import")
     @click.argument("kind", type=click.Choice(list(IMPORT_KINDS)))

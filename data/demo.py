@@ -1576,9 +1576,6 @@ class _DemoCity:
         values = {
             "case.large_amount_yuan": 500000,
             "case.large_workers": 30,
-            "case.accept_working_days": 5,
-            "case.investigate_working_days": 60,
-            "case.extension_working_days": 30,
             "case.limitation_years": 2,
             "case.industries": _labelled(INDUSTRIES),
             "case.referral_agencies": _labelled(REFERRAL_AGENCIES),

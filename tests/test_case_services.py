@@ -243,6 +243,7 @@ def test_cli_loads_an_official_year(app, session, world):
     runner = app.test_cli_runner()
     result = runner.invoke(args=["load-calendar", "2027", "--holiday", "2027-01-01", "--workday", "2027-01-02"])
     assert result.exit_code == 0, result.output
+    assert "open cases:" in result.output and "no longer provisional:" in result.output
     session.expire_all()
     calendar = work_calendar(session)
     assert calendar.is_known(date(2027, 6, 1))

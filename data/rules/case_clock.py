@@ -58,6 +58,37 @@ def investigate_deadline(received_on: date, accepted_on: date, source: str, *, e
     return statutory
 
 
+OPEN_STATUSES = (CaseStatus.received, CaseStatus.accepted, CaseStatus.investigating)  # a clock runs
+
+
+@dataclass(frozen=True)
+class StoredDeadlines:
+    accept_due: date | None
+    investigate_due: date | None
+    provisional: bool
+
+
+def stored_deadlines(*, status: CaseStatus, source: str, received_on: date, accepted_on: date | None,
+                     re_reviewed_on: date | None, extended: bool, accept_due: date | None,
+                     levels: dict | None = None, calendar: WorkCalendar = DEFAULT_CALENDAR,
+                     days: WorkingDays | None = None) -> StoredDeadlines:
+    """The deadlines an open case stores, counted again as the acts that set them count them
+    (data/services/cases.py): received → the acceptance deadline; accepted or investigating → the
+    investigation's (the extended one after 延期; from the reopening day after a 复查 reopened it).
+    Run again when the calendar or the service levels change."""
+    if status == CaseStatus.received:
+        due = accept_deadline(received_on, source, levels=levels, calendar=calendar, days=days)
+        return StoredDeadlines(due.due, None, due.provisional)
+    started = accepted_on or received_on
+    if re_reviewed_on is not None and not extended:  # reopened: a new statutory clock from that day
+        due = investigate_deadline(re_reviewed_on, re_reviewed_on, CaseSource.referral, levels={},
+                                   calendar=calendar, days=days)
+    else:
+        due = investigate_deadline(received_on, started, source, extended=extended, levels=levels,
+                                   calendar=calendar, days=days)
+    return StoredDeadlines(accept_due, due.due, due.provisional)
+
+
 class ClockStage(StrEnum):
     accept = "accept"
     investigate = "investigate"
