@@ -3,11 +3,12 @@ admins: what the rules take as parameters, read from the database."""
 
 from __future__ import annotations
 
+from sqlalchemy import func
 from sqlmodel import Session, select
 
-from data.models import CalendarDay, Setting
-from data.rules.calendar import DEFAULT_CALENDAR, WorkCalendar
-from data.rules.case_clock import DEFAULT_SERVICE_LEVELS, SupervisionThresholds
+from data.models import CalendarDay, Setting, WageCase
+from data.rules.calendar import DEFAULT_CALENDAR, WorkCalendar, package_years
+from data.rules.case_clock import DEFAULT_SERVICE_LEVELS, OPEN_STATUSES, SupervisionThresholds
 
 
 def get_setting(session: Session, *, key: str, default=None):
@@ -64,3 +65,18 @@ def rectification_days(session: Session) -> int:
     """Working days a station has to fix a failed item (整改期限)."""
     value = get_setting(session, key="rectification.due_working_days")
     return int(value) if isinstance(value, int) and 1 <= value <= 250 else 15
+
+
+
+def calendar_status(session: Session, *, today_year: int) -> dict:
+    """The years around today and how their working days are known — "package" (the official
+    schedules shipped with the product), "loaded" (an admin loaded the State Council's notice) or
+    "provisional" (Monday–Friday until one is loaded) — and how many open cases still have a
+    provisional deadline: {"years": [{"year", "source"}], "provisional_open": n}."""
+    first, last = package_years()
+    loaded = {int(y) for y in get_setting(session, key="calendar.official_years", default=[]) or []}
+    provisional = session.exec(select(func.count()).select_from(WageCase).where(
+        WageCase.status.in_(OPEN_STATUSES), WageCase.deadline_provisional.is_(True))).one()
+    years = sorted({*range(max(first, today_year - 1), today_year + 2), *loaded})
+    return {"years": [{"year": y, "source": "loaded" if y in loaded else "package" if first <= y <= last
+                       else "provisional"} for y in years], "provisional_open": provisional}

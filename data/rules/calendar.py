@@ -48,6 +48,11 @@ class WorkCalendar:
 
 
 _PACKAGE_YEARS = _package_years()
+
+
+def package_years() -> tuple[int, int]:
+    """The first and last year whose official schedule ships with the product."""
+    return _PACKAGE_YEARS
 _BETWEEN_SIZE = 50_000
 
 
