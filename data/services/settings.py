@@ -77,3 +77,51 @@ def set_service_levels(session: Session, *, actor: Actor | User | None, levels: 
     counts = recompute_open_deadlines(session, actor=actor, reason="sla.channels")
     session.commit()
     return counts
+
+
+def _whole(value, *, low: int, high: int, field: str) -> int:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ValidationError(N_("请填写 %(low)s 到 %(high)s 之间的整数"), field=field, low=low, high=high)
+    return value
+
+
+def _grades(value, field: str) -> dict:
+    if not isinstance(value, dict) or set(value) != {"model", "standard", "rectify"}:
+        raise ValidationError(N_("请填写示范、达标和限期整改三条分数线"), field=field)
+    clean = {k: _whole(value[k], low=0, high=100, field=f"{field}.{k}") for k in ("model", "standard", "rectify")}
+    if not clean["model"] >= clean["standard"] >= clean["rectify"]:
+        raise ValidationError(N_("分数线应为 示范 ≥ 达标 ≥ 限期整改"), field=field)
+    return clean
+
+
+# the settings edited on /admin/settings, each with its check (the rest have their own screens)
+EDITABLE = {
+    "case.large_amount_yuan": lambda v, f: _whole(v, low=1, high=1_000_000_000, field=f),
+    "case.large_workers": lambda v, f: _whole(v, low=1, high=100_000, field=f),
+    "grade.thresholds": _grades,
+    "rectification.due_working_days": lambda v, f: _whole(v, low=1, high=250, field=f),
+}
+
+
+def update_settings(session: Session, *, actor: Actor | User | None, values: dict) -> list[str]:
+    """Store settings edited on the admin screen ({key: value}, keys of EDITABLE), each checked
+    first (nothing is written when one is refused); one audit event per changed key with the old
+    and new value. Returns the keys that changed. Raises ValidationError naming the field."""
+    unknown = set(values) - set(EDITABLE)
+    if unknown:
+        raise ValidationError(N_("不能在此修改的设置"), field=sorted(unknown)[0])
+    clean = {key: EDITABLE[key](value, key) for key, value in values.items()}
+    changed = []
+    for key, value in clean.items():
+        setting = session.get(Setting, key) or Setting(key=key, value=None)
+        if setting.value == value:
+            continue
+        audit(session, actor=actor, action="settings.update", target_kind="setting", target_id=key,
+              details={"before": setting.value, "after": value})
+        setting.value, setting.updated_at, setting.updated_by = value, utcnow(), getattr(actor, "id", None)
+        session.add(setting)
+        changed.append(key)
+    session.commit()
+    return changed
