@@ -5,11 +5,10 @@ from __future__ import annotations
 import dash
 import dash_bootstrap_components as dbc
 from dash import html
-from flask_login import current_user
 
 from data.models import Role
 from web.i18n import N_, _
-from web.shell import forbidden
+from web.shell import refused_page
 
 ROLES = [Role.admin]
 dash.register_page(__name__, path="/admin", name=N_("系统管理"), title="系统管理 · 人社督导一张图", order=95,
@@ -33,10 +32,8 @@ SECTIONS = [
 
 
 def layout(**_query):
-    if not current_user.is_authenticated:
-        return html.Div()
-    if current_user.role not in ROLES:
-        return forbidden()
+    if (refused := refused_page(ROLES)) is not None:
+        return refused
     cards = [dbc.Col(html.A(dbc.Card(dbc.CardBody([
         html.Div([html.I(className=f"bi {icon} me-2"), _(title)], className="fw-semibold mb-1"),
         html.Div(_(text), className="small text-secondary")])), href=href, className="text-decoration-none text-body"),

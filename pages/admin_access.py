@@ -21,7 +21,7 @@ from data.services import devices, login_throttle
 from web.auth import client_address, throttle_policy
 from web.context import actor, db, now
 from web.i18n import N_, _
-from web.shell import forbidden, sub_page_header
+from web.shell import refused_page, sub_page_header
 
 ROLES = [Role.admin]
 dash.register_page(__name__, path="/admin/access", name=N_("登录与设备"), title="登录与设备 · 人社督导一张图",
@@ -34,10 +34,8 @@ KINDS = {"wall": N_("大屏"), "field": N_("现场手机"), "web": N_("浏览器
 
 
 def layout(**_query):
-    if not current_user.is_authenticated:
-        return html.Div()
-    if current_user.role not in ROLES:
-        return forbidden()
+    if (refused := refused_page(ROLES)) is not None:
+        return refused
     return html.Div([
         sub_page_header(_("登录与设备")),
         dbc.RadioItems(id=KIND, value="device", inline=True, className="mb-2",

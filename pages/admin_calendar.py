@@ -26,7 +26,7 @@ from data.queries.settings import calendar_status, service_levels
 from data.services.settings import load_official_calendar, set_service_levels
 from web.context import actor, db, today
 from web.i18n import N_, _
-from web.shell import forbidden, sub_page_header
+from web.shell import refused_page, sub_page_header
 
 ROLES = [Role.admin]
 dash.register_page(__name__, path="/admin/calendar", name=N_("工作日历与办理时限"),
@@ -42,10 +42,8 @@ SOURCE_LABEL = {"package": N_("官方（随系统提供）"), "loaded": N_("官�
 
 
 def layout(**_query):
-    if not current_user.is_authenticated:
-        return html.Div()
-    if current_user.role not in ROLES:
-        return forbidden()
+    if (refused := refused_page(ROLES)) is not None:
+        return refused
     return html.Div([
         sub_page_header(_("工作日历与办理时限")),
         html.P(_("案件的法定时限按工作日计算。导入新一年的放假安排或修改办理时限后，所有在办案件的期限会按新规则重新计算。"),

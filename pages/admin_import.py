@@ -23,7 +23,7 @@ from web.admin import KIND_NAMES
 from web.auth import csrf_token
 from web.context import actor, db, today
 from web.i18n import N_, _, row_error_text
-from web.shell import forbidden, sub_page_header
+from web.shell import refused_page, sub_page_header
 
 ROLES = [Role.admin]
 dash.register_page(__name__, path="/admin/import", name=N_("数据导入"), title="数据导入 · 人社督导一张图", order=96,
@@ -90,10 +90,8 @@ def _recent() -> html.Div:
 
 
 def layout(job=None, error=None, **_query):
-    if not current_user.is_authenticated:
-        return html.Div()
-    if current_user.role not in ROLES:
-        return forbidden()
+    if (refused := refused_page(ROLES)) is not None:
+        return refused
     job_id = int(job) if job and str(job).isdigit() else None
     return html.Div([
         sub_page_header(_("数据导入")),

@@ -18,7 +18,7 @@ from data.queries.audit_log import LogFilters, audit_actions, audit_events
 from data.queries.users import region_tree
 from web.context import db, scope, today
 from web.i18n import N_, _
-from web.shell import forbidden, sub_page_header
+from web.shell import refused_page, sub_page_header
 
 ROLES = [Role.admin]
 dash.register_page(__name__, path="/admin/log", name=N_("操作日志"), title="操作日志 · 人社督导一张图", order=98,
@@ -38,10 +38,8 @@ def _region_options() -> list[dict]:
 
 
 def layout(person=None, action=None, target=None, region=None, **query):
-    if not current_user.is_authenticated:
-        return html.Div()
-    if current_user.role not in ROLES:
-        return forbidden()
+    if (refused := refused_page(ROLES)) is not None:
+        return refused
     asked = LogFilters.parse(person, action, target, query.get("from"), query.get("to"), region)
     end = asked.date_to or today()
     start = asked.date_from or end.replace(day=1)

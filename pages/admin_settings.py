@@ -18,7 +18,7 @@ from data.queries.settings import grade_thresholds, rectification_days, supervis
 from data.services.settings import update_settings
 from web.context import actor, db
 from web.i18n import N_, _
-from web.shell import forbidden, sub_page_header
+from web.shell import refused_page, sub_page_header
 
 ROLES = [Role.admin]
 dash.register_page(__name__, path="/admin/settings", name=N_("参数设置"), title="参数设置 · 人社督导一张图",
@@ -36,10 +36,8 @@ FIELDS = {AMOUNT: ("case.large_amount_yuan", None), WORKERS: ("case.large_worker
 
 
 def layout(**_query):
-    if not current_user.is_authenticated:
-        return html.Div()
-    if current_user.role not in ROLES:
-        return forbidden()
+    if (refused := refused_page(ROLES)) is not None:
+        return refused
     session = db()
     supervision, grades = supervision_thresholds(session), grade_thresholds(session)
     values = {AMOUNT: supervision.large_amount_cents // 100, WORKERS: supervision.many_workers,

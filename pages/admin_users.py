@@ -24,7 +24,7 @@ from data.services import users as accounts
 from web.auth import throttle_policy
 from web.context import actor, db, now, scope
 from web.i18n import N_, _
-from web.shell import ROLE_NAMES, forbidden, sub_page_header
+from web.shell import ROLE_NAMES, refused_page, sub_page_header
 
 ROLES = [Role.admin]
 dash.register_page(__name__, path="/admin/users", name=N_("用户管理"), title="用户管理 · 人社督导一张图", order=96,
@@ -43,10 +43,8 @@ STATUSES = {"active": N_("启用"), "disabled": N_("已停用"), "must_change": 
 
 
 def layout(**_query):
-    if not current_user.is_authenticated:
-        return html.Div()
-    if current_user.role not in ROLES:
-        return forbidden()
+    if (refused := refused_page(ROLES)) is not None:
+        return refused
     return html.Div([
         sub_page_header(_("用户管理")),
         dbc.Card([dbc.CardHeader(_("新建用户"), className="small fw-semibold"),
