@@ -69,15 +69,4 @@ WALK_STEP = {"consult": N_("咨询"), "accept": N_("受理"), "handle": N_("办�
              "query": N_("查询")}
 FINDING_LIST = {"issue": N_("问题清单"), "need": N_("需求清单"), "fix": N_("整改清单")}
 FINDING_STATUS = {"open": N_("待办"), "in_progress": N_("办理中"), "done": N_("已完成")}
-FINDING_CATEGORY = {
-    "materials": N_("办事材料"), "waiting": N_("排队等候"), "guidance": N_("导办指引"), "system": N_("系统数据"),
-    "attitude": N_("服务态度"), "online": N_("网上办理"), "facilities": N_("设施设备"), "outreach": N_("政策宣传"),
-    "hours": N_("服务时间"), "elderly": N_("适老服务"), "self_service": N_("自助服务"), "employment": N_("就业服务"),
-    "training": N_("业务培训"),
-}
-WORK_TYPE = {
-    "policy_outreach": N_("政策宣传"), "case_handling": N_("业务经办"), "dispute_mediation": N_("矛盾调解"),
-    "employer_visit": N_("走访企业"), "training": N_("培训指导"), "arrears_screening": N_("欠薪排查"),
-    "records": N_("台账整理"),
-}
 LOG_DAY_STATE = {"filed": N_("已报"), "missing": N_("未报"), "pending": N_("待报"), "off": N_("不在挂职期")}

@@ -121,14 +121,14 @@ def _fact(label: str, value) -> html.Tr:
     return html.Tr([html.Th(label, className="text-secondary fw-normal text-nowrap pe-3"), html.Td(value)])
 
 
-def finding_detail(_: Translate, detail: dict, *, service_name: str, actions: list) -> html.Div:
+def finding_detail(_: Translate, detail: dict, *, service_name: str, category: str, actions: list) -> html.Div:
     """A finding of a walkthrough with the walk it came from: timed steps, trips and the
     materials asked against the published list. `actions`: buttons the viewer may use."""
     finding, walk = detail["finding"], detail["walk"]
     rect = detail["rectification"]
     facts = [
         (_("清单"), _label(_, labels.FINDING_LIST, finding.list_kind)),
-        (_("类别"), _label(_, labels.FINDING_CATEGORY, finding.category)),
+        (_("类别"), category),
         (_("状态"), status_badge(_, finding.status)),
     ]
     if finding.list_kind == "fix":

@@ -1577,8 +1577,6 @@ class _DemoCity:
             "case.large_amount_yuan": 500000,
             "case.large_workers": 30,
             "case.limitation_years": 2,
-            "case.industries": _labelled(INDUSTRIES),
-            "case.referral_agencies": _labelled(REFERRAL_AGENCIES),
             "grade.thresholds": dict(checklists.THRESHOLDS),
             "rectification.due_working_days": 15,
             # per-channel service levels in working days: first contact, and closing the clue

@@ -1,22 +1,35 @@
 """/admin/settings — the rule values a bureau sets for itself, in forms: when a case is large enough
-to propose supervision (督办), the score lines of the station grades, and the working days a
-station has to fix a failed item. Each form is checked by data.services.settings.update_settings
-(nothing is written when a value is refused) and every change is in the operation log with its old
-and new value. Deadlines and the calendar have their own screen (/admin/calendar).
+to propose supervision (督办), the score lines of the station grades, the working days a station
+has to fix a failed item, the kinds of work a cadre's log names, the categories of a
+walkthrough's findings, and the situation room's saved playlists. Each form is checked by
+data.services.settings.update_settings (nothing is written when a value is refused) and every
+change is in the operation log with its old and new value. Deadlines and the calendar have their
+own screen (/admin/calendar).
 """
 
 from __future__ import annotations
 
+import re
+
 import dash
+import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
-from dash import Input, Output, State, html, no_update
+from dash import Input, Output, State, ctx, html, no_update
 from flask_login import current_user
 
+from components import labels
 from data.errors import DomainError
-from data.models import Role
-from data.queries.settings import grade_thresholds, rectification_days, supervision_thresholds
-from data.services.settings import update_settings
-from web.context import actor, db
+from data.models import RegionLevel, Role
+from data.queries.settings import (
+    finding_categories,
+    get_setting,
+    grade_thresholds,
+    rectification_days,
+    supervision_thresholds,
+    work_types,
+)
+from data.services.settings import WALL_SCENES, update_settings
+from web.context import actor, db, region_options
 from web.i18n import N_, _
 from web.shell import refused_page, sub_page_header
 
@@ -29,10 +42,87 @@ CALLBACK_PREFIXES = (P,)
 AMOUNT, WORKERS, MODEL, STANDARD, RECTIFY, DAYS = (P + "amount", P + "workers", P + "model", P + "standard",
                                                    P + "rectify", P + "days")
 SAVE, MSG = P + "save", P + "msg"
+# the grids: each edits one setting (the finding categories: one list each), with its add button
+LISTS = {P + "work-types": ("worklog.work_types", None), P + "cat-issue": ("walkthrough.finding_categories", "issue"),
+         P + "cat-need": ("walkthrough.finding_categories", "need"),
+         P + "cat-fix": ("walkthrough.finding_categories", "fix")}
+PLAYLISTS = P + "playlists"
+GRIDS = (*LISTS, PLAYLISTS)
+SCENE_NAMES = {"overview": N_("总览"), "cases": N_("欠薪治理"), "stations": N_("基层平台"), "field": N_("走流程与挂职")}
 # the form's inputs, each with the setting (and the part of it) it edits
 FIELDS = {AMOUNT: ("case.large_amount_yuan", None), WORKERS: ("case.large_workers", None),
           MODEL: ("grade.thresholds", "model"), STANDARD: ("grade.thresholds", "standard"),
           RECTIFY: ("grade.thresholds", "rectify"), DAYS: ("rectification.due_working_days", None)}
+
+
+def card(title: str, body: list):
+    return dbc.Card([dbc.CardHeader(title, className="small fw-semibold"), dbc.CardBody(body)], className="mb-3")
+
+
+def _grid(grid_id: str, columns: list[dict], rows: list[dict]) -> html.Div:
+    return html.Div([
+        dag.AgGrid(id=grid_id, columnDefs=columns, rowData=rows, columnSize="responsiveSizeToFit",
+                   defaultColDef={"resizable": True, "sortable": False, "minWidth": 70},
+                   dashGridOptions={"animateRows": False, "singleClickEdit": True, "domLayout": "autoHeight",
+                                    "stopEditingWhenCellsLoseFocus": True},
+                   style={"height": None}, className="ag-theme-quartz"),
+        html.Div([dbc.Button(_("添加一项"), id=grid_id + "-add", color="secondary", outline=True, size="sm",
+                             className="mt-2"),
+                  html.Div(id=grid_id + "-error", className="small text-danger mt-1")]),
+    ])
+
+
+def _list_grid(grid_id: str, rows: list[dict]) -> html.Div:
+    return _grid(grid_id, [
+        {"field": "name", "headerName": _("名称"), "editable": True, "flex": 2},
+        {"field": "name_en", "headerName": _("英文名称"), "editable": True, "flex": 2},
+        {"field": "retired", "headerName": _("停用"), "editable": True, "cellDataType": "boolean", "maxWidth": 80},
+        {"field": "code", "headerName": _("代码"), "cellClass": "text-secondary", "flex": 1},
+    ], rows)
+
+
+def _region_choices() -> dict[str, str]:
+    """The playlist's region column: 全部, or a county (shown with its code, read back by it)."""
+    return {_("全部"): "all", **{f"{o['label']} {o['value']}": o["value"] for o in region_options(RegionLevel.county)}}
+
+
+def _rows(session) -> dict[str, list[dict]]:
+    """Each grid's rows as the settings hold them now."""
+    saved = get_setting(session, key="wall.playlists", default={}) or {}
+    names = {code: label for label, code in _region_choices().items()}
+    playlists = [{"name": name, **{s: s in str(entry.get("scenes", "")).split(",") for s in WALL_SCENES},
+                  "seconds": entry.get("seconds", 30), "region": names.get(str(entry.get("region") or "all"),
+                                                                           str(entry.get("region"))), "remove": False}
+                 for name, entry in saved.items() if isinstance(entry, dict)]
+    categories = finding_categories(session)
+    return {P + "work-types": work_types(session), **{P + f"cat-{kind}": categories[kind] for kind in categories},
+            PLAYLISTS: playlists}
+
+
+def _playlist_grid(rows: list[dict]) -> html.Div:
+    return _grid(PLAYLISTS, [
+        {"field": "name", "headerName": _("名称"), "editable": True, "flex": 2, "minWidth": 140},
+        *[{"field": scene, "headerName": _(label), "editable": True, "cellDataType": "boolean", "flex": 1}
+          for scene, label in SCENE_NAMES.items()],
+        {"field": "seconds", "headerName": _("每屏秒数"), "editable": True, "cellDataType": "number", "flex": 1},
+        {"field": "region", "headerName": _("区域"), "editable": True, "flex": 2, "minWidth": 160,
+         "cellEditor": "agSelectCellEditor", "cellEditorParams": {"values": list(_region_choices())}},
+        {"field": "remove", "headerName": _("删除"), "editable": True, "cellDataType": "boolean", "maxWidth": 80},
+    ], rows)
+
+
+def _playlists_value(rows: list[dict]) -> dict:
+    """The grid's rows as the setting (rows ticked 删除 left out)."""
+    choices = _region_choices()
+    out = {}
+    for row in rows or []:
+        if row.get("remove"):
+            continue
+        region = str(row.get("region") or "")
+        code = choices.get(region) or (re.search(r"(\d{12})$", region) or [None, None])[1] or region or "all"
+        out[str(row.get("name") or "").strip()] = {
+            "scenes": ",".join(s for s in WALL_SCENES if row.get(s)), "seconds": row.get("seconds"), "region": code}
+    return out
 
 
 def layout(**_query):
@@ -43,6 +133,7 @@ def layout(**_query):
     values = {AMOUNT: supervision.large_amount_cents // 100, WORKERS: supervision.many_workers,
               MODEL: grades["model"], STANDARD: grades["standard"], RECTIFY: grades["rectify"],
               DAYS: rectification_days(session)}
+    rows = _rows(session)
 
     def number(key: str, label: str, unit: str, help_text: str | None = None):
         return html.Div([
@@ -53,8 +144,6 @@ def layout(**_query):
             html.Div(id=key + "-error", className="small text-danger"),
         ], className="mb-3")
 
-    def card(title: str, body: list):
-        return dbc.Card([dbc.CardHeader(title, className="small fw-semibold"), dbc.CardBody(body)], className="mb-3")
 
     return html.Div([
         sub_page_header(_("参数设置")),
@@ -68,24 +157,61 @@ def layout(**_query):
                        _("低于限期整改线为不达标。用于此后提交的检查；已提交的检查保留当时的等级。"))]),
                 card(_("整改期限"), [number(DAYS, _("发现问题后整改"), _("个工作日"))])], lg=6),
         ]),
+        dbc.Row([
+            dbc.Col(card(_("工作日志的工作类型"), [
+                _list_grid(P + "work-types", rows[P + "work-types"]),
+                html.Div(_("停用的类型不再出现在新日志里，旧日志照常显示。名称可改，已有类型不能删除。"),
+                         className="form-text")]), lg=6),
+            dbc.Col(card(_("走流程清单的类别"), [
+                dbc.Tabs([dbc.Tab(_list_grid(P + f"cat-{kind}", rows[P + f"cat-{kind}"]),
+                                  label=_(labels.FINDING_LIST[kind]), tab_id=kind) for kind in labels.FINDING_LIST],
+                         active_tab="issue", className="mb-2")]), lg=6),
+        ]),
+        card(_("大屏播放列表"), [
+            _playlist_grid(rows[PLAYLISTS]),
+            html.Div(_("在大屏上打开 /wall?playlist=名称 即按此播放；勾选“删除”并保存即删去。"),
+                     className="form-text")]),
         dbc.Button(_("保存"), id=SAVE, color="primary", size="sm"),
         html.Div(id=MSG, role="status", className="mt-2"),
     ])
 
 
 def register_callbacks(app: dash.Dash) -> None:
-    @app.callback(Output(MSG, "children"), *[Output(key + "-error", "children") for key in FIELDS],
-                  Input(SAVE, "n_clicks"), *[State(key, "value") for key in FIELDS], prevent_initial_call=True)
+    errors_at = [*FIELDS, *GRIDS]
+
+    @app.callback(Output(MSG, "children"), *[Output(key + "-error", "children") for key in errors_at],
+                  *[Output(grid, "rowData") for grid in GRIDS],
+                  Input(SAVE, "n_clicks"), *[Input(grid + "-add", "n_clicks") for grid in GRIDS],
+                  *[State(key, "value") for key in FIELDS],
+                  *[State(grid, "rowData") for grid in GRIDS], prevent_initial_call=True)
     def save(clicks, *entered):
-        if current_user.role not in ROLES or not clicks:
-            return (no_update,) * (len(FIELDS) + 1)
+        if current_user.role not in ROLES or not ctx.triggered_id:
+            return (no_update,) * (len(errors_at) + len(GRIDS) + 1)
+        entered = entered[len(GRIDS):]  # the add buttons' clicks
+        if ctx.triggered_id != SAVE:  # 添加一项: a blank row at the end of that grid, nothing saved
+            grid = ctx.triggered_id.removesuffix("-add")
+            rows = entered[len(FIELDS) + GRIDS.index(grid)] or []
+            blank = ({"name": "", **dict.fromkeys(WALL_SCENES, True), "seconds": 30, "region": _("全部"),
+                      "remove": False} if grid == PLAYLISTS
+                     else {"name": "", "name_en": "", "retired": False, "code": ""})
+            return (no_update,) * (len(errors_at) + 1) + tuple(
+                [*rows, blank] if g == grid else no_update for g in GRIDS)
         values: dict = {}
-        for (setting, part), value in zip(FIELDS.values(), entered, strict=True):
+        for (setting, part), value in zip(FIELDS.values(), entered[:len(FIELDS)], strict=True):
             if part is None:
                 values[setting] = value
             else:
                 values.setdefault(setting, {})[part] = value
-        errors = dict.fromkeys(FIELDS)
+        grids = dict(zip(GRIDS, entered[len(FIELDS):], strict=True))
+        for grid, (setting, part) in LISTS.items():
+            rows = [{k: r.get(k) for k in ("code", "name", "name_en", "retired")} for r in grids[grid] or []
+                    if r.get("code") or str(r.get("name") or "").strip()]  # an added row left blank is no row
+            if part is None:
+                values[setting] = rows
+            else:
+                values.setdefault(setting, {})[part] = rows
+        values["wall.playlists"] = _playlists_value(grids[PLAYLISTS])
+        errors = dict.fromkeys(errors_at)
         try:
             changed = update_settings(db(), actor=actor(), values=values)
         except DomainError as exc:
@@ -93,10 +219,21 @@ def register_callbacks(app: dash.Dash) -> None:
             field = getattr(exc, "field", None) or ""
             message = _(exc.message, **exc.params)
             at = next((key for key, (setting, part) in FIELDS.items() if field in (setting, f"{setting}.{part}")),
-                      None)
+                      None) or _grid_at(field)
             if at is not None:
                 errors[at] = message
             summary = _("未保存：请按提示修改") if at else _("未保存：%(reason)s", reason=message)
-            return (dbc.Alert(summary, color="danger", className="py-2 small"), *errors.values())
+            return (dbc.Alert(summary, color="danger", className="py-2 small"), *errors.values(),
+                    *(no_update,) * len(GRIDS))
         note = _("已保存 %(n)s 项设置，记入操作日志", n=len(changed)) if changed else _("没有改动")
-        return (dbc.Alert(note, color="success", className="py-2 small"), *errors.values())
+        shown = _rows(db())  # the new entries with their codes, removed playlists gone
+        return (dbc.Alert(note, color="success", className="py-2 small"), *errors.values(),
+                *(shown[grid] for grid in GRIDS))
+
+
+def _grid_at(field: str) -> str | None:
+    """The grid whose setting a refusal names (worklog.work_types[2], ….need[0], wall.playlists.x)."""
+    for grid, (setting, part) in LISTS.items():
+        if field == setting and part is None or field.startswith(f"{setting}.{part}" if part else f"{setting}["):
+            return grid
+    return PLAYLISTS if field.startswith("wall.playlists") else None

@@ -17,7 +17,6 @@ import dash_bootstrap_components as dbc
 from dash import MATCH, Input, Output, State, ctx, dcc, html, no_update
 from flask_login import current_user
 
-from components import labels
 from components.cards import kpi_card, refusal
 from components.filter_bar import dropdown, field, filter_bar, period, regions
 from components.format import count, percent
@@ -37,7 +36,7 @@ from data.errors import DomainError
 from data.filters import LOG_TEXT_LIMIT
 from data.models import Role
 from data.queries import logs as q
-from data.queries.settings import work_calendar
+from data.queries.settings import label_names, work_calendar, work_types
 from data.scope import OutOfScope
 from data.services import work_log_comments as svc
 from web.context import actor, db, region_options, scope, today
@@ -67,11 +66,7 @@ def weekday(day: date) -> str:
 def work_type_names() -> dict[str, str]:
     """Work-type codes → names in the user's language: the configured list (setting
     worklog.work_types), else the built-in one."""
-    configured = q.work_types(db())
-    if configured:
-        english = is_english()
-        return {t["code"]: (t["name_en"] if english and t["name_en"] else t["name"]) for t in configured}
-    return {code: _(name) for code, name in labels.WORK_TYPE.items()}
+    return label_names(work_types(db()), english=is_english())
 
 
 def _card(title, body, *, class_name: str = "shadow-sm h-100") -> dbc.Card:

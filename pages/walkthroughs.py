@@ -23,7 +23,7 @@ from data.errors import DomainError
 from data.models import Role, StationKind
 from data.queries import walkthroughs as q
 from data.queries.inspections import station_options
-from data.queries.settings import rectification_days
+from data.queries.settings import finding_categories, label_names, rectification_days
 from data.rules.findings import next_fix_states
 from data.scope import OutOfScope
 from data.services import walkthrough_findings as svc
@@ -66,6 +66,11 @@ def _service_names() -> dict[str, str]:
 def _last_month(day: date) -> tuple[date, date]:
     end = day.replace(day=1) - timedelta(days=1)
     return end.replace(day=1), end
+
+
+def category_names(list_kind: str) -> dict[str, str]:
+    """A list's finding categories in the user's language (setting walkthrough.finding_categories)."""
+    return label_names(finding_categories(db()).get(str(list_kind), []), english=is_english())
 
 
 def _card(title: str, body, *, class_name: str = "shadow-sm h-100") -> dbc.Card:
@@ -169,12 +174,13 @@ def _filters(data) -> q.WalkFilters:
 
 def _rows(filters: q.WalkFilters, list_kind: str) -> list[dict]:
     names = _service_names()
+    categories = category_names(list_kind)
     rows = q.list_findings(db(), scope(), filters=filters, list_kind=list_kind)
     for row in rows:
         row["walked_on"] = row["walked_on"].isoformat()
         row["service"] = names.get(row["service_item"], row["service_item"])
         row["channel_name"] = _name(labels.WALK_CHANNEL, row["channel"])
-        row["category_name"] = _name(labels.FINDING_CATEGORY, row["category"])
+        row["category_name"] = categories.get(row["category"], row["category"])
         row["status_name"] = _name(labels.FINDING_STATUS, row["status"])
         row["due_on"] = row["due_on"].isoformat() if row["due_on"] else None
         row["done_on"] = row["done_on"].isoformat() if row["done_on"] else None
@@ -258,7 +264,8 @@ def register_callbacks(app: dash.Dash) -> None:
         service = found["service"]
         name = (service.name_en if is_english() and service.name_en else service.name) if service else \
             found["walk"].service_item_code
-        return finding_detail(_, found, service_name=name, actions=_actions(found))
+        return finding_detail(_, found, service_name=name, category=category_names(found["finding"].list_kind)
+                              .get(found["finding"].category, found["finding"].category), actions=_actions(found))
 
     @app.callback(Output(RECT_MODAL, "is_open"), Output(RECT_STATION, "options"), Output(RECT_STATION, "value"),
                   Output(RECT_DAYS, "value"), Output(RECT_ERROR, "children"), Input(RECT_OPEN, "n_clicks"),

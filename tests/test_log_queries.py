@@ -162,10 +162,14 @@ def test_cadre_options_and_unread_comments(session, world):
 
 
 def test_work_types_come_from_the_setting(session):
+    from data.checklists import WORK_TYPES
     from data.models import Setting
-    assert q.work_types(session) == []
+    from data.queries.settings import work_types
+    assert [t["code"] for t in work_types(session)] == list(WORK_TYPES)  # none configured: the built-in list
     session.add(Setting(key="worklog.work_types",
                         value=[{"code": "training", "name": "培训指导", "name_en": "Training"},
-                               {"name": "no code"}, "junk"]))
+                               {"code": "records", "name": "台账", "retired": True}, {"name": "no code"}, "junk"]))
     session.commit()
-    assert q.work_types(session) == [{"code": "training", "name": "培训指导", "name_en": "Training"}]
+    assert work_types(session) == [{"code": "training", "name": "培训指导", "name_en": "Training", "retired": False},
+                                   {"code": "records", "name": "台账", "name_en": "", "retired": True}]
+    assert [t["code"] for t in work_types(session, offered=True)] == ["training"]

@@ -29,13 +29,14 @@ from data.queries.cases import CaseFilters, area_shapes, risk_by_area
 from data.queries.regions import get_region_by_code
 from data.queries.settings import get_setting, work_calendar
 from data.scope import OutOfScope, Scope
+from data.services.settings import WALL_SCENES
 from web import cache
 from web.context import db, scope, today
 from web.i18n import _, current_language
 
 STATIC = Path(__file__).resolve().parent / "static" / "wall"
 WALL_ROLES = frozenset({Role.wall, Role.leader, Role.admin})
-SCENES = ("overview", "cases", "stations", "field")
+SCENES = WALL_SCENES
 PANELS = ("kpis", "map", "supervised", "ticker", "trends", "areas")
 # several screens polling the same region share one computation, in every worker (web/cache.py):
 # the panels have no data version, so a change reaches the screens within these seconds

@@ -9,7 +9,6 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from data import checklists
 from data.models import (
     Inspection,
     Rectification,
@@ -20,27 +19,9 @@ from data.models import (
     WorkLog,
     WorkLogComment,
 )
-from data.queries.settings import get_setting
 
 RECORD_KINDS = ("walkthrough", "work_log", "inspection", "photo")
 RECORDS_LIMIT = 2000
-
-
-def work_types(session: Session) -> list[dict]:
-    """The kinds of work a log may name: [{"code", "name", "name_en"}] (setting worklog.work_types)."""
-    value = get_setting(session, key="worklog.work_types")
-    if isinstance(value, list) and value and all(isinstance(v, dict) and v.get("code") for v in value):
-        return value
-    return [{"code": k, "name": v[0], "name_en": v[1]} for k, v in checklists.WORK_TYPES.items()]
-
-
-def finding_categories(session: Session) -> dict[str, list[dict]]:
-    """{list_kind: [{"code", "name", "name_en"}]} (setting walkthrough.finding_categories)."""
-    value = get_setting(session, key="walkthrough.finding_categories")
-    if isinstance(value, dict) and all(isinstance(value.get(k), list) for k in checklists.FINDING_CATEGORIES):
-        return value
-    return {kind: [{"code": k, "name": v[0], "name_en": v[1]} for k, v in table.items()]
-            for kind, table in checklists.FINDING_CATEGORIES.items()}
 
 
 def active_service_items(session: Session) -> list[ServiceItem]:

@@ -21,7 +21,6 @@ from sqlmodel import Session, select
 from data.filters import LogFilters, narrowed
 from data.models import Attachment, Region, Secondment, Station, User, WorkLog, WorkLogComment
 from data.queries import _json
-from data.queries.settings import get_setting
 from data.rules.calendar import WorkCalendar
 from data.rules.work_logs import DayState, day_state, rate, working_days
 from data.scope import Scope
@@ -190,13 +189,3 @@ def unread_comments(session: Session, *, user_id: int) -> list[int]:
     return list(session.exec(select(WorkLogComment.id).join(WorkLog, WorkLog.id == WorkLogComment.work_log_id)
                              .where(WorkLog.user_id == user_id, WorkLogComment.read_at.is_(None))
                              .order_by(WorkLogComment.id)).all())
-
-
-def work_types(session: Session) -> list[dict]:
-    """The configured work types of a log (setting worklog.work_types): [{"code", "name",
-    "name_en"}], in their configured order; empty when none are configured."""
-    value = get_setting(session, key="worklog.work_types")
-    if not isinstance(value, list):
-        return []
-    return [{"code": str(v["code"]), "name": str(v.get("name") or v["code"]), "name_en": v.get("name_en")}
-            for v in value if isinstance(v, dict) and v.get("code")]

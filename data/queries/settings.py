@@ -67,6 +67,41 @@ def rectification_days(session: Session) -> int:
     return int(value) if isinstance(value, int) and 1 <= value <= 250 else 15
 
 
+# --- labelled lists: the kinds of work a log names, the categories of a walkthrough's findings ------
+# Stored as [{"code", "name", "name_en", "retired"}]. Codes stay for good (old records name them); a
+# retired entry is no longer offered on new records but still names the old ones.
+
+def _labelled(value, defaults: dict[str, tuple[str, str]]) -> list[dict]:
+    rows = [{"code": str(v["code"]), "name": str(v.get("name") or v["code"]),
+             "name_en": str(v.get("name_en") or ""), "retired": bool(v.get("retired"))}
+            for v in value if isinstance(v, dict) and v.get("code")] if isinstance(value, list) else []
+    return rows or [{"code": code, "name": name, "name_en": name_en, "retired": False}
+                    for code, (name, name_en) in defaults.items()]
+
+
+def work_types(session: Session, *, offered: bool = False) -> list[dict]:
+    """The kinds of work a log may name (setting worklog.work_types, else the built-in list), in
+    their configured order; `offered`: only those new logs may choose."""
+    from data.checklists import WORK_TYPES
+    rows = _labelled(get_setting(session, key="worklog.work_types"), WORK_TYPES)
+    return [r for r in rows if not (offered and r["retired"])]
+
+
+def finding_categories(session: Session, *, offered: bool = False) -> dict[str, list[dict]]:
+    """{list_kind: [{"code", "name", "name_en", "retired"}]} for the issue, need and fix lists of a
+    walkthrough (setting walkthrough.finding_categories, else the built-in lists)."""
+    from data.checklists import FINDING_CATEGORIES
+    value = get_setting(session, key="walkthrough.finding_categories")
+    value = value if isinstance(value, dict) else {}
+    out = {kind: _labelled(value.get(kind), defaults) for kind, defaults in FINDING_CATEGORIES.items()}
+    return {kind: [r for r in rows if not (offered and r["retired"])] for kind, rows in out.items()}
+
+
+def label_names(rows: list[dict], *, english: bool) -> dict[str, str]:
+    """{code: name} of a labelled list in one language (the Chinese name when no English one)."""
+    return {r["code"]: (r["name_en"] if english and r["name_en"] else r["name"]) for r in rows}
+
+
 
 def calendar_status(session: Session, *, today_year: int) -> dict:
     """The years around today and how their working days are known — "package" (the official

@@ -39,7 +39,7 @@ from data.models import (
     WorkLog,
 )
 from data.queries.inspections import latest_per_station, published_clause, stations_with_latest
-from data.queries.settings import data_generation, get_setting
+from data.queries.settings import data_generation, work_types
 from data.rules.masking import mask_phone
 from data.rules.standardisation import STANDARDISED_GRADES, TARGET_RATE, standardisation_rate
 from data.scope import OutOfScope, Scope
@@ -312,12 +312,6 @@ def _visible_station(session: Session, scope: Scope, station_id: int) -> Station
     return station
 
 
-def _work_type_names(session: Session) -> dict[str, tuple[str, str]]:
-    value = get_setting(session, key="worklog.work_types", default=[]) or []
-    return {t["code"]: (t.get("name") or t["code"], t.get("name_en") or t.get("name") or t["code"])
-            for t in value if isinstance(t, dict) and t.get("code")}
-
-
 def get_station_profile(session: Session, *, scope: Scope, role: Role | str, station_id: int, today: date,
                         history: int = 20, logs: int = 10) -> dict:
     """A station's facts, staff (phones masked), equipment, the seconded cadre in post today,
@@ -373,7 +367,7 @@ def get_station_profile(session: Session, *, scope: Scope, role: Role | str, sta
         due = item["due_on"]
         item["overdue"] = item["status"] == RectificationStatus.open.value and due < today
         item["due_on"] = _iso(due)
-    names = _work_type_names(session)
+    names = {t["code"]: (t["name"], t["name_en"] or t["name"]) for t in work_types(session)}
     recent = [{"log_date": _iso(day), "author": author, "work_types": [names.get(t, (t, t)) for t in types or []],
                "done": done, "solved": solved, "people_served": served}
               for day, author, types, done, solved, served in session.exec(

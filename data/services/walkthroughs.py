@@ -32,7 +32,7 @@ from data.models import (
     Walkthrough,
     WalkthroughFinding,
 )
-from data.queries.field import finding_categories
+from data.queries.settings import finding_categories
 from data.services.common import Actor, audit
 from data.services.inspections import station_in_scope
 from data.types import utcnow

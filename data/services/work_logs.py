@@ -22,7 +22,7 @@ from sqlmodel import Session, select
 
 from data.errors import N_, Conflict, NotAllowed, ValidationError
 from data.models import Role, Secondment, WorkLog
-from data.queries.field import work_types
+from data.queries.settings import work_types
 from data.services.common import Actor, audit
 from data.services.inspections import station_in_scope
 from data.services.walkthroughs import Location, adopt_photos, check_location

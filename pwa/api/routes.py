@@ -25,7 +25,7 @@ from data.errors import N_, Conflict, NotAllowed, ServiceError, ValidationError,
 from data.models import ChecklistTemplate, Inspection, Walkthrough, WorkLog
 from data.queries import field as field_queries
 from data.queries.inspections import auditor_options, station_options
-from data.queries.settings import grade_thresholds
+from data.queries.settings import finding_categories, grade_thresholds, work_types
 from data.queries.templates import current_templates, item_dict, template_items
 from data.services import devices as device_service
 from data.services import login_throttle as throttle
@@ -311,7 +311,7 @@ def reference():
     comments on the user's work logs."""
     session = db()
     thresholds = grade_thresholds(session)
-    categories = field_queries.finding_categories(session)
+    categories = finding_categories(session, offered=True)
     out = s.ReferenceOut(
         user=user_out(), server_date=today(),
         stations=[s.StationOut(id=r["id"], name=r["name"], township=r["township"])
@@ -323,7 +323,7 @@ def reference():
         modes=[s.Option(value=k, label=_(v)) for k, v in WALK_MODE.items()],
         finding_categories=s.FindingCategoriesOut(**{
             kind: [s.Option(value=c["code"], label=_label(c)) for c in rows] for kind, rows in categories.items()}),
-        work_types=[s.Option(value=t["code"], label=_label(t)) for t in field_queries.work_types(session)],
+        work_types=[s.Option(value=t["code"], label=_label(t)) for t in work_types(session, offered=True)],
         templates=[_template(t, thresholds) for t in current_templates(session)],
         auditors=[s.AuditorOut(id=a["id"], name=a["display_name"]) for a in auditor_options(session)],
         comments=field_queries.comments_on_logs_of(session, user_id=current_user.id))

@@ -2,7 +2,8 @@
 reads its one-time password off the screen; the new person signs in with it, must set their own,
 and lands on the dashboard; the administrator signs that browser out on /admin/access and finds
 the creation, the password change and the sign-out in the operation log; then disables the
-account from its dialog on /admin/users."""
+account from its dialog on /admin/users, and adds a kind of work for the cadres' logs on
+/admin/settings."""
 
 from __future__ import annotations
 
@@ -111,5 +112,18 @@ def test_a_new_person_from_creation_to_the_log(browser, live_server, demo_engine
     admin.screenshot(path=str(ARTIFACTS / "admin-users-dialog.png"), full_page=True)
     admin.keyboard.press("Escape")
     expect(admin.locator(f"[id='adm-usr-user-{USERNAME}']")).to_contain_text("已停用")
+
+    # a new kind of work for the cadres' logs on /admin/settings: typed into the grid, given its code
+    navigate(admin, "/admin/settings")
+    admin.click("#adm-set-work-types-add")
+    added = admin.locator("#adm-set-work-types .ag-row").last
+    for column, text in (("name", "窗口值守"), ("name_en", "Window duty")):
+        added.locator(f"[col-id={column}]").click()
+        expect(added.locator(f"[col-id={column}] input")).to_be_focused()
+        admin.keyboard.type(text)
+        admin.keyboard.press("Enter")
+    admin.click("#adm-set-save")
+    expect(admin.locator("#adm-set-msg")).to_contain_text("已保存 1 项设置")
+    expect(admin.locator("#adm-set-work-types .ag-row").last.locator("[col-id=code]")).to_have_text("window_duty")
     context.close()
     assert watch.errors == [] and watch.failed == [] and watch.hosts == {"127.0.0.1"}
