@@ -33,7 +33,7 @@ from web.shell import forbidden, refused_page
 
 ROLES = [Role.admin, Role.leader, Role.inspector, Role.cadre]
 dash.register_page(__name__, path="/audits", name=N_("明察暗访"), title="明察暗访 · 人社督导一张图", order=30,
-                   icon="bi-clipboard-check", roles=ROLES)
+                   icon="bi-clipboard-check", roles=ROLES, group="stations")
 
 P = "audits-"
 CALLBACK_PREFIXES = (P,)

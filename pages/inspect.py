@@ -34,7 +34,7 @@ from web.shell import forbidden, refused_page, role_name
 
 ROLES = [Role.inspector, Role.admin]
 dash.register_page(__name__, path="/inspect", name=N_("检查录入"), title="检查录入 · 人社督导一张图", order=25,
-                   icon="bi-ui-checks", roles=ROLES)
+                   icon="bi-ui-checks", roles=ROLES, group="stations")
 
 P = "inspect-"
 CALLBACK_PREFIXES = (P, "insp-")

@@ -45,7 +45,7 @@ from web.shell import forbidden, refused_page
 
 ROLES = [Role.admin, Role.leader, Role.cadre]
 dash.register_page(__name__, path="/logs", name=N_("工作日志"), title="工作日志 · 人社督导一张图", order=45,
-                   icon="bi-journal-text", roles=ROLES)
+                   icon="bi-journal-text", roles=ROLES, group="field")
 
 P = "logs-"
 CALLBACK_PREFIXES = (P,)

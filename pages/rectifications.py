@@ -33,7 +33,7 @@ from web.shell import forbidden, refused_page
 
 ROLES = [Role.admin, Role.leader, Role.inspector, Role.cadre]
 dash.register_page(__name__, path="/rectifications", name=N_("整改"), title="整改 · 人社督导一张图", order=35,
-                   icon="bi-tools", roles=ROLES)
+                   icon="bi-tools", roles=ROLES, group="stations")
 
 P = "rect-"
 CALLBACK_PREFIXES = (P,)

@@ -40,7 +40,7 @@ from web.shell import MAP_EVENT, refused_page
 
 ROLES = [Role.admin, Role.leader, Role.inspector, Role.cadre]
 dash.register_page(__name__, path="/stations", name=N_("人社所"), title="人社所 · 人社督导一张图", order=20,
-                   icon="bi-building", roles=ROLES)
+                   icon="bi-building", roles=ROLES, group="stations")
 
 P = "stations-"
 CALLBACK_PREFIXES = (P, "station-")

@@ -25,7 +25,7 @@ from web.shell import forbidden, refused_page
 
 ROLES = [Role.admin]
 dash.register_page(__name__, path="/templates", name=N_("检查模板"), title="检查模板 · 人社督导一张图", order=90,
-                   icon="bi-list-check", roles=ROLES)
+                   icon="bi-list-check", roles=ROLES, group="stations")
 
 P = "tpl-"
 CALLBACK_PREFIXES = (P,)

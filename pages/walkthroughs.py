@@ -35,7 +35,7 @@ from web.shell import forbidden, refused_page
 
 ROLES = [Role.admin, Role.leader, Role.inspector, Role.cadre]
 dash.register_page(__name__, path="/walkthroughs", name=N_("走流程"), title="走流程 · 人社督导一张图", order=40,
-                   icon="bi-person-walking", roles=ROLES)
+                   icon="bi-person-walking", roles=ROLES, group="field")
 
 P = "walk-"
 CALLBACK_PREFIXES = (P,)

@@ -7,6 +7,8 @@ the user's language.
 
 from __future__ import annotations
 
+import json
+
 import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
@@ -16,13 +18,16 @@ from data.models import Role
 from data.queries.regions import city_name
 from web.auth import csrf_token
 from web.context import db
-from web.i18n import N_, _, current_language
+from web.i18n import N_, _, current_language, pgettext
 
 ROLE_NAMES = {
     Role.admin: N_("系统管理员"), Role.leader: N_("局领导"), Role.case_officer: N_("劳动保障监察员"),
     Role.inspector: N_("督查员"), Role.cadre: N_("挂职干部"), Role.wall: N_("大屏"),
 }
 NAV_COLLAPSE, NAV_TOGGLER, MAP_EVENT = "shell-nav-collapse", "shell-nav-toggler", "map-event"
+# pages registered with group=… share one menu in the top bar (one row at 1366 px, either language)
+NAV_GROUPS = {"stations": (N_("基层平台"), "bi-building"), "field": (N_("走流程与挂职"), "bi-person-walking")}
+FIELD_APP_ROLES = (Role.cadre, Role.inspector)  # they work on phones: the field app in their menu
 
 
 def role_name(role: Role) -> str:
@@ -45,7 +50,7 @@ def _language_form() -> html.Form:
         _hidden("csrf_token", csrf_token()),
         _hidden("lang", other),
         html.Button([html.I(className="bi bi-translate me-1"), label], type="submit",
-                    className="btn btn-sm btn-outline-light", lang=other),
+                    className="btn btn-sm btn-outline-light text-nowrap", lang=other),
     ], method="POST", action="/language", className="m-0")
 
 
@@ -69,13 +74,56 @@ def _user_menu() -> dbc.DropdownMenu:
     )
 
 
+def _icon(name: str, text: str) -> list:
+    return [html.I(className=f"bi {name} me-1"), html.Span(text, className="text-nowrap")]
+
+
+def _nav_label(name: str) -> str:
+    """A page's or group's name in the top bar: the page's own, shorter in English where it is long
+    (the bar stays one row at 1366 px)."""
+    short = {"欠薪案件": pgettext("nav", "欠薪案件"), "基层平台": pgettext("nav", "基层平台"),
+             "走流程与挂职": pgettext("nav", "走流程与挂职"), "周报": pgettext("nav", "周报"),
+             "系统管理": pgettext("nav", "系统管理")}
+    return short.get(name) or _(name)
+
+
+def nav_items() -> list:
+    """The top bar's entries for the user's role, in page order: a page on its own, or a group's
+    menu where the role has more than one of its pages."""
+    pages = [p for p in dash.page_registry.values() if may_open(p) and not p.get("hidden") and p["name"]]
+    phone = current_user.role in FIELD_APP_ROLES  # the phone app, in the field menu (its own document)
+    items, groups = [], {}
+    for page in pages:
+        group = page.get("group")
+        if group and sum(p.get("group") == group for p in pages) + (phone and group == "field") > 1:
+            if group not in groups:
+                groups[group] = []
+                items.append(group)
+            groups[group].append(page)
+        else:
+            items.append(page)
+    if phone and "field" not in groups:
+        groups["field"] = []
+        items.append("field")
+    out = []
+    for item in items:
+        if isinstance(item, dict):
+            out.append(dbc.NavItem(dbc.NavLink(_icon(item.get("icon", "bi-circle"), _nav_label(item["name"])),
+                                               href=item["relative_path"], active="exact")))
+            continue
+        label, icon = NAV_GROUPS[item]
+        entries = [dbc.DropdownMenuItem(_icon(p.get("icon", "bi-circle"), _nav_label(p["name"])),
+                                        href=p["relative_path"]) for p in groups[item]]
+        if item == "field" and phone:
+            entries.append(dbc.DropdownMenuItem(_icon("bi-phone", _("手机端（可离线）")), href="/field/",
+                                                external_link=True, id="shell-field-app"))
+        out.append(dbc.DropdownMenu(entries, label=_icon(icon, _nav_label(label)), nav=True, in_navbar=True,
+                                    id=f"shell-group-{item}", toggle_class_name="nav-group"))
+    return out
+
+
 def navbar() -> dbc.Navbar:
-    links = [
-        dbc.NavItem(dbc.NavLink([html.I(className=f"bi {page.get('icon', 'bi-circle')} me-1"),
-                                 _(name)], href=page["relative_path"], active="exact"))
-        for page in dash.page_registry.values()
-        if may_open(page) and not page.get("hidden") and (name := page["name"])
-    ]
+    links = nav_items()
     city = city_name(db())
     return dbc.Navbar(
         dbc.Container([
@@ -88,7 +136,7 @@ def navbar() -> dbc.Navbar:
                 html.Div([_language_form(), _user_menu()], className="d-flex align-items-center gap-2"),
             ], id=NAV_COLLAPSE, is_open=False, navbar=True),
         ], fluid=True),
-        color="primary", dark=True, sticky="top", className="shell-navbar", expand="lg",
+        color="primary", dark=True, sticky="top", className="shell-navbar", expand="xl",
     )
 
 
@@ -110,6 +158,13 @@ def register_callbacks(app: dash.Dash) -> None:
         dash.Input(NAV_TOGGLER, "n_clicks"),
         dash.State(NAV_COLLAPSE, "is_open"),
     )
+    # a group's menu is marked active while one of its pages is open (as NavLink marks a page)
+    for group in NAV_GROUPS:
+        paths = [p["relative_path"] for p in dash.page_registry.values() if p.get("group") == group]
+        app.clientside_callback(
+            f"function(path) {{ return {json.dumps(paths)}.includes(path) ? 'nav-group active' : 'nav-group'; }}",
+            dash.Output(f"shell-group-{group}", "toggle_class_name"),
+            dash.Input("_pages_location", "pathname"))
 
 
 def forbidden() -> html.Div:

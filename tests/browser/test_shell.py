@@ -124,3 +124,37 @@ def test_language_switch_in_the_browser(browser, live_server):
     page.get_by_role("button", name="中文").click()
     page.wait_for_selector("text=在办欠薪案件")
     context.close()
+
+
+ONE_ROW = """() => {
+    const bar = document.querySelector('.shell-navbar .container-fluid');
+    const items = [...bar.querySelectorAll(
+        '.navbar-brand, .navbar-nav > *, form[action="/language"] button, #shell-user-menu')];
+    const lines = el => Math.round(el.getBoundingClientRect().height / parseFloat(getComputedStyle(el).lineHeight));
+    return {bar: bar.getBoundingClientRect().height, tops: [...new Set(items.map(e => Math.round(
+                e.getBoundingClientRect().top + e.getBoundingClientRect().height / 2)))],
+            labels: [...bar.querySelectorAll('.navbar-nav .nav-link span, .navbar-nav .dropdown-toggle span')]
+                .map(e => [e.textContent, lines(e)]), overflow: bar.scrollWidth > bar.clientWidth};
+}"""
+
+
+@pytest.mark.parametrize("language, button", [("zh-CN", None), ("en", "English")])
+def test_the_top_bar_is_one_row_on_an_office_laptop(browser, live_server, language, button):
+    """The admin has the most entries: at 1366×768 they sit on one row, no label wraps, in either
+    language (the pages are grouped in menus; English names are short in the bar)."""
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    sign_in(page, live_server.url, "admin")
+    try:
+        if button:
+            page.get_by_role("button", name=button).click()
+            page.wait_for_selector(f"main[lang={language}]")
+        shape = page.evaluate(ONE_ROW)
+        assert len(shape["tops"]) == 1 and shape["bar"] < 64 and not shape["overflow"], shape
+        assert len(shape["labels"]) >= 6 and all(lines == 1 for _text, lines in shape["labels"]), shape
+        page.screenshot(path=str(ARTIFACTS / f"navbar-admin-{language}.png"))
+    finally:
+        if button:  # the admin's language is theirs: back to Chinese for the other tests
+            page.get_by_role("button", name="中文").click()
+            page.wait_for_selector("main[lang=zh-CN]")
+        context.close()
