@@ -116,3 +116,46 @@ def test_a_pages_callbacks_answer_only_its_roles(app, client, session):
     client.post("/logout", headers=csrf_header(client))
     client.post("/login", data={"username": "boss", "password": PASSWORD})
     assert client.post("/_dash-update-component", json=body, headers=csrf_header(client)).status_code == 200
+
+
+def test_nobody_but_the_admin_reaches_an_admin_route_or_callback(app, client, session):
+    """Every /admin download and upload, and every callback of every /admin page, refused (403) to
+    the other roles; the pages themselves show the refusal instead of their content."""
+    import sys
+
+    import dash
+
+    from data.models import Role
+    from tests.conftest import csrf_header
+    from tests.factories import PASSWORD, make_city, make_user
+    city = make_city(session)
+    boss = make_user(session, username="boss", role=Role.leader, regions=[city["city"]])
+    routes = [(rule.rule, sorted(rule.methods - {"HEAD", "OPTIONS"})[0]) for rule in app.url_map.iter_rules()
+              if rule.rule.startswith("/admin/") and rule.endpoint != "/<path:path>"]
+    assert {"/admin/import/upload", "/admin/log.xlsx", "/admin/import/template/<kind>.xlsx"} <= {r for r, _m in routes}
+    pages = [p for p in dash.page_registry.values() if p["path"].startswith("/admin")]
+    prefixes = tuple(prefix for p in pages for prefix in getattr(sys.modules[p["module"]], "CALLBACK_PREFIXES", ()))
+    assert len(pages) >= 7 and len(prefixes) >= 6
+    callbacks = [key for key in app.extensions["dash"].callback_map
+                 if any(o.strip(".").startswith(prefixes) for o in key.strip(".").split("..."))]
+    assert len(callbacks) >= 10
+    client.post("/login", data={"username": "boss", "password": PASSWORD})
+    for rule, method in routes:
+        path = rule.replace("<kind>", "cases").replace("<int:job_id>", "1")
+        answer = client.open(path, method=method, headers=csrf_header(client))
+        assert answer.status_code == 403, (path, answer.status_code)
+    for key in callbacks:
+        outputs = [o.strip(".") for o in key.strip(".").split("...")]
+        spec = [{"id": o.rsplit(".", 1)[0], "property": o.rsplit(".", 1)[1]} for o in outputs]
+        body = {"output": key, "outputs": spec if len(spec) > 1 else spec[0], "inputs": [], "state": [],
+                "changedPropIds": []}
+        answer = client.post("/_dash-update-component", json=body, headers=csrf_header(client))
+        assert answer.status_code == 403, (key, answer.status_code)
+    from flask_login import login_user
+
+    from web.auth import _load_user
+    with app.test_request_context("/admin"):
+        login_user(_load_user(f"{boss.id}:{boss.session_version}"))
+        for page in pages:
+            layout = sys.modules[page["module"]].layout()
+            assert "您的角色无权查看此页面" in str(layout), page["path"]
