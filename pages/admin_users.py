@@ -38,6 +38,7 @@ CREATE_BODY, CREATE = P + "create-body", P + "create"
 NEW_FIELDS = {"username": P + "username", "display_name": P + "name", "role": P + "role", "regions": P + "regions"}
 MANAGE, MODAL, MODAL_BODY = P + "manage", P + "modal", P + "modal-body"
 EDIT_ID, SAVE, RESET, TOGGLE, UNLOCK = P + "edit-id", P + "save", P + "reset", P + "toggle", P + "unlock"
+SIGN_OUT = P + "sign-out"
 EDIT_FIELDS = {"display_name": P + "edit-name", "role": P + "edit-role", "regions": P + "edit-regions"}
 STATUSES = {"active": N_("启用"), "disabled": N_("已停用"), "must_change": N_("待修改一次性密码")}
 
@@ -189,11 +190,13 @@ def _manage(user_id: int, values: dict | None = None, errors: dict | None = None
             dbc.Button(_("重置密码"), id=RESET, color="outline-primary", size="sm", className="me-2"),
             dbc.Button(_("停用账户") if user.active else _("启用账户"), id=TOGGLE, size="sm", className="me-2",
                        color="outline-danger" if user.active else "outline-success"),
+            dbc.Button(_("注销全部登录"), id=SIGN_OUT, color="outline-secondary", size="sm", className="me-2"),
             dbc.Button(_("解除登录限制"), id=UNLOCK, color="outline-secondary", size="sm", disabled=not throttled),
         ]),
         _error(errors, "password", RESET),
         _error(errors, "active", TOGGLE),
-        html.Div(_("重置密码会生成一次性密码，该用户下次登录时必须修改；停用账户会立即结束其所有登录（浏览器、现场手机、大屏）。"),
+        html.Div(_("重置密码会生成一次性密码，该用户下次登录时必须修改；停用账户会立即结束其所有登录（浏览器、现场手机、大屏）；"
+                   "注销全部登录只结束登录，账户照常可用（如手机遗失）。"),
                  className="small text-secondary mt-2"),
     ]
 
@@ -238,10 +241,11 @@ def register_callbacks(app: dash.Dash) -> None:
 
     @app.callback(Output(MODAL_BODY, "children", allow_duplicate=True), Output(VERSION, "data", allow_duplicate=True),
                   Input(SAVE, "n_clicks"), Input(RESET, "n_clicks"), Input(TOGGLE, "n_clicks"),
-                  Input(UNLOCK, "n_clicks"), State(EDIT_ID, "data"), State(EDIT_FIELDS["display_name"], "value"),
+                  Input(UNLOCK, "n_clicks"), Input(SIGN_OUT, "n_clicks"), State(EDIT_ID, "data"),
+                  State(EDIT_FIELDS["display_name"], "value"),
                   State(EDIT_FIELDS["role"], "value"), State(EDIT_FIELDS["regions"], "value"), State(VERSION, "data"),
                   prevent_initial_call=True)
-    def act(_save, _reset, _toggle, _unlock, user_id, name, role, regions, version):
+    def act(_save, _reset, _toggle, _unlock, _sign_out, user_id, name, role, regions, version):
         trigger = ctx.triggered_id
         if current_user.role not in ROLES or user_id is None or not ctx.triggered or not ctx.triggered[0]["value"]:
             return no_update, no_update
@@ -269,6 +273,10 @@ def register_callbacks(app: dash.Dash) -> None:
             elif trigger == UNLOCK:
                 accounts.unlock(session, actor=actor(), user_id=user_id)
                 message = dbc.Alert(_("已解除登录限制"), color="success", className="py-2")
+            elif trigger == SIGN_OUT:
+                ended = accounts.sign_out_everywhere(session, actor=actor(), user_id=user_id)
+                message = dbc.Alert(_("已注销该用户的全部登录（含 %(n)s 个设备登录）", n=ended), color="success",
+                                    className="py-2")
             else:
                 return no_update, no_update
         except DomainError as exc:

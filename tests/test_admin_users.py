@@ -1,6 +1,7 @@
 """/admin/users: the administrator creates accounts (a one-time password shown once), changes
 names, roles and home regions, disables and enables them (every sign-in of a disabled account
-ends), gives a new one-time password and lifts a sign-in throttle; each act is audited; the last
+ends), gives a new one-time password, signs an account out everywhere and lifts a sign-in
+throttle; each act is audited; the last
 active administrator stays one and nobody disables themselves; nobody but an administrator
 reaches the page or any of its callbacks. The operation log finds events by region."""
 
@@ -146,6 +147,21 @@ def test_disabling_ends_every_sign_in_and_enabling_lets_them_back(app, session, 
     accounts.set_active(session, actor=as_actor(world["root"]), user_id=off.id, active=True)
     assert [e.target_id for e in events(session, "user.enable")] == [str(off.id)]
     login(app.test_client(), "off", PASSWORD)
+
+
+def test_signing_out_everywhere_ends_sign_ins_and_keeps_the_account(app, session, world):
+    off = world["off"]
+    browser = app.test_client()
+    login(browser, "off", PASSWORD)
+    _phone, token = devices.open_device_session(session, user=off, kind="field", label="手机")
+    assert accounts.sign_out_everywhere(session, actor=as_actor(world["root"]), user_id=off.id) == 2
+    [event] = events(session, "user.revoke_sessions")
+    assert event.actor_id == world["root"].id and event.target_id == str(off.id)
+    assert devices.device_by_token(session, token=token, kind="field") is None
+    assert browser.get("/cases").status_code == 302
+    login(app.test_client(), "off", PASSWORD)  # the account itself is untouched
+    with pytest.raises(NotAllowed):
+        accounts.sign_out_everywhere(session, actor=as_actor(world["boss"]), user_id=off.id)
 
 
 def test_a_reset_password_is_one_time_and_ends_sign_ins(app, session, world):

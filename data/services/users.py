@@ -362,6 +362,19 @@ def reset_password(session: Session, *, actor: Actor | User, user_id: int) -> tu
     return user, password
 
 
+def sign_out_everywhere(session: Session, *, actor: Actor | User, user_id: int) -> int:
+    """The administrator ends every sign-in of the account (browsers, field phones, wall screens),
+    as for a lost phone whose owner cannot say which; the account stays usable. Returns how many
+    device sign-ins ended."""
+    _require_admin(actor)
+    user = _account(session, user_id)
+    devices = _end_sessions(session, user)
+    audit(session, actor=actor, action="user.revoke_sessions", target_kind="user", target_id=user.id,
+          details={"device_sessions": devices})
+    session.commit()
+    return devices
+
+
 def unlock(session: Session, *, actor: Actor | User, user_id: int) -> int:
     """Lift the sign-in throttles of the account (its failures from every address): the throttle's
     own clear (audited there). Returns how many failures were forgotten."""
