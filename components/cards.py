@@ -8,11 +8,14 @@ from dash import html
 
 def kpi_card(*, title: str, value: str, unit: str = "", note: str | None = None, icon: str = "bi-circle",
              tone: str = "primary", trend: float | None = None, trend_label: str = "",
-             good_when_down: bool = True, card_id: str | None = None) -> dbc.Card:
+             good_when_down: bool = True, trend_reference: str | None = None,
+             card_id: str | None = None) -> dbc.Card:
     """A tile: icon, title, big value with unit, and an optional year-on-year arrow.
 
-    `trend` is a relative change (−0.12 = down 12%); `good_when_down` colours a decline green
-    (fewer cases is good news) or red (fewer logs filed is not).
+    `trend` is a relative change (−0.12 = down 12%); the one colour rule: green when the measure
+    moved the good way, red when the bad way — `good_when_down` says which way is good (fewer
+    cases is good news, fewer logs filed is not). `trend_reference` names what it is compared
+    with (the arrow's tooltip; trend_caption says it under the row).
     """
     trend_part = None
     if trend is not None:
@@ -22,6 +25,7 @@ def kpi_card(*, title: str, value: str, unit: str = "", note: str | None = None,
             [html.I(className=f"bi {'bi-arrow-down-right' if down else 'bi-arrow-up-right'} me-1"),
              f"{trend_label} {abs(trend) * 100:.1f}%"],
             className=f"small fw-semibold text-{'success' if good else 'danger'}",
+            title=trend_reference,
         )
     return dbc.Card(
         dbc.CardBody([
@@ -36,6 +40,11 @@ def kpi_card(*, title: str, value: str, unit: str = "", note: str | None = None,
         className="kpi-card h-100 shadow-sm",
         **({"id": card_id} if card_id else {}),
     )
+
+
+def trend_caption(text: str) -> html.Div:
+    """The line under a row of tiles that says what their arrows compare (period and colours)."""
+    return html.Div([html.I(className="bi bi-info-circle me-1"), text], className="small text-secondary mb-2 mt-n2")
 
 
 def refusal(message: str) -> dbc.Alert:

@@ -11,7 +11,7 @@ from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 from flask_login import current_user
 
 from components import labels
-from components.cards import kpi_card, refusal
+from components.cards import kpi_card, refusal, trend_caption
 from components.case_views import breakdown_figure, case_detail, ranked_list, trend_figure
 from components.export import file_name, workbook_bytes
 from components.filter_bar import dropdown, field, filter_bar, link_townships, period, regions
@@ -556,12 +556,15 @@ def _export_columns() -> list[tuple[str, str, int]]:
 def _kpi_row(k) -> dbc.Row:
     tiles = [
         kpi_card(title=_("案件数"), value=count(k.cases), unit=_("件"), icon="bi-journal-text", tone="primary",
-                 trend=change(k.cases, k.cases_last_year), trend_label=_("同比"), card_id="cases-kpi-cases"),
+                 trend=change(k.cases, k.cases_last_year), trend_label=_("同比"), card_id="cases-kpi-cases",
+                 trend_reference=_("去年同期 %(n)s 件", n=count(k.cases_last_year))),
         kpi_card(title=_("涉及人数"), value=count(k.workers), unit=_("人"), icon="bi-people", tone="info",
-                 trend=change(k.workers, k.workers_last_year), trend_label=_("同比")),
+                 trend=change(k.workers, k.workers_last_year), trend_label=_("同比"),
+                 trend_reference=_("去年同期 %(n)s 人", n=count(k.workers_last_year))),
         kpi_card(title=_("涉及金额"), value=wan_yuan(k.amount_claimed_cents), unit=_("万元"), icon="bi-cash-coin",
                  tone="warning", trend=change(k.amount_claimed_cents, k.amount_claimed_cents_last_year),
-                 trend_label=_("同比")),
+                 trend_label=_("同比"),
+                 trend_reference=_("去年同期 %(n)s 万元", n=wan_yuan(k.amount_claimed_cents_last_year))),
         kpi_card(title=_("已追回"), value=wan_yuan(k.amount_recovered_cents), unit=_("万元"), icon="bi-piggy-bank",
                  tone="success", note=_("追回率 %(r)s", r=percent(k.amount_recovered_cents, k.amount_claimed_cents))),
         kpi_card(title=_("结案率"), value=percent(k.closed, k.cases), icon="bi-check2-circle", tone="success",
@@ -572,7 +575,12 @@ def _kpi_row(k) -> dbc.Row:
                  icon="bi-hourglass-split", tone="danger", card_id="cases-kpi-open"),
         kpi_card(title=_("督办案件"), value=count(k.supervised), unit=_("件"), icon="bi-flag", tone="dark"),
     ]
-    return dbc.Row([dbc.Col(t, xs=6, md=3, xxl=True, className="mb-3") for t in tiles], className="g-3")
+    start, end = k.last_year_period
+    reference = _("同比：与去年同期（%(start)s 至 %(end)s）相比", start=start.isoformat(), end=end.isoformat())
+    return html.Div([
+        dbc.Row([dbc.Col(t, xs=6, md=3, xxl=True, className="mb-3") for t in tiles], className="g-3"),
+        trend_caption(reference + _("；绿色为向好，红色为变差")),
+    ])
 
 
 def _risk_list(risks: dict) -> html.Div:

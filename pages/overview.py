@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from urllib.parse import urlencode
 
 import dash
@@ -11,11 +12,11 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, dcc, html
 from flask_login import current_user
 
-from components.cards import kpi_card, refusal
+from components.cards import kpi_card, refusal, trend_caption
 from components.charts import year_on_year_bars
 from components.format import change, count, percent, wan_yuan
 from data.models import RegionLevel
-from data.queries.overview import cases_by_month, overview_figures
+from data.queries.overview import cases_by_month, overview_figures, same_day_last_year
 from data.queries.regions import get_region_by_code, list_regions
 from data.scope import OutOfScope
 from web.context import db, scope, today
@@ -62,7 +63,8 @@ def layout(**_query):
     ])
 
 
-def kpi_tiles(figures, year: int) -> dbc.Row:
+def kpi_tiles(figures, day: date) -> html.Div:
+    year = day.year
     tiles = [
         kpi_card(title=_("在办欠薪案件"), value=count(figures.open_cases), unit=_("件"), icon="bi-folder2-open",
                  tone="primary", note=_("超期 %(n)s 件", n=count(figures.overdue_cases)), card_id="kpi-open-cases"),
@@ -70,7 +72,7 @@ def kpi_tiles(figures, year: int) -> dbc.Row:
                  tone="danger", note=_("在办案件中挂牌督办")),
         kpi_card(title=_("%(year)s年受理案件", year=year), value=count(figures.cases_ytd), unit=_("件"),
                  icon="bi-journal-text", tone="info", trend=change(figures.cases_ytd, figures.cases_ytd_last_year),
-                 trend_label=_("同比")),
+                 trend_label=_("同比"), trend_reference=_("去年同期 %(n)s 件", n=count(figures.cases_ytd_last_year))),
         kpi_card(title=_("%(year)s年涉及金额", year=year), value=wan_yuan(figures.amount_ytd_cents), unit=_("万元"),
                  icon="bi-cash-coin", tone="warning", note=_("涉及 %(n)s 人", n=count(figures.workers_ytd))),
         kpi_card(title=_("乡镇人社所"), value=count(figures.stations), unit=pgettext("stations", "个"),
@@ -86,7 +88,12 @@ def kpi_tiles(figures, year: int) -> dbc.Row:
         kpi_card(title=_("待整改事项"), value=count(figures.open_rectifications), unit=_("项"),
                  icon="bi-tools", tone="danger", note=_("督查、走流程发现")),
     ]
-    return dbc.Row([dbc.Col(t, xs=6, md=4, xl=3, className="mb-3") for t in tiles])
+    same = same_day_last_year(day)
+    return html.Div([
+        dbc.Row([dbc.Col(t, xs=6, md=4, xl=3, className="mb-3") for t in tiles]),
+        trend_caption(_("同比：与去年同期（%(start)s 至 %(end)s）相比", start=date(same.year, 1, 1).isoformat(),
+                        end=same.isoformat()) + _("；绿色为向好，红色为变差")),
+    ])
 
 
 def register_callbacks(app: dash.Dash) -> None:
@@ -100,14 +107,19 @@ def register_callbacks(app: dash.Dash) -> None:
         except OutOfScope:
             return refusal(_("所选区域不在您的管辖范围内。")), {}, "about:blank", asof
         figures = overview_figures(db(), scope=view, today=day)
+        # the month under way beside the same days of last year's month, and named so
+        partial = (day + timedelta(days=1)).month == day.month
+        months = [_("%(m)d月", m=m) for m in range(1, 13)]
+        if partial:
+            months[day.month - 1] = _("%(m)d月1–%(d)d日", m=day.month, d=day.day)
         trend = year_on_year_bars(
             this_year=cases_by_month(db(), scope=view, year=day.year),
-            last_year=cases_by_month(db(), scope=view, year=day.year - 1),
-            months_label=[_("%(m)d月", m=m) for m in range(1, 13)],
-            this_label=_("%(year)s年", year=day.year), last_label=_("%(year)s年", year=day.year - 1),
-            upto_month=day.month)
+            last_year=cases_by_month(db(), scope=view, year=day.year - 1,
+                                     cut=same_day_last_year(day) if partial else None),
+            months_label=months, this_label=_("%(year)s年", year=day.year),
+            last_label=_("%(year)s年", year=day.year - 1), upto_month=day.month)
         src = "/maps/regions" + (f"?{urlencode({'region': region_code})}" if region_code else "")
-        return kpi_tiles(figures, day.year), trend, src, asof
+        return kpi_tiles(figures, day), trend, src, asof
 
 
 def _region_path(region_code: str | None) -> str | None:

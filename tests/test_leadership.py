@@ -210,3 +210,14 @@ def test_the_wall_cannot_call_the_case_pages_callbacks(demo_app):
     login(officer, "officer")
     answer = officer.post("/_dash-update-component", json=body, headers=csrf_header(officer))
     assert answer.status_code == 200 and answer.json["response"]["cases-table"]["getRowsResponse"]["rowCount"] > 0
+
+
+def test_the_sparklines_end_with_the_last_whole_month(session):
+    """On 3 December the wall's trends run from December last year to November: the month under
+    way (three days) would read as a fall beside whole months."""
+    city = make_city(session)
+    for day in (date(2025, 12, 5), date(2026, 11, 2), date(2026, 11, 30), date(2026, 12, 1), date(2026, 12, 3)):
+        make_case(session, township=city["town_a"], county=city["a"], received_on=day, accepted_on=day)
+    series = leadership.monthly_series(session, scope=Scope((city["city"].path,)), today=date(2026, 12, 3))
+    assert series["months"][0] == "2025-12" and series["months"][-1] == "2026-11" and len(series["months"]) == 12
+    assert series["cases"][0] == 1 and series["cases"][-1] == 2 and sum(series["cases"]) == 3

@@ -106,3 +106,31 @@ def test_region_map_route_refuses_foreign_region(client, city):
     page = client.get("/maps/regions").get_data(as_text=True)
     assert contains(page, "东湖区") and not contains(page, "西山县")
 
+
+
+def test_on_the_3rd_this_month_is_set_beside_the_same_three_days_of_last_year(app, client, session):
+    """Year on year that does not lie: on 3 December the month's bar stands beside 1–3 December
+    of last year (not last year's whole December), and its label says so; whole months stay whole."""
+    from data.queries.overview import cases_by_month
+    city = make_city(session)
+    for day in (date(2025, 11, 15), date(2025, 12, 2), date(2025, 12, 10), date(2025, 12, 28),
+                date(2026, 12, 1), date(2026, 12, 3)):
+        make_case(session, township=city["town_a"], county=city["a"], received_on=day, accepted_on=day)
+    make_user(session, username="leader", role=Role.leader, regions=[city["city"]])
+    whole = Scope((city["city"].path,))
+    assert cases_by_month(session, scope=whole, year=2025) == {11: 1, 12: 3}
+    assert cases_by_month(session, scope=whole, year=2025, cut=date(2025, 12, 3)) == {11: 1, 12: 1}
+    assert cases_by_month(session, scope=whole, year=2025, cut=date(2025, 11, 10)) == {12: 3}
+
+    app.config["TODAY"] = date(2026, 12, 3)
+    sign_in(client, "leader")
+    figure = call_overview(client, None)["overview-trend"]["figure"]
+    last, this = figure["data"]
+    assert last["x"][10:] == ["11月", "12月1–3日"] and this["x"][-1] == "12月1–3日"
+    assert last["y"][10:] == [1, 1] and this["y"][-1] == 2  # 1–3 Dec 2025: one case; not all three
+    kpis = _text(call_overview(client, None)["overview-kpis"]["children"])
+    assert "同比：与去年同期（2025-01-01 至 2025-12-03）相比" in kpis
+
+    app.config["TODAY"] = date(2026, 12, 31)  # the month's last day: a whole month beside a whole month
+    last, this = call_overview(client, None)["overview-trend"]["figure"]["data"]
+    assert last["x"][11] == "12月" and last["y"][11] == 3

@@ -138,7 +138,7 @@ def _texts() -> dict[str, str]:
         "red": _("红色"), "orange": _("橙色"), "yellow": _("黄色"), "low": _("低"),
         "supervised_list": _("督办案件倒计时"), "days_left": _("剩 %(n)s 天"), "days_late": _("超期 %(n)s 天"),
         "ticker": _("最新走流程发现"), "issue": _("问题"), "need": _("需求"), "fix": _("整改"),
-        "trends": _("近12个月"), "trend_cases": _("案件数"), "trend_amount": _("涉及金额（万元）"),
+        "trends": _("近12个整月"), "trend_cases": _("案件数"), "trend_amount": _("涉及金额（万元）"),
         "trend_audits": _("暗访合格率"), "trend_logs": _("工作日志"), "by_area": _("分区情况"),
         "area_logs": _("今日日志 已报/应报"), "area_std": _("达标/站数"), "none": _("暂无"),
     }

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
@@ -215,15 +215,17 @@ def latest_findings(session: Session, *, scope: Scope, limit: int = 20) -> list[
 
 
 def monthly_series(session: Session, *, scope: Scope, today: date, months: int = 12) -> dict[str, list]:
-    """Sparklines: the last `months` months of cases received, amount claimed (cents), window
-    audits' pass rate and work logs filed, oldest first, with month labels."""
+    """Sparklines: the last `months` whole months of cases received, amount claimed (cents),
+    window audits' pass rate and work logs filed, oldest first, with month labels. The month
+    under way is left out: its first days beside whole months would read as a fall."""
     firsts = []
-    year, month = today.year, today.month
+    year, month = (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
     for _ in range(months):
         firsts.append(date(year, month, 1))
         year, month = (year, month - 1) if month > 1 else (year - 1, 12)
     firsts.reverse()
     start = firsts[0]
+    today = date(today.year, today.month, 1) - timedelta(days=1)  # the last whole month's last day
 
     def by_month(column, stmt) -> dict[str, tuple]:
         key = sa.func.to_char(column, "YYYY-MM") if session.get_bind().dialect.name == "postgresql" \

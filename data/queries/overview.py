@@ -106,13 +106,14 @@ def overview_figures(session: Session, *, scope: Scope, today: date,
     )
 
 
-def cases_by_month(session: Session, *, scope: Scope, year: int) -> dict[int, int]:
-    """Cases received per month of `year` ({month: count}, months with none left out)."""
+def cases_by_month(session: Session, *, scope: Scope, year: int, cut: date | None = None) -> dict[int, int]:
+    """Cases received per month of `year` ({month: count}, months with none left out). `cut`: the
+    month of that day counts only up to it (last year's month set beside this one's first days)."""
     month = sa.extract("month", WageCase.received_on)
-    rows = session.exec(
-        select(month, sa.func.count())
-        .where(WageCase.deleted_at.is_(None), scope.cases_clause(WageCase),
-               WageCase.received_on >= date(year, 1, 1), WageCase.received_on <= date(year, 12, 31))
-        .group_by(month)
-    ).all()
+    conds = [WageCase.deleted_at.is_(None), scope.cases_clause(WageCase),
+             WageCase.received_on >= date(year, 1, 1), WageCase.received_on <= date(year, 12, 31)]
+    if cut is not None:
+        month_end = date(cut.year + cut.month // 12, cut.month % 12 + 1, 1) - timedelta(days=1)
+        conds.append(sa.or_(WageCase.received_on <= cut, WageCase.received_on > month_end))
+    rows = session.exec(select(month, sa.func.count()).where(*conds).group_by(month)).all()
     return {int(m): int(n) for m, n in rows}

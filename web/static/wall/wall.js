@@ -217,6 +217,8 @@
     sparks[s[0]] = { line: line, area: area, last: last, scale: s[2] };
   });
   function renderTrends(d) {
+    var months = d.months || [];  // whole months only: the one under way would read as a fall
+    $("#p-trends .through").textContent = months.length ? months[0] + " – " + months[months.length - 1] : "";
     SPARKS.forEach(function (s) {
       var values = d[s[0]] || []; var sp = sparks[s[0]];
       var nums = values.map(function (v) { return v === null ? null : v / sp.scale; });
