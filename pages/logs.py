@@ -102,6 +102,9 @@ def layout(**_query):
                                  _("%(n)s 条新点评，标为已读", n=len(unread))], id=MARK_READ, size="sm",
                                 color="danger", outline=True) if unread else None,
                      id=MARK_READ_BOX, className="ms-auto"),
+            # a cadre writes logs on the phone app (offline-first): the way there from here
+            html.A([html.I(className="bi bi-pencil-square me-1"), _("写日志")], href="/field/#/new/work_log",
+                   id=P + "write", className="btn btn-primary btn-sm") if township_only else None,
         ], className="d-flex flex-wrap align-items-baseline gap-2 my-3"),
         _filter_bar(),
         dcc.Loading(html.Div(id=KPIS, className="mb-3"), type="dot", delay_show=300),

@@ -125,7 +125,10 @@ def layout(**_query):
         html.Div([
             html.H1(_("走流程"), className="h4 mb-0"),
             html.Span(_("局领导以群众身份亲身办、陪同办，查找堵点难点"), className="text-secondary small ms-3"),
-        ], className="d-flex flex-wrap align-items-baseline my-3"),
+            # walkthroughs are recorded on the phone app, where the service is gone through
+            html.A([html.I(className="bi bi-phone me-1"), _("去走流程（手机端）")], href="/field/#/new/walkthrough",
+                   id=P + "field", className="btn btn-outline-primary btn-sm ms-auto"),
+        ], className="d-flex flex-wrap align-items-baseline gap-2 my-3"),
         _filter_bar(_query),
         dcc.Loading(html.Div(id=FUNNEL, className="mb-3"), type="dot", delay_show=300),
         _card(_("三个清单"), [

@@ -183,7 +183,13 @@ def test_circular_region_and_errors(client, city):
                            ("from=01/10/2026&to=2026-10-31", "YYYY-MM-DD"),
                            ("from=2026-10-01&to=2026-10-31&mode=psychic", "无效的筛选值")):
         response = client.get(f"/audits/circular?{query}")
-        assert response.status_code == 400 and message in response.get_data(as_text=True), query
+        page = response.get_data(as_text=True)
+        assert response.status_code == 400 and message in page and 'href="/audits"' in page, query
+    # a bare link or bookmark opens the page's own default period (this year to today), region kept
+    bare = client.get(f"/audits/circular?region={city['a'].area_code}")
+    assert bare.status_code == 302 and bare.headers["Location"] == (
+        f"/audits/circular?region={city['a'].area_code}&from=2026-01-01&to=2026-11-20")
+    assert client.get(bare.headers["Location"]).status_code == 200
 
 
 def test_circular_needs_a_login(client, city):

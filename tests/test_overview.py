@@ -134,3 +134,14 @@ def test_on_the_3rd_this_month_is_set_beside_the_same_three_days_of_last_year(ap
     app.config["TODAY"] = date(2026, 12, 31)  # the month's last day: a whole month beside a whole month
     last, this = call_overview(client, None)["overview-trend"]["figure"]["data"]
     assert last["x"][11] == "12月" and last["y"][11] == 3
+
+
+def test_a_map_opened_on_its_own_goes_to_its_page(client, city):
+    """/maps/regions opened from a bookmark is no bare map without a way back: the browser says it
+    is a top-level document (Sec-Fetch-Dest), and goes to the page that shows the map."""
+    sign_in(client, "leader")
+    for path, page in (("/maps/regions?region=369901000000", "/?region=369901000000"), ("/maps/cases", "/cases"),
+                       ("/maps/stations", "/stations")):
+        answer = client.get(path, headers={"Sec-Fetch-Dest": "document"})
+        assert answer.status_code == 302 and answer.headers["Location"] == page, path
+    assert client.get("/maps/regions", headers={"Sec-Fetch-Dest": "iframe"}).status_code == 200

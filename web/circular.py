@@ -15,8 +15,9 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from pathlib import Path
+from urllib.parse import urlencode
 
-from flask import Blueprint, Flask, Response, abort, render_template, request, send_from_directory
+from flask import Blueprint, Flask, Response, abort, redirect, render_template, request, send_from_directory
 from flask_login import current_user
 
 from components import labels as names
@@ -113,13 +114,18 @@ def audit_circular():
     """The circular for the period, region and mode in the query string."""
     if current_user.role not in ROLES:
         return _plain(_("您的角色无权查看此页面。"), 403)
+    if not request.args.get("from") and not request.args.get("to"):  # a bare link or bookmark: the page's default
+        period = q.AuditFilters.default(today())
+        args = {**request.args, "from": period.date_from.isoformat(), "to": period.date_to.isoformat()}
+        return redirect(f"{request.path}?{urlencode(args)}")
     try:
         start, end = _dates()
         filters = q.AuditFilters.from_dict({"date_from": start.isoformat(), "date_to": end.isoformat(),
                                             "region_code": request.args.get("region"),
                                             "mode": request.args.get("mode")}, strict=True)
-    except ValidationError as exc:
-        return _plain(_(exc.message, **exc.params), 400)
+    except ValidationError as exc:  # a hand-edited address: what is wrong, and the way back
+        return render_template("error.html", message=_(exc.message, **exc.params), request_id=None,
+                               back=("/audits", _("返回明察暗访"))), 400
     day = today()
     try:
         doc = q.circular(db(), scope=scope(), filters=filters, today=day)

@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlencode
 
-from flask import Blueprint, Flask, Response, abort, current_app, jsonify, request
+from flask import Blueprint, Flask, Response, abort, current_app, jsonify, redirect, request
 from flask_login import current_user
 
 from components import labels as names
@@ -52,6 +52,22 @@ from web.context import db, scope, today
 from web.i18n import _, current_language
 
 bp = Blueprint("maps", __name__, url_prefix="/maps")
+
+
+# the dashboard page each map document lives in: a map opened on its own (a bookmark, a link
+# copied out of the frame) goes there, with the app's header and its filters, not a bare map
+HOSTS = {"/maps/regions": "/", "/maps/cases": "/cases", "/maps/stations": "/stations"}
+
+
+@bp.before_request
+def _framed_only():
+    """Browsers say where a document will show (Sec-Fetch-Dest): a top-level navigation to a map
+    is sent to its page (the query passed along); frames, scripts and other clients are served as before."""
+    page = HOSTS.get(request.path)
+    if page and request.headers.get("Sec-Fetch-Dest") == "document":
+        query = request.query_string.decode()
+        return redirect(page + (f"?{query}" if query else ""))
+    return None
 
 
 def init_app(server: Flask) -> None:

@@ -8,7 +8,7 @@
   // --- i18n: message ids are the Chinese strings, as on the server --------------------------
   var EN = {
     '人社督导': 'HRSS Field', '在线': 'Online', '离线': 'Offline', '连不上服务器': 'Server unreachable',
-'首页': 'Home', '记录': 'Records', '返回': 'Back',
+'首页': 'Home', '记录': 'Records', '返回': 'Back', '电脑版': 'Dashboard',
     '登录': 'Sign in', '用户名': 'User name', '密码': 'Password', '正在登录…': 'Signing in…',
     '用户名或密码错误': 'Wrong user name or password', '需要联网才能登录。已保存的记录都还在本机。':
       'Signing in needs a connection. Everything saved is still on this phone.',
@@ -659,6 +659,7 @@
     }
     var who = h('section', { class: 'who' },
       h('span', { text: S.user.display_name + ' · ' + t(ROLES[S.user.role] || S.user.role) }),
+      h('a', { class: 'btn btn-link', href: '/', id: 'to-dashboard', text: t('电脑版') }),
       h('button', { type: 'button', class: 'btn btn-link', text: t('退出登录'), onclick: signOut }));
     return h('div', {}, actions, syncCard, comments, who);
   }
