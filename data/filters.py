@@ -40,8 +40,8 @@ from data.models import (
     StationKind,
     WalkChannel,
 )
-from data.queries.overview import same_day_last_year
 from data.queries.regions import get_region_by_code
+from data.rules.calendar import same_day_last_year
 from data.scope import Scope
 
 YEARS = (2000, 2100)

@@ -571,9 +571,11 @@ def _kpi_row(k) -> dbc.Row:
                  note=_("结案 %(n)s 件", n=count(k.closed))),
         kpi_card(title=_("按时办结率"), value=percent(k.closed_on_time, k.closed), icon="bi-stopwatch",
                  tone="secondary", note=_("按时 %(n)s 件", n=count(k.closed_on_time))),
-        kpi_card(title=_("在办 / 超期"), value=f"{count(k.open)} / {count(k.overdue)}", unit=_("件"),
-                 icon="bi-hourglass-split", tone="danger", card_id="cases-kpi-open"),
-        kpi_card(title=_("督办案件"), value=count(k.supervised), unit=_("件"), icon="bi-flag", tone="dark"),
+        kpi_card(title=_("当前在办 / 超期"), value=f"{count(k.open)} / {count(k.overdue)}", unit=_("件"),
+                 icon="bi-hourglass-split", tone="danger", card_id="cases-kpi-open",
+                 note=_("今日状态，不限受理日期")),
+        kpi_card(title=_("当前督办"), value=count(k.supervised), unit=_("件"), icon="bi-flag", tone="dark",
+                 note=_("在办案件中挂牌督办")),
     ]
     start, end = k.last_year_period
     reference = _("同比：与去年同期（%(start)s 至 %(end)s）相比", start=start.isoformat(), end=end.isoformat())

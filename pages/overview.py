@@ -16,8 +16,9 @@ from components.cards import kpi_card, refusal, trend_caption
 from components.charts import year_on_year_bars
 from components.format import change, count, percent, wan_yuan
 from data.models import RegionLevel
-from data.queries.overview import cases_by_month, overview_figures, same_day_last_year
+from data.queries.overview import cases_by_month, overview_figures
 from data.queries.regions import get_region_by_code, list_regions
+from data.rules.calendar import same_day_last_year
 from data.scope import OutOfScope
 from web.context import db, scope, today
 from web.i18n import N_, _, pgettext

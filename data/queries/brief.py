@@ -31,8 +31,7 @@ from data.models import (
     WorkLog,
 )
 from data.queries import leadership
-from data.queries.overview import same_day_last_year
-from data.rules.calendar import DEFAULT_CALENDAR, WorkCalendar
+from data.rules.calendar import DEFAULT_CALENDAR, WorkCalendar, same_day_last_year
 from data.rules.scoring import item_fraction
 from data.scope import Scope
 

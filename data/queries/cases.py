@@ -10,6 +10,7 @@ except the table's `amount`, in yuan for the grid.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable
@@ -41,10 +42,9 @@ from data.models import (
     User,
     WageCase,
 )
-from data.queries.overview import same_day_last_year
 from data.queries.regions import get_region_by_code, region_shapes
 from data.queries.settings import data_generation
-from data.rules.calendar import DEFAULT_CALENDAR, WorkCalendar
+from data.rules.calendar import DEFAULT_CALENDAR, WorkCalendar, same_day_last_year
 from data.rules.case_clock import CaseClock, SupervisionThresholds, case_clock, supervision_reasons
 from data.rules.masking import mask_id_number, mask_name, mask_phone
 from data.rules.risk import RiskInputs, RiskPolicy, grade_risk
@@ -229,6 +229,30 @@ def _figures(session: Session, conds: list, start: date, end: date, today: date)
     return [int(v or 0) for v in row]
 
 
+@dataclass(frozen=True)
+class CasesNow:
+    """The cases as they stand today, whenever they were received — one definition for the
+    overview, /cases, the wall and the brief: open (a statutory clock runs: received, accepted,
+    investigating), overdue (the running clock is past its deadline, overdue_clause) and
+    supervised (督办) among the open ones."""
+
+    open: int
+    overdue: int
+    supervised: int
+
+
+def _now(session: Session, conds: list, today: date) -> CasesNow:
+    is_open = WageCase.status.in_([s.value for s in OPEN_STATES])
+    row = _cases(session, select(sa.func.count().filter(is_open), sa.func.count().filter(overdue_clause(today)),
+                                 sa.func.count().filter(sa.and_(is_open, WageCase.supervised.is_(True)))), conds).one()
+    return CasesNow(*(int(v or 0) for v in row))
+
+
+def cases_now(session: Session, *, scope: Scope, today: date) -> CasesNow:
+    """Open, overdue and supervised cases in the scope today (CasesNow)."""
+    return _now(session, [_visible(scope)], today)
+
+
 def case_kpis(session: Session, *, scope: Scope, filters: CaseFilters, today: date) -> CaseKpis:
     """Cases, workers, money, open / overdue / supervised / concluded and on time, for the
     filters' period (default: this year to today) and the same period last year.
@@ -239,8 +263,12 @@ def case_kpis(session: Session, *, scope: Scope, filters: CaseFilters, today: da
     start = filters.date_from or date(end.year, 1, 1)
     last = (same_day_last_year(start), same_day_last_year(end))
     now, before = _figures(session, conds, start, end, today), _figures(session, conds, *last, today)
-    return CaseKpis(period=(start, end), last_year_period=last, **dict(zip(FIGURES, now, strict=True)),
+    kpis = CaseKpis(period=(start, end), last_year_period=last, **dict(zip(FIGURES, now, strict=True)),
                     **{f"{name}_last_year": value for name, value in zip(FIGURES, before, strict=True)})
+    # open, overdue and supervised are today's state of every case the other filters select, as on
+    # the overview and the wall, not of those received in the period (their received date aside)
+    current = _now(session, conds, today)
+    return dataclasses.replace(kpis, open=current.open, overdue=current.overdue, supervised=current.supervised)
 
 
 def _month_add(year: int, month: int, n: int) -> tuple[int, int]:

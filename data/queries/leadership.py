@@ -38,8 +38,7 @@ from data.models import (
     WorkLog,
 )
 from data.queries.cases import CaseFilters, case_kpis
-from data.queries.overview import same_day_last_year
-from data.rules.calendar import DEFAULT_CALENDAR, WorkCalendar
+from data.rules.calendar import DEFAULT_CALENDAR, WorkCalendar, same_day_last_year
 from data.scope import Scope
 
 PASSING = (Grade.model.value, Grade.standard.value)
@@ -133,8 +132,8 @@ def figures(session: Session, *, scope: Scope, today: date, calendar: WorkCalend
         workers_last_year=k.workers_last_year, amount_cents=k.amount_claimed_cents,
         amount_cents_last_year=k.amount_claimed_cents_last_year, closure_rate=k.closure_rate,
         closure_rate_last_year=k.closure_rate_last_year, on_time_rate=k.on_time_rate,
-        on_time_rate_last_year=k.on_time_rate_last_year, overdue_cases=_overdue_now(session, scope, today),
-        supervised_cases=_supervised_now(session, scope), stations=len(grades), stations_standardised=standardised,
+        on_time_rate_last_year=k.on_time_rate_last_year, overdue_cases=k.overdue,
+        supervised_cases=k.supervised, stations=len(grades), stations_standardised=standardised,
         standardisation_rate=_ratio(standardised, len(grades)), audits=audits, audits_passed=passed,
         audit_pass_rate=_ratio(passed, audits), audit_pass_rate_last_year=_ratio(passed_ly, audits_ly),
         rectifications_open=int(rect[0]), rectifications_overdue=int(rect[1]), logs_today=logs,
@@ -147,18 +146,6 @@ def _end_of(day: date):
 
 def _live_cases(scope: Scope):
     return sa.and_(WageCase.deleted_at.is_(None), scope.cases_clause(WageCase))
-
-
-def _overdue_now(session: Session, scope: Scope, today: date) -> int:
-    from data.queries.cases import overdue_clause
-    return int(session.exec(select(sa.func.count()).select_from(WageCase).where(
-        _live_cases(scope), overdue_clause(today))).one())
-
-
-def _supervised_now(session: Session, scope: Scope) -> int:
-    return int(session.exec(select(sa.func.count()).select_from(WageCase).where(
-        _live_cases(scope), WageCase.supervised.is_(True),
-        WageCase.status.in_(["received", "accepted", "investigating"]))).one())
 
 
 def supervised_cases(session: Session, *, scope: Scope, today: date, limit: int = 12) -> list[dict]:

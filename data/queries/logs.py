@@ -103,6 +103,16 @@ def completeness(session: Session, scope: Scope, *, filters: LogFilters, today: 
             "missing_today": sum(1 for r in rows if days and days[-1] == today and r["states"][-1] == DayState.pending)}
 
 
+def filing(session: Session, scope: Scope, *, first: date, last: date, today: date,
+           calendar: WorkCalendar) -> dict:
+    """Work-log filing in a period, by the one rule (data.rules.work_logs.rate): {"filed", "due",
+    "rate"} — the cadre-days with a log over the posted working days that are over or filed, so
+    today's log counts once filed and not before. The overview's tile and /logs' tiles read it."""
+    matrix = completeness(session, scope, filters=LogFilters(date_from=first, date_to=last), today=today,
+                          calendar=calendar)
+    return {"filed": matrix["filed"], "due": matrix["due"], "rate": matrix["rate"]}
+
+
 def _feed_conditions(session: Session, scope: Scope, filters: LogFilters, today: date) -> list:
     first, last = filters.period(today)
     conds = [narrowed(session, scope, filters).clause(WorkLog.path), WorkLog.log_date >= first,

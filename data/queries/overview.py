@@ -9,19 +9,15 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from data.models import (
-    CaseStatus,
     Rectification,
     RectificationStatus,
     Secondment,
     Station,
     StationKind,
     WageCase,
-    WorkLog,
 )
-from data.rules.calendar import DEFAULT_CALENDAR, WorkCalendar
+from data.rules.calendar import DEFAULT_CALENDAR, WorkCalendar, same_day_last_year
 from data.scope import Scope
-
-OPEN_CASE_STATES = (CaseStatus.received, CaseStatus.accepted, CaseStatus.investigating)
 
 
 @dataclass(frozen=True)
@@ -45,29 +41,13 @@ def _count(session: Session, stmt) -> int:
     return int(session.exec(stmt).one() or 0)
 
 
-def same_day_last_year(day: date) -> date:
-    try:
-        return day.replace(year=day.year - 1)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - 1, day=28)
-
-
 def overview_figures(session: Session, *, scope: Scope, today: date,
                      calendar: WorkCalendar = DEFAULT_CALENDAR) -> OverviewFigures:
+    from data.queries.cases import cases_now  # one definition of open, overdue and supervised
+    from data.queries.logs import filing
+
     live = sa.and_(WageCase.deleted_at.is_(None), scope.cases_clause(WageCase))
-    is_open = WageCase.status.in_([s.value for s in OPEN_CASE_STATES])
-    overdue = sa.or_(
-        sa.and_(WageCase.status == CaseStatus.received.value, WageCase.accept_due < today),
-        sa.and_(WageCase.status.in_([CaseStatus.accepted.value, CaseStatus.investigating.value]),
-                WageCase.investigate_due < today),
-    )
-    case_counts = session.exec(
-        select(
-            sa.func.count().filter(is_open),
-            sa.func.count().filter(overdue),
-            sa.func.count().filter(sa.and_(is_open, WageCase.supervised.is_(True))),
-        ).where(live)
-    ).one()
+    now = cases_now(session, scope=scope, today=today)
 
     def ytd(start: date, end: date):
         return session.exec(
@@ -86,22 +66,18 @@ def overview_figures(session: Session, *, scope: Scope, today: date,
         ).where(Station.active.is_(True), scope.clause(Station.path))
     ).one()
 
-    month_start = today.replace(day=1)
-    logs = _count(session, select(sa.func.count()).select_from(WorkLog)
-                  .where(scope.clause(WorkLog.path), WorkLog.log_date >= month_start, WorkLog.log_date <= today))
+    logs = filing(session, scope, first=today.replace(day=1), last=today, today=today, calendar=calendar)
     cadres = _count(session, select(sa.func.count()).select_from(Secondment)
                     .where(scope.clause(Secondment.path), Secondment.starts_on <= today, Secondment.ends_on >= today))
-    working_days = sum(1 for i in range((today - month_start).days + 1)
-                       if calendar.is_working_day(month_start + timedelta(days=i)))
     open_rect = _count(session, select(sa.func.count()).select_from(Rectification)
                        .where(scope.clause(Rectification.path),
                               Rectification.status != RectificationStatus.closed.value))
     return OverviewFigures(
-        open_cases=case_counts[0], overdue_cases=case_counts[1], supervised_cases=case_counts[2],
+        open_cases=now.open, overdue_cases=now.overdue, supervised_cases=now.supervised,
         cases_ytd=this_year[0], cases_ytd_last_year=last_year[0],
         workers_ytd=int(this_year[1]), amount_ytd_cents=int(this_year[2]),
         stations=station_counts[0], village_points=station_counts[1],
-        logs_this_month=logs, logs_expected_this_month=cadres * working_days, cadres=cadres,
+        logs_this_month=logs["filed"], logs_expected_this_month=logs["due"], cadres=cadres,
         open_rectifications=open_rect,
     )
 

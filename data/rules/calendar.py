@@ -134,3 +134,11 @@ class WorkingDays:
         provisional = any(not self.calendar.is_known(date(year, 1, 1))
                           for year in range((start + timedelta(days=1)).year, due.year + 1))
         return Deadline(due, provisional)
+
+
+def same_day_last_year(day: date) -> date:
+    """The same date a year earlier (28 February for the 29th): year-on-year compares like days."""
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28)

@@ -1,0 +1,60 @@
+"""One number per measure: the overview, the measure's own page, the wall and the weekly brief
+give the same figure for the same day and scope (issue: open 200 / 11 overdue on the overview
+against 191 / 2 on /cases; supervised 18 against 72; filing 74.8% against 92.0%)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlmodel import Session, select
+
+from data.filters import CaseFilters, LogFilters
+from data.models import Region, RegionLevel
+from data.queries import brief, cases, leadership, logs, overview
+from data.queries.settings import work_calendar
+from data.scope import Scope
+from tests.conftest import TODAY
+
+SUNDAY = date(2026, 11, 15)  # a brief's week ends on a Sunday: the same day for every reader
+
+
+@pytest.fixture(scope="module")
+def demo(demo_engine):
+    with Session(demo_engine) as session:
+        city = session.exec(select(Region).where(Region.level == RegionLevel.city)).one()
+        county = session.exec(select(Region).where(Region.level == RegionLevel.county)
+                              .order_by(Region.area_code)).first()
+        yield session, {"city": Scope((city.path,)), "county": Scope((county.path,))}
+
+
+@pytest.mark.parametrize("area", ["city", "county"])
+@pytest.mark.parametrize("day", [TODAY, SUNDAY])
+def test_open_overdue_and_supervised_are_one_figure_everywhere(demo, area, day):
+    session, scopes = demo
+    scope = scopes[area]
+    front = overview.overview_figures(session, scope=scope, today=day)
+    page = cases.case_kpis(session, scope=scope, filters=CaseFilters(), today=day)  # /cases, default period
+    narrow = cases.case_kpis(session, scope=scope, filters=CaseFilters(date_from=date(day.year, 11, 1),
+                                                                       date_to=day), today=day)
+    wall = leadership.figures(session, scope=scope, today=day)
+    assert front.open_cases > 0 and front.overdue_cases > 0 and front.supervised_cases > 0
+    assert (page.open, page.overdue, page.supervised) == (front.open_cases, front.overdue_cases,
+                                                          front.supervised_cases)
+    # the tiles are today's state whatever the received period chosen (the tile says so)
+    assert (narrow.open, narrow.overdue, narrow.supervised) == (page.open, page.overdue, page.supervised)
+    assert (wall.overdue_cases, wall.supervised_cases) == (front.overdue_cases, front.supervised_cases)
+    if day == SUNDAY:
+        weekly = brief.weekly_brief(session, scope=scope, monday=date(2026, 11, 9)).figures
+        assert (weekly["overdue"], weekly["supervised"]) == (front.overdue_cases, front.supervised_cases)
+
+
+@pytest.mark.parametrize("area", ["city", "county"])
+def test_the_filing_rate_is_one_figure_on_the_overview_and_logs(demo, area):
+    """Today's logs are not due until the day is over: the overview counts them as /logs does."""
+    session, scopes = demo
+    scope, calendar = scopes[area], work_calendar(session)
+    front = overview.overview_figures(session, scope=scope, today=TODAY, calendar=calendar)
+    matrix = logs.completeness(session, scope, filters=LogFilters(), today=TODAY, calendar=calendar)  # this month
+    assert front.logs_expected_this_month == matrix["due"] > 0
+    assert front.logs_this_month == matrix["filed"] > 0
