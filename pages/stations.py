@@ -147,8 +147,8 @@ def _kpi_row(k: q.StationKpis) -> dbc.Row:
                  tone="success", card_id="stations-kpi-model"),
         kpi_card(title=_("未销号整改"), value=count(k.open_rectifications), unit=_("项"), icon="bi-tools",
                  tone="secondary", card_id="stations-kpi-open"),
-        kpi_card(title=_("超期未整改"), value=count(k.overdue_rectifications), unit=_("项"), icon="bi-alarm",
-                 tone="danger", card_id="stations-kpi-overdue"),
+        kpi_card(title=_("超期未销号"), value=count(k.overdue_rectifications), unit=_("项"), icon="bi-alarm",
+                 tone="danger", card_id="stations-kpi-overdue", note=_("所选站所的，今日")),
     ]
     return dbc.Row([dbc.Col(t, xs=6, md=4, xl=2, className="mb-3") for t in tiles], className="g-3")
 

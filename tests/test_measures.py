@@ -58,3 +58,16 @@ def test_the_filing_rate_is_one_figure_on_the_overview_and_logs(demo, area):
     matrix = logs.completeness(session, scope, filters=LogFilters(), today=TODAY, calendar=calendar)  # this month
     assert front.logs_expected_this_month == matrix["due"] > 0
     assert front.logs_this_month == matrix["filed"] > 0
+
+
+@pytest.mark.parametrize("area", ["city", "county"])
+def test_overdue_rectifications_are_one_figure_on_the_wall_and_the_list(demo, area):
+    """Not closed (销号) and past due, a reported fix still waiting for its re-check included; /stations
+    counts its stations' (its tile says so), /audits the period's audits'."""
+    from data.queries import rectifications
+    session, scopes = demo
+    listed = rectifications.status_counts(session, scopes[area], today=TODAY)["overdue"]
+    wall = leadership.figures(session, scope=scopes[area], today=TODAY)
+    assert wall.rectifications_overdue == listed > 0
+    rows = rectifications.list_rectifications(session, scopes[area], today=TODAY, status="overdue")
+    assert len(rows) == listed and all(r["overdue_days"] > 0 for r in rows)

@@ -61,11 +61,12 @@ def test_a_covert_check_is_hidden_from_the_cadre_until_published(session, world)
     assert list(cadre) == [world["a_station"].id]  # their township only
     a = cadre[world["a_station"].id]
     assert (a["score"], a["grade"], a["checked_on"]) == (85, "standard", "2026-09-01")
-    # its rectifications too: the cadre sees the published check's open one (overdue) and the
-    # walkthrough's, the inspector also the covert check's two (one overdue)
-    assert (a["open"], a["overdue"]) == (3, 1)
+    # its rectifications too: the cadre sees the published check's two (past due: one open, one
+    # reported and not re-checked — overdue until closed, data.queries.rectifications.overdue_clause)
+    # and the walkthrough's, the inspector also the covert check's two (one overdue)
+    assert (a["open"], a["overdue"]) == (3, 2)
     inspector = league(session, world, Role.inspector, "city")[world["a_station"].id]
-    assert (inspector["open"], inspector["overdue"]) == (5, 2)
+    assert (inspector["open"], inspector["overdue"]) == (5, 3)
     # a county admin is not city-wide: no unpublished work either
     assert league(session, world, Role.admin, "a")[world["a_station"].id]["grade"] == "standard"
     # a city-wide leader sees it
@@ -81,11 +82,11 @@ def test_kpis_and_the_rate_against_the_target(session, world):
     city = q.station_kpis(session, scope=scope_of(world, "city"), role=Role.leader, filters=YEAR, today=TODAY)
     assert (city.stations, city.checked, city.standardised, city.model) == (4, 3, 2, 2)
     assert city.rate == 0.5 and city.target == 1.0
-    # A: 5 open (2 overdue); B: 1 open, overdue since August
-    assert (city.open_rectifications, city.overdue_rectifications) == (6, 3)
+    # A: 5 open (3 overdue, the reported one among them); B: 1 open, overdue since August
+    assert (city.open_rectifications, city.overdue_rectifications) == (6, 4)
     cadre = q.station_kpis(session, scope=scope_of(world, "town_a"), role=Role.cadre, filters=YEAR, today=TODAY)
     assert (cadre.stations, cadre.standardised, cadre.model, cadre.rate) == (1, 1, 0, 1.0)
-    assert (cadre.open_rectifications, cadre.overdue_rectifications) == (3, 1)
+    assert (cadre.open_rectifications, cadre.overdue_rectifications) == (3, 2)
     points = q.station_kpis(session, scope=scope_of(world, "city"), role=Role.leader, today=TODAY,
                             filters=q.StationFilters(kind="village_point", date_to=TODAY))
     assert (points.stations, points.checked, points.rate) == (1, 0, 0.0)

@@ -109,7 +109,7 @@ def test_the_cadre_sees_their_station_with_masked_phones_and_no_covert_check(app
     assert "暗访" not in text and "未通报" not in text  # the covert check and its findings
     league = figures(cadre, FILTERS)["stations-league"]["rowData"]
     assert [(r["name"], r["grade_label"], r["open"], r["overdue"]) for r in league] == \
-        [("望江街道人社所", "达标", 3, 1)]
+        [("望江街道人社所", "达标", 3, 2)]
     inspector = sign_in(app.test_client(), "inspector")
     text = _text(profile(inspector, world["a_station"].id)["station-profile-body"]["children"])
     assert "暗访：未落实一次性告知" in text and "未通报" in text

@@ -45,6 +45,7 @@ from data.models import (
     StationKind,
 )
 from data.queries.inspections import latest_per_station, published_clause, stations_with_latest
+from data.queries.rectifications import overdue_clause as rectification_overdue
 from data.queries.regions import get_region_by_code
 from data.rules.scoring import item_fraction
 from data.scope import OutOfScope, Scope
@@ -503,8 +504,7 @@ def _rectification_conditions(session: Session, *, scope: Scope, role: Role | st
             Rectification.source == RectificationSource.inspection.value, view.clause(Rectification.path)]
 
 
-def _overdue(today: date):
-    return sa.and_(Rectification.status != RectificationStatus.closed.value, Rectification.due_on < today)
+_overdue = rectification_overdue  # one definition (data.queries.rectifications.overdue_clause)
 
 
 def area_level(view: Scope) -> str:

@@ -38,6 +38,7 @@ from data.models import (
     WorkLog,
 )
 from data.queries.cases import CaseFilters, case_kpis
+from data.queries.rectifications import overdue_clause as rectification_overdue
 from data.rules.calendar import DEFAULT_CALENDAR, WorkCalendar, same_day_last_year
 from data.scope import Scope
 
@@ -122,7 +123,7 @@ def figures(session: Session, *, scope: Scope, today: date, calendar: WorkCalend
     audits_ly, passed_ly = _audit_pass(session, scope, date(today.year - 1, 1, 1), same_day_last_year(today))
     rect = session.exec(select(
         sa.func.count().filter(Rectification.status.in_(OPEN_RECTIFICATION)),
-        sa.func.count().filter(sa.and_(Rectification.status.in_(OPEN_RECTIFICATION), Rectification.due_on < today)),
+        sa.func.count().filter(rectification_overdue(today)),
     ).where(scope.clause(Rectification.path), Rectification.created_at <= _end_of(today))).one()
     logs = int(session.exec(select(sa.func.count()).select_from(WorkLog).where(
         scope.clause(WorkLog.path), WorkLog.log_date == today)).one())

@@ -15,6 +15,13 @@ from data.models import Attachment, Inspection, Rectification, RectificationStat
 from data.scope import Scope
 
 OPEN_STATES = (RectificationStatus.open, RectificationStatus.reported, RectificationStatus.rechecked)
+
+
+def overdue_clause(today: date) -> sa.ColumnElement[bool]:
+    """SQL, the one definition of an overdue rectification (超期未整改) on every page, the wall and
+    the brief: not closed (销号) and its deadline (a calendar date) before `today` — a fix reported
+    and waiting for its re-check still counts until it is closed."""
+    return sa.and_(Rectification.status.in_([s.value for s in OPEN_STATES]), Rectification.due_on < today)
 LIST_LIMIT = 1000
 
 
@@ -34,7 +41,7 @@ def list_rectifications(session: Session, scope: Scope, *, today: date, status: 
              .join(Inspection, Inspection.id == Rectification.inspection_id, isouter=True)
              .where(scope.clause(Rectification.path)))
     if status == "overdue":
-        query = query.where(Rectification.status.in_(OPEN_STATES), Rectification.due_on < today)
+        query = query.where(overdue_clause(today))
     elif status == "active":
         query = query.where(Rectification.status.in_(OPEN_STATES))
     elif status:
@@ -59,7 +66,7 @@ def status_counts(session: Session, scope: Scope, *, today: date) -> dict[str, i
     counts = dict(session.exec(select(Rectification.status, sa.func.count()).where(scope.clause(Rectification.path))
                                .group_by(Rectification.status)).all())
     overdue = session.exec(select(sa.func.count()).select_from(Rectification).where(
-        scope.clause(Rectification.path), Rectification.status.in_(OPEN_STATES), Rectification.due_on < today)).one()
+        scope.clause(Rectification.path), overdue_clause(today))).one()
     return {**{str(s): counts.get(s, 0) for s in RectificationStatus}, "overdue": overdue}
 
 

@@ -39,6 +39,7 @@ from data.models import (
     WorkLog,
 )
 from data.queries.inspections import latest_per_station, published_clause, stations_with_latest
+from data.queries.rectifications import overdue_clause as rectification_overdue
 from data.queries.settings import data_generation, work_types
 from data.rules.masking import mask_phone
 from data.rules.standardisation import STANDARDISED_GRADES, TARGET_RATE, standardisation_rate
@@ -108,11 +109,10 @@ def _rectifications(scope: Scope, role: Role | str, view: Scope, filters: Statio
     walkthroughs or leaders) only the region's. "+ 0" keeps SQLite off the station_id index
     (it would read every rectification ever made, station by station): the status index
     finds the few open ones. PostgreSQL plans well either way; the number is the same."""
-    is_open = Rectification.status == RectificationStatus.open.value
     station = Rectification.station_id + 0
     stations = select(Station.id).where(*_station_conditions(view, filters))
     stmt = (select(*((station,) if per_station else ()), sa.func.count(),
-                   sa.func.count().filter(sa.and_(is_open, Rectification.due_on < today)))
+                   sa.func.count().filter(rectification_overdue(today)))
             .where(Rectification.status.in_(OPEN_RECTIFICATION), view.clause(Rectification.path),
                    station.in_(stations)))
     visible = published_clause(Inspection, role, scope)
