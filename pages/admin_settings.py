@@ -20,14 +20,7 @@ from flask_login import current_user
 from components import labels
 from data.errors import DomainError
 from data.models import RegionLevel, Role
-from data.queries.settings import (
-    finding_categories,
-    get_setting,
-    grade_thresholds,
-    rectification_days,
-    supervision_thresholds,
-    work_types,
-)
+from data.queries import settings as rules
 from data.services.settings import WALL_SCENES, update_settings
 from web.context import actor, db, region_options
 from web.i18n import N_, _
@@ -88,14 +81,14 @@ def _region_choices() -> dict[str, str]:
 
 def _rows(session) -> dict[str, list[dict]]:
     """Each grid's rows as the settings hold them now."""
-    saved = get_setting(session, key="wall.playlists", default={}) or {}
+    saved = rules.get_setting(session, key="wall.playlists", default={}) or {}
     names = {code: label for label, code in _region_choices().items()}
     playlists = [{"name": name, **{s: s in str(entry.get("scenes", "")).split(",") for s in WALL_SCENES},
                   "seconds": entry.get("seconds", 30), "region": names.get(str(entry.get("region") or "all"),
                                                                            str(entry.get("region"))), "remove": False}
                  for name, entry in saved.items() if isinstance(entry, dict)]
-    categories = finding_categories(session)
-    return {P + "work-types": work_types(session), **{P + f"cat-{kind}": categories[kind] for kind in categories},
+    categories = rules.finding_categories(session)
+    return {P + "work-types": rules.work_types(session), **{P + f"cat-{kind}": categories[kind] for kind in categories},
             PLAYLISTS: playlists}
 
 
@@ -129,10 +122,10 @@ def layout(**_query):
     if (refused := refused_page(ROLES)) is not None:
         return refused
     session = db()
-    supervision, grades = supervision_thresholds(session), grade_thresholds(session)
+    supervision, grades = rules.supervision_thresholds(session), rules.grade_thresholds(session)
     values = {AMOUNT: supervision.large_amount_cents // 100, WORKERS: supervision.many_workers,
               MODEL: grades["model"], STANDARD: grades["standard"], RECTIFY: grades["rectify"],
-              DAYS: rectification_days(session)}
+              DAYS: rules.rectification_days(session)}
     rows = _rows(session)
 
     def number(key: str, label: str, unit: str, help_text: str | None = None):

@@ -14,14 +14,7 @@ from sqlmodel import select
 
 from data.errors import ValidationError
 from data.models import AuditEvent, Role
-from data.queries.settings import (
-    finding_categories,
-    get_setting,
-    grade_thresholds,
-    rectification_days,
-    supervision_thresholds,
-    work_types,
-)
+from data.queries import settings as rules
 from data.services.walkthroughs import FindingForm, WalkthroughForm, _findings
 from tests.conftest import csrf_header, login
 from tests.factories import PASSWORD, make_city, make_user
@@ -41,12 +34,12 @@ def world(session):
 
 def shown(session) -> dict[str, list]:
     """The grids' rows as the page shows them."""
-    cats = finding_categories(session)
-    return {"adm-set-work-types": work_types(session), **{f"adm-set-cat-{k}": rows for k, rows in cats.items()},
+    cats = rules.finding_categories(session)
+    return {"adm-set-work-types": rules.work_types(session), **{f"adm-set-cat-{k}": rows for k, rows in cats.items()},
             "adm-set-playlists": [
                 {"name": name, **{s: s in e["scenes"].split(",") for s in ("overview", "cases", "stations", "field")},
                  "seconds": e["seconds"], "region": "全部" if e["region"] == "all" else e["region"], "remove": False}
-                for name, e in (get_setting(session, key="wall.playlists") or {}).items()]}
+                for name, e in (rules.get_setting(session, key="wall.playlists") or {}).items()]}
 
 
 def save(client, values: list, grids: dict | None = None):
@@ -71,10 +64,10 @@ def test_the_admin_changes_the_rule_values(app, session, world):
     assert answer.status_code == 200
     assert "已保存 4 项设置" in json.dumps(answer.json["response"], ensure_ascii=False)
     session.expire_all()
-    thresholds = supervision_thresholds(session)
+    thresholds = rules.supervision_thresholds(session)
     assert (thresholds.large_amount_cents, thresholds.many_workers) == (30_000_000, 20)
-    assert grade_thresholds(session) == {"model": 95.0, "standard": 85.0, "rectify": 65.0}
-    assert rectification_days(session) == 10
+    assert rules.grade_thresholds(session) == {"model": 95.0, "standard": 85.0, "rectify": 65.0}
+    assert rules.rectification_days(session) == 10
     events = session.exec(select(AuditEvent).where(AuditEvent.action == "settings.update")).all()
     days = next(e for e in events if e.target_id == "rectification.due_working_days")
     assert days.details == {"before": None, "after": 10} and days.actor_name == "root"
@@ -95,7 +88,7 @@ def test_a_refused_value_is_named_at_its_field_and_nothing_changes(app, session,
     answer = save(client, values, shown(session)).json["response"]
     assert message in json.dumps(answer[f"{at}-error"], ensure_ascii=False)
     session.expire_all()
-    assert rectification_days(session) == 15 and grade_thresholds(session)["model"] == 90
+    assert rules.rectification_days(session) == 15 and rules.grade_thresholds(session)["model"] == 90
     assert session.exec(select(AuditEvent).where(AuditEvent.action == "settings.update")).first() is None
 
 
@@ -104,7 +97,7 @@ def test_only_the_admin_saves_settings(app, session, world):
     login(client, "boss", PASSWORD)
     assert save(client, [300000, 20, 95, 85, 65, 10]).status_code == 403
     session.expire_all()
-    assert rectification_days(session) == 15
+    assert rules.rectification_days(session) == 15
 
 
 def test_work_types_are_renamed_retired_and_added_never_removed(app, session, world):
@@ -120,10 +113,10 @@ def test_work_types_are_renamed_retired_and_added_never_removed(app, session, wo
     answer = save(client, VALUES, {**grids, "adm-set-work-types": rows})
     assert "已保存 1 项设置" in json.dumps(answer.json["response"], ensure_ascii=False)
     session.expire_all()
-    stored = work_types(session)
+    stored = rules.work_types(session)
     assert stored[0]["name"] == "政策宣讲" and stored[1]["retired"] is True
     assert stored[-1] == {"code": "window_duty", "name": "窗口值守", "name_en": "Window duty", "retired": False}
-    offered = [t["code"] for t in work_types(session, offered=True)]
+    offered = [t["code"] for t in rules.work_types(session, offered=True)]
     assert rows[1]["code"] not in offered and "window_duty" in offered
     event = session.exec(select(AuditEvent).where(AuditEvent.target_id == "worklog.work_types")).one()
     assert event.details["before"] is None and len(event.details["after"]) == len(stored)
@@ -135,7 +128,7 @@ def test_work_types_are_renamed_retired_and_added_never_removed(app, session, wo
     answer = save(client, VALUES, {**shown(session), "adm-set-work-types": duplicate}).json["response"]
     assert "名称与上面的重复" in json.dumps(answer["adm-set-work-types-error"], ensure_ascii=False)
     session.expire_all()
-    assert work_types(session) == stored
+    assert rules.work_types(session) == stored
 
 
 def test_a_new_finding_category_is_accepted_from_the_field(app, session, world):
@@ -147,8 +140,8 @@ def test_a_new_finding_category_is_accepted_from_the_field(app, session, world):
     answer = save(client, VALUES, {**grids, "adm-set-cat-need": need})
     assert "已保存 1 项设置" in json.dumps(answer.json["response"], ensure_ascii=False)
     session.expire_all()
-    assert "late_hours" in [c["code"] for c in finding_categories(session, offered=True)["need"]]
-    assert "late_hours" not in [c["code"] for c in finding_categories(session)["issue"]]
+    assert "late_hours" in [c["code"] for c in rules.finding_categories(session, offered=True)["need"]]
+    assert "late_hours" not in [c["code"] for c in rules.finding_categories(session)["issue"]]
     need = FindingForm(uuid=uuid.uuid4(), list_kind="need", category="late_hours", text="晚上开门")
     walk = WalkthroughForm(uuid=uuid.uuid4(), service_item_code="x", channel="window", mode="in_person",
                            walked_on=date(2026, 11, 20), findings=[need])
@@ -168,7 +161,7 @@ def test_playlists_are_added_and_removed_and_open_on_the_wall(app, session, worl
     answer = save(client, VALUES, {**grids, "adm-set-playlists": [lobby]})
     assert "已保存 1 项设置" in json.dumps(answer.json["response"], ensure_ascii=False)
     session.expire_all()
-    assert get_setting(session, key="wall.playlists") == {
+    assert rules.get_setting(session, key="wall.playlists") == {
         "lobby": {"scenes": "overview,stations", "seconds": 45, "region": "369901000000"}}
     screen = client.get("/wall?playlist=lobby").get_data(as_text=True)
     assert '"scenes": ["overview", "stations"]' in screen and '"seconds": 45' in screen and "东湖区" in screen
@@ -181,5 +174,5 @@ def test_playlists_are_added_and_removed_and_open_on_the_wall(app, session, worl
     answer = save(client, VALUES, {**grids, "adm-set-playlists": [{**lobby, "remove": True}]})
     assert "已保存 1 项设置" in json.dumps(answer.json["response"], ensure_ascii=False)
     session.expire_all()
-    assert get_setting(session, key="wall.playlists") == {}
+    assert rules.get_setting(session, key="wall.playlists") == {}
     assert client.get("/wall?playlist=lobby").status_code == 404
