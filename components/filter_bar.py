@@ -12,9 +12,11 @@ from collections.abc import Callable
 from datetime import date
 
 import dash_bootstrap_components as dbc
-from dash import Dash, Input, Output, State, dcc
+from dash import Dash, Input, Output, State, ctx, dcc, no_update
 
+from data.errors import N_
 from data.models import RegionLevel
+from data.rules.calendar import PERIOD_PRESETS, period_from_query, preset_of, preset_period
 
 Translate = Callable[..., str]
 Options = list[dict]
@@ -31,14 +33,61 @@ def field(label: str | None, control, *, for_id: str | None = None, class_name: 
           **width) -> dbc.Col:
     """One labelled field; `width` are dbc.Col's breakpoints (xs=6, lg=2 …)."""
     head = [dbc.Label(label, html_for=for_id, className="small mb-1")] if label else []
-    return dbc.Col([*head, control], className=class_name, **width)
+    return dbc.Col([*head, *(control if isinstance(control, list) else [control])], className=class_name, **width)
 
 
-def period(element_id: str, label: str, *, start: date | None, end: date | None, clearable: bool = False) -> dbc.Col:
-    """The date range picker, Monday first, as wide as a third of the bar on large screens."""
+def period(_: Translate, element_id: str, label: str, *, start: date | None, end: date | None, today: date,
+           query: dict | None = None, clearable: bool = False) -> list[dbc.Col]:
+    """The period: a preset (本周, 本月, 本季, 本年, 近12个月, or 自定义) and the date range picker,
+    Monday first. `start`/`end` are the page's default; the address's ?from=…&to= wins (a bookmark
+    reopens the same view), and link_period keeps the address in step with the picker."""
+    start, end = period_from_query(query, (start, end))
+    preset = dbc.Select(id=element_id + PRESET, value=preset_of(start, end, today), size="sm",
+                        options=[{"label": _(PRESET_NAMES[name]), "value": name}
+                                 for name in (*PERIOD_PRESETS, "custom")])
     picker = dcc.DatePickerRange(id=element_id, start_date=start, end_date=end, display_format="YYYY-MM-DD",
-                                 first_day_of_week=1, clearable=clearable, className="d-block")
-    return field(label, picker, for_id=element_id, xs=12, lg=4)
+                                 first_day_of_week=1, clearable=clearable, className="period-picker")
+    return [field(_("期间"), preset, for_id=element_id + PRESET, xs=4, lg=1, class_name="period-preset"),
+            field(label, [picker, dcc.Store(id=element_id + "-address")], for_id=element_id, xs=8, lg=3)]
+
+
+PRESET = "-preset"
+PRESET_NAMES = {"week": N_("本周"), "month": N_("本月"), "quarter": N_("本季"), "year": N_("本年"),
+                "12m": N_("近12个月"), "custom": N_("自定义")}
+
+
+def link_period(app: Dash, element_id: str, today: Callable[[], date]) -> None:
+    """A preset chosen sets the picker's days; days picked name their preset (or 自定义); and the
+    address follows the period (history.replaceState: no reload, nothing re-rendered), so a reload
+    or a bookmark reopens it. The first render leaves the address alone."""
+    preset_id = element_id + PRESET
+
+    @app.callback(Output(preset_id, "value"), Output(element_id, "start_date"), Output(element_id, "end_date"),
+                  Input(preset_id, "value"), Input(element_id, "start_date"), Input(element_id, "end_date"),
+                  prevent_initial_call=True)
+    def preset_and_days(preset, start, end):
+        day = today()
+        if ctx.triggered_id == preset_id:
+            if preset not in PERIOD_PRESETS:
+                return no_update, no_update, no_update
+            first, last = preset_period(preset, day)
+            return no_update, first.isoformat(), last.isoformat()
+        first, last = (date.fromisoformat(v[:10]) if v else None for v in (start, end))
+        return preset_of(first, last, day), no_update, no_update
+
+    app.clientside_callback(
+        """function (start, end) {
+            const query = new URLSearchParams(window.location.search);
+            const put = (name, value) => value ? query.set(name, value.slice(0, 10)) : query.delete(name);
+            put('from', start);
+            put('to', end);
+            const search = query.toString();
+            window.history.replaceState(window.history.state, '',
+                                        window.location.pathname + (search ? '?' + search : ''));
+            return window.dash_clientside.no_update;
+        }""",
+        Output(element_id + "-address", "data"), Input(element_id, "start_date"), Input(element_id, "end_date"),
+        prevent_initial_call=True)
 
 
 def dropdown(_: Translate, element_id: str, label: str, options: Options, *, multi: bool = False,

@@ -21,7 +21,7 @@ from flask_login import current_user
 from components import labels
 from components.audit_views import category_figure, items_figure, pass_rate_figure, recurring_list, status_figure
 from components.cards import kpi_card, refusal
-from components.filter_bar import dropdown, field, filter_bar, link_townships, period, regions
+from components.filter_bar import dropdown, field, filter_bar, link_period, link_townships, period, regions
 from components.format import count, percent
 from data.models import Role
 from data.queries import audits as q
@@ -54,10 +54,10 @@ def _card(title, body, *, class_name: str = "shadow-sm h-100", tools=None) -> db
     return dbc.Card([header, dbc.CardBody(body)], className=class_name)
 
 
-def _filter_bar() -> dbc.Card:
+def _filter_bar(query: dict) -> dbc.Card:
     default = q.AuditFilters.default(today())
     return filter_bar(
-        period(PERIOD, _("督查期间"), start=default.date_from, end=default.date_to),
+        period(_, PERIOD, _("督查期间"), start=default.date_from, end=default.date_to, today=today(), query=query),
         regions(_, COUNTY, TOWNSHIP, region_options),
         field(_("检查类型"), dbc.Select(id=KIND, value=default.kind, options=[
             *_options(labels.INSPECTION_KIND), {"label": _("全部"), "value": "all"}]), for_id=KIND, xs=6, lg=2),
@@ -76,7 +76,7 @@ def layout(**_query):
                    target="_blank", rel="noopener", className="btn btn-sm btn-outline-danger ms-auto",
                    title=_("生成所选期间的明察暗访情况通报（可打印）")),
         ], className="d-flex align-items-center my-3"),
-        _filter_bar(),
+        _filter_bar(_query),
         dcc.Loading(html.Div(id=KPIS), type="dot", delay_show=300),
         dbc.Row([
             dbc.Col(_card(_("问题分类"), html.Div(id=BY_CATEGORY)), lg=6, className="mb-3"),
@@ -158,6 +158,7 @@ def _in_language(chinese: str, english: str | None) -> str:
 
 def register_callbacks(app: dash.Dash) -> None:
     link_townships(app, COUNTY, TOWNSHIP, region_options)
+    link_period(app, PERIOD, today)
 
     @app.callback(Output(FILTERS, "data"), Input(PERIOD, "start_date"), Input(PERIOD, "end_date"),
                   Input(COUNTY, "value"), Input(TOWNSHIP, "value"), Input(KIND, "value"), Input(MODE, "value"))

@@ -14,7 +14,7 @@ from components import labels
 from components.cards import kpi_card, refusal, trend_caption
 from components.case_views import breakdown_figure, case_detail, ranked_list, trend_figure
 from components.export import file_name, workbook_bytes
-from components.filter_bar import dropdown, field, filter_bar, link_townships, period, regions
+from components.filter_bar import dropdown, field, filter_bar, link_period, link_townships, period, regions
 from components.format import change, count, percent, wan_yuan
 from data.errors import DomainError
 from data.models import CaseSource, RegionLevel, Role
@@ -68,10 +68,11 @@ def _card(title: str, body, *, body_class: str | None = None, class_name: str = 
     return dbc.Card([dbc.CardHeader(title), dbc.CardBody(body, className=body_class)], className=class_name)
 
 
-def _filter_bar() -> dbc.Card:
+def _filter_bar(query: dict) -> dbc.Card:
     default = q.CaseFilters.default(today())
     return filter_bar(
-        period(PERIOD, _("受理期间"), start=default.date_from, end=default.date_to, clearable=True),
+        period(_, PERIOD, _("受理期间"), start=default.date_from, end=default.date_to, today=today(), query=query,
+               clearable=True),
         regions(_, COUNTY, TOWNSHIP, region_options),
         dropdown(_, GRID_CELL, _("网格"), [], xs=6, lg=2),
         dropdown(_, STATUS, _("状态"), _options(labels.CASE_STATUS), multi=True, xs=6, lg=2),
@@ -103,7 +104,7 @@ def layout(**_query):
             ], className="ms-auto"),
         ], className="d-flex align-items-center my-3"),
         html.Div(id=INTAKE_DONE),
-        _filter_bar(),
+        _filter_bar(_query),
         dcc.Loading(html.Div(id=KPIS), type="dot", delay_show=300),
         dbc.Row([
             dbc.Col(_card(_("网格地图"), [
@@ -236,6 +237,7 @@ def _grid() -> dag.AgGrid:
 
 def register_callbacks(app: dash.Dash) -> None:
     link_townships(app, COUNTY, TOWNSHIP, region_options)
+    link_period(app, PERIOD, today)
 
     @app.callback(Output(GRID_CELL, "options"), Output(GRID_CELL, "value"), Input(TOWNSHIP, "value"))
     def grid_cells_of_township(township_code):

@@ -18,7 +18,7 @@ from dash import MATCH, Input, Output, State, ctx, dcc, html, no_update
 from flask_login import current_user
 
 from components.cards import kpi_card, refusal
-from components.filter_bar import dropdown, field, filter_bar, period, regions
+from components.filter_bar import dropdown, field, filter_bar, link_period, period, regions
 from components.format import count, percent
 from components.log_views import (
     COMMENT_MSG,
@@ -73,13 +73,13 @@ def _card(title, body, *, class_name: str = "shadow-sm h-100") -> dbc.Card:
     return dbc.Card([dbc.CardHeader(title), dbc.CardBody(body)], className=class_name)
 
 
-def _filter_bar() -> dbc.Card:
+def _filter_bar(query: dict) -> dbc.Card:
     day = today()
     cadres = [{"label": f"{c['name']} · {c['township'] or ''}", "value": c["user_id"]}
               for c in q.cadre_options(db(), scope())]
     work_types = [{"label": v, "value": k} for k, v in work_type_names().items()]
     return filter_bar(
-        period(PERIOD, _("日期"), start=day.replace(day=1), end=day),
+        period(_, PERIOD, _("日期"), start=day.replace(day=1), end=day, today=day, query=query),
         regions(_, COUNTY, None, region_options),
         dropdown(_, CADRE, _("挂职干部"), cadres, xs=6, lg=2),
         dropdown(_, WORK_TYPE, _("工作类型"), work_types, xs=6, lg=2),
@@ -106,7 +106,7 @@ def layout(**_query):
             html.A([html.I(className="bi bi-pencil-square me-1"), _("写日志")], href="/field/#/new/work_log",
                    id=P + "write", className="btn btn-primary btn-sm") if township_only else None,
         ], className="d-flex flex-wrap align-items-baseline gap-2 my-3"),
-        _filter_bar(),
+        _filter_bar(_query),
         dcc.Loading(html.Div(id=KPIS, className="mb-3"), type="dot", delay_show=300),
         dbc.Row([
             dbc.Col(_card(_("报送情况（挂职干部 × 工作日）"), [
@@ -147,6 +147,7 @@ def _kpis(data: dict) -> dbc.Row:
 
 
 def register_callbacks(app: dash.Dash) -> None:
+    link_period(app, PERIOD, today)
     @app.callback(Output(FILTERS, "data"), Input(PERIOD, "start_date"), Input(PERIOD, "end_date"),
                   Input(COUNTY, "value"), Input(CADRE, "value"), Input(WORK_TYPE, "value"), Input(SEARCH, "value"))
     def collect_filters(start, end, county, cadre, work_type, text):

@@ -20,7 +20,7 @@ from flask_login import current_user
 
 from components import labels
 from components.cards import kpi_card, refusal
-from components.filter_bar import field, filter_bar, link_townships, period, regions
+from components.filter_bar import field, filter_bar, link_period, link_townships, period, regions
 from components.format import count, percent
 from components.station_views import (
     STATION_COLOUR,
@@ -57,10 +57,11 @@ def _card(title, body, *, body_class: str | None = None, class_name: str = "shad
     return dbc.Card([dbc.CardHeader(title), dbc.CardBody(body, className=body_class)], className=class_name)
 
 
-def _filter_bar() -> dbc.Card:
+def _filter_bar(query: dict) -> dbc.Card:
     default = q.StationFilters.default(today())
     return filter_bar(
-        period(PERIOD, _("检查期间"), start=default.date_from, end=default.date_to, clearable=True),
+        period(_, PERIOD, _("检查期间"), start=default.date_from, end=default.date_to, today=today(), query=query,
+               clearable=True),
         regions(_, COUNTY, TOWNSHIP, region_options, xs=6, lg=3),
         field(_("站点类型"), dbc.Select(id=KIND, value=default.kind, options=_options(labels.STATION_KIND)),
               for_id=KIND, xs=12, lg=2),
@@ -97,7 +98,7 @@ def layout(**_query):
     return html.Div([
         dcc.Store(id=FILTERS), dcc.Store(id=SELECTED),
         html.Div(html.H1(_("人社所标准化建设"), className="h4 mb-0"), className="d-flex align-items-center my-3"),
-        _filter_bar(),
+        _filter_bar(_query),
         dcc.Loading(html.Div(id=KPIS), type="dot", delay_show=300),
         dbc.Row([
             dbc.Col(_card(_("人社所分布（按最近一次检查等级）"), html.Iframe(
@@ -175,6 +176,7 @@ def _query(call, *, out_of_scope: str = OUT_OF_SCOPE, **arguments):
 
 def register_callbacks(app: dash.Dash) -> None:
     link_townships(app, COUNTY, TOWNSHIP, region_options)
+    link_period(app, PERIOD, today)
 
     @app.callback(Output(FILTERS, "data"), Input(PERIOD, "start_date"), Input(PERIOD, "end_date"),
                   Input(COUNTY, "value"), Input(TOWNSHIP, "value"), Input(KIND, "value"))

@@ -17,7 +17,7 @@ from flask_login import current_user
 
 from components import labels
 from components.cards import refusal
-from components.filter_bar import dropdown, filter_bar, link_townships, period, regions
+from components.filter_bar import dropdown, filter_bar, link_period, link_townships, period, regions
 from components.walk_views import breakdown_figure, finding_detail, funnel_tiles, time_table
 from data.errors import DomainError
 from data.models import Role, StationKind
@@ -77,20 +77,11 @@ def _card(title: str, body, *, class_name: str = "shadow-sm h-100") -> dbc.Card:
     return dbc.Card([dbc.CardHeader(title), dbc.CardBody(body)], className=class_name)
 
 
-def _period(query: dict) -> tuple[date, date]:
-    """The period a link asks for (?from=2026-11-01&to=2026-11-30), else the last full month."""
-    try:
-        first, last = date.fromisoformat(query.get("from", "")), date.fromisoformat(query.get("to", ""))
-    except (TypeError, ValueError):
-        return _last_month(today())
-    return (first, last) if first <= last else _last_month(today())
-
-
 def _filter_bar(query: dict | None = None) -> dbc.Card:
-    first, last = _period(query or {})
+    first, last = _last_month(today())  # the default: the last full month
     services = [{"label": name, "value": code} for code, name in _service_names().items()]
     return filter_bar(
-        period(PERIOD, _("走流程日期"), start=first, end=last),
+        period(_, PERIOD, _("走流程日期"), start=first, end=last, today=today(), query=query),
         regions(_, COUNTY, TOWNSHIP, region_options),
         dropdown(_, SERVICE, _("服务事项"), services, xs=12, sm=6, lg=4),
         dropdown(_, CHANNEL, _("办理渠道"), _options(labels.WALK_CHANNEL), xs=6, lg=2),
@@ -209,6 +200,7 @@ def _actions(detail: dict) -> list:
 
 def register_callbacks(app: dash.Dash) -> None:
     link_townships(app, COUNTY, TOWNSHIP, region_options)
+    link_period(app, PERIOD, today)
 
     @app.callback(Output(FILTERS, "data"), Input(PERIOD, "start_date"), Input(PERIOD, "end_date"),
                   Input(COUNTY, "value"), Input(TOWNSHIP, "value"), Input(SERVICE, "value"),

@@ -4,6 +4,7 @@ cascade through Dash's HTTP endpoint, within the user's own regions, and the bar
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import pytest
 
@@ -70,11 +71,35 @@ def test_the_bar_holds_the_fields_given_and_hides_a_county_list_with_nothing_in_
     def options(level, parent):
         return [{"label": "东湖区", "value": "369901000000"}] if level == RegionLevel.county else []
 
-    bar = filter_bar(period("p-period", "期间", start=None, end=None), regions(str, "p-county", "p-township", options),
-                     dropdown(str, "p-kind", "类型", [], multi=True, xs=6, lg=2))
-    assert _ids(bar) == ["p-county", "p-kind", "p-period", "p-township"]
+    bar = filter_bar(period(str, "p-period", "期间", start=None, end=None, today=date(2026, 11, 20)),
+                     regions(str, "p-county", "p-township", options), dropdown(str, "p-kind", "类型", [], multi=True,
+                                                                              xs=6, lg=2))
+    assert _ids(bar) == ["p-county", "p-kind", "p-period", "p-period-address", "p-period-preset", "p-township"]
     assert "filter-bar" in bar.className
     county, township = regions(str, "p-county", "p-township", options)
     assert county.className is None and (county.xs, county.lg) == (6, 2)
     assert regions(str, "p-county", None, lambda level, parent: [])[0].className == "d-none"
     assert township.children[1].placeholder == "全部"
+
+
+def test_the_period_names_its_preset_and_the_address_wins():
+    """本月, 本季… name the days they stand for; a link's ?from=…&to= reopens its period (a bookmark,
+    the circular's link), a bad one falls back to the page's default."""
+    from data.rules.calendar import period_from_query, preset_of, preset_period
+    day = date(2026, 12, 3)  # a Thursday
+    assert preset_period("week", day) == (date(2026, 11, 30), day)
+    assert preset_period("month", day) == (date(2026, 12, 1), day)
+    assert preset_period("quarter", day) == (date(2026, 10, 1), day)
+    assert preset_period("year", day) == (date(2026, 1, 1), day)
+    assert preset_period("12m", day) == (date(2025, 12, 4), day)
+    assert preset_of(date(2026, 10, 1), day, day) == "quarter" and preset_of(date(2026, 10, 2), day, day) == "custom"
+    default = (date(2026, 1, 1), day)
+    assert period_from_query({"from": "2026-07-01", "to": "2026-09-30"}, default) == (date(2026, 7, 1),
+                                                                                      date(2026, 9, 30))
+    assert period_from_query({"from": "2026-09-30", "to": "2026-07-01"}, default) == (date(2026, 7, 1),
+                                                                                      date(2026, 9, 30))
+    assert period_from_query({"from": "2026-13-01"}, default) == default
+    assert period_from_query({}, default) == default
+    col = period(str, "p-period", "期间", start=date(2026, 1, 1), end=day, today=day,
+                 query={"from": "2026-10-01", "to": "2026-12-03"})
+    assert col[0].children[1].value == "quarter" and col[1].children[1].start_date == date(2026, 10, 1)

@@ -142,3 +142,36 @@ def same_day_last_year(day: date) -> date:
         return day.replace(year=day.year - 1)
     except ValueError:  # 29 February
         return day.replace(year=day.year - 1, day=28)
+
+
+# the periods every filter bar offers (本周/本月/本季/本年/近12个月), each ending today
+PERIOD_PRESETS = ("week", "month", "quarter", "year", "12m")
+
+
+def preset_period(name: str, today: date) -> tuple[date, date]:
+    """The days of a preset, today included. Raises KeyError for an unknown name."""
+    start = {"week": lambda: today - timedelta(days=today.weekday()),
+             "month": lambda: today.replace(day=1),
+             "quarter": lambda: date(today.year, (today.month - 1) // 3 * 3 + 1, 1),
+             "year": lambda: date(today.year, 1, 1),
+             "12m": lambda: same_day_last_year(today) + timedelta(days=1)}[name]()
+    return start, today
+
+
+def preset_of(start: date | None, end: date | None, today: date) -> str:
+    """The preset these days are, or "custom"."""
+    return next((name for name in PERIOD_PRESETS if (start, end) == preset_period(name, today)), "custom")
+
+
+def period_from_query(query: dict | None, default: tuple[date | None, date | None]) -> tuple[date | None, date | None]:
+    """The period a page's address names (?from=2026-11-01&to=2026-11-30: a bookmark or a shared
+    link reopens the same view), else `default`; dates out of order are swapped, a bad one ignored."""
+    query = query or {}
+    try:
+        first = date.fromisoformat(str(query["from"])) if query.get("from") else None
+        last = date.fromisoformat(str(query["to"])) if query.get("to") else None
+    except ValueError:
+        return default
+    if first is None and last is None:
+        return default
+    return (last, first) if first and last and first > last else (first, last)

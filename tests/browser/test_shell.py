@@ -6,7 +6,17 @@ from __future__ import annotations
 import dash
 import pytest
 
-from tests.browser.steps import DESKTOP, PHONE, Watch, csp_console, navigate, open_page, sign_in, watched_context
+from tests.browser.steps import (
+    DESKTOP,
+    PHONE,
+    Watch,
+    csp_console,
+    dash_settled,
+    navigate,
+    open_page,
+    sign_in,
+    watched_context,
+)
 from tests.conftest import ARTIFACTS
 
 pytestmark = pytest.mark.browser
@@ -158,3 +168,26 @@ def test_the_top_bar_is_one_row_on_an_office_laptop(browser, live_server, langua
             page.get_by_role("button", name="中文").click()
             page.wait_for_selector("main[lang=zh-CN]")
         context.close()
+
+
+PERIOD_PAGES = {"/cases": "cases-period", "/stations": "stations-period", "/audits": "audits-period",
+                "/logs": "logs-period", "/walkthroughs": "walk-period"}
+
+
+def test_every_pages_period_is_in_its_address_and_survives_a_reload(browser, live_server):
+    """The same presets on every page with a period; a preset chosen writes ?from=…&to= into the
+    address (no reload), and the address — reloaded, bookmarked or shared — reopens that period."""
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    sign_in(page, live_server.url, "admin")
+    for path, picker in PERIOD_PAGES.items():
+        navigate(page, f"{path}?from=2026-07-01&to=2026-09-30")
+        assert page.input_value(f"#{picker}") == "2026-07-01", path
+        assert page.input_value(f"#{picker}-end-date") == "2026-09-30", path
+        assert page.input_value(f"#{picker}-preset") == "custom", path
+    page.select_option("#walk-period-preset", "quarter")
+    page.wait_for_url(f"{live_server.url}/walkthroughs?from=2026-10-01&to=2026-11-20")
+    page.reload()
+    dash_settled(page)
+    assert page.input_value("#walk-period") == "2026-10-01" and page.input_value("#walk-period-preset") == "quarter"
+    context.close()
