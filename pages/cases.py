@@ -55,6 +55,7 @@ ACT_REASON, ACT_DECISION, ACT_AMOUNT, ACT_REGION, ACT_AGENCY, ACT_LITIGATION = (
 EXPORT, DOWNLOAD = P + "export", P + "download"
 INTAKE_OPEN, INTAKE_MODAL, INTAKE_SUBMIT, INTAKE_ERROR, INTAKE_DONE = (
     P + "intake-open", P + "intake-modal", P + "intake-submit", P + "intake-error", P + "intake-done")
+MINE_OPEN, MINE_MODAL, MINE_BODY = P + "mine-open", P + "mine-modal", P + "mine-body"
 IN_SOURCE, IN_TOWNSHIP, IN_INDUSTRY, IN_WORKERS, IN_AMOUNT, IN_SUMMARY, IN_NAME, IN_ID, IN_PHONE, IN_MASS = (
     P + "in-source", P + "in-township", P + "in-industry", P + "in-workers", P + "in-amount", P + "in-summary",
     P + "in-name", P + "in-id", P + "in-phone", P + "in-mass")
@@ -99,6 +100,8 @@ def layout(**_query):
             html.Div([
                 dbc.Button([html.I(className="bi bi-plus-lg me-1"), _("登记线索")], id=INTAKE_OPEN, color="primary",
                            size="sm", className="me-2") if office else None,
+                dbc.Button([html.I(className="bi bi-inbox me-1"), _("我登记的线索")], id=MINE_OPEN, color="primary",
+                           outline=True, size="sm", className="me-2") if office else None,
                 dbc.Button([html.I(className="bi bi-file-earmark-spreadsheet me-1"), _("导出Excel")], id=EXPORT,
                            color="secondary", outline=True, size="sm"),
             ], className="ms-auto"),
@@ -144,6 +147,8 @@ def layout(**_query):
                       style={"width": "min(640px, 100vw)"}),
         _act_modal(),
         _intake_modal() if office else None,
+        dbc.Modal([dbc.ModalHeader(dbc.ModalTitle(_("我登记的线索"))), dbc.ModalBody(id=MINE_BODY)], id=MINE_MODAL,
+                   is_open=False, size="lg", scrollable=True) if office else None,
     ])
 
 
@@ -443,6 +448,25 @@ def register_callbacks(app: dash.Dash) -> None:
     @app.callback(Output(INTAKE_MODAL, "is_open"), Input(INTAKE_OPEN, "n_clicks"), prevent_initial_call=True)
     def open_intake(_n):
         return True
+
+    @app.callback(Output(MINE_MODAL, "is_open"), Output(MINE_BODY, "children"), Input(MINE_OPEN, "n_clicks"),
+                  prevent_initial_call=True)
+    def my_clues(clicks):
+        """An officer's own intake stays findable after it was routed to another office: where it
+        went and what became of it (no personal data: the case may be out of their sight now)."""
+        if not clicks or current_user.role not in (Role.case_officer, Role.admin):
+            return no_update, no_update
+        rows = q.registered_by(db(), user_id=current_user.id)
+        if not rows:
+            return True, html.Div(_("您还没有登记过线索"), className="text-secondary")
+        head = html.Thead(html.Tr([html.Th(t) for t in (_("案件编号"), _("受理日期"), _("发生地"), _("现承办单位"),
+                                                        _("状态"), _("办结日期"))]))
+        body = html.Tbody([html.Tr([html.Td(r["case_no"], className="text-nowrap"),
+                                    html.Td(r["received_on"].isoformat()), html.Td(r["township"]), html.Td(r["office"]),
+                                    html.Td(_(labels.CASE_STATUS.get(r["status"], r["status"]))),
+                                    html.Td(r["closed_on"].isoformat() if r["closed_on"] else "—")]) for r in rows])
+        return True, [html.Div(_("共 %(n)s 条（最近的在前）", n=len(rows)), className="small text-secondary mb-2"),
+                      dbc.Table([head, body], size="sm", hover=True, responsive=True, className="small")]
 
     @app.callback(Output(INTAKE_MODAL, "is_open", allow_duplicate=True), Output(INTAKE_ERROR, "children"),
                   Output(VERSION, "data", allow_duplicate=True), Output(SELECTED, "data", allow_duplicate=True),

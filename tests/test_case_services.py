@@ -250,3 +250,27 @@ def test_cli_loads_an_official_year(app, session, world):
     assert not calendar.is_working_day(date(2027, 1, 1)) and calendar.is_working_day(date(2027, 1, 2))
     bad = runner.invoke(args=["load-calendar", "2027", "--holiday", "2028-01-01"])
     assert bad.exit_code != 0
+
+
+def test_an_officer_finds_the_clues_they_registered_wherever_they_went(app, session, world):
+    """登记并流转 sends a clue to the county where it happened: the officer who took it in no longer
+    sees the case, but their own list says where it went and what became of it (no personal data)."""
+    from data.queries.cases import registered_by
+    from tests.conftest import login
+    from tests.dash_calls import call
+    from tests.factories import PASSWORD
+    a, city = world["actors"]["a"], world["city"]
+    routed = svc.receive_case(session, actor=a, intake=svc.CaseIntake(
+        source=CaseSource.walk_in, summary="项目部拖欠工资", township_code=city["town_b"].area_code,
+        complainant_name="李四", complainant_phone="13900001111"), today=TODAY)
+    svc.accept_case(session, actor=world["actors"]["b"], case_id=routed.id, today=TODAY)
+    [row] = registered_by(session, user_id=a.id)
+    assert row == {"case_no": routed.case_no, "received_on": TODAY, "township": city["town_b"].name,
+                   "office": city["b"].name, "status": "accepted", "closed_on": None}
+    assert registered_by(session, user_id=world["actors"]["b"].id) == []
+
+    client = app.test_client()
+    login(client, "officer.a", PASSWORD)
+    shown = str(call(client, [("cases-mine-modal", "is_open"), ("cases-mine-body", "children")],
+                     [("cases-mine-open", "n_clicks", 1)]))
+    assert routed.case_no in shown and city["b"].name in shown and "李四" not in shown and "13900001111" not in shown

@@ -911,3 +911,22 @@ __all__ = ["BREAKDOWNS", "EXPORT_LIMIT", "MAP_LEVELS", "MAP_METRICS", "SORTABLE"
            "data_version", "get_case_detail", "grid_cells", "list_cases", "map_aggregates", "map_versions",
            "monthly_trend", "overdue_clause", "region_label", "repeat_employers", "risk_by_area", "shapes_version",
            "supervision_candidates", "urlencode"]
+
+
+def registered_by(session: Session, *, user_id: int, limit: int = 200) -> list[dict]:
+    """The clues this person took in (the case's "received" event is theirs), newest first,
+    wherever they went: [{case_no, received_on, township, office, status, closed_on}]. Read only
+    and without personal data — after a transfer the person may no longer see the case itself,
+    only where it went and what became of it."""
+    township, office = aliased(Region), aliased(Region)
+    rows = session.exec(
+        select(WageCase.case_no, WageCase.received_on, township.name, office.name, WageCase.status,
+               WageCase.closed_on)
+        .join(CaseEvent, CaseEvent.case_id == WageCase.id)
+        .join(township, township.id == WageCase.region_id).join(office, office.id == WageCase.office_region_id)
+        .where(CaseEvent.kind == CaseEventKind.received.value, CaseEvent.actor_id == user_id,
+               WageCase.deleted_at.is_(None))
+        .order_by(WageCase.received_on.desc(), WageCase.id.desc()).limit(limit)).all()
+    return [{"case_no": no, "received_on": _as_date(received), "township": town, "office": held,
+             "status": str(status), "closed_on": _as_date(closed) if closed else None}
+            for no, received, town, held, status, closed in rows]
