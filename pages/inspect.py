@@ -44,6 +44,9 @@ FORM_ID, TEMPLATE, ITEMS, PREVIEW, SUBMIT, PUBLISH_NOW, RESULT, VERSION, PENDING
     P + "uuid", P + "template", P + "items", P + "preview", P + "submit", P + "publish-now", P + "result",
     P + "version", P + "pending", P + "pending-msg")
 VALUE, NOTE, UPLOAD, PHOTOS, THUMBS = "insp-value", "insp-note", "insp-upload", "insp-photos", "insp-thumbs"
+ITEM_ERROR, ERROR_AT = "insp-item-error", P + "error-at"
+# the form's own fields a refusal may name (data.services.inspections), each with its message slot
+FIELD_AT = {"station_id": STATION, "inspected_on": DAY, "auditor_ids": AUDITORS, "mode": MODE, "summary": SUMMARY}
 PUBLISH = "insp-publish"
 
 MODES = {InspectionKind.window_audit: ["covert", "overt", "phone", "online"],
@@ -70,6 +73,7 @@ def layout(**_query):
               for p in auditor_options(session) if p["id"] != current_user.id]
     return html.Div([
         dcc.Store(id=FORM_ID, data=str(uuid_lib.uuid4())), dcc.Store(id=TEMPLATE), dcc.Store(id=VERSION, data=0),
+        dcc.Store(id=ERROR_AT), dcc.Store(id=ERROR_AT + "-shown"),
         html.Div([html.H1(_("检查录入"), className="h4 mb-0"),
                   html.Span(_("标准化检查与明察暗访，按现行模板逐项记录"), className="text-secondary small ms-3")],
                  className="d-flex align-items-baseline my-3"),
@@ -80,22 +84,25 @@ def layout(**_query):
                              dbc.RadioItems(id=KIND, value=InspectionKind.window_audit.value, inline=True, options=[
                                  {"label": _(labels.INSPECTION_KIND[k]), "value": k} for k in
                                  (InspectionKind.window_audit, InspectionKind.station_check)])], md=6),
-                    dbc.Col([dbc.Label(_("检查方式"), html_for=MODE), dbc.Select(id=MODE)], md=6),
-                    dbc.Col([dbc.Label(_("被检查站点"), html_for=STATION),
+                    dbc.Col([dbc.Label(_("检查方式"), html_for=MODE), dbc.Select(id=MODE), _slot(MODE)], md=6,
+                            id=MODE + "-field"),
+                    dbc.Col([dbc.Label([_("被检查站点"), REQUIRED()], html_for=STATION),
                              dcc.Dropdown(id=STATION, placeholder=_("选择站点"), options=[
-                                 {"label": f"{s['name']} · {s['township']}", "value": s["id"]} for s in stations])],
-                            md=6, className="mt-3"),
-                    dbc.Col([dbc.Label(_("检查日期"), html_for=DAY),
-                             dbc.Input(id=DAY, type="date", value=today().isoformat(), max=today().isoformat())],
-                            md=6, className="mt-3"),
-                    dbc.Col([dbc.Label(_("同行检查人员（至少一人）"), html_for=AUDITORS),
-                             dcc.Dropdown(id=AUDITORS, multi=True, options=people, placeholder=_("选择检查人员"))],
-                            md=12, className="mt-3"),
+                                 {"label": f"{s['name']} · {s['township']}", "value": s["id"]} for s in stations]),
+                             _slot(STATION)], md=6, className="mt-3", id=STATION + "-field"),
+                    dbc.Col([dbc.Label([_("检查日期"), REQUIRED()], html_for=DAY),
+                             dbc.Input(id=DAY, type="date", value=today().isoformat(), max=today().isoformat()),
+                             _slot(DAY)], md=6, className="mt-3", id=DAY + "-field"),
+                    dbc.Col([dbc.Label([_("同行检查人员（至少一人）"), REQUIRED()], html_for=AUDITORS),
+                             dcc.Dropdown(id=AUDITORS, multi=True, options=people, placeholder=_("选择检查人员")),
+                             _slot(AUDITORS)], md=12, className="mt-3", id=AUDITORS + "-field"),
+                    dbc.Col(html.Div([REQUIRED(), _("为必填；检查项逐项填写（合格、不合格或不适用）")],
+                                     className="small text-secondary"), md=12, className="mt-2"),
                 ])), className="shadow-sm mb-3"),
                 dcc.Loading(html.Div(id=ITEMS), type="dot", delay_show=300),
                 dbc.Card(dbc.CardBody([
                     dbc.Label(_("检查小结"), html_for=SUMMARY),
-                    dbc.Textarea(id=SUMMARY, rows=3, maxLength=4000),
+                    dbc.Textarea(id=SUMMARY, rows=3, maxLength=4000), _slot(SUMMARY),
                     html.Div([
                         dbc.Checkbox(id=PUBLISH_NOW, value=False,
                                      label=_("提交后立即通报（被检查单位即可看到，并生成整改事项）")),
@@ -114,6 +121,15 @@ def layout(**_query):
             ], lg=4),
         ]),
     ])
+
+
+def REQUIRED() -> html.Span:  # noqa: N802 — the mark, as a constant reads in the layout
+    return html.Span("*", className="text-danger ms-1", title=_("必填"))
+
+
+def _slot(field_id: str) -> html.Div:
+    """Where a refusal naming this field is shown, under it."""
+    return html.Div(id=field_id + "-error", className="small text-danger")
 
 
 def _control(item, kind: str, mode: str):
@@ -158,11 +174,13 @@ def _items_view(template, items, kind: str, mode: str):
         ]
         groups.setdefault(item.category, []).append(html.Div([
             html.Div([html.Span(item.code, className="badge text-bg-light me-2"), html.Span(text),
+                      None if skipped else REQUIRED(),
                       html.Span(f" · {item.weight:g} " + _("分"), className="small text-secondary"), *badges,
                       html.I(className="bi bi-camera ms-2 text-secondary", title=_("不合格须拍照"))
                       if photo_rule and not skipped else None]),
             html.Div([html.Div(control, className="item-control"), *extra],
                      className="d-flex flex-wrap align-items-center gap-2 mt-1"),
+            html.Div(id={"type": ITEM_ERROR, "code": item.code}, className="small text-danger"),
         ], className="item-row py-2 border-bottom", id=f"item-{item.code}"))
     title = template.name_en if is_english() and template.name_en else template.name
     return html.Div([
@@ -195,6 +213,14 @@ def _answers(values_states, notes_states=None, photo_states=None) -> dict:
 def _preview_view(score, kind: str):
     if score.total is None:
         return html.Div(_("逐项填写后显示得分"), className="text-secondary small")
+    if score.unanswered:  # a score over a few answers would read as the verdict: not before the form is whole
+        return html.Div([
+            html.Div(_("还有 %(m)s 项未填，填完后显示得分和等次", m=len(score.unanswered)), className="small",
+                     id="inspect-unscored"),
+            html.Div(_("已发现不合格 %(n)s 项", n=len(score.failed)), className="small text-secondary")
+            if score.failed else None,
+            html.Div(_("一票否决项不合格，等次为不达标") if score.vetoed else None, className="text-danger small"),
+        ])
     names = _category_names(kind)
     return html.Div([
         html.Div([html.Span(f"{score.total:.1f}", className="display-6 fw-semibold", id="inspect-score"),
@@ -243,12 +269,12 @@ def register_callbacks(app: dash.Dash) -> None:
         return _items_view(template, template_items(session, template.id), kind, mode or MODES[kind][0]), template.id
 
     @app.callback(Output(PREVIEW, "children"), Input({"type": VALUE, "code": ALL}, "value"),
-                  State(TEMPLATE, "data"), State(KIND, "value"))
-    def preview(_values, template_id, kind):
+                  State(TEMPLATE, "data"), State(KIND, "value"), State(MODE, "value"))
+    def preview(_values, template_id, kind, mode):
         if not template_id or current_user.role not in ROLES:
             return no_update
         answers = _answers(ctx.inputs_list[0])
-        return _preview_view(svc.preview(db(), template_id=template_id, answers=answers), kind)
+        return _preview_view(svc.preview(db(), template_id=template_id, answers=answers, mode=mode), kind)
 
     @app.callback(Output({"type": PHOTOS, "code": MATCH}, "data"), Output({"type": THUMBS, "code": MATCH}, "children"),
                   Input({"type": UPLOAD, "code": MATCH}, "contents"), State({"type": PHOTOS, "code": MATCH}, "data"),
@@ -280,8 +306,11 @@ def register_callbacks(app: dash.Dash) -> None:
             thumbs.append(html.Span(warn, className="small text-danger"))
         return photos, thumbs
 
+    field_slots = [Output(f + "-error", "children") for f in FIELD_AT.values()]
+
     @app.callback(Output(RESULT, "children"), Output(FORM_ID, "data"), Output(VERSION, "data"),
                   Output(ITEMS, "children", allow_duplicate=True),
+                  Output({"type": ITEM_ERROR, "code": ALL}, "children"), Output(ERROR_AT, "data"), *field_slots,
                   Input(SUBMIT, "n_clicks"),
                   State(KIND, "value"), State(MODE, "value"), State(STATION, "value"), State(DAY, "value"),
                   State(AUDITORS, "value"), State(SUMMARY, "value"), State(PUBLISH_NOW, "value"),
@@ -290,14 +319,28 @@ def register_callbacks(app: dash.Dash) -> None:
                   State({"type": PHOTOS, "code": ALL}, "data"), prevent_initial_call=True)
     def submit(_n, kind, mode, station_id, day, auditors, summary, publish_now, template_id, form_id, version,
                _values, _notes, _photos):
+        codes = [o["id"]["code"] for o in ctx.outputs_list[4]]
+
+        def refused(message: str, field: str = ""):
+            """The refusal under its field or item (scrolled to and marked), and named at the button."""
+            item = field.split(".")[1] if field.startswith("answers.") and "." in field else None
+            at = FIELD_AT.get(field.split(".")[0])
+            items = [message if code == item else None for code in codes]
+            slots = [message if f == at else None for f in FIELD_AT.values()]
+            target = f"item-{item}" if item in codes else (f"{at}-field" if at else None)
+            summary = _("未提交：请按标出的位置修改") if target else message
+            return (dbc.Alert(summary, color="danger", className="py-2", id="inspect-error"), no_update, no_update,
+                    no_update, items, target, *slots)
+
         if current_user.role not in ROLES:
-            return forbidden(), no_update, no_update, no_update
+            return (forbidden(), no_update, no_update, no_update, [no_update] * len(codes), None,
+                    *[None] * len(FIELD_AT))
         if not station_id:
-            return dbc.Alert(_("请先选择被检查站点"), color="danger"), no_update, no_update, no_update
+            return refused(_("请先选择被检查站点"), "station_id")
         try:
             inspected_on = date.fromisoformat(day)
         except (TypeError, ValueError):
-            return dbc.Alert(_("请填写检查日期"), color="danger"), no_update, no_update, no_update
+            return refused(_("请填写检查日期"), "inspected_on")
         answers = _answers(ctx.states_list[10], ctx.states_list[11], ctx.states_list[12])
         form = svc.InspectionForm(kind=kind, mode=mode, station_id=int(station_id), template_id=template_id,
                                   inspected_on=inspected_on, auditor_ids=[int(a) for a in auditors or []],
@@ -309,8 +352,8 @@ def register_callbacks(app: dash.Dash) -> None:
             if publish_now:
                 made = svc.publish(session, actor=actor(), inspection_id=inspection.id, today=today())
         except DomainError as exc:
-            return (dbc.Alert(_error(exc), color="danger", className="py-2", id="inspect-error"), no_update,
-                    no_update, no_update)
+            session.rollback()
+            return refused(_error(exc), getattr(exc, "field", None) or "")
         grade = _(labels.GRADE[inspection.grade]) if inspection.grade else "—"
         text = _("已提交：%(station)s，%(score)s 分，%(grade)s。",
                  station=session.get(Station, inspection.station_id).name,
@@ -321,7 +364,20 @@ def register_callbacks(app: dash.Dash) -> None:
             text += " " + _("通报前被检查单位看不到这份记录。")
         # a fresh form: new UUID, items rebuilt empty
         return (dbc.Alert(text, color="success", className="py-2", id="inspect-done"), str(uuid_lib.uuid4()),
-                (version or 0) + 1, None)
+                (version or 0) + 1, None, [no_update] * len(codes), None, *[None] * len(FIELD_AT))
+
+    # the refusal's place: scrolled to the middle of the screen and marked until the next try
+    app.clientside_callback(
+        """function (target) {
+            document.querySelectorAll('.field-invalid').forEach(el => el.classList.remove('field-invalid'));
+            const el = target && document.getElementById(target);
+            if (el) {
+                el.classList.add('field-invalid');
+                el.scrollIntoView({block: 'center', behavior: 'smooth'});
+            }
+            return window.dash_clientside.no_update;
+        }""",
+        Output(ERROR_AT + "-shown", "data"), Input(ERROR_AT, "data"), prevent_initial_call=True)
 
     @app.callback(Output(ITEMS, "children", allow_duplicate=True), Input(VERSION, "data"), State(KIND, "value"),
                   State(MODE, "value"), prevent_initial_call=True)

@@ -136,12 +136,17 @@ def _check_answers(items, answers: dict, mode: InspectionMode) -> dict:
     return cleaned
 
 
-def preview(session: Session, *, template_id: int, answers: dict) -> Score:
-    """The live score of a half-filled form (unanswered and invalid items count as not
-    applicable), as the entry forms show it while the inspector types."""
+def preview(session: Session, *, template_id: int, answers: dict, mode: str | None = None) -> Score:
+    """The live score of a half-filled form (invalid answers count as unanswered), as the entry
+    forms show it while the inspector types; items the `mode` does not apply to are not
+    applicable, as on submission, so a form is whole once its applicable items are answered."""
     items = template_items(session, template_id)
     usable = {}
     for item in items:
+        modes = (item.rule or {}).get("modes")
+        if mode and modes and mode not in modes:
+            usable[item.code] = {"value": "na"}
+            continue
         raw = answers.get(item.code)
         value = raw.get("value") if isinstance(raw, dict) else None
         try:

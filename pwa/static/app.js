@@ -1135,10 +1135,12 @@
       });
       var s = C.previewScore(tpl.items, answers, tpl.thresholds);
       var n = items.filter(answered).length;
+      var whole = n === items.length;  // a score over a few answers would read as the verdict: not before
       scoreEl.textContent = '';
       add(scoreEl, [h('span', { class: 'score-label', text: t('得分') }),
-        h('strong', { id: 'score-total', text: s.total === null ? '—' : s.total.toFixed(1) }),
-        h('span', { id: 'score-grade', class: 'grade grade-' + (s.grade || 'none'), text: s.grade ? t(GRADES[s.grade]) : '' }),
+        h('strong', { id: 'score-total', text: s.total === null || !whole ? '—' : s.total.toFixed(1) }),
+        h('span', { id: 'score-grade', class: 'grade grade-' + (whole && s.grade || 'none'),
+                    text: whole && s.grade ? t(GRADES[s.grade]) : '' }),
         s.vetoed ? h('span', { class: 'grade grade-fail', text: t('一票否决') }) : null,
         h('span', { class: 'score-count', text: t('已答 {a}/{n}', { a: n, n: items.length }) })]);
     }

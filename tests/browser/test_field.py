@@ -243,10 +243,12 @@ def record_window_audit(page, tmp_path, facts) -> str:
     chip(page, "mode", "网上测评")
     page.locator("[data-path='station_id'] select").select_option(str(facts["station_id"]))
     chip(page, "auditor_ids", facts["inspector"])
+    answer(page, "W06", "fail")
+    # one failed answer with three to go is no verdict: no score, no grade yet
+    assert page.locator("#score-total").inner_text() == "—" and page.locator("#score-grade").inner_text() == ""
     for code in ("W08", "W11"):
         answer(page, code, "pass")
     answer(page, "W12", "accurate")
-    answer(page, "W06", "fail")
     # the live preview, as the server scores it: online, four items apply (21 points), 四公开 weighs 5
     page.wait_for_function("() => document.querySelector('#score-total').textContent === '76.2'")
     assert page.locator("#score-grade").inner_text() == "限期整改"

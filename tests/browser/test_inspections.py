@@ -118,6 +118,10 @@ def test_audit_to_rectification_loop(browser, flow_server, tmp_path):
     page.keyboard.type(facts["second_name"])
     page.get_by_role("option", name=f"{facts['second_name']}（督查员）", exact=True).click()
     page.keyboard.press("Escape")
+    choose(page, item_id("W06"), "fail")
+    # one failed answer among unanswered items is no verdict: no score, no grade until all are in
+    page.locator("#inspect-unscored").wait_for()
+    assert page.locator("#inspect-score").count() == 0
     for code in ("W08", "W11"):
         choose(page, item_id(code), "pass")
     choose(page, item_id("W12"), "accurate")
@@ -126,9 +130,14 @@ def test_audit_to_rectification_loop(browser, flow_server, tmp_path):
     page.wait_for_function("() => document.querySelector('#inspect-score')?.innerText === '76.2'")
     assert page.locator("#inspect-grade").inner_text() == "限期整改"
     page.click("#inspect-submit")
-    error = page.locator("#inspect-error")
-    error.wait_for()
-    assert "W06" in error.inner_text() and "拍照" in error.inner_text()
+    # the refusal at its item (marked, scrolled to), the button's note saying where to look
+    page.locator("#inspect-error").wait_for()
+    assert "请按标出的位置修改" in page.locator("#inspect-error").inner_text()
+    at_item = page.locator("[id='{\"code\":\"W06\",\"type\":\"insp-item-error\"}']")
+    assert "W06" in at_item.inner_text() and "拍照" in at_item.inner_text()
+    page.wait_for_selector("#item-W06.field-invalid")
+    page.wait_for_function("() => { const r = document.getElementById('item-W06').getBoundingClientRect();"
+                           " return r.top >= 0 && r.bottom <= window.innerHeight; }")
     upload = page.locator("[id='{\"code\":\"W06\",\"type\":\"insp-upload\"}'] input[type=file]")
     upload.set_input_files(photo_file(tmp_path, (200, 60, 40)))
     page.locator("[id='{\"code\":\"W06\",\"type\":\"insp-thumbs\"}'] img").wait_for()
