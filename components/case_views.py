@@ -117,7 +117,24 @@ def case_detail(_: Translate, detail: dict, *, acts: list[str], may_reveal: bool
     ])
 
 
-def ranked_list(items: list[tuple[str, str, str | None]], *, empty: str) -> html.Div:
+def risk_list(_: Callable[..., str], risks: dict, *, empty: str, limit: int = 8,
+              link: Callable[[str], str] | None = None) -> html.Div:
+    """The riskiest areas first (data.queries.cases.risk_by_area), each with its grade and the
+    factors that made it; `link(code)`: where an area's name leads (its cases)."""
+    from data.rules.risk import FACTOR_LABELS
+    graded = sorted(risks.values(), key=lambda area: -area["risk"].score)
+    graded = [area for area in graded if area["risk"].grade != "low"][:limit]
+    rows = []
+    for area in graded:
+        risk = area["risk"]
+        grade = labels.RISK_GRADE[risk.grade]
+        rows.append((html.A(area["name"], href=link(area["code"])) if link else area["name"],
+                     dbc.Badge(_(grade), color=None, style={"background": labels.RISK_COLOUR[risk.grade]}),
+                     "；".join(_(FACTOR_LABELS[factor], n=figure) for factor, _points, figure in risk.factors)))
+    return ranked_list(rows, empty=empty)
+
+
+def ranked_list(items: list[tuple], *, empty: str) -> html.Div:
     """(title, figure, note) rows, e.g. repeat employers or risky townships."""
     if not items:
         return html.Div(empty, className="text-secondary small")

@@ -91,24 +91,27 @@ def link_period(app: Dash, element_id: str, today: Callable[[], date]) -> None:
 
 
 def dropdown(_: Translate, element_id: str, label: str, options: Options, *, multi: bool = False,
-             class_name: str | None = None, **width) -> dbc.Col:
+             class_name: str | None = None, value=None, **width) -> dbc.Col:
     """A dropdown whose empty choice means everything (全部)."""
-    control = dcc.Dropdown(id=element_id, options=options, multi=multi, placeholder=_("全部"))
+    control = dcc.Dropdown(id=element_id, options=options, multi=multi, placeholder=_("全部"), value=value)
     return field(label, control, class_name=class_name, **width)
 
 
 def regions(_: Translate, county_id: str, township_id: str | None, region_options: RegionOptions,
-            **width) -> list[dbc.Col]:
+            county: str | None = None, township: str | None = None, **width) -> list[dbc.Col]:
     """The county (县（市、区）) and township (乡镇（街道）) dropdowns of the user's regions, each
     `width` wide; no township with township_id None. An empty county list is hidden (a user of
     one township has no county to choose); `link_townships` narrows the townships to the county.
-    `region_options(level, parent_code)` gives a level's options (web.context.region_options)."""
+    `region_options(level, parent_code)` gives a level's options (web.context.region_options);
+    `county`/`township` the codes chosen at first (a link's ?county=… or ?township=…)."""
     width = width or {"xs": 6, "lg": 2}
     counties = region_options(RegionLevel.county, None)
-    county = dropdown(_, county_id, _("县（市、区）"), counties, class_name=None if counties else "d-none", **width)
+    county_col = dropdown(_, county_id, _("县（市、区）"), counties, class_name=None if counties else "d-none",
+                          value=county, **width)
     if township_id is None:
-        return [county]
-    return [county, dropdown(_, township_id, _("乡镇（街道）"), region_options(RegionLevel.township, None), **width)]
+        return [county_col]
+    return [county_col, dropdown(_, township_id, _("乡镇（街道）"), region_options(RegionLevel.township, None),
+                                 value=township, **width)]
 
 
 def link_townships(app: Dash, county_id: str, township_id: str, region_options: RegionOptions) -> None:

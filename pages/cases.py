@@ -12,7 +12,7 @@ from flask_login import current_user
 
 from components import labels
 from components.cards import kpi_card, refusal, trend_caption
-from components.case_views import breakdown_figure, case_detail, ranked_list, trend_figure
+from components.case_views import breakdown_figure, case_detail, ranked_list, risk_list, trend_figure
 from components.export import file_name, workbook_bytes
 from components.filter_bar import dropdown, field, filter_bar, link_period, link_townships, period, regions
 from components.format import change, count, percent, wan_yuan
@@ -22,7 +22,6 @@ from data.queries import cases as q
 from data.queries.regions import list_regions
 from data.queries.settings import supervision_thresholds, work_calendar
 from data.rules.masking import PersonalField
-from data.rules.risk import FACTOR_LABELS
 from data.rules.workflow import CaseAct, CaseFacts, allowed_acts
 from data.scope import OutOfScope, Scope
 from data.services import cases as svc
@@ -69,12 +68,18 @@ def _card(title: str, body, *, body_class: str | None = None, class_name: str = 
     return dbc.Card([dbc.CardHeader(title), dbc.CardBody(body, className=body_class)], className=class_name)
 
 
+def _code(value) -> str | None:
+    """An area code from a link (12 digits), else nothing: the page's own checks do the rest."""
+    return value if isinstance(value, str) and value.isdigit() and len(value) == 12 else None
+
+
 def _filter_bar(query: dict) -> dbc.Card:
     default = q.CaseFilters.default(today())
     return filter_bar(
         period(_, PERIOD, _("受理期间"), start=default.date_from, end=default.date_to, today=today(), query=query,
                clearable=True),
-        regions(_, COUNTY, TOWNSHIP, region_options),
+        regions(_, COUNTY, TOWNSHIP, region_options, county=_code(query.get("county")),
+                township=_code(query.get("township"))),
         dropdown(_, GRID_CELL, _("网格"), [], xs=6, lg=2),
         dropdown(_, STATUS, _("状态"), _options(labels.CASE_STATUS), multi=True, xs=6, lg=2),
         dropdown(_, SOURCE, _("来源渠道"), _options(labels.CASE_SOURCE), multi=True, xs=6, lg=3),
@@ -329,7 +334,7 @@ def register_callbacks(app: dash.Dash) -> None:
             repeat = q.repeat_employers(session, scope=view, filters=f, today=day, limit=8)
         except OutOfScope:
             return (refusal(_("所选区域不在您的管辖范围内。")),) * 3
-        return _risk_list(risks), _candidate_list(candidates), ranked_list(
+        return risk_list(_, risks, empty=_("暂无风险网格")), _candidate_list(candidates), ranked_list(
             [(r["name"], _("%(n)s 件", n=r["cases"]), _("涉及 %(w)s 人 · %(a)s 万元", w=count(r["workers"]),
                                                         a=wan_yuan(r["amount_cents"]))) for r in repeat],
             empty=_("暂无"))
@@ -609,17 +614,6 @@ def _kpi_row(k) -> dbc.Row:
         dbc.Row([dbc.Col(t, xs=6, md=3, xxl=True, className="mb-3") for t in tiles], className="g-3"),
         trend_caption(reference + _("；绿色为向好，红色为变差")),
     ])
-
-
-def _risk_list(risks: dict) -> html.Div:
-    """The riskiest areas first, each with the factors that made its grade."""
-    graded = sorted(((area["name"], area["risk"]) for area in risks.values()), key=lambda item: -item[1].score)
-    graded = [(name, risk) for name, risk in graded if risk.grade != "low"][:8]
-    return ranked_list([
-        (name, dbc.Badge(_(labels.RISK_GRADE[risk.grade]), color=None,
-                         style={"background": labels.RISK_COLOUR[risk.grade]}),
-         "；".join(_(FACTOR_LABELS[factor], n=figure) for factor, _points, figure in risk.factors))
-        for name, risk in graded], empty=_("暂无风险网格"))
 
 
 def _candidate_list(candidates: list[dict]) -> html.Div:

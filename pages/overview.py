@@ -13,9 +13,11 @@ from dash import Input, Output, dcc, html
 from flask_login import current_user
 
 from components.cards import kpi_card, refusal, trend_caption
+from components.case_views import risk_list
 from components.charts import year_on_year_bars
 from components.format import change, count, percent, wan_yuan
 from data.models import RegionLevel
+from data.queries.cases import CaseFilters, risk_by_area
 from data.queries.overview import cases_by_month, overview_figures
 from data.queries.regions import get_region_by_code, list_regions
 from data.rules.calendar import same_day_last_year
@@ -27,6 +29,7 @@ dash.register_page(__name__, path="/", name=N_("总览"), title="人社督导一
                    icon="bi-speedometer2")
 
 REGION, KPIS, TREND, MAP, ASOF = "overview-region", "overview-kpis", "overview-trend", "overview-map", "overview-asof"
+RISK = "overview-risk"
 
 
 def _region_options() -> list[dict]:
@@ -61,6 +64,13 @@ def layout(**_query):
                                          className="map-frame"), className="p-0"),
             ], className="shadow-sm h-100"), lg=5, className="mb-3"),
         ], className="mt-1"),
+        # the leader's first question: where is it worst now, and why — each township opens its cases
+        dbc.Card([
+            dbc.CardHeader([_("风险最高的乡镇（当前）"),
+                            html.Span(_("按在办、超期、近90天同比、重复欠薪和春节前时段评分；点名称看案件"),
+                                      className="small text-secondary ms-2")]),
+            dbc.CardBody(dcc.Loading(html.Div(id=RISK), type="dot", delay_show=300), className="py-1"),
+        ], className="shadow-sm mb-3"),
     ])
 
 
@@ -99,14 +109,14 @@ def kpi_tiles(figures, day: date) -> html.Div:
 
 def register_callbacks(app: dash.Dash) -> None:
     @app.callback(Output(KPIS, "children"), Output(TREND, "figure"), Output(MAP, "src"), Output(ASOF, "children"),
-                  Input(REGION, "value"))
+                  Output(RISK, "children"), Input(REGION, "value"))
     def show_figures(region_code):
         day = today()
         asof = _("截至 %(date)s", date=day.isoformat())
         try:
             view = scope().narrow(_region_path(region_code))
         except OutOfScope:
-            return refusal(_("所选区域不在您的管辖范围内。")), {}, "about:blank", asof
+            return refusal(_("所选区域不在您的管辖范围内。")), {}, "about:blank", asof, None
         figures = overview_figures(db(), scope=view, today=day)
         # the month under way beside the same days of last year's month, and named so
         partial = (day + timedelta(days=1)).month == day.month
@@ -120,7 +130,10 @@ def register_callbacks(app: dash.Dash) -> None:
             months_label=months, this_label=_("%(year)s年", year=day.year),
             last_label=_("%(year)s年", year=day.year - 1), upto_month=day.month)
         src = "/maps/regions" + (f"?{urlencode({'region': region_code})}" if region_code else "")
-        return kpi_tiles(figures, day), trend, src, asof
+        risks = risk_by_area(db(), scope=view, filters=CaseFilters(), today=day, level="township")
+        worst = risk_list(_, risks, empty=_("当前没有黄色以上风险的乡镇"),
+                          link=lambda code: "/cases?" + urlencode({"township": code}))
+        return kpi_tiles(figures, day), trend, src, asof, worst
 
 
 def _region_path(region_code: str | None) -> str | None:

@@ -103,3 +103,12 @@ def test_the_period_names_its_preset_and_the_address_wins():
     col = period(str, "p-period", "期间", start=date(2026, 1, 1), end=day, today=day,
                  query={"from": "2026-10-01", "to": "2026-12-03"})
     assert col[0].children[1].value == "quarter" and col[1].children[1].start_date == date(2026, 10, 1)
+
+
+def test_a_link_chooses_the_county_and_township():
+    """/cases?township=… (the landing's worst townships) opens with that township chosen."""
+    def options(level, parent):
+        return [{"label": "东湖区", "value": "369901000000"}] if level == RegionLevel.county else []
+
+    county, township = regions(str, "p-county", "p-township", options, township="369901001000")
+    assert township.children[1].value == "369901001000" and county.children[1].value is None

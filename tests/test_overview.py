@@ -1,5 +1,6 @@
 """The overview's figures are scoped: in the query, and through a crafted Dash callback."""
 
+import json
 from datetime import date
 
 import pytest
@@ -11,9 +12,11 @@ from tests.conftest import TODAY, contains, csrf_header
 from tests.factories import PASSWORD, make_case, make_city, make_secondment, make_station, make_user, make_work_log
 
 OVERVIEW = {
-    "output": "..overview-kpis.children...overview-trend.figure...overview-map.src...overview-asof.children..",
+    "output": "..overview-kpis.children...overview-trend.figure...overview-map.src...overview-asof.children"
+              "...overview-risk.children..",
     "outputs": [{"id": "overview-kpis", "property": "children"}, {"id": "overview-trend", "property": "figure"},
-                {"id": "overview-map", "property": "src"}, {"id": "overview-asof", "property": "children"}],
+                {"id": "overview-map", "property": "src"}, {"id": "overview-asof", "property": "children"},
+                {"id": "overview-risk", "property": "children"}],
     "changedPropIds": ["overview-region.value"],
     "state": [],
 }
@@ -146,3 +149,14 @@ def test_a_map_opened_on_its_own_goes_to_its_page(client, city):
         answer = client.get(path, headers={"Sec-Fetch-Dest": "document"})
         assert answer.status_code == 302 and answer.headers["Location"] == page, path
     assert client.get("/maps/regions", headers={"Sec-Fetch-Dest": "iframe"}).status_code == 200
+
+
+def test_the_landing_names_the_worst_townships_and_why(client, city):
+    """Five overdue cases make 青石镇 (county B) red: the leader reads it first, with its reasons,
+    and its name opens its cases; the officer of county A does not see it."""
+    sign_in(client, "leader")
+    risk = json.dumps(call_overview(client, None)["overview-risk"], ensure_ascii=False)
+    assert city["town_b"].name in risk and "超期案件 5 件" in risk
+    assert f"/cases?township={city['town_b'].area_code}" in risk
+    sign_in(client, "officer")
+    assert city["town_b"].name not in json.dumps(call_overview(client, None)["overview-risk"], ensure_ascii=False)
