@@ -236,18 +236,21 @@ def colour_for(value: float | None, breaks: list[float]) -> str:
 
 def _legend(title: str, rows: list[tuple[str, str, str]], *, note: str | None = None) -> str:
     """A legend in the map's lower right (HTML for the hole "legend"): rows of (fill colour,
-    border colour, text)."""
+    border colour, text). It folds to its title with a click (a <details>, no script), and starts
+    folded on a phone, so it never has to sit on the areas a reader wants to see."""
     items = "".join(
         f'<div><span class="legend-swatch" style="background:{fill};border-color:{border}"></span>'
         f'{safe_text(text)}</div>' for fill, border, text in rows)
     extra = f'<div class="legend-note">{safe_text(note)}</div>' if note else ""
     return ("<style>.case-legend{position:fixed;right:10px;bottom:24px;z-index:1000;background:rgba(255,255,255,.92);"
-            "padding:6px 9px;border-radius:6px;box-shadow:0 1px 4px rgba(0,0,0,.25);font:12px/1.5 system-ui,"
+            "padding:4px 9px;border-radius:6px;box-shadow:0 1px 4px rgba(0,0,0,.25);font:12px/1.5 system-ui,"
             "'PingFang SC','Microsoft YaHei',sans-serif;color:#263238;max-width:46%}"
-            ".case-legend .legend-title{font-weight:600;margin-bottom:2px}"
+            ".case-legend summary{font-weight:600;cursor:pointer}"
             ".case-legend .legend-swatch{display:inline-block;width:14px;height:10px;margin-right:6px;"
             "border:2px solid;vertical-align:-1px}.case-legend .legend-note{color:#607d8b;margin-top:2px}</style>"
-            f'<div class="case-legend"><div class="legend-title">{safe_text(title)}</div>{items}{extra}</div>')
+            f'<details class="case-legend" open><summary class="legend-title">{safe_text(title)}</summary>'
+            f'{items}{extra}</details>'
+            "<script>if (window.innerWidth < 600) document.querySelector('.case-legend').open = false;</script>")
 
 
 def _number(value: float) -> str:

@@ -42,9 +42,10 @@ def test_dash_pages_allow_exactly_dashs_own_inline_scripts(demo_app, leader_clie
     renderer = re.search(r'<script id="_dash-renderer"[^>]*>(.*?)</script>', document, re.S).group(1)
     assert script_hash(renderer) in policy["script-src"]
     # every inline script of the page, and nothing more (the JSON config is data, not run)
-    executable = [h for h, kind in zip(inline_script_hashes(document),
-                                       re.findall(r"<script\b(?![^>]*\bsrc=)([^>]*)>", document), strict=True)
-                  if "application/json" not in kind]
+    # (a clientside callback several pages register alike is one script twice: one hash)
+    scripts = re.findall(r"<script\b(?![^>]*\bsrc=)([^>]*)>(.*?)</script>", document, re.S)
+    executable = {script_hash(body) for kind, body in scripts if "application/json" not in kind}
+    assert len(executable) >= 2 and set(inline_script_hashes(document)) >= executable
     assert set(policy["script-src"]) == {"'self'", *executable}
 
 
