@@ -170,14 +170,18 @@ class _FitBounds(MacroElement):
 
     _template = Template("""{% macro script(this, kwargs) %}
     (function (bounds) {
-        if (bounds) { {{ this._parent.get_name() }}.fitBounds(bounds, {{ this.options|tojson }}); }
+        // an open legend (lower right) takes its width off the right: the areas sit beside it
+        var legend = document.querySelector('.case-legend'), options = {{ this.options|tojson }};
+        if (legend && legend.open) { options.paddingBottomRight = [legend.offsetWidth + 16, 8]; }
+        if (bounds) { {{ this._parent.get_name() }}.fitBounds(bounds, options); }
     })({{ this.hole }});
 {% endmacro %}""")
 
     def __init__(self):
         super().__init__()
         self._name = "FitBounds"
-        self.options, self.hole = {"padding": list(PADDING)}, _hole("bounds")
+        self.options, self.hole = {"paddingTopLeft": list(PADDING), "paddingBottomRight": list(PADDING)}, \
+            _hole("bounds")
 
 
 class _Markup(MacroElement):

@@ -194,6 +194,8 @@ def test_a_name_cannot_open_a_hole_and_every_hole_is_filled():
     areas = [{"code": "369901001000", "name": "/*hrss-hole:legend*/", "boundary": square}]
     page = case_choropleth(areas, values={}, figures={}, labels={"metric": BREAKOUT, "none": XSS})
     assert page.count('class="case-legend"') == 1 and '"n":"/*hrss-hole:legend*/"' in page
+    # the legend folds (a <details>, folded on a phone) and an open one keeps the areas beside it
+    assert '<details class="case-legend" open>' in page and "legend.open) { options.paddingBottomRight" in page
     assert "<script>window.__xss" not in page and "<img src=x" not in page and "{{7*7}}" not in page
     assert page.count("<script") == page.count("</script>")
     skeleton = choropleth_skeleton(areas)
