@@ -1247,7 +1247,16 @@
   }
 
   // --- routing ------------------------------------------------------------------------------
-  async function route() {
+  // one route at a time, each for the address when its turn comes: overlapping routes (a sync's
+  // 401 sends to #/login while home is still drawing) would let the older, slower view land on
+  // top of the newer one
+  var routing = Promise.resolve();
+  function route() {
+    routing = routing.then(drawRoute, drawRoute);
+    return routing;
+  }
+
+  async function drawRoute() {
     await flush();
     revokeUrls();
     var hash = location.hash || '#/';
