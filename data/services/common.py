@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
-from data.errors import NotAllowed, ServiceError, ValidationError, WorkflowError
+from data.errors import Conflict, NotAllowed, ServiceError, ValidationError, WorkflowError
 from data.models import AuditEvent, Role, User
 from data.scope import Scope
 from data.types import utcnow
@@ -45,3 +45,22 @@ def audit(session: Session, *, actor: User | Actor | None, action: str, target_k
     )
     session.add(event)
     return event
+
+
+def stored_twin(session: Session, model, uuid, error: Exception):
+    """After an insert the unique UUID refused — the same record sent twice at once, the other
+    request stored it first — that stored record; `error` raised again when there is none (the
+    refusal was about something else)."""
+    session.rollback()
+    twin = session.exec(select(model).where(model.uuid == uuid)).first()
+    if twin is None:
+        raise error
+    return twin
+
+
+def resent_or_conflict(existing, form, *, sender_id: int | None, actor: Actor, message: str) -> tuple:
+    """A record whose UUID is stored already: the same sender with the same body (a phone's retry)
+    gets the stored one back, not created; anything else under that UUID is a Conflict."""
+    if existing.body_sha256 == form.body_digest() and sender_id == actor.id:
+        return existing, False
+    raise Conflict(message)

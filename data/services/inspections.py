@@ -21,7 +21,7 @@ from datetime import date, datetime
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from data.errors import N_, Conflict, NotAllowed, ValidationError, WorkflowError
+from data.errors import N_, NotAllowed, ValidationError, WorkflowError
 from data.models import (
     ChecklistTemplate,
     Inspection,
@@ -41,7 +41,7 @@ from data.queries.settings import grade_thresholds, rectification_days, work_cal
 from data.queries.templates import KIND_FOR_INSPECTION, template_items
 from data.rules.calendar import add_working_days
 from data.rules.scoring import Score, item_fraction, score_checklist
-from data.services.common import Actor, audit
+from data.services.common import Actor, audit, resent_or_conflict, stored_twin
 from data.types import utcnow
 
 RECORDERS = (Role.inspector, Role.admin)
@@ -207,21 +207,14 @@ def record_inspection(session: Session, *, actor: Actor, form: InspectionForm, t
                                                 "kind": kind.value, "mode": mode.value, "score": score.total,
                                                 "grade": score.grade, "failed": list(score.failed)}, at=now)
         session.commit()
-    except IntegrityError:
-        # the same form sent twice at once: the other request stored it (the unique UUID stops
-        # the second at its insert, or at commit)
-        session.rollback()
-        existing = session.exec(select(Inspection).where(Inspection.uuid == form.uuid)).first()
-        if existing is None:
-            raise
-        return _same_or_conflict(existing, form, actor)
+    except IntegrityError as refused:  # sent twice at once (the UUID stops the second at insert or commit)
+        return _same_or_conflict(stored_twin(session, Inspection, form.uuid, refused), form, actor)
     return inspection, True
 
 
 def _same_or_conflict(existing: Inspection, form: InspectionForm, actor: Actor) -> tuple[Inspection, bool]:
-    if existing.body_sha256 == form.body_digest() and existing.lead_auditor_id == actor.id:
-        return existing, False
-    raise Conflict(N_("该编号已用于另一份检查记录"))
+    return resent_or_conflict(existing, form, sender_id=existing.lead_auditor_id, actor=actor,
+                              message=N_("该编号已用于另一份检查记录"))
 
 
 def _responsible(session: Session, station: Station, on: date) -> tuple[str | None, int | None]:

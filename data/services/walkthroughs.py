@@ -33,7 +33,7 @@ from data.models import (
     WalkthroughFinding,
 )
 from data.queries.settings import finding_categories
-from data.services.common import Actor, audit
+from data.services.common import Actor, audit, resent_or_conflict
 from data.services.inspections import station_in_scope
 from data.types import utcnow
 
@@ -251,9 +251,8 @@ def _stored_or_conflict(session: Session, form: WalkthroughForm, actor: Actor) -
 
 
 def _same_or_conflict(existing: Walkthrough, form: WalkthroughForm, actor: Actor) -> tuple[Walkthrough, bool]:
-    if existing.body_sha256 == form.body_digest() and existing.user_id == actor.id:
-        return existing, False
-    raise Conflict(N_("该编号已用于另一条记录"))
+    return resent_or_conflict(existing, form, sender_id=existing.user_id, actor=actor,
+                              message=N_("该编号已用于另一条记录"))
 
 
 def adopt_photos(session: Session, *, owners: list[uuid_lib.UUID], actor: Actor, path: str) -> None:

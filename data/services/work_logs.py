@@ -20,10 +20,10 @@ from datetime import date, datetime
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from data.errors import N_, Conflict, NotAllowed, ValidationError
+from data.errors import N_, NotAllowed, ValidationError
 from data.models import Role, Secondment, WorkLog
 from data.queries.settings import work_types
-from data.services.common import Actor, audit
+from data.services.common import Actor, audit, resent_or_conflict, stored_twin
 from data.services.inspections import station_in_scope
 from data.services.walkthroughs import Location, adopt_photos, check_location
 from data.types import utcnow
@@ -115,17 +115,11 @@ def record_work_log(session: Session, *, actor: Actor, form: WorkLogForm, today:
               details={"uuid": str(log.uuid), "station_id": station_id, "log_date": form.log_date.isoformat(),
                        "work_types": types}, at=now)
         session.commit()
-    except IntegrityError:
-        # the same log sent twice at once: the other request stored it first
-        session.rollback()
-        stored = session.exec(select(WorkLog).where(WorkLog.uuid == form.uuid)).first()
-        if stored is None:
-            raise
-        return _same_or_conflict(stored, form, actor)
+    except IntegrityError as refused:  # the same log sent twice at once: the other request stored it first
+        return _same_or_conflict(stored_twin(session, WorkLog, form.uuid, refused), form, actor)
     return log, True
 
 
 def _same_or_conflict(existing: WorkLog, form: WorkLogForm, actor: Actor) -> tuple[WorkLog, bool]:
-    if existing.body_sha256 == form.body_digest() and existing.user_id == actor.id:
-        return existing, False
-    raise Conflict(N_("该编号已用于另一条记录"))
+    return resent_or_conflict(existing, form, sender_id=existing.user_id, actor=actor,
+                              message=N_("该编号已用于另一条记录"))

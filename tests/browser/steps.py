@@ -112,3 +112,11 @@ def watched_context(browser, **options):
 
 def csp_console(watch: Watch) -> list[str]:
     return [e for e in watch.errors if "Content Security Policy" in e or "Refused to" in e]
+
+
+def change_password(page, current: str, new: str) -> None:
+    """Fill and send the password form (/password): the current one, the new one twice."""
+    page.fill("#pw-current", current)
+    page.fill("#pw-new", new)
+    page.fill("#pw-repeat", new)
+    page.click("#pw-submit")

@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 
 from data import clock
 from data.models import Region, RegionLevel, User
-from tests.browser.steps import DESKTOP, Watch, dash_settled, frames_loaded, navigate, sign_in
+from tests.browser.steps import DESKTOP, Watch, change_password, dash_settled, frames_loaded, navigate, sign_in
 from tests.conftest import ARTIFACTS
 
 pytestmark = pytest.mark.browser
@@ -64,10 +64,7 @@ def test_a_new_person_from_creation_to_the_log(browser, live_server, demo_engine
     person.click("button[type=submit]")
     person.wait_for_url(re.compile(r".*/password(\?.*)?$"))
     assert person.locator("#password-forced").is_visible()
-    person.fill("#pw-current", password)
-    person.fill("#pw-new", NEW)
-    person.fill("#pw-repeat", NEW)
-    person.click("#pw-submit")
+    change_password(person, password, NEW)
     person.wait_for_url(f"{base}/")
     dash_settled(person)
     frames_loaded(person)

@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import Session, select
 
 from data.models import Region, RegionLevel, Role
-from tests.browser.steps import DESKTOP, Watch, dash_settled
+from tests.browser.steps import DESKTOP, Watch, change_password, dash_settled
 from tests.conftest import ARTIFACTS
 from tests.factories import PASSWORD, make_user
 
@@ -40,17 +40,11 @@ def test_the_desktop_asks_for_a_new_password_first(browser, live_server, newcome
     page.click("button[type=submit]")
     page.wait_for_url(re.compile(r".*/password\?next=/cases$"))
     assert page.locator("#password-forced").is_visible()
-    page.fill("#pw-current", PASSWORD)
-    page.fill("#pw-new", "short")
-    page.fill("#pw-repeat", "short")
-    page.click("#pw-submit")
+    change_password(page, PASSWORD, "short")
     assert "至少 10 个字符" in page.locator("#pw-new-error").inner_text()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "password-forced.png"), full_page=True)
-    page.fill("#pw-current", PASSWORD)
-    page.fill("#pw-new", NEW)
-    page.fill("#pw-repeat", NEW)
-    page.click("#pw-submit")
+    change_password(page, PASSWORD, NEW)
     page.wait_for_url(f"{base}/cases")
     dash_settled(page)
     assert page.locator(".shell-navbar").is_visible()
@@ -67,10 +61,7 @@ def test_the_field_app_asks_for_a_new_password_first(browser, live_server, newco
     page.goto(f"{live_server.url}/field/")
     field_sign_in(page, "new.cadre", PASSWORD)
     page.locator("#pw-forced").wait_for()
-    page.fill("#pw-current", PASSWORD)
-    page.fill("#pw-new", "short")
-    page.fill("#pw-repeat", "short")
-    page.click("#pw-submit")
+    change_password(page, PASSWORD, "short")
     page.locator("#pw-error", has_text="至少 10 个字符").wait_for()
     page.fill("#pw-new", NEW)
     page.fill("#pw-repeat", NEW)
