@@ -63,6 +63,11 @@ def weekday(day: date) -> str:
     return _(WEEKDAYS[day.weekday()])
 
 
+def _matrix_options(empty: str) -> dict:
+    """The matrix grid's options, with what it says when it has no rows."""
+    return {"rowHeight": 30, "headerHeight": 32, "tooltipShowDelay": 200, "localeText": {"noRowsToShow": empty}}
+
+
 def work_type_names() -> dict[str, str]:
     """Work-type codes → names in the user's language: the configured list (setting
     worklog.work_types), else the built-in one."""
@@ -114,8 +119,7 @@ def layout(**_query):
                 dag.AgGrid(id=MATRIX, rowData=[], columnDefs=[], className="ag-theme-alpine logs-matrix",
                            style={"height": "420px"}, getRowId="`${params.data.id}`",
                            defaultColDef={"resizable": False, "sortable": True, "suppressHeaderMenuButton": True},
-                           dashGridOptions={"rowHeight": 30, "headerHeight": 32, "tooltipShowDelay": 200,
-                                            "localeText": {"noRowsToShow": _("所选范围内没有在岗的挂职干部")}}),
+                           dashGridOptions=_matrix_options(_("正在加载…"))),  # not "nobody" before the answer
                 html.Div(id=MATRIX_NOTE, className="small text-secondary mt-1"),
             ]), lg=12 if township_only else 8, className="mb-3"),
             # a cadre's regions are one township: no counties to compare
@@ -156,21 +160,22 @@ def register_callbacks(app: dash.Dash) -> None:
 
     @app.callback(Output(KPIS, "children"), Output(MATRIX, "rowData"), Output(MATRIX, "columnDefs"),
                   Output(MATRIX, "style"), Output(MATRIX_NOTE, "children"), Output(COUNTIES, "figure"),
-                  Input(FILTERS, "data"), Input(VERSION, "data"))
+                  Output(MATRIX, "dashGridOptions"), Input(FILTERS, "data"), Input(VERSION, "data"))
     def show_matrix(filters, _version):
+        answered = _matrix_options(_("所选范围内没有在岗的挂职干部"))
         if current_user.role not in ROLES:
-            return forbidden(), [], [], no_update, None, {}
+            return forbidden(), [], [], no_update, None, {}, answered
         session, day = db(), today()
         try:
             data = q.completeness(session, scope(), filters=_filters(filters), today=day,
                                   calendar=work_calendar(session))
         except OutOfScope:
-            return refusal(_(SCOPE_REFUSAL)), [], [], no_update, refusal(_(SCOPE_REFUSAL)), {}
+            return refusal(_(SCOPE_REFUSAL)), [], [], no_update, refusal(_(SCOPE_REFUSAL)), {}, answered
         rows, columns = matrix_grid(_, data, today=day, weekday=weekday)
         note = _("只显示最近 %(n)s 个工作日", n=len(data["days"])) if data["clipped"] else \
             None if data["days"] else _("所选期间没有工作日")
         return (_kpis(data), rows, columns, {"height": grid_height(len(rows))}, note,
-                county_figure(data["counties"], rate_label=_("报送率")))
+                county_figure(data["counties"], rate_label=_("报送率")), answered)
 
     @app.callback(Output(FEED, "children"), Output(FEED_COUNT, "children"), Output(PAGE, "max_value"),
                   Output(PAGE, "active_page"), Input(FILTERS, "data"), Input(PAGE, "active_page"),
