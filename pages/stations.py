@@ -10,6 +10,7 @@ leaders (data.queries.inspections.published_clause, applied by every query here)
 
 from __future__ import annotations
 
+from collections import Counter
 from urllib.parse import urlencode
 
 import dash
@@ -70,7 +71,7 @@ def _filter_bar(query: dict) -> dbc.Card:
 
 def _league() -> dag.AgGrid:
     columns = [
-        {"field": "rank", "headerName": _("名次"), "width": 76, "pinned": "left"},
+        {"field": "rank_label", "headerName": _("名次"), "width": 84, "pinned": "left", "sortable": False},
         {"field": "name", "headerName": _("人社所"), "minWidth": 280, "flex": 2},
         {"field": "county", "headerName": _("县区"), "width": 110},
         {"field": "township", "headerName": _("乡镇（街道）"), "width": 120},
@@ -158,8 +159,15 @@ def _league_rows(rows: list[dict]) -> list[dict]:
     """The rows with their grade's name; the five names translated once, not per row (two
     thousand gettext calls cost as much as the query)."""
     names = {**{grade: _(text) for grade, text in labels.GRADE.items()}, None: _("未检查")}
+    shared = Counter(row["rank"] for row in rows if row["rank"] is not None)
+    tied = _("并列%(n)s")
     for row in rows:
         row["grade_label"] = names.get(row["grade"], names[None])
+        # ten stations on the same score share a place, and say so (not ten plain "1"s)
+        if row["rank"] is not None and shared[row["rank"]] > 1:
+            row["rank_label"] = tied % {"n": row["rank"]}
+        else:
+            row["rank_label"] = "" if row["rank"] is None else str(row["rank"])
     return rows
 
 

@@ -120,3 +120,13 @@ def test_the_navigation_offers_the_page_to_its_roles(app, world):
         client = sign_in(app.test_client(), username)
         layout = client.get("/_dash-layout").get_data(as_text=True)
         assert ('"href":"\\u002fstations"' in layout) == allowed, username
+
+
+def test_tied_stations_say_they_share_a_place(app):
+    """Ten stations on the same score share a place and say so, not ten plain 1s."""
+    from pages.stations import _league_rows
+    with app.test_request_context("/stations"):
+        rows = _league_rows([{"rank": 1, "grade": "model"}, {"rank": 1, "grade": "model"},
+                             {"rank": 3, "grade": "standard"}, {"rank": None, "grade": None}])
+    assert [r["rank_label"] for r in rows] == ["并列1", "并列1", "3", ""]
+    assert rows[3]["grade_label"] == "未检查"
