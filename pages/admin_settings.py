@@ -25,6 +25,7 @@ from data.services.settings import WALL_SCENES, update_settings
 from web.context import actor, db, region_options
 from web.i18n import N_, _
 from web.shell import refused_page, sub_page_header
+from web.wall import SCENE_NAMES
 
 ROLES = [Role.admin]
 dash.register_page(__name__, path="/admin/settings", name=N_("参数设置"), title="参数设置 · 人社督导一张图",
@@ -41,7 +42,6 @@ LISTS = {P + "work-types": ("worklog.work_types", None), P + "cat-issue": ("walk
          P + "cat-fix": ("walkthrough.finding_categories", "fix")}
 PLAYLISTS = P + "playlists"
 GRIDS = (*LISTS, PLAYLISTS)
-SCENE_NAMES = {"overview": N_("总览"), "cases": N_("欠薪治理"), "stations": N_("基层平台"), "field": N_("走流程与挂职")}
 # the form's inputs, each with the setting (and the part of it) it edits
 FIELDS = {AMOUNT: ("case.large_amount_yuan", None), WORKERS: ("case.large_workers", None),
           MODEL: ("grade.thresholds", "model"), STANDARD: ("grade.thresholds", "standard"),
@@ -79,10 +79,10 @@ def _region_choices() -> dict[str, str]:
     return {_("全部"): "all", **{f"{o['label']} {o['value']}": o["value"] for o in region_options(RegionLevel.county)}}
 
 
-def _rows(session) -> dict[str, list[dict]]:
-    """Each grid's rows as the settings hold them now."""
+def _rows(session, choices: dict[str, str]) -> dict[str, list[dict]]:
+    """Each grid's rows as the settings hold them now (`choices`: _region_choices())."""
     saved = rules.get_setting(session, key="wall.playlists", default={}) or {}
-    names = {code: label for label, code in _region_choices().items()}
+    names = {code: label for label, code in choices.items()}
     playlists = [{"name": name, **{s: s in str(entry.get("scenes", "")).split(",") for s in WALL_SCENES},
                   "seconds": entry.get("seconds", 30), "region": names.get(str(entry.get("region") or "all"),
                                                                            str(entry.get("region"))), "remove": False}
@@ -92,27 +92,30 @@ def _rows(session) -> dict[str, list[dict]]:
             PLAYLISTS: playlists}
 
 
-def _playlist_grid(rows: list[dict]) -> html.Div:
+def _playlist_grid(rows: list[dict], choices: dict[str, str]) -> html.Div:
     return _grid(PLAYLISTS, [
         {"field": "name", "headerName": _("名称"), "editable": True, "flex": 2, "minWidth": 140},
         *[{"field": scene, "headerName": _(label), "editable": True, "cellDataType": "boolean", "flex": 1}
           for scene, label in SCENE_NAMES.items()],
         {"field": "seconds", "headerName": _("每屏秒数"), "editable": True, "cellDataType": "number", "flex": 1},
         {"field": "region", "headerName": _("区域"), "editable": True, "flex": 2, "minWidth": 160,
-         "cellEditor": "agSelectCellEditor", "cellEditorParams": {"values": list(_region_choices())}},
+         "cellEditor": "agSelectCellEditor", "cellEditorParams": {"values": list(choices)}},
         {"field": "remove", "headerName": _("删除"), "editable": True, "cellDataType": "boolean", "maxWidth": 80},
     ], rows)
 
 
-def _playlists_value(rows: list[dict]) -> dict:
-    """The grid's rows as the setting (rows ticked 删除 left out)."""
-    choices = _region_choices()
+def _playlists_value(rows: list[dict], choices: dict[str, str]) -> dict:
+    """The grid's rows as the setting (rows ticked 删除 left out): a region shown as a choice
+    is read back by its code, anything else is passed on for the service to check."""
     out = {}
     for row in rows or []:
         if row.get("remove"):
             continue
         region = str(row.get("region") or "")
-        code = choices.get(region) or (re.search(r"(\d{12})$", region) or [None, None])[1] or region or "all"
+        code = choices.get(region)
+        if code is None:
+            shown_code = re.search(r"\d{12}$", region)
+            code = shown_code.group(0) if shown_code else region or "all"
         out[str(row.get("name") or "").strip()] = {
             "scenes": ",".join(s for s in WALL_SCENES if row.get(s)), "seconds": row.get("seconds"), "region": code}
     return out
@@ -126,7 +129,8 @@ def layout(**_query):
     values = {AMOUNT: supervision.large_amount_cents // 100, WORKERS: supervision.many_workers,
               MODEL: grades["model"], STANDARD: grades["standard"], RECTIFY: grades["rectify"],
               DAYS: rules.rectification_days(session)}
-    rows = _rows(session)
+    choices = _region_choices()
+    rows = _rows(session, choices)
 
     def number(key: str, label: str, unit: str, help_text: str | None = None):
         return html.Div([
@@ -161,7 +165,7 @@ def layout(**_query):
                          active_tab="issue", className="mb-2")]), lg=6),
         ]),
         card(_("大屏播放列表"), [
-            _playlist_grid(rows[PLAYLISTS]),
+            _playlist_grid(rows[PLAYLISTS], choices),
             html.Div(_("在大屏上打开 /wall?playlist=名称 即按此播放；勾选“删除”并保存即删去。"),
                      className="form-text")]),
         dbc.Button(_("保存"), id=SAVE, color="primary", size="sm"),
@@ -203,7 +207,8 @@ def register_callbacks(app: dash.Dash) -> None:
                 values[setting] = rows
             else:
                 values.setdefault(setting, {})[part] = rows
-        values["wall.playlists"] = _playlists_value(grids[PLAYLISTS])
+        choices = _region_choices()
+        values["wall.playlists"] = _playlists_value(grids[PLAYLISTS], choices)
         errors = dict.fromkeys(errors_at)
         try:
             changed = update_settings(db(), actor=actor(), values=values)
@@ -219,7 +224,7 @@ def register_callbacks(app: dash.Dash) -> None:
             return (dbc.Alert(summary, color="danger", className="py-2 small"), *errors.values(),
                     *(no_update,) * len(GRIDS))
         note = _("已保存 %(n)s 项设置，记入操作日志", n=len(changed)) if changed else _("没有改动")
-        shown = _rows(db())  # the new entries with their codes, removed playlists gone
+        shown = _rows(db(), choices)  # the new entries with their codes, removed playlists gone
         return (dbc.Alert(note, color="success", className="py-2 small"), *errors.values(),
                 *(shown[grid] for grid in GRIDS))
 

@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from urllib.parse import urlencode
 
 import dash
@@ -20,7 +20,7 @@ from data.models import RegionLevel
 from data.queries.cases import CaseFilters, risk_by_area
 from data.queries.overview import cases_by_month, overview_figures
 from data.queries.regions import get_region_by_code, list_regions
-from data.rules.calendar import same_day_last_year
+from data.rules.calendar import month_under_way, same_day_last_year
 from data.scope import OutOfScope
 from web.context import db, scope, today
 from web.i18n import N_, _, pgettext
@@ -119,7 +119,7 @@ def register_callbacks(app: dash.Dash) -> None:
             return refusal(_("所选区域不在您的管辖范围内。")), {}, "about:blank", asof, None
         figures = overview_figures(db(), scope=view, today=day)
         # the month under way beside the same days of last year's month, and named so
-        partial = (day + timedelta(days=1)).month == day.month
+        partial = month_under_way(day)
         months = [_("%(m)d月", m=m) for m in range(1, 13)]
         if partial:
             months[day.month - 1] = _("%(m)d月1–%(d)d日", m=day.month, d=day.day)

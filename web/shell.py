@@ -8,6 +8,7 @@ the user's language.
 from __future__ import annotations
 
 import json
+from collections import Counter
 
 import dash
 import dash_bootstrap_components as dbc
@@ -92,10 +93,12 @@ def nav_items() -> list:
     menu where the role has more than one of its pages."""
     pages = [p for p in dash.page_registry.values() if may_open(p) and not p.get("hidden") and p["name"]]
     phone = current_user.role in FIELD_APP_ROLES  # the phone app, in the field menu (its own document)
+    members = Counter(p.get("group") for p in pages)
+    members["field"] += phone  # the phone app's entry counts as one of the field menu's
     items, groups = [], {}
     for page in pages:
         group = page.get("group")
-        if group and sum(p.get("group") == group for p in pages) + (phone and group == "field") > 1:
+        if group and members[group] > 1:
             if group not in groups:
                 groups[group] = []
                 items.append(group)

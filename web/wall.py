@@ -32,11 +32,13 @@ from data.scope import OutOfScope, Scope
 from data.services.settings import WALL_SCENES
 from web import cache
 from web.context import db, scope, today
-from web.i18n import _, current_language
+from web.i18n import N_, _, current_language
 
 STATIC = Path(__file__).resolve().parent / "static" / "wall"
 WALL_ROLES = frozenset({Role.wall, Role.leader, Role.admin})
 SCENES = WALL_SCENES
+# each scene's name: on the screen's header and in the playlists' editor (/admin/settings)
+SCENE_NAMES = {"overview": N_("总览"), "cases": N_("欠薪治理"), "stations": N_("基层平台"), "field": N_("走流程与挂职")}
 PANELS = ("kpis", "map", "supervised", "ticker", "trends", "areas")
 # several screens polling the same region share one computation, in every worker (web/cache.py):
 # the panels have no data version, so a change reaches the screens within these seconds
@@ -125,8 +127,8 @@ def screen():
 def _texts() -> dict[str, str]:
     """The screen's words in the user's language (the script has no catalog of its own)."""
     return {
-        "title": _("人社督导一张图"), "scene_overview": _("总览"), "scene_cases": _("欠薪治理"),
-        "scene_stations": _("基层平台"), "scene_field": _("走流程与挂职"), "cases": _("欠薪案件"),
+        "title": _("人社督导一张图"), **{f"scene_{scene}": _(name) for scene, name in SCENE_NAMES.items()},
+        "cases": _("欠薪案件"),
         "workers": _("涉及人数"), "amount": _("涉及金额"), "closure": _("办结率"), "on_time": _("按时办结率"),
         "overdue": _("超期案件"), "supervised": _("督办案件"), "standardisation": _("标准化达标率"),
         "audit_pass": _("暗访合格率"), "rect_open": _("未销号整改"), "rect_overdue": _("超期整改"),

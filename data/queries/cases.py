@@ -44,7 +44,7 @@ from data.models import (
 )
 from data.queries.regions import get_region_by_code, region_shapes
 from data.queries.settings import data_generation
-from data.rules.calendar import DEFAULT_CALENDAR, WorkCalendar, same_day_last_year
+from data.rules.calendar import DEFAULT_CALENDAR, WorkCalendar, month_under_way, same_day_last_year
 from data.rules.case_clock import CaseClock, SupervisionThresholds, case_clock, supervision_reasons
 from data.rules.masking import mask_id_number, mask_name, mask_phone
 from data.rules.risk import RiskInputs, RiskPolicy, grade_risk
@@ -297,7 +297,7 @@ def monthly_trend(session: Session, *, scope: Scope, filters: CaseFilters, today
     else:
         first = _month_add(end.year, end.month, -(max(1, min(months, MAX_TREND_MONTHS)) - 1))
     last_year_end = same_day_last_year(end)
-    partial = (end + timedelta(days=1)).month == end.month
+    partial = month_under_way(end)
     conds = _conditions(session, scope=scope, filters=filters, today=today, period=False)
     concluded = WageCase.status.in_([s.value for s in CONCLUDED_STATES])
     per_day = select(

@@ -206,14 +206,14 @@ def monthly_series(session: Session, *, scope: Scope, today: date, months: int =
     """Sparklines: the last `months` whole months of cases received, amount claimed (cents),
     window audits' pass rate and work logs filed, oldest first, with month labels. The month
     under way is left out: its first days beside whole months would read as a fall."""
+    through = date(today.year, today.month, 1) - timedelta(days=1)  # the last whole month's last day
     firsts = []
-    year, month = (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
+    year, month = through.year, through.month
     for _ in range(months):
         firsts.append(date(year, month, 1))
         year, month = (year, month - 1) if month > 1 else (year - 1, 12)
     firsts.reverse()
     start = firsts[0]
-    today = date(today.year, today.month, 1) - timedelta(days=1)  # the last whole month's last day
 
     def by_month(column, stmt) -> dict[str, tuple]:
         key = sa.func.to_char(column, "YYYY-MM") if session.get_bind().dialect.name == "postgresql" \
@@ -222,13 +222,13 @@ def monthly_series(session: Session, *, scope: Scope, today: date, months: int =
 
     cases = by_month(WageCase.received_on, select(sa.func.count(), sa.func.coalesce(
         sa.func.sum(WageCase.amount_claimed_cents), 0)).where(_live_cases(scope), WageCase.received_on >= start,
-                                                              WageCase.received_on <= today))
+                                                              WageCase.received_on <= through))
     audits = by_month(Inspection.inspected_on, select(sa.func.count(), sa.func.count().filter(
         Inspection.grade.in_(PASSING))).where(
         Inspection.kind == InspectionKind.window_audit.value, Inspection.published_at.is_not(None),
-        Inspection.inspected_on >= start, Inspection.inspected_on <= today, scope.clause(Inspection.path)))
+        Inspection.inspected_on >= start, Inspection.inspected_on <= through, scope.clause(Inspection.path)))
     logs = by_month(WorkLog.log_date, select(sa.func.count()).where(
-        scope.clause(WorkLog.path), WorkLog.log_date >= start, WorkLog.log_date <= today))
+        scope.clause(WorkLog.path), WorkLog.log_date >= start, WorkLog.log_date <= through))
     labels = [f"{d:%Y-%m}" for d in firsts]
     return {"months": labels,
             "cases": [int(cases.get(m, (0, 0))[0]) for m in labels],

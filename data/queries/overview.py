@@ -16,6 +16,8 @@ from data.models import (
     StationKind,
     WageCase,
 )
+from data.queries.cases import cases_now  # one definition of open, overdue and supervised
+from data.queries.logs import filing  # one rule of work-log filing
 from data.rules.calendar import DEFAULT_CALENDAR, WorkCalendar, same_day_last_year
 from data.scope import Scope
 
@@ -43,9 +45,6 @@ def _count(session: Session, stmt) -> int:
 
 def overview_figures(session: Session, *, scope: Scope, today: date,
                      calendar: WorkCalendar = DEFAULT_CALENDAR) -> OverviewFigures:
-    from data.queries.cases import cases_now  # one definition of open, overdue and supervised
-    from data.queries.logs import filing
-
     live = sa.and_(WageCase.deleted_at.is_(None), scope.cases_clause(WageCase))
     now = cases_now(session, scope=scope, today=today)
 

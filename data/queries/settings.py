@@ -102,7 +102,6 @@ def label_names(rows: list[dict], *, english: bool) -> dict[str, str]:
     return {r["code"]: (r["name_en"] if english and r["name_en"] else r["name"]) for r in rows}
 
 
-
 def calendar_status(session: Session, *, today_year: int) -> dict:
     """The years around today and how their working days are known — "package" (the official
     schedules shipped with the product), "loaded" (an admin loaded the State Council's notice) or

@@ -136,6 +136,11 @@ class WorkingDays:
         return Deadline(due, provisional)
 
 
+def month_under_way(day: date) -> bool:
+    """True while `day`'s month goes on after it: a partial month, compared only with like days."""
+    return (day + timedelta(days=1)).month == day.month
+
+
 def same_day_last_year(day: date) -> date:
     """The same date a year earlier (28 February for the 29th): year-on-year compares like days."""
     try:

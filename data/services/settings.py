@@ -125,7 +125,7 @@ def _labelled_list(value, field: str, before: list[dict]) -> list[dict]:
     if not isinstance(value, list) or not value or len(value) > LIST_LIMIT:
         raise ValidationError(N_("请填写 1 到 %(n)s 项"), field=field, n=LIST_LIMIT)
     known = [r["code"] for r in before]
-    taken, names, rows = set(known), set(), []
+    taken, names, used, rows = set(known), set(), set(), []
     for n, raw in enumerate(value):
         where = f"{field}[{n}]"
         raw = raw if isinstance(raw, dict) else {}
@@ -140,13 +140,14 @@ def _labelled_list(value, field: str, before: list[dict]) -> list[dict]:
             raise ValidationError(N_("第 %(n)s 行：名称与上面的重复"), field=where, n=n + 1)
         names.add(name)
         code = str(raw.get("code") or "")
-        if code and code not in known or code in {r["code"] for r in rows}:
+        if code and code not in known or code in used:
             raise ValidationError(N_("第 %(n)s 行：代码无效"), field=where, n=n + 1)
         if not code:
             code = _new_code(name_en, taken)
             taken.add(code)
+        used.add(code)
         rows.append({"code": code, "name": name, "name_en": name_en, "retired": bool(raw.get("retired"))})
-    if missing := [c for c in known if c not in {r["code"] for r in rows}]:
+    if missing := [c for c in known if c not in used]:
         raise ValidationError(N_("已有的条目不能删除（旧记录仍在使用），可以停用：%(code)s"), field=field,
                               code=missing[0])
     if all(r["retired"] for r in rows):
