@@ -31,6 +31,7 @@ import math
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 import folium
 from branca.element import MacroElement
@@ -453,3 +454,15 @@ def township_cases_map(township: dict, points: list[dict], *, labels: dict[str, 
     """A township's page in one go (township_skeleton, then township_document)."""
     skeleton = township_skeleton(township, grids=grids, tile_url=tile_url, tile_attribution=tile_attribution)
     return township_document(skeleton, points, labels=labels, describe=describe)
+
+
+def case_map_address(filters, *, metric: str, level: str, version=None) -> str:
+    """The address of the case map (/maps/cases, web.maps) for a page's CaseFilters: the
+    township's cases as points when the region is a township, else its areas by `metric`."""
+    params = {**filters.to_query(), "metric": metric, "level": level}
+    if version is not None:
+        params["v"] = version
+    code = filters.region_code
+    if code and len(code) == 12 and code[6:9] != "000":
+        params["township"] = code
+    return "/maps/cases?" + urlencode(params)

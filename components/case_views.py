@@ -118,10 +118,16 @@ def case_detail(_: Translate, detail: dict, *, acts: list[str], may_reveal: bool
 
 
 def risk_list(_: Callable[..., str], risks: dict, *, empty: str, limit: int = 8,
-              link: Callable[[str], str] | None = None) -> html.Div:
+              link: Callable[[str], str] | None = None, period: str | None = None) -> html.Div:
     """The riskiest areas first (data.queries.cases.risk_by_area), each with its grade and the
-    factors that made it; `link(code)`: where an area's name leads (its cases)."""
-    from data.rules.risk import FACTOR_LABELS
+    factors that made it; `link(code)`: where an area's name leads (its cases); `period`: the
+    name of the rising factor's window when it is not the last 90 days."""
+    from data.rules.risk import FACTOR_LABELS, RISING_IN_PERIOD, RiskFactor
+
+    def reason(factor, figure) -> str:
+        if period and factor == RiskFactor.rising:
+            return _(RISING_IN_PERIOD, period=period, n=figure)
+        return _(FACTOR_LABELS[factor], n=figure)
     graded = sorted(risks.values(), key=lambda area: -area["risk"].score)
     graded = [area for area in graded if area["risk"].grade != "low"][:limit]
     rows = []
@@ -130,7 +136,7 @@ def risk_list(_: Callable[..., str], risks: dict, *, empty: str, limit: int = 8,
         grade = labels.RISK_GRADE[risk.grade]
         rows.append((html.A(area["name"], href=link(area["code"])) if link else area["name"],
                      dbc.Badge(_(grade), color=None, style={"background": labels.RISK_COLOUR[risk.grade]}),
-                     "；".join(_(FACTOR_LABELS[factor], n=figure) for factor, _points, figure in risk.factors)))
+                     "；".join(reason(factor, figure) for factor, _points, figure in risk.factors)))
     return ranked_list(rows, empty=empty)
 
 

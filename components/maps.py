@@ -149,16 +149,18 @@ def regions_map(regions: list[dict], *, labels: dict[str, str], tile_url: str | 
             style_function=lambda f: {"fill": False, "color": "#37474f", "weight": 2.5},
             interactive=False,
         ).add_to(fmap)
-        for c in counties:
-            if c.get("centroid"):
-                location = list(c["centroid"])
-            else:
-                (south, west), (north, east) = bounds_of([c["boundary"]])
-                location = [(south + north) / 2, (west + east) / 2]
-            folium.Marker(
-                location=location,
-                icon=folium.DivIcon(html=f'<div class="region-label">{safe_text(c["name"])}</div>',
-                                    icon_size=(80, 20), icon_anchor=(40, 10), class_name="region-label"),
-                interactive=False,
-            ).add_to(fmap)
+    # the counties are named; a scope without counties (a cadre's township) names its townships,
+    # so no map is one unlabelled polygon
+    for c in counties or townships:
+        if c.get("centroid"):
+            location = list(c["centroid"])
+        else:
+            (south, west), (north, east) = bounds_of([c["boundary"]])
+            location = [(south + north) / 2, (west + east) / 2]
+        folium.Marker(
+            location=location,
+            icon=folium.DivIcon(html=f'<div class="region-label">{safe_text(c["name"])}</div>',
+                                icon_size=(80, 20), icon_anchor=(40, 10), class_name="region-label"),
+            interactive=False,
+        ).add_to(fmap)
     return fmap

@@ -12,6 +12,7 @@ from flask_login import current_user
 
 from components import labels
 from components.cards import kpi_card, refusal, trend_caption
+from components.case_map import case_map_address
 from components.case_views import breakdown_figure, case_detail, ranked_list, risk_list, trend_figure
 from components.export import file_name, workbook_bytes
 from components.filter_bar import dropdown, field, filter_bar, link_period, link_townships, period, regions
@@ -294,13 +295,10 @@ def register_callbacks(app: dash.Dash) -> None:
                   Input(MAP_LEVEL, "value"), Input(VERSION, "data"))
     def show_map(filters, metric, level, version):
         f = _filters(filters)
-        params = {**f.to_query(), "metric": metric, "level": level, "v": version}
-        if f.region_code and len(f.region_code) == 12 and f.region_code[6:9] != "000":
-            params["township"] = f.region_code
         crumb = [html.I(className="bi bi-geo-alt me-1"), _("全部辖区")]
         if f.region_code:
             crumb = [html.I(className="bi bi-geo-alt me-1"), q.region_label(db(), area_code=f.region_code)]
-        return "/maps/cases?" + q.urlencode(params), crumb
+        return case_map_address(f, metric=metric, level=level, version=version), crumb
 
     @app.callback(Output(TREND, "figure"), Input(FILTERS, "data"), Input(TREND_METRIC, "value"),
                   Input(VERSION, "data"))

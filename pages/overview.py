@@ -1,5 +1,9 @@
 """/ — everyone signed in: the day's figures for the user's regions at a glance
-(open and overdue cases, this year against last, stations, this month's work logs) and the map.
+(open and overdue cases, this year against last, stations, this month's work logs), the map
+coloured by a chosen measure over a chosen period, and the riskiest townships with their reasons.
+
+The period (本月 unless the address names one) drives the map and the risk panel's "rising"
+window; the tiles keep their own periods (now, and this year to date), each named on its tile.
 """
 
 from __future__ import annotations
@@ -9,27 +13,32 @@ from urllib.parse import urlencode
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Input, Output, dcc, html
+from dash import Input, Output, State, dcc, html, no_update
 from flask_login import current_user
 
 from components.cards import kpi_card, refusal, trend_caption
+from components.case_map import case_map_address
 from components.case_views import risk_list
 from components.charts import year_on_year_bars
+from components.filter_bar import field, filter_bar, link_period, period
 from components.format import change, count, percent, wan_yuan
 from data.models import RegionLevel
 from data.queries.cases import CaseFilters, risk_by_area
 from data.queries.overview import cases_by_month, overview_figures
 from data.queries.regions import get_region_by_code, list_regions
-from data.rules.calendar import month_under_way, same_day_last_year
+from data.rules.calendar import month_under_way, preset_period, same_day_last_year
 from data.scope import OutOfScope
 from web.context import db, scope, today
 from web.i18n import N_, _, pgettext
+from web.maps import CASE_MAP_ROLES
+from web.shell import MAP_EVENT
 
 dash.register_page(__name__, path="/", name=N_("总览"), title="人社督导一张图", order=0,
                    icon="bi-speedometer2")
 
 REGION, KPIS, TREND, MAP, ASOF = "overview-region", "overview-kpis", "overview-trend", "overview-map", "overview-asof"
-RISK = "overview-risk"
+RISK, PERIOD, MEASURE = "overview-risk", "overview-period", "overview-measure"
+MEASURES = {"cases": N_("案件数"), "workers": N_("涉及人数"), "amount": N_("涉及金额"), "overdue": N_("超期案件")}
 
 
 def _region_options() -> list[dict]:
@@ -38,19 +47,29 @@ def _region_options() -> list[dict]:
             for r in rows]
 
 
-def layout(**_query):
+def layout(**query):
     if not current_user.is_authenticated:
         return html.Div()
+    day = today()
+    first, last = preset_period("month", day)
+    case_maps = current_user.role in CASE_MAP_ROLES
+    measure = query.get("measure") if query.get("measure") in MEASURES else "cases"
+    # the measure is for roles with case maps; the others see the regions (the picker stays, hidden)
+    map_head = [html.Span([_("辖区网格图"), html.Span(id=MAP + "-period", className="small text-secondary ms-2")],
+                          className="me-auto"),
+                dbc.Select(id=MEASURE, value=measure, size="sm", className="w-auto" if case_maps else "d-none",
+                           options=[{"label": _(label), "value": key} for key, label in MEASURES.items()])]
     return html.Div([
         html.Div([
-            html.Div([
-                html.H1(_("总览"), className="h4 mb-0"),
-                html.Div(id=ASOF, className="text-secondary small"),
-            ]),
-            html.Div(dcc.Dropdown(id=REGION, options=_region_options(), placeholder=_("全部辖区"),
-                                  clearable=True, searchable=True, className="region-picker"),
-                     className="ms-auto"),
-        ], className="d-flex flex-wrap align-items-center gap-3 my-3"),
+            html.H1(_("总览"), className="h4 mb-0"),
+            html.Div(id=ASOF, className="text-secondary small"),
+        ], className="my-3"),
+        filter_bar(
+            period(_, PERIOD, _("地图与风险的期间"), start=first, end=last, today=day, query=query),
+            field(_("辖区"), dcc.Dropdown(id=REGION, options=_region_options(), placeholder=_("全部辖区"),
+                                          clearable=True, searchable=True, value=query.get("region")),
+                  for_id=REGION, xs=12, lg=3),
+        ),
         dcc.Loading(html.Div(id=KPIS), type="dot", delay_show=300),
         dbc.Row([
             dbc.Col(dbc.Card([
@@ -59,16 +78,15 @@ def layout(**_query):
                                        style={"height": "300px"})),
             ], className="shadow-sm h-100"), lg=7, className="mb-3"),
             dbc.Col(dbc.Card([
-                dbc.CardHeader(_("辖区网格图")),
-                dbc.CardBody(html.Iframe(id=MAP, src="/maps/regions", title=_("辖区网格图"),
+                dbc.CardHeader(map_head, className="d-flex align-items-center gap-2 py-1"),
+                dbc.CardBody(html.Iframe(id=MAP, src="about:blank", title=_("辖区网格图"),
                                          className="map-frame"), className="p-0"),
             ], className="shadow-sm h-100"), lg=5, className="mb-3"),
         ], className="mt-1"),
         # the leader's first question: where is it worst now, and why — each township opens its cases
         dbc.Card([
-            dbc.CardHeader([_("风险最高的乡镇（当前）"),
-                            html.Span(_("按在办、超期、近90天同比、重复欠薪和春节前时段评分；点名称看案件"),
-                                      className="small text-secondary ms-2")]),
+            dbc.CardHeader([_("风险最高的乡镇"),
+                            html.Span(id=RISK + "-note", className="small text-secondary ms-2")]),
             dbc.CardBody(dcc.Loading(html.Div(id=RISK), type="dot", delay_show=300), className="py-1"),
         ], className="shadow-sm mb-3"),
     ])
@@ -108,15 +126,17 @@ def kpi_tiles(figures, day: date) -> html.Div:
 
 
 def register_callbacks(app: dash.Dash) -> None:
-    @app.callback(Output(KPIS, "children"), Output(TREND, "figure"), Output(MAP, "src"), Output(ASOF, "children"),
-                  Output(RISK, "children"), Input(REGION, "value"))
+    link_period(app, PERIOD, today)
+
+    @app.callback(Output(KPIS, "children"), Output(TREND, "figure"), Output(ASOF, "children"),
+                  Input(REGION, "value"))
     def show_figures(region_code):
         day = today()
         asof = _("截至 %(date)s", date=day.isoformat())
         try:
             view = scope().narrow(_region_path(region_code))
         except OutOfScope:
-            return refusal(_("所选区域不在您的管辖范围内。")), {}, "about:blank", asof, None
+            return refusal(_("所选区域不在您的管辖范围内。")), {}, asof
         figures = overview_figures(db(), scope=view, today=day)
         # the month under way beside the same days of last year's month, and named so
         partial = month_under_way(day)
@@ -129,11 +149,44 @@ def register_callbacks(app: dash.Dash) -> None:
                                      cut=same_day_last_year(day) if partial else None),
             months_label=months, this_label=_("%(year)s年", year=day.year),
             last_label=_("%(year)s年", year=day.year - 1), upto_month=day.month)
-        src = "/maps/regions" + (f"?{urlencode({'region': region_code})}" if region_code else "")
-        risks = risk_by_area(db(), scope=view, filters=CaseFilters(), today=day, level="township")
-        worst = risk_list(_, risks, empty=_("当前没有黄色以上风险的乡镇"),
-                          link=lambda code: "/cases?" + urlencode({"township": code}))
-        return kpi_tiles(figures, day), trend, src, asof, worst
+        return kpi_tiles(figures, day), trend, asof
+
+    @app.callback(Output(MAP, "src"), Output(MAP + "-period", "children"), Output(RISK, "children"),
+                  Output(RISK + "-note", "children"),
+                  Input(REGION, "value"), Input(PERIOD, "start_date"), Input(PERIOD, "end_date"),
+                  Input(MEASURE, "value"))
+    def show_map_and_risk(region_code, start, end, measure):
+        """The map (the chosen measure over the period, or the bare regions for a role without
+        case maps) and the riskiest townships: open and overdue now, rising over the period."""
+        day = today()
+        try:
+            view = scope().narrow(_region_path(region_code))
+        except OutOfScope:
+            return "about:blank", None, refusal(_("所选区域不在您的管辖范围内。")), None
+        first, last = (date.fromisoformat(v[:10]) if v else None for v in (start, end))
+        first, last = first or preset_period("month", day)[0], min(last or day, day)
+        filters = CaseFilters(date_from=first, date_to=last, region_code=region_code or None)
+        if current_user.role in CASE_MAP_ROLES:
+            src = case_map_address(filters, metric=measure or "cases", level="township")
+        else:
+            src = "/maps/regions" + (f"?{urlencode({'region': region_code})}" if region_code else "")
+        risks = risk_by_area(db(), scope=view, filters=CaseFilters(), today=day, level="township",
+                             window=(first, last))
+        named = _("%(start)s 至 %(end)s", start=first.isoformat(), end=last.isoformat())
+        worst = risk_list(_, risks, empty=_("当前没有黄色以上风险的乡镇"), period=named,
+                          link=lambda code: "/cases?" + urlencode({"township": code, "from": first.isoformat(),
+                                                                   "to": last.isoformat()}))
+        note = _("按在办与超期（当前）、%(period)s 案件同比、重复欠薪和春节前时段评分；点名称看案件", period=named)
+        return src, named if current_user.role in CASE_MAP_ROLES else None, worst, note
+
+    @app.callback(Output(REGION, "value"), Input(MAP_EVENT, "data"), State(REGION, "options"),
+                  prevent_initial_call=True)
+    def region_clicked(event, options):
+        """A township clicked on the map narrows the page to it (one of the picker's own choices)."""
+        code = (event or {}).get("code")
+        if (event or {}).get("action") != "select-township" or not any(o["value"] == code for o in options or []):
+            return no_update
+        return code
 
 
 def _region_path(region_code: str | None) -> str | None:

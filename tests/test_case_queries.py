@@ -344,7 +344,7 @@ def test_risk_grades_per_township(session, city):
     town_a, town_b = risks[city["town_a"].area_code], risks[city["town_b"].area_code]
     assert town_a["name"] == "望江街道" and town_a["risk"].grade == RiskGrade.red
     inputs = town_a["inputs"]
-    assert (inputs.open_cases, inputs.overdue_cases, inputs.cases_last_90_days) == (4, 4, 4)
+    assert (inputs.open_cases, inputs.overdue_cases, inputs.cases_recent) == (4, 4, 4)
     assert {f for f, _points, _n in town_a["risk"].factors} >= {"open_cases", "overdue_cases"}
     assert town_b["risk"].grade == RiskGrade.low
     assert set(q.risk_by_area(session, scope=scope_of(city["b"]), filters=ANY_TIME, today=TODAY)) == {

@@ -8,18 +8,13 @@ import pytest
 from data.models import CaseStatus, Role
 from data.queries.overview import overview_figures
 from data.scope import Scope
-from tests.conftest import TODAY, contains, csrf_header
+from tests.conftest import TODAY, contains
+from tests.dash_calls import call
 from tests.factories import PASSWORD, make_case, make_city, make_secondment, make_station, make_user, make_work_log
 
-OVERVIEW = {
-    "output": "..overview-kpis.children...overview-trend.figure...overview-map.src...overview-asof.children"
-              "...overview-risk.children..",
-    "outputs": [{"id": "overview-kpis", "property": "children"}, {"id": "overview-trend", "property": "figure"},
-                {"id": "overview-map", "property": "src"}, {"id": "overview-asof", "property": "children"},
-                {"id": "overview-risk", "property": "children"}],
-    "changedPropIds": ["overview-region.value"],
-    "state": [],
-}
+FIGURES = [("overview-kpis", "children"), ("overview-trend", "figure"), ("overview-asof", "children")]
+MAP_AND_RISK = [("overview-map", "src"), ("overview-map-period", "children"), ("overview-risk", "children"),
+                ("overview-risk-note", "children")]
 
 
 @pytest.fixture
@@ -73,10 +68,12 @@ def _text(node) -> str:
 
 
 def call_overview(client, region):
-    body = {**OVERVIEW, "inputs": [{"id": "overview-region", "property": "value", "value": region}]}
-    response = client.post("/_dash-update-component", json=body, headers=csrf_header(client))
-    assert response.status_code == 200, response.data[:300]
-    return response.json["response"]
+    return call(client, FIGURES, [("overview-region", "value", region)])
+
+
+def call_map(client, region, start="2026-11-01", end="2026-11-20", measure="cases"):
+    return call(client, MAP_AND_RISK, [("overview-region", "value", region), ("overview-period", "start_date", start),
+                                       ("overview-period", "end_date", end), ("overview-measure", "value", measure)])
 
 
 def sign_in(client, username):
@@ -91,7 +88,7 @@ def test_crafted_callback_cannot_read_another_county(client, city):
     text = _text(foreign["overview-kpis"]["children"])
     assert "不在您的管辖范围" in text
     assert _find(foreign["overview-kpis"]["children"], "kpi-open-cases") is None
-    assert foreign["overview-map"]["src"] == "about:blank"
+    assert call_map(client, city["b"].area_code)["overview-map"]["src"] == "about:blank"
     # an unknown code is refused the same way (no probing which codes exist)
     assert "不在您的管辖范围" in _text(call_overview(client, "123456789012")["overview-kpis"]["children"])
 
@@ -101,6 +98,32 @@ def test_leader_sees_the_city_and_can_narrow(client, city):
     whole = _text(_find(call_overview(client, None)["overview-kpis"]["children"], "kpi-open-cases"))
     county_b = _text(_find(call_overview(client, city["b"].area_code)["overview-kpis"]["children"], "kpi-open-cases"))
     assert whole.startswith("在办欠薪案件7") and county_b.startswith("在办欠薪案件5")
+
+
+def test_the_map_shows_the_chosen_measure_over_the_period_and_the_risk_names_it(client, city):
+    """The leader's landing: the map is the case map of the picked measure and period (the same
+    address /cases would use), the risk panel says which days its rising factor compares, and each
+    township opens its cases for that period; a cadre, who has no case maps, sees the regions."""
+    sign_in(client, "leader")
+    answer = call_map(client, None, "2026-11-01", "2026-11-20", "amount")
+    src = answer["overview-map"]["src"]
+    assert src.startswith("/maps/cases?") and "metric=amount" in src and "level=township" in src
+    assert "date_from=2026-11-01" in src and "date_to=2026-11-20" in src
+    assert client.get(src).status_code == 200
+    assert "2026-11-01 至 2026-11-20" in _text(answer["overview-risk-note"]["children"])
+    risk = answer["overview-risk"]["children"]
+    links = json.dumps(risk)
+    assert "/cases?township=" in links and "from=2026-11-01" in links and "to=2026-11-20" in links
+    # the rising factor compares the chosen days with the same days a year earlier (the cases
+    # came in on 9 October: five against none), not the last 90 days
+    october = json.dumps(call_map(client, None, "2026-10-01", "2026-10-31")["overview-risk"], ensure_ascii=False)
+    assert "2026-10-01 至 2026-10-31 案件同比上升 100%" in october and "近90天" not in october
+    # a township picked: its cases as points
+    township = call_map(client, city["town_b"].area_code)["overview-map"]["src"]
+    assert f"township={city['town_b'].area_code}" in township
+    client.get("/logout")
+    sign_in(client, "cadre")
+    assert call_map(client, None)["overview-map"]["src"] == "/maps/regions"
 
 
 def test_region_map_route_refuses_foreign_region(client, city):
@@ -155,8 +178,8 @@ def test_the_landing_names_the_worst_townships_and_why(client, city):
     """Five overdue cases make 青石镇 (county B) red: the leader reads it first, with its reasons,
     and its name opens its cases; the officer of county A does not see it."""
     sign_in(client, "leader")
-    risk = json.dumps(call_overview(client, None)["overview-risk"], ensure_ascii=False)
+    risk = json.dumps(call_map(client, None)["overview-risk"], ensure_ascii=False)
     assert city["town_b"].name in risk and "超期案件 5 件" in risk
     assert f"/cases?township={city['town_b'].area_code}" in risk
     sign_in(client, "officer")
-    assert city["town_b"].name not in json.dumps(call_overview(client, None)["overview-risk"], ensure_ascii=False)
+    assert city["town_b"].name not in json.dumps(call_map(client, None)["overview-risk"], ensure_ascii=False)

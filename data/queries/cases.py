@@ -843,20 +843,21 @@ def case_points(session: Session, *, scope: Scope, filters: CaseFilters, today: 
 
 
 def risk_by_area(session: Session, *, scope: Scope, filters: CaseFilters, today: date, level: str = "township",
-                 policy: RiskPolicy = RiskPolicy()) -> dict[str, dict]:
+                 policy: RiskPolicy = RiskPolicy(), window: tuple[date, date] | None = None) -> dict[str, dict]:
     """The risk grade of each township or grid cell with cases: {code: {code, name, risk,
     inputs}}, `risk` a data.rules.risk.Risk (grade, score, factors for the explanation).
 
-    Inputs: open and overdue cases now, cases of the last 90 days against the same 90 days a
-    year earlier, and employers with three or more cases in the last 365 days. The filters'
-    period is ignored (risk has its own windows); the others apply, e.g. construction only.
-    Two aggregate queries whatever the number of areas."""
+    Inputs: open and overdue cases now, cases received in the recent window (the last 90 days,
+    or `window`, e.g. the overview's 本月) against the same days a year earlier, and employers
+    with three or more cases in the last 365 days. The filters' period is ignored (risk has its
+    own windows); the others apply, e.g. construction only. Two aggregate queries whatever the
+    number of areas."""
     key = _area_key(session, level)
     conds = _conditions(session, scope=scope, filters=filters, today=today, period=False)
-    recent_start = today - timedelta(days=89)
-    recent = sa.and_(WageCase.received_on >= recent_start, WageCase.received_on <= today)
+    recent_start, recent_end = window or (today - timedelta(days=89), today)
+    recent = sa.and_(WageCase.received_on >= recent_start, WageCase.received_on <= recent_end)
     before = sa.and_(WageCase.received_on >= same_day_last_year(recent_start),
-                     WageCase.received_on <= same_day_last_year(today))
+                     WageCase.received_on <= same_day_last_year(recent_end))
     is_open = WageCase.status.in_([s.value for s in OPEN_STATES])
     counts = _cases(session, select(key, sa.func.count().filter(is_open), sa.func.count().filter(overdue_clause(today)),
                                     sa.func.count().filter(recent), sa.func.count().filter(before)).group_by(key),

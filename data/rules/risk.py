@@ -44,6 +44,10 @@ FACTOR_LABELS = {
 }
 
 
+# the rising factor over a chosen period instead of the last 90 days (the overview's presets)
+RISING_IN_PERIOD = N_("%(period)s 案件同比上升 %(n)s%%")
+
+
 @dataclass(frozen=True)
 class RiskPolicy:
     """Points and thresholds (configurable)."""
@@ -67,8 +71,8 @@ class RiskPolicy:
 class RiskInputs:
     open_cases: int
     overdue_cases: int
-    cases_last_90_days: int
-    cases_same_90_days_last_year: int
+    cases_recent: int  # received in the recent window (the last 90 days unless a period is chosen)
+    cases_recent_last_year: int  # received in the same days a year earlier
     repeat_employers: int
 
 
@@ -95,7 +99,7 @@ def grade_risk(inputs: RiskInputs, *, today: date, policy: RiskPolicy = RiskPoli
     if inputs.overdue_cases:
         factors.append((RiskFactor.overdue_cases,
                         min(inputs.overdue_cases * policy.per_overdue_case, policy.overdue_cap), inputs.overdue_cases))
-    before, now = inputs.cases_same_90_days_last_year, inputs.cases_last_90_days
+    before, now = inputs.cases_recent_last_year, inputs.cases_recent
     if now >= 3 and now > before:
         rise = round(100 * (now - before) / before) if before else 100
         if rise >= 50:

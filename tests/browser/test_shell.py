@@ -47,11 +47,14 @@ def test_every_page_renders_without_errors_or_foreign_requests(browser, live_ser
         name = path.strip("/") or "overview"
         page.screenshot(path=str(ARTIFACTS / f"{name}-{username}-{viewport['width']}.png"), full_page=True)
         if path == "/":
-            # the map inside its frame drew the regions (on a canvas) from local Leaflet
+            # the map inside its frame drew its areas (on a canvas) from local Leaflet: the cases
+            # by the chosen measure with a legend; for a cadre (no case maps) the township, named
             frame = page.frame_locator("#overview-map")
             frame.locator("canvas").first.wait_for()
-            if username != "cadre":  # a cadre's scope is one township: no county outlines or labels
+            if username == "cadre":
                 assert frame.locator(".region-label").count() >= 1
+            else:
+                assert frame.locator(".case-legend .legend-title").inner_text() == "案件数（件）"
     if username == "admin":
         # the logs' matrix formats its cells with dash-ag-grid's function strings (no eval needed)
         navigate(page, "/logs")
