@@ -166,8 +166,9 @@ class _Layer(MacroElement):
         self.hole_features, self.hole_given = _hole(name), _hole(f"{name}-given")
 
 
-class _FitBounds(MacroElement):
-    """The map fitted to the bounds in the hole "bounds" ([[south, west], [north, east]] or null)."""
+class FitBesideLegend(MacroElement):
+    """The map fitted to `bounds` ((south, west), (north, east)), or to the bounds in the hole
+    "bounds" ([[south, west], [north, east]] or null) when none are given, beside the legend."""
 
     _template = Template("""{% macro script(this, kwargs) %}
     (function (bounds) {
@@ -178,11 +179,11 @@ class _FitBounds(MacroElement):
     })({{ this.hole }});
 {% endmacro %}""")
 
-    def __init__(self):
+    def __init__(self, bounds=None):
         super().__init__()
         self._name = "FitBounds"
-        self.options, self.hole = {"paddingTopLeft": list(PADDING), "paddingBottomRight": list(PADDING)}, \
-            _hole("bounds")
+        self.options = {"paddingTopLeft": list(PADDING), "paddingBottomRight": list(PADDING)}
+        self.hole = _bounds_json(bounds) if bounds else _hole("bounds")
 
 
 class _Markup(MacroElement):
@@ -283,7 +284,7 @@ def choropleth_skeleton(areas: list[dict], *, tile_url: str | None = None,
     (GeoJSON geometry), township (its township's code)}]), their shapes, names and township
     codes. No words in it: one skeleton serves every language. Fill with choropleth_document."""
     fmap = base_map(bounds=None, tile_url=tile_url, tile_attribution=tile_attribution)
-    _FitBounds().add_to(fmap)
+    FitBesideLegend().add_to(fmap)
     _Layer("areas", events=AREA_EVENTS).add_to(fmap)
     _Markup().add_to(fmap)
     # n name, t township (what a click drills into)
@@ -376,7 +377,7 @@ def township_skeleton(township: dict, *, grids: list[dict] | None = None, tile_u
     No words in it. Fill with township_document."""
     shapes = [township["boundary"]] if township.get("boundary") else []
     fmap = base_map(bounds=None, tile_url=tile_url, tile_attribution=tile_attribution)
-    _FitBounds().add_to(fmap)
+    FitBesideLegend().add_to(fmap)
     fixed = {}
     if grids:
         _Layer("grids", events=NAME_TOOLTIP).add_to(fmap)

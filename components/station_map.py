@@ -25,7 +25,7 @@ from branca.element import Element, MacroElement
 from jinja2 import Template
 from jinja2.utils import htmlsafe_json_dumps
 
-from components.case_map import _legend
+from components.case_map import FitBesideLegend, _legend
 from components.maps import base_map, bounds_of, safe_text
 
 GRADES = ("model", "standard", "rectify", "fail", None)  # index order in the page's arrays
@@ -239,7 +239,9 @@ def stations_map(stations: list[dict], outlines: list[Outline], *, labels: dict[
     service-point kind. Render with render_html."""
     located = [{"type": "Polygon", "coordinates": [[[s["lon"], s["lat"]] for s in stations]]}] if stations else []
     bounds = _union([box for _rings, box in outlines]) or bounds_of(located)
-    fmap = base_map(bounds=bounds, tile_url=tile_url, tile_attribution=tile_attribution)
+    fmap = base_map(bounds=None, tile_url=tile_url, tile_attribution=tile_attribution)
+    if bounds:  # the stations beside the legend, not under it
+        FitBesideLegend(bounds).add_to(fmap)
     rows = [[s["id"], round(s["lon"], PRECISION), round(s["lat"], PRECISION), grade_index(s.get("grade")),
              _safe_name(s["name"]), s.get("score"), s.get("checked_on")] for s in stations]
     data = {"t": [rings for rings, _box in outlines], "s": rows}

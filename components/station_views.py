@@ -19,6 +19,7 @@ from data.errors import N_
 Translate = Callable[..., str]
 
 TARGET_COLOUR, BELOW_TARGET, AT_TARGET = "#c62828", "#f57c00", "#2e7d32"
+FAR_BELOW, NEAR = "#d32f2f", 10  # more than NEAR points under the target is red, not orange
 STATION_COLOUR = "#ef6c00"
 # what a station's equipment dict holds (the demo's keys; unknown keys are shown as stored)
 EQUIPMENT = {"pc": N_("电脑"), "printer": N_("打印机"), "scanner": N_("扫描仪"), "id_reader": N_("身份证读卡器"),
@@ -68,7 +69,9 @@ def _empty(message: str, height: int) -> go.Figure:
 
 def rate_figure(rows: list[dict], *, target: float, target_label: str, hover: str, empty: str) -> go.Figure:
     """Horizontal bars of the standardisation rate per area (%), the worst on top, green at or
-    above the target and orange below it, with the target as a dashed line.
+    above the target, orange up to NEAR points below it and red further down (so that a city
+    whose counties all miss a 100% target still shows which miss it by much), with the target as
+    a dashed line.
 
     `rows`: [{name, rate (0..1 or None), standardised, stations}]; `hover`: a template with
     %{customdata[0]} standardised and %{customdata[1]} stations."""
@@ -81,7 +84,8 @@ def rate_figure(rows: list[dict], *, target: float, target_label: str, hover: st
     return go.Figure(
         go.Bar(x=values, y=[r["name"] for r in rows], orientation="h", text=[f"{v:.1f}%" for v in values],
                textposition="auto", customdata=[[r["standardised"], r["stations"]] for r in rows],
-               marker_color=[AT_TARGET if v >= 100 * target else BELOW_TARGET for v in values],
+               marker_color=[AT_TARGET if v >= 100 * target else BELOW_TARGET if v >= 100 * target - NEAR
+                             else FAR_BELOW for v in values],
                hovertemplate=hover + "<extra></extra>"),
         layout=_layout(max(220, 26 * len(rows) + 70), margin=dict(l=10, r=20, t=30, b=30), hovermode="closest",
                        showlegend=False, shapes=[shape], annotations=[note],
