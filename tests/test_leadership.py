@@ -18,6 +18,7 @@ from data.queries.brief import week_of, weekly_brief
 from data.scope import Scope
 from tests.conftest import TODAY, login
 from tests.factories import (
+    PASSWORD,
     make_case,
     make_city,
     make_inspection,
@@ -221,3 +222,21 @@ def test_the_sparklines_end_with_the_last_whole_month(session):
     series = leadership.monthly_series(session, scope=Scope((city["city"].path,)), today=date(2026, 12, 3))
     assert series["months"][0] == "2025-12" and series["months"][-1] == "2026-11" and len(series["months"]) == 12
     assert series["cases"][0] == 1 and series["cases"][-1] == 2 and sum(series["cases"]) == 3
+
+
+def test_the_wall_map_carries_each_scenes_subject(client, session, city):
+    """The wall's township map is coloured by the scene's subject: the risk grade, the stations
+    standardised of those checked, and this month's filing by the one rule (data.queries.logs.filing)."""
+    from data.queries.logs import filing
+    from data.queries.settings import work_calendar
+    make_user(session, username="wall", role=Role.wall, regions=[city["city"]])
+    login(client, "wall", PASSWORD)
+    features = {f["properties"]["code"]: f["properties"]
+                for f in client.get("/wall/data/map").get_json()["data"]["features"]}
+    town_a, town_b = features[city["town_a"].area_code], features[city["town_b"].area_code]
+    assert town_a["std"] == [1, 1] and town_b["std"] == [0, 1]
+    for code, town in ((city["town_a"], town_a), (city["town_b"], town_b)):
+        month = filing(session, Scope((code.path,)), first=TODAY.replace(day=1), last=TODAY, today=TODAY,
+                       calendar=work_calendar(session))
+        assert town["logs"] == [month["filed"], month["due"]] and month["due"] > 0
+    assert town_a["logs"][0] == 1 and town_b["logs"][0] == 0

@@ -136,6 +136,7 @@ def test_the_rate_bars_tell_a_near_miss_from_a_far_one():
     """With a 100% target every county misses it: the colour still says by how much (orange within
     ten points, red further down), green only at the target."""
     from components.station_views import AT_TARGET, BELOW_TARGET, FAR_BELOW, rate_figure
-    rows = [{"name": n, "rate": r, "standardised": 1, "stations": 1} for n, r in (("甲", 1.0), ("乙", 0.95), ("丙", 0.8))]
+    rates = (("甲", 1.0), ("乙", 0.95), ("丙", 0.8))
+    rows = [{"name": n, "rate": r, "standardised": 1, "stations": 1} for n, r in rates]
     bar = rate_figure(rows, target=1.0, target_label="目标", hover="", empty="").data[0]
     assert dict(zip(bar.y, bar.marker.color, strict=True)) == {"甲": AT_TARGET, "乙": BELOW_TARGET, "丙": FAR_BELOW}

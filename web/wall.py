@@ -26,6 +26,7 @@ from sqlmodel import select
 from data.models import Region, RegionLevel, Role
 from data.queries import leadership as q
 from data.queries.cases import CaseFilters, area_shapes, risk_by_area
+from data.queries.logs import LogFilters, completeness
 from data.queries.regions import get_region_by_code
 from data.queries.settings import get_setting, work_calendar
 from data.scope import OutOfScope, Scope
@@ -142,7 +143,13 @@ def _texts() -> dict[str, str]:
         "ticker": _("最新走流程发现"), "issue": _("问题"), "need": _("需求"), "fix": _("整改"),
         "trends": _("近12个整月"), "trend_cases": _("案件数"), "trend_amount": _("涉及金额（万元）"),
         "trend_audits": _("暗访合格率"), "trend_logs": _("工作日志"), "by_area": _("分区情况"),
-        "area_logs": _("今日日志 已报/应报"), "area_std": _("达标/站数"), "none": _("暂无"),
+        "area_logs": _("今日已报"), "area_due": _("今日应报"), "area_std": _("达标/站数"), "none": _("暂无"),
+        "map_stations": _("人社所标准化（最近一次检查）"), "map_field": _("本月工作日志报送率"),
+        "stations_good": _("全部达标"), "stations_part": _("部分达标"), "stations_bad": _("未达标"),
+        "stations_none": _("无检查结果"), "field_good": _("≥95%"), "field_part": _("80%–95%"),
+        "field_bad": _("<80%"), "field_none": _("无应报"),
+        "worst_stations": _("未全部达标的乡镇（最近一次检查）"), "worst_field": _("本月日志报送率低于95%的乡镇"),
+        "filed_due": _("已报/应报"), "filing_rate": _("报送率"), "std_rate": _("达标率"),
     }
 
 
@@ -181,15 +188,32 @@ def data(panel: str):
 
 
 def _risk_geojson(region_scope: Scope, day) -> dict:
+    """The townships with what each scene colours them by: the risk grade (overview, cases), the
+    stations standardised of those checked (stations), today's work logs of those due (field)."""
     session = db()
     risks = risk_by_area(session, scope=region_scope, filters=CaseFilters(), today=day, level="township")
+    calendar = work_calendar(session)
+    figures = {area["code"]: area for area in q.by_area(session, scope=region_scope, today=day, calendar=calendar,
+                                                         level="township")}
+    # the field scene: this month's filing (data.rules.work_logs.rate: today's log is not due
+    # before the day is over), folded from the cadres' rows to their townships
+    filing: dict[str, list[int]] = {}
+    for row in completeness(session, region_scope, filters=LogFilters(date_from=day.replace(day=1), date_to=day),
+                            today=day, calendar=calendar)["rows"]:
+        segments = row["path"].strip("/").split("/")
+        if len(segments) >= 3:
+            township = filing.setdefault(segments[2], [0, 0])
+            township[0] += row["filed"]
+            township[1] += row["due"]
     features = []
     for shape in area_shapes(session, scope=region_scope, level="township"):
-        risk = risks.get(shape["code"])
+        risk, area = risks.get(shape["code"]), figures.get(shape["code"], {})
         grade = str(risk["risk"].grade) if risk else "low"
         features.append({"type": "Feature", "geometry": shape["boundary"],
                          "properties": {"code": shape["code"], "name": shape["name"], "grade": grade,
-                                        "open": risk["inputs"].open_cases if risk else 0}})
+                                        "open": risk["inputs"].open_cases if risk else 0,
+                                        "std": [area.get("standardised", 0), area.get("stations", 0)],
+                                        "logs": filing.get(shape["code"], [0, 0])}})
     return {"type": "FeatureCollection", "features": features}
 
 

@@ -237,14 +237,18 @@ def monthly_series(session: Session, *, scope: Scope, today: date, months: int =
             "logs": [int(logs.get(m, (0,))[0]) for m in labels]}
 
 
-def by_area(session: Session, *, scope: Scope, today: date, calendar: WorkCalendar = DEFAULT_CALENDAR) -> list[dict]:
+def by_area(session: Session, *, scope: Scope, today: date, calendar: WorkCalendar = DEFAULT_CALENDAR,
+            level: str | None = None) -> list[dict]:
     """The same few figures for each area one level down (the counties of a city, the
-    townships of a county): cases this year, overdue, standardisation rate, work logs today
-    against expected. A handful of grouped queries folded by path, whatever the areas."""
+    townships of a county), or for each area of `level` ("township": the wall's map colours
+    them by the scene's subject): cases this year, overdue, standardisation rate, work logs
+    today against expected. A handful of grouped queries folded by path, whatever the areas."""
     children = session.exec(select(Region.path, Region.area_code, Region.name).where(
-        Region.valid_to.is_(None), Region.level.in_(["county", "township"]), scope.clause(Region.path))
-        .order_by(Region.area_code)).all()
+        Region.valid_to.is_(None), Region.level.in_([level] if level else ["county", "township"]),
+        scope.clause(Region.path)).order_by(Region.area_code)).all()
     depth = min((p.count("/") for p in scope.paths), default=0) + 1
+    if level:
+        depth = min((p.count("/") for p, _c, _n in children), default=depth)
     areas = {p: {"code": c, "name": n, "cases": 0, "overdue": 0, "stations": 0, "standardised": 0, "logs": 0,
                  "expected": 0} for p, c, n in children if p.count("/") == depth}
 

@@ -80,6 +80,33 @@ def test_the_wall_fits_the_screen(browser, live_server, width, height):
             assert ra <= lb + 1 or rb <= la + 1 or ba <= tb + 1 or bb <= ta + 1, (a, b)
     assert all(fits and tall for _id, fits, tall in layout["kpi"]), layout["kpi"]
     assert layout["rowsInside"]
+    # each scene shows its own subject: the map coloured by it under its own title, the side
+    # given to the townships behind on it (stations, field), every row inside its box and no
+    # column head cut
+    seen = {}
+    for _scene in range(4):
+        scene = page.evaluate("document.body.dataset.scene")
+        seen[scene] = page.evaluate("""() => {
+            const shown = el => el.offsetParent !== null;
+            const rows = [...document.querySelectorAll('.side .rows .row, .side .rows li')]
+                .filter(r => shown(r) && r.style.visibility !== 'hidden');
+            const heads = [...document.querySelectorAll('.side .row.head span')].filter(shown);
+            return {title: document.querySelector('#p-map .panel-title span').textContent,
+                    legend: document.querySelector('#w-legend').textContent,
+                    supervised: shown(document.querySelector('#p-supervised')),
+                    worst: shown(document.querySelector('#p-worst')),
+                    inside: rows.every(r => r.getBoundingClientRect().bottom
+                                            <= r.closest('.sub').getBoundingClientRect().bottom + 1),
+                    cut: heads.filter(h => h.scrollWidth > h.clientWidth + 1).map(h => h.textContent)};
+        }""")
+        page.evaluate("window.__wall.rotate()")
+        settled(page)
+    assert seen["cases"]["title"] == "欠薪风险网格图" and "红色" in seen["cases"]["legend"]
+    assert seen["stations"]["title"] == "人社所标准化（最近一次检查）" and "全部达标" in seen["stations"]["legend"]
+    assert seen["field"]["title"] == "本月工作日志报送率" and "≥95%" in seen["field"]["legend"]
+    assert seen["overview"]["supervised"] and not seen["overview"]["worst"]
+    assert seen["stations"]["worst"] and not seen["stations"]["supervised"] and seen["field"]["worst"]
+    assert all(s["inside"] and s["cut"] == [] for s in seen.values()), seen
     assert watch.errors == [] and watch.hosts <= {"127.0.0.1"}
     context.close()
 

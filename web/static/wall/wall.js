@@ -18,7 +18,25 @@
     stations: ["standardisation", "audit_pass", "rect_open", "rect_overdue"],
     field: ["logs_today", "rect_open", "rect_overdue"]
   };
-  var COLOURS = { red: "#e53935", orange: "#fb8c00", yellow: "#fdd835", low: "#2e5b8a" };
+  var COLOURS = { red: "#e53935", orange: "#fb8c00", yellow: "#fdd835", low: "#2e5b8a",
+                  good: "#2e9d5b", part: "#fb8c00", bad: "#e53935", none: "#2e5b8a" };
+  /* each scene colours the townships by its own subject: the risk grade (overview, cases), the
+     stations standardised of those checked (stations), this month's work-log filing rate with
+     the /logs thresholds, 95% and 80% (field) */
+  var SCENE_MAP = {
+    stations: { legend: ["good", "part", "bad", "none"], title: "map_stations", shade: function (p) {
+      var s = p.std[0], n = p.std[1];
+      return n === 0 ? "none" : s >= n ? "good" : s > 0 ? "part" : "bad";
+    } },
+    field: { legend: ["good", "part", "bad", "none"], title: "map_field", shade: function (p) {
+      var filed = p.logs[0], due = p.logs[1];
+      if (!due) return "none";
+      return filed / due >= 0.95 ? "good" : filed / due >= 0.8 ? "part" : "bad";
+    } }
+  };
+  var RISK_MAP = { legend: ["red", "orange", "yellow", "low"], title: "risk_map",
+                   shade: function (p) { return p.grade || "low"; } };
+  function sceneMap() { return SCENE_MAP[C.scenes[state.scene]] || RISK_MAP; }
 
   function $(sel, root) { return (root || document).querySelector(sel); }
   function el(tag, cls, text) {
@@ -109,22 +127,74 @@
   map.setView([28.65, 116.0], 8);
   var areaLayer = L.geoJSON(null, {
     style: function (f) {
-      return { color: "#9cc7ff", weight: 0.8, fillColor: COLOURS[f.properties.grade] || COLOURS.low,
-               fillOpacity: f.properties.grade === "low" ? 0.35 : 0.8 };
+      var shade = sceneMap().shade(f.properties);
+      return { color: "#9cc7ff", weight: 0.8, fillColor: COLOURS[shade] || COLOURS.low,
+               fillOpacity: shade === "low" || shade === "none" ? 0.35 : 0.8 };
     },
     onEachFeature: function (f, layer) {
-      if (f.properties.grade !== "low") {
+      // named where it needs attention: a risk grade, or a township behind on the scene's subject
+      var scheme = sceneMap(), shade = scheme.shade(f.properties);
+      if (scheme === RISK_MAP ? shade !== "low" : shade === "bad") {
         layer.bindTooltip(f.properties.name, { permanent: true, direction: "center", className: "area-label" });
       }
     }
   }).addTo(map);
   var legend = $("#w-legend");
-  ["red", "orange", "yellow", "low"].forEach(function (g) {
-    var s = el("span"); var i = el("i"); i.style.background = COLOURS[g]; s.appendChild(i);
-    s.appendChild(document.createTextNode(T[g])); legend.appendChild(s);
-  });
+  var mapTitle = $("#p-map .panel-title [data-text]");
+  var legendShown = null;
+  function renderLegend() {
+    var scheme = sceneMap();
+    mapTitle.textContent = T[scheme.title] || "";
+    if (legendShown === scheme) return;
+    legendShown = scheme;
+    legend.textContent = "";
+    scheme.legend.forEach(function (g) {
+      var s = el("span"); var i = el("i"); i.style.background = COLOURS[g]; s.appendChild(i);
+      s.appendChild(document.createTextNode(T[(scheme === RISK_MAP ? "" : C.scenes[state.scene] + "_") + g]));
+      legend.appendChild(s);
+    });
+  }
+  /* the stations and field scenes: the townships furthest behind, from the map's figures */
+  var WORST_ROWS = 10;
+  var worstBox = $("#p-worst .rows");
+  var worstHead = el("div", "row head"); var worstHeads = [el("span"), el("span", "num"), el("span", "num"), el("span")];
+  worstHeads.forEach(function (n) { worstHead.appendChild(n); }); worstBox.appendChild(worstHead);
+  var worstRows = [];
+  for (var w = 0; w < WORST_ROWS; w++) {
+    var wrow = el("div", "row"); var wcells = [el("span"), el("span", "num"), el("span", "num"), el("span", "bar")];
+    wcells[3].appendChild(el("b")); wcells.forEach(function (n) { wrow.appendChild(n); }); worstBox.appendChild(wrow);
+    worstRows.push([wrow].concat(wcells));
+  }
+  function renderWorst(d) {
+    var scene = C.scenes[state.scene];
+    if (scene !== "stations" && scene !== "field") return;
+    var pair = function (f) { return scene === "stations" ? f.properties.std : f.properties.logs; };
+    var rows = d.features.filter(function (f) { var x = pair(f); return x[1] > 0 && x[0] < x[1]; })
+      .sort(function (a, b) { return pair(a)[0] / pair(a)[1] - pair(b)[0] / pair(b)[1] ||
+                                      a.properties.name.localeCompare(b.properties.name); });
+    if (scene === "field") rows = rows.filter(function (f) { return pair(f)[0] / pair(f)[1] < 0.95; });
+    $("#w-worst-title").textContent = T["worst_" + scene];
+    worstHeads[1].textContent = scene === "stations" ? T.area_std : T.filed_due;
+    worstHeads[2].textContent = scene === "stations" ? T.std_rate : T.filing_rate;
+    worstRows.forEach(function (r, n) {
+      var x = rows[n];
+      r[0].style.visibility = x || n === 0 ? "visible" : "hidden";
+      if (!x) {
+        if (n === 0) { r[1].textContent = T.none; r[2].textContent = r[3].textContent = ""; r[4].firstChild.style.width = "0"; }
+        return;
+      }
+      var v = pair(x), share = v[0] / v[1];
+      r[1].textContent = x.properties.name; r[2].textContent = v[0] + "/" + v[1];
+      r[3].textContent = (share * 100).toFixed(0) + "%";
+      r[3].className = "num " + (share < 0.8 || scene === "stations" ? "late" : "soon");
+      r[4].firstChild.style.width = Math.round(share * 100) + "%";
+    });
+  }
+
   var mapShown = null;
   function renderMap(d, code) {
+    renderLegend();
+    renderWorst(d);
     areaLayer.clearLayers();
     areaLayer.addData(d);
     if (mapShown !== code && areaLayer.getBounds().isValid()) map.fitBounds(areaLayer.getBounds(), { padding: [12, 12] });
@@ -156,7 +226,7 @@
       supRows[0][2].textContent = supRows[0][3].textContent = supRows[0][4].textContent = ""; }
   }
 
-  var AREA_ROWS = 9;
+  var AREA_ROWS = 18;  // the side to itself (stations, field); nine beside the supervised cases
   var areaBox = $("#p-areas .rows");
   var head = el("div", "row head"); var areaHead = [el("span"), el("span", "num"), el("span", "num"), el("span")];
   areaHead.forEach(function (n) { head.appendChild(n); }); areaBox.appendChild(head);
@@ -176,20 +246,22 @@
                            (b.standardisation_rate === null ? 2 : b.standardisation_rate);
       return (b.overdue - a.overdue) || (b.cases - a.cases);
     });
+    var shown = field || stations ? AREA_ROWS : 9;
     areaHead[0].textContent = "";
-    areaHead[1].textContent = field ? T.area_logs : stations ? T.standardisation : T.cases;
-    areaHead[2].textContent = field ? "" : stations ? T.area_std : T.overdue;
+    areaHead[1].textContent = field ? T.area_logs : stations ? T.std_rate : T.cases;
+    areaHead[2].textContent = field ? T.area_due : stations ? T.area_std : T.overdue;
     areaHead[3].textContent = "";
     var top = Math.max.apply(null, rows.map(function (r) { return r.cases; }).concat([1]));
     areaRows.forEach(function (r, n) {
       var x = rows[n];
+      r[0].style.display = n < shown ? "" : "none";
       r[0].style.visibility = x ? "visible" : "hidden";
       if (!x) return;
       r[1].textContent = x.name;
       r[3].className = "num";
       var share;
       if (field) {
-        r[2].textContent = x.logs + "/" + x.expected; r[3].textContent = "";
+        r[2].textContent = x.logs; r[3].textContent = x.expected;
         share = x.expected ? x.logs / x.expected : 0;
       } else if (stations) {
         r[2].textContent = pct(x.standardisation_rate) + "%"; r[3].textContent = x.standardised + "/" + x.stations;
