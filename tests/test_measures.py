@@ -61,6 +61,24 @@ def test_the_filing_rate_is_one_figure_on_the_overview_and_logs(demo, area):
 
 
 @pytest.mark.parametrize("area", ["city", "county"])
+def test_the_briefs_filing_is_the_logs_pages_for_its_week(demo, area):
+    """The weekly brief's logs (its figures and its table by area) are /logs' for the same seven days."""
+    session, scopes = demo
+    scope, calendar = scopes[area], work_calendar(session)
+    weekly = brief.weekly_brief(session, scope=scope, monday=date(2026, 11, 9), calendar=calendar)
+    matrix = logs.completeness(session, scope, filters=LogFilters(date_from=date(2026, 11, 9), date_to=SUNDAY),
+                               today=TODAY, calendar=calendar)
+    assert (weekly.figures["logs_filed"], weekly.figures["logs_expected"]) == (matrix["filed"], matrix["due"])
+    assert matrix["due"] > matrix["filed"] > 0
+    assert sum(row["expected"] for row in weekly.tables["logs"]) == matrix["due"]
+    # the week under way: its days to come are not due yet
+    under_way = brief.weekly_brief(session, scope=scope, monday=date(2026, 11, 16), calendar=calendar, today=TODAY)
+    to_date = logs.completeness(session, scope, filters=LogFilters(date_from=date(2026, 11, 16), date_to=TODAY),
+                                today=TODAY, calendar=calendar)
+    assert under_way.figures["logs_expected"] == to_date["due"] > 0
+
+
+@pytest.mark.parametrize("area", ["city", "county"])
 def test_overdue_rectifications_are_one_figure_on_the_wall_and_the_list(demo, area):
     """Not closed (销号) and past due, a reported fix still waiting for its re-check included; /stations
     counts its stations' (its tile says so), /audits the period's audits'."""

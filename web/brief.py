@@ -53,7 +53,7 @@ def brief(week: str, fmt: str):
         return Response(_("这一周还没有开始"), status=400, mimetype="text/plain")
     region_scope, name = area(request.args.get("region") or None)
     session = db()
-    data = weekly_brief(session, scope=region_scope, monday=monday, calendar=work_calendar(session))
+    data = weekly_brief(session, scope=region_scope, monday=monday, calendar=work_calendar(session), today=today())
     stem = f"{name}人社督导周报_{monday.isocalendar()[0]}-W{monday.isocalendar()[1]:02d}"
     if fmt == "pdf":
         try:

@@ -26,7 +26,7 @@ from sqlmodel import select
 from data.models import Region, RegionLevel, Role
 from data.queries import leadership as q
 from data.queries.cases import CaseFilters, area_shapes, risk_by_area
-from data.queries.logs import LogFilters, completeness
+from data.queries.logs import filing_by_area
 from data.queries.regions import get_region_by_code
 from data.queries.settings import get_setting, work_calendar
 from data.scope import OutOfScope, Scope
@@ -195,25 +195,20 @@ def _risk_geojson(region_scope: Scope, day) -> dict:
     calendar = work_calendar(session)
     figures = {area["code"]: area for area in q.by_area(session, scope=region_scope, today=day, calendar=calendar,
                                                          level="township")}
-    # the field scene: this month's filing (data.rules.work_logs.rate: today's log is not due
-    # before the day is over), folded from the cadres' rows to their townships
-    filing: dict[str, list[int]] = {}
-    for row in completeness(session, region_scope, filters=LogFilters(date_from=day.replace(day=1), date_to=day),
-                            today=day, calendar=calendar)["rows"]:
-        segments = row["path"].strip("/").split("/")
-        if len(segments) >= 3:
-            township = filing.setdefault(segments[2], [0, 0])
-            township[0] += row["filed"]
-            township[1] += row["due"]
+    # the field scene: this month's filing per township by the one rule (today's log is not due
+    # before the day is over)
+    shapes = area_shapes(session, scope=region_scope, level="township")
+    filing = filing_by_area(session, region_scope, first=day.replace(day=1), last=day, today=day, calendar=calendar,
+                            codes={shape["code"] for shape in shapes})
     features = []
-    for shape in area_shapes(session, scope=region_scope, level="township"):
+    for shape in shapes:
         risk, area = risks.get(shape["code"]), figures.get(shape["code"], {})
         grade = str(risk["risk"].grade) if risk else "low"
         features.append({"type": "Feature", "geometry": shape["boundary"],
                          "properties": {"code": shape["code"], "name": shape["name"], "grade": grade,
                                         "open": risk["inputs"].open_cases if risk else 0,
                                         "std": [area.get("standardised", 0), area.get("stations", 0)],
-                                        "logs": filing.get(shape["code"], [0, 0])}})
+                                        "logs": [filing[shape["code"]]["filed"], filing[shape["code"]]["due"]]}})
     return {"type": "FeatureCollection", "features": features}
 
 

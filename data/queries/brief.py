@@ -23,14 +23,12 @@ from data.models import (
     Inspection,
     Rectification,
     RectificationStatus,
-    Secondment,
     Station,
     WageCase,
     Walkthrough,
     WalkthroughFinding,
-    WorkLog,
 )
-from data.queries import leadership
+from data.queries import leadership, logs
 from data.rules.calendar import DEFAULT_CALENDAR, WorkCalendar, same_day_last_year
 from data.rules.scoring import item_fraction
 from data.scope import Scope
@@ -68,7 +66,9 @@ def _cases(session: Session, scope: Scope, start: date, end: date) -> tuple[int,
 
 
 def weekly_brief(session: Session, *, scope: Scope, monday: date,
-                 calendar: WorkCalendar = DEFAULT_CALENDAR) -> Brief:
+                 calendar: WorkCalendar = DEFAULT_CALENDAR, today: date | None = None) -> Brief:
+    """The week from `monday`; `today` when the week is under way (its days to come are not
+    due), else the week is taken as over."""
     start, end = monday, monday + timedelta(days=6)
     brief = Brief(start=start, end=end, figures={})
     f = brief.figures
@@ -161,23 +161,15 @@ def weekly_brief(session: Session, *, scope: Scope, monday: date,
              needs=int(kinds.get(FindingList.need.value, 0)), fixes=int(kinds.get(FindingList.fix.value, 0)),
              fixes_done=int(done))
 
-    # work-log completeness by area: filed against cadres in post × working days
-    working = [start + timedelta(days=n) for n in range(7) if calendar.is_working_day(start + timedelta(days=n))]
-    areas = {a["code"]: {"name": a["name"], "filed": 0, "expected": 0} for a in
-             leadership.by_area(session, scope=scope, today=end, calendar=calendar)}
-    depth = min((p.count("/") for p in scope.paths), default=0) + 1
-
-    def area_code(path: str) -> str:
-        return path.split("/")[depth - 1] if path.count("/") >= depth else ""
-
-    for path, starts, ends in session.exec(select(Secondment.path, Secondment.starts_on, Secondment.ends_on).where(
-            scope.clause(Secondment.path), Secondment.starts_on <= end, Secondment.ends_on >= start)).all():
-        if (area := areas.get(area_code(path))) is not None:
-            area["expected"] += sum(1 for d in working if starts <= d <= ends)
-    for path, n in session.exec(select(WorkLog.path, sa.func.count()).where(
-            scope.clause(WorkLog.path), WorkLog.log_date.in_(working or [start])).group_by(WorkLog.path)).all():
-        if working and (area := areas.get(area_code(path))) is not None:
-            area["filed"] += int(n)
+    # work-log filing by area, by the one rule (data.queries.logs.filing_by_area): the cadre-days
+    # filed of the week's posted working days that are over (or filed), as /logs counts them
+    areas = {a["code"]: {"name": a["name"]} for a in leadership.by_area(session, scope=scope, today=end,
+                                                                         calendar=calendar)}
+    over = end + timedelta(days=1)
+    figures = logs.filing_by_area(session, scope, first=start, last=end, today=min(today, over) if today else over,
+                                  calendar=calendar, codes=set(areas))
+    for code, area in areas.items():
+        area.update(filed=figures[code]["filed"], expected=figures[code]["due"])
     brief.tables["logs"] = [{"area": a["name"], "filed": a["filed"], "expected": a["expected"],
                              "rate": round(a["filed"] / a["expected"], 3) if a["expected"] else None}
                             for a in areas.values()]

@@ -113,6 +113,22 @@ def filing(session: Session, scope: Scope, *, first: date, last: date, today: da
     return {"filed": matrix["filed"], "due": matrix["due"], "rate": matrix["rate"]}
 
 
+def filing_by_area(session: Session, scope: Scope, *, first: date, last: date, today: date, calendar: WorkCalendar,
+                   codes: set[str]) -> dict[str, dict]:
+    """filing's figures for each area whose code is in `codes` (counties, townships…): {code:
+    {"filed", "due"}}, each cadre counted in the area their posting's path runs through. The
+    wall's map and the weekly brief's table read it, so an area's figure is the one /logs gives."""
+    matrix = completeness(session, scope, filters=LogFilters(date_from=first, date_to=last), today=today,
+                          calendar=calendar)
+    out = {code: {"filed": 0, "due": 0} for code in codes}
+    for row in matrix["rows"]:
+        code = next((segment for segment in row["path"].split("/") if segment in codes), None)
+        if code is not None:
+            out[code]["filed"] += row["filed"]
+            out[code]["due"] += row["due"]
+    return out
+
+
 def _feed_conditions(session: Session, scope: Scope, filters: LogFilters, today: date) -> list:
     first, last = filters.period(today)
     conds = [narrowed(session, scope, filters).clause(WorkLog.path), WorkLog.log_date >= first,
