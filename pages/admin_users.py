@@ -33,7 +33,8 @@ dash.register_page(__name__, path="/admin/users", name=N_("用户管理"), title
 P = "adm-usr-"
 CALLBACK_PREFIXES = (P,)
 SEARCH, ROLE_F, STATUS_F = P + "search", P + "role-filter", P + "status-filter"
-VERSION, TABLE = P + "version", P + "table"
+VERSION, TABLE, PAGER = P + "version", P + "table", P + "pager"
+PAGE_SIZE = 50  # a page of accounts: the browser keeps up (each row's button is a callback input)
 CREATE_BODY, CREATE = P + "create-body", P + "create"
 NEW_FIELDS = {"username": P + "username", "display_name": P + "name", "role": P + "role", "regions": P + "regions"}
 MANAGE, MODAL, MODAL_BODY = P + "manage", P + "modal", P + "modal-body"
@@ -60,6 +61,8 @@ def layout(**_query):
         ], className="g-2 mb-2"),
         dcc.Store(id=VERSION, data=0),
         dcc.Loading(html.Div(id=TABLE)),
+        dbc.Pagination(id=PAGER, max_value=1, active_page=1, fully_expanded=False, size="sm",
+                       first_last=True, previous_next=True, className="mt-2"),
         dbc.Modal([dbc.ModalHeader(dbc.ModalTitle(_("管理账户"))), dbc.ModalBody(id=MODAL_BODY)], id=MODAL,
                   is_open=False, size="lg"),
     ])
@@ -127,10 +130,14 @@ def _throttled() -> set[str]:
             if t.username and t.locked_until is not None and t.locked_until > moment}
 
 
-def _table(search, role, status) -> html.Div:
-    users, total = list_users(db(), search=search, role=role or None, status=status or None)
+def _table(search, role, status, page: int = 1) -> tuple[html.Div, int]:
+    """A page of the accounts that match, and how many pages there are."""
+    page = max(1, int(page or 1))
+    users, total = list_users(db(), search=search, role=role or None, status=status or None, limit=PAGE_SIZE,
+                              offset=(page - 1) * PAGE_SIZE)
+    pages = max(1, -(-total // PAGE_SIZE))
     if not users:
-        return html.Div(_("没有符合条件的用户"), className="text-secondary small", id=P + "rows")
+        return html.Div(_("没有符合条件的用户"), className="text-secondary small", id=P + "rows"), pages
     held = _throttled()
     head = html.Thead(html.Tr([html.Th(h) for h in (_("用户名"), _("姓名"), _("角色"), _("所属地区"), _("状态"),
                                                      _("最近登录"), _("登录限制"), "")]))
@@ -148,11 +155,13 @@ def _table(search, role, status) -> html.Div:
             html.Td(html.Span(_("是"), className="text-danger fw-semibold") if throttled else _("否")),
             html.Td(dbc.Button(_("管理"), id={"type": MANAGE, "id": u["id"]}, size="sm", color="outline-primary")),
         ], id=f"{P}user-{u['username']}", className="" if u["active"] else "text-secondary"))
+    first = (page - 1) * PAGE_SIZE
     note = _("共 %(total)s 个用户", total=f"{total:,}") if total == len(users) else \
-        _("共 %(total)s 个用户，显示前 %(shown)s 个", total=f"{total:,}", shown=f"{len(users):,}")
+        _("共 %(total)s 个用户，第 %(first)s–%(last)s 个", total=f"{total:,}", first=f"{first + 1:,}",
+          last=f"{first + len(users):,}")
     return html.Div([html.Div(note, className="small text-secondary mb-1"),
                      dbc.Table([head, html.Tbody(rows)], size="sm", hover=True, responsive=True, className="small")],
-                    id=P + "rows")
+                    id=P + "rows"), pages
 
 
 def _manage(user_id: int, values: dict | None = None, errors: dict | None = None, message=None) -> list:
@@ -207,20 +216,29 @@ def _refusal(exc: DomainError) -> tuple[str, str]:
 
 
 def register_callbacks(app: dash.Dash) -> None:
-    @app.callback(Output(TABLE, "children"), Input(SEARCH, "value"), Input(ROLE_F, "value"), Input(STATUS_F, "value"),
-                  Input(VERSION, "data"))
-    def show(search, role, status, _version):
+    @app.callback(Output(TABLE, "children"), Output(PAGER, "max_value"), Output(PAGER, "active_page"),
+                  Input(SEARCH, "value"), Input(ROLE_F, "value"), Input(STATUS_F, "value"), Input(VERSION, "data"),
+                  Input(PAGER, "active_page"))
+    def show(search, role, status, _version, page):
+        """A new search or filter starts at the first page; a change to an account keeps the page."""
         if current_user.role not in ROLES:
-            return no_update
-        return _table(search, role, status)
+            return no_update, no_update, no_update
+        if ctx.triggered_id in (SEARCH, ROLE_F, STATUS_F):
+            page = 1
+        table, pages = _table(search, role, status, min(page or 1, 10_000))
+        if (page or 1) > pages:
+            page = pages
+            table, pages = _table(search, role, status, page)
+        return table, pages, page or 1
 
     @app.callback(Output(CREATE_BODY, "children"), Output(VERSION, "data", allow_duplicate=True),
+                  Output(SEARCH, "value"),
                   Input(CREATE, "n_clicks"), State(NEW_FIELDS["username"], "value"),
                   State(NEW_FIELDS["display_name"], "value"), State(NEW_FIELDS["role"], "value"),
                   State(NEW_FIELDS["regions"], "value"), State(VERSION, "data"), prevent_initial_call=True)
     def create(clicks, username, name, role, regions, version):
         if current_user.role not in ROLES or not clicks:
-            return no_update, no_update
+            return no_update, no_update, no_update
         values = {"username": username, "display_name": name, "role": role, "regions": regions}
         try:
             user, password = accounts.add_user(db(), actor=actor(), username=username or "", display_name=name or "",
@@ -228,8 +246,9 @@ def register_callbacks(app: dash.Dash) -> None:
         except DomainError as exc:
             db().rollback()
             field, text = _refusal(exc)
-            return _create_form(values, {field if field in NEW_FIELDS else "": text}), no_update
-        return _create_form(created=(user.username, password)), (version or 0) + 1
+            return _create_form(values, {field if field in NEW_FIELDS else "": text}), no_update, no_update
+        # the list finds the new account (whichever page its name would fall on)
+        return _create_form(created=(user.username, password)), (version or 0) + 1, user.username
 
     @app.callback(Output(MODAL, "is_open"), Output(MODAL_BODY, "children"),
                   Input({"type": MANAGE, "id": ALL}, "n_clicks"), prevent_initial_call=True)

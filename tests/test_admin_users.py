@@ -287,6 +287,24 @@ def test_the_page_creates_lists_and_refuses_with_the_fields_message(app, world):
         assert {"user.create", "user.disable", "user.reset_password"} <= acts
 
 
+def test_the_list_pages_by_fifty_and_a_search_starts_at_the_first(app, session, world):
+    """A bureau has hundreds of accounts: the list shows fifty at a time (each row's button is a
+    callback input: the browser keeps up), the pager counts the pages, a search starts again at one."""
+    for n in range(60):
+        make_user(session, username=f"cadre.{n:02d}", role=Role.cadre, regions=[world["city"]["town_a"]])
+    client = admin_client(app)
+    first = dash(client, app, P + "table", {P + "search.value": "", P + "version.data": 0, P + "pager.active_page": 1})
+    assert first[P + "pager"]["max_value"] == 2 and first[P + "pager"]["active_page"] == 1
+    rows = [c for c in _walk(first[P + "table"]["children"]) if str(c["props"].get("id", "")).startswith(P + "user-")]
+    assert len(rows) == 50 and "第 1–50 个" in text_of(first)
+    second = dash(client, app, P + "table", {P + "search.value": "", P + "version.data": 0, P + "pager.active_page": 2},
+                  changed=P + "pager.active_page")
+    assert "第 51–" in text_of(second) and "cadre.59" in text_of(second) and "cadre.00" not in text_of(second)
+    found = dash(client, app, P + "table", {P + "search.value": "cadre.5", P + "version.data": 0,
+                                            P + "pager.active_page": 2}, changed=P + "search.value")
+    assert found[P + "pager"] == {"max_value": 1, "active_page": 1} and "cadre.55" in text_of(found)
+
+
 def _walk(node):
     """Every component (as a dict) in a callback's answer."""
     if isinstance(node, dict):

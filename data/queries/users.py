@@ -43,10 +43,10 @@ def open_device_sessions(session: Session, *, now: datetime, kinds: tuple[str, .
 
 
 def list_users(session: Session, *, search: str | None = None, role: str | None = None, status: str | None = None,
-               limit: int = 500) -> tuple[list[dict], int]:
+               limit: int = 500, offset: int = 0) -> tuple[list[dict], int]:
     """Accounts for the administrator's list, by username: each with its home regions (code and
     name). `search` is part of a username or name; `status` "active", "disabled" or
-    "must_change". Returns the rows (at most `limit`) and how many match in all."""
+    "must_change". Returns the rows (at most `limit`, from `offset`) and how many match in all."""
     where = []
     if search and search.strip():
         like = f"%{search.strip().lower()}%"
@@ -60,7 +60,8 @@ def list_users(session: Session, *, search: str | None = None, role: str | None 
     elif status == "must_change":
         where.append(User.must_change_password.is_(True))
     total = session.exec(select(sa.func.count()).select_from(User).where(*where)).one()
-    users = session.exec(select(User).where(*where).order_by(User.username).limit(limit)).all()
+    users = session.exec(select(User).where(*where).order_by(User.username).offset(max(0, offset))
+                         .limit(limit)).all()
     homes: dict[int, list[tuple[str, str]]] = {}
     if users:
         for user_id, code, name in session.exec(
