@@ -113,7 +113,10 @@ class Databases:
     def _create(self, name: str, template: str | None = None) -> None:
         with self.admin.connect() as conn:
             conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+            # a small template is copied file by file faster than through the WAL (PostgreSQL 15+)
+            strategy = " STRATEGY FILE_COPY" if template and conn.dialect.server_version_info >= (15,) else ""
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")
+                                 + strategy)
 
     def fresh_url(self, label: str = "t", template: str | None = None) -> str:
         """A new database, a copy of `template` (the migrated empty one unless given)."""
@@ -129,7 +132,11 @@ class Databases:
         return f"sqlite:///{path}"
 
     def drop_all(self) -> None:
-        if PG_URL:
+        """Each test's database dropped at the end; not when the whole server is thrown away after
+        the run (scripts/test.sh: TEST_PG_THROWAWAY=1), where hundreds of drops only cost time."""
+        if PG_URL and os.environ.get("TEST_PG_THROWAWAY") == "1":
+            self.admin.dispose()
+        elif PG_URL:
             with self.admin.connect() as conn:
                 for name in self.created:
                     conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
