@@ -256,7 +256,7 @@ def _legend(title: str, rows: list[tuple[str, str, str]], *, note: str | None = 
             "border:2px solid;vertical-align:-1px}.case-legend .legend-note{color:#607d8b;margin-top:2px}</style>"
             f'<details class="case-legend" open><summary class="legend-title">{safe_text(title)}</summary>'
             f'{items}{extra}</details>'
-            "<script>if (window.innerWidth < 600) document.querySelector('.case-legend').open = false;</script>")
+            "<script>if (window.innerWidth < 500) document.querySelector('.case-legend').open = false;</script>")
 
 
 def _number(value: float) -> str:

@@ -76,12 +76,12 @@ def layout(**query):
                 dbc.CardHeader(_("欠薪案件逐月同比")),
                 dbc.CardBody(dcc.Graph(id=TREND, config={"displayModeBar": False, "responsive": True},
                                        style={"height": "300px"})),
-            ], className="shadow-sm h-100"), lg=7, className="mb-3"),
+            ], className="shadow-sm h-100"), lg=6, className="mb-3"),
             dbc.Col(dbc.Card([
                 dbc.CardHeader(map_head, className="d-flex align-items-center gap-2 py-1"),
                 dbc.CardBody(html.Iframe(id=MAP, src="about:blank", title=_("辖区网格图"),
                                          className="map-frame"), className="p-0"),
-            ], className="shadow-sm h-100"), lg=5, className="mb-3"),
+            ], className="shadow-sm h-100"), lg=6, className="mb-3"),
         ], className="mt-1"),
         # the leader's first question: where is it worst now, and why — each township opens its cases
         dbc.Card([

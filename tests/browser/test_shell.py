@@ -173,8 +173,8 @@ def test_the_top_bar_is_one_row_on_an_office_laptop(browser, live_server, langua
         context.close()
 
 
-PERIOD_PAGES = {"/cases": "cases-period", "/stations": "stations-period", "/audits": "audits-period",
-                "/logs": "logs-period", "/walkthroughs": "walk-period"}
+PERIOD_PAGES = {"/": "overview-period", "/cases": "cases-period", "/stations": "stations-period",
+                "/audits": "audits-period", "/logs": "logs-period", "/walkthroughs": "walk-period"}
 
 
 def test_every_pages_period_is_in_its_address_and_survives_a_reload(browser, live_server):
@@ -193,4 +193,49 @@ def test_every_pages_period_is_in_its_address_and_survives_a_reload(browser, liv
     page.reload()
     dash_settled(page)
     assert page.input_value("#walk-period") == "2026-10-01" and page.input_value("#walk-period-preset") == "quarter"
+    context.close()
+
+
+# inside a map's frame: the rectangle its drawn data covers (every layer with bounds but the
+# tiles, in the frame's pixels) and the legend's, and whether the legend is open
+MAP_BOXES = """() => {
+    const map = Object.values(window).find(v => v instanceof L.Map);
+    let box = null;
+    map.eachLayer(layer => {
+        if (!layer.getBounds || layer instanceof L.TileLayer) return;
+        const bounds = layer.getBounds();
+        if (!bounds.isValid()) return;
+        const a = map.latLngToContainerPoint(bounds.getNorthWest());
+        const b = map.latLngToContainerPoint(bounds.getSouthEast());
+        box = box ? [Math.min(box[0], a.x), Math.min(box[1], a.y), Math.max(box[2], b.x), Math.max(box[3], b.y)]
+                  : [a.x, a.y, b.x, b.y];
+    });
+    const legend = document.querySelector('.case-legend');
+    const r = legend.getBoundingClientRect();
+    return {data: box, legend: [r.left, r.top, r.right, r.bottom], open: legend.open};
+}"""
+
+MAP_FRAMES = {"/": "#overview-map", "/cases": "#cases-map", "/stations": "#stations-map"}
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1366", "390"])
+def test_no_legend_covers_a_maps_areas(browser, live_server, viewport):
+    """On the desktop each map's legend stands beside the areas it explains (the map is fitted to
+    leave it room); on a phone it starts folded to its title, so it covers nothing."""
+    context = browser.new_context(viewport=viewport)
+    page = context.new_page()
+    sign_in(page, live_server.url, "leader")
+    for path, frame_id in MAP_FRAMES.items():
+        navigate(page, path)
+        frame = page.frame_locator(frame_id)
+        frame.locator(".case-legend").wait_for()
+        page.wait_for_function(f"() => document.querySelector('{frame_id}').contentWindow.L !== undefined")
+        boxes = page.locator(frame_id).element_handle().content_frame().evaluate(MAP_BOXES)
+        if viewport is PHONE:
+            assert boxes["open"] is False, path
+            continue
+        (left, top, right, bottom), data = boxes["legend"], boxes["data"]
+        assert boxes["open"] is True and data is not None, path
+        apart = data[2] <= left + 1 or data[0] >= right - 1 or data[3] <= top + 1 or data[1] >= bottom - 1
+        assert apart, (path, boxes)
     context.close()
