@@ -1057,17 +1057,20 @@ class _DemoCity:
         if accepted < today:
             case["status"] = CaseStatus.investigating
             event(accepted, "investigation_started", lead)
-        old = case["received_on"] < today - timedelta(days=365)
-        stuck = old and rng.random() < 0.002 or rng.random() < 0.0005
+        # a few stall past even the extension: supervised (督办) once overdue, and decided under it
+        # within a few months — no case stays open for years
+        stuck = rng.random() < 0.03
         # working days to a decision: most well inside the 60, a few late
         y = rng.random()
         k = (rng.randint(5, 25) if y < 0.55 else rng.randint(25, 50) if y < 0.85
              else rng.randint(50, 60) if y < 0.95 else rng.randint(61, 88))
+        if stuck:
+            k = rng.randint(95, 200)
         wants_extension = stuck or (k > 60 and rng.random() < 0.85)
-        if k > 60 and rng.random() < 0.1:
+        if k > 60 and not stuck and rng.random() < 0.1:
             k = rng.randint(91, 100)  # late even after the extension
         extended_on = self.after(accepted, rng.randint(45, 58)) if wants_extension else None
-        decided = None if stuck else self.after(accepted, k)
+        decided = self.after(accepted, k)
         extended = (extended_on is not None and extended_on <= today
                     and (decided is None or extended_on < decided))
         due = self.deadline(accepted, 90 if extended else 60)
@@ -1105,6 +1108,26 @@ class _DemoCity:
         if rng.random() < 0.01 and reviewed <= today:
             case.update(status=CaseStatus.re_reviewed, re_reviewed_on=reviewed)
             event(reviewed, "re_reviewed", second)
+            if rng.random() < 0.3:  # 复查 finds it not settled: investigated again on a new clock
+                self._reopened(rng, case, reviewed, amount, lead, event)
+
+    def _reopened(self, rng, case, reopened, amount, lead, event) -> None:
+        """Reopened on the day of its 复查 (as data.services.cases.reopen_case does): a new
+        60-working-day clock from that day, decided and closed again as far as today has come."""
+        due = self.deadline(reopened, 60)
+        case.update(status=CaseStatus.investigating, closed_on=None, decided_on=None, decision=None,
+                    extended=False, investigate_due=due.due, deadline_provisional=due.provisional)
+        event(reopened, "reopened", lead, reason="复查发现仍有工资未足额支付")
+        decided = self.after(reopened, rng.randint(10, 45))
+        if decided > self.today:
+            return
+        case.update(status=CaseStatus.decided, decision=CaseDecision.order_to_pay, decided_on=decided,
+                    amount_recovered_cents=max(case.get("amount_recovered_cents") or 0, int(round(amount * 0.98, -2))))
+        event(decided, "decided", lead, details={"decision": CaseDecision.order_to_pay})
+        closed = self.after(decided, rng.randint(0, 8))
+        if closed <= self.today:
+            case.update(status=CaseStatus.closed, closed_on=closed)
+            event(closed, "closed", lead)
 
     def _supervision(self, rng, case, accepted, workers, amount, source, lead, event,
                      rows) -> None:

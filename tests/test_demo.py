@@ -103,6 +103,28 @@ def test_rejected_cases_are_dated_as_the_service_dates_them(city):
     assert rejected and all(str(decided) == str(on) for decided, on in rejected)  # min() is text on SQLite
 
 
+def test_supervision_ends_and_some_cases_are_reopened_after_review(city):
+    """Supervised cases are decided under supervision within months (the wall said "超期 919 天" of
+    cases left open for years); a few closed cases are reopened at their 复查, on a new clock from
+    that day, as data.services.cases.reopen_case does."""
+    from data.queries.leadership import supervised_cases
+    from data.scope import Scope
+    whole = city.exec(select(m.Region).where(m.Region.level == m.RegionLevel.city)).one()
+    rows = supervised_cases(city, scope=Scope((whole.path,)), today=TODAY)
+    late = [-r["days_left"] for r in rows if r["days_left"] is not None and r["days_left"] < 0]
+    assert late and max(late) <= 200, late
+    from data.rules.workflow import OPEN_STATES
+    open_states = [s.value for s in OPEN_STATES]
+    assert count(city, m.WageCase, m.WageCase.status.in_(open_states), m.WageCase.received_on < date(2025, 6, 1)) == 0
+    reopened = city.exec(select(m.WageCase).join(m.CaseEvent, sa.and_(m.CaseEvent.case_id == m.WageCase.id,
+                                                                       m.CaseEvent.kind == "reopened"))).all()
+    assert len(reopened) >= 5
+    for case in reopened:
+        assert case.re_reviewed_on is not None
+        assert case.closed_on is None or case.closed_on > case.re_reviewed_on
+        assert case.investigate_due > case.re_reviewed_on
+
+
 def test_refuses_a_database_that_is_not_empty(demo_engine):
     with pytest.raises(demo.DatabaseNotEmpty):
         demo.generate(demo_engine, demo.DemoConfig(today=TODAY))

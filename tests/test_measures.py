@@ -23,8 +23,10 @@ SUNDAY = date(2026, 11, 15)  # a brief's week ends on a Sunday: the same day for
 def demo(demo_engine):
     with Session(demo_engine) as session:
         city = session.exec(select(Region).where(Region.level == RegionLevel.city)).one()
-        county = session.exec(select(Region).where(Region.level == RegionLevel.county)
-                              .order_by(Region.area_code)).first()
+        # the first county with an overdue and a supervised case today, so that no figure compared is a bare 0
+        counties = session.exec(select(Region).where(Region.level == RegionLevel.county).order_by(Region.area_code))
+        county = next(c for c in counties.all() if (lambda f: f.overdue_cases and f.supervised_cases)(
+            overview.overview_figures(session, scope=Scope((c.path,)), today=TODAY)))
         yield session, {"city": Scope((city.path,)), "county": Scope((county.path,))}
 
 
