@@ -144,9 +144,13 @@ def ranked_list(items: list[tuple], *, empty: str) -> html.Div:
     """(title, figure, note) rows, e.g. repeat employers or risky townships."""
     if not items:
         return html.Div(empty, className="text-secondary small")
-    return html.Ul([html.Li([html.Div([html.Span(title, className="fw-semibold"),
+    # a title is never broken mid-name (a case number across two lines): it keeps its line, the
+    # figure goes under it when both do not fit, and a name wider than the card ends in … with
+    # the whole of it in the tooltip
+    return html.Ul([html.Li([html.Div([html.Span(title, className="fw-semibold text-truncate mw-100",
+                                                 title=title if isinstance(title, str) else None),
                                        html.Span(figure, className="ms-auto text-nowrap")],
-                                      className="d-flex gap-2"),
+                                      className="d-flex flex-wrap column-gap-2"),
                              html.Div(note, className="small text-secondary") if note else None],
                             className="list-group-item px-0")
                     for title, figure, note in items], className="list-group list-group-flush")

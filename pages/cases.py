@@ -221,26 +221,31 @@ def _filters(filters: dict | None) -> q.CaseFilters:
 
 def _grid() -> dag.AgGrid:
     columns = [
-        {"field": "case_no", "headerName": _("案件编号"), "minWidth": 170, "pinned": "left"},
-        {"field": "status_label", "headerName": _("状态"), "colId": "status", "width": 100},
-        {"field": "deadline", "headerName": _("时限"), "colId": "due", "width": 140,
+        # a name too long for its column is shown whole in a tooltip (and the case number never cut)
+        {"field": "case_no", "headerName": _("案件编号"), "minWidth": 205, "pinned": "left"},
+        {"field": "status_label", "headerName": _("状态"), "colId": "status", "width": 90},
+        {"field": "deadline", "headerName": _("时限"), "colId": "due", "width": 125,
          "cellClassRules": {"text-danger fw-semibold": "params.data && params.data.overdue",
                             "text-warning": "params.data && !params.data.overdue && params.data.days_left <= 3"}},
-        {"field": "township", "headerName": _("发生地"), "sortable": False, "width": 120},
-        {"field": "employer", "headerName": _("用人单位"), "sortable": False, "minWidth": 180, "flex": 1},
-        {"field": "industry_label", "headerName": _("行业"), "colId": "industry", "width": 100},
-        {"field": "source_label", "headerName": _("来源"), "colId": "source", "width": 130},
-        {"field": "workers", "headerName": _("人数"), "type": "rightAligned", "width": 80},
-        {"field": "amount", "headerName": _("金额（元）"), "type": "rightAligned", "width": 120,
+        {"field": "township", "headerName": _("发生地"), "sortable": False, "width": 100, "tooltipField": "township"},
+        {"field": "employer", "headerName": _("用人单位"), "sortable": False, "minWidth": 170, "flex": 1,
+         "tooltipField": "employer"},
+        {"field": "industry_label", "headerName": _("行业"), "colId": "industry", "width": 90,
+         "tooltipField": "industry_label"},
+        {"field": "source_label", "headerName": _("来源"), "colId": "source", "width": 120,
+         "tooltipField": "source_label"},
+        {"field": "workers", "headerName": _("人数"), "type": "rightAligned", "width": 70},
+        {"field": "amount", "headerName": _("金额（元）"), "type": "rightAligned", "width": 105,
          "valueFormatter": {"function": "params.value == null ? '' : d3.format(',.0f')(params.value)"}},
-        {"field": "received_on", "headerName": _("受理日期"), "width": 120, "sort": "desc"},
-        {"field": "complainant", "headerName": _("投诉人"), "sortable": False, "width": 90},
+        {"field": "received_on", "headerName": _("受理日期"), "width": 125, "sort": "desc"},
+        {"field": "complainant", "headerName": _("投诉人"), "sortable": False, "width": 80},
     ]
     return dag.AgGrid(
         id=TABLE, columnDefs=columns, rowModelType="infinite",
         defaultColDef={"sortable": True, "resizable": True, "filter": False},
         dashGridOptions={"rowSelection": {"mode": "singleRow", "checkboxes": False, "enableClickSelection": True},
                          "cacheBlockSize": 50, "maxBlocksInCache": 10, "infiniteInitialRowCount": 50,
+                         "tooltipShowDelay": 300,
                          "localeText": {"loadingOoo": _("加载中…"), "noRowsToShow": _("没有符合条件的案件")}},
         getRowId="`${params.data.id}`", style={"height": "460px"}, className="ag-theme-quartz",
     )
