@@ -1338,7 +1338,8 @@ class _DemoCity:
                 rejected = rng.random() < 0.1
                 rechecked = self.after(reported, rng.randint(2, 8) + (10 if rejected else 0))
                 closed = self.after(rechecked, rng.randint(0, 2))
-                never = rng.random() < 0.03 and (self.today - told).days < 400  # still stuck
+                # still open past its deadline: the last few months' (older ones were escalated and closed)
+                never = rng.random() < 0.06 and (self.today - told).days < 150
                 row = {"uuid": self.new_uuid(rng), "source": "inspection",
                        "inspection_id": inspection_id, "item_code": code, "finding_id": None,
                        "station_id": t["station"]["id"], "path": t["path"],

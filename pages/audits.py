@@ -123,7 +123,7 @@ def _overdue_grid() -> dag.AgGrid:
 
 def _coverage_grid() -> dag.AgGrid:
     return _grid(COVERAGE, [
-        {"field": "name", "headerName": _("站所"), "minWidth": 200, "flex": 1},
+        {"field": "name", "headerName": _("站所"), "minWidth": 200, "flex": 1, "tooltipField": "name"},
         {"field": "county", "headerName": _("县区"), "width": 110},
         {"field": "township", "headerName": _("乡镇（街道）"), "width": 130},
         {"field": "last", "headerName": _("最近一次督查"), "width": 130},

@@ -72,7 +72,7 @@ def _filter_bar(query: dict) -> dbc.Card:
 def _league() -> dag.AgGrid:
     columns = [
         {"field": "rank_label", "headerName": _("名次"), "width": 84, "pinned": "left", "sortable": False},
-        {"field": "name", "headerName": _("人社所"), "minWidth": 280, "flex": 2},
+        {"field": "name", "headerName": _("人社所"), "minWidth": 280, "flex": 2, "tooltipField": "name"},
         {"field": "county", "headerName": _("县区"), "width": 110},
         {"field": "township", "headerName": _("乡镇（街道）"), "width": 120},
         {"field": "score", "headerName": _("得分"), "width": 90, "type": "rightAligned"},

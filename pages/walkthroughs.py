@@ -92,7 +92,7 @@ def _filter_bar(query: dict | None = None) -> dbc.Card:
 def _columns(list_kind: str) -> list[dict]:
     columns = [
         {"field": "walked_on", "headerName": _("日期"), "width": 115, "sort": "desc"},
-        {"field": "service", "headerName": _("服务事项"), "minWidth": 140, "flex": 1},
+        {"field": "service", "headerName": _("服务事项"), "minWidth": 140, "flex": 1, "tooltipField": "service"},
         {"field": "channel_name", "headerName": _("渠道"), "width": 110},
         {"field": "region", "headerName": _("乡镇（街道）"), "width": 120},
         {"field": "text", "headerName": _("内容"), "minWidth": 220, "flex": 2, "tooltipField": "text"},
