@@ -103,7 +103,7 @@ def layout(**_query):
 
 def _grid(grid_id: str, columns: list[dict], empty: str, height: str) -> dag.AgGrid:
     return dag.AgGrid(
-        id=grid_id, columnDefs=columns, rowData=[], columnSize="responsiveSizeToFit",
+        id=grid_id, columnDefs=columns, columnSize="responsiveSizeToFit",
         defaultColDef={"sortable": True, "resizable": True, "filter": False, "minWidth": 80},
         dashGridOptions={"localeText": {"noRowsToShow": empty}, "animateRows": False},
         getRowId="String(params.data.id)", style={"height": height}, className="ag-theme-quartz")

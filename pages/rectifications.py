@@ -76,7 +76,7 @@ def layout(status: str = "active", rect: str | None = None, **_query):
         dbc.Card(dbc.CardBody([
             dbc.RadioItems(id=STATUS, value=status if status in FILTERS else "active", inline=True,
                            className="small mb-2", options=[{"label": _(v), "value": k} for k, v in FILTERS.items()]),
-            dag.AgGrid(id=TABLE, rowData=[], className="ag-theme-alpine", style={"height": "60vh"},
+            dag.AgGrid(id=TABLE, className="ag-theme-alpine", style={"height": "60vh"},
                        getRowId="`${params.data.id}`",
                        columnDefs=[
                            {"field": "station", "headerName": _("站点"), "flex": 2, "minWidth": 160,

@@ -85,7 +85,7 @@ def _league() -> dag.AgGrid:
          "cellClassRules": {"text-danger fw-semibold": "params.value > 0"}},
     ]
     return dag.AgGrid(
-        id=LEAGUE, columnDefs=columns, rowData=[],
+        id=LEAGUE, columnDefs=columns,
         defaultColDef={"sortable": True, "resizable": True, "filter": False},
         dashGridOptions={"rowSelection": {"mode": "singleRow", "checkboxes": False, "enableClickSelection": True},
                          "animateRows": False,

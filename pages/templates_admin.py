@@ -96,7 +96,7 @@ def layout(**_query):
                                    color="primary"),
                     ], className="ms-auto d-flex gap-2"),
                 ], className="d-flex flex-wrap align-items-center gap-2 mb-2"),
-                dag.AgGrid(id=GRID, rowData=[], className="ag-theme-alpine", style={"height": "68vh"},
+                dag.AgGrid(id=GRID, className="ag-theme-alpine", style={"height": "68vh"},
                            getRowId="`${params.data.code}`",
                            defaultColDef={"resizable": True, "editable": True, "sortable": False},
                            dashGridOptions={"rowSelection": {"mode": "singleRow", "checkboxes": True},

@@ -125,7 +125,7 @@ def layout(**_query):
         _card(_("三个清单"), [
             dbc.Tabs(id=TAB, active_tab="issue", className="mb-2",
                      children=[dbc.Tab(label=_(name), tab_id=key) for key, name in labels.FINDING_LIST.items()]),
-            dag.AgGrid(id=LISTS, rowData=[], columnDefs=_columns("issue"), className="ag-theme-alpine",
+            dag.AgGrid(id=LISTS, columnDefs=_columns("issue"), className="ag-theme-alpine",
                        style={"height": "420px"}, getRowId="`${params.data.id}`",
                        defaultColDef={"sortable": True, "resizable": True, "filter": True},
                        dashGridOptions={"tooltipShowDelay": 300,

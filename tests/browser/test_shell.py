@@ -239,3 +239,44 @@ def test_no_legend_covers_a_maps_areas(browser, live_server, viewport):
         apart = data[2] <= left + 1 or data[0] >= right - 1 or data[3] <= top + 1 or data[1] >= bottom - 1
         assert apart, (path, boxes)
     context.close()
+
+
+GRID_PAGES = {"/stations": "#stations-league", "/rectifications": "#rect-table", "/walkthroughs": "#walk-lists",
+              "/audits": "#audits-coverage"}
+
+
+def test_no_grid_says_nothing_here_before_its_answer(browser, live_server):
+    """While a page's callbacks are on their way, its grids show their heads and no "没有符合条件的…"
+    (a cadre read 没有在岗的挂职干部 for seconds before their own row); once answered, rows."""
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    sign_in(page, live_server.url, "leader")
+    held, current = [], {}
+
+    def hold_rows(route):
+        """The answer that fills the grid waits; the page's other callbacks go through."""
+        if f"{current['grid'].lstrip('#')}.rowData" in (route.request.post_data or ""):
+            held.append(route)
+        else:
+            route.continue_()
+
+    page.route("**/_dash-update-component*", hold_rows)
+    for path, grid in GRID_PAGES.items():
+        current["grid"] = grid
+        page.evaluate("""path => {
+            window.history.pushState({}, '', path);
+            window.dispatchEvent(new CustomEvent('_dashprivate_pushstate'));
+        }""", path)
+        page.locator(f"{grid} .ag-header").wait_for()
+        for _ in range(400):  # until its rows are asked for (and held): the browser works while we wait
+            if held:
+                break
+            page.wait_for_timeout(50)
+        assert held, path
+        assert page.locator(f"{grid} .ag-overlay-no-rows-wrapper").count() == 0, path
+        current["grid"] = "-"
+        while held:
+            held.pop().continue_()
+        dash_settled(page)
+        page.locator(f"{grid} .ag-row, {grid} .ag-overlay-no-rows-wrapper").first.wait_for()
+    context.close()
