@@ -280,3 +280,34 @@ def test_no_grid_says_nothing_here_before_its_answer(browser, live_server):
         dash_settled(page)
         page.locator(f"{grid} .ag-row, {grid} .ag-overlay-no-rows-wrapper").first.wait_for()
     context.close()
+
+
+@pytest.mark.parametrize("language, button", [("zh-CN", None), ("en", "English")])
+def test_the_top_bar_folds_into_one_menu_on_a_phone(browser, live_server, language, button):
+    """At 390×844 the bar is the brand and the menu button on one row; opened, the menu lists every
+    entry, each label on one line, in either language."""
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    sign_in(page, live_server.url, "officer")
+    try:
+        if button:
+            page.locator("#shell-nav-toggler").click()
+            page.get_by_role("button", name=button).click()
+            page.wait_for_selector(f"main[lang={language}]")
+        brand, toggler = page.locator(".shell-navbar .navbar-brand"), page.locator("#shell-nav-toggler")
+        middle = [box["y"] + box["height"] / 2 for box in (brand.bounding_box(), toggler.bounding_box())]
+        assert abs(middle[0] - middle[1]) < 8 and page.locator(".shell-navbar").bounding_box()["height"] < 70
+        if not page.locator("#shell-nav-collapse.show").count():
+            toggler.click()
+        page.locator("#shell-nav-collapse.show").wait_for()
+        shape = page.evaluate(ONE_ROW)
+        assert len(shape["labels"]) >= 2 and all(lines == 1 for _text, lines in shape["labels"]), shape
+        assert not shape["overflow"], shape
+        page.screenshot(path=str(ARTIFACTS / f"navbar-phone-{language}.png"))
+    finally:
+        if button:  # the officer's language is theirs: back to Chinese for the other tests
+            if not page.locator("#shell-nav-collapse.show").count():
+                page.locator("#shell-nav-toggler").click()
+            page.get_by_role("button", name="中文").click()
+            page.wait_for_selector("main[lang=zh-CN]")
+        context.close()
