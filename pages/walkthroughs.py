@@ -7,8 +7,6 @@ of a station (the same loop as an audit's failed item) and moves fix items along
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-
 import dash
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
@@ -24,6 +22,7 @@ from data.models import Role, StationKind
 from data.queries import walkthroughs as q
 from data.queries.inspections import station_options
 from data.queries.settings import finding_categories, label_names, rectification_days
+from data.rules.calendar import preset_period
 from data.rules.findings import next_fix_states
 from data.scope import OutOfScope
 from data.services import walkthrough_findings as svc
@@ -63,11 +62,6 @@ def _service_names() -> dict[str, str]:
     return {s["code"]: (s["name_en"] if english and s["name_en"] else s["name"]) for s in q.service_options(db())}
 
 
-def _last_month(day: date) -> tuple[date, date]:
-    end = day.replace(day=1) - timedelta(days=1)
-    return end.replace(day=1), end
-
-
 def category_names(list_kind: str) -> dict[str, str]:
     """A list's finding categories in the user's language (setting walkthrough.finding_categories)."""
     return label_names(finding_categories(db()).get(str(list_kind), []), english=is_english())
@@ -78,7 +72,7 @@ def _card(title: str, body, *, class_name: str = "shadow-sm h-100") -> dbc.Card:
 
 
 def _filter_bar(query: dict | None = None) -> dbc.Card:
-    first, last = _last_month(today())  # the default: the last full month
+    first, last = preset_period("year", today())  # a preset, as every page opens on (docs/architecture.md)
     services = [{"label": name, "value": code} for code, name in _service_names().items()]
     return filter_bar(
         period(_, PERIOD, _("走流程日期"), start=first, end=last, today=today(), query=query),
