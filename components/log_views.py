@@ -50,7 +50,8 @@ def matrix_grid(_: Translate, data: dict, *, today: date, weekday: Callable[[dat
     for i, day in enumerate(days):
         extra = [_("调休上班")] if day.weekday() >= 5 else []
         columns.append({
-            "field": f"d{i}", "headerName": f"{day.month}/{day.day}", "width": 46, "sortable": False,
+            # the days share the grid's width (a short period fills its panel), never under 46 px
+            "field": f"d{i}", "headerName": f"{day.month}/{day.day}", "minWidth": 46, "flex": 1, "sortable": False,
             "headerTooltip": " ".join([f"{day:%Y-%m-%d}", weekday(day), *extra]),
             "headerClass": " ".join(c for c in ("lm-head", "lm-makeup" if extra else "",
                                                 "lm-today" if day == today else "") if c),
