@@ -19,12 +19,11 @@ from components.format import local_time
 from data.errors import DomainError, ValidationError
 from data.models import Role
 from data.queries.users import get_user, home_region_codes, list_users, region_tree
-from data.services import login_throttle
 from data.services import users as accounts
-from web.auth import throttle_policy
-from web.context import actor, db, now, scope
+from web.context import actor, db, scope
 from web.i18n import N_, _
 from web.shell import ROLE_NAMES, refused_page, sub_page_header
+from web.todo import throttled_usernames
 
 ROLES = [Role.admin]
 dash.register_page(__name__, path="/admin/users", name=N_("用户管理"), title="用户管理 · 人社督导一张图", order=96,
@@ -125,9 +124,7 @@ def _create_form(values: dict | None = None, errors: dict | None = None, created
 
 def _throttled() -> set[str]:
     """Usernames held back by the sign-in throttle right now (failures from some address)."""
-    moment = now()
-    return {t.username for t in login_throttle.current(db(), policy=throttle_policy(), now=moment)
-            if t.username and t.locked_until is not None and t.locked_until > moment}
+    return set(throttled_usernames())
 
 
 def _table(search, role, status, page: int = 1) -> tuple[html.Div, int]:

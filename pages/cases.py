@@ -98,8 +98,11 @@ def layout(**_query):
     if (refused := refused_page(ROLES)) is not None:
         return refused
     office = current_user.role in (Role.case_officer, Role.admin)
+    # ?case=<id> (a to-do item, a link from elsewhere) opens that case; the detail checks the scope
+    opened = int(_query["case"]) if str(_query.get("case", "")).isdigit() else None
     return html.Div([
-        dcc.Store(id=FILTERS), dcc.Store(id=VERSION, data=0), dcc.Store(id=SELECTED), dcc.Store(id=ACT_STORE),
+        dcc.Store(id=FILTERS), dcc.Store(id=VERSION, data=0), dcc.Store(id=SELECTED, data=opened),
+        dcc.Store(id=ACT_STORE),
         dcc.Download(id=DOWNLOAD),
         html.Div([
             html.H1(_("欠薪案件"), className="h4 mb-0"),

@@ -20,12 +20,15 @@ from data.queries.regions import city_name
 from web.auth import csrf_token
 from web.context import db
 from web.i18n import N_, _, current_language, pgettext
+from web.todo import my_todo
 
 ROLE_NAMES = {
     Role.admin: N_("系统管理员"), Role.leader: N_("局领导"), Role.case_officer: N_("劳动保障监察员"),
     Role.inspector: N_("督查员"), Role.cadre: N_("挂职干部"), Role.wall: N_("大屏"),
 }
 NAV_COLLAPSE, NAV_TOGGLER, MAP_EVENT = "shell-nav-collapse", "shell-nav-toggler", "map-event"
+TODO_COUNT, TODO_TICK = "shell-todo-count", "shell-todo-tick"
+TODO_SECONDS = 60
 # pages registered with group=… share one menu in the top bar (one row at 1366 px, either language)
 NAV_GROUPS = {"stations": (N_("基层平台"), "bi-building"), "field": (N_("走流程与挂职"), "bi-person-walking")}
 FIELD_APP_ROLES = (Role.cadre, Role.inspector)  # they work on phones: the field app in their menu
@@ -84,7 +87,7 @@ def _nav_label(name: str) -> str:
     (the bar stays one row at 1366 px)."""
     short = {"欠薪案件": pgettext("nav", "欠薪案件"), "基层平台": pgettext("nav", "基层平台"),
              "走流程与挂职": pgettext("nav", "走流程与挂职"), "周报": pgettext("nav", "周报"),
-             "系统管理": pgettext("nav", "系统管理")}
+             "系统管理": pgettext("nav", "系统管理"), "待办": pgettext("nav", "待办")}
     return short.get(name) or _(name)
 
 
@@ -111,8 +114,10 @@ def nav_items() -> list:
     out = []
     for item in items:
         if isinstance(item, dict):
-            out.append(dbc.NavItem(dbc.NavLink(_icon(item.get("icon", "bi-circle"), _nav_label(item["name"])),
-                                               href=item["relative_path"], active="exact")))
+            label = _icon(item.get("icon", "bi-circle"), _nav_label(item["name"]))
+            if item["path"] == "/todo":  # how many wait, refreshed without a reload (register_callbacks)
+                label.append(dbc.Badge("", id=TODO_COUNT, color="danger", pill=True, className="ms-1 d-none"))
+            out.append(dbc.NavItem(dbc.NavLink(label, href=item["relative_path"], active="exact")))
             continue
         label, icon = NAV_GROUPS[item]
         entries = [dbc.DropdownMenuItem(_icon(p.get("icon", "bi-circle"), _nav_label(p["name"])),
@@ -150,11 +155,20 @@ def layout():
         navbar(),
         # clicks inside map iframes arrive here (assets/map_bridge.js)
         dcc.Store(id=MAP_EVENT),
+        dcc.Interval(id=TODO_TICK, interval=TODO_SECONDS * 1000),
         html.Main(dash.page_container, className="container-fluid page-body", lang=current_language()),
     ])
 
 
 def register_callbacks(app: dash.Dash) -> None:
+    @app.callback(dash.Output(TODO_COUNT, "children"), dash.Output(TODO_COUNT, "className"),
+                  dash.Input(TODO_TICK, "n_intervals"), dash.Input("_pages_location", "pathname"))
+    def todo_count(_tick, _path):
+        """The top bar's count of the person's to-do items: each minute, and on every page opened
+        (an item acted on is gone from it)."""
+        n = len(my_todo())
+        return (str(n) if n < 100 else "99+"), "ms-1" if n else "ms-1 d-none"
+
     app.clientside_callback(
         "function(n, open) { return n ? !open : open; }",
         dash.Output(NAV_COLLAPSE, "is_open"),

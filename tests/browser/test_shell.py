@@ -93,18 +93,31 @@ def test_overview_shows_scoped_figures_for_the_officer(browser, live_server, dem
 
     from data.models import User
     from data.queries.overview import overview_figures
+    from data.queries.settings import work_calendar
+    from data.queries.todo import todo_items
     from data.queries.users import get_user_scope
     from tests.conftest import TODAY
 
     with Session(demo_engine) as session:
         officer = session.exec(select(User).where(User.username == "officer")).one()
         figures = overview_figures(session, scope=get_user_scope(session, user_id=officer.id), today=TODAY)
+        waiting = todo_items(session, role=officer.role, user_id=officer.id, today=TODAY,
+                             scope=get_user_scope(session, user_id=officer.id), calendar=work_calendar(session))
     context = browser.new_context(viewport=DESKTOP)
     page = context.new_page()
     sign_in(page, live_server.url, "officer")
     tile = page.locator("#kpi-open-cases .kpi-value")
     tile.wait_for()
     assert tile.inner_text().replace(",", "") == str(figures.open_cases)
+    # the top bar counts what waits for them, and the list opens on its first item's case
+    assert waiting and page.locator("#shell-todo-count").inner_text() == str(len(waiting))
+    navigate(page, "/todo")
+    page.locator("#todo-total").wait_for()
+    page.locator(f"a[href='{waiting[0].link}']").first.click()
+    page.wait_for_url(f"{live_server.url}{waiting[0].link}")
+    page.locator("#cases-detail.show").wait_for()
+    page.wait_for_function("no => document.querySelector('#cases-detail').innerText.includes(no)",
+                           arg=waiting[0].record)
     context.close()
 
 
@@ -146,7 +159,8 @@ ONE_ROW = """() => {
     const lines = el => Math.round(el.getBoundingClientRect().height / parseFloat(getComputedStyle(el).lineHeight));
     return {bar: bar.getBoundingClientRect().height, tops: [...new Set(items.map(e => Math.round(
                 e.getBoundingClientRect().top + e.getBoundingClientRect().height / 2)))],
-            labels: [...bar.querySelectorAll('.navbar-nav .nav-link span, .navbar-nav .dropdown-toggle span')]
+            labels: [...bar.querySelectorAll(
+                '.navbar-nav .nav-link span.text-nowrap, .navbar-nav .dropdown-toggle span.text-nowrap')]
                 .map(e => [e.textContent, lines(e)]), overflow: bar.scrollWidth > bar.clientWidth};
 }"""
 
