@@ -41,6 +41,18 @@ def test_sign_in_redirects_to_next_and_sets_safe_cookie(client, officer):
     assert client.get("/maps/regions").status_code == 200
 
 
+def test_officers_inspectors_and_cadres_start_from_their_to_do_list(client, session, city, officer):
+    """Nowhere asked, the roles with work waiting land on /todo, leaders on the overview; a page
+    asked for (a link, ?next=) wins."""
+    make_user(session, username="boss", role=Role.leader, regions=[city["city"]])
+    assert sign_in(client).headers["Location"] == "/todo"
+    assert client.get("/login").headers["Location"] == "/"  # already signed in: the page asked, or /
+    other = client.application.test_client()
+    assert sign_in(other, "boss").headers["Location"] == "/"
+    third = client.application.test_client()
+    assert sign_in(third, next="/cases").headers["Location"] == "/cases"
+
+
 @pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x", "javascript:alert(1)"])
 def test_next_never_leaves_the_site(client, officer, target):
     assert sign_in(client, next=target).headers["Location"] == "/"

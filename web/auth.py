@@ -122,6 +122,10 @@ def _is_public() -> bool:
     return request.endpoint in PUBLIC_ENDPOINTS or request.path.startswith(PUBLIC_PREFIXES)
 
 
+# roles whose first screen after sign-in is their to-do list (/todo), when no page was asked for
+TODO_FIRST = frozenset({Role.case_officer, Role.inspector, Role.cadre})
+
+
 def _safe_next(target: str | None) -> str:
     """Only local paths: an open redirect after login would help phishing."""
     if not target:
@@ -386,7 +390,8 @@ def init_app(server: Flask) -> None:
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    next_url = _safe_next(request.values.get("next"))
+    asked = request.values.get("next")  # where the person was going, when they were sent here
+    next_url = _safe_next(asked)
     if current_user.is_authenticated and request.method == "GET":
         return redirect(next_url)
     error, status, retry_after = None, 200, None
@@ -417,8 +422,12 @@ def login():
                     set_device_cookie(response, device, token)
                     return response
                 _start_web_session(user)
+                # nowhere asked: officers, inspectors and cadres start from what waits for them
+                if not asked and user.role in TODO_FIRST:
+                    return redirect("/todo")
                 return redirect(next_url)
-    response = make_response(render_template("login.html", error=error, username=username, next=next_url,
+    response = make_response(render_template("login.html", error=error, username=username,
+                                             next=next_url if asked else "",
                                              languages=LANGUAGES), status)
     if retry_after is not None:
         response.headers["Retry-After"] = str(math.ceil(retry_after.total_seconds()))

@@ -51,8 +51,9 @@ def frames_loaded(page, timeout: float | None = None) -> None:
 
 def sign_in(page, base: str, username: str, password: str = "hrss-demo", *, lands: str = "/"):
     """Sign in through the form and wait until the landing page has settled (leaving it earlier
-    would abort its requests)."""
-    page.goto(f"{base}/login")
+    would abort its requests). `lands` "/" asks for the overview (?next=/): officers, inspectors and
+    cadres would otherwise start on their to-do list; any other `lands` is the role's own landing."""
+    page.goto(f"{base}/login" + ("?next=/" if lands == "/" else ""))
     page.fill("#username", username)
     page.fill("#password", password)
     page.click("button[type=submit]")

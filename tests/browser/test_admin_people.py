@@ -65,7 +65,7 @@ def test_a_new_person_from_creation_to_the_log(browser, live_server, demo_engine
     person.wait_for_url(re.compile(r".*/password(\?.*)?$"))
     assert person.locator("#password-forced").is_visible()
     change_password(person, password, NEW)
-    person.wait_for_url(f"{base}/")
+    person.wait_for_url(f"{base}/todo")  # an officer starts from what waits for them
     dash_settled(person)
     frames_loaded(person)
     assert person.locator(".shell-navbar").is_visible()
