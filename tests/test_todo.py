@@ -199,3 +199,16 @@ def test_the_page_and_the_top_bars_count(app, session, city, stations):
             login_user(_load_user(f"{user.id}:{user.session_version}"))
             text = str(todo_page.layout())
         assert all(word in text for word in expected), (user.username, text[:300])
+
+
+def test_the_field_app_keeps_the_list_with_its_reference(app, session, city, stations):
+    """The phone's home lists what waits (offline too): the reference it keeps carries the list,
+    each item's kind titled in the person's language."""
+    cadre = make_user(session, username="cadre", role=Role.cadre, regions=[city["town_a"]])
+    make_secondment(session, user=cadre, station=stations["station"])
+    client = app.test_client()
+    signed = client.post("/api/v1/session", json={"username": "cadre", "password": PASSWORD, "device_name": "t"})
+    assert signed.status_code in (200, 201), signed.data[:200]
+    todo = client.get("/api/v1/reference").get_json()["todo"]
+    assert todo == [{"kind": "log_today", "title": "今日工作日志待报", "record": TODAY.isoformat(), "reason": "",
+                     "link": "/field/#/new/work_log", "due": TODAY.isoformat(), "late": False}]

@@ -27,6 +27,7 @@ from data.queries import field as field_queries
 from data.queries.inspections import auditor_options, station_options
 from data.queries.settings import finding_categories, grade_thresholds, work_types
 from data.queries.templates import current_templates, item_dict, template_items
+from data.queries.todo import KINDS as TODO_KINDS
 from data.services import devices as device_service
 from data.services import login_throttle as throttle
 from data.services import photos as photo_service
@@ -41,6 +42,7 @@ from web.context import db, today
 from web.errors import PREFIX, ApiError, error_response, pydantic_fields
 from web.i18n import _, is_english
 from web.photos import upload_root
+from web.todo import my_todo
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 log = logging.getLogger("hrss.api")
@@ -303,12 +305,15 @@ def _template(template: ChecklistTemplate, thresholds: dict) -> s.TemplateOut:
                          items=items)
 
 
+TODO_SHOWN = 30  # the phone lists the first; the desktop's /todo has them all
+
+
 @bp.get("/reference")
 @documented(tags=("reference",), HTTP_200=s.ReferenceOut)
 def reference():
     """Reference data for offline use: stations in the user's regions, service items, channels,
-    modes, finding categories, work types, current checklist templates, auditors, and leaders'
-    comments on the user's work logs."""
+    modes, finding categories, work types, current checklist templates, auditors, leaders'
+    comments on the user's work logs, and the user's to-do list as it stood (data.queries.todo)."""
     session = db()
     thresholds = grade_thresholds(session)
     categories = finding_categories(session, offered=True)
@@ -326,7 +331,9 @@ def reference():
         work_types=[s.Option(value=t["code"], label=_label(t)) for t in work_types(session, offered=True)],
         templates=[_template(t, thresholds) for t in current_templates(session)],
         auditors=[s.AuditorOut(id=a["id"], name=a["display_name"]) for a in auditor_options(session)],
-        comments=field_queries.comments_on_logs_of(session, user_id=current_user.id))
+        comments=field_queries.comments_on_logs_of(session, user_id=current_user.id),
+        todo=[s.TodoOut(kind=i.kind, title=_(TODO_KINDS[i.kind]), record=i.record, reason=i.reason, link=i.link,
+                        due=i.due, late=i.late) for i in my_todo()[:TODO_SHOWN]])
     return jsonify(out.model_dump(mode="json"))
 
 

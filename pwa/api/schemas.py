@@ -354,6 +354,18 @@ class FindingCategoriesOut(BaseModel):
     fix: list[Option]
 
 
+class TodoOut(BaseModel):
+    """One item of the person's to-do list (data.queries.todo), its kind's title translated."""
+
+    kind: str
+    title: str
+    record: str
+    reason: str = ""
+    link: str
+    due: date | None = None
+    late: bool = False
+
+
 class ReferenceOut(BaseModel):
     """What the field app keeps for offline use."""
 
@@ -370,3 +382,4 @@ class ReferenceOut(BaseModel):
     templates: list[TemplateOut]
     auditors: list[AuditorOut]
     comments: list[CommentOut]
+    todo: list[TodoOut] = []  # what waits for the person when the reference was fetched

@@ -26,7 +26,8 @@
     '上次同步 {t}': 'Last sync {t}', '已发送 {n} 条': '{n} sent', '离线：记录已保存在本机，联网后自动发送':
       'Offline: saved on this phone, sent automatically once connected',
     '服务器暂时连不上，稍后自动重试': 'The server cannot be reached; retrying automatically',
-    '领导批示': "Leaders' comments", '暂无批示': 'No comments yet', '本机没有记录': 'No records on this phone',
+    '领导批示': "Leaders' comments", '暂无批示': 'No comments yet', '我的待办': 'My to-do list',
+    '没有等您处理的事项': 'Nothing waits for you', '期限 {d}': 'due {d}', '截至上次同步': 'As of the last sync', '本机没有记录': 'No records on this phone',
     '清除已发送': 'Clear sent records', '已发送的记录将从本机删除（服务器上保留）。确定？':
       'Sent records will be removed from this phone (the server keeps them). Continue?',
     '基本信息': 'Basics', '服务事项': 'Service', '请选择': 'Choose…', '办理渠道': 'Channel', '办理方式': 'Mode',
@@ -651,6 +652,14 @@
                       onclick: function () { refreshReference().then(function () { runSync(true); }); } }),
         h('a', { class: 'btn', href: '#/outbox', text: t('记录') + (drafts ? ' · ' + t('草稿') + ' ' + drafts : '') })),
       h('p', { class: 'small muted', 'aria-live': 'polite' }, h('span', { id: 'sync-state' }), ' ', last));
+    // what waits for the person, as the server said at the last sync (kept for offline); the day's
+    // log drops off as soon as one for today is on this phone, sent or not
+    var loggedToday = mine.some(function (r) { return r.kind === 'work_log' && r.body && r.body.log_date === today(); });
+    var todo = refList('todo').filter(function (i) { return !(i.kind === 'log_today' && loggedToday); });
+    var todoCard = S.ref ? h('section', { class: 'card', id: 'todo', 'aria-labelledby': 'todo-h' },
+      h('h2', { id: 'todo-h', class: 'h2', text: t('我的待办') + (todo.length ? ' · ' + todo.length : '') }),
+      todo.length ? h('ul', { class: 'todo' }, todo.map(todoItem)) : h('p', { class: 'muted', text: t('没有等您处理的事项') }),
+      h('p', { class: 'small muted', text: t('截至上次同步') })) : null;
     var comments = null;
     if (may('work_log')) {
       var cs = refList('comments').slice().sort(function (a, b) { return a.created_at < b.created_at ? 1 : -1; }).slice(0, 5);
@@ -661,7 +670,14 @@
       h('span', { text: S.user.display_name + ' · ' + t(ROLES[S.user.role] || S.user.role) }),
       h('a', { class: 'btn btn-link', href: '/', id: 'to-dashboard', text: t('电脑版') }),
       h('button', { type: 'button', class: 'btn btn-link', text: t('退出登录'), onclick: signOut }));
-    return h('div', {}, actions, syncCard, comments, who);
+    return h('div', {}, actions, todoCard, syncCard, comments, who);
+  }
+
+  function todoItem(i) {
+    // the field app's own places open here (#/…); a desktop page opens as a page of its own
+    var href = i.link.indexOf('/field/') === 0 ? i.link.slice('/field/'.length) : i.link;
+    return h('li', {}, h('a', { href: href, text: i.title + '：' + i.record }),
+      i.due ? h('span', { class: i.late ? 'warn small' : 'muted small', text: ' ' + t('期限 {d}', { d: i.due }) }) : null);
   }
 
   function commentItem(c, recs) {

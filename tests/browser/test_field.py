@@ -390,8 +390,19 @@ def test_revoked_session_keeps_the_queue_and_continues_after_sign_in(browser, fi
     page.locator("#new-work_log").wait_for()
     page.wait_for_function("() => navigator.serviceWorker.controller !== null")
     field_settled(page)
+    # the home lists what waits (kept for offline): today's log while none is on the server yet
+    with Session(engine) as session:
+        filed = session.exec(select(WorkLog).where(WorkLog.user_id == facts["cadre_id"],
+                                                   WorkLog.log_date == TODAY)).first() is not None
+    waiting = page.locator("#todo li").all_inner_texts()
+    assert page.locator("#todo h2").inner_text().startswith("我的待办")
+    assert any("今日工作日志待报" in x for x in waiting) is not filed, waiting
     context.set_offline(True)
     log = record_work_log(page, tmp_path, facts, station=False)  # a cadre files for the secondment's station
+    # filed on the phone (not yet sent): the day's log is off the list at once
+    page.goto(page.url.split("#")[0] + "#/")
+    page.locator("#todo h2").wait_for()
+    assert not any("今日工作日志待报" in x for x in page.locator("#todo li").all_inner_texts())
     # an admin revokes the phone's sign-in (flask revoke-sessions cadre) while it is offline
     with Session(engine) as session:
         user_service.revoke_sessions(session, actor=None, username="cadre")
