@@ -154,3 +154,59 @@ def ranked_list(items: list[tuple], *, empty: str) -> html.Div:
                              html.Div(note, className="small text-secondary") if note else None],
                             className="list-group-item px-0")
                     for title, figure, note in items], className="list-group list-group-flush")
+
+
+def _down_mark(_: Callable[..., str], down: bool) -> html.Span:
+    """A decline is good news for wage arrears: green ↓; a rise red ↑."""
+    return html.Span("↓" if down else "↑", className="fw-bold " + ("text-success" if down else "text-danger"),
+                     title=_("同比下降") if down else _("同比上升"))
+
+
+def campaign_cards(_: Callable[..., str], campaign: dict | None, trend: dict) -> list:
+    """Two cards (data.queries.campaign): the winter campaign so far against the same days of last
+    year's, and the run of declines — each of the last four whole quarters against the same
+    quarter a year earlier (三个明显下降, 四连降 when all four are down), and the whole years."""
+    names = {"cases": _("案件数"), "workers": _("涉及人数"), "amount_cents": _("涉及金额（万元）")}
+    cards = []
+    if campaign:
+        this, last = campaign["this"], campaign["last"]
+        rows = [(_("受理案件"), count(this["cases"]), count(last["cases"]), this["cases"] < last["cases"]),
+                (_("涉及人数"), count(this["workers"]), count(last["workers"]), None),
+                (_("办结案件"), count(this["closed"]), count(last["closed"]), None),
+                (_("为劳动者追回（万元）"), wan_yuan(this["recovered_cents"]), wan_yuan(last["recovered_cents"]), None)]
+        head = _("%(start)s 至 %(upto)s，去年同期 %(last_start)s 至 %(last_upto)s",
+                 start=campaign["start"].isoformat(), upto=campaign["upto"].isoformat(),
+                 last_start=campaign["last_start"].isoformat(), last_upto=campaign["last_upto"].isoformat())
+        left = (_("距春节 %(n)s 天", n=campaign["days_left"]) if campaign["days_left"] is not None
+                else _("已于 %(end)s 结束", end=campaign["end"].isoformat()))
+        cards.append(dbc.Card([
+            dbc.CardHeader([_("根治欠薪冬季专项行动"), dbc.Badge(left, color="danger" if campaign["under_way"] else
+                                                         "secondary", className="ms-2")]),
+            dbc.CardBody([html.Div(head, className="small text-secondary mb-2"),
+                          dbc.Table([html.Thead(html.Tr([html.Th(""), html.Th(_("本期")), html.Th(_("去年同期"))])),
+                                     html.Tbody([html.Tr([html.Td(label), html.Td(a, className="text-end"),
+                                                          html.Td(b, className="text-end")])
+                                                 for label, a, b, _down in rows])],
+                                    size="sm", className="small mb-0")]),
+        ], className="shadow-sm h-100", id="cases-campaign"))
+    quarters = trend["quarters"]
+    header = [html.Th("")] + [html.Th(f"{q['start'].year}Q{(q['start'].month - 1) // 3 + 1}", className="text-end")
+                              for q in quarters] + [html.Th("")]
+    body = []
+    for measure, label in names.items():
+        run = trend["four_quarters_down"][measure]
+        body.append(html.Tr([html.Td(label)] + [
+            html.Td([wan_yuan(q["this"][measure]) if measure == "amount_cents" else count(q["this"][measure]), " ",
+                     _down_mark(_, q["down"][measure])], className="text-end text-nowrap") for q in quarters
+        ] + [html.Td(dbc.Badge(_("四连降"), color="success") if run else None)]))
+    yearly = trend["yearly"]["cases"]
+    years = ("、".join(_("%(year)s年 %(n)s", year=y, n=count(v)) for y, v in zip(yearly["years"], yearly["values"],
+                                                                              strict=True))
+             if yearly["years"] else _("尚无整年数据"))
+    cards.append(dbc.Card([
+        dbc.CardHeader(_("下降态势（每季与去年同季相比）")),
+        dbc.CardBody([dbc.Table([html.Thead(html.Tr(header)), html.Tbody(body)], size="sm", className="small mb-1"),
+                      html.Div(_("整年案件：%(years)s；连续下降 %(n)s 年", years=years, n=yearly["run"]),
+                               className="small text-secondary")]),
+    ], className="shadow-sm h-100", id="cases-declines"))
+    return cards

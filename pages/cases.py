@@ -13,12 +13,21 @@ from flask_login import current_user
 from components import labels
 from components.cards import kpi_card, refusal, trend_caption
 from components.case_map import case_map_address
-from components.case_views import breakdown_figure, case_detail, ranked_list, risk_list, trend_figure
+from components.case_views import (
+    breakdown_figure,
+    campaign_cards,
+    case_detail,
+    ranked_list,
+    risk_list,
+    trend_figure,
+)
 from components.export import file_name, workbook_bytes
 from components.filter_bar import dropdown, field, filter_bar, link_period, link_townships, period, regions
 from components.format import change, count, percent, wan_yuan
 from data.errors import DomainError
+from data.filters import narrowed
 from data.models import CaseSource, RegionLevel, Role
+from data.queries import campaign as campaign_queries
 from data.queries import cases as q
 from data.queries.regions import list_regions
 from data.queries.settings import supervision_thresholds, work_calendar
@@ -46,6 +55,7 @@ KPIS, MAP, MAP_METRIC, MAP_LEVEL, CRUMB = P + "kpis", P + "map", P + "map-metric
 TREND, TREND_METRIC = P + "trend", P + "trend-metric"
 BY_WHAT, BREAKDOWN = P + "by-what", P + "breakdown"
 REPEAT, RISK, CANDIDATES = P + "repeat", P + "risk", P + "candidates"
+CAMPAIGN = P + "campaign-row"
 TABLE_PURGE, TABLE = P + "table-purge", P + "table"
 DETAIL, DETAIL_BODY, DETAIL_MSG = P + "detail", P + "detail-body", P + "detail-msg"
 ACT_MODAL, ACT_TITLE, ACT_STORE, ACT_SUBMIT, ACT_ERROR = (P + "act-modal", P + "act-title", P + "act-store",
@@ -137,6 +147,8 @@ def layout(**_query):
                 dcc.Graph(id=TREND, config={"displayModeBar": False, "responsive": True}, style={"height": "300px"}),
             ]), lg=5, className="mb-3"),
         ]),
+        # the winter campaign and the run of declines: their own periods, the region of the filters
+        dbc.Row(id=CAMPAIGN, className="g-3 mb-3"),
         dbc.Row([
             dbc.Col(_card(_("风险网格"), html.Div(id=RISK, className="side-list")), md=6, xl=3, className="mb-3"),
             dbc.Col(_card(_("建议督办"), html.Div(id=CANDIDATES, className="side-list")), md=6, xl=3,
@@ -328,6 +340,18 @@ def register_callbacks(app: dash.Dash) -> None:
         names = {"industry": labels.INDUSTRY, "source": labels.CASE_SOURCE}.get(by, {})
         return breakdown_figure([(r["key"], r["cases"]) for r in rows],
                                 names={**{r["key"]: r["name"] for r in rows}, **{k: _(v) for k, v in names.items()}})
+
+    @app.callback(Output(CAMPAIGN, "children"), Input(FILTERS, "data"), Input(VERSION, "data"))
+    def show_campaign(filters, _version):
+        """The winter campaign so far and the run of declines, for the region chosen (their own periods)."""
+        try:
+            view = narrowed(db(), scope(), _filters(filters))
+        except OutOfScope:
+            return None
+        day = today()
+        cards = campaign_cards(_, campaign_queries.winter_campaign(db(), scope=view, today=day),
+                               campaign_queries.declines(db(), scope=view, today=day))
+        return [dbc.Col(card, lg=6) for card in cards]
 
     @app.callback(Output(RISK, "children"), Output(CANDIDATES, "children"), Output(REPEAT, "children"),
                   Input(FILTERS, "data"), Input(VERSION, "data"))
