@@ -13,14 +13,7 @@ from flask_login import current_user
 from components import labels
 from components.cards import kpi_card, refusal, trend_caption
 from components.case_map import case_map_address
-from components.case_views import (
-    breakdown_figure,
-    campaign_cards,
-    case_detail,
-    ranked_list,
-    risk_list,
-    trend_figure,
-)
+from components.case_views import breakdown_figure, campaign_cards, case_detail, ranked_list, risk_list, trend_figure
 from components.export import file_name, workbook_bytes
 from components.filter_bar import dropdown, field, filter_bar, link_period, link_townships, period, regions
 from components.format import change, count, percent, wan_yuan

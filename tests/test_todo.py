@@ -21,20 +21,10 @@ from data.queries.todo import todo_counts, todo_items
 from data.queries.users import get_user_scope
 from data.services import cases as case_service
 from data.services.common import Actor
+from tests import factories as f
 from tests.conftest import TODAY, login
 from tests.dash_calls import call
-from tests.factories import (
-    PASSWORD,
-    make_case,
-    make_city,
-    make_inspection,
-    make_rectification,
-    make_secondment,
-    make_station,
-    make_template,
-    make_user,
-    make_work_log,
-)
+from tests.factories import PASSWORD, make_case, make_city, make_user
 
 
 def actor_of(session, user) -> Actor:
@@ -97,9 +87,9 @@ def test_an_officer_sees_what_waits_for_the_office_and_acting_removes_it(session
 
 @pytest.fixture
 def stations(session, city):
-    template = make_template(session, kind="window_audit", is_current=True)
-    station = make_station(session, township=city["town_a"])
-    audit = make_inspection(session, station=station, template=template, inspected_on=date(2026, 10, 8))
+    template = f.make_template(session, kind="window_audit", is_current=True)
+    station = f.make_station(session, township=city["town_a"])
+    audit = f.make_inspection(session, station=station, template=template, inspected_on=date(2026, 10, 8))
     return {"template": template, "station": station, "audit": audit}
 
 
@@ -107,13 +97,13 @@ def test_an_inspector_rechecks_others_fixes_and_publishes_their_audits(session, 
     inspector = make_user(session, username="insp", role=Role.inspector, regions=[city["city"]])
     other = make_user(session, username="insp2", role=Role.inspector, regions=[city["city"]])
     reported_at = datetime(2026, 11, 12, 3, tzinfo=UTC)
-    by_other = make_rectification(session, inspection=stations["audit"], item_code="W01",
+    by_other = f.make_rectification(session, inspection=stations["audit"], item_code="W01",
                                   status=RectificationStatus.reported, reported_by=other.id, reported_at=reported_at)
-    make_rectification(session, inspection=stations["audit"], item_code="W02", status=RectificationStatus.reported,
+    f.make_rectification(session, inspection=stations["audit"], item_code="W02", status=RectificationStatus.reported,
                        reported_by=inspector.id, reported_at=reported_at)  # their own report: not theirs to re-check
-    make_inspection(session, station=stations["station"], template=stations["template"],
+    f.make_inspection(session, station=stations["station"], template=stations["template"],
                     inspected_on=date(2026, 11, 10), published=False, lead_auditor_id=inspector.id)
-    make_inspection(session, station=stations["station"], template=stations["template"],
+    f.make_inspection(session, station=stations["station"], template=stations["template"],
                     inspected_on=date(2026, 11, 19), published=False, lead_auditor_id=inspector.id)  # two days old
     items = items_of(session, inspector)
     assert todo_counts(items) == {"recheck": 1, "unpublished": 1}
@@ -124,10 +114,10 @@ def test_an_inspector_rechecks_others_fixes_and_publishes_their_audits(session, 
 def test_a_cadre_is_told_of_todays_log_comments_and_the_stations_fixes(session, city, stations):
     cadre = make_user(session, username="cadre", role=Role.cadre, regions=[city["town_a"]])
     leader = make_user(session, username="boss", role=Role.leader, regions=[city["city"]])
-    make_secondment(session, user=cadre, station=stations["station"])
-    make_rectification(session, inspection=stations["audit"], item_code="W01", due_on=date(2026, 11, 5))
-    make_rectification(session, inspection=stations["audit"], item_code="W02", due_on=date(2026, 11, 30))
-    log = make_work_log(session, user=cadre, station=stations["station"], log_date=date(2026, 11, 19))
+    f.make_secondment(session, user=cadre, station=stations["station"])
+    f.make_rectification(session, inspection=stations["audit"], item_code="W01", due_on=date(2026, 11, 5))
+    f.make_rectification(session, inspection=stations["audit"], item_code="W02", due_on=date(2026, 11, 30))
+    log = f.make_work_log(session, user=cadre, station=stations["station"], log_date=date(2026, 11, 19))
     session.add(WorkLogComment(work_log_id=log.id, author_id=leader.id, text="请加强欠薪排查"))
     session.commit()
     items = items_of(session, cadre)
@@ -135,7 +125,7 @@ def test_a_cadre_is_told_of_todays_log_comments_and_the_stations_fixes(session, 
     assert next(i for i in items if i.kind == "log_today").link == "/field/#/new/work_log"
     assert next(i for i in items if i.kind == "comment").reason == "请加强欠薪排查"
     # a log filed, and no log is asked on a rest day
-    make_work_log(session, user=cadre, station=stations["station"], log_date=TODAY)
+    f.make_work_log(session, user=cadre, station=stations["station"], log_date=TODAY)
     assert "log_today" not in todo_counts(items_of(session, cadre))
     assert "log_today" not in todo_counts(items_of(session, cadre, today=date(2026, 11, 22)))  # a Sunday
     # the leader of the city: the overdue fix (not the one still in time)
@@ -179,8 +169,8 @@ def test_the_admin_hears_of_failed_imports_throttles_and_silent_walls(session, c
 
 def test_the_page_and_the_top_bars_count(app, session, city, stations):
     cadre = make_user(session, username="cadre", role=Role.cadre, regions=[city["town_a"]])
-    make_secondment(session, user=cadre, station=stations["station"])
-    make_rectification(session, inspection=stations["audit"], item_code="W01", due_on=date(2026, 11, 5))
+    f.make_secondment(session, user=cadre, station=stations["station"])
+    f.make_rectification(session, inspection=stations["audit"], item_code="W01", due_on=date(2026, 11, 5))
     wall = make_user(session, username="screen", role=Role.wall, regions=[city["city"]])
     client = app.test_client()
     login(client, "cadre", PASSWORD)
@@ -205,7 +195,7 @@ def test_the_field_app_keeps_the_list_with_its_reference(app, session, city, sta
     """The phone's home lists what waits (offline too): the reference it keeps carries the list,
     each item's kind titled in the person's language."""
     cadre = make_user(session, username="cadre", role=Role.cadre, regions=[city["town_a"]])
-    make_secondment(session, user=cadre, station=stations["station"])
+    f.make_secondment(session, user=cadre, station=stations["station"])
     client = app.test_client()
     signed = client.post("/api/v1/session", json={"username": "cadre", "password": PASSWORD, "device_name": "t"})
     assert signed.status_code in (200, 201), signed.data[:200]

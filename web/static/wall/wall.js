@@ -155,16 +155,7 @@
     });
   }
   /* the stations and field scenes: the townships furthest behind, from the map's figures */
-  var WORST_ROWS = 10;
-  var worstBox = $("#p-worst .rows");
-  var worstHead = el("div", "row head"); var worstHeads = [el("span"), el("span", "num"), el("span", "num"), el("span")];
-  worstHeads.forEach(function (n) { worstHead.appendChild(n); }); worstBox.appendChild(worstHead);
-  var worstRows = [];
-  for (var w = 0; w < WORST_ROWS; w++) {
-    var wrow = el("div", "row"); var wcells = [el("span"), el("span", "num"), el("span", "num"), el("span", "bar")];
-    wcells[3].appendChild(el("b")); wcells.forEach(function (n) { wrow.appendChild(n); }); worstBox.appendChild(wrow);
-    worstRows.push([wrow].concat(wcells));
-  }
+  var worst = rowTable($("#p-worst .rows"), 10), worstHeads = worst.heads, worstRows = worst.rows;
   function renderWorst(d) {
     var scene = C.scenes[state.scene];
     if (scene !== "stations" && scene !== "field") return;
@@ -226,16 +217,19 @@
       supRows[0][2].textContent = supRows[0][3].textContent = supRows[0][4].textContent = ""; }
   }
 
-  var AREA_ROWS = 18;  // the side to itself (stations, field); nine beside the supervised cases
-  var areaBox = $("#p-areas .rows");
-  var head = el("div", "row head"); var areaHead = [el("span"), el("span", "num"), el("span", "num"), el("span")];
-  areaHead.forEach(function (n) { head.appendChild(n); }); areaBox.appendChild(head);
-  var areaRows = [];
-  for (var j = 0; j < AREA_ROWS; j++) {
-    var row = el("div", "row"); var cells = [el("span"), el("span", "num"), el("span", "num"), el("span", "bar")];
-    cells[3].appendChild(el("b")); cells.forEach(function (n) { row.appendChild(n); }); areaBox.appendChild(row);
-    areaRows.push([row].concat(cells));
+  /* a table of fixed rows (name, two figures, a bar) under a head, built once and refilled */
+  function rowTable(box, n) {
+    var head = el("div", "row head"), heads = [el("span"), el("span", "num"), el("span", "num"), el("span")];
+    heads.forEach(function (c) { head.appendChild(c); }); box.appendChild(head);
+    var rows = [];
+    for (var j = 0; j < n; j++) {
+      var row = el("div", "row"), cells = [el("span"), el("span", "num"), el("span", "num"), el("span", "bar")];
+      cells[3].appendChild(el("b")); cells.forEach(function (c) { row.appendChild(c); }); box.appendChild(row);
+      rows.push([row].concat(cells));
+    }
+    return { heads: heads, rows: rows };
   }
+  var areas = rowTable($("#p-areas .rows"), 9), areaHead = areas.heads, areaRows = areas.rows;
   function renderAreas(all) {
     var scene = C.scenes[state.scene];
     var field = scene === "field", stations = scene === "stations";
@@ -246,7 +240,6 @@
                            (b.standardisation_rate === null ? 2 : b.standardisation_rate);
       return (b.overdue - a.overdue) || (b.cases - a.cases);
     });
-    var shown = field || stations ? AREA_ROWS : 9;
     areaHead[0].textContent = "";
     areaHead[1].textContent = field ? T.area_logs : stations ? T.std_rate : T.cases;
     areaHead[2].textContent = field ? T.area_due : stations ? T.area_std : T.overdue;
@@ -254,7 +247,6 @@
     var top = Math.max.apply(null, rows.map(function (r) { return r.cases; }).concat([1]));
     areaRows.forEach(function (r, n) {
       var x = rows[n];
-      r[0].style.display = n < shown ? "" : "none";
       r[0].style.visibility = x ? "visible" : "hidden";
       if (!x) return;
       r[1].textContent = x.name;
