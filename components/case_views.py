@@ -170,10 +170,10 @@ def campaign_cards(_: Callable[..., str], campaign: dict | None, trend: dict) ->
     cards = []
     if campaign:
         this, last = campaign["this"], campaign["last"]
-        rows = [(_("受理案件"), count(this["cases"]), count(last["cases"]), this["cases"] < last["cases"]),
-                (_("涉及人数"), count(this["workers"]), count(last["workers"]), None),
-                (_("办结案件"), count(this["closed"]), count(last["closed"]), None),
-                (_("为劳动者追回（万元）"), wan_yuan(this["recovered_cents"]), wan_yuan(last["recovered_cents"]), None)]
+        rows = [(_("受理案件"), count(this["cases"]), count(last["cases"])),
+                (_("涉及人数"), count(this["workers"]), count(last["workers"])),
+                (_("办结案件"), count(this["closed"]), count(last["closed"])),
+                (_("为劳动者追回（万元）"), wan_yuan(this["recovered_cents"]), wan_yuan(last["recovered_cents"]))]
         head = _("%(start)s 至 %(upto)s，去年同期 %(last_start)s 至 %(last_upto)s",
                  start=campaign["start"].isoformat(), upto=campaign["upto"].isoformat(),
                  last_start=campaign["last_start"].isoformat(), last_upto=campaign["last_upto"].isoformat())
@@ -186,7 +186,7 @@ def campaign_cards(_: Callable[..., str], campaign: dict | None, trend: dict) ->
                           dbc.Table([html.Thead(html.Tr([html.Th(""), html.Th(_("本期")), html.Th(_("去年同期"))])),
                                      html.Tbody([html.Tr([html.Td(label), html.Td(a, className="text-end"),
                                                           html.Td(b, className="text-end")])
-                                                 for label, a, b, _down in rows])],
+                                                 for label, a, b in rows])],
                                     size="sm", className="small mb-0")]),
         ], className="shadow-sm h-100", id="cases-campaign"))
     quarters = trend["quarters"]

@@ -122,11 +122,6 @@ def _create_form(values: dict | None = None, errors: dict | None = None, created
     return parts
 
 
-def _throttled() -> set[str]:
-    """Usernames held back by the sign-in throttle right now (failures from some address)."""
-    return set(throttled_usernames())
-
-
 def _table(search, role, status, page: int = 1) -> tuple[html.Div, int]:
     """A page of the accounts that match, and how many pages there are."""
     page = max(1, int(page or 1))
@@ -135,7 +130,7 @@ def _table(search, role, status, page: int = 1) -> tuple[html.Div, int]:
     pages = max(1, -(-total // PAGE_SIZE))
     if not users:
         return html.Div(_("没有符合条件的用户"), className="text-secondary small", id=P + "rows"), pages
-    held = _throttled()
+    held = set(throttled_usernames())
     head = html.Thead(html.Tr([html.Th(h) for h in (_("用户名"), _("姓名"), _("角色"), _("所属地区"), _("状态"),
                                                      _("最近登录"), _("登录限制"), "")]))
     rows = []
@@ -167,7 +162,7 @@ def _manage(user_id: int, values: dict | None = None, errors: dict | None = None
         return [dbc.Alert(_("用户不存在"), color="danger")]
     values, errors = values or {}, errors or {}
     ids = EDIT_FIELDS
-    throttled = user.username in _throttled()
+    throttled = user.username in throttled_usernames()
     since = local_time(user.created_at, "%Y-%m-%d")
     log = "/admin/log?" + urlencode({"target": f"user:{user.id}", "from": since})
     return [

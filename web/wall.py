@@ -189,25 +189,23 @@ def data(panel: str):
 
 def _risk_geojson(region_scope: Scope, day) -> dict:
     """The townships with what each scene colours them by: the risk grade (overview, cases), the
-    stations standardised of those checked (stations), today's work logs of those due (field)."""
+    stations standardised of those checked (stations), this month's work-log filing by the one
+    rule, today's log not due before the day is over (field)."""
     session = db()
     risks = risk_by_area(session, scope=region_scope, filters=CaseFilters(), today=day, level="township")
-    calendar = work_calendar(session)
-    figures = {area["code"]: area for area in q.by_area(session, scope=region_scope, today=day, calendar=calendar,
-                                                         level="township")}
-    # the field scene: this month's filing per township by the one rule (today's log is not due
-    # before the day is over)
     shapes = area_shapes(session, scope=region_scope, level="township")
-    filing = filing_by_area(session, region_scope, first=day.replace(day=1), last=day, today=day, calendar=calendar,
-                            codes={shape["code"] for shape in shapes})
+    codes = {shape["code"] for shape in shapes}
+    standardised = q.standardisation_by_area(session, scope=region_scope, today=day, codes=codes)
+    filing = filing_by_area(session, region_scope, first=day.replace(day=1), last=day, today=day,
+                            calendar=work_calendar(session), codes=codes)
     features = []
     for shape in shapes:
-        risk, area = risks.get(shape["code"]), figures.get(shape["code"], {})
+        risk = risks.get(shape["code"])
         grade = str(risk["risk"].grade) if risk else "low"
         features.append({"type": "Feature", "geometry": shape["boundary"],
                          "properties": {"code": shape["code"], "name": shape["name"], "grade": grade,
                                         "open": risk["inputs"].open_cases if risk else 0,
-                                        "std": [area.get("standardised", 0), area.get("stations", 0)],
+                                        "std": standardised[shape["code"]],
                                         "logs": [filing[shape["code"]]["filed"], filing[shape["code"]]["due"]]}})
     return {"type": "FeatureCollection", "features": features}
 

@@ -48,8 +48,9 @@ def winter_campaign(session: Session, *, scope: Scope, today: date) -> dict | No
     this = {**_received(session, scope, start, upto), **_settled(session, scope, start, upto)}
     last = {**_received(session, scope, last_start, last_upto), **_settled(session, scope, last_start, last_upto)}
     end = campaign_window(today)[1]
-    return {"start": start, "upto": upto, "end": end, "under_way": upto == today and today <= end,
-            "days_left": days_to_spring_festival(today) if today <= end else None,
+    under_way = today <= end
+    return {"start": start, "upto": upto, "end": end, "under_way": under_way,
+            "days_left": days_to_spring_festival(today) if under_way else None,
             "last_start": last_start, "last_upto": last_upto, "this": this, "last": last}
 
 

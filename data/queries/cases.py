@@ -439,8 +439,10 @@ def _order_by(sort: Iterable | None) -> list:
 _INVESTIGATING = frozenset(s.value for s in UNDER_INVESTIGATION)
 
 
-def _clock_of(status: str, accept_due: date | None, investigate_due: date | None, provisional: bool,
-              today: date, calendar: WorkCalendar, memo: dict) -> CaseClock:
+def clock_of(status: str, accept_due: date | None, investigate_due: date | None, provisional: bool,
+             today: date, calendar: WorkCalendar, memo: dict) -> CaseClock:
+    """A case's running clock (data.rules.case_clock), each distinct deadline worked out once per
+    `memo` (the table, the map's points, the to-do list)."""
     # many cases share a deadline and most run no clock: count each deadline's working days once
     if status == S.received.value:
         key = (status, accept_due, None, bool(provisional and accept_due))
@@ -463,7 +465,7 @@ def _row_columns():
 
 
 def _row(r, today: date, calendar: WorkCalendar, memo: dict) -> dict:
-    clock = _clock_of(r.status, r.accept_due, r.investigate_due, r.deadline_provisional, today, calendar, memo)
+    clock = clock_of(r.status, r.accept_due, r.investigate_due, r.deadline_provisional, today, calendar, memo)
     return {
         "id": r.id, "case_no": r.case_no, "status": r.status, "source": r.source, "industry": r.industry,
         "is_construction": bool(r.is_construction), "township": r.township or "",
@@ -834,7 +836,7 @@ def case_points(session: Session, *, scope: Scope, filters: CaseFilters, today: 
     out = []
     for (case_id, case_no, lon, lat, status, workers, amount, received_on, accept_due, investigate_due,
          provisional, supervised, employer) in rows:
-        clock = _clock_of(status, accept_due, investigate_due, provisional, today, calendar, memo)
+        clock = clock_of(status, accept_due, investigate_due, provisional, today, calendar, memo)
         out.append({"id": case_id, "case_no": case_no, "lon": lon, "lat": lat, "status": status,
                     "workers": workers, "amount_cents": amount, "employer": employer or "",
                     "received_on": received_on.isoformat(), "due": clock.due.isoformat() if clock.due else None,

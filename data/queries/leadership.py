@@ -237,18 +237,28 @@ def monthly_series(session: Session, *, scope: Scope, today: date, months: int =
             "logs": [int(logs.get(m, (0,))[0]) for m in labels]}
 
 
-def by_area(session: Session, *, scope: Scope, today: date, calendar: WorkCalendar = DEFAULT_CALENDAR,
-            level: str | None = None) -> list[dict]:
+def standardisation_by_area(session: Session, *, scope: Scope, today: date, codes: set[str]) -> dict[str, list[int]]:
+    """For each area whose code is in `codes` (counties, townships…): [stations standardised,
+    stations] by their latest published check (latest_grades), each station counted in the area
+    its path runs through. by_area's figures, and the wall's township map."""
+    out = {code: [0, 0] for code in codes}
+    grades = latest_grades(session, scope, as_of=today)
+    for sid, path in session.exec(select(Station.id, Station.path).where(Station.id.in_(list(grades) or [0]))).all():
+        code = next((segment for segment in path.split("/") if segment in out), None)
+        if code is not None:
+            out[code][0] += grades[sid] in PASSING
+            out[code][1] += 1
+    return out
+
+
+def by_area(session: Session, *, scope: Scope, today: date, calendar: WorkCalendar = DEFAULT_CALENDAR) -> list[dict]:
     """The same few figures for each area one level down (the counties of a city, the
-    townships of a county), or for each area of `level` ("township": the wall's map colours
-    them by the scene's subject): cases this year, overdue, standardisation rate, work logs
-    today against expected. A handful of grouped queries folded by path, whatever the areas."""
+    townships of a county): cases this year, overdue, standardisation rate, work logs today
+    against expected. A handful of grouped queries folded by path, whatever the areas."""
     children = session.exec(select(Region.path, Region.area_code, Region.name).where(
-        Region.valid_to.is_(None), Region.level.in_([level] if level else ["county", "township"]),
-        scope.clause(Region.path)).order_by(Region.area_code)).all()
+        Region.valid_to.is_(None), Region.level.in_(["county", "township"]), scope.clause(Region.path))
+        .order_by(Region.area_code)).all()
     depth = min((p.count("/") for p in scope.paths), default=0) + 1
-    if level:
-        depth = min((p.count("/") for p, _c, _n in children), default=depth)
     areas = {p: {"code": c, "name": n, "cases": 0, "overdue": 0, "stations": 0, "standardised": 0, "logs": 0,
                  "expected": 0} for p, c, n in children if p.count("/") == depth}
 
@@ -265,11 +275,10 @@ def by_area(session: Session, *, scope: Scope, today: date, calendar: WorkCalend
         if (area := area_of(path)) is not None:
             area["cases"] += int(n)
             area["overdue"] += int(late)
-    grades = latest_grades(session, scope, as_of=today)
-    for sid, path in session.exec(select(Station.id, Station.path).where(Station.id.in_(list(grades) or [0]))).all():
-        if (area := area_of(path)) is not None:
-            area["stations"] += 1
-            area["standardised"] += grades[sid] in PASSING
+    standardised = standardisation_by_area(session, scope=scope, today=today,
+                                           codes={area["code"] for area in areas.values()})
+    for area in areas.values():
+        area["standardised"], area["stations"] = standardised[area["code"]]
     working = calendar.is_working_day(today)
     for path in session.exec(select(Secondment.path).where(
             scope.clause(Secondment.path), Secondment.starts_on <= today, Secondment.ends_on >= today)).all():

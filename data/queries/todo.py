@@ -22,7 +22,7 @@ of their role:
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
 
@@ -51,9 +51,9 @@ from data.models import (
     WorkLog,
     WorkLogComment,
 )
+from data.queries.cases import clock_of
 from data.queries.rectifications import overdue_clause as rectification_overdue
 from data.rules.calendar import DEFAULT_CALENDAR, WorkCalendar
-from data.rules.case_clock import case_clock
 from data.rules.workflow import OPEN_STATES
 from data.scope import Scope
 
@@ -80,7 +80,6 @@ KINDS = {
 SOON_WORKING_DAYS = 3
 RETURNED_DAYS = 30
 UNPUBLISHED_DAYS = 3
-LIMIT = 200  # items of one kind on the list (the count says how many in all)
 
 
 @dataclass(frozen=True)
@@ -96,6 +95,10 @@ class TodoItem:
 
 def _case_link(case_id: int) -> str:
     return "/cases?" + urlencode({"case": case_id})
+
+
+def _rectification_link(rectification_id: int) -> str:
+    return "/rectifications?" + urlencode({"rect": rectification_id})
 
 
 def _officer(session: Session, scope: Scope, today: date, calendar: WorkCalendar) -> list[TodoItem]:
@@ -115,21 +118,17 @@ def _officer(session: Session, scope: Scope, today: date, calendar: WorkCalendar
                         .where(*held).order_by(WageCase.received_on)).all()
     memo: dict = {}
     for cid, no, status, accept_due, investigate_due, provisional, received in rows:
-        key = (status, accept_due, investigate_due, provisional)
-        if key not in memo:
-            memo[key] = case_clock(status=S(status), accept_due=accept_due, investigate_due=investigate_due,
-                                   today=today, provisional=bool(provisional), calendar=calendar)
-        clock = memo[key]
+        running = clock_of(status, accept_due, investigate_due, provisional, today, calendar, memo)
         if status == S.received.value:  # a clue: listed once, with its acceptance deadline
-            items.append(TodoItem("clue", no, "", _case_link(cid), due=clock.due, since=received,
-                                  late=bool(clock.overdue)))
+            items.append(TodoItem("clue", no, "", _case_link(cid), due=running.due, since=received,
+                                  late=bool(running.overdue)))
             continue
-        if clock.due is None or clock.days_left is None:
+        if running.due is None or running.days_left is None:
             continue
-        if clock.overdue:
-            items.append(TodoItem("overdue_case", no, "", _case_link(cid), due=clock.due, since=received, late=True))
-        elif clock.days_left <= SOON_WORKING_DAYS:
-            items.append(TodoItem("due_soon", no, "", _case_link(cid), due=clock.due, since=received))
+        if running.overdue:
+            items.append(TodoItem("overdue_case", no, "", _case_link(cid), due=running.due, since=received, late=True))
+        elif running.days_left <= SOON_WORKING_DAYS:
+            items.append(TodoItem("due_soon", no, "", _case_link(cid), due=running.due, since=received))
     orders = session.exec(
         select(WageCase.id, WageCase.case_no, SupervisionOrder.due_on, SupervisionOrder.issued_at)
         .join(SupervisionOrder, SupervisionOrder.case_id == WageCase.id)
@@ -137,7 +136,7 @@ def _officer(session: Session, scope: Scope, today: date, calendar: WorkCalendar
         .order_by(SupervisionOrder.due_on)).all()
     items += [TodoItem("supervision_answer", no, "", _case_link(cid), due=due, since=_day(issued),
                        late=bool(due and due < today)) for cid, no, due, issued in orders]
-    since = _utc_day(today - timedelta(days=RETURNED_DAYS))
+    since = clock.start_of(today - timedelta(days=RETURNED_DAYS))  # stored moments compare as moments
     returned = session.exec(
         select(WageCase.id, WageCase.case_no, CaseTransfer.return_reason, CaseTransfer.answered_at)
         .join(CaseTransfer, CaseTransfer.case_id == WageCase.id)
@@ -171,47 +170,40 @@ def _leader(session: Session, scope: Scope, today: date) -> list[TodoItem]:
 
 
 def _rectifications(session: Session, scope: Scope, today: date, *, overdue_only: bool) -> list[TodoItem]:
-    query = (select(Rectification.id, Rectification.title, Rectification.due_on, Rectification.created_at,
-                    Rectification.status, Station.name)
+    overdue = rectification_overdue(today)  # not closed and past due
+    # the station's own: every fix still to make, and whatever of theirs is past its deadline
+    wanted = overdue if overdue_only else sa.or_(Rectification.status == RectificationStatus.open.value, overdue)
+    query = (select(Rectification.id, Rectification.title, Rectification.due_on, Rectification.created_at, Station.name)
              .join(Station, Station.id == Rectification.station_id, isouter=True)
-             .where(scope.clause(Rectification.path),
-                    Rectification.status.in_([RectificationStatus.open.value, RectificationStatus.reported.value,
-                                              RectificationStatus.rechecked.value]))
-             .order_by(Rectification.due_on))
-    if overdue_only:
-        query = query.where(rectification_overdue(today))
-    else:  # the station's own: every fix still to make, and whatever of theirs is past its deadline
-        query = query.where(sa.or_(Rectification.status == RectificationStatus.open.value,
-                                   rectification_overdue(today)))
+             .where(scope.clause(Rectification.path), wanted).order_by(Rectification.due_on))
     items = []
-    for rid, title, due, created, _status, station in session.exec(query).all():
+    for rid, title, due, created, station in session.exec(query).all():
         late = due < today
-        link = "/rectifications?" + urlencode({"rect": rid})
-        items.append(TodoItem("rectification_overdue" if late else "rectification_open",
-                              f"{station or ''} · {title}", "", link, due=due, since=_day(created), late=late))
+        items.append(TodoItem("rectification_overdue" if late else "rectification_open", f"{station or ''} · {title}",
+                              "", _rectification_link(rid), due=due, since=_day(created), late=late))
     return items
 
 
 def _inspector(session: Session, scope: Scope, today: date, user_id: int) -> list[TodoItem]:
     items: list[TodoItem] = []
     reported = session.exec(
-        select(Rectification.id, Rectification.title, Rectification.reported_at, Rectification.due_on, Station.name)
+        select(Rectification.id, Rectification.title, Rectification.reported_at, Station.name)
         .join(Station, Station.id == Rectification.station_id, isouter=True)
         .where(scope.clause(Rectification.path), Rectification.status == RectificationStatus.reported.value,
                sa.or_(Rectification.reported_by.is_(None), Rectification.reported_by != user_id))
         .order_by(Rectification.reported_at)).all()
-    items += [TodoItem("recheck", f"{station or ''} · {title}", "", "/rectifications?" + urlencode({"rect": rid}),
-                       since=_day(at)) for rid, title, at, _due, station in reported]
+    items += [TodoItem("recheck", f"{station or ''} · {title}", "", _rectification_link(rid), since=_day(at))
+              for rid, title, at, station in reported]
     cutoff = today - timedelta(days=UNPUBLISHED_DAYS)
     mine = session.exec(
-        select(Inspection.id, Inspection.inspected_on, Inspection.kind, Station.name)
+        select(Inspection.inspected_on, Station.name)
         .join(Station, Station.id == Inspection.station_id)
         .where(scope.clause(Inspection.path), Inspection.status == InspectionStatus.submitted.value,
                Inspection.published_at.is_(None), Inspection.inspected_on <= cutoff,
                Inspection.lead_auditor_id == user_id)
         .order_by(Inspection.inspected_on)).all()
     items += [TodoItem("unpublished", f"{station} · {on.isoformat()}", "", "/inspect", since=on)
-              for _iid, on, _kind, station in mine]
+              for on, station in mine]
     return items
 
 
@@ -237,8 +229,8 @@ def _cadre(session: Session, scope: Scope, today: date, user_id: int, calendar: 
 def _admin(session: Session, now: datetime, throttled: list[str]) -> list[TodoItem]:
     items: list[TodoItem] = []
     week = now - timedelta(days=7)
-    for _job, kind, name, at in session.exec(
-            select(ImportJob.id, ImportJob.kind, ImportJob.filename, ImportJob.created_at)
+    for kind, name, at in session.exec(
+            select(ImportJob.kind, ImportJob.filename, ImportJob.created_at)
             .where(ImportJob.status == "failed", ImportJob.created_at >= week).order_by(ImportJob.created_at)).all():
         items.append(TodoItem("import_failed", f"{kind} · {name}", "", "/admin/import", since=_day(at)))
     items += [TodoItem("throttled", username, "", "/admin/access") for username in throttled]
@@ -282,10 +274,6 @@ def todo_counts(items: list[TodoItem]) -> dict[str, int]:
     return {kind: counted[kind] for kind in KINDS if counted[kind]}
 
 
-def as_dicts(items: list[TodoItem]) -> list[dict]:
-    return [asdict(i) for i in items]
-
-
 def _day(moment) -> date | None:
     """A stored moment (UTC) as its Beijing date."""
     if moment is None:
@@ -294,7 +282,3 @@ def _day(moment) -> date | None:
         return moment
     return clock.local(moment).date()
 
-
-def _utc_day(day: date) -> datetime:
-    """The first moment of a Beijing date (stored moments compare as moments)."""
-    return clock.start_of(day)
