@@ -110,7 +110,23 @@ def create_app(config: dict | None = None) -> Flask:
     """Build the server: Flask with login, the Dash dashboard, maps, vendor files and the CLI."""
     from pwa import shell as field_shell
     from pwa.api import routes as api_routes
-    from web import admin, auth, brief, cache, circular, context, csp, errors, i18n, logs, maps, photos, shell, wall
+    from web import (
+        admin,
+        auth,
+        brief,
+        cache,
+        circular,
+        context,
+        csp,
+        documents,
+        errors,
+        i18n,
+        logs,
+        maps,
+        photos,
+        shell,
+        wall,
+    )
 
     server = Flask(__name__, static_folder=None, template_folder=str(ROOT / "web" / "templates"))
     server.config.update(default_config())
@@ -138,6 +154,7 @@ def create_app(config: dict | None = None) -> Flask:
     wall.init_app(server)
     circular.init_app(server)
     brief.init_app(server)
+    documents.init_app(server)
     admin.init_app(server)
     field_shell.init_app(server)
     api_routes.init_app(server)

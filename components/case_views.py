@@ -59,9 +59,41 @@ def _row(label: str, value) -> html.Tr:
     return html.Tr([html.Th(label, className="text-secondary fw-normal text-nowrap pe-3"), html.Td(value)])
 
 
-def case_detail(_: Translate, detail: dict, *, acts: list[str], may_reveal: bool) -> html.Div:
+def limitation_note(_: Translate, lim) -> html.Span | None:
+    """The limitation (data.rules.limitation.Limitation) as one line: in time until when, or past it."""
+    if lim is None:
+        return None
+    if lim.expired:
+        return html.Span([html.I(className="bi bi-exclamation-triangle-fill me-1"),
+                          _("已超过查处时效（%(start)s 起算，%(end)s 届满），可不予受理",
+                            start=lim.starts.isoformat(), end=lim.ends.isoformat())],
+                         className="text-danger fw-semibold", id="limitation-note")
+    return html.Span(_("在查处时效内：%(end)s 届满（尚余 %(n)s 天）", end=lim.ends.isoformat(), n=lim.days_left),
+                     className="text-warning-emphasis" if lim.days_left <= 90 else "text-success",
+                     id="limitation-note")
+
+
+def _documents(_: Translate, detail: dict, offered: list[str], href: Callable[[int, int], str]) -> html.Div:
+    """The notices issued (each opens its PDF) and the buttons to issue those the case is at."""
+    issued = [html.Li([html.A([html.I(className="bi bi-file-earmark-pdf me-1"), _(labels.DOCUMENT_KIND[d["kind"]]),
+                               " ", d["doc_no"]], href=href(detail["id"], d["id"]), target="_blank",
+                              className="case-document"),
+                       html.Span(f" · {d['issued_at']:%Y-%m-%d} · {d.get('issued_by') or ''}",
+                                 className="small text-secondary")])
+              for d in detail.get("documents", [])]
+    buttons = [dbc.Button([html.I(className="bi bi-printer me-1"), _("出具%(kind)s", kind=_(labels.DOCUMENT_KIND[k]))],
+                          id={"type": "case-doc", "kind": k}, size="sm", color="secondary", outline=True,
+                          className="me-2 mb-2") for k in offered]
+    if not issued and not buttons:
+        return html.Div(_("暂无"), className="small text-secondary")
+    return html.Div([html.Ul(issued, className="list-unstyled small mb-2") if issued else None,
+                     html.Div(buttons) if buttons else None])
+
+
+def case_detail(_: Translate, detail: dict, *, acts: list[str], may_reveal: bool, documents: list[str] = (),
+                document_href: Callable[[int, int], str] = lambda case, doc: "") -> html.Div:
     """Facts, actions, timeline and who held the case each day. Every string from users is
-    passed as text (Dash escapes it)."""
+    passed as text (Dash escapes it). `documents`: the notices this user may issue now."""
     facts = detail["facts"]
     clock = detail.get("clock") or {}
     def reveal(field: str):
@@ -89,6 +121,9 @@ def case_detail(_: Translate, detail: dict, *, acts: list[str], may_reveal: bool
         _row(_("涉及金额"), f"{wan_yuan(facts.get('amount_claimed_cents'), 2)} " + _("万元")),
         _row(_("已追回"), f"{wan_yuan(facts.get('amount_recovered_cents'), 2)} " + _("万元")),
         _row(_("受理日期"), str(facts.get("received_on") or "—")),
+        _row(_("欠薪期间"), " — ".join(str(d or "?") for d in (facts.get("owed_from"), facts.get("owed_to")))
+             if facts.get("owed_from") or facts.get("owed_to") else "—"),
+        _row(_("查处时效"), limitation_note(_, detail.get("limitation")) or _("未登记欠薪期间")),
         _row(_("投诉人"), [html.Span(facts.get("complainant_name") or "—", id="case-field-name"), reveal("name")]),
         _row(_("身份证号"), [html.Span(facts.get("complainant_id_number") or "—", id="case-field-id_number"),
                              reveal("id_number")]),
@@ -104,6 +139,7 @@ def case_detail(_: Translate, detail: dict, *, acts: list[str], may_reveal: bool
             html.Div(" → ".join(x for x in (e.get("from_region_name"), e.get("to_region_name")) if x),
                      className="small") if e.get("to_region_name") else None,
             html.Div(e.get("reason"), className="small text-body-secondary") if e.get("reason") else None,
+            html.Div(e["details"]["doc_no"], className="small") if (e.get("details") or {}).get("doc_no") else None,
         ], className="timeline-item") for e in detail.get("timeline", [])
     ], className="timeline list-unstyled")
     holders = html.Ul([html.Li(f"{h['office_name']}：{h['start']} — {h.get('end') or _('至今')}"
@@ -112,6 +148,7 @@ def case_detail(_: Translate, detail: dict, *, acts: list[str], may_reveal: bool
     return html.Div([
         html.Div(buttons, className="mb-2") if buttons else None,
         table,
+        html.H6(_("文书"), className="mt-3"), _documents(_, detail, list(documents), document_href),
         html.H6(_("办理经过"), className="mt-3"), timeline,
         html.H6(_("各单位持有时间"), className="mt-3"), holders,
     ])

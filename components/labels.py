@@ -32,7 +32,12 @@ CASE_EVENT = {
     "closed": N_("结案"), "re_reviewed": N_("复查"), "reopened": N_("复查重新调查"), "transfer_sent": N_("流转"),
     "transfer_accepted": N_("接收流转"), "transfer_returned": N_("退回流转"), "referred_out": N_("移送"),
     "supervision_ordered": N_("督办"), "supervision_responded": N_("督办反馈"), "note": N_("备注"),
+    "document_issued": N_("出具文书"),
 }
+DOCUMENT_KIND = {"accept_notice": N_("受理通知书"), "reject_notice": N_("不予受理告知书"),
+                 "rectify_order": N_("限期整改指令书"), "supervision_notice": N_("督办通知")}
+BLACKLIST_STATUS = {"proposed": N_("拟列入"), "approved": N_("已批准待公布"), "published": N_("已公布"),
+                    "removed": N_("已移出"), "rejected": N_("未批准")}
 CASE_ACT = {
     "accept": N_("受理立案"), "reject": N_("不予受理"), "investigate": N_("开始调查"), "extend": N_("批准延期"),
     "decide": N_("作出决定"), "close": N_("结案"), "re_review": N_("复查维持"), "reopen": N_("复查重启调查"),
@@ -57,7 +62,8 @@ INSPECTION_MODE = {"announced": N_("定期检查"), "overt": N_("明查"), "cove
 INSPECTION_STATUS = {"draft": N_("草稿"), "submitted": N_("已提交"), "published": N_("已通报")}
 RECTIFICATION_STATUS = {"open": N_("待整改"), "reported": N_("已报送"), "rechecked": N_("已复查"),
                         "closed": N_("已销号")}
-RECTIFICATION_SOURCE = {"inspection": N_("检查督查"), "walkthrough": N_("走流程"), "leader": N_("领导交办")}
+RECTIFICATION_SOURCE = {"inspection": N_("检查督查"), "walkthrough": N_("走流程"), "leader": N_("领导交办"),
+                        "rating": N_("差评回访")}
 STATION_KIND = {"township_station": N_("乡镇人社所"), "community_point": N_("社区服务站"),
                 "village_point": N_("村服务点")}
 

@@ -118,6 +118,7 @@ class CaseEventKind(StrEnum):
     referred_out = "referred_out"
     supervision_ordered = "supervision_ordered"
     supervision_responded = "supervision_responded"
+    document_issued = "document_issued"  # a numbered notice printed from the case (data.services.documents)
     note = "note"
 
 
@@ -181,6 +182,15 @@ class RectificationSource(StrEnum):
     inspection = "inspection"
     walkthrough = "walkthrough"
     leader = "leader"
+    rating = "rating"  # 差评回访整改: a negative service rating followed up
+
+
+class BlacklistStatus(StrEnum):
+    proposed = "proposed"  # 拟列入: an office proposes, with grounds
+    approved = "approved"  # a leader approved: to be published
+    published = "published"  # on the list (列入), until expires_on
+    removed = "removed"  # 移出: after the period, or early on credit repair (信用修复)
+    rejected = "rejected"  # a leader did not approve
 
 
 class RectificationStatus(StrEnum):
@@ -378,6 +388,30 @@ class Employer(SQLModel, table=True):
     blacklisted_until: date | None = None
 
 
+class BlacklistEntry(SQLModel, table=True):
+    """失信联合惩戒名单: an employer proposed with grounds and the cases behind them, approved or
+    rejected by a leader, published for a period (Employer.blacklisted_until), then removed."""
+
+    __tablename__ = "blacklist_entry"
+
+    id: int | None = Field(default=None, primary_key=True)
+    employer_id: int = Field(foreign_key="employer.id", index=True)
+    path: str = _path()  # the proposing office's region: whose officers and leaders see the entry
+    status: BlacklistStatus = Field(sa_type=sa.String(10), index=True)
+    grounds: str = Field(sa_type=sa.Text)
+    case_ids: list = _json([])
+    proposed_by: int | None = Field(default=None, foreign_key="app_user.id")
+    proposed_at: datetime = _created()
+    decided_by: int | None = Field(default=None, foreign_key="app_user.id")
+    decided_at: datetime | None = _ts()
+    decision_note: str | None = Field(default=None, sa_type=sa.Text)
+    published_on: date | None = None
+    expires_on: date | None = None
+    removed_on: date | None = None
+    removed_by: int | None = Field(default=None, foreign_key="app_user.id")
+    removal_reason: str | None = Field(default=None, sa_type=sa.Text)
+
+
 class Project(SQLModel, table=True):
     """A construction (or other) project: wage disputes cluster on these."""
 
@@ -472,6 +506,25 @@ class CaseEvent(SQLModel, table=True):
     to_region_id: int | None = Field(default=None, foreign_key="region.id")
     reason: str | None = Field(default=None, sa_type=sa.Text)
     details: dict = _json({})
+
+
+class CaseDocument(SQLModel, table=True):
+    """A numbered notice printed from a case (受理通知书, 不予受理告知书, 限期整改指令书, 督办通知),
+    kept exactly as issued; the number runs per kind and year."""
+
+    __tablename__ = "case_document"
+    __table_args__ = (sa.UniqueConstraint("kind", "year", "serial", name="uq_case_document_kind_year_serial"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="wage_case.id", index=True)
+    kind: str = Field(max_length=20)
+    year: int
+    serial: int
+    doc_no: str = Field(max_length=60, unique=True)
+    pdf: bytes = Field(sa_type=sa.LargeBinary, nullable=False)
+    sha256: str = Field(max_length=64)
+    issued_by: int | None = Field(default=None, foreign_key="app_user.id")
+    issued_at: datetime = _created()
 
 
 class CaseTransfer(SQLModel, table=True):
@@ -622,6 +675,29 @@ class Rectification(SQLModel, table=True):
     closed_at: datetime | None = _ts()
     rejections: int = 0
     created_by: int | None = Field(default=None, foreign_key="app_user.id")
+    created_at: datetime = _created()
+
+
+class ServiceRating(SQLModel, table=True):
+    """好差评: one rating of a station's window service, as the provincial 政务服务好差评 system
+    exports it. A 差评 (不满意 / 非常不满意, levels 1–2, or 差) is followed up by a rectification
+    (回访整改) whose id it keeps."""
+
+    __tablename__ = "service_rating"
+
+    id: int | None = Field(default=None, primary_key=True)
+    rating_no: str = Field(max_length=40, unique=True)  # 评价编号: a re-import of the same rating is recognised
+    rated_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    rated_on: date = Field(index=True)  # the bureau's date of rated_at
+    station_id: int = Field(foreign_key="station.id", index=True)
+    path: str = _path()
+    window: str | None = Field(default=None, max_length=40)
+    item: str | None = Field(default=None, max_length=80)
+    score: int | None = None  # 1–5 when the system gives a level; None when it says only 好 or 差
+    negative: bool = Field(default=False, index=True)
+    comment: str | None = Field(default=None, sa_type=sa.Text)
+    channel: str | None = Field(default=None, max_length=20)
+    rectification_id: int | None = Field(default=None, foreign_key="rectification.id")
     created_at: datetime = _created()
 
 

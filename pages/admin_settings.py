@@ -35,6 +35,7 @@ P = "adm-set-"
 CALLBACK_PREFIXES = (P,)
 AMOUNT, WORKERS, MODEL, STANDARD, RECTIFY, DAYS = (P + "amount", P + "workers", P + "model", P + "standard",
                                                    P + "rectify", P + "days")
+LIMITATION, BLACKLIST = P + "limitation", P + "blacklist"
 SAVE, MSG = P + "save", P + "msg"
 # the grids: each edits one setting (the finding categories: one list each), with its add button
 LISTS = {P + "work-types": ("worklog.work_types", None), P + "cat-issue": ("walkthrough.finding_categories", "issue"),
@@ -45,7 +46,8 @@ GRIDS = (*LISTS, PLAYLISTS)
 # the form's inputs, each with the setting (and the part of it) it edits
 FIELDS = {AMOUNT: ("case.large_amount_yuan", None), WORKERS: ("case.large_workers", None),
           MODEL: ("grade.thresholds", "model"), STANDARD: ("grade.thresholds", "standard"),
-          RECTIFY: ("grade.thresholds", "rectify"), DAYS: ("rectification.due_working_days", None)}
+          RECTIFY: ("grade.thresholds", "rectify"), DAYS: ("rectification.due_working_days", None),
+          LIMITATION: ("case.limitation_years", None), BLACKLIST: ("blacklist.years", None)}
 
 
 def card(title: str, body: list):
@@ -128,7 +130,8 @@ def layout(**_query):
     supervision, grades = rules.supervision_thresholds(session), rules.grade_thresholds(session)
     values = {AMOUNT: supervision.large_amount_cents // 100, WORKERS: supervision.many_workers,
               MODEL: grades["model"], STANDARD: grades["standard"], RECTIFY: grades["rectify"],
-              DAYS: rules.rectification_days(session)}
+              DAYS: rules.rectification_days(session), LIMITATION: rules.limitation_years(session),
+              BLACKLIST: rules.blacklist_years(session)}
     choices = _region_choices()
     rows = _rows(session, choices)
 
@@ -147,7 +150,12 @@ def layout(**_query):
         dbc.Row([
             dbc.Col([card(_("督办线索"), [
                 number(AMOUNT, _("涉及金额达到"), _("元")),
-                number(WORKERS, _("或涉及人数达到"), _("人"), _("在办案件达到其一，即列入“建议督办”名单。"))])], lg=6),
+                number(WORKERS, _("或涉及人数达到"), _("人"), _("在办案件达到其一，即列入“建议督办”名单。"))]),
+                card(_("时效与失信名单"), [
+                    number(LIMITATION, _("欠薪违法行为查处时效"), _("年"),
+                           _("自欠薪期间结束之日起计算（劳动保障监察条例第二十条为 2 年），登记线索时提示。")),
+                    number(BLACKLIST, _("失信联合惩戒名单列入期限"), _("年"), _("自公布之日起计算，期满移出。"))])],
+                lg=6),
             dbc.Col([card(_("人社所等级分数线"), [
                 number(MODEL, _("示范"), _("分")), number(STANDARD, _("达标"), _("分")),
                 number(RECTIFY, _("限期整改"), _("分"),

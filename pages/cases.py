@@ -4,6 +4,8 @@ clocks; filter, drill into a township, open a case and act on it (accept, transf
 
 from __future__ import annotations
 
+from datetime import date
+
 import dash
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
@@ -11,24 +13,37 @@ from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 from flask_login import current_user
 
 from components import labels
+from components.brief_pdf import NoCjkFont
 from components.cards import kpi_card, refusal, trend_caption
 from components.case_map import case_map_address
-from components.case_views import breakdown_figure, campaign_cards, case_detail, ranked_list, risk_list, trend_figure
+from components.case_views import (
+    breakdown_figure,
+    campaign_cards,
+    case_detail,
+    limitation_note,
+    ranked_list,
+    risk_list,
+    trend_figure,
+)
 from components.export import file_name, workbook_bytes
 from components.filter_bar import dropdown, field, filter_bar, link_period, link_townships, period, regions
 from components.format import change, count, percent, wan_yuan
+from components.notice_pdf import notice_pdf
 from data.errors import DomainError
 from data.filters import narrowed
 from data.models import CaseSource, RegionLevel, Role
 from data.queries import campaign as campaign_queries
 from data.queries import cases as q
 from data.queries.regions import list_regions
-from data.queries.settings import supervision_thresholds, work_calendar
+from data.queries.settings import limitation_years, supervision_thresholds, work_calendar
+from data.rules.limitation import limitation
 from data.rules.masking import PersonalField
 from data.rules.workflow import CaseAct, CaseFacts, allowed_acts
 from data.scope import OutOfScope, Scope
 from data.services import cases as svc
+from data.services import documents
 from web.context import actor, db, region_options, scope, today
+from web.documents import document_href
 from web.i18n import N_, _
 from web.i18n import error_text as _error
 from web.i18n import options as _options
@@ -62,6 +77,7 @@ MINE_OPEN, MINE_MODAL, MINE_BODY = P + "mine-open", P + "mine-modal", P + "mine-
 IN_SOURCE, IN_TOWNSHIP, IN_INDUSTRY, IN_WORKERS, IN_AMOUNT, IN_SUMMARY, IN_NAME, IN_ID, IN_PHONE, IN_MASS = (
     P + "in-source", P + "in-township", P + "in-industry", P + "in-workers", P + "in-amount", P + "in-summary",
     P + "in-name", P + "in-id", P + "in-phone", P + "in-mass")
+IN_OWED_FROM, IN_OWED_TO, IN_LIMITATION = P + "in-owed-from", P + "in-owed-to", P + "in-limitation"
 
 # acts whose form asks for a reason, and the extra fields some need
 REASON_ACTS = {CaseAct.reject, CaseAct.extend, CaseAct.transfer, CaseAct.return_transfer, CaseAct.refer_out,
@@ -206,6 +222,9 @@ def _intake_modal() -> dbc.Modal:
                                                          options=_options(labels.INDUSTRY))], md=4),
                 dbc.Col([dbc.Label(_("涉及人数")), dbc.Input(id=IN_WORKERS, type="number", min=1, value=1)], md=4),
                 dbc.Col([dbc.Label(_("涉及金额（元）")), dbc.Input(id=IN_AMOUNT, type="number", min=0)], md=4),
+                *[dbc.Col([dbc.Label(label), dbc.Input(id=key, type="date", max=today().isoformat())], md=4)
+                  for key, label in ((IN_OWED_FROM, _("欠薪起始日期")), (IN_OWED_TO, _("欠薪截止日期")))],
+                dbc.Col(html.Div(id=IN_LIMITATION, className="small pt-md-4", role="status"), md=4),
                 dbc.Col([dbc.Label(_("投诉人")), dbc.Input(id=IN_NAME, maxLength=40)], md=4),
                 dbc.Col([dbc.Label(_("身份证号")), dbc.Input(id=IN_ID, maxLength=18)], md=4),
                 dbc.Col([dbc.Label(_("联系电话")), dbc.Input(id=IN_PHONE, maxLength=20)], md=4),
@@ -405,7 +424,30 @@ def register_callbacks(app: dash.Dash) -> None:
                                        calendar=work_calendar(db()))
         except OutOfScope:
             return True, refusal(_("案件不存在或不在您的管辖范围内")), None
-        return True, case_detail(_, detail, acts=_acts_for(detail), may_reveal=_may_reveal(detail)), None
+        return True, case_detail(_, detail, acts=_acts_for(detail), may_reveal=_may_reveal(detail),
+                                 documents=_documents_for(detail), document_href=document_href), None
+
+    @app.callback(Output(VERSION, "data", allow_duplicate=True),
+                  Output(DETAIL_MSG, "children", allow_duplicate=True),
+                  Input({"type": "case-doc", "kind": ALL}, "n_clicks"), State(SELECTED, "data"),
+                  State(VERSION, "data"), prevent_initial_call=True)
+    def issue_document(clicks, case_id, version):
+        """出具文书: numbered, stored and listed in the case's history; the detail then links it."""
+        if not ctx.triggered_id or not any(clicks) or not case_id:
+            return no_update, no_update
+        try:
+            document = documents.issue_document(db(), actor=actor(), case_id=int(case_id),
+                                                kind=ctx.triggered_id["kind"], today=today(), render=notice_pdf)
+        except DomainError as exc:
+            db().rollback()
+            return no_update, dbc.Alert(_error(exc), color="warning", className="py-2")
+        except NoCjkFont:
+            return no_update, dbc.Alert(_("服务器没有中文字体，无法生成PDF（请运行 scripts/setup.sh）"), color="danger",
+                                        className="py-2")
+        return (version or 0) + 1, dbc.Alert(
+            [_("已出具 %(no)s", no=document.doc_no), " ",
+             html.A(_("打开PDF"), href=document_href(int(case_id), document.id), target="_blank")],
+            color="success", dismissable=True, className="py-2")
 
     @app.callback(Output(ACT_MODAL, "is_open"), Output(ACT_TITLE, "children"), Output(ACT_STORE, "data"),
                   Output(ACT_REASON, "value"), Output(ACT_ERROR, "children", allow_duplicate=True),
@@ -477,6 +519,12 @@ def register_callbacks(app: dash.Dash) -> None:
     def open_intake(_n):
         return True
 
+    @app.callback(Output(IN_LIMITATION, "children"), Input(IN_OWED_FROM, "value"), Input(IN_OWED_TO, "value"))
+    def show_limitation(owed_from, owed_to):
+        """The limitation as the dates are entered: in time (until when) or past it."""
+        return limitation_note(_, limitation(owed_from=_day(owed_from), owed_to=_day(owed_to), received_on=today(),
+                                             years=limitation_years(db())))
+
     @app.callback(Output(MINE_MODAL, "is_open"), Output(MINE_BODY, "children"), Input(MINE_OPEN, "n_clicks"),
                   prevent_initial_call=True)
     def my_clues(clicks):
@@ -503,11 +551,13 @@ def register_callbacks(app: dash.Dash) -> None:
                   State(IN_SOURCE, "value"), State(IN_TOWNSHIP, "value"), State(IN_INDUSTRY, "value"),
                   State(IN_WORKERS, "value"), State(IN_AMOUNT, "value"), State(IN_SUMMARY, "value"),
                   State(IN_NAME, "value"), State(IN_ID, "value"), State(IN_PHONE, "value"), State(IN_MASS, "value"),
+                  State(IN_OWED_FROM, "value"), State(IN_OWED_TO, "value"),
                   State(VERSION, "data"), prevent_initial_call=True)
     def submit_intake(_n, source, township, industry, workers, amount, summary, name, id_number, phone, mass,
-                      version):
+                      owed_from, owed_to, version):
         try:
             intake = svc.CaseIntake(
+                owed_from=_day(owed_from), owed_to=_day(owed_to),
                 source=CaseSource(source), summary=summary or "", township_code=township, industry=industry or "other",
                 is_construction=industry == "construction", workers=int(workers or 0),
                 amount_claimed_cents=int(round(float(amount or 0) * 100)), complainant_name=name,
@@ -525,6 +575,14 @@ def register_callbacks(app: dash.Dash) -> None:
                            office=q.region_label(db(), area_code=case.office_path.rstrip("/").split("/")[-1])),
                          color="success", dismissable=True, className="py-2")
         return False, None, (version or 0) + 1, no_update, done
+
+
+def _day(value) -> date | None:
+    """A date input's value (YYYY-MM-DD), else nothing."""
+    try:
+        return date.fromisoformat(value) if value else None
+    except (TypeError, ValueError):
+        return None
 
 
 def _perform(act: CaseAct, case_id: int, *, reason, decision, amount, region, agency, litigation) -> None:
@@ -573,6 +631,27 @@ def _acts_for(detail: dict) -> list[str]:
                         current_user.role, receiving_office=bool(incoming and view.covers(incoming)),
                         holding_office=view.covers(facts["office_path"]))
     return [a.value for a in acts]
+
+
+def _documents_for(detail: dict) -> list[str]:
+    """The notices this user may issue for the case now (the service checks all of it again)."""
+    facts, role = detail["facts"], current_user.role
+    issued = {d["kind"] for d in detail.get("documents", [])}
+    offered = []
+    for kind, (_title, _mark, statuses) in documents.KINDS.items():
+        if not documents.may_issue(role, kind) or facts["status"] not in statuses:
+            continue
+        if kind == "supervision_notice":
+            if detail.get("supervision_orders") and (kind not in issued or _newer_order(detail)):
+                offered.append(kind)
+        elif kind not in issued and scope().covers(facts["office_path"]):
+            offered.append(kind)
+    return offered
+
+
+def _newer_order(detail: dict) -> bool:
+    notices = [d["issued_at"] for d in detail["documents"] if d["kind"] == "supervision_notice"]
+    return max(o["issued_at"] for o in detail["supervision_orders"]) > max(notices)
 
 
 def _may_reveal(detail: dict) -> bool:

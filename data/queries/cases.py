@@ -26,6 +26,7 @@ from sqlmodel import Session, select
 from data.filters import CaseFilters, narrowed
 from data.geo import round_geometry
 from data.models import (
+    CaseDocument,
     CaseEvent,
     CaseEventKind,
     CaseReferral,
@@ -43,9 +44,10 @@ from data.models import (
     WageCase,
 )
 from data.queries.regions import get_region_by_code, region_shapes
-from data.queries.settings import data_generation
+from data.queries.settings import data_generation, limitation_years
 from data.rules.calendar import DEFAULT_CALENDAR, WorkCalendar, month_under_way, same_day_last_year
 from data.rules.case_clock import CaseClock, SupervisionThresholds, case_clock, supervision_reasons
+from data.rules.limitation import limitation
 from data.rules.masking import mask_id_number, mask_name, mask_phone
 from data.rules.risk import RiskInputs, RiskPolicy, grade_risk
 from data.scope import OutOfScope, Scope
@@ -631,6 +633,10 @@ def get_case_detail(session: Session, *, scope: Scope, case_id: int, today: date
                  for r in session.exec(select(CaseReferral).where(CaseReferral.case_id == case.id)
                                        .order_by(CaseReferral.referred_on, CaseReferral.id)).all()]
     pending = next((t for t in transfers if t["status"] == TransferStatus.pending.value), None)
+    documents = [{"id": d.id, "kind": d.kind, "doc_no": d.doc_no, "issued_at": d.issued_at, "issued_by": name}
+                 for d, name in session.exec(
+                     select(CaseDocument, issuer.display_name).outerjoin(issuer, issuer.id == CaseDocument.issued_by)
+                     .where(CaseDocument.case_id == case.id).order_by(CaseDocument.issued_at, CaseDocument.id)).all()]
     return {
         "id": case.id, "facts": facts,
         "employer": None if employer is None else {
@@ -648,6 +654,9 @@ def get_case_detail(session: Session, *, scope: Scope, case_id: int, today: date
         "clock": {"stage": clock.stage.value if clock.stage else None, "due": clock.due,
                   "days_left": clock.days_left, "overdue": clock.overdue, "provisional": clock.provisional},
         "timeline": timeline, "transfers": transfers, "supervision_orders": orders, "referrals": referrals,
+        "documents": documents,
+        "limitation": limitation(owed_from=case.owed_from, owed_to=case.owed_to, received_on=case.received_on,
+                                 years=limitation_years(session)),
         "holders": _holders(case, office, timeline, today),
         "pending_transfer_to_path": pending["to_region_path"] if pending else None,
         "supervision_open": any(o["status"] in (SupervisionStatus.open.value, SupervisionStatus.proposed.value)

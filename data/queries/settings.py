@@ -67,6 +67,19 @@ def rectification_days(session: Session) -> int:
     return int(value) if isinstance(value, int) and 1 <= value <= 250 else 15
 
 
+def limitation_years(session: Session) -> int:
+    """Years after which a wage-arrears violation is no longer pursued (时效; the law says 2)."""
+    from data.rules.limitation import DEFAULT_YEARS
+    value = get_setting(session, key="case.limitation_years")
+    return value if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 10 else DEFAULT_YEARS
+
+
+def blacklist_years(session: Session) -> int:
+    """Years an employer stays on the published 失信联合惩戒名单 (the rules say 3)."""
+    value = get_setting(session, key="blacklist.years")
+    return value if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 10 else 3
+
+
 # --- labelled lists: the kinds of work a log names, the categories of a walkthrough's findings ------
 # Stored as [{"code", "name", "name_en", "retired"}]. Codes stay for good (old records name them); a
 # retired entry is no longer offered on new records but still names the old ones.

@@ -143,6 +143,8 @@ class CaseIntake:
     mass_incident: bool = False
     public_opinion: bool = False
     received_on: date | None = None
+    owed_from: date | None = None  # the period the wages are owed for: its end starts the limitation
+    owed_to: date | None = None
 
 
 def _locate(session: Session, lon: float, lat: float) -> tuple[Region, GridCell | None]:
@@ -191,13 +193,19 @@ def receive_case(session: Session, *, actor: Actor, intake: CaseIntake, today: d
         raise ValidationError(N_("请选择发生地乡镇或定位"), field="location")
     county = session.get(Region, township.parent_id)
     received_on = intake.received_on or today
+    for field, day in (("owed_from", intake.owed_from), ("owed_to", intake.owed_to)):
+        if day is not None and day > received_on:
+            raise ValidationError(N_("欠薪期间不能晚于登记日期"), field=field)
+    if intake.owed_from and intake.owed_to and intake.owed_from > intake.owed_to:
+        raise ValidationError(N_("欠薪起始日期不能晚于截止日期"), field="owed_to")
     due = accept_deadline(received_on, intake.source, levels=service_levels(session),
                           calendar=calendar or work_calendar(session))
     case = WageCase(
         case_no=_next_case_no(session, received_on.year), source=intake.source, status=CaseStatus.received,
         received_on=received_on, accept_due=due.due, deadline_provisional=due.provisional,
         employer_id=intake.employer_id, industry=intake.industry, is_construction=intake.is_construction,
-        workers=intake.workers, amount_claimed_cents=intake.amount_claimed_cents, region_id=township.id,
+        workers=intake.workers, amount_claimed_cents=intake.amount_claimed_cents, owed_from=intake.owed_from,
+        owed_to=intake.owed_to, region_id=township.id,
         grid_cell_id=grid.id if grid else None, path=township.path, office_region_id=county.id,
         office_path=county.path, lon=intake.lon, lat=intake.lat, lead_officer_id=actor.id,
         complainant_name=_clean(intake.complainant_name, field="name", limit=40),

@@ -11,9 +11,11 @@ from sqlmodel import Session, select
 from data.errors import N_, ValidationError
 from data.models import CalendarDay, CaseSource, Region, Setting, User
 from data.queries.settings import (
+    blacklist_years,
     finding_categories,
     get_setting,
     grade_thresholds,
+    limitation_years,
     rectification_days,
     supervision_thresholds,
     work_types,
@@ -203,6 +205,8 @@ EDITABLE = {
     "case.large_workers": lambda v, f, _s: _whole(v, low=1, high=100_000, field=f),
     "grade.thresholds": lambda v, f, _s: _grades(v, f),
     "rectification.due_working_days": lambda v, f, _s: _whole(v, low=1, high=250, field=f),
+    "case.limitation_years": lambda v, f, _s: _whole(v, low=1, high=10, field=f),
+    "blacklist.years": lambda v, f, _s: _whole(v, low=1, high=10, field=f),
     "worklog.work_types": _work_types,
     "walkthrough.finding_categories": _finding_categories,
     "wall.playlists": _playlists,
@@ -214,6 +218,8 @@ IN_EFFECT = {
     "case.large_workers": lambda session: supervision_thresholds(session).many_workers,
     "grade.thresholds": grade_thresholds,
     "rectification.due_working_days": rectification_days,
+    "case.limitation_years": limitation_years,
+    "blacklist.years": blacklist_years,
     "worklog.work_types": work_types,
     "walkthrough.finding_categories": finding_categories,
     "wall.playlists": lambda session: get_setting(session, key="wall.playlists", default={}) or {},
