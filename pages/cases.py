@@ -162,8 +162,10 @@ def layout(**_query):
             dbc.Col(_card(_("风险网格"), html.Div(id=RISK, className="side-list")), md=6, xl=3, className="mb-3"),
             dbc.Col(_card(_("建议督办"), html.Div(id=CANDIDATES, className="side-list")), md=6, xl=3,
                     className="mb-3"),
-            dbc.Col(_card(_("重复欠薪企业（失信惩戒候选）"), html.Div(id=REPEAT, className="side-list")), md=6, xl=3,
-                    className="mb-3"),
+            dbc.Col(_card(_("重复欠薪企业（失信惩戒候选）"), [
+                html.Div(id=REPEAT, className="side-list"),
+                html.A([_("失信联合惩戒名单"), html.I(className="bi bi-chevron-right ms-1")], href="/blacklist",
+                       className="small d-inline-block mt-2", id=P + "blacklist-link")]), md=6, xl=3, className="mb-3"),
             dbc.Col(_card(_("分布"), [
                 dbc.RadioItems(id=BY_WHAT, value="industry", inline=True, className="small", options=[
                     {"label": _("行业"), "value": "industry"}, {"label": _("渠道"), "value": "source"},

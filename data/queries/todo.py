@@ -9,8 +9,8 @@ of their role:
 - case officer: transfers addressed to the office, clues not yet accepted, cases whose clock ends
   within three working days or has ended, supervision orders to answer, cases returned (推诿) to
   the office in the last 30 days;
-- leader: supervision proposed by the rules, supervision orders past their deadline, overdue
-  rectifications;
+- leader: supervision proposed by the rules, supervision orders past their deadline, blacklist
+  proposals to decide and listings whose period is over, overdue rectifications;
 - inspector: fixes reported and waiting for a re-check (never the reporter's own), their own audits
   not yet published after three days;
 - cadre: today's work log on a working day, leaders' comments not yet read, the station's open and
@@ -31,10 +31,12 @@ from sqlmodel import Session, select
 
 from data import clock
 from data.errors import N_
-from data.models import CaseStatus as S
 from data.models import (
+    BlacklistEntry,
+    BlacklistStatus,
     CaseTransfer,
     DeviceSession,
+    Employer,
     ImportJob,
     Inspection,
     InspectionStatus,
@@ -51,6 +53,7 @@ from data.models import (
     WorkLog,
     WorkLogComment,
 )
+from data.models import CaseStatus as S
 from data.queries.cases import clock_of
 from data.queries.rectifications import overdue_clause as rectification_overdue
 from data.rules.calendar import DEFAULT_CALENDAR, WorkCalendar
@@ -67,6 +70,8 @@ KINDS = {
     "returned": N_("被退回的案件"),
     "supervision_proposed": N_("待决定的督办建议"),
     "supervision_late": N_("督办已过期限"),
+    "blacklist_proposed": N_("待审批的失信名单申请"),
+    "blacklist_due": N_("失信名单期满待移出"),
     "recheck": N_("整改待复查"),
     "unpublished": N_("督查结果待发布"),
     "log_today": N_("今日工作日志待报"),
@@ -165,6 +170,19 @@ def _leader(session: Session, scope: Scope, today: date) -> list[TodoItem]:
         .order_by(SupervisionOrder.due_on)).all()
     items += [TodoItem("supervision_late", no, "", _case_link(cid), due=due, since=_day(at), late=True)
               for cid, no, due, at in late]
+    listed = session.exec(
+        select(BlacklistEntry.id, BlacklistEntry.status, BlacklistEntry.proposed_at, BlacklistEntry.expires_on,
+               BlacklistEntry.grounds, Employer.name)
+        .join(Employer, Employer.id == BlacklistEntry.employer_id)
+        .where(scope.clause(BlacklistEntry.path), sa.or_(
+            BlacklistEntry.status == BlacklistStatus.proposed.value,
+            sa.and_(BlacklistEntry.status == BlacklistStatus.published.value, BlacklistEntry.expires_on <= today))))
+    for eid, status, proposed_at, expires_on, grounds, employer in listed.all():
+        link = "/blacklist?" + urlencode({"entry": eid})
+        if status == BlacklistStatus.proposed.value:
+            items.append(TodoItem("blacklist_proposed", employer, grounds, link, since=_day(proposed_at)))
+        else:
+            items.append(TodoItem("blacklist_due", employer, "", link, due=expires_on, since=expires_on))
     items += _rectifications(session, scope, today, overdue_only=True)
     return items
 
