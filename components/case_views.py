@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
-from dash import html
+from dash import dcc, html
 
 from components import labels
 from components.charts import FONT, LAST_YEAR, THIS_YEAR, _base
@@ -199,6 +199,19 @@ def _down_mark(_: Callable[..., str], down: bool) -> html.Span:
                      title=_("同比下降") if down else _("同比上升"))
 
 
+def _daily_figure(_: Callable[..., str], daily: list) -> dcc.Graph | None:
+    """The campaign's daily progress: cases received and closed each day so far."""
+    if not daily:
+        return None
+    x = [d for d, _received, _closed in daily]
+    figure = _base(go.Figure([go.Bar(x=x, y=[r for _d, r, _c in daily], name=_("受理"), marker_color=LAST_YEAR),
+                              go.Bar(x=x, y=[c for _d, _r, c in daily], name=_("办结"), marker_color=THIS_YEAR)]),
+                   140)
+    figure.update_layout(barmode="group", margin=dict(l=30, r=5, t=20, b=20), xaxis=dict(tickformat="%m-%d"))
+    return dcc.Graph(figure=figure, config={"displayModeBar": False, "responsive": True}, style={"height": "140px"},
+                     id="campaign-daily")
+
+
 def campaign_cards(_: Callable[..., str], campaign: dict | None, trend: dict) -> list:
     """Two cards (data.queries.campaign): the winter campaign so far against the same days of last
     year's, and the run of declines — each of the last four whole quarters against the same
@@ -220,11 +233,15 @@ def campaign_cards(_: Callable[..., str], campaign: dict | None, trend: dict) ->
             dbc.CardHeader([_("根治欠薪冬季专项行动"), dbc.Badge(left, color="danger" if campaign["under_way"] else
                                                          "secondary", className="ms-2")]),
             dbc.CardBody([html.Div(head, className="small text-secondary mb-2"),
+                          html.Div(_("在办待清零 %(n)s 件（动态清零：春节前办结）", n=count(campaign.get("open_now"))),
+                                   className="small fw-semibold mb-2", id="campaign-open")
+                          if campaign["under_way"] else None,
                           dbc.Table([html.Thead(html.Tr([html.Th(""), html.Th(_("本期")), html.Th(_("去年同期"))])),
                                      html.Tbody([html.Tr([html.Td(label), html.Td(a, className="text-end"),
                                                           html.Td(b, className="text-end")])
                                                  for label, a, b in rows])],
-                                    size="sm", className="small mb-0")]),
+                                    size="sm", className="small mb-2"),
+                          _daily_figure(_, campaign.get("daily") or [])]),
         ], className="shadow-sm h-100", id="cases-campaign"))
     quarters = trend["quarters"]
     header = [html.Th("")] + [html.Th(f"{q['start'].year}Q{(q['start'].month - 1) // 3 + 1}", className="text-end")

@@ -139,6 +139,25 @@ def score_trend_figure(rows: list[dict], *, month_label: Callable[[int, int], st
                                  range=[max(0, min(values + [standard]) - 5), 100])))
 
 
+def satisfaction_figure(months: list[dict], *, month_label: Callable[[int, int], str], partial_label: str,
+                        hover: str, empty: str) -> go.Figure:
+    """好差评 satisfaction month by month (data.queries.ratings.monthly): a bar a month, the month
+    under way paler and named as partial (it is not a whole month beside whole ones)."""
+    rated = [m for m in months if m["ratings"]]
+    if not rated:
+        return _empty(empty, 300)
+    x = [month_label(m["year"], m["month"]) + (partial_label if m["partial"] else "") for m in months]
+    y = [None if m["rate"] is None else round(m["rate"] * 100, 2) for m in months]
+    low = min(v for v in y if v is not None)
+    return go.Figure([go.Bar(
+        x=x, y=y, marker=dict(color=[THIS_YEAR if not m["partial"] else "#90caf9" for m in months]),
+        customdata=[[m["ratings"], m["negative"]] for m in months], hovertemplate=hover, name="",
+        text=[None if v is None else f"{v:.1f}%" for v in y], textposition="outside", cliponaxis=False)],
+        layout=_layout(300, hovermode="closest", showlegend=False,
+                       yaxis=dict(gridcolor="#e0e6ed", zeroline=False, ticksuffix="%",
+                                  range=[max(0, min(95, low) - 2), 100.9])))
+
+
 # --- the profile ------------------------------------------------------------------------------
 
 
@@ -225,8 +244,20 @@ def station_profile(_: Translate, profile: dict, *, english: bool = False) -> ht
             html.Div(log["solved"], className="small text-success") if log.get("solved") else None,
         ], className="mb-2") for log in profile["logs"]
     ]) if profile["logs"] else html.Div(_("暂无工作日志"), className="text-secondary small")
+    rated = profile.get("ratings") or {}
+    rating_rows = [[str(r["rated_on"]), " · ".join(x for x in (r["window"], r["item"]) if x), r["comment"] or "—",
+                    _(labels.RECTIFICATION_STATUS.get(r["status"], r["status"])) if r["status"] else "—"]
+                   for r in rated.get("negatives", [])]
+    ratings = html.Div([
+        html.Div(_("近一年 %(n)s 条评价，差评 %(bad)s 条，满意度 %(rate)s", n=count(rated.get("ratings")),
+                   bad=count(rated.get("negative")),
+                   rate="—" if rated.get("rate") is None else f"{rated['rate'] * 100:.1f}%"),
+                 className="small mb-1", id="station-ratings-summary"),
+        _table([_("日期"), _("窗口 · 事项"), _("评价内容"), _("回访整改")], rating_rows, _("近一年没有差评")),
+    ])
     return html.Div([
         head, facts_table,
+        _section(_("好差评"), ratings),
         _section(_("工作人员"), staff, note=_("电话已脱敏")),
         _section(_("设备配置"), _equipment(_, profile["equipment"])),
         _section(_("挂职第一副所长"), cadres),

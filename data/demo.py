@@ -69,6 +69,7 @@ from data.models import (
     Role,
     Secondment,
     ServiceItem,
+    ServiceRating,
     Setting,
     Station,
     StationKind,
@@ -377,7 +378,7 @@ class _DemoCity:
         steps = [
             ("geography", self.make_geography), ("stations", self.make_stations),
             ("people", self.make_people), ("employers", self.make_employers),
-            ("cases", self.make_cases), ("inspections", self.make_inspections),
+            ("cases", self.make_cases), ("inspections", self.make_inspections), ("ratings", self.make_ratings),
             ("walkthroughs", self.make_walkthroughs), ("work logs", self.make_work_logs),
             ("settings", self.make_settings),
         ]
@@ -1365,6 +1366,84 @@ class _DemoCity:
                             row.update(status=RectificationStatus.closed, closed_at=_at(closed, 15))
                 rows.append(row)
         self.insert(Rectification, rows)
+
+    # service ratings (好差评) ------------------------------------------------------------
+
+    RATED_ITEMS = ("社保卡申领", "社保卡挂失补换", "失业保险金申领", "城乡居民养老保险参保登记", "就业登记",
+                   "灵活就业人员参保登记", "职业技能提升补贴申领", "养老保险关系转移")
+    NEGATIVE_COMMENTS = ("等候时间太长", "工作人员态度不耐烦", "材料要求前后不一致，跑了两趟", "系统故障当天办不了",
+                         "一次性告知不到位", "窗口午休无人")
+
+    def make_ratings(self) -> None:
+        """The last two years of 好差评 at the township stations' windows: a few ratings a window a
+        month, 差评 commoner where the station keeps less to the standard; every 差评 followed up
+        as a rectification (回访整改), carried along as its age allows."""
+        rng = self.rng("ratings")
+        first = max(self.start, _years_before(self.today, 2))
+        total_days = max(1, (self.today - self.start).days)
+        ratings, follow_ups = [], []
+        serial = 0
+        for t in self.townships:
+            s = t["station"]
+            windows = max(1, round(s["floor_area"] / 80))
+            month = _month_start(first)
+            while month <= self.today:
+                last = min(self.today, _next_month(month) - timedelta(days=1))
+                for _n in range(rng.randint(2, 4) * windows):
+                    day = month + timedelta(days=rng.randint(0, (last - month).days))
+                    if day < first:
+                        continue
+                    progress = ((day - self.start).days / total_days) ** 0.8
+                    quality = s["quality0"] + (s["quality1"] - s["quality0"]) * progress
+                    negative = rng.random() < 0.004 + (1 - quality) * 0.15
+                    score = rng.choice((2, 2, 2, 1)) if negative else rng.choice((5,) * 16 + (4,) * 3 + (3,))
+                    serial += 1
+                    at = _at(day, rng.randint(9, 16), rng.randint(0, 59))
+                    rating = {"rating_no": f"HCP{day:%Y%m%d}{serial:06d}", "rated_at": at, "rated_on": day,
+                              "station_id": s["id"], "path": t["path"],
+                              "window": f"{rng.randint(1, windows)}号综合窗口",
+                              "item": rng.choice(self.RATED_ITEMS), "score": score, "negative": negative,
+                              "comment": rng.choice(self.NEGATIVE_COMMENTS) if negative else (
+                                  rng.choice(("办理很快", "态度热情", "一次办好")) if rng.random() < 0.2 else None),
+                              "channel": rng.choices(("窗口评价器", "二维码", "短信"), (7, 2, 1))[0],
+                              "rectification_id": None, "created_at": at}
+                    ratings.append(rating)
+                    if negative:
+                        follow_ups.append((rating, self._rating_follow_up(rng, t, rating)))
+                month = _next_month(month)
+        ids = self.insert(Rectification, [row for _rating, row in follow_ups], ids=True)
+        for (rating, _row), rid in zip(follow_ups, ids, strict=True):
+            rating["rectification_id"] = rid
+        ratings.sort(key=lambda r: r["rated_at"])
+        self.insert(ServiceRating, ratings)
+
+    def _rating_follow_up(self, rng, t: dict, rating: dict) -> dict:
+        day = rating["rated_on"]
+        cadre = t["station"].get("cadre")
+        if cadre and cadre["starts_on"] > day:
+            cadre = None
+        reported = self.after(day, rng.randint(1, 6))
+        rechecked = self.after(reported, rng.randint(1, 5))
+        # a few recent ones are still open past their deadline
+        never = rng.random() < 0.08 and (self.today - day).days < 150
+        row = {"uuid": self.new_uuid(rng), "source": "rating", "inspection_id": None, "item_code": None,
+               "finding_id": None, "station_id": t["station"]["id"], "path": t["path"],
+               "title": f"差评回访：{rating['window']} · {rating['item']}"[:200],
+               "detail": f"{day.isoformat()} {'不满意' if rating['score'] == 2 else '非常不满意'}"
+                         f"（评价编号 {rating['rating_no']}）：{rating['comment']}",
+               "responsible_person": t["station"]["head"],
+               "responsible_user_id": cadre["user_id"] if cadre else None, "due_on": self.deadline(day, 15).due,
+               "status": RectificationStatus.open, "report": None, "reported_at": None, "reported_by": None,
+               "recheck_note": None, "rechecked_at": None, "rechecked_by": None, "closed_at": None,
+               "rejections": 0, "created_by": None, "created_at": _at(day, 17, 45)}
+        if not never and reported <= self.today:
+            row.update(status=RectificationStatus.reported, report="已电话回访评价人，说明情况并致歉，已整改。",
+                       reported_at=_at(reported, 16, 10), reported_by=cadre["user_id"] if cadre else None)
+            if rechecked <= self.today:
+                row.update(status=RectificationStatus.closed, recheck_note="回访记录核实，整改到位。",
+                           rechecked_at=_at(rechecked, 10), rechecked_by=rng.choice(self.inspector_ids),
+                           closed_at=_at(rechecked, 15))
+        return row
 
     # walkthroughs ----------------------------------------------------------------------
 

@@ -18,11 +18,12 @@ from flask_login import current_user
 
 from components.cards import kpi_card, refusal, trend_caption
 from components.case_map import case_map_address
-from components.case_views import risk_list
+from components.case_views import campaign_cards, risk_list
 from components.charts import year_on_year_bars
 from components.filter_bar import field, filter_bar, link_period, period
 from components.format import change, count, percent, wan_yuan
 from data.models import RegionLevel
+from data.queries import campaign as campaign_queries
 from data.queries.cases import CaseFilters, risk_by_area
 from data.queries.overview import cases_by_month, overview_figures
 from data.queries.regions import get_region_by_code, list_regions
@@ -38,6 +39,7 @@ dash.register_page(__name__, path="/", name=N_("总览"), title="人社督导一
 
 REGION, KPIS, TREND, MAP, ASOF = "overview-region", "overview-kpis", "overview-trend", "overview-map", "overview-asof"
 RISK, PERIOD, MEASURE = "overview-risk", "overview-period", "overview-measure"
+CAMPAIGN = "overview-campaign"
 MEASURES = {"cases": N_("案件数"), "workers": N_("涉及人数"), "amount": N_("涉及金额"), "overdue": N_("超期案件")}
 
 
@@ -83,6 +85,8 @@ def layout(**query):
                                          className="map-frame"), className="p-0"),
             ], className="shadow-sm h-100"), lg=6, className="mb-3"),
         ], className="mt-1"),
+        # the winter campaign and the run of declines (四连降), for those who see cases
+        dbc.Row(id=CAMPAIGN, className="g-3 mb-3"),
         # the leader's first question: where is it worst now, and why — each township opens its cases
         dbc.Card([
             dbc.CardHeader([_("风险最高的乡镇"),
@@ -150,6 +154,20 @@ def register_callbacks(app: dash.Dash) -> None:
             months_label=months, this_label=_("%(year)s年", year=day.year),
             last_label=_("%(year)s年", year=day.year - 1), upto_month=day.month)
         return kpi_tiles(figures, day), trend, asof
+
+    @app.callback(Output(CAMPAIGN, "children"), Input(REGION, "value"))
+    def show_campaign(region_code):
+        """The same two cards as /cases (their own periods: the campaign's days, whole quarters)."""
+        if current_user.role not in CASE_MAP_ROLES:
+            return []
+        try:
+            view = scope().narrow(_region_path(region_code))
+        except OutOfScope:
+            return []
+        day = today()
+        cards = campaign_cards(_, campaign_queries.winter_campaign(db(), scope=view, today=day),
+                               campaign_queries.declines(db(), scope=view, today=day))
+        return [dbc.Col(card, lg=6) for card in cards]
 
     @app.callback(Output(MAP, "src"), Output(MAP + "-period", "children"), Output(RISK, "children"),
                   Output(RISK + "-note", "children"),

@@ -21,12 +21,14 @@ from flask_login import current_user
 
 from components import labels
 from components.cards import kpi_card, refusal
+from components.case_views import ranked_list
 from components.filter_bar import field, filter_bar, link_period, link_townships, period, regions
 from components.format import count, percent
 from components.station_views import (
     STATION_COLOUR,
     category_gap_figure,
     rate_figure,
+    satisfaction_figure,
     score_trend_figure,
     station_profile,
 )
@@ -49,6 +51,7 @@ PERIOD, COUNTY, TOWNSHIP, KIND = P + "period", P + "county", P + "township", P +
 FILTERS, SELECTED = P + "filters", P + "selected"
 KPIS, MAP, RATE, RATE_TITLE = P + "kpis", P + "map", P + "rate", P + "rate-title"
 RADAR, RADAR_NOTE, LEAGUE, TREND = P + "radar", P + "radar-note", P + "league", P + "trend"
+RATINGS, RATINGS_NOTE, NEGATIVES = P + "ratings", P + "ratings-note", P + "negatives"
 PROFILE, PROFILE_BODY = "station-profile", "station-profile-body"
 OUT_OF_SCOPE = N_("所选区域不在您的管辖范围内。")
 NOT_FOUND = N_("人社所不存在或不在您的管辖范围内")
@@ -80,6 +83,11 @@ def _league() -> dag.AgGrid:
          "cellClassRules": {f"grade-cell grade-{g}": f"params.data && params.data.grade === '{g}'"
                             for g in labels.GRADE} | {"grade-cell grade-none": "params.data && !params.data.grade"}},
         {"field": "checked_on", "headerName": _("最近检查"), "width": 120},
+        {"field": "satisfaction", "headerName": _("好差评满意度"), "width": 120, "type": "rightAligned",
+         "valueFormatter": {"function": "params.value == null ? '—' : params.value.toFixed(1) + '%'"},
+         "headerTooltip": _("期间内好评（基本满意及以上）占全部评价的比例")},
+        {"field": "negative", "headerName": _("差评"), "width": 80, "type": "rightAligned",
+         "cellClassRules": {"text-danger fw-semibold": "params.value > 0"}},
         {"field": "open", "headerName": _("未销号整改"), "width": 110, "type": "rightAligned"},
         {"field": "overdue", "headerName": _("超期整改"), "width": 100, "type": "rightAligned",
          "cellClassRules": {"text-danger fw-semibold": "params.value > 0"}},
@@ -118,6 +126,14 @@ def layout(**_query):
                 id=TREND, config={"displayModeBar": False, "responsive": True}, style={"height": "340px"})),
                 lg=7, className="mb-3"),
         ]),
+        dbc.Row([
+            dbc.Col(_card(_("好差评满意度（逐月）"), [
+                html.Div(id=RATINGS_NOTE, className="small text-secondary"),
+                dcc.Graph(id=RATINGS, config={"displayModeBar": False, "responsive": True}, style={"height": "300px"}),
+            ]), lg=7, className="mb-3"),
+            dbc.Col(_card(_("最近的差评与回访整改"), html.Div(id=NEGATIVES, className="side-list")), lg=5,
+                    className="mb-3"),
+        ]),
         _card([_("人社所排名"), html.Span(_("点击一行查看详情"), className="small text-secondary ms-2")], _league(),
               class_name="shadow-sm mb-3"),
         dbc.Offcanvas(dcc.Loading(html.Div(id=PROFILE_BODY), type="dot"), id=PROFILE, title=_("人社所详情"),
@@ -135,7 +151,8 @@ def _categories() -> list[tuple[str, str]]:
     return [(code, names[1] if english else names[0]) for code, names in STANDARDISATION_CATEGORIES.items()]
 
 
-def _kpi_row(k: q.StationKpis) -> dbc.Row:
+def _kpi_row(k: q.StationKpis, rated: dict) -> dbc.Row:
+    last_year = percent(rated["ratings_last_year"] - rated["negative_last_year"], rated["ratings_last_year"])
     gap = max(0, round(k.target * k.stations) - k.standardised)
     tiles = [
         kpi_card(title=_("人社所"), value=count(k.stations), unit=pgettext("stations", "个"), icon="bi-building",
@@ -151,8 +168,14 @@ def _kpi_row(k: q.StationKpis) -> dbc.Row:
                  tone="secondary", card_id="stations-kpi-open"),
         kpi_card(title=_("超期未销号"), value=count(k.overdue_rectifications), unit=_("项"), icon="bi-alarm",
                  tone="danger", card_id="stations-kpi-overdue", note=_("所选站所的，今日")),
+        kpi_card(title=_("好差评满意度"), value=percent(rated["ratings"] - rated["negative"], rated["ratings"]),
+                 icon="bi-emoji-smile", tone="info", card_id="stations-kpi-satisfaction",
+                 note=_("评价 %(n)s 条 · 差评 %(bad)s 条 · 去年同期 %(r)s", n=count(rated["ratings"]),
+                        bad=count(rated["negative"]),
+                        r=last_year)),
     ]
-    return dbc.Row([dbc.Col(t, xs=6, md=4, xl=2, className="mb-3") for t in tiles], className="g-3")
+    return dbc.Row([dbc.Col(t, xs=6, md=4, xl=True, className="mb-3") for t in tiles], className="g-3")
+
 
 
 def _league_rows(rows: list[dict]) -> list[dict]:
@@ -204,8 +227,24 @@ def register_callbacks(app: dash.Dash) -> None:
 
     @app.callback(Output(KPIS, "children"), Input(FILTERS, "data"))
     def show_kpis(filters):
-        kpis, refused = _query(q.station_kpis, filters=_filters(filters), today=today())
-        return refusal(refused) if refused else _kpi_row(kpis)
+        f = _filters(filters)
+        kpis, refused = _query(q.station_kpis, filters=f, today=today())
+        rated, refused = (None, refused) if refused else _query(q.satisfaction, filters=f, today=today())
+        return refusal(refused) if refused else _kpi_row(kpis, rated)
+
+    @app.callback(Output(RATINGS, "figure"), Output(RATINGS_NOTE, "children"), Output(NEGATIVES, "children"),
+                  Input(FILTERS, "data"))
+    def show_ratings(filters):
+        rated, refused = _query(q.satisfaction_months, filters=_filters(filters), today=today())
+        if refused:
+            return {}, None, refusal(refused)
+        figure = satisfaction_figure(
+            rated["months"], month_label=lambda y, m: _("%(y)s年%(m)s月", y=y, m=m),
+            partial_label=_("（至今）"), empty=_("没有好差评数据"),
+            hover="%{x}：%{y:.1f}%<br>" + _("评价 %(n)s 条，差评 %(bad)s 条", n="%{customdata[0]}",
+                                            bad="%{customdata[1]}"))
+        note = _("好评（基本满意及以上）占全部评价的比例；近12个月，当月至今日")
+        return figure, note, _negatives(rated["negatives"])
 
     @app.callback(Output(MAP, "src"), Input(FILTERS, "data"))
     def show_map(filters):
@@ -268,6 +307,19 @@ def register_callbacks(app: dash.Dash) -> None:
         if refused:
             return True, refusal(refused), _("人社所详情")
         return True, station_profile(_, profile, english=is_english()), profile["facts"]["name"]
+
+
+def _negatives(rows: list[dict]) -> html.Div:
+    """The latest 差评, each with its follow-up's state (its link opens the rectification)."""
+    items = []
+    for r in rows:
+        state = _(labels.RECTIFICATION_STATUS.get(r["status"], r["status"])) if r["status"] else _("未回访")
+        late = r["status"] == "open" and r["due_on"] is not None and r["due_on"] < today()
+        figure = html.A(state, href=f"/rectifications?rect={r['rectification_id']}",
+                        className="text-danger fw-semibold" if late else None) if r["rectification_id"] else state
+        what = " · ".join(str(x) for x in (r["rated_on"], r["item"] or r["window"], r["comment"]) if x)
+        items.append((r["station"], figure, what))
+    return ranked_list(items, empty=_("期间内没有差评"))
 
 
 def _station_id(value) -> int | None:

@@ -29,7 +29,7 @@ from web.i18n import N_, _, row_error_text
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 KIND_NAMES = {"regions": N_("行政区划"), "boundaries": N_("区划边界"), "grid-cells": N_("网格"),
               "stations": N_("站点"), "staff": N_("站点人员"), "users": N_("用户"), "secondments": N_("挂职干部"),
-              "cases": N_("欠薪案件")}
+              "cases": N_("欠薪案件"), "ratings": N_("好差评")}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 

@@ -150,6 +150,9 @@ def _texts() -> dict[str, str]:
         "field_bad": _("<80%"), "field_none": _("无应报"),
         "worst_stations": _("未全部达标的乡镇（最近一次检查）"), "worst_field": _("本月日志报送率低于95%的乡镇"),
         "filed_due": _("已报/应报"), "filing_rate": _("报送率"), "std_rate": _("达标率"),
+        "satisfaction": _("好差评满意度"), "declines": _("案件同比下降季度"), "of_quarters": _("/4 季度"),
+        "four_down": _("四连降"), "quarters_note": _("近四个整季度"), "campaign": _("在办待清零"),
+        "festival_in": _("距春节 %(n)s 天"),
     }
 
 

@@ -1,5 +1,5 @@
 """Imports: a bureau's own regions, boundaries, grid cells, stations and their staff, people,
-secondments and historic cases come in
+secondments, historic cases and service ratings (好差评) come in
 from its spreadsheets and map files. One service for the command line
 (`flask --app app import KIND FILE [--dry-run]`) and the admin screen.
 
@@ -14,6 +14,7 @@ from data.imports.boundaries import Boundaries
 from data.imports.cases import Cases
 from data.imports.core import Context, ImportFileError, ImportReport, Kind, Progress, RowError, run
 from data.imports.grid_cells import GridCells
+from data.imports.ratings import Ratings
 from data.imports.regions import Regions
 from data.imports.secondments import Secondments
 from data.imports.staff import Staff
@@ -22,7 +23,7 @@ from data.imports.users import Users
 
 # in the order a bureau imports them: each needs the ones before it
 KINDS: dict[str, Kind] = {kind.name: kind for kind in (Regions(), Boundaries(), GridCells(), Stations(), Staff(),
-                                                       Users(), Secondments(), Cases())}
+                                                       Users(), Secondments(), Cases(), Ratings())}
 
 __all__ = ["KINDS", "Context", "ImportFileError", "ImportReport", "Progress", "RowError", "import_file"]
 

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
@@ -13,6 +13,7 @@ from data.rules.calendar import same_day_last_year
 from data.rules.campaign import campaign_so_far, declining_run, whole_quarters
 from data.rules.campaign import winter_campaign as campaign_window
 from data.rules.risk import days_to_spring_festival
+from data.rules.workflow import OPEN_STATES
 from data.scope import Scope
 
 MEASURES = ("cases", "workers", "amount_cents")
@@ -49,9 +50,26 @@ def winter_campaign(session: Session, *, scope: Scope, today: date) -> dict | No
     last = {**_received(session, scope, last_start, last_upto), **_settled(session, scope, last_start, last_upto)}
     end = campaign_window(today)[1]
     under_way = today <= end
+    open_now = int(session.exec(select(sa.func.count()).select_from(WageCase).where(
+        _visible(scope), WageCase.status.in_([s.value for s in OPEN_STATES]))).one())
     return {"start": start, "upto": upto, "end": end, "under_way": under_way,
             "days_left": days_to_spring_festival(today) if under_way else None,
-            "last_start": last_start, "last_upto": last_upto, "this": this, "last": last}
+            "last_start": last_start, "last_upto": last_upto, "this": this, "last": last,
+            "open_now": open_now, "daily": _daily(session, scope, start, upto)}
+
+
+def _daily(session: Session, scope: Scope, start: date, upto: date) -> list[tuple[date, int, int]]:
+    """The campaign's days so far: (day, cases received, cases closed) — the daily progress."""
+    received = dict(session.exec(select(WageCase.received_on, sa.func.count()).where(
+        _visible(scope), WageCase.received_on >= start, WageCase.received_on <= upto)
+        .group_by(WageCase.received_on)).all())
+    closed = dict(session.exec(select(WageCase.closed_on, sa.func.count()).where(
+        _visible(scope), WageCase.closed_on >= start, WageCase.closed_on <= upto)
+        .group_by(WageCase.closed_on)).all())
+    def of(table: dict, day: date) -> int:  # SQLite hands dates back as text
+        return int(table.get(day, table.get(day.isoformat(), 0)))
+    days = [start + timedelta(days=n) for n in range((upto - start).days + 1)]
+    return [(day, of(received, day), of(closed, day)) for day in days]
 
 
 def declines(session: Session, *, scope: Scope, today: date) -> dict:

@@ -37,6 +37,7 @@ from data.models import (
     WalkthroughFinding,
     WorkLog,
 )
+from data.queries import campaign, ratings
 from data.queries.cases import CaseFilters, case_kpis
 from data.queries.rectifications import overdue_clause as rectification_overdue
 from data.rules.calendar import DEFAULT_CALENDAR, WorkCalendar, same_day_last_year
@@ -79,6 +80,13 @@ class Figures:
     rectifications_overdue: int
     logs_today: int
     logs_expected_today: int
+    ratings: int  # 好差评 this year to date, and the satisfaction rate against the same days last year
+    ratings_negative: int
+    satisfaction_rate: float | None
+    satisfaction_rate_last_year: float | None
+    quarters_down: int  # of the last four whole quarters, those with fewer cases than a year earlier (四连降: 4)
+    open_cases: int  # the cases to clear before the Spring Festival (动态清零): open today
+    days_to_festival: int | None  # while the winter campaign is under way
 
     def as_dict(self) -> dict:
         out = asdict(self)
@@ -128,6 +136,9 @@ def figures(session: Session, *, scope: Scope, today: date, calendar: WorkCalend
     logs = int(session.exec(select(sa.func.count()).select_from(WorkLog).where(
         scope.clause(WorkLog.path), WorkLog.log_date == today)).one())
     expected = expected_cadres(session, scope, today) if calendar.is_working_day(today) else 0
+    rated = ratings.summary(session, scope=scope, start=date(today.year, 1, 1), end=today)
+    quarters = campaign.declines(session, scope=scope, today=today)["quarters"]
+    winter = campaign.winter_campaign(session, scope=scope, today=today)
     return Figures(
         as_of=today, cases=k.cases, cases_last_year=k.cases_last_year, workers=k.workers,
         workers_last_year=k.workers_last_year, amount_cents=k.amount_claimed_cents,
@@ -138,7 +149,10 @@ def figures(session: Session, *, scope: Scope, today: date, calendar: WorkCalend
         standardisation_rate=_ratio(standardised, len(grades)), audits=audits, audits_passed=passed,
         audit_pass_rate=_ratio(passed, audits), audit_pass_rate_last_year=_ratio(passed_ly, audits_ly),
         rectifications_open=int(rect[0]), rectifications_overdue=int(rect[1]), logs_today=logs,
-        logs_expected_today=expected)
+        logs_expected_today=expected, ratings=rated["ratings"], ratings_negative=rated["negative"],
+        satisfaction_rate=rated["rate"], satisfaction_rate_last_year=rated["rate_last_year"],
+        quarters_down=sum(1 for q in quarters if q["down"]["cases"]), open_cases=k.open,
+        days_to_festival=winter["days_left"] if winter else None)
 
 
 def _end_of(day: date):

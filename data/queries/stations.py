@@ -14,7 +14,7 @@ are still open (no report filed) after their deadline — both as of today, what
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
@@ -38,9 +38,11 @@ from data.models import (
     User,
     WorkLog,
 )
+from data.queries import ratings
 from data.queries.inspections import latest_per_station, published_clause, stations_with_latest
 from data.queries.rectifications import overdue_clause as rectification_overdue
 from data.queries.settings import data_generation, work_types
+from data.rules.calendar import same_day_last_year
 from data.rules.masking import mask_phone
 from data.rules.standardisation import STANDARDISED_GRADES, TARGET_RATE, standardisation_rate
 from data.scope import OutOfScope, Scope
@@ -159,6 +161,24 @@ def station_kpis(session: Session, *, scope: Scope, role: Role | str, filters: S
     return StationKpis(*(int(v or 0) for v in (*row, *rectifications)))
 
 
+def satisfaction(session: Session, *, scope: Scope, role: Role | str, filters: StationFilters,
+                 today: date) -> dict:
+    """好差评 of the region's stations of the kind in the period, against the same days a year
+    earlier (data.queries.ratings.summary)."""
+    view = narrowed_scope(session, scope, filters)
+    stations = select(Station.id).where(*_station_conditions(view, filters))
+    return ratings.summary(session, scope=view, start=filters.date_from, end=filters.date_to or today,
+                           station_ids=stations)
+
+
+def satisfaction_months(session: Session, *, scope: Scope, role: Role | str, filters: StationFilters,
+                        today: date) -> dict:
+    """The region's 好差评 month by month to the period's end (twelve months) and its latest 差评."""
+    view = narrowed_scope(session, scope, filters)
+    return {"months": ratings.monthly(session, scope=view, today=min(filters.date_to or today, today)),
+            "negatives": ratings.negatives(session, scope=view, limit=8)}
+
+
 def rate_by_area(session: Session, *, scope: Scope, role: Role | str, filters: StationFilters,
                  today: date) -> dict:
     """The standardisation rate per county, or per township when the view is one county or
@@ -222,7 +242,8 @@ def category_averages(session: Session, *, scope: Scope, role: Role | str, filte
 def league_table(session: Session, *, scope: Scope, role: Role | str, filters: StationFilters,
                  today: date) -> list[dict]:
     """The region's stations ranked by latest score (never checked last): [{rank, id, name,
-    county, township, score, grade, checked_on, open, overdue}]. Stations with the same score
+    county, township, score, grade, checked_on, open, overdue, ratings, negative, satisfaction
+    (% of the period's 好差评, None without ratings)}]. Stations with the same score
     share a rank. Two queries: the stations with their latest checks, and the open
     rectifications grouped by station."""
     view = narrowed_scope(session, scope, filters)
@@ -240,9 +261,14 @@ def league_table(session: Session, *, scope: Scope, role: Role | str, filters: S
     ).all()
     counts = {station: (int(n), int(late)) for station, n, late in session.exec(
         _rectifications(scope, role, view, filters, today, per_station=True)).all()}
+    rated = ratings.by_station(session, scope=view, start=filters.date_from, end=filters.date_to or today)
     out, rank, previous = [], 0, object()
     for n, item in enumerate(_dicts(rows), start=1):
         item["open"], item["overdue"] = counts.get(item["id"], (0, 0))
+        total, negative = rated.get(item["id"], (0, 0))
+        item["ratings"], item["negative"] = total, negative
+        satisfied = ratings.rate(total, negative)
+        item["satisfaction"] = None if satisfied is None else round(satisfied * 100, 1)
         if item["score"] != previous:
             rank, previous = n, item["score"]
         item["rank"] = rank if item["score"] is not None else None
@@ -383,7 +409,17 @@ def get_station_profile(session: Session, *, scope: Scope, role: Role | str, sta
                   "lat": station.lat, "path": station.path},
         "latest": latest, "equipment": dict(station.equipment or {}), "staff": staff, "cadres": cadres,
         "checks": checks, "rectifications": rectifications, "logs": recent,
+        "ratings": _station_ratings(session, station, today),
     }
+
+
+def _station_ratings(session: Session, station: Station, today: date) -> dict:
+    """The station's 好差评 over the last twelve months and its latest 差评 with their follow-ups."""
+    only = Scope((station.path,))
+    start = same_day_last_year(today) + timedelta(days=1)
+    return {**ratings.summary(session, scope=only, start=start, end=today,
+                              station_ids=select(Station.id).where(Station.id == station.id)),
+            "start": start, "negatives": ratings.negatives(session, scope=only, station_id=station.id, limit=5)}
 
 
 # --- the map ----------------------------------------------------------------------------------

@@ -217,7 +217,7 @@ def _same_or_conflict(existing: Inspection, form: InspectionForm, actor: Actor) 
                               message=N_("该编号已用于另一份检查记录"))
 
 
-def _responsible(session: Session, station: Station, on: date) -> tuple[str | None, int | None]:
+def responsible(session: Session, station: Station, on: date) -> tuple[str | None, int | None]:
     """Who answers for a station's rectifications: its head (所长) by name, and the seconded
     first deputy director in post, whose account sees them in the field app."""
     head = session.exec(select(StationStaff.name).where(StationStaff.station_id == station.id,
@@ -245,7 +245,7 @@ def publish(session: Session, *, actor: Actor, inspection_id: int, today: date,
     items = {i.code: i for i in template_items(session, inspection.template_id)}
     failed = score_checklist(items.values(), inspection.answers).failed
     station = session.get(Station, inspection.station_id)
-    person, user_id = _responsible(session, station, today)
+    person, user_id = responsible(session, station, today)
     due = add_working_days(today, rectification_days(session), work_calendar(session)).due
     made = []
     for code in failed:

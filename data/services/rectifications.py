@@ -21,7 +21,7 @@ from data.models import Rectification, RectificationSource, RectificationStatus,
 from data.queries.settings import rectification_days, work_calendar
 from data.rules.calendar import add_working_days
 from data.services.common import Actor, audit
-from data.services.inspections import _responsible, station_in_scope
+from data.services.inspections import responsible, station_in_scope
 from data.types import utcnow
 
 REPORTERS = (Role.cadre, Role.admin)
@@ -81,7 +81,7 @@ def assign(session: Session, *, actor: Actor, station_id: int, title: str, detai
     if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 250:
         raise ValidationError(N_("整改期限须为 1 到 250 个工作日"), field="due_days")
     now = now or utcnow()
-    person, user_id = _responsible(session, station, today)
+    person, user_id = responsible(session, station, today)
     rect = Rectification(source=source, inspection_id=inspection_id, finding_id=finding_id, station_id=station.id,
                          path=station.path, title=title, detail=_text(detail, field="detail"),
                          responsible_person=person, responsible_user_id=user_id,

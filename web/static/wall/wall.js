@@ -14,8 +14,8 @@
   var state = { step: 0, scene: 0, cache: {}, timers: {}, failures: {}, inflight: 0 };
   var HERO = {
     overview: ["cases", "amount", "overdue", "standardisation", "audit_pass", "logs_today"],
-    cases: ["cases", "workers", "amount", "closure", "on_time", "overdue", "supervised"],
-    stations: ["standardisation", "audit_pass", "rect_open", "rect_overdue"],
+    cases: ["cases", "workers", "amount", "closure", "on_time", "overdue", "supervised", "declines", "campaign"],
+    stations: ["standardisation", "satisfaction", "audit_pass", "rect_open", "rect_overdue"],
     field: ["logs_today", "rect_open", "rect_overdue"]
   };
   var COLOURS = { red: "#e53935", orange: "#fb8c00", yellow: "#fdd835", low: "#2e5b8a",
@@ -60,7 +60,9 @@
     ["closure", "closure", "%", false], ["on_time", "on_time", "%", false], ["overdue", "overdue", T.items, true],
     ["supervised", "supervised", T.items, true], ["standardisation", "standardisation", "%", false],
     ["audit_pass", "audit_pass", "%", false], ["rect_open", "rect_open", T.items, true],
-    ["rect_overdue", "rect_overdue", T.items, true], ["logs_today", "logs_today", "", false]
+    ["rect_overdue", "rect_overdue", T.items, true], ["logs_today", "logs_today", "", false],
+    ["satisfaction", "satisfaction", "%", false], ["declines", "declines", T.of_quarters, false],
+    ["campaign", "campaign", T.items, true]
   ];
   var tiles = {};
   TILES.forEach(function (t) {
@@ -114,6 +116,16 @@
     rateYoy(tiles.audit_pass, d.audit_pass_rate, d.audit_pass_rate_last_year);
     tiles.rect_open.num.textContent = d.rectifications_open; tiles.rect_open.delta.textContent = "\u00a0";
     tiles.rect_overdue.num.textContent = d.rectifications_overdue; tiles.rect_overdue.delta.textContent = "\u00a0";
+    tiles.satisfaction.num.textContent = pct(d.satisfaction_rate);
+    rateYoy(tiles.satisfaction, d.satisfaction_rate, d.satisfaction_rate_last_year);
+    /* 四连降: of the last four whole quarters, those with fewer cases than the same quarter a year before */
+    tiles.declines.num.textContent = d.quarters_down;
+    tiles.declines.delta.className = "delta " + (d.quarters_down === 4 ? "good" : d.quarters_down <= 1 ? "bad" : "flat");
+    tiles.declines.delta.textContent = d.quarters_down === 4 ? T.four_down : T.quarters_note;
+    /* 动态清零: the open cases to clear before the Spring Festival, while the winter campaign runs */
+    tiles.campaign.num.textContent = d.open_cases.toLocaleString("zh-CN");
+    tiles.campaign.delta.className = "delta " + (d.days_to_festival === null ? "flat" : "bad");
+    tiles.campaign.delta.textContent = d.days_to_festival === null ? "\u00a0" : fmt(T.festival_in, d.days_to_festival);
     tiles.logs_today.num.textContent = d.logs_today + " / " + d.logs_expected_today;
     var share = d.logs_expected_today ? d.logs_today / d.logs_expected_today : null;
     tiles.logs_today.delta.className = "delta " + (share === null ? "flat" : share >= 0.9 ? "good" : "bad");
