@@ -75,13 +75,14 @@ def limitation_note(_: Translate, lim) -> html.Span | None:
 
 def _documents(_: Translate, detail: dict, offered: list[str], href: Callable[[int, int], str]) -> html.Div:
     """The notices issued (each opens its PDF) and the buttons to issue those the case is at."""
-    issued = [html.Li([html.A([html.I(className="bi bi-file-earmark-pdf me-1"), _(labels.DOCUMENT_KIND[d["kind"]]),
-                               " ", d["doc_no"]], href=href(detail["id"], d["id"]), target="_blank",
-                              className="case-document"),
+    def name(kind: str) -> str:
+        return _(labels.DOCUMENT_KIND[kind])
+    issued = [html.Li([html.A([html.I(className="bi bi-file-earmark-pdf me-1"), name(d["kind"]), " ", d["doc_no"]],
+                              href=href(detail["id"], d["id"]), target="_blank", className="case-document"),
                        html.Span(f" · {d['issued_at']:%Y-%m-%d} · {d.get('issued_by') or ''}",
                                  className="small text-secondary")])
               for d in detail.get("documents", [])]
-    buttons = [dbc.Button([html.I(className="bi bi-printer me-1"), _("出具%(kind)s", kind=_(labels.DOCUMENT_KIND[k]))],
+    buttons = [dbc.Button([html.I(className="bi bi-printer me-1"), _("出具%(kind)s", kind=name(k))],
                           id={"type": "case-doc", "kind": k}, size="sm", color="secondary", outline=True,
                           className="me-2 mb-2") for k in offered]
     if not issued and not buttons:

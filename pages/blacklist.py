@@ -228,4 +228,5 @@ def register_callbacks(app: dash.Dash) -> None:
                    ("published_on", _("公布日期"), 12), ("expires_on", _("期满日期"), 12)]
         data = workbook_bytes(title=_("失信联合惩戒名单"), columns=columns, rows=[_row(e) for e in entries],
                               note=_("导出时间 %(d)s · 共 %(n)s 条", d=today().isoformat(), n=len(entries)))
-        return dcc.send_bytes(data, file_name(_("失信联合惩戒名单"), _(FILTERS[status or ""]), today()))
+        label = FILTERS[status or ""]
+        return dcc.send_bytes(data, file_name(_("失信联合惩戒名单"), _(label), today()))

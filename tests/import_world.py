@@ -85,6 +85,18 @@ def stations_xlsx() -> bytes:
     return out.getvalue()
 
 
+def ratings_csv(today: date) -> bytes:
+    """The rating system's export: a few ratings a township station, one 差评 among them."""
+    rows = [["评价编号", "评价时间", "站点编码", "区划代码", "窗口", "事项", "评价等级", "评价内容", "渠道"]]
+    for n, (code, *_rest) in enumerate(CURRENT_TOWNSHIPS):
+        day = today.replace(day=1).isoformat()
+        rows.append([f"YL-HCP{n:04d}1", f"{day} 09:30", f"YL-T{n + 1:03d}", "", "1号窗口", "社保卡申领", "满意", "", "窗口评价器"])
+        rows.append([f"YL-HCP{n:04d}2", f"{day} 10:30", "", code, "2号窗口", "就业登记", "非常满意", "", "二维码"])
+    rows.append(["YL-HCP99999", f"{today.isoformat()} 11:00", "YL-T001", "", "1号窗口", "失业保险金申领", "不满意",
+                 "等候时间太长", "窗口评价器"])
+    return _csv(rows).encode("utf-8")
+
+
 def users_csv() -> bytes:
     return ("\ufeff" + _csv([["用户名", "姓名", "角色", "区划代码"], *[list(u) for u in USERS]])).encode("utf-8")
 
@@ -146,7 +158,8 @@ def write_files(folder: Path, today: date) -> dict[str, Path]:
     files = {"regions": ("regions.csv", regions_csv()), "boundaries": ("boundaries.geojson", boundaries_geojson()),
              "grid-cells": ("grid-cells.csv", grid_cells_csv()), "stations": ("stations.xlsx", stations_xlsx()),
              "staff": ("staff.xlsx", staff_xlsx()), "users": ("users.csv", users_csv()),
-             "secondments": ("secondments.csv", secondments_csv()), "cases": ("cases.csv", cases_csv(today))}
+             "secondments": ("secondments.csv", secondments_csv()), "cases": ("cases.csv", cases_csv(today)),
+             "ratings": ("ratings.csv", ratings_csv(today))}
     paths = {}
     for kind, (name, data) in files.items():
         paths[kind] = folder / name

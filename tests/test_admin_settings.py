@@ -19,9 +19,10 @@ from data.services.walkthroughs import FindingForm, WalkthroughForm, _findings
 from tests.conftest import csrf_header, login
 from tests.factories import PASSWORD, make_city, make_user
 
-IDS = ["adm-set-amount", "adm-set-workers", "adm-set-model", "adm-set-standard", "adm-set-rectify", "adm-set-days"]
+IDS = ["adm-set-amount", "adm-set-workers", "adm-set-model", "adm-set-standard", "adm-set-rectify", "adm-set-days",
+       "adm-set-limitation", "adm-set-blacklist"]
 GRIDS = ["adm-set-work-types", "adm-set-cat-issue", "adm-set-cat-need", "adm-set-cat-fix", "adm-set-playlists"]
-VALUES = [500000, 30, 90, 80, 60, 15]  # what a fresh database holds (the rules' defaults)
+VALUES = [500000, 30, 90, 80, 60, 15, 2, 3]  # what a fresh database holds (the rules' defaults)
 
 
 @pytest.fixture
@@ -60,26 +61,28 @@ def test_the_admin_changes_the_rule_values(app, session, world):
     client = app.test_client()
     login(client, "root", PASSWORD)
     assert client.get("/admin/settings").status_code == 200
-    answer = save(client, [300000, 20, 95, 85, 65, 10], shown(session))
+    answer = save(client, [300000, 20, 95, 85, 65, 10, 3, 3], shown(session))
     assert answer.status_code == 200
-    assert "已保存 4 项设置" in json.dumps(answer.json["response"], ensure_ascii=False)
+    assert "已保存 5 项设置" in json.dumps(answer.json["response"], ensure_ascii=False)
     session.expire_all()
     thresholds = rules.supervision_thresholds(session)
     assert (thresholds.large_amount_cents, thresholds.many_workers) == (30_000_000, 20)
     assert rules.grade_thresholds(session) == {"model": 95.0, "standard": 85.0, "rectify": 65.0}
     assert rules.rectification_days(session) == 10
+    assert (rules.limitation_years(session), rules.blacklist_years(session)) == (3, 3)  # the limitation moved
     events = session.exec(select(AuditEvent).where(AuditEvent.action == "settings.update")).all()
     days = next(e for e in events if e.target_id == "rectification.due_working_days")
     assert days.details == {"before": None, "after": 10} and days.actor_name == "root"
-    again = save(client, [300000, 20, 95, 85, 65, 10], shown(session))
+    again = save(client, [300000, 20, 95, 85, 65, 10, 3, 3], shown(session))
     assert "没有改动" in json.dumps(again.json["response"], ensure_ascii=False)
 
 
 @pytest.mark.parametrize("values, at, message", [
-    ([300000, 20, 80, 85, 65, 10], "adm-set-model", "示范 ≥ 达标 ≥ 限期整改"),
-    ([300000, 20, 95, 85, 65, 0], "adm-set-days", "1 到 250"),
-    ([-5, 20, 95, 85, 65, 10], "adm-set-amount", "整数"),
-    ([300000, None, 95, 85, 65, 10], "adm-set-workers", "整数"),
+    ([300000, 20, 80, 85, 65, 10, 2, 3], "adm-set-model", "示范 ≥ 达标 ≥ 限期整改"),
+    ([300000, 20, 95, 85, 65, 0, 2, 3], "adm-set-days", "1 到 250"),
+    ([-5, 20, 95, 85, 65, 10, 2, 3], "adm-set-amount", "整数"),
+    ([300000, None, 95, 85, 65, 10, 2, 3], "adm-set-workers", "整数"),
+    ([300000, 20, 95, 85, 65, 10, 0, 3], "adm-set-limitation", "1 到 10"),
 ])
 def test_a_refused_value_is_named_at_its_field_and_nothing_changes(app, session, world, values, at, message):
     client = app.test_client()
@@ -95,7 +98,7 @@ def test_a_refused_value_is_named_at_its_field_and_nothing_changes(app, session,
 def test_only_the_admin_saves_settings(app, session, world):
     client = app.test_client()
     login(client, "boss", PASSWORD)
-    assert save(client, [300000, 20, 95, 85, 65, 10]).status_code == 403
+    assert save(client, [300000, 20, 95, 85, 65, 10, 3, 3]).status_code == 403
     session.expire_all()
     assert rules.rectification_days(session) == 15
 
