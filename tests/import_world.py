@@ -90,7 +90,8 @@ def ratings_csv(today: date) -> bytes:
     rows = [["评价编号", "评价时间", "站点编码", "区划代码", "窗口", "事项", "评价等级", "评价内容", "渠道"]]
     for n, (code, *_rest) in enumerate(CURRENT_TOWNSHIPS):
         day = today.replace(day=1).isoformat()
-        rows.append([f"YL-HCP{n:04d}1", f"{day} 09:30", f"YL-T{n + 1:03d}", "", "1号窗口", "社保卡申领", "满意", "", "窗口评价器"])
+        rows.append([f"YL-HCP{n:04d}1", f"{day} 09:30", f"YL-T{n + 1:03d}", "", "1号窗口", "社保卡申领", "满意", "",
+                     "窗口评价器"])
         rows.append([f"YL-HCP{n:04d}2", f"{day} 10:30", "", code, "2号窗口", "就业登记", "非常满意", "", "二维码"])
     rows.append(["YL-HCP99999", f"{today.isoformat()} 11:00", "YL-T001", "", "1号窗口", "失业保险金申领", "不满意",
                  "等候时间太长", "窗口评价器"])

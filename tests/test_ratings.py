@@ -60,7 +60,8 @@ def test_the_export_comes_in_and_each_bad_rating_is_followed_up(session, world):
     follow_ups = session.exec(select(Rectification).where(Rectification.source == RectificationSource.rating)).all()
     assert sorted(f.station_id for f in follow_ups) == sorted([world["a"].id, world["b"].id])
     first = next(f for f in follow_ups if f.station_id == world["a"].id)
-    assert first.id == rows["HCP002"].rectification_id and first.due_on == date(2026, 12, 11)  # 15 working days from the import (it came in late)
+    # 15 working days from the import: it came in late, the station is not made late by it
+    assert first.id == rows["HCP002"].rectification_id and first.due_on == date(2026, 12, 11)
     assert "等了一个多小时" in first.detail and first.responsible_user_id == world["cadre_a"].id
     again = import_file(session, actor=None, kind="ratings", data=csv(*ROWS), filename="hcp.csv", today=TODAY)
     assert (again.new, again.unchanged) == (0, 5)
