@@ -59,15 +59,22 @@ def _row(label: str, value) -> html.Tr:
     return html.Tr([html.Th(label, className="text-secondary fw-normal text-nowrap pe-3"), html.Td(value)])
 
 
-def limitation_note(_: Translate, lim) -> html.Span | None:
-    """The limitation (data.rules.limitation.Limitation) as one line: in time until when, or past it."""
+def limitation_note(_: Translate, lim, *, received: bool = False) -> html.Span | None:
+    """The limitation (data.rules.limitation.Limitation) as one line: at intake, in time until when
+    or past it; on a case (`received`), whether the complaint came in time (a complaint stops the
+    clock: the days left after it mean nothing)."""
     if lim is None:
         return None
     if lim.expired:
-        return html.Span([html.I(className="bi bi-exclamation-triangle-fill me-1"),
-                          _("已超过查处时效（%(start)s 起算，%(end)s 届满），可不予受理",
-                            start=lim.starts.isoformat(), end=lim.ends.isoformat())],
+        text = (_("投诉时已超过查处时效（%(start)s 起算，%(end)s 届满）", start=lim.starts.isoformat(),
+                  end=lim.ends.isoformat()) if received else
+                _("已超过查处时效（%(start)s 起算，%(end)s 届满），可不予受理", start=lim.starts.isoformat(),
+                  end=lim.ends.isoformat()))
+        return html.Span([html.I(className="bi bi-exclamation-triangle-fill me-1"), text],
                          className="text-danger fw-semibold", id="limitation-note")
+    if received:
+        return html.Span(_("投诉时在查处时效内（%(end)s 届满）", end=lim.ends.isoformat()), className="text-success",
+                         id="limitation-note")
     return html.Span(_("在查处时效内：%(end)s 届满（尚余 %(n)s 天）", end=lim.ends.isoformat(), n=lim.days_left),
                      className="text-warning-emphasis" if lim.days_left <= 90 else "text-success",
                      id="limitation-note")
@@ -124,7 +131,7 @@ def case_detail(_: Translate, detail: dict, *, acts: list[str], may_reveal: bool
         _row(_("受理日期"), str(facts.get("received_on") or "—")),
         _row(_("欠薪期间"), " — ".join(str(d or "?") for d in (facts.get("owed_from"), facts.get("owed_to")))
              if facts.get("owed_from") or facts.get("owed_to") else "—"),
-        _row(_("查处时效"), limitation_note(_, detail.get("limitation")) or _("未登记欠薪期间")),
+        _row(_("查处时效"), limitation_note(_, detail.get("limitation"), received=True) or _("未登记欠薪期间")),
         _row(_("投诉人"), [html.Span(facts.get("complainant_name") or "—", id="case-field-name"), reveal("name")]),
         _row(_("身份证号"), [html.Span(facts.get("complainant_id_number") or "—", id="case-field-id_number"),
                              reveal("id_number")]),

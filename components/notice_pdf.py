@@ -59,7 +59,7 @@ def _body(notice: Notice) -> list[str]:
                  f"{_yuan(f['amount_yuan'])}元{period}一事（案件编号 {notice.case_no}），")
     if notice.kind == "accept_notice":
         return [complaint + f"经审查，符合受理条件，本机关已于{_day(f.get('accepted_on'))}决定予以受理。",
-                "根据《劳动保障监察条例》第十八条，本机关将自受理之日起六十个工作日内调查处理完毕；案情复杂的，"
+                "根据《劳动保障监察条例》第十七条，本机关将自受理之日起六十个工作日内调查处理完毕；案情复杂的，"
                 "经本机关负责人批准可以延长三十个工作日。调查期间请保持通讯畅通，配合提供相关证据材料。",
                 "特此通知。"]
     if notice.kind == "reject_notice":

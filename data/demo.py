@@ -133,6 +133,9 @@ class DatabaseNotEmpty(RuntimeError):
     """The demo city only goes into an empty database, never on top of real data."""
 
 
+STALE_REASON = "超过两年追诉时效"  # a refusal the case's own dates must bear out (data.rules.limitation)
+
+
 @dataclass(frozen=True, kw_only=True)
 class DemoConfig:
     """What to generate. The scales multiply: case_scale the wage cases (and employers and
@@ -885,6 +888,12 @@ class _DemoCity:
             owed_to = r - timedelta(days=rng.randint(10, 120))
             owed_from = owed_to - timedelta(days=rng.randint(30, 365))
             case, rows = self._lifecycle(rng, r, county, source, workers, amount)
+            if any(row.get("reason") == STALE_REASON for _model, row in rows):
+                # refused as past the limitation: its wages were owed more than two years before (no draw,
+                # so the rest of the city stays as it was)
+                gap = owed_to - owed_from
+                owed_to = r - timedelta(days=731 + 3 * (r - owed_to).days)
+                owed_from = owed_to - gap
             self.case_seq[r.year] += 1
             # no personal name in the free text: the summary is shown unmasked
             who = f"{workers}名务工人员" if workers > 1 else "一名务工人员"
@@ -1031,7 +1040,7 @@ class _DemoCity:
                 if rejected <= today:
                     case.update(status=CaseStatus.rejected, decided_on=rejected)
                     event(rejected, "rejected", lead, reason=rng.choice(
-                        ["超过两年追诉时效", "已进入劳动争议仲裁程序", "不属于劳动保障监察范围",
+                        [STALE_REASON, "已进入劳动争议仲裁程序", "不属于劳动保障监察范围",
                          "投诉人撤回且无其他线索"]))
             elif accept_on <= today:
                 accepted = accept_on
@@ -1388,8 +1397,11 @@ class _DemoCity:
             windows = max(1, round(s["floor_area"] / 80))
             month = _month_start(first)
             while month <= self.today:
-                last = min(self.today, _next_month(month) - timedelta(days=1))
-                for _n in range(rng.randint(2, 4) * windows):
+                month_end = _next_month(month) - timedelta(days=1)
+                last = min(self.today, month_end)
+                # the month under way has had only its days so far
+                share = ((last - month).days + 1) / ((month_end - month).days + 1)
+                for _n in range(round(rng.randint(2, 4) * windows * share)):
                     day = month + timedelta(days=rng.randint(0, (last - month).days))
                     if day < first:
                         continue

@@ -65,7 +65,7 @@ def layout(entry=None, **_query):
         ], className="align-items-center mb-2"),
         dag.AgGrid(id=TABLE, columnDefs=[
             {"field": "employer", "headerName": _("用人单位"), "flex": 2, "minWidth": 180, "tooltipField": "employer"},
-            {"field": "uscc", "headerName": _("统一社会信用代码"), "width": 180},
+            {"field": "uscc", "headerName": _("统一社会信用代码"), "width": 205},
             {"field": "status_label", "headerName": _("状态"), "width": 120},
             {"field": "cases", "headerName": _("依据案件"), "width": 90, "type": "rightAligned"},
             {"field": "grounds", "headerName": _("列入事由"), "flex": 3, "minWidth": 200, "tooltipField": "grounds"},

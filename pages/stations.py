@@ -75,20 +75,20 @@ def _filter_bar(query: dict) -> dbc.Card:
 def _league() -> dag.AgGrid:
     columns = [
         {"field": "rank_label", "headerName": _("名次"), "width": 84, "pinned": "left", "sortable": False},
-        {"field": "name", "headerName": _("人社所"), "minWidth": 280, "flex": 2, "tooltipField": "name"},
-        {"field": "county", "headerName": _("县区"), "width": 110},
+        {"field": "name", "headerName": _("人社所"), "minWidth": 200, "flex": 2, "tooltipField": "name"},
+        {"field": "county", "headerName": _("县区"), "width": 90},
         {"field": "township", "headerName": _("乡镇（街道）"), "width": 120},
-        {"field": "score", "headerName": _("得分"), "width": 90, "type": "rightAligned"},
-        {"field": "grade_label", "headerName": _("等级"), "width": 110,
+        {"field": "score", "headerName": _("得分"), "width": 75, "type": "rightAligned"},
+        {"field": "grade_label", "headerName": _("等级"), "width": 95,
          "cellClassRules": {f"grade-cell grade-{g}": f"params.data && params.data.grade === '{g}'"
                             for g in labels.GRADE} | {"grade-cell grade-none": "params.data && !params.data.grade"}},
         {"field": "checked_on", "headerName": _("最近检查"), "width": 120},
-        {"field": "satisfaction", "headerName": _("好差评满意度"), "width": 120, "type": "rightAligned",
+        {"field": "satisfaction", "headerName": _("好差评满意度"), "width": 115, "type": "rightAligned",
          "valueFormatter": {"function": "params.value == null ? '—' : params.value.toFixed(1) + '%'"},
          "headerTooltip": _("期间内好评（基本满意及以上）占全部评价的比例")},
-        {"field": "negative", "headerName": _("差评"), "width": 80, "type": "rightAligned",
+        {"field": "negative", "headerName": _("差评"), "width": 70, "type": "rightAligned",
          "cellClassRules": {"text-danger fw-semibold": "params.value > 0"}},
-        {"field": "open", "headerName": _("未销号整改"), "width": 110, "type": "rightAligned"},
+        {"field": "open", "headerName": _("未销号整改"), "width": 100, "type": "rightAligned"},
         {"field": "overdue", "headerName": _("超期整改"), "width": 100, "type": "rightAligned",
          "cellClassRules": {"text-danger fw-semibold": "params.value > 0"}},
     ]

@@ -97,7 +97,8 @@ def test_the_wall_fits_the_screen(browser, live_server, width, height):
                     worst: shown(document.querySelector('#p-worst')),
                     inside: rows.every(r => r.getBoundingClientRect().bottom
                                             <= r.closest('.sub').getBoundingClientRect().bottom + 1),
-                    cut: heads.filter(h => h.scrollWidth > h.clientWidth + 1).map(h => h.textContent)};
+                    cut: heads.filter(h => h.scrollWidth > h.clientWidth + 1).map(h => h.textContent),
+                    hero: [...document.querySelectorAll('.kpi.hero')].map(k => k.id)};
         }""")
         page.evaluate("window.__wall.rotate()")
         settled(page)
@@ -107,6 +108,12 @@ def test_the_wall_fits_the_screen(browser, live_server, width, height):
     assert seen["overview"]["supervised"] and not seen["overview"]["worst"]
     assert seen["stations"]["worst"] and not seen["stations"]["supervised"] and seen["field"]["worst"]
     assert all(s["inside"] and s["cut"] == [] for s in seen.values()), seen
+    # 好差评 leads the stations scene; the quarters down (四连降) and the cases to clear before the
+    # Spring Festival the cases scene
+    assert "kpi-satisfaction" in seen["stations"]["hero"]
+    assert {"kpi-declines", "kpi-campaign"} <= set(seen["cases"]["hero"])
+    assert re.fullmatch(r"\d{2,3}\.\d", page.locator("#kpi-satisfaction .value span").first.inner_text())
+    assert re.fullmatch(r"[0-4]", page.locator("#kpi-declines .value span").first.inner_text())
     assert watch.errors == [] and watch.hosts <= {"127.0.0.1"}
     context.close()
 
