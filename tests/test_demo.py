@@ -103,6 +103,30 @@ def test_rejected_cases_are_dated_as_the_service_dates_them(city):
     assert rejected and all(str(decided) == str(on) for decided, on in rejected)  # min() is text on SQLite
 
 
+def test_refusals_for_the_limitation_are_borne_out_by_the_dates(city):
+    """A case refused as past the two years was owed for more than two years before it came in, and
+    no other refusal is (data.rules.limitation on the case's own dates)."""
+    from data.rules.limitation import limitation
+    rows = city.exec(select(m.WageCase.owed_from, m.WageCase.owed_to, m.WageCase.received_on, m.CaseEvent.reason)
+                     .join(m.CaseEvent, sa.and_(m.CaseEvent.case_id == m.WageCase.id,
+                                                m.CaseEvent.kind == "rejected"))).all()
+    stale = [limitation(owed_from=f, owed_to=t, received_on=r).expired for f, t, r, reason in rows
+             if reason == demo.STALE_REASON]
+    others = [limitation(owed_from=f, owed_to=t, received_on=r).expired for f, t, r, reason in rows
+              if reason != demo.STALE_REASON]
+    assert stale and all(stale) and not any(others)
+
+
+def test_service_ratings_with_every_bad_one_followed_up(city):
+    total = count(city, m.ServiceRating)
+    bad = count(city, m.ServiceRating, m.ServiceRating.negative.is_(True))
+    assert total > 20_000 and 0.95 < 1 - bad / total < 0.995  # satisfaction as the provincial systems report it
+    assert count(city, m.ServiceRating, m.ServiceRating.negative.is_(True),
+                 m.ServiceRating.rectification_id.is_(None)) == 0
+    assert count(city, m.Rectification, m.Rectification.source == m.RectificationSource.rating) == bad
+    assert count(city, m.ServiceRating, m.ServiceRating.rated_on > TODAY) == 0
+
+
 def test_supervision_ends_and_some_cases_are_reopened_after_review(city):
     """Supervised cases are decided under supervision within months (the wall said "超期 919 天" of
     cases left open for years); a few closed cases are reopened at their 复查, on a new clock from
