@@ -638,7 +638,7 @@ class _DemoCity:
                           "password_hash": demo_hash if username in DEMO_ACCOUNTS else UNUSABLE,
                           "role": role, "language": "zh-CN", "phone": names.phone(),
                           "active": True, "session_version": 1, "created_at": self.created,
-                          "last_login_at": None})
+                          "last_login_at": None, "home_path": None})
             homes.append(home)
             return len(users) - 1
 
@@ -657,6 +657,10 @@ class _DemoCity:
         leaders = [idx["leader"]] + [user(f"leader-{i}", Role.leader, city) for i in range(2, 5)]
         inspectors = [idx["inspector"]] + [user(f"inspector-{i}", Role.inspector, city)
                                            for i in range(2, 7)]
+        # the city's inspection team: one from the city bureau, the others seconded from counties
+        # (an auditor never audits their own county's stations: 回避)
+        for n, i in enumerate(inspectors[1:]):
+            users[i]["home_path"] = self.counties[n % len(self.counties)]["path"]
         # the city's own dispatchers route clues received centrally (一点受理) to the counties
         city_officers = [user(f"officer-city-{i}", Role.case_officer, city) for i in (1, 2)]
         county_officers: dict[int, list[int]] = {}

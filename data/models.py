@@ -326,6 +326,9 @@ class User(SQLModel, table=True):
     session_version: int = 1
     created_at: datetime = _created()
     last_login_at: datetime | None = _ts()
+    # the unit a person comes from (the city's or a county's path): an auditor never audits a
+    # station of their own county (回避, data.rules.audit_plan); None: the city's own staff
+    home_path: str | None = Field(default=None, max_length=200)
 
 
 class UserRegion(SQLModel, table=True):
@@ -645,6 +648,50 @@ class Inspection(SQLModel, table=True):
     published_at: datetime | None = _ts()  # covert audits stay hidden from the station until set
     created_at: datetime = _created()
     body_sha256: str | None = Field(default=None, max_length=64)
+
+
+class AuditPlanStatus(StrEnum):
+    draft = "draft"  # drawn, may be drawn again
+    published = "published"  # fixed: the auditors see their assignments; never drawn again
+
+
+class AuditPlan(SQLModel, table=True):
+    """暗访计划: the year's unannounced window audits, drawn at random from a recorded seed
+    (data.rules.audit_plan). Confidential: data.queries.audit_plan says who may see it."""
+
+    __tablename__ = "audit_plan"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=80)
+    path: str = _path()  # the region it covers (a city)
+    period_from: date
+    period_to: date
+    template_id: int = Field(foreign_key="checklist_template.id")
+    modes: list = _json([])  # the modes drawn from: covert, overt, phone, online
+    per_station: int = 1  # every station at least this many times
+    weights: dict = _json({})  # the weights in force when drawn
+    seed: int = Field(sa_type=sa.BigInteger)
+    status: AuditPlanStatus = Field(sa_type=sa.String(10), index=True)
+    created_by: int | None = Field(default=None, foreign_key="app_user.id")
+    created_at: datetime = _created()
+    published_by: int | None = Field(default=None, foreign_key="app_user.id")
+    published_at: datetime | None = _ts()
+
+
+class AuditAssignment(SQLModel, table=True):
+    """One drawn audit: a station, a day, a mode and a pair of auditors from another county (回避);
+    closed by the audit recorded for it."""
+
+    __tablename__ = "audit_assignment"
+
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="audit_plan.id", index=True)
+    station_id: int = Field(foreign_key="station.id", index=True)
+    path: str = _path()
+    due_on: date = Field(index=True)
+    mode: str = Field(max_length=10)
+    auditor_ids: list = _json([])
+    inspection_id: int | None = Field(default=None, foreign_key="inspection.id")
 
 
 class Rectification(SQLModel, table=True):

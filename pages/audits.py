@@ -65,6 +65,26 @@ def _filter_bar(query: dict) -> dbc.Card:
     )
 
 
+def _plan_progress() -> html.Div | None:
+    """The latest published 暗访计划's progress, for those who may see the plan (data.queries.audit_plan)."""
+    from data.models import User
+    from data.queries import audit_plan
+    user = db().get(User, current_user.id)
+    if audit_plan.plan_access(current_user.role, scope(), user.home_path if user else None) != "lead":
+        return None
+    plans = [p for p in audit_plan.list_plans(db(), scope=scope()) if p["status"] == "published"]
+    if not plans:
+        return None
+    p = audit_plan.progress(db(), plan_id=plans[0]["id"], scope=scope(), today=today())
+    return dbc.Alert([
+        html.I(className="bi bi-calendar2-check me-2"),
+        _("%(name)s：待执行 %(planned)s 次，已完成 %(done)s 次，已逾期 %(overdue)s 次，"
+          "覆盖 %(covered)s / %(of)s 个人社所", name=plans[0]["name"], planned=count(p["planned"]),
+          done=count(p["done"]), overdue=count(p["overdue"]), covered=count(p["covered"]), of=count(p["stations"])),
+        html.A(_("查看计划"), href="/audit-plan", className="ms-2")], color="light", className="py-2 small border",
+        id="audits-plan-progress")
+
+
 def layout(**_query):
     if (refused := refused_page(ROLES)) is not None:
         return refused
@@ -77,6 +97,7 @@ def layout(**_query):
                    title=_("生成所选期间的明察暗访情况通报（可打印）")),
         ], className="d-flex align-items-center my-3"),
         _filter_bar(_query),
+        _plan_progress(),
         dcc.Loading(html.Div(id=KPIS), type="dot", delay_show=300),
         dbc.Row([
             dbc.Col(_card(_("问题分类"), html.Div(id=BY_CATEGORY)), lg=6, className="mb-3"),

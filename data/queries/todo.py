@@ -12,7 +12,7 @@ of their role:
 - leader: supervision proposed by the rules, supervision orders past their deadline, blacklist
   proposals to decide and listings whose period is over, overdue rectifications;
 - inspector: fixes reported and waiting for a re-check (never the reporter's own), their own audits
-  not yet published after three days;
+  not yet published after three days, their planned audits from a few days before the day;
 - cadre: today's work log on a working day, leaders' comments not yet read, the station's open and
   overdue rectifications;
 - admin: imports that failed, accounts held back by the sign-in throttle, wall screens silent for
@@ -74,6 +74,7 @@ KINDS = {
     "blacklist_due": N_("失信名单期满待移出"),
     "recheck": N_("整改待复查"),
     "unpublished": N_("督查结果待发布"),
+    "planned_audit": N_("即将执行的暗访任务"),
     "log_today": N_("今日工作日志待报"),
     "comment": N_("领导点评待阅"),
     "rectification_overdue": N_("超期未整改"),
@@ -222,6 +223,9 @@ def _inspector(session: Session, scope: Scope, today: date, user_id: int) -> lis
         .order_by(Inspection.inspected_on)).all()
     items += [TodoItem("unpublished", f"{station} · {on.isoformat()}", "", "/inspect", since=on)
               for on, station in mine]
+    from data.queries.audit_plan import my_assignments  # the plan's own confidentiality rule
+    items += [TodoItem("planned_audit", a["station"], "、".join(a["partners"]), "/audit-plan", due=a["due_on"],
+                       late=a["overdue"]) for a in my_assignments(session, user_id=user_id, today=today)]
     return items
 
 

@@ -206,6 +206,8 @@ def record_inspection(session: Session, *, actor: Actor, form: InspectionForm, t
               target_id=inspection.id, details={"uuid": str(inspection.uuid), "station_id": station.id,
                                                 "kind": kind.value, "mode": mode.value, "score": score.total,
                                                 "grade": score.grade, "failed": list(score.failed)}, at=now)
+        from data.services.audit_plan import close_assignment  # the plan's assignment it fulfils
+        close_assignment(session, inspection=inspection, actor=actor)
         session.commit()
     except IntegrityError as refused:  # sent twice at once (the UUID stops the second at insert or commit)
         return _same_or_conflict(stored_twin(session, Inspection, form.uuid, refused), form, actor)
