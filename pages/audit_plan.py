@@ -20,6 +20,7 @@ from components.format import count, percent
 from data.errors import DomainError
 from data.models import Role, User
 from data.queries import audit_plan as q
+from data.queries.settings import work_calendar
 from data.services import audit_plan as svc
 from web.context import actor, db, scope, today
 from web.i18n import N_, _
@@ -201,6 +202,11 @@ def register_callbacks(app: dash.Dash) -> None:
                                 seed=int(seed) if seed not in (None, "") else None, today=today(),
                                 plan_id=int(plan_id) if again else None)
                 note = _("已抽取（种子 %(seed)s，可据此复现）", seed=plan.seed)
+                unknown = sorted({y for y in range(plan.period_from.year, plan.period_to.year + 1)
+                                  if not work_calendar(session).is_known(date(y, 12, 31))})
+                if unknown:  # drawn on Monday to Friday: a holiday may be among the days
+                    note += _("；%(years)s年的节假日安排尚未载入，按周一至周五抽取，载入后可重新抽取草稿",
+                              years="、".join(str(y) for y in unknown))
         except DomainError as exc:
             session.rollback()
             return dbc.Alert(_error(exc), color="danger", className="py-2"), *(no_update,) * 4
