@@ -9,13 +9,15 @@ from dash import html
 def kpi_card(*, title: str, value: str, unit: str = "", note: str | None = None, icon: str = "bi-circle",
              tone: str = "primary", trend: float | None = None, trend_label: str = "",
              good_when_down: bool = True, trend_reference: str | None = None,
-             card_id: str | None = None) -> dbc.Card:
+             card_id: str | None = None, href: str | None = None, note_href: str | None = None) -> dbc.Card:
     """A tile: icon, title, big value with unit, and an optional year-on-year arrow.
 
     `trend` is a relative change (−0.12 = down 12%); the one colour rule: green when the measure
     moved the good way, red when the bad way — `good_when_down` says which way is good (fewer
     cases is good news, fewer logs filed is not). `trend_reference` names what it is compared
-    with (the arrow's tooltip; trend_caption says it under the row).
+    with (the arrow's tooltip; trend_caption says it under the row). `href`: the rows behind the
+    figure (the whole tile is the link); `note_href`: the rows behind the note's own figure (a link
+    of its own above the tile's).
     """
     trend_part = None
     if trend is not None:
@@ -34,10 +36,13 @@ def kpi_card(*, title: str, value: str, unit: str = "", note: str | None = None,
                 html.Span(title, className="kpi-title"),
             ], className="d-flex align-items-center gap-2 mb-2"),
             html.Div([html.Span(value, className="kpi-value"), html.Span(unit, className="kpi-unit ms-1")]),
-            html.Div([trend_part, html.Span(note, className="small text-secondary") if note else None],
+            html.Div([trend_part,
+                      (html.A(note, href=note_href, className="small position-relative z-2 kpi-note-link")
+                       if note_href else html.Span(note, className="small text-secondary")) if note else None],
                      className="d-flex flex-wrap gap-2 mt-1"),
+            html.A(href=href, className="stretched-link", title=title, **{"aria-label": title}) if href else None,
         ]),
-        className="kpi-card h-100 shadow-sm",
+        className="kpi-card h-100 shadow-sm" + (" kpi-card-link" if href else ""),
         **({"id": card_id} if card_id else {}),
     )
 

@@ -46,7 +46,8 @@ def period(_: Translate, element_id: str, label: str, *, start: date | None, end
                         options=[{"label": _(PRESET_NAMES[name]), "value": name}
                                  for name in (*PERIOD_PRESETS, "custom")])
     picker = dcc.DatePickerRange(id=element_id, start_date=start, end_date=end, display_format="YYYY-MM-DD",
-                                 first_day_of_week=1, clearable=clearable, className="period-picker")
+                                 first_day_of_week=1, clearable=clearable, className="period-picker",
+                                 start_date_placeholder_text=_("开始日期"), end_date_placeholder_text=_("结束日期"))
     return [field(_("期间"), preset, for_id=element_id + PRESET, xs=4, lg=1, class_name="period-preset"),
             field(label, [picker, dcc.Store(id=element_id + "-address")], for_id=element_id, xs=8, lg=3)]
 

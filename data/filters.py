@@ -284,6 +284,7 @@ class CaseFilters(Filters):
     industries: Annotated[tuple[str, ...], _some_of(pattern=r"[a-z][a-z0-9_]{0,29}")] = ()
     construction: Flag = None
     overdue_only: Annotated[bool, BeforeValidator(_flag)] = False
+    supervised_only: Annotated[bool, BeforeValidator(_flag)] = False  # open and supervised (督办)
     text: Annotated[str | None, _text(CASE_TEXT_LIMIT)] = None
 
     @classmethod
@@ -303,6 +304,8 @@ class CaseFilters(Filters):
             parts.append("construction" if self.construction else "non-construction")
         if self.overdue_only:
             parts.append("overdue")
+        if self.supervised_only:
+            parts.append("supervised")
         if self.text:
             parts.append(re.sub(r"[^\w\u4e00-\u9fff]+", "-", self.text).strip("-")[:20])
         slug = re.sub(r"[^\w\u4e00-\u9fff+.-]", "-", "_".join(p for p in parts if p))

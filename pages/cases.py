@@ -5,6 +5,7 @@ clocks; filter, drill into a township, open a case and act on it (accept, transf
 from __future__ import annotations
 
 from datetime import date
+from urllib.parse import urlencode
 
 import dash
 import dash_ag_grid as dag
@@ -38,7 +39,7 @@ from data.queries.regions import list_regions
 from data.queries.settings import limitation_years, supervision_thresholds, work_calendar
 from data.rules.limitation import limitation
 from data.rules.masking import PersonalField
-from data.rules.workflow import CaseAct, CaseFacts, allowed_acts
+from data.rules.workflow import OPEN_STATES, CaseAct, CaseFacts, allowed_acts
 from data.scope import OutOfScope, Scope
 from data.services import cases as svc
 from data.services import documents
@@ -58,6 +59,7 @@ CALLBACK_PREFIXES = (P, "case-")  # page ids, and its pattern ids (case-act, cas
 PERIOD, COUNTY, TOWNSHIP, GRID_CELL = P + "period", P + "county", P + "township", P + "grid-cell"
 STATUS, SOURCE, INDUSTRY, KIND, OVERDUE, TEXT = (P + "status", P + "source", P + "industry", P + "kind",
                                                  P + "overdue", P + "text")
+SUPERVISED = P + "supervised"
 FILTERS, VERSION, SELECTED = P + "filters", P + "version", P + "selected"
 KPIS, MAP, MAP_METRIC, MAP_LEVEL, CRUMB = P + "kpis", P + "map", P + "map-metric", P + "map-level", P + "crumb"
 TREND, TREND_METRIC = P + "trend", P + "trend-metric"
@@ -101,7 +103,8 @@ def _filter_bar(query: dict) -> dbc.Card:
         regions(_, COUNTY, TOWNSHIP, region_options, county=_code(query.get("county")),
                 township=_code(query.get("township"))),
         dropdown(_, GRID_CELL, _("网格"), [], xs=6, lg=2),
-        dropdown(_, STATUS, _("状态"), _options(labels.CASE_STATUS), multi=True, xs=6, lg=2),
+        dropdown(_, STATUS, _("状态"), _options(labels.CASE_STATUS), multi=True, xs=6, lg=2,
+                 value=[v for v in str(query.get("status") or "").split(",") if v in labels.CASE_STATUS] or None),
         dropdown(_, SOURCE, _("来源渠道"), _options(labels.CASE_SOURCE), multi=True, xs=6, lg=3),
         dropdown(_, INDUSTRY, _("行业"), _options(labels.INDUSTRY), multi=True, xs=6, lg=2),
         field(_("工程类别"), dbc.RadioItems(id=KIND, value="all", inline=True, options=[
@@ -109,7 +112,10 @@ def _filter_bar(query: dict) -> dbc.Card:
             {"label": _("其他"), "value": "other"}]), xs=12, md=6, lg=3),
         field(_("案件编号或单位"), dbc.Input(id=TEXT, type="search", debounce=True, placeholder=_("输入后回车")),
               for_id=TEXT, xs=8, lg=2),
-        field(None, dbc.Switch(id=OVERDUE, label=_("仅看超期"), value=False, className="mt-4"), xs=4, lg=2),
+        field(None, html.Div([
+            dbc.Switch(id=OVERDUE, label=_("仅看超期"), value=query.get("overdue") == "1", className="mb-0"),
+            dbc.Switch(id=SUPERVISED, label=_("仅看督办"), value=query.get("supervised") == "1", className="mb-0"),
+        ], className="mt-3"), xs=4, lg=2),
     )
 
 
@@ -295,13 +301,14 @@ def register_callbacks(app: dash.Dash) -> None:
                   Input(PERIOD, "start_date"), Input(PERIOD, "end_date"), Input(COUNTY, "value"),
                   Input(TOWNSHIP, "value"), Input(GRID_CELL, "value"), Input(STATUS, "value"),
                   Input(SOURCE, "value"), Input(INDUSTRY, "value"), Input(KIND, "value"), Input(OVERDUE, "value"),
-                  Input(TEXT, "value"))
-    def collect_filters(start, end, county, township, grid, statuses, sources, industries, kind, overdue, text):
+                  Input(SUPERVISED, "value"), Input(TEXT, "value"))
+    def collect_filters(start, end, county, township, grid, statuses, sources, industries, kind, overdue, supervised,
+                        text):
         return q.CaseFilters.from_dict({
             "date_from": start, "date_to": end, "region_code": township or county, "grid_code": grid,
             "statuses": statuses or [], "sources": sources or [], "industries": industries or [],
             "construction": {"construction": True, "other": False}.get(kind), "overdue_only": bool(overdue),
-            "text": text,
+            "supervised_only": bool(supervised), "text": text,
         }).to_dict()
 
     @app.callback(Output(COUNTY, "value"), Output(TOWNSHIP, "value", allow_duplicate=True),
@@ -323,7 +330,7 @@ def register_callbacks(app: dash.Dash) -> None:
             kpis = q.case_kpis(db(), scope=scope(), filters=_filters(filters), today=today())
         except OutOfScope:
             return refusal(_("所选区域不在您的管辖范围内。"))
-        return _kpi_row(kpis)
+        return _kpi_row(kpis, _filters(filters))
 
     @app.callback(Output(MAP, "src"), Output(CRUMB, "children"), Input(FILTERS, "data"), Input(MAP_METRIC, "value"),
                   Input(MAP_LEVEL, "value"), Input(VERSION, "data"))
@@ -688,7 +695,14 @@ def _export_columns() -> list[tuple[str, str, int]]:
             ("received_on", _("受理日期"), 12), ("complainant", _("投诉人（脱敏）"), 12)]
 
 
-def _kpi_row(k) -> dbc.Row:
+def _kpi_row(k, f: q.CaseFilters | None = None) -> dbc.Row:
+    """The tiles; today's open, overdue and supervised (whatever the period) open those rows."""
+    region = {}
+    if f is not None and f.region_code:
+        region = {"county" if f.region_code.endswith("000000") else "township": f.region_code}
+
+    def rows(**query) -> str:
+        return "/cases?" + urlencode({"period": "all", **query, **region})
     tiles = [
         kpi_card(title=_("案件数"), value=count(k.cases), unit=_("件"), icon="bi-journal-text", tone="primary",
                  trend=change(k.cases, k.cases_last_year), trend_label=_("同比"), card_id="cases-kpi-cases",
@@ -708,9 +722,9 @@ def _kpi_row(k) -> dbc.Row:
                  tone="secondary", note=_("按时 %(n)s 件", n=count(k.closed_on_time))),
         kpi_card(title=_("当前在办 / 超期"), value=f"{count(k.open)} / {count(k.overdue)}", unit=_("件"),
                  icon="bi-hourglass-split", tone="danger", card_id="cases-kpi-open",
-                 note=_("今日状态，不限受理日期")),
+                 note=_("今日状态，不限受理日期"), href=rows(status=",".join(s.value for s in OPEN_STATES))),
         kpi_card(title=_("当前督办"), value=count(k.supervised), unit=_("件"), icon="bi-flag", tone="dark",
-                 note=_("在办案件中挂牌督办")),
+                 note=_("在办案件中挂牌督办"), href=rows(supervised="1")),
     ]
     start, end = k.last_year_period
     reference = _("同比：与去年同期（%(start)s 至 %(end)s）相比", start=start.isoformat(), end=end.isoformat())

@@ -28,6 +28,7 @@ from data.queries.cases import CaseFilters, risk_by_area
 from data.queries.overview import cases_by_month, overview_figures
 from data.queries.regions import get_region_by_code, list_regions
 from data.rules.calendar import month_under_way, preset_period, same_day_last_year
+from data.rules.workflow import OPEN_STATES
 from data.scope import OutOfScope
 from web.context import db, scope, today
 from web.i18n import N_, _, pgettext
@@ -96,30 +97,42 @@ def layout(**query):
     ])
 
 
-def kpi_tiles(figures, day: date) -> html.Div:
+def kpi_tiles(figures, day: date, region_code: str | None = None) -> html.Div:
+    """The tiles; each opens the rows behind its figure (cases for those who see them)."""
     year = day.year
+    region = {"county" if region_code and region_code.endswith("000000") else "township": region_code} \
+        if region_code else {}
+    cases = current_user.role in CASE_MAP_ROLES
+
+    def case_rows(**query) -> str | None:
+        return "/cases?" + urlencode({**query, **region}) if cases else None
+    open_states = ",".join(s.value for s in OPEN_STATES)
     tiles = [
         kpi_card(title=_("在办欠薪案件"), value=count(figures.open_cases), unit=_("件"), icon="bi-folder2-open",
-                 tone="primary", note=_("超期 %(n)s 件", n=count(figures.overdue_cases)), card_id="kpi-open-cases"),
+                 tone="primary", note=_("超期 %(n)s 件", n=count(figures.overdue_cases)), card_id="kpi-open-cases",
+                 href=case_rows(period="all", status=open_states),
+                 note_href=case_rows(period="all", overdue="1")),
         kpi_card(title=_("督办案件"), value=count(figures.supervised_cases), unit=_("件"), icon="bi-flag",
-                 tone="danger", note=_("在办案件中挂牌督办")),
+                 tone="danger", note=_("在办案件中挂牌督办"), href=case_rows(period="all", supervised="1")),
         kpi_card(title=_("%(year)s年受理案件", year=year), value=count(figures.cases_ytd), unit=_("件"),
                  icon="bi-journal-text", tone="info", trend=change(figures.cases_ytd, figures.cases_ytd_last_year),
-                 trend_label=_("同比"), trend_reference=_("去年同期 %(n)s 件", n=count(figures.cases_ytd_last_year))),
+                 trend_label=_("同比"), trend_reference=_("去年同期 %(n)s 件", n=count(figures.cases_ytd_last_year)),
+                 href=case_rows(**{"from": date(year, 1, 1).isoformat(), "to": day.isoformat()})),
         kpi_card(title=_("%(year)s年涉及金额", year=year), value=wan_yuan(figures.amount_ytd_cents), unit=_("万元"),
-                 icon="bi-cash-coin", tone="warning", note=_("涉及 %(n)s 人", n=count(figures.workers_ytd))),
+                 icon="bi-cash-coin", tone="warning", note=_("涉及 %(n)s 人", n=count(figures.workers_ytd)),
+                 href=case_rows(**{"from": date(year, 1, 1).isoformat(), "to": day.isoformat()})),
         kpi_card(title=_("乡镇人社所"), value=count(figures.stations), unit=pgettext("stations", "个"),
                  icon="bi-building", tone="success",
                  note=_("村（社区）服务点 %(n)s 个", n=count(figures.village_points)),
-                 card_id="kpi-stations"),
+                 card_id="kpi-stations", href="/stations"),
         kpi_card(title=_("本月工作日志"), value=count(figures.logs_this_month), unit=_("篇"), icon="bi-journal-check",
                  tone="secondary", note=_("应报 %(n)s 篇 · 报送率 %(rate)s", n=count(figures.logs_expected_this_month),
                                           rate=percent(figures.logs_this_month, figures.logs_expected_this_month)),
-                 card_id="kpi-logs"),
+                 card_id="kpi-logs", href="/logs"),
         kpi_card(title=_("挂职干部"), value=count(figures.cadres), unit=_("人"), icon="bi-people",
-                 tone="dark", note=_("第一副所长在岗")),
+                 tone="dark", note=_("第一副所长在岗"), href="/logs"),
         kpi_card(title=_("待整改事项"), value=count(figures.open_rectifications), unit=_("项"),
-                 icon="bi-tools", tone="danger", note=_("督查、走流程发现")),
+                 icon="bi-tools", tone="danger", note=_("督查、走流程发现"), href="/rectifications"),
     ]
     same = same_day_last_year(day)
     return html.Div([
@@ -153,7 +166,7 @@ def register_callbacks(app: dash.Dash) -> None:
                                      cut=same_day_last_year(day) if partial else None),
             months_label=months, this_label=_("%(year)s年", year=day.year),
             last_label=_("%(year)s年", year=day.year - 1), upto_month=day.month)
-        return kpi_tiles(figures, day), trend, asof
+        return kpi_tiles(figures, day, region_code), trend, asof
 
     @app.callback(Output(CAMPAIGN, "children"), Input(REGION, "value"))
     def show_campaign(region_code):

@@ -139,6 +139,8 @@ def _conditions(session: Session, *, scope: Scope, filters: CaseFilters, today: 
         conds.append(_plain(session, WageCase.is_construction) == filters.construction)
     if filters.overdue_only:
         conds.append(overdue_clause(today))
+    if filters.supervised_only:  # as cases_now counts them: supervised among the open
+        conds.append(sa.and_(WageCase.supervised.is_(True), WageCase.status.in_([s.value for s in OPEN_STATES])))
     if filters.text:
         employers = select(Employer.id).where(Employer.name.icontains(filters.text, autoescape=True))
         conds.append(sa.or_(WageCase.case_no.contains(filters.text, autoescape=True),

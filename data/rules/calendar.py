@@ -170,8 +170,11 @@ def preset_of(start: date | None, end: date | None, today: date) -> str:
 
 def period_from_query(query: dict | None, default: tuple[date | None, date | None]) -> tuple[date | None, date | None]:
     """The period a page's address names (?from=2026-11-01&to=2026-11-30: a bookmark or a shared
-    link reopens the same view), else `default`; dates out of order are swapped, a bad one ignored."""
+    link reopens the same view; ?period=all: no period), else `default`; dates out of order are
+    swapped, a bad one ignored."""
     query = query or {}
+    if query.get("period") == "all":  # a link to rows whatever their date (today's open cases)
+        return None, None
     try:
         first = date.fromisoformat(str(query["from"])) if query.get("from") else None
         last = date.fromisoformat(str(query["to"])) if query.get("to") else None
