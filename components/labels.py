@@ -28,7 +28,8 @@ REFERRAL_AGENCY = {
 }
 CASE_EVENT = {
     "received": N_("登记受理线索"), "accepted": N_("受理立案"), "rejected": N_("不予受理"),
-    "investigation_started": N_("开始调查"), "extended": N_("延长调查期限"), "decided": N_("作出处理决定"),
+    "investigation_started": N_("开始调查"), "extension_requested": N_("申请延期"),
+    "extension_declined": N_("不予延期"), "extended": N_("延长调查期限"), "decided": N_("作出处理决定"),
     "closed": N_("结案"), "re_reviewed": N_("复查"), "reopened": N_("复查重新调查"), "transfer_sent": N_("流转"),
     "transfer_accepted": N_("接收流转"), "transfer_returned": N_("退回流转"), "referred_out": N_("移送"),
     "supervision_ordered": N_("督办"), "supervision_responded": N_("督办反馈"), "note": N_("备注"),
@@ -40,6 +41,7 @@ BLACKLIST_STATUS = {"proposed": N_("拟列入"), "approved": N_("已批准待公
                     "removed": N_("已移出"), "rejected": N_("未批准")}
 CASE_ACT = {
     "accept": N_("受理立案"), "reject": N_("不予受理"), "investigate": N_("开始调查"), "extend": N_("批准延期"),
+    "request_extension": N_("申请延期"), "decline_extension": N_("不予延期"),
     "decide": N_("作出决定"), "close": N_("结案"), "re_review": N_("复查维持"), "reopen": N_("复查重启调查"),
     "transfer": N_("流转"), "accept_transfer": N_("接收流转"), "return_transfer": N_("退回流转"),
     "refer_out": N_("移送"), "supervise": N_("督办"), "respond_supervision": N_("督办反馈"),

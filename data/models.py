@@ -107,6 +107,8 @@ class CaseEventKind(StrEnum):
     accepted = "accepted"
     rejected = "rejected"
     investigation_started = "investigation_started"
+    extension_requested = "extension_requested"
+    extension_declined = "extension_declined"
     extended = "extended"
     decided = "decided"
     closed = "closed"

@@ -82,7 +82,8 @@ IN_SOURCE, IN_TOWNSHIP, IN_INDUSTRY, IN_WORKERS, IN_AMOUNT, IN_SUMMARY, IN_NAME,
 IN_OWED_FROM, IN_OWED_TO, IN_LIMITATION = P + "in-owed-from", P + "in-owed-to", P + "in-limitation"
 
 # acts whose form asks for a reason, and the extra fields some need
-REASON_ACTS = {CaseAct.reject, CaseAct.extend, CaseAct.transfer, CaseAct.return_transfer, CaseAct.refer_out,
+REASON_ACTS = {CaseAct.reject, CaseAct.extend, CaseAct.request_extension, CaseAct.decline_extension,
+               CaseAct.transfer, CaseAct.return_transfer, CaseAct.refer_out,
                CaseAct.reopen, CaseAct.supervise, CaseAct.respond_supervision, CaseAct.re_review}
 
 
@@ -605,6 +606,10 @@ def _perform(act: CaseAct, case_id: int, *, reason, decision, amount, region, ag
         svc.start_investigation(session, **common)
     elif act is CaseAct.extend:
         svc.extend_investigation(session, reason=reason, **common)
+    elif act is CaseAct.request_extension:
+        svc.request_extension(session, reason=reason, **common)
+    elif act is CaseAct.decline_extension:
+        svc.decline_extension(session, reason=reason, **common)
     elif act is CaseAct.decide:
         try:
             cents = int(round(float(amount or 0) * 100))
@@ -636,7 +641,8 @@ def _acts_for(detail: dict) -> list[str]:
     facts, view = detail["facts"], scope()
     incoming = detail.get("pending_transfer_to_path")
     acts = allowed_acts(CaseFacts(status=facts["status"], extended=facts["extended"], transfer_pending=bool(incoming),
-                                  supervision_open=bool(detail.get("supervision_open"))),
+                                  supervision_open=bool(detail.get("supervision_open")),
+                                  extension_requested=bool(detail.get("extension_requested"))),
                         current_user.role, receiving_office=bool(incoming and view.covers(incoming)),
                         holding_office=view.covers(facts["office_path"]))
     return [a.value for a in acts]

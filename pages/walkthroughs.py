@@ -105,8 +105,10 @@ def layout(**_query):
     if (refused := refused_page(ROLES)) is not None:
         return refused
     leader = current_user.role in svc.LEADERS
+    # ?finding=<id> (a to-do item) opens that item; its detail checks the scope
+    opened = int(_query["finding"]) if str(_query.get("finding", "")).isdigit() else None
     return html.Div([
-        dcc.Store(id=FILTERS), dcc.Store(id=VERSION, data=0), dcc.Store(id=SELECTED),
+        dcc.Store(id=FILTERS), dcc.Store(id=VERSION, data=0), dcc.Store(id=SELECTED, data=opened),
         html.Div([
             html.H1(_("走流程"), className="h4 mb-0"),
             html.Span(_("局领导以群众身份亲身办、陪同办，查找堵点难点"), className="text-secondary small ms-3"),
@@ -136,7 +138,7 @@ def layout(**_query):
         _card(_("各服务事项用时与跑动次数"), html.Div(id=TIME), class_name="shadow-sm mb-3"),
         dbc.Offcanvas([html.Div(id=MSG, role="status"),
                        dcc.Loading(html.Div(id=DETAIL_BODY), type="dot", delay_show=300)],
-                      id=DETAIL, title=_("条目详情"), placement="end", is_open=False,
+                      id=DETAIL, title=_("条目详情"), placement="end", is_open=opened is not None,
                       style={"width": "min(600px, 100vw)"}),
         _rect_modal() if leader else None,
     ])

@@ -202,3 +202,40 @@ def test_the_field_app_keeps_the_list_with_its_reference(app, session, city, sta
     todo = client.get("/api/v1/reference").get_json()["todo"]
     assert todo == [{"kind": "log_today", "title": "今日工作日志待报", "record": TODAY.isoformat(), "reason": "",
                      "link": "/field/#/new/work_log", "due": TODAY.isoformat(), "late": False}]
+
+
+def test_a_leader_answers_extension_requests_and_signs_off_walkthrough_fixes(session, city):
+    from data.errors import WorkflowError
+    from data.models import FindingStatus
+    from data.services.walkthrough_findings import set_fix_status
+    from tests.field_factories import make_finding, make_walkthrough
+    leader = make_user(session, username="boss", role=Role.leader, regions=[city["a"]])
+    other = make_user(session, username="boss.b", role=Role.leader, regions=[city["b"]])
+    officer = make_user(session, username="officer.a", role=Role.case_officer, regions=[city["a"]])
+    case = make_case(session, township=city["town_a"], county=city["a"])
+    again = make_case(session, township=city["town_a"], county=city["a"])
+    case_service.request_extension(session, actor=actor_of(session, officer), case_id=case.id, reason="需调取银行流水",
+                                   today=TODAY)
+    case_service.request_extension(session, actor=actor_of(session, officer), case_id=again.id, reason="当事人在外地",
+                                   today=TODAY)
+    with pytest.raises(WorkflowError):  # asked once until answered
+        case_service.request_extension(session, actor=actor_of(session, officer), case_id=case.id, reason="再申请",
+                                       today=TODAY)
+    asked = [i for i in items_of(session, leader) if i.kind == "extension_request"]
+    assert [(i.record, i.reason) for i in asked] == [(case.case_no, "需调取银行流水"), (again.case_no, "当事人在外地")]
+    assert not [i for i in items_of(session, other) if i.kind == "extension_request"]  # another county's leader
+    case_service.extend_investigation(session, actor=actor_of(session, leader), case_id=case.id, reason="同意",
+                                      today=TODAY)
+    case_service.decline_extension(session, actor=actor_of(session, leader), case_id=again.id, reason="理由不足",
+                                   today=TODAY)
+    assert not [i for i in items_of(session, leader) if i.kind == "extension_request"]  # both answered
+    with pytest.raises(WorkflowError):  # nothing left to decline
+        case_service.decline_extension(session, actor=actor_of(session, leader), case_id=again.id, reason="x",
+                                       today=TODAY)
+    station = f.make_station(session, township=city["town_a"])
+    walk = make_walkthrough(session, user=leader, station=station)
+    fix = make_finding(session, walk=walk, list_kind="fix", status=FindingStatus.in_progress)
+    signoff = [i for i in items_of(session, leader) if i.kind == "fix_signoff"]
+    assert [(i.link, i.late) for i in signoff] == [(f"/walkthroughs?finding={fix.id}", True)]
+    set_fix_status(session, actor=actor_of(session, leader), finding_id=fix.id, status="done", today=TODAY)
+    assert not [i for i in items_of(session, leader) if i.kind == "fix_signoff"]

@@ -565,7 +565,7 @@ def get_case_detail(session: Session, *, scope: Scope, case_id: int, today: date
     - transfers, supervision_orders, referrals;
     - holders: who held it when — the office at receipt, then each that accepted a transfer:
       [{office_code, office_name, start, end (the handover day, None: still), days}];
-    - pending_transfer_to_path, supervision_open: what the workflow rules need.
+    - pending_transfer_to_path, supervision_open, extension_requested: what the workflow rules need.
 
     Raises OutOfScope when the case is unknown, deleted or outside the scope (one answer for
     all three, so nobody can probe which cases exist)."""
@@ -661,6 +661,8 @@ def get_case_detail(session: Session, *, scope: Scope, case_id: int, today: date
                                  years=limitation_years(session)),
         "holders": _holders(case, office, timeline, today),
         "pending_transfer_to_path": pending["to_region_path"] if pending else None,
+        "extension_requested": next((e["kind"] for e in reversed(timeline) if e["kind"] in (
+            "extension_requested", "extended", "extension_declined")), None) == "extension_requested",
         "supervision_open": any(o["status"] in (SupervisionStatus.open.value, SupervisionStatus.proposed.value)
                                 for o in orders),
     }

@@ -9,8 +9,9 @@ of their role:
 - case officer: transfers addressed to the office, clues not yet accepted, cases whose clock ends
   within three working days or has ended, supervision orders to answer, cases returned (推诿) to
   the office in the last 30 days;
-- leader: supervision proposed by the rules, supervision orders past their deadline, blacklist
-  proposals to decide and listings whose period is over, overdue rectifications;
+- leader: supervision proposed by the rules, supervision orders past their deadline, extension
+  requests, walkthrough fixes in progress to sign off, blacklist proposals to decide and listings
+  whose period is over, overdue rectifications;
 - inspector: fixes reported and waiting for a re-check (never the reporter's own), their own audits
   not yet published after three days, their planned audits from a few days before the day;
 - cadre: today's work log on a working day, leaders' comments not yet read, the station's open and
@@ -34,9 +35,12 @@ from data.errors import N_
 from data.models import (
     BlacklistEntry,
     BlacklistStatus,
+    CaseEvent,
     CaseTransfer,
     DeviceSession,
     Employer,
+    FindingList,
+    FindingStatus,
     ImportJob,
     Inspection,
     InspectionStatus,
@@ -50,6 +54,7 @@ from data.models import (
     TransferStatus,
     User,
     WageCase,
+    WalkthroughFinding,
     WorkLog,
     WorkLogComment,
 )
@@ -70,6 +75,8 @@ KINDS = {
     "returned": N_("被退回的案件"),
     "supervision_proposed": N_("待决定的督办建议"),
     "supervision_late": N_("督办已过期限"),
+    "extension_request": N_("待审批的延期申请"),
+    "fix_signoff": N_("走流程整改待销号"),
     "blacklist_proposed": N_("待审批的失信名单申请"),
     "blacklist_due": N_("失信名单期满待移出"),
     "recheck": N_("整改待复查"),
@@ -171,6 +178,25 @@ def _leader(session: Session, scope: Scope, today: date) -> list[TodoItem]:
         .order_by(SupervisionOrder.due_on)).all()
     items += [TodoItem("supervision_late", no, "", _case_link(cid), due=due, since=_day(at), late=True)
               for cid, no, due, at in late]
+    kinds = ("extension_requested", "extended", "extension_declined")
+    last = (select(CaseEvent.case_id, sa.func.max(CaseEvent.id).label("event_id"))
+            .where(CaseEvent.kind.in_(kinds)).group_by(CaseEvent.case_id).subquery())
+    asked = session.exec(
+        select(WageCase.id, WageCase.case_no, CaseEvent.reason, CaseEvent.at, WageCase.investigate_due)
+        .join(last, last.c.case_id == WageCase.id).join(CaseEvent, CaseEvent.id == last.c.event_id)
+        .where(visible, CaseEvent.kind == "extension_requested", WageCase.status == S.investigating.value,
+               WageCase.extended.is_(False))
+        .order_by(CaseEvent.at)).all()
+    items += [TodoItem("extension_request", no, reason or "", _case_link(cid), due=due, since=_day(at),
+                       late=bool(due and due < today)) for cid, no, reason, at, due in asked]
+    fixes = session.exec(
+        select(WalkthroughFinding.id, WalkthroughFinding.text, WalkthroughFinding.owner, WalkthroughFinding.due_on,
+               WalkthroughFinding.created_at)
+        .where(scope.clause(WalkthroughFinding.path), WalkthroughFinding.list_kind == FindingList.fix.value,
+               WalkthroughFinding.status == FindingStatus.in_progress.value)
+        .order_by(WalkthroughFinding.due_on.nulls_last(), WalkthroughFinding.id)).all()
+    items += [TodoItem("fix_signoff", text[:60], owner or "", "/walkthroughs?" + urlencode({"finding": fid}), due=due,
+                       since=_day(created), late=bool(due and due < today)) for fid, text, owner, due, created in fixes]
     listed = session.exec(
         select(BlacklistEntry.id, BlacklistEntry.status, BlacklistEntry.proposed_at, BlacklistEntry.expires_on,
                BlacklistEntry.grounds, Employer.name)

@@ -18,7 +18,9 @@ class CaseAct(StrEnum):
     accept = "accept"  # 受理/立案
     reject = "reject"  # 不予受理
     investigate = "investigate"  # start the investigation
+    request_extension = "request_extension"  # 申请延期: the office asks a leader for the 30 days
     extend = "extend"  # 延期 (+30 working days, approved by a leader)
+    decline_extension = "decline_extension"  # 不予延期: a leader refuses the office's request
     decide = "decide"  # 作出处理决定
     close = "close"  # 结案
     re_review = "re_review"  # 复查: uphold
@@ -39,7 +41,9 @@ TRANSITIONS: dict[CaseAct, tuple[frozenset[CaseStatus], CaseStatus | None]] = {
     CaseAct.accept: (frozenset({S.received}), S.accepted),
     CaseAct.reject: (frozenset({S.received}), S.rejected),
     CaseAct.investigate: (frozenset({S.accepted}), S.investigating),
+    CaseAct.request_extension: (frozenset({S.investigating}), None),
     CaseAct.extend: (frozenset({S.investigating}), None),
+    CaseAct.decline_extension: (frozenset({S.investigating}), None),
     CaseAct.decide: (frozenset({S.accepted, S.investigating}), S.decided),
     CaseAct.close: (frozenset({S.decided}), S.closed),
     CaseAct.re_review: (frozenset({S.closed}), S.re_reviewed),
@@ -58,7 +62,9 @@ ROLES: dict[CaseAct, frozenset[Role]] = {
     CaseAct.accept: OFFICE,
     CaseAct.reject: OFFICE,
     CaseAct.investigate: OFFICE,
+    CaseAct.request_extension: OFFICE,
     CaseAct.extend: LEADERS,  # the extension is the leader's approval
+    CaseAct.decline_extension: LEADERS,
     CaseAct.decide: OFFICE,
     CaseAct.close: OFFICE,
     CaseAct.re_review: OFFICE | LEADERS,
@@ -73,11 +79,13 @@ ROLES: dict[CaseAct, frozenset[Role]] = {
 # acts that only the office receiving a pending transfer may take (everything else waits)
 RECEIVER_ACTS = frozenset({CaseAct.accept_transfer, CaseAct.return_transfer})
 # acts a leader takes anywhere in their regions; every other act is the holding office's
-LEADER_ACTS = frozenset({CaseAct.extend, CaseAct.supervise, CaseAct.re_review, CaseAct.reopen})
+LEADER_ACTS = frozenset({CaseAct.extend, CaseAct.decline_extension, CaseAct.supervise, CaseAct.re_review,
+                         CaseAct.reopen})
 HOLDING_OFFICE_ACTS = frozenset(CaseAct) - LEADER_ACTS - RECEIVER_ACTS
 # acts that must say why
 NEEDS_REASON = frozenset({CaseAct.reject, CaseAct.extend, CaseAct.transfer, CaseAct.return_transfer,
-                          CaseAct.refer_out, CaseAct.reopen, CaseAct.supervise})
+                          CaseAct.refer_out, CaseAct.reopen, CaseAct.supervise, CaseAct.request_extension,
+                          CaseAct.decline_extension})
 DECISIONS_RECOVERING_MONEY = frozenset({CaseDecision.paid_in_full, CaseDecision.order_to_pay,
                                         CaseDecision.administrative_decision, CaseDecision.penalty})
 
@@ -90,6 +98,7 @@ class CaseFacts:
     extended: bool = False
     transfer_pending: bool = False
     supervision_open: bool = False
+    extension_requested: bool = False  # the office asked for the extension, no leader has answered
 
 
 def check(act: CaseAct, facts: CaseFacts, role: Role, *, receiving_office: bool = False,
@@ -110,8 +119,12 @@ def check(act: CaseAct, facts: CaseFacts, role: Role, *, receiving_office: bool 
             raise WorkflowError(N_("没有待接收的流转"))
         if not receiving_office:
             raise NotAllowed(N_("只有接收单位可以接收或退回流转案件"))
-    if act is CaseAct.extend and facts.extended:
+    if act in (CaseAct.extend, CaseAct.request_extension) and facts.extended:
         raise WorkflowError(N_("调查期限已延长过一次（最长90个工作日）"))
+    if act is CaseAct.request_extension and facts.extension_requested:
+        raise WorkflowError(N_("已申请延期，等待领导审批"))
+    if act is CaseAct.decline_extension and not facts.extension_requested:
+        raise WorkflowError(N_("没有待审批的延期申请"))
     if act is CaseAct.supervise and facts.supervision_open:
         raise WorkflowError(N_("案件已在督办中"))
     if act is CaseAct.respond_supervision and not facts.supervision_open:

@@ -73,6 +73,17 @@ def _open_order(session: Session, case: WageCase) -> SupervisionOrder | None:
         SupervisionOrder.status.in_([SupervisionStatus.open, SupervisionStatus.proposed]))).first()
 
 
+EXTENSION_EVENTS = (CaseEventKind.extension_requested, CaseEventKind.extended, CaseEventKind.extension_declined)
+
+
+def extension_pending(session: Session, case_id: int) -> bool:
+    """The office asked for the extension and no leader has answered yet (granted or declined)."""
+    last = session.exec(select(CaseEvent.kind).where(CaseEvent.case_id == case_id,
+                                                     CaseEvent.kind.in_([k.value for k in EXTENSION_EVENTS]))
+                        .order_by(CaseEvent.at.desc(), CaseEvent.id.desc())).first()
+    return last == CaseEventKind.extension_requested
+
+
 def _region_path(session: Session, region_id: int) -> str:
     return session.get(Region, region_id).path
 
@@ -95,7 +106,7 @@ def _load(session: Session, *, actor: Actor, case_id: int, act: CaseAct, reason:
         if not actor.scope.covers(case.office_path):
             raise NotAllowed(N_("只有承办单位可以办理此案件"))
     facts = CaseFacts(status=CaseStatus(case.status), extended=case.extended, transfer_pending=transfer is not None,
-                      supervision_open=order is not None)
+                      supervision_open=order is not None, extension_requested=extension_pending(session, case.id))
     after = check(act, facts, actor.role, receiving_office=receiving, reason=reason)
     return _Loaded(case, transfer, order, after)
 
@@ -280,6 +291,30 @@ def extend_investigation(session: Session, *, actor: Actor, case_id: int, reason
             details={"from": before.isoformat() if before else None, "to": due.due.isoformat()})
     session.commit()
     return case
+
+
+def request_extension(session: Session, *, actor: Actor, case_id: int, reason: str, today: date,
+                      now: datetime | None = None) -> WageCase:
+    """申请延期: the holding office asks a leader for the 30 more working days, saying why."""
+    now = now or utcnow()
+    reason = _clean(reason, field="reason", required=True)
+    loaded = _load(session, actor=actor, case_id=case_id, act=CaseAct.request_extension, reason=reason)
+    _record(session, case=loaded.case, kind=CaseEventKind.extension_requested, actor=actor, today=today, now=now,
+            reason=reason)
+    session.commit()
+    return loaded.case
+
+
+def decline_extension(session: Session, *, actor: Actor, case_id: int, reason: str, today: date,
+                      now: datetime | None = None) -> WageCase:
+    """不予延期: a leader refuses the office's request, saying why; the clock stays."""
+    now = now or utcnow()
+    reason = _clean(reason, field="reason", required=True)
+    loaded = _load(session, actor=actor, case_id=case_id, act=CaseAct.decline_extension, reason=reason)
+    _record(session, case=loaded.case, kind=CaseEventKind.extension_declined, actor=actor, today=today, now=now,
+            reason=reason)
+    session.commit()
+    return loaded.case
 
 
 def decide_case(session: Session, *, actor: Actor, case_id: int, decision: CaseDecision | str,
@@ -492,7 +527,8 @@ def reveal_personal_field(session: Session, *, actor: Actor, case_id: int, field
 
 __all__ = [
     "CaseIntake", "accept_case", "accept_transfer", "close_case", "decide_case", "extend_investigation",
-    "receive_case", "refer_case", "reject_case", "reopen_case", "re_review_case", "respond_supervision",
+    "receive_case", "refer_case", "reject_case", "request_extension", "decline_extension", "reopen_case",
+    "re_review_case", "respond_supervision",
     "return_transfer", "reveal_personal_field", "start_investigation", "supervise_case", "transfer_case",
     "WorkflowError",
 ]
