@@ -103,6 +103,15 @@ def default_config() -> dict:
         "CACHE_KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX") or "hrss:",
         "CACHE_DEFAULT_TIMEOUT": int(os.environ.get("CACHE_DEFAULT_TIMEOUT") or 3600),
         "CACHE_THRESHOLD": 300,  # in-process entries per worker (a map is up to ~500 KB)
+        # the daily to-do digest (web/digest.py): by mail and/or to an intranet group robot, at DIGEST_AT
+        # on the bureau's clock; nothing is sent when neither channel is set
+        "DIGEST_SMTP_HOST": os.environ.get("DIGEST_SMTP_HOST") or None,
+        "DIGEST_SMTP_PORT": int(os.environ.get("DIGEST_SMTP_PORT") or 25),
+        "DIGEST_SMTP_FROM": os.environ.get("DIGEST_SMTP_FROM") or "hrss-ops@localhost",
+        "DIGEST_WEBHOOK_URL": os.environ.get("DIGEST_WEBHOOK_URL") or None,
+        "DIGEST_AT": os.environ.get("DIGEST_AT") or "08:30",
+        # the address people open the product at (links in the digest)
+        "PUBLIC_URL": os.environ.get("PUBLIC_URL") or "http://127.0.0.1:8050",
     }
 
 
@@ -118,6 +127,7 @@ def create_app(config: dict | None = None) -> Flask:
         circular,
         context,
         csp,
+        digest,
         documents,
         errors,
         i18n,
@@ -155,6 +165,7 @@ def create_app(config: dict | None = None) -> Flask:
     circular.init_app(server)
     brief.init_app(server)
     documents.init_app(server)
+    digest.init_app(server)
     admin.init_app(server)
     field_shell.init_app(server)
     api_routes.init_app(server)
@@ -288,6 +299,22 @@ def _register_cli(server: Flask) -> None:
         click.echo(f"{year}: {counts['days']} days loaded; deadlines in {year} are no longer provisional")
         click.echo(f"open cases: {counts['open']}, deadlines moved: {counts['changed']}, "
                    f"no longer provisional: {counts['settled']}")
+
+    @server.cli.command("send-digest")
+    @click.option("--again", is_flag=True, help="Send even if today's digest was sent.")
+    def send_digest(again):
+        """Send today's to-do digests now (mail and/or the group robot, as configured)."""
+        from web.digest import configured, send_day
+
+        if not configured(server.config):
+            raise click.ClickException("no channel: set DIGEST_SMTP_HOST or DIGEST_WEBHOOK_URL")
+        with session_scope(engine) as session:
+            counts = send_day(session, server.config, today=today(), now=clock.now(), again=again)
+        if not counts["people"] and not again:
+            click.echo(f"{today()}: already sent (use --again to send once more)")
+        else:
+            click.echo(f"{today()}: {counts['people']} people, {counts['mail']} mails, "
+                       f"{counts['webhook']} webhook messages, {counts['failed']} failed")
 
     @server.cli.command("import")
     @click.argument("kind", type=click.Choice(list(IMPORT_KINDS)))

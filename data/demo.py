@@ -638,7 +638,7 @@ class _DemoCity:
                           "password_hash": demo_hash if username in DEMO_ACCOUNTS else UNUSABLE,
                           "role": role, "language": "zh-CN", "phone": names.phone(),
                           "active": True, "session_version": 1, "created_at": self.created,
-                          "last_login_at": None, "home_path": None})
+                          "last_login_at": None, "home_path": None, "email": None})
             homes.append(home)
             return len(users) - 1
 

@@ -321,6 +321,7 @@ class User(SQLModel, table=True):
     role: Role = Field(sa_type=sa.String(20), index=True)
     language: str = Field(default="zh-CN", max_length=10)
     phone: str | None = Field(default=None, max_length=20)
+    email: str | None = Field(default=None, max_length=120)  # where the daily to-do digest goes
     active: bool = True
     # a one-time password (imported or reset by an admin): changed at the next sign-in
     must_change_password: bool = False

@@ -68,6 +68,9 @@ def layout(**_query):
         return html.Div([header, dbc.Alert([html.I(className="bi bi-check2-circle me-2"),
                                             _("没有等您处理的事项。")], color="success", id=P + "none")])
     by_kind = {kind: [i for i in items if i.kind == kind] for kind in counts}
+    # the day's digest, as the morning message sends it (web/digest.py)
+    summary = html.Div([html.Strong(_("今日摘要：")), " · ".join(f"{_(KINDS[k])} {n}" for k, n in counts.items())],
+                       className="small mb-2", id=P + "digest")
     columns = [dbc.Col(_group(kind, group, day), lg=6) for kind, group in by_kind.items()]
-    return html.Div([header, html.P(_("处理后事项自动消失；点名称去处理。"), className="small text-secondary"),
+    return html.Div([header, summary, html.P(_("处理后事项自动消失；点名称去处理。"), className="small text-secondary"),
                      dbc.Row(columns)])

@@ -1,5 +1,6 @@
 """audit_plan and audit_assignment: the annual plan of unannounced audits drawn from a seed;
-app_user.home_path: the unit an auditor comes from (回避)
+app_user.home_path: the unit an auditor comes from (回避); app_user.email: where the daily to-do
+digest goes
 """
 
 import sqlalchemy as sa
@@ -14,6 +15,7 @@ down_revision = "0010"
 def upgrade() -> None:
     with op.batch_alter_table("app_user") as batch:
         batch.add_column(sa.Column("home_path", sa.String(length=200), nullable=True))
+        batch.add_column(sa.Column("email", sa.String(length=120), nullable=True))
     op.create_table(
         "audit_plan",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -65,4 +67,5 @@ def downgrade() -> None:
     op.drop_index("ix_audit_plan_path", table_name="audit_plan")
     op.drop_table("audit_plan")
     with op.batch_alter_table("app_user") as batch:
+        batch.drop_column("email")
         batch.drop_column("home_path")
