@@ -84,3 +84,35 @@ def test_a_notice_is_issued_from_a_case_and_reads_as_chinese(browser, live_serve
     assert page.get_by_role("button", name="出具受理通知书").count() == 0
     assert watch.errors == []
     context.close()
+
+
+@pytest.mark.parametrize("username", ["officer", "leader", "inspector", "cadre"])
+def test_the_badge_counts_what_the_list_shows(browser, live_server, demo_engine, username):
+    """For each role: the top bar's count is the number of items /todo lists, which is the query's."""
+    from data.queries.settings import work_calendar
+    from data.queries.todo import todo_items
+    from tests.browser.steps import navigate
+    from tests.conftest import TODAY
+    context = browser.new_context(viewport=DESKTOP, locale="zh-CN")
+    page = context.new_page()
+    watch = Watch(page)
+    sign_in(page, live_server.url, username)
+    with Session(demo_engine) as session:  # after the sign-in: what the page will count now
+        user = session.exec(select(User).where(User.username == username)).one()
+        expected = len(todo_items(session, role=user.role, user_id=user.id, today=TODAY,
+                                  scope=get_user_scope(session, user_id=user.id), calendar=work_calendar(session)))
+    badge = page.locator("#shell-todo-count")
+    if expected:
+        page.wait_for_function("() => document.querySelector('#shell-todo-count').textContent !== ''")
+        assert badge.inner_text() == str(expected)
+    else:
+        assert "d-none" in badge.get_attribute("class")
+    navigate(page, "/todo")
+    if expected:
+        assert re.match(rf"共 {expected} 项", page.locator("#todo-total").inner_text())
+        listed = page.locator("#todo-digest").inner_text()
+        assert sum(int(n) for n in re.findall(r" (\d+)(?: ·|$)", listed)) == expected
+    else:
+        page.locator("#todo-none").wait_for()
+    assert watch.errors == []
+    context.close()
