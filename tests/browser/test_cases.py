@@ -84,6 +84,9 @@ def pick(page, dropdown: str, option: str) -> None:
 def open_case(page, case_no: str) -> None:
     page.fill("#cases-text", case_no)
     page.keyboard.press("Enter")
+    # as a person does: down to the table (AG Grid may keep rows it drew below the fold invisible
+    # until the grid is on screen)
+    page.locator("#cases-table").scroll_into_view_if_needed()
     row = page.locator(".ag-row", has_text=case_no).first
     row.wait_for()
     row.click()
