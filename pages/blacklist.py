@@ -24,19 +24,17 @@ from web.i18n import error_text as _error
 from web.shell import refused_page, sub_page_header
 
 ROLES = [Role.admin, Role.leader, Role.case_officer]
-PROPOSERS = (Role.case_officer, Role.admin)
-DECIDERS = (Role.leader, Role.admin)
 dash.register_page(__name__, path="/blacklist", name=N_("失信联合惩戒名单"), title="失信联合惩戒名单 · 人社督导一张图",
                    order=12, icon="bi-person-x", roles=ROLES, hidden=True)
 
 P = "bl-"
 CALLBACK_PREFIXES = (P,)
-STATUS, TABLE, SELECTED, VERSION, PANEL, MSG = (P + "status", P + "table", P + "selected", P + "version",
-                                                 P + "panel", P + "msg")
-NOTE, PUBLISH_ON = P + "note", P + "publish-on"
-OPEN, MODAL, EMPLOYER, CASES, GROUNDS, SUBMIT, FORM_ERROR = (P + "open", P + "modal", P + "employer", P + "cases",
-                                                              P + "grounds", P + "submit", P + "form-error")
-EXPORT, DOWNLOAD = P + "export", P + "download"
+STATUS, TABLE, SELECTED, VERSION, PANEL, MSG, NOTE, PUBLISH_ON, EXPORT, DOWNLOAD = (P + name for name in (
+    "status", "table", "selected", "version", "panel", "msg", "note", "publish-on", "export", "download"))
+# the proposal's form
+OPEN, MODAL, EMPLOYER, CASES, GROUNDS, SUBMIT, FORM_ERROR = (P + name for name in (
+    "open", "modal", "employer", "cases", "grounds", "submit", "form-error"))
+PROPOSERS, DECIDERS = (Role.case_officer, Role.admin), (Role.leader, Role.admin)  # what the services allow
 FILTERS = {"": N_("全部"), "proposed": N_("拟列入"), "approved": N_("已批准待公布"), "published": N_("已公布"),
            "due": N_("期满待移出"), "removed": N_("已移出"), "rejected": N_("未批准")}
 

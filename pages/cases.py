@@ -595,43 +595,34 @@ def _day(value) -> date | None:
         return None
 
 
+# the acts that take the case and nothing else, and those that take the form's reason too
+PLAIN_ACTS = {CaseAct.accept: svc.accept_case, CaseAct.investigate: svc.start_investigation,
+              CaseAct.close: svc.close_case, CaseAct.accept_transfer: svc.accept_transfer}
+REASONED_ACTS = {CaseAct.reject: svc.reject_case, CaseAct.extend: svc.extend_investigation,
+                 CaseAct.request_extension: svc.request_extension, CaseAct.decline_extension: svc.decline_extension,
+                 CaseAct.reopen: svc.reopen_case, CaseAct.return_transfer: svc.return_transfer,
+                 CaseAct.supervise: svc.supervise_case}
+
+
 def _perform(act: CaseAct, case_id: int, *, reason, decision, amount, region, agency, litigation) -> None:
     session, who, day = db(), actor(), today()
     common = {"actor": who, "case_id": case_id, "today": day}
-    if act is CaseAct.accept:
-        svc.accept_case(session, **common)
-    elif act is CaseAct.reject:
-        svc.reject_case(session, reason=reason, **common)
-    elif act is CaseAct.investigate:
-        svc.start_investigation(session, **common)
-    elif act is CaseAct.extend:
-        svc.extend_investigation(session, reason=reason, **common)
-    elif act is CaseAct.request_extension:
-        svc.request_extension(session, reason=reason, **common)
-    elif act is CaseAct.decline_extension:
-        svc.decline_extension(session, reason=reason, **common)
+    if act in PLAIN_ACTS:
+        PLAIN_ACTS[act](session, **common)
+    elif act in REASONED_ACTS:
+        REASONED_ACTS[act](session, reason=reason, **common)
     elif act is CaseAct.decide:
         try:
             cents = int(round(float(amount or 0) * 100))
         except (TypeError, ValueError):
             cents = -1
         svc.decide_case(session, decision=decision or "", amount_recovered_cents=cents, note=reason, **common)
-    elif act is CaseAct.close:
-        svc.close_case(session, **common)
     elif act is CaseAct.re_review:
         svc.re_review_case(session, note=reason, **common)
-    elif act is CaseAct.reopen:
-        svc.reopen_case(session, reason=reason, **common)
     elif act is CaseAct.transfer:
         svc.transfer_case(session, to_region_code=region or "", reason=reason, **common)
-    elif act is CaseAct.accept_transfer:
-        svc.accept_transfer(session, **common)
-    elif act is CaseAct.return_transfer:
-        svc.return_transfer(session, reason=reason, **common)
     elif act is CaseAct.refer_out:
         svc.refer_case(session, agency=agency or "", reason=reason, litigation_support=litigation, **common)
-    elif act is CaseAct.supervise:
-        svc.supervise_case(session, reason=reason, **common)
     elif act is CaseAct.respond_supervision:
         svc.respond_supervision(session, response=reason, **common)
 

@@ -20,7 +20,6 @@ from data.models import (
     Inspection,
     InspectionKind,
     Rectification,
-    RectificationStatus,
     Region,
     Role,
     Station,
@@ -32,6 +31,7 @@ from data.queries import ratings
 from data.queries.audit_plan import COUNTY_PATH_LENGTH, plan_access
 from data.queries.leadership import latest_grades
 from data.queries.settings import get_setting, work_calendar
+from data.queries.stations import OPEN_RECTIFICATION
 from data.rules.audit_plan import DEFAULT_WEIGHTS, MODES, Auditor, Candidate, DrawError, draw_plan
 from data.rules.calendar import same_day_last_year
 from data.services.common import Actor, audit
@@ -67,7 +67,7 @@ def candidates(session: Session, *, path: str, today: date) -> list[Candidate]:
     grades = latest_grades(session, scope, as_of=today)
     open_counts = dict(session.exec(
         select(Rectification.station_id, sa.func.count()).where(
-            scope.clause(Rectification.path), Rectification.status != RectificationStatus.closed.value,
+            scope.clause(Rectification.path), Rectification.status.in_(OPEN_RECTIFICATION),
             Rectification.station_id.is_not(None)).group_by(Rectification.station_id)).all())
     complaints = ratings.by_station(session, scope=scope, start=same_day_last_year(today), end=today)
     stations = session.exec(select(Station.id, Station.path).where(

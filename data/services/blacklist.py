@@ -14,7 +14,7 @@ from data.errors import N_, NotAllowed, ValidationError, WorkflowError
 from data.models import BlacklistEntry, BlacklistStatus, Employer, Role, WageCase
 from data.queries.settings import blacklist_years
 from data.rules.limitation import years_later
-from data.services.common import Actor, audit
+from data.services.common import Actor, audit, clean_text
 from data.types import utcnow
 
 ACTIVE = (BlacklistStatus.proposed, BlacklistStatus.approved, BlacklistStatus.published)
@@ -22,12 +22,7 @@ PUBLISH_AHEAD_DAYS = 30  # a publication may be set for a day up to a month ahea
 
 
 def _text(value: str | None, *, field: str, required: bool, missing: str = N_("请填写理由")) -> str | None:
-    value = (value or "").strip()
-    if required and not value:
-        raise ValidationError(missing, field=field)
-    if len(value) > 2000:
-        raise ValidationError(N_("内容过长（最多 %(limit)s 字）"), field=field, limit=2000)
-    return value or None
+    return clean_text(value, field=field, required=required, missing=missing)
 
 
 def _entry(session: Session, actor: Actor, entry_id: int) -> BlacklistEntry:
@@ -37,9 +32,15 @@ def _entry(session: Session, actor: Actor, entry_id: int) -> BlacklistEntry:
     return entry
 
 
-def _leader(actor: Actor) -> None:
+def _leader_entry(session: Session, actor: Actor, entry_id: int, status: BlacklistStatus,
+                  wrong_state: str) -> BlacklistEntry:
+    """The entry a leader acts on, in the state the act needs."""
     if actor.role not in (Role.leader, Role.admin):
         raise NotAllowed(N_("您的角色不能执行此操作"))
+    entry = _entry(session, actor, entry_id)
+    if entry.status != status:
+        raise WorkflowError(wrong_state)
+    return entry
 
 
 def propose(session: Session, *, actor: Actor, employer_id: int, grounds: str, case_ids: list[int],
@@ -75,10 +76,7 @@ def decide(session: Session, *, actor: Actor, entry_id: int, approve: bool, note
            now: datetime | None = None) -> BlacklistEntry:
     """A leader approves a proposal, or refuses it with a reason. Nobody decides their own."""
     now = now or utcnow()
-    _leader(actor)
-    entry = _entry(session, actor, entry_id)
-    if entry.status != BlacklistStatus.proposed:
-        raise WorkflowError(N_("只能审批拟列入的记录"))
+    entry = _leader_entry(session, actor, entry_id, BlacklistStatus.proposed, N_("只能审批拟列入的记录"))
     if entry.proposed_by == actor.id:
         raise NotAllowed(N_("不能审批自己提出的申请"))
     note = _text(note, field="note", required=not approve)
@@ -94,10 +92,7 @@ def publish(session: Session, *, actor: Actor, entry_id: int, published_on: date
             now: datetime | None = None) -> BlacklistEntry:
     """公布: the employer is on the list from `published_on` for the configured years."""
     now = now or utcnow()
-    _leader(actor)
-    entry = _entry(session, actor, entry_id)
-    if entry.status != BlacklistStatus.approved:
-        raise WorkflowError(N_("只能公布已批准的记录"))
+    entry = _leader_entry(session, actor, entry_id, BlacklistStatus.approved, N_("只能公布已批准的记录"))
     if not isinstance(published_on, date) or published_on < today - timedelta(days=7) \
             or published_on > today + timedelta(days=PUBLISH_AHEAD_DAYS):
         raise ValidationError(N_("公布日期应在近一周至未来一个月之间"), field="published_on")
@@ -116,10 +111,7 @@ def remove(session: Session, *, actor: Actor, entry_id: int, today: date, reason
     """移出: when the period is over; before that only with a reason (信用修复: paid in full and no new
     arrears)."""
     now = now or utcnow()
-    _leader(actor)
-    entry = _entry(session, actor, entry_id)
-    if entry.status != BlacklistStatus.published:
-        raise WorkflowError(N_("只能移出已公布的记录"))
+    entry = _leader_entry(session, actor, entry_id, BlacklistStatus.published, N_("只能移出已公布的记录"))
     early = entry.expires_on is not None and today < entry.expires_on
     reason = _text(reason, field="reason", required=early, missing=N_("期满前移出须填写理由（如信用修复）"))
     entry.status, entry.removed_on, entry.removed_by = BlacklistStatus.removed, today, actor.id

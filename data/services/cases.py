@@ -42,7 +42,7 @@ from data.rules.calendar import WorkCalendar, add_working_days
 from data.rules.case_clock import accept_deadline, investigate_deadline
 from data.rules.masking import PersonalField
 from data.rules.workflow import HOLDING_OFFICE_ACTS, CaseAct, CaseFacts, check
-from data.services.common import Actor, audit
+from data.services.common import Actor, audit, clean_text
 from data.types import utcnow
 
 SUPERVISION_DAYS = 10  # default deadline of a supervision order, in working days
@@ -121,14 +121,7 @@ def _record(session: Session, *, case: WageCase, kind: CaseEventKind, actor: Act
           details={"case_no": case.case_no, **({"reason": reason} if reason else {}), **(details or {})}, at=now)
 
 
-def _clean(text: str | None, *, field: str, required: bool = False, limit: int = 2000,
-           missing: str = N_("请填写理由")) -> str | None:
-    text = (text or "").strip()
-    if required and not text:
-        raise ValidationError(missing, field=field)
-    if len(text) > limit:
-        raise ValidationError(N_("内容过长（最多 %(limit)s 字）"), field=field, limit=limit)
-    return text or None
+_clean = clean_text  # every act's free text: stripped, required where the act must say why, bounded
 
 
 # --- receiving and routing ---------------------------------------------------------------------
@@ -293,28 +286,28 @@ def extend_investigation(session: Session, *, actor: Actor, case_id: int, reason
     return case
 
 
+def _extension_event(session: Session, *, actor: Actor, case_id: int, reason: str, today: date,
+                     now: datetime | None, act: CaseAct, kind: CaseEventKind) -> WageCase:
+    now = now or utcnow()
+    reason = _clean(reason, field="reason", required=True)
+    loaded = _load(session, actor=actor, case_id=case_id, act=act, reason=reason)
+    _record(session, case=loaded.case, kind=kind, actor=actor, today=today, now=now, reason=reason)
+    session.commit()
+    return loaded.case
+
+
 def request_extension(session: Session, *, actor: Actor, case_id: int, reason: str, today: date,
                       now: datetime | None = None) -> WageCase:
     """申请延期: the holding office asks a leader for the 30 more working days, saying why."""
-    now = now or utcnow()
-    reason = _clean(reason, field="reason", required=True)
-    loaded = _load(session, actor=actor, case_id=case_id, act=CaseAct.request_extension, reason=reason)
-    _record(session, case=loaded.case, kind=CaseEventKind.extension_requested, actor=actor, today=today, now=now,
-            reason=reason)
-    session.commit()
-    return loaded.case
+    return _extension_event(session, actor=actor, case_id=case_id, reason=reason, today=today, now=now,
+                            act=CaseAct.request_extension, kind=CaseEventKind.extension_requested)
 
 
 def decline_extension(session: Session, *, actor: Actor, case_id: int, reason: str, today: date,
                       now: datetime | None = None) -> WageCase:
     """不予延期: a leader refuses the office's request, saying why; the clock stays."""
-    now = now or utcnow()
-    reason = _clean(reason, field="reason", required=True)
-    loaded = _load(session, actor=actor, case_id=case_id, act=CaseAct.decline_extension, reason=reason)
-    _record(session, case=loaded.case, kind=CaseEventKind.extension_declined, actor=actor, today=today, now=now,
-            reason=reason)
-    session.commit()
-    return loaded.case
+    return _extension_event(session, actor=actor, case_id=case_id, reason=reason, today=today, now=now,
+                            act=CaseAct.decline_extension, kind=CaseEventKind.extension_declined)
 
 
 def decide_case(session: Session, *, actor: Actor, case_id: int, decision: CaseDecision | str,

@@ -6,12 +6,12 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
-from data.errors import Conflict, NotAllowed, ServiceError, ValidationError, WorkflowError
+from data.errors import N_, Conflict, NotAllowed, ServiceError, ValidationError, WorkflowError
 from data.models import AuditEvent, Role, User
 from data.scope import Scope
 from data.types import utcnow
 
-__all__ = ["Actor", "NotAllowed", "ServiceError", "ValidationError", "WorkflowError", "audit"]
+__all__ = ["Actor", "NotAllowed", "ServiceError", "ValidationError", "WorkflowError", "audit", "clean_text"]
 
 
 @dataclass(frozen=True)
@@ -64,3 +64,15 @@ def resent_or_conflict(existing, form, *, sender_id: int | None, actor: Actor, m
     if existing.body_sha256 == form.body_digest() and sender_id == actor.id:
         return existing, False
     raise Conflict(message)
+
+
+def clean_text(text: str | None, *, field: str, required: bool = False, limit: int = 2000,
+               missing: str = N_("请填写理由")) -> str | None:
+    """A person's free text, stripped; None when empty. Raises ValidationError naming `field` when
+    it is required and missing (`missing` says what to fill in) or longer than `limit`."""
+    text = (text or "").strip()
+    if required and not text:
+        raise ValidationError(missing, field=field)
+    if len(text) > limit:
+        raise ValidationError(N_("内容过长（最多 %(limit)s 字）"), field=field, limit=limit)
+    return text or None

@@ -20,7 +20,7 @@ from data.errors import N_, NotAllowed, ValidationError, WorkflowError
 from data.models import Rectification, RectificationSource, RectificationStatus, Role
 from data.queries.settings import rectification_days, work_calendar
 from data.rules.calendar import add_working_days
-from data.services.common import Actor, audit
+from data.services.common import Actor, audit, clean_text
 from data.services.inspections import responsible, station_in_scope
 from data.types import utcnow
 
@@ -31,12 +31,7 @@ TEXT_LIMIT = 4000
 
 
 def _text(value: str | None, *, field: str, required: str | None = None) -> str | None:
-    value = (value or "").strip()
-    if required and not value:
-        raise ValidationError(required, field=field)
-    if len(value) > TEXT_LIMIT:
-        raise ValidationError(N_("内容过长（最多 %(limit)s 字）"), field=field, limit=TEXT_LIMIT)
-    return value or None
+    return clean_text(value, field=field, required=bool(required), limit=TEXT_LIMIT, missing=required or "")
 
 
 def _load(session: Session, actor: Actor, rectification_id: int) -> Rectification:
