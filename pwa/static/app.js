@@ -54,7 +54,8 @@
     '这条记录已经在等待发送。': 'This record is waiting to be sent.', '已于 {t} 送达服务器。': 'Reached the server at {t}.',
     '记录已送达，但照片被退回：': 'The record arrived, but a photo was refused:',
     '以新编号重新发送': 'Send as a new record', '保留服务器上的版本': "Keep the server's version",
-    '删除这份草稿？': 'Delete this draft?', '删除草稿': 'Delete draft', '已删除': 'Deleted',
+    '删除这份草稿？': 'Delete this draft?', '删除这一条（连同其照片）？': 'Delete this item (and its photos)?',
+    '已删除一条': 'Item deleted', '撤销': 'Undo', '删除草稿': 'Delete draft', '已删除': 'Deleted',
     '已保存，联网后自动发送': 'Saved; it is sent automatically once connected', '记录不存在': 'No such record',
     '必填': 'Required', '整改期限不能早于走流程日期': 'The due date cannot be before the walkthrough', '请填写内容': 'Please describe it', '请先停止计时': 'Stop the timer first',
     '日期不能晚于今天': 'The date cannot be in the future', '只能补记 30 天内的日志': 'Logs older than 30 days cannot be added',
@@ -151,11 +152,16 @@
   function refList(name) { return (S.ref && S.ref[name]) || []; }
 
   var toastTimer = null;
-  function toast(msg) {
+  // a short message; with `action` ({label, run}) a button that undoes what was just done, for longer
+  function toast(msg, action) {
     var el = document.getElementById('toast');
     el.textContent = msg; el.hidden = false;
     clearTimeout(toastTimer);
-    toastTimer = setTimeout(function () { el.hidden = true; }, 3500);
+    if (action) {
+      el.appendChild(h('button', { type: 'button', class: 'toast-action', id: 'toast-action', text: action.label,
+        onclick: function () { clearTimeout(toastTimer); el.hidden = true; action.run(); } }));
+    }
+    toastTimer = setTimeout(function () { el.hidden = true; }, action ? 10000 : 3500);
   }
 
   // --- the header: connection state and language -------------------------------------------
@@ -1007,7 +1013,15 @@
         box.textContent = '';
         b.findings.forEach(function (f, i) {
           if (f.list_kind !== l[0]) return;
-          box.appendChild(findingCard(rec, f, i, editable, function () { b.findings.splice(b.findings.indexOf(f), 1); sv(); draw(); }));
+          box.appendChild(findingCard(rec, f, i, editable, function (restorePhotos) {
+            // gone at once, back with 撤销 for a few seconds: in its place, with its photos
+            var at = b.findings.indexOf(f);
+            b.findings.splice(at, 1); sv(); draw();
+            toast(t('已删除一条'), { label: t('撤销'), run: async function () {
+              await restorePhotos();
+              b.findings.splice(Math.min(at, b.findings.length), 0, f); sv(); draw();
+            } });
+          }));
         });
       }
       draw();
@@ -1083,10 +1097,12 @@
     return h('div', { class: 'finding', 'data-path': p },
       field(t('类别'), cat, { path: p + '.category' }), field(t('内容'), text, { path: p + '.text' }), extra,
       h('div', { class: 'row' }, photoBox(rec, { kind: 'finding', uuid: f.uuid, path: p + '.photos' }, editable),
-        editable ? h('button', { type: 'button', class: 'btn btn-link', text: t('删除'), onclick: async function () {
+        editable ? h('button', { type: 'button', class: 'btn btn-link finding-del', text: t('删除'), onclick: async function () {
+          if (!confirm(t('删除这一条（连同其照片）？'))) return;
+          // the photos leave the store at once (nothing is sent for a removed item), kept here for 撤销
           var ps = (await C.byIndex('photos', 'record_uuid', rec.uuid)).filter(function (x) { return x.owner_uuid === f.uuid; });
           for (var k = 0; k < ps.length; k++) await C.del('photos', ps[k].uuid);
-          remove();
+          remove(async function () { for (var j = 0; j < ps.length; j++) await C.put('photos', ps[j]); });
         } }) : null));
   }
 

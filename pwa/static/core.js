@@ -137,7 +137,22 @@
     return { code: typeof e === 'string' ? e : String(status), message: (data && data.message) || '', fields: {} };
   }
 
-  // one request; resolves {status, data, error} or rejects on a network failure
+  // a request that hangs on a weak link gives up after this long (a photo gets longer): it then
+  // fails as a network failure does, and the queue moves on and tries it again later
+  var TIMEOUT_MS = 20000, UPLOAD_TIMEOUT_MS = 90000;
+
+  function timedFetch(path, init, ms) {
+    if (typeof AbortController === 'undefined') return fetch(path, init);
+    var ctrl = new AbortController();
+    var timer = setTimeout(function () { ctrl.abort(); }, ms);
+    init.signal = ctrl.signal;
+    return fetch(path, init).then(function (res) {
+      // the body too must arrive in time: read it before the timer is cleared
+      return res.text().then(function (text) { clearTimeout(timer); return { res: res, text: text }; });
+    }, function (err) { clearTimeout(timer); throw err; });
+  }
+
+  // one request; resolves {status, data, error} or rejects on a network failure or a timeout
   function call(method, path, body, opts) {
     opts = opts || {};
     var headers = { Accept: 'application/json' };
@@ -147,22 +162,23 @@
       var init = { method: method, headers: headers, credentials: 'same-origin', cache: 'no-store' };
       if (body instanceof Blob) { init.body = body; headers['Content-Type'] = body.type || 'image/jpeg'; }
       else if (body !== undefined && body !== null) { init.body = JSON.stringify(body); headers['Content-Type'] = 'application/json'; }
-      return fetch(path, init);
-    }).then(function (res) {
-      return res.text().then(function (text) {
-        var data = null;
-        try { data = text ? JSON.parse(text) : null; } catch (e) { data = null; }
-        var out = { status: res.status, data: data, error: null };
-        if (!res.ok) out.error = errorOf(res.status, data);
-        if (res.status === 403 && out.error.code === 'csrf' && !opts.retried) {
-          // the short session lapsed and the device cookie signed us in again with a new
-          // token: a safe request sets the fresh cookie, then try once more
-          return fetch('/api/v1/me', { credentials: 'same-origin', cache: 'no-store' }).then(function () {
-            return call(method, path, body, { retried: true });
-          });
-        }
-        return out;
-      });
+      // (a test shortens the wait through self.HRSS_TIMEOUT_MS)
+      var ms = opts.timeout || self.HRSS_TIMEOUT_MS || (body instanceof Blob ? UPLOAD_TIMEOUT_MS : TIMEOUT_MS);
+      return timedFetch(path, init, ms);
+    }).then(function (got) {
+      var res = got.res, text = got.text;
+      var data = null;
+      try { data = text ? JSON.parse(text) : null; } catch (e) { data = null; }
+      var out = { status: res.status, data: data, error: null };
+      if (!res.ok) out.error = errorOf(res.status, data);
+      if (res.status === 403 && out.error.code === 'csrf' && !opts.retried) {
+        // the short session lapsed and the device cookie signed us in again with a new
+        // token: a safe request sets the fresh cookie, then try once more
+        return fetch('/api/v1/me', { credentials: 'same-origin', cache: 'no-store' }).then(function () {
+          return call(method, path, body, { retried: true, timeout: opts.timeout });
+        });
+      }
+      return out;
     });
   }
 

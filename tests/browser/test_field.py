@@ -640,3 +640,77 @@ def test_background_sync_sends_from_the_service_worker_with_no_page_open(browser
     page.goto(f"{base}/field/#/outbox")
     page.locator(f"#outbox-list .outbox-row[data-uuid='{log}'][data-status='sent']").wait_for()
     context.close()
+
+
+def test_a_deleted_finding_asks_first_and_can_be_undone_with_its_photo(browser, field_server, tmp_path):
+    """Deleting an item of a walkthrough's list asks first; once deleted it can be brought back for
+    a few seconds, in its place and with its photo; the record-status filters fit a 390 px screen."""
+    base = field_server.url
+    context = browser.new_context(**PIXEL_5, locale="zh-CN", service_workers="block")
+    page = context.new_page()
+    watch = PhoneWatch(page)
+    page.goto(f"{base}/field/")
+    field_sign_in(page, "leader")
+    page.locator("#new-walkthrough").click()
+    page.locator("#walk-service").select_option("pension_transfer")
+    for text in ("排队时间过长", "材料要求不一致"):
+        page.locator("#add-issue").click()
+        card = page.locator("#findings-issue .finding").last
+        card.locator("select").select_option(index=1)
+        card.locator("textarea").first.fill(text)
+    first = page.locator("#findings-issue .finding").first
+    first.locator("input[type=file]").set_input_files(photo(tmp_path, "queue", (120, 90, 60)))
+    first.locator(".thumb img").wait_for()
+    page.once("dialog", lambda dialog: dialog.dismiss())  # 取消: nothing happens
+    first.locator(".finding-del").click()
+    expect(page.locator("#findings-issue .finding")).to_have_count(2)
+    page.once("dialog", lambda dialog: dialog.accept())
+    first.locator(".finding-del").click()
+    expect(page.locator("#findings-issue .finding")).to_have_count(1)
+    expect(page.locator("#findings-issue textarea").first).to_have_value("材料要求不一致")
+    page.locator("#toast-action").click()  # 撤销
+    expect(page.locator("#findings-issue .finding")).to_have_count(2)
+    expect(page.locator("#findings-issue textarea").first).to_have_value("排队时间过长")
+    page.locator("#findings-issue .finding").first.locator(".thumb img").wait_for()  # its photo is back
+    page.goto(page.url.split("#")[0] + "#/outbox")
+    page.locator("nav.filter").wait_for()
+    fits = page.evaluate("""() => {
+        const nav = document.querySelector('nav.filter');
+        return nav.scrollWidth <= nav.clientWidth
+            && [...nav.querySelectorAll('.pill')].every(p => p.getBoundingClientRect().right <= innerWidth);
+    }""")
+    assert fits, "the status filters run off a 390 px screen"
+    assert watch.errors == [] and watch.hosts == {"127.0.0.1"}
+    context.close()
+
+
+def test_a_hung_request_times_out_and_the_record_goes_later(browser, field_server):
+    """On a weak link a request can hang with no answer: it gives up after its timeout (shortened
+    here), the record keeps waiting instead of holding the queue, and goes with the next sync."""
+    base, engine = field_server.url, field_server.engine
+    context = browser.new_context(**PIXEL_5, locale="zh-CN", service_workers="block")
+    context.add_init_script("self.HRSS_TIMEOUT_MS = 1500")
+    page = context.new_page()
+    watch = PhoneWatch(page)
+    hung = []
+    page.route("**/api/v1/walkthroughs", lambda route: hung.append(route), times=1)  # never answered
+    page.goto(f"{base}/field/")
+    field_sign_in(page, "leader")
+    page.locator("#new-walkthrough").click()
+    page.locator("#walk-service").select_option("hotline_12333")
+    walk = page.url.rsplit("/", 1)[1]
+    chip(page, "channel", "电话")
+    chip(page, "mode", "亲身办")
+    page.locator("#submit").click()
+    page.locator(f"#outbox-list .outbox-row[data-uuid='{walk}'][data-status='waiting']").wait_for()
+    page.wait_for_function("() => !document.querySelector('#sync-now') || !document.querySelector('#sync-now').disabled")
+    assert len(hung) == 1
+    page.goto(page.url.split("#")[0] + "#/")
+    page.locator("#sync-now").click()
+    page.goto(page.url.split("#")[0] + "#/outbox")
+    page.locator(f"#outbox-list .outbox-row[data-uuid='{walk}'][data-status='sent']").wait_for()
+    with Session(engine) as session:
+        assert session.exec(select(func.count()).select_from(Walkthrough)
+                            .where(Walkthrough.uuid == uuid_lib.UUID(walk))).one() == 1
+    assert watch.errors == [] and watch.hosts == {"127.0.0.1"}
+    context.close()
