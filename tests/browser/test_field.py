@@ -703,7 +703,8 @@ def test_a_hung_request_times_out_and_the_record_goes_later(browser, field_serve
     chip(page, "mode", "亲身办")
     page.locator("#submit").click()
     page.locator(f"#outbox-list .outbox-row[data-uuid='{walk}'][data-status='waiting']").wait_for()
-    page.wait_for_function("() => !document.querySelector('#sync-now') || !document.querySelector('#sync-now').disabled")
+    page.wait_for_function("() => { const button = document.querySelector('#sync-now');"
+                           " return !button || !button.disabled; }")
     assert len(hung) == 1
     page.goto(page.url.split("#")[0] + "#/")
     page.locator("#sync-now").click()
