@@ -55,7 +55,9 @@
     '记录已送达，但照片被退回：': 'The record arrived, but a photo was refused:',
     '以新编号重新发送': 'Send as a new record', '保留服务器上的版本': "Keep the server's version",
     '删除这份草稿？': 'Delete this draft?', '删除这一条（连同其照片）？': 'Delete this item (and its photos)?',
-    '已删除一条': 'Item deleted', '撤销': 'Undo', '删除草稿': 'Delete draft', '已删除': 'Deleted',
+    '已删除一条': 'Item deleted', '撤销': 'Undo', '（已停用）': ' (retired)',
+    '手机存储已满，这次修改没有保存。请联网同步，并在“记录”里清除已发送的记录、删去不用的照片后再试。':
+      'The phone\'s storage is full: this change was not saved. Sync, then clear sent records and unused photos under Records, and try again.', '删除草稿': 'Delete draft', '已删除': 'Deleted',
     '已保存，联网后自动发送': 'Saved; it is sent automatically once connected', '记录不存在': 'No such record',
     '必填': 'Required', '整改期限不能早于走流程日期': 'The due date cannot be before the walkthrough', '请填写内容': 'Please describe it', '请先停止计时': 'Stop the timer first',
     '日期不能晚于今天': 'The date cannot be in the future', '只能补记 30 天内的日志': 'Logs older than 30 days cannot be added',
@@ -150,10 +152,23 @@
   function go(hash) { if (location.hash === hash) route(); else location.hash = hash; }
   function may(kind) { return !!S.user && MAY[kind].indexOf(S.user.role) >= 0; }
   function refList(name) { return (S.ref && S.ref[name]) || []; }
+  // every {value, label} list of a reference, as one map of names
+  function namesOf(ref) {
+    var out = {};
+    function take(list) {
+      list.forEach(function (o) { if (o && o.value !== undefined && o.label) out[String(o.value)] = o.label; });
+    }
+    Object.keys(ref || {}).forEach(function (k) {
+      var v = ref[k];
+      if (Array.isArray(v)) take(v);
+      else if (v && typeof v === 'object') Object.keys(v).forEach(function (j) { if (Array.isArray(v[j])) take(v[j]); });
+    });
+    return out;
+  }
 
   var toastTimer = null;
   // a short message; with `action` ({label, run}) a button that undoes what was just done, for longer
-  function toast(msg, action) {
+  function toast(msg, action, ms) {
     var el = document.getElementById('toast');
     el.textContent = msg; el.hidden = false;
     clearTimeout(toastTimer);
@@ -161,7 +176,7 @@
       el.appendChild(h('button', { type: 'button', class: 'toast-action', id: 'toast-action', text: action.label,
         onclick: function () { clearTimeout(toastTimer); el.hidden = true; action.run(); } }));
     }
-    toastTimer = setTimeout(function () { el.hidden = true; }, action ? 10000 : 3500);
+    toastTimer = setTimeout(function () { el.hidden = true; }, ms || (action ? 10000 : 3500));
   }
 
   // --- the header: connection state and language -------------------------------------------
@@ -305,6 +320,8 @@
     try {
       var res = await C.call('GET', '/api/v1/reference');
       if (res.status === 200 && res.data) {
+        // the names of choices no longer offered stay known, to show a record that still has them
+        res.data._names = Object.assign({}, (S.ref && S.ref._names) || {}, namesOf(S.ref), namesOf(res.data));
         S.ref = res.data;
         S.serverDown = false;
         if (S.authRequired) { S.authRequired = false; await C.setMeta('auth_required', false); renderBanner(); }
@@ -415,7 +432,7 @@
     var multi = !!opts.multi;
     var fs = h('fieldset', { class: 'field chips', 'data-path': opts.path }, h('legend', { text: legend }));
     var wrap = h('div', { class: 'chip-row' });
-    options.forEach(function (o) {
+    withChosen(options, multi ? selected : [selected]).forEach(function (o) {
       var checked = multi ? (selected || []).indexOf(o[0]) >= 0 : selected === o[0];
       var input = h('input', { type: multi ? 'checkbox' : 'radio', name: name, value: o[0], checked: checked,
         onchange: function () {
@@ -445,10 +462,21 @@
         h('button', { type: 'button', class: 'btn btn-square', 'aria-label': t('增加') + ' ' + label, text: '+', onclick: function () { bump(1); } })));
   }
 
+  // a value chosen earlier that is no longer offered (a retired category, a refused record reopened)
+  // stays shown as chosen, marked, so the person sees what they had and changes it
+  function withChosen(options, chosen) {
+    var known = options.map(function (o) { return String(o[0]); });
+    var gone = (chosen || []).filter(function (v) { return v !== null && v !== undefined && v !== '' && known.indexOf(String(v)) < 0; });
+    var names = (S.ref && S.ref._names) || {};
+    return options.concat(gone.map(function (v) { return [v, (names[String(v)] || v) + t('（已停用）')]; }));
+  }
+
   function select(options, value, onchange, placeholder) {
     var s = h('select', { onchange: function () { onchange(s.value); } });
     if (placeholder !== undefined) s.appendChild(h('option', { value: '', text: placeholder }));
-    options.forEach(function (o) { s.appendChild(h('option', { value: String(o[0]), text: o[1], selected: String(o[0]) === String(value) })); });
+    withChosen(options, [value]).forEach(function (o) {
+      s.appendChild(h('option', { value: String(o[0]), text: o[1], selected: String(o[0]) === String(value) }));
+    });
     return s;
   }
 
@@ -1331,6 +1359,17 @@
   }
 
   // --- start --------------------------------------------------------------------------------
+  // a full phone: IndexedDB refuses the write (QuotaExceededError). The write is all or nothing,
+  // so what was stored before stays as it was; the person is told why this change was not kept
+  function storageFull(err) {
+    return !!err && (err.name === 'QuotaExceededError' || /quota/i.test(String(err.message || '')));
+  }
+  window.addEventListener('unhandledrejection', function (event) {
+    if (!storageFull(event.reason)) return;
+    event.preventDefault();
+    toast(t('手机存储已满，这次修改没有保存。请联网同步，并在“记录”里清除已发送的记录、删去不用的照片后再试。'), null, 15000);
+  });
+
   async function start() {
     renderHeader();
     document.getElementById('lang').addEventListener('click', function () {

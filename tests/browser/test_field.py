@@ -715,3 +715,74 @@ def test_a_hung_request_times_out_and_the_record_goes_later(browser, field_serve
                             .where(Walkthrough.uuid == uuid_lib.UUID(walk))).one() == 1
     assert watch.errors == [] and watch.hosts == {"127.0.0.1"}
     context.close()
+
+
+FULL_STORAGE = """
+const put = IDBObjectStore.prototype.put;
+IDBObjectStore.prototype.put = function () {
+  if (self.__full) throw new DOMException('the quota is reached', 'QuotaExceededError');
+  return put.apply(this, arguments);
+};
+"""
+
+
+def test_a_full_phone_is_explained_and_nothing_is_half_saved(browser, field_server):
+    """The phone's storage fills up while a log is written: the person is told, in words, why the
+    change was not kept; what was saved before stays as it was."""
+    base = field_server.url
+    context = browser.new_context(**PIXEL_5, locale="zh-CN", service_workers="block")
+    context.add_init_script(FULL_STORAGE)
+    page = context.new_page()
+    watch = PhoneWatch(page)
+    page.goto(f"{base}/field/")
+    field_sign_in(page, "cadre")
+    page.locator("#new-work_log").click()
+    page.locator("#log-done").fill("上午走访两家企业。")
+    page.locator("#saved").filter(has_text="已自动保存").wait_for()
+    page.evaluate("self.__full = true")
+    page.locator("#log-done").fill("上午走访两家企业。下午调解一起工资纠纷。")
+    expect(page.locator("#toast")).to_contain_text("手机存储已满")
+    page.evaluate("self.__full = false")
+    draft = page.url
+    page.goto(f"{base}/field/#/")
+    page.goto(draft)
+    expect(page.locator("#log-done")).to_have_value("上午走访两家企业。")  # the last saved, whole
+    assert watch.errors == []
+    context.close()
+
+
+def test_a_retired_choice_still_shows_as_chosen(browser, field_server):
+    """A draft names a kind of work an admin then retires: reopened after the phone's reference is
+    refreshed, the draft still shows that choice — by its name, marked retired — to be changed."""
+    from data.models import User as UserModel
+    from data.queries.settings import work_types
+    from data.services.settings import update_settings
+    base, engine = field_server.url, field_server.engine
+    context = browser.new_context(**PIXEL_5, locale="zh-CN", service_workers="block")
+    page = context.new_page()
+    watch = PhoneWatch(page)
+    page.goto(f"{base}/field/")
+    field_sign_in(page, "cadre")
+    page.locator("#new-work_log").click()
+    page.locator("#log-done").wait_for()
+    draft = page.url
+    chip(page, "work_types", "矛盾调解")
+    page.locator("#saved").filter(has_text="已自动保存").wait_for()
+    with Session(engine) as session:
+        rows = work_types(session)
+        admin = session.exec(select(UserModel).where(UserModel.username == "admin")).one()
+        retired = [{**r, "retired": r["name"] == "矛盾调解" or r["retired"]} for r in rows]
+        update_settings(session, actor=admin, values={"worklog.work_types": retired})
+    page.goto(f"{base}/field/#/")
+    page.locator("#sync-now").click()  # the reference comes again, without 矛盾调解
+    page.wait_for_function("() => !document.querySelector('#sync-now').disabled")
+    try:
+        page.goto(draft)
+        chosen = page.locator("[data-path='work_types'] label.chip", has_text="矛盾调解（已停用）")
+        expect(chosen.locator("input")).to_be_checked()
+        assert watch.errors == []
+    finally:  # the server's list as it was, for the other tests of this city
+        with Session(engine) as session:
+            admin = session.exec(select(UserModel).where(UserModel.username == "admin")).one()
+            update_settings(session, actor=admin, values={"worklog.work_types": rows})
+    context.close()
