@@ -22,6 +22,21 @@ STATES = ("filed", "missing", "pending", "off")
 MARK = {"filed": "●", "missing": "✕", "pending": "", "off": ""}
 COMMENT_TEXT, COMMENT_SEND, COMMENT_MSG, COMMENTS = ("logs-comment-text", "logs-comment-send", "logs-comment-msg",
                                                      "logs-comments")
+REVIEW, REVIEW_STATE = "logs-review", "logs-review-state"
+
+
+def review_state(_: Translate, log: dict) -> list:
+    """Where the log stands in its review (审核): accepted, returned with the reason, or edited since."""
+    badges = []
+    if log.get("review_status") == "accepted":
+        badges.append(dbc.Badge(_("审核通过"), color="success", className="me-1"))
+    elif log.get("review_status") == "returned":
+        badges.append(dbc.Badge(_("已退回"), color="danger", className="me-1"))
+        if log.get("review_note"):
+            badges.append(html.Span(log["review_note"], className="small text-danger me-1"))
+    if (log.get("revision") or 1) > 1:
+        badges.append(dbc.Badge(_("已修改（第 %(n)s 版）", n=log["revision"]), color="info", className="me-1"))
+    return badges
 
 
 def legend(_: Translate) -> html.Div:
@@ -108,7 +123,7 @@ def _work_types(codes: list, names: dict[str, str]) -> list:
 
 
 def feed_item(_: Translate, log: dict, *, viewer_id: int, may_comment: bool, weekday: Callable[[date], str],
-              work_types: dict[str, str]) -> dbc.Card:
+              work_types: dict[str, str], may_review: bool = False) -> dbc.Card:
     """One log: the day, the cadre and station, what was done and solved, photos, comments
     (and a comment box for leaders). `work_types` names the work-type codes."""
     photos = [html.A(html.Img(src=f"/photos/{p}", alt=_("照片"), className="evidence-thumb"),
@@ -120,6 +135,11 @@ def feed_item(_: Translate, log: dict, *, viewer_id: int, may_comment: bool, wee
                          placeholder=_("写点评…"), className="form-control-sm"),
             dbc.Button(_("点评"), id={"type": COMMENT_SEND, "log": log["id"]}, size="sm", color="primary",
                        outline=True, className="text-nowrap"),
+            *([dbc.Button(_("审核通过"), id={"type": REVIEW, "log": log["id"], "act": "accept"}, size="sm",
+                          color="success", outline=True, className="text-nowrap"),
+               dbc.Button(_("退回"), id={"type": REVIEW, "log": log["id"], "act": "return"}, size="sm",
+                          color="danger", outline=True, className="text-nowrap",
+                          title=_("退回给挂职干部修改，原因写在左边"))] if may_review else []),
         ], className="d-flex gap-2 align-items-start mt-2")
     return dbc.Card(dbc.CardBody([
         html.Div([
@@ -135,6 +155,7 @@ def feed_item(_: Translate, log: dict, *, viewer_id: int, may_comment: bool, wee
         if log["solved"] else None,
         html.Div(photos, className="d-flex gap-1 flex-wrap my-1") if photos else None,
         html.Div(_("提交于 %(at)s", at=local_time(log["created_at"])), className="small text-secondary"),
+        html.Div(review_state(_, log), id={"type": REVIEW_STATE, "log": log["id"]}, className="mt-1"),
         html.Div(comments_block(_, log["comments"], owner_id=log["user_id"], viewer_id=viewer_id),
                  id={"type": COMMENTS, "log": log["id"]}),
         box,
@@ -143,8 +164,8 @@ def feed_item(_: Translate, log: dict, *, viewer_id: int, may_comment: bool, wee
 
 
 def feed(_: Translate, logs: list[dict], *, viewer_id: int, may_comment: bool, weekday: Callable[[date], str],
-         work_types: dict[str, str]) -> html.Div:
+         work_types: dict[str, str], may_review: bool = False) -> html.Div:
     if not logs:
         return html.Div(_("没有符合条件的工作日志"), className="text-secondary small")
     return html.Div([feed_item(_, log, viewer_id=viewer_id, may_comment=may_comment, weekday=weekday,
-                               work_types=work_types) for log in logs])
+                               work_types=work_types, may_review=may_review) for log in logs])

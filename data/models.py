@@ -852,6 +852,26 @@ class WorkLog(SQLModel, table=True):
     accuracy_m: float | None = None
     created_at: datetime = _created()
     body_sha256: str | None = Field(default=None, max_length=64)
+    # 审核: a leader accepts it or returns it with a reason; a returned log is edited on the phone and
+    # sent again under its number (revision + 1, the earlier text kept in work_log_revision)
+    review_status: str | None = Field(default=None, max_length=10)  # None: not reviewed; accepted; returned
+    review_note: str | None = Field(default=None, sa_type=sa.Text)
+    reviewed_by: int | None = Field(default=None, foreign_key="app_user.id")
+    reviewed_at: datetime | None = _ts()
+    revision: int = 1
+
+
+class WorkLogRevision(SQLModel, table=True):
+    """A work log as it was before an edit (its history: who changed what, when)."""
+
+    __tablename__ = "work_log_revision"
+
+    id: int | None = Field(default=None, primary_key=True)
+    work_log_id: int = Field(foreign_key="work_log.id", index=True)
+    revision: int
+    body: dict = _json({})  # the fields as they were, and the review that returned them
+    changed_by: int | None = Field(default=None, foreign_key="app_user.id")
+    changed_at: datetime = _created()
 
 
 class WorkLogComment(SQLModel, table=True):

@@ -14,7 +14,7 @@ from datetime import date
 import dash
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
-from dash import MATCH, Input, Output, State, ctx, dcc, html, no_update
+from dash import ALL, MATCH, Input, Output, State, ctx, dcc, html, no_update
 from flask_login import current_user
 
 from components.cards import kpi_card, refusal
@@ -25,12 +25,15 @@ from components.log_views import (
     COMMENT_SEND,
     COMMENT_TEXT,
     COMMENTS,
+    REVIEW,
+    REVIEW_STATE,
     comments_block,
     county_figure,
     feed,
     grid_height,
     legend,
     matrix_grid,
+    review_state,
 )
 from data.errors import DomainError
 from data.filters import LOG_TEXT_LIMIT
@@ -39,6 +42,7 @@ from data.queries import logs as q
 from data.queries.settings import label_names, work_calendar, work_types
 from data.scope import OutOfScope
 from data.services import work_log_comments as svc
+from data.services import work_logs as log_service
 from web.context import actor, db, region_options, scope, today
 from web.i18n import N_, _, is_english
 from web.shell import forbidden, refused_page
@@ -191,7 +195,8 @@ def register_callbacks(app: dash.Dash) -> None:
             return refusal(_(SCOPE_REFUSAL)), None, 1, 1
         pages = max(1, -(-total // q.FEED_PAGE))
         return (feed(_, logs, viewer_id=current_user.id, may_comment=current_user.role in svc.COMMENTERS,
-                     weekday=weekday, work_types=work_type_names()), _("共 %(n)s 篇", n=count(total)), pages,
+                     weekday=weekday, work_types=work_type_names(),
+                     may_review=current_user.role in log_service.REVIEWERS), _("共 %(n)s 篇", n=count(total)), pages,
                 min(page, pages))
 
     @app.callback(Output({"type": COMMENTS, "log": MATCH}, "children"),
@@ -210,6 +215,24 @@ def register_callbacks(app: dash.Dash) -> None:
         found = q.log_comments(db(), scope(), work_log_id=log_id)
         return (comments_block(_, found["comments"], owner_id=found["user_id"], viewer_id=current_user.id), "",
                 html.Div(_("已点评，挂职干部会在日志下看到"), className="small text-success mt-1"))
+
+    @app.callback(Output({"type": REVIEW_STATE, "log": MATCH}, "children"),
+                  Input({"type": REVIEW, "log": MATCH, "act": ALL}, "n_clicks"),
+                  State({"type": COMMENT_TEXT, "log": MATCH}, "value"), prevent_initial_call=True)
+    def review(clicks, note):
+        """审核: accept, or return with the reason written in the comment box (the cadre reads it on the
+        phone, edits the log there and sends it again)."""
+        if not any(clicks or []) or not isinstance(ctx.triggered_id, dict):
+            return no_update
+        log_id, accept = int(ctx.triggered_id["log"]), ctx.triggered_id["act"] == "accept"
+        session = db()
+        try:
+            log = log_service.review_work_log(session, actor=actor(), work_log_id=log_id, accept=accept, note=note)
+        except DomainError as exc:
+            session.rollback()
+            return html.Span(_(exc.message, **exc.params), className="small text-danger")
+        return review_state(_, {"review_status": log.review_status, "review_note": log.review_note,
+                                "revision": log.revision})
 
     @app.callback(Output(MARK_READ_BOX, "children"), Output(VERSION, "data"), Input(MARK_READ, "n_clicks"),
                   State(VERSION, "data"), prevent_initial_call=True)

@@ -198,3 +198,35 @@ def test_the_matrix_for_a_leader(app, client, world):
     assert [c["headerName"] for c in columns[2:4]] == ["11/2", "11/3"] and len(columns) == 2 + 15
     assert rows[0]["d13"] == "filed" and rows[0]["d12"] == "missing" and rows[0]["d14"] == "pending"
     assert "7.1%" in _text(answer["logs-kpis"]["children"])  # 2 filed of 28 due (today is not due yet)
+
+
+def review(client, log_id, act, note):
+    button = {"type": "logs-review", "log": log_id, "act": act}
+    body = {"output": '{"log":["MATCH"],"type":"logs-review-state"}.children',
+            "outputs": {"id": {"type": "logs-review-state", "log": log_id}, "property": "children"},
+            "inputs": [[{"id": {"type": "logs-review", "log": log_id, "act": a}, "property": "n_clicks",
+                         "value": 1 if a == act else None} for a in ("accept", "return")]],
+            "state": [{"id": {"type": "logs-comment-text", "log": log_id}, "property": "value", "value": note}],
+            "changedPropIds": [json.dumps(button, separators=(",", ":"), sort_keys=True) + ".n_clicks"]}
+    response = client.post("/_dash-update-component", json=body, headers=csrf_header(client))
+    assert response.status_code == 200, response.data[:300]
+    return json.dumps(response.json["response"], ensure_ascii=False)
+
+
+def test_a_leader_reviews_a_log_on_the_page_and_the_cadre_is_told(app, client, session, world):
+    from data.models import WorkLog
+    from data.queries.todo import todo_items
+    from data.queries.users import get_user_scope
+    from tests.conftest import TODAY
+    log = world["logs"]["a"]
+    sign_in(client, "leader_a")
+    assert "退回时请写明原因" in review(client, log.id, "return", "")
+    assert "已退回" in review(client, log.id, "return", "请附上现场照片")
+    assert "越权" not in review(client, world["logs"]["b"].id, "accept", "") and session.get(
+        WorkLog, world["logs"]["b"].id).review_status is None  # another county's log: refused
+    session.expire_all()
+    cadre = session.get(WorkLog, log.id).user_id
+    items = todo_items(session, role="cadre", user_id=cadre, scope=get_user_scope(session, user_id=cadre),
+                       today=TODAY)
+    assert [(i.kind, i.reason) for i in items if i.kind == "log_returned"] == [("log_returned", "请附上现场照片")]
+    assert "审核通过" in review(client, log.id, "accept", "")

@@ -166,3 +166,40 @@ def test_device_sessions_note_when_they_were_last_seen_only_now_and_then(session
         devices.revoke_device_session(session, actor=actor(world, "leader"), device_id=device.id)
     devices.revoke_device_session(session, actor=actor(world, "cadre_a"), device_id=device.id)
     assert devices.device_by_token(session, token=token, kind="field") is None
+
+
+def test_a_leader_returns_a_log_and_the_cadre_edits_the_same_record(session, world):
+    """审核: a returned log waits in the cadre's to-do; sent again under its number with changes it is
+    the same record, its earlier text in its history and its review started again; an accepted or
+    unreviewed log under its number with another body stays a conflict."""
+    from data.models import AuditEvent, WorkLog, WorkLogRevision
+    from data.queries.todo import todo_items
+    from data.services.work_logs import review_work_log
+    cadre, leader = actor(world, "cadre_a"), actor(world, "leader")
+    first = log(done="培训协理员 20 人次")
+    stored, _created = record_work_log(session, actor=cadre, form=first, today=TODAY)
+    with pytest.raises(Conflict):  # not returned: another body under its number is no edit
+        record_work_log(session, actor=cadre, form=replace(first, done="改写"), today=TODAY)
+    with pytest.raises(ValidationError):  # a return says why
+        review_work_log(session, actor=leader, work_log_id=stored.id, accept=False)
+    with pytest.raises(NotAllowed):  # a cadre does not review
+        review_work_log(session, actor=cadre, work_log_id=stored.id, accept=True)
+    review_work_log(session, actor=leader, work_log_id=stored.id, accept=False, note="请写明培训的内容和地点")
+
+    def waiting():
+        return [(i.kind, i.reason, i.link) for i in todo_items(session, role=Role.cadre, user_id=cadre.id,
+                                                               scope=cadre.scope, today=TODAY)
+                if i.kind == "log_returned"]
+    assert waiting() == [("log_returned", "请写明培训的内容和地点", f"/field/#/r/{stored.uuid}")]
+    edited, created = record_work_log(session, actor=cadre, form=replace(
+        first, done="在镇政府会议室培训村级协理员 20 人次，内容为社保待遇认证"), today=TODAY)
+    assert not created and edited.id == stored.id and edited.revision == 2 and edited.review_status is None
+    assert session.exec(select(WorkLog)).all() == [edited]  # never a second record
+    [history] = session.exec(select(WorkLogRevision).where(WorkLogRevision.work_log_id == stored.id)).all()
+    assert history.body["done"] == "培训协理员 20 人次" and history.body["review_note"] == "请写明培训的内容和地点"
+    assert waiting() == []
+    review_work_log(session, actor=leader, work_log_id=stored.id, accept=True)
+    actions = session.exec(select(AuditEvent.action).where(AuditEvent.target_kind == "work_log")).all()
+    assert actions == ["work_log.recorded", "work_log.returned", "work_log.edited", "work_log.accepted"]
+    with pytest.raises(Conflict):  # accepted: no more edits under its number
+        record_work_log(session, actor=cadre, form=replace(first, done="再改"), today=TODAY)

@@ -152,6 +152,7 @@ def list_logs(session: Session, scope: Scope, *, filters: LogFilters, today: dat
     township = aliased(Region)
     query = (select(WorkLog.id, WorkLog.uuid, WorkLog.user_id, WorkLog.log_date, WorkLog.work_types, WorkLog.done,
                     WorkLog.solved, WorkLog.people_served, WorkLog.created_at, WorkLog.path,
+                    WorkLog.review_status, WorkLog.review_note, WorkLog.revision,
                     User.display_name.label("cadre"), Station.name.label("station"), township.name.label("township"))
              .join(User, User.id == WorkLog.user_id)
              .join(Station, Station.id == WorkLog.station_id, isouter=True)

@@ -14,8 +14,8 @@ of their role:
   whose period is over, overdue rectifications;
 - inspector: fixes reported and waiting for a re-check (never the reporter's own), their own audits
   not yet published after three days, their planned audits from a few days before the day;
-- cadre: today's work log on a working day, leaders' comments not yet read, the station's open and
-  overdue rectifications;
+- cadre: today's work log on a working day, leaders' comments not yet read, logs a leader returned
+  (to edit on the phone and send again), the station's open and overdue rectifications;
 - admin: imports that failed, accounts held back by the sign-in throttle, wall screens silent for
   more than a day.
 """
@@ -84,6 +84,7 @@ KINDS = {
     "planned_audit": N_("即将执行的暗访任务"),
     "log_today": N_("今日工作日志待报"),
     "comment": N_("领导点评待阅"),
+    "log_returned": N_("被退回待修改的工作日志"),
     "rectification_overdue": N_("超期未整改"),
     "rectification_open": N_("待整改"),
     "import_failed": N_("导入失败"),
@@ -270,6 +271,11 @@ def _cadre(session: Session, scope: Scope, today: date, user_id: int, calendar: 
         .order_by(WorkLogComment.created_at)).all()
     items += [TodoItem("comment", f"{log_date.isoformat()} · {author}", text[:80], "/field/#/",
                        since=_day(at)) for _cid, text, at, log_date, author in unread]
+    returned = session.exec(select(WorkLog.uuid, WorkLog.log_date, WorkLog.review_note, WorkLog.reviewed_at)
+                            .where(WorkLog.user_id == user_id, WorkLog.review_status == "returned")
+                            .order_by(WorkLog.log_date)).all()
+    items += [TodoItem("log_returned", log_date.isoformat(), note or "", f"/field/#/r/{uuid}", since=_day(at))
+              for uuid, log_date, note, at in returned]
     items += _rectifications(session, scope, today, overdue_only=False)
     return items
 

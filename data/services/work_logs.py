@@ -21,9 +21,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from data.errors import N_, NotAllowed, ValidationError
-from data.models import Role, Secondment, WorkLog
+from data.models import Role, Secondment, WorkLog, WorkLogRevision
 from data.queries.settings import work_types
-from data.services.common import Actor, audit, resent_or_conflict, stored_twin
+from data.services.common import Actor, audit, clean_text, resent_or_conflict, stored_twin
 from data.services.inspections import station_in_scope
 from data.services.walkthroughs import Location, adopt_photos, check_location
 from data.types import utcnow
@@ -61,14 +61,8 @@ def _text(value: str | None, field_name: str, *, required: bool = False) -> str 
     return value or None
 
 
-def record_work_log(session: Session, *, actor: Actor, form: WorkLogForm, today: date,
-                    now: datetime | None = None) -> tuple[WorkLog, bool]:
-    """Check and store a work log; returns (work_log, created)."""
-    if actor.role not in FILERS:
-        raise NotAllowed(N_("只有挂职干部可以填写工作日志"))
-    existing = session.exec(select(WorkLog).where(WorkLog.uuid == form.uuid)).first()
-    if existing is not None:
-        return _same_or_conflict(existing, form, actor)
+def _checked(session: Session, actor: Actor, form: WorkLogForm, today: date) -> dict:
+    """The log's values from the form, every rule checked (raises NotAllowed, ValidationError)."""
     if form.log_date > today:
         raise ValidationError(N_("日期不能晚于今天"), field="log_date")
     if (today - form.log_date).days > OLDEST_DAYS:
@@ -79,14 +73,15 @@ def record_work_log(session: Session, *, actor: Actor, form: WorkLogForm, today:
     for n, code in enumerate(form.work_types):
         if code not in known:
             raise ValidationError(N_("取值无效"), field=f"work_types[{n}]")
-    types = list(dict.fromkeys(form.work_types))
-    done = _text(form.done, "done", required=True)
-    solved = _text(form.solved, "solved")
     people = form.people_served
     if isinstance(people, bool) or not isinstance(people, int) or not 0 <= people <= MAX_PEOPLE:
         raise ValidationError(N_("超出允许范围"), field="people_served")
+    values = {"log_date": form.log_date, "work_types": list(dict.fromkeys(form.work_types)),
+              "done": _text(form.done, "done", required=True), "solved": _text(form.solved, "solved"),
+              "people_served": people}
     location = check_location(form.location)
-    secondment_id = None
+    values.update(lon=location.lon if location else None, lat=location.lat if location else None,
+                  accuracy_m=location.accuracy_m if location else None)
     if actor.role == Role.cadre:
         secondment = session.exec(select(Secondment).where(
             Secondment.user_id == actor.id, Secondment.starts_on <= form.log_date,
@@ -95,29 +90,89 @@ def record_work_log(session: Session, *, actor: Actor, form: WorkLogForm, today:
             raise NotAllowed(N_("该日期不在您的挂职期内"))
         if form.station_id is not None and form.station_id != secondment.station_id:
             raise NotAllowed(N_("只能为挂职的站点填写工作日志"))
-        secondment_id, station_id, path = secondment.id, secondment.station_id, secondment.path
+        values.update(secondment_id=secondment.id, station_id=secondment.station_id, path=secondment.path)
     else:
         if form.station_id is None:
             raise ValidationError(N_("请选择站点"), field="station_id")
         station = station_in_scope(session, actor, form.station_id)
-        station_id, path = station.id, station.path
+        values.update(secondment_id=None, station_id=station.id, path=station.path)
+    return values
+
+
+EDITABLE = ("log_date", "work_types", "done", "solved", "people_served", "station_id")
+
+
+def record_work_log(session: Session, *, actor: Actor, form: WorkLogForm, today: date,
+                    now: datetime | None = None) -> tuple[WorkLog, bool]:
+    """Check and store a work log; returns (work_log, created). A log a leader returned is edited
+    by sending it again under its number (its author only): the earlier text goes to its history."""
+    if actor.role not in FILERS:
+        raise NotAllowed(N_("只有挂职干部可以填写工作日志"))
+    existing = session.exec(select(WorkLog).where(WorkLog.uuid == form.uuid)).first()
+    if existing is not None:
+        if (existing.review_status == RETURNED and existing.user_id == actor.id
+                and existing.body_sha256 != form.body_digest()):
+            return _edited(session, existing, actor, form, today, now or utcnow()), False
+        return _same_or_conflict(existing, form, actor)
+    values = _checked(session, actor, form, today)
     now = now or utcnow()
-    log = WorkLog(uuid=form.uuid, user_id=actor.id, secondment_id=secondment_id, station_id=station_id, path=path,
-                  log_date=form.log_date, work_types=types, done=done, solved=solved, people_served=people,
-                  lon=location.lon if location else None, lat=location.lat if location else None,
-                  accuracy_m=location.accuracy_m if location else None, created_at=now,
-                  body_sha256=form.body_digest())
+    log = WorkLog(uuid=form.uuid, user_id=actor.id, created_at=now, body_sha256=form.body_digest(), **values)
     try:
         session.add(log)
         session.flush()
-        adopt_photos(session, owners=[form.uuid], actor=actor, path=path)
+        adopt_photos(session, owners=[form.uuid], actor=actor, path=log.path)
         audit(session, actor=actor, action="work_log.recorded", target_kind="work_log", target_id=log.id,
-              details={"uuid": str(log.uuid), "station_id": station_id, "log_date": form.log_date.isoformat(),
-                       "work_types": types}, at=now)
+              details={"uuid": str(log.uuid), "station_id": log.station_id, "log_date": form.log_date.isoformat(),
+                       "work_types": log.work_types}, at=now)
         session.commit()
     except IntegrityError as refused:  # the same log sent twice at once: the other request stored it first
         return _same_or_conflict(stored_twin(session, WorkLog, form.uuid, refused), form, actor)
     return log, True
+
+
+def _edited(session: Session, log: WorkLog, actor: Actor, form: WorkLogForm, today: date,
+            now: datetime) -> WorkLog:
+    """The returned log as the cadre changed it: the version before goes to its history, the review
+    starts again."""
+    values = _checked(session, actor, form, today)
+    before = {k: getattr(log, k) for k in EDITABLE}
+    session.add(WorkLogRevision(work_log_id=log.id, revision=log.revision, changed_by=actor.id, changed_at=now,
+                                body={**{k: (v.isoformat() if isinstance(v, date) else v) for k, v in before.items()},
+                                      "review_note": log.review_note}))
+    for key, value in values.items():
+        setattr(log, key, value)
+    log.revision += 1
+    log.review_status = log.review_note = log.reviewed_by = log.reviewed_at = None
+    log.body_sha256 = form.body_digest()
+    adopt_photos(session, owners=[form.uuid], actor=actor, path=log.path)
+    changed = sorted(k for k in EDITABLE if before[k] != getattr(log, k))
+    audit(session, actor=actor, action="work_log.edited", target_kind="work_log", target_id=log.id,
+          details={"uuid": str(log.uuid), "revision": log.revision, "changed": changed}, at=now)
+    session.commit()
+    return log
+
+
+RETURNED, ACCEPTED = "returned", "accepted"
+REVIEWERS = (Role.leader, Role.admin)
+
+
+def review_work_log(session: Session, *, actor: Actor, work_log_id: int, accept: bool, note: str | None = None,
+                    now: datetime | None = None) -> WorkLog:
+    """审核: a leader of the log's regions accepts it, or returns it with the reason the cadre will
+    read on the phone. Raises NotAllowed, ValidationError."""
+    if actor.role not in REVIEWERS:
+        raise NotAllowed(N_("您的角色不能执行此操作"))
+    log = session.get(WorkLog, work_log_id, with_for_update=True)
+    if log is None or not actor.scope.covers(log.path):
+        raise NotAllowed(N_("日志不存在或不在您的管辖范围内"))
+    note = clean_text(note, field="note", required=not accept, limit=1000, missing=N_("退回时请写明原因"))
+    now = now or utcnow()
+    log.review_status, log.review_note = (ACCEPTED if accept else RETURNED), note
+    log.reviewed_by, log.reviewed_at = actor.id, now
+    audit(session, actor=actor, action="work_log.accepted" if accept else "work_log.returned", target_kind="work_log",
+          target_id=log.id, details={"note": note} if note else {}, at=now)
+    session.commit()
+    return log
 
 
 def _same_or_conflict(existing: WorkLog, form: WorkLogForm, actor: Actor) -> tuple[WorkLog, bool]:

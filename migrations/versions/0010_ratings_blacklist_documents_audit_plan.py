@@ -1,6 +1,7 @@
 """service_rating (好差评, with the follow-up of a 差评), blacklist_entry (失信联合惩戒名单),
 case_document (the numbered notices printed from a case), audit_plan and audit_assignment (the
-annual plan of unannounced audits drawn from a seed); app_user.home_path (the unit an auditor
+annual plan of unannounced audits drawn from a seed), a work log's review and revisions;
+app_user.home_path (the unit an auditor
 comes from: 回避) and app_user.email (where the daily to-do digest goes)
 """
 
@@ -18,6 +19,27 @@ def _column(name: str, kind, null: bool = False) -> sa.Column:
 
 
 def upgrade() -> None:
+    # a work log's review (审核) and its revisions
+    with op.batch_alter_table("work_log") as batch:
+        batch.add_column(_column("review_status", sa.String(length=10), null=True))
+        batch.add_column(_column("review_note", sa.Text(), null=True))
+        batch.add_column(_column("reviewed_by", sa.Integer(), null=True))
+        batch.add_column(_column("reviewed_at", UTCDateTime(timezone=True), null=True))
+        batch.add_column(sa.Column("revision", sa.Integer(), nullable=False, server_default="1"))
+        batch.create_foreign_key("fk_work_log_reviewed_by_app_user", "app_user", ["reviewed_by"], ["id"])
+    op.create_table(
+        "work_log_revision",
+        _column("id", sa.Integer()),
+        _column("work_log_id", sa.Integer()),
+        _column("revision", sa.Integer()),
+        _column("body", sa.JSON(none_as_null=True)),
+        _column("changed_by", sa.Integer(), null=True),
+        _column("changed_at", UTCDateTime(timezone=True)),
+        sa.ForeignKeyConstraint(["work_log_id"], ["work_log.id"]),
+        sa.ForeignKeyConstraint(["changed_by"], ["app_user.id"]),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_work_log_revision_work_log_id", "work_log_revision", ["work_log_id"])
     # the unit an auditor comes from (回避), and where a person's daily digest goes
     with op.batch_alter_table("app_user") as batch:
         for column, length in (("home_path", 200), ("email", 120)):
@@ -135,6 +157,12 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_work_log_revision_work_log_id", table_name="work_log_revision")
+    op.drop_table("work_log_revision")
+    with op.batch_alter_table("work_log") as batch:
+        batch.drop_constraint("fk_work_log_reviewed_by_app_user", type_="foreignkey")
+        for column in ("revision", "reviewed_at", "reviewed_by", "review_note", "review_status"):
+            batch.drop_column(column)
     for column in ("plan_id", "station_id", "path", "due_on"):
         op.drop_index(f"ix_audit_assignment_{column}", table_name="audit_assignment")
     op.drop_table("audit_assignment")

@@ -55,7 +55,8 @@
     '记录已送达，但照片被退回：': 'The record arrived, but a photo was refused:',
     '以新编号重新发送': 'Send as a new record', '保留服务器上的版本': "Keep the server's version",
     '删除这份草稿？': 'Delete this draft?', '删除这一条（连同其照片）？': 'Delete this item (and its photos)?',
-    '已删除一条': 'Item deleted', '撤销': 'Undo', '（已停用）': ' (retired)',
+    '已删除一条': 'Item deleted', '撤销': 'Undo', '领导退回了这条日志：': 'A leader returned this log:',
+    '请修改后重新发送，仍是这一条记录。': 'Change it and send it again: it stays the same record.', '修改': 'Edit', '（已停用）': ' (retired)',
     '手机存储已满，这次修改没有保存。请联网同步，并在“记录”里清除已发送的记录、删去不用的照片后再试。':
       'The phone\'s storage is full: this change was not saved. Sync, then clear sent records and unused photos under Records, and try again.', '删除草稿': 'Delete draft', '已删除': 'Deleted',
     '已保存，联网后自动发送': 'Saved; it is sent automatically once connected', '记录不存在': 'No such record',
@@ -689,7 +690,14 @@
     // what waits for the person, as the server said at the last sync (kept for offline); the day's
     // log drops off as soon as one for today is on this phone, sent or not
     var loggedToday = mine.some(function (r) { return r.kind === 'work_log' && r.body && r.body.log_date === today(); });
-    var todo = refList('todo').filter(function (i) { return !(i.kind === 'log_today' && loggedToday); });
+    var answered = {};
+    mine.forEach(function (r) { if (r.answered_return) answered[r.uuid] = r.answered_return; });
+    var todo = refList('todo').filter(function (i) {
+      if (i.kind === 'log_today' && loggedToday) return false;
+      return !(i.kind === 'log_returned' && Object.keys(answered).some(function (u) {
+        return i.link.slice(-u.length) === u && answered[u] === i.reason + '|' + i.record;
+      }));
+    });
     var todoCard = S.ref ? h('section', { class: 'card', id: 'todo', 'aria-labelledby': 'todo-h' },
       h('h2', { id: 'todo-h', class: 'h2', text: t('我的待办') + (todo.length ? ' · ' + todo.length : '') }),
       todo.length ? h('ul', { class: 'todo' }, todo.map(todoItem)) : h('p', { class: 'muted', text: t('没有等您处理的事项') }),
@@ -711,7 +719,8 @@
     // the field app's own places open here (#/…); a desktop page opens as a page of its own
     var href = i.link.indexOf('/field/') === 0 ? i.link.slice('/field/'.length) : i.link;
     return h('li', {}, h('a', { href: href, text: i.title + '：' + i.record }),
-      i.due ? h('span', { class: i.late ? 'warn small' : 'muted small', text: ' ' + t('期限 {d}', { d: i.due }) }) : null);
+      i.due ? h('span', { class: i.late ? 'warn small' : 'muted small', text: ' ' + t('期限 {d}', { d: i.due }) }) : null,
+      i.reason ? h('div', { class: 'small muted todo-reason', text: i.reason }) : null);
   }
 
   function commentItem(c, recs) {
@@ -794,7 +803,22 @@
     return page;
   }
 
+  // a log a leader returned (审核: 退回), as the server's to-do list said at the last sync; none once
+  // this phone has sent the edited version answering that very return
+  function returnOf(rec) {
+    var item = refList('todo').filter(function (i) {
+      return i.kind === 'log_returned' && i.link.slice(-rec.uuid.length) === rec.uuid;
+    })[0];
+    return item && !(rec.answered_return === item.reason + '|' + item.record) ? item : null;
+  }
+
   function statusPanel(rec) {
+    var returned = rec.status === 'sent' ? returnOf(rec) : null;
+    if (returned) {
+      return h('div', { class: 'banner banner-bad', role: 'alert', id: 'returned-reason' },
+        h('p', { text: t('领导退回了这条日志：') + ' ' + (returned.reason || '') }),
+        h('p', { class: 'small', text: t('请修改后重新发送，仍是这一条记录。') }));
+    }
     if (rec.status === 'rejected' && rec.error) {
       // messages that find no field in the form are listed here (showErrors fills the list)
       return h('div', { class: 'banner banner-bad', role: 'alert', id: 'reject-reason' },
@@ -838,6 +862,17 @@
         }, true);
         if (!done) toast(t('正在发送，请稍后再试')); else route();
       } }));
+    } else if (rec.status === 'sent' && returnOf(rec)) {
+      var item = returnOf(rec);
+      row.appendChild(h('button', { type: 'button', class: 'btn btn-primary btn-grow', id: 'edit-returned', text: t('修改'),
+        onclick: async function () {
+          // the same record, open again: sent under its own number, the server keeps the earlier version
+          await C.update('records', rec.uuid, function (r) {
+            r.status = 'draft'; r.body_sent = false; r.error = null; r.touched = true;
+            r.answered_return = item.reason + '|' + item.record; return r;
+          });
+          route();
+        } }));
     } else if (rec.status === 'rejected' && rec.body_sent) {
       row.appendChild(h('button', { type: 'button', class: 'btn btn-primary btn-grow', id: 'submit', text: t('重新发送'), onclick: async function () {
         var ps = await C.byIndex('photos', 'record_uuid', rec.uuid);

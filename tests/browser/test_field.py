@@ -786,3 +786,50 @@ def test_a_retired_choice_still_shows_as_chosen(browser, field_server):
             admin = session.exec(select(UserModel).where(UserModel.username == "admin")).one()
             update_settings(session, actor=admin, values={"worklog.work_types": rows})
     context.close()
+
+
+def test_a_returned_log_is_edited_on_the_phone_and_stays_one_record(browser, field_server, tmp_path):
+    """A leader returns a cadre's log with a reason (审核: 退回); on the phone it waits in 我的待办 with
+    the reason, opens again for editing, and goes back under its own number: one log on the server,
+    revision 2, the earlier text in its history."""
+    from data.models import WorkLog, WorkLogRevision
+    from data.queries.users import get_user_scope
+    from data.services.common import Actor
+    from data.services.work_logs import review_work_log
+    base, engine = field_server.url, field_server.engine
+    context = browser.new_context(**PIXEL_5, locale="zh-CN", service_workers="block")
+    page = context.new_page()
+    watch = PhoneWatch(page)
+    page.goto(f"{base}/field/")
+    field_sign_in(page, "cadre")
+    page.locator("#new-work_log").wait_for()
+    log_uuid = record_work_log(page, tmp_path, field_server.facts, station=False)
+    wait_sent(page, log_uuid)
+    with Session(engine) as session:
+        leader = session.exec(select(User).where(User.username == "leader")).one()
+        stored = session.exec(select(WorkLog).where(WorkLog.uuid == uuid_lib.UUID(log_uuid))).one()
+        review_work_log(session, actor=Actor(leader.id, leader.username, leader.role,
+                                             get_user_scope(session, user_id=leader.id)),
+                        work_log_id=stored.id, accept=False, note="请补充调解纠纷的当事企业")
+    page.goto(f"{base}/field/#/")
+    page.locator("#sync-now").click()
+    item = page.locator("#todo li", has_text="请补充调解纠纷的当事企业")
+    item.wait_for()
+    item.locator("a").click()
+    expect(page.locator("#returned-reason")).to_contain_text("请补充调解纠纷的当事企业")
+    page.locator("#edit-returned").click()
+    page.locator("#log-done").fill("走访3家企业宣传欠薪治理政策，调解示范建工与12名工人的工资纠纷。")
+    page.locator("#submit").click()
+    page.locator("#outbox-list").wait_for()
+    wait_sent(page, log_uuid)
+    page.goto(f"{base}/field/#/")
+    page.locator("#todo h2").wait_for()
+    assert not page.locator("#todo li", has_text="请补充调解纠纷的当事企业").count()
+    with Session(engine) as session:
+        logs = session.exec(select(WorkLog).where(WorkLog.uuid == uuid_lib.UUID(log_uuid))).all()
+        assert len(logs) == 1 and logs[0].revision == 2 and "示范建工" in logs[0].done
+        assert logs[0].review_status is None
+        [history] = session.exec(select(WorkLogRevision).where(WorkLogRevision.work_log_id == logs[0].id)).all()
+        assert history.body["done"].startswith("走访3家企业宣传欠薪治理政策，调解一起")
+    assert watch.errors == [] and watch.hosts == {"127.0.0.1"}
+    context.close()
