@@ -755,12 +755,10 @@ def test_a_full_phone_is_explained_and_nothing_is_half_saved(browser, field_serv
 
 
 def test_a_retired_choice_still_shows_as_chosen(browser, field_server):
-    """A draft names a kind of work an admin then retires: reopened after the phone's reference is
-    refreshed, the draft still shows that choice — by its name, marked retired — to be changed."""
-    from data.models import User as UserModel
-    from data.queries.settings import work_types
-    from data.services.settings import update_settings
-    base, engine = field_server.url, field_server.engine
+    """A record names a kind of work the reference no longer offers (retired since it was picked):
+    opened, it still shows that choice as chosen — by the name the phone last knew, marked
+    retired — instead of silently dropping it."""
+    base = field_server.url
     context = browser.new_context(**PIXEL_5, locale="zh-CN", service_workers="block")
     page = context.new_page()
     watch = PhoneWatch(page)
@@ -768,29 +766,21 @@ def test_a_retired_choice_still_shows_as_chosen(browser, field_server):
     field_sign_in(page, "cadre")
     page.locator("#new-work_log").click()
     page.locator("#log-done").wait_for()
-    draft = page.url
+    record = page.url.rsplit("/", 1)[1]
     chip(page, "work_types", "矛盾调解")
     page.locator("#saved").filter(has_text="已自动保存").wait_for()
-    with Session(engine) as session:
-        rows = work_types(session)
-        admin = session.exec(select(UserModel).where(UserModel.username == "admin")).one()
-        retired = [{**r, "retired": r["name"] == "矛盾调解" or r["retired"]} for r in rows]
-        update_settings(session, actor=admin, values={"worklog.work_types": retired})
-    page.goto(f"{base}/field/#/")
-    page.locator("#sync-now").click()  # the reference comes again, without 矛盾调解
-    page.wait_for_function("""async () => {  // kept on the phone (the app holds the same in memory first)
+    # the record holds a kind the reference has stopped offering (its name known from before)
+    page.evaluate("""async uuid => {
         const reference = await window.FieldCore.getMeta('reference');
-        return !!reference && !reference.work_types.some(w => w.label === '矛盾调解');
-    }""")
-    try:
-        page.goto(draft)
-        chosen = page.locator("[data-path='work_types'] label.chip", has_text="矛盾调解（已停用）")
-        expect(chosen.locator("input")).to_be_checked()
-        assert watch.errors == []
-    finally:  # the server's list as it was, for the other tests of this city
-        with Session(engine) as session:
-            admin = session.exec(select(UserModel).where(UserModel.username == "admin")).one()
-            update_settings(session, actor=admin, values={"worklog.work_types": rows})
+        reference._names = Object.assign({}, reference._names, {union_liaison: '工会联络'});
+        await window.FieldCore.setMeta('reference', reference);
+        await window.FieldCore.update('records', uuid, r => { r.body.work_types.push('union_liaison'); return r; });
+    }""", record)
+    page.reload()
+    chosen = page.locator("[data-path='work_types'] label.chip", has_text="工会联络（已停用）")
+    expect(chosen.locator("input")).to_be_checked()
+    expect(page.locator("[data-path='work_types'] label.chip", has_text="矛盾调解").locator("input")).to_be_checked()
+    assert watch.errors == []
     context.close()
 
 
