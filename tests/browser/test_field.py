@@ -701,14 +701,15 @@ def test_a_hung_request_times_out_and_the_record_goes_later(browser, field_serve
     walk = page.url.rsplit("/", 1)[1]
     chip(page, "channel", "电话")
     chip(page, "mode", "亲身办")
-    page.locator("#submit").click()
-    page.locator(f"#outbox-list .outbox-row[data-uuid='{walk}'][data-status='waiting']").wait_for()
-    eventually(lambda: len(hung) == 1, "the walkthrough's request went out")
+    # (a route handler runs while Playwright is waiting on the page: wait with Playwright, not time.sleep)
+    with page.expect_request(lambda r: r.url.endswith("/api/v1/walkthroughs") and r.method == "POST"):
+        page.locator("#submit").click()
     # it gave up after its timeout: the record waits, marked as not reached
     page.wait_for_function("""async uuid => {
         const record = await window.FieldCore.get('records', uuid);
         return record.status === 'waiting' && !!record.last_error && record.last_error.code === 'network';
     }""", arg=walk)
+    assert len(hung) == 1
     page.goto(page.url.split("#")[0] + "#/")
     page.locator("#sync-now").click()
     page.goto(page.url.split("#")[0] + "#/outbox")
