@@ -18,7 +18,7 @@ from components import labels
 from components.cards import kpi_card
 from components.format import count, percent
 from data.errors import DomainError
-from data.models import Role, User
+from data.models import Role
 from data.queries import audit_plan as q
 from data.queries.settings import work_calendar
 from data.services import audit_plan as svc
@@ -41,8 +41,7 @@ PLAN_STATUS = {"draft": N_("草稿（可重新抽取）"), "published": N_("已�
 
 
 def _access() -> str | None:
-    user = db().get(User, current_user.id)
-    return q.plan_access(current_user.role, scope(), user.home_path if user else None)
+    return q.access_of(db(), user_id=current_user.id, role=current_user.role, scope=scope())
 
 
 def layout(**_query):

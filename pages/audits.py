@@ -67,10 +67,8 @@ def _filter_bar(query: dict) -> dbc.Card:
 
 def _plan_progress() -> html.Div | None:
     """The latest published 暗访计划's progress, for those who may see the plan (data.queries.audit_plan)."""
-    from data.models import User
     from data.queries import audit_plan
-    user = db().get(User, current_user.id)
-    if audit_plan.plan_access(current_user.role, scope(), user.home_path if user else None) != "lead":
+    if audit_plan.access_of(db(), user_id=current_user.id, role=current_user.role, scope=scope()) != "lead":
         return None
     plans = [p for p in audit_plan.list_plans(db(), scope=scope()) if p["status"] == "published"]
     if not plans:

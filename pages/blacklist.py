@@ -162,7 +162,7 @@ def register_callbacks(app: dash.Dash) -> None:
     def show(entry_id, _version):
         if not entry_id:
             return html.Div(_("选择一条记录查看经过并办理。"), className="small text-secondary")
-        entry = next((e for e in q.list_entries(db(), scope=scope(), today=today()) if e["id"] == entry_id), None)
+        entry = next(iter(q.list_entries(db(), scope=scope(), today=today(), entry_id=int(entry_id))), None)
         return _panel(entry) if entry else dbc.Alert(_("名单记录不存在或不在您的管辖范围内"), color="warning")
 
     @app.callback(Output(VERSION, "data", allow_duplicate=True), Output(MSG, "children", allow_duplicate=True),

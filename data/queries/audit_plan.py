@@ -39,6 +39,12 @@ def plan_access(role: Role | str, scope: Scope, home_path: str | None) -> str | 
     return None
 
 
+def access_of(session: Session, *, user_id: int, role: Role | str, scope: Scope) -> str | None:
+    """plan_access for a stored user (their home county read from the database)."""
+    user = session.get(User, user_id)
+    return plan_access(role, scope, user.home_path if user else None)
+
+
 def list_plans(session: Session, *, scope: Scope) -> list[dict]:
     """The plans over the lead's regions, newest first, with their assignment counts."""
     counted = (select(AuditAssignment.plan_id, sa.func.count().label("n"),

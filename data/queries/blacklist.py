@@ -13,7 +13,8 @@ from data.models import BlacklistEntry, BlacklistStatus, Employer, User, WageCas
 from data.scope import Scope
 
 
-def list_entries(session: Session, *, scope: Scope, today: date, status: str | None = None) -> list[dict]:
+def list_entries(session: Session, *, scope: Scope, today: date, status: str | None = None,
+                 entry_id: int | None = None) -> list[dict]:
     """Entries newest first: [{id, status, employer_id, employer, uscc, grounds, cases, proposed_by,
     proposed_at, proposer_id, decided_by, decision_note, published_on, expires_on, removed_on,
     removal_reason, due_for_removal}] — due_for_removal: published and its period over."""
@@ -24,6 +25,8 @@ def list_entries(session: Session, *, scope: Scope, today: date, status: str | N
              .outerjoin(decider, decider.id == BlacklistEntry.decided_by)
              .where(scope.clause(BlacklistEntry.path))
              .order_by(BlacklistEntry.proposed_at.desc(), BlacklistEntry.id.desc()))
+    if entry_id is not None:  # one entry (the page's record of it)
+        query = query.where(BlacklistEntry.id == entry_id)
     if status == "due":
         query = query.where(BlacklistEntry.status == BlacklistStatus.published.value,
                             BlacklistEntry.expires_on <= today)

@@ -28,7 +28,7 @@ from data.models import (
     User,
 )
 from data.queries import ratings
-from data.queries.audit_plan import COUNTY_PATH_LENGTH, plan_access
+from data.queries.audit_plan import COUNTY_PATH_LENGTH, access_of
 from data.queries.leadership import latest_grades
 from data.queries.settings import get_setting, work_calendar
 from data.queries.stations import OPEN_RECTIFICATION
@@ -41,8 +41,7 @@ MAX_PER_STATION = 12
 
 
 def _lead(session: Session, actor: Actor) -> None:
-    user = session.get(User, actor.id)
-    if plan_access(actor.role, actor.scope, user.home_path if user else None) != "lead":
+    if access_of(session, user_id=actor.id, role=actor.role, scope=actor.scope) != "lead":
         raise NotAllowed(N_("只有督查负责人和市级领导可以编制暗访计划"))
 
 
