@@ -625,7 +625,19 @@ class ChecklistItem(SQLModel, table=True):
     sort_order: int = 0
 
 
-class Inspection(SQLModel, table=True):
+class Reviewed(SQLModel):
+    """What the field sends is reviewed (审核, data.services.review): accepted, or returned with the
+    reason its author reads on the phone; the author edits it under its number until it is accepted
+    (revision + 1, the version before kept in record_revision)."""
+
+    review_status: str | None = Field(default=None, max_length=10)  # None: not yet; accepted; returned
+    review_note: str | None = Field(default=None, sa_type=sa.Text)
+    reviewed_by: int | None = Field(default=None, foreign_key="app_user.id")
+    reviewed_at: datetime | None = _ts()
+    revision: int = 1
+
+
+class Inspection(Reviewed, table=True):
     """A station check (标准化检查) or a window audit (窗口督查 / 暗访)."""
 
     __tablename__ = "inspection"
@@ -768,7 +780,7 @@ class ServiceItem(SQLModel, table=True):
     active: bool = True
 
 
-class Walkthrough(SQLModel, table=True):
+class Walkthrough(Reviewed, table=True):
     """走流程: one walk through a service as a citizen would, with timed steps and trips."""
 
     __tablename__ = "walkthrough"
@@ -831,7 +843,7 @@ class Secondment(SQLModel, table=True):
     ends_on: date
 
 
-class WorkLog(SQLModel, table=True):
+class WorkLog(Reviewed, table=True):
     """工作日志: a seconded cadre's daily log. A check-in point is optional and one-off."""
 
     __tablename__ = "work_log"
@@ -852,22 +864,18 @@ class WorkLog(SQLModel, table=True):
     accuracy_m: float | None = None
     created_at: datetime = _created()
     body_sha256: str | None = Field(default=None, max_length=64)
-    # 审核: a leader accepts it or returns it with a reason; a returned log is edited on the phone and
-    # sent again under its number (revision + 1, the earlier text kept in work_log_revision)
-    review_status: str | None = Field(default=None, max_length=10)  # None: not reviewed; accepted; returned
-    review_note: str | None = Field(default=None, sa_type=sa.Text)
-    reviewed_by: int | None = Field(default=None, foreign_key="app_user.id")
-    reviewed_at: datetime | None = _ts()
-    revision: int = 1
 
 
-class WorkLogRevision(SQLModel, table=True):
-    """A work log as it was before an edit (its history: who changed what, when)."""
+class RecordRevision(SQLModel, table=True):
+    """A field record (work log, walkthrough, inspection) as it was before its author edited it:
+    its history (who changed what, when), with the review that returned it."""
 
-    __tablename__ = "work_log_revision"
+    __tablename__ = "record_revision"
+    __table_args__ = (sa.Index("ix_record_revision_record", "record_kind", "record_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    work_log_id: int = Field(foreign_key="work_log.id", index=True)
+    record_kind: str = Field(max_length=20)  # work_log, walkthrough, inspection
+    record_id: int
     revision: int
     body: dict = _json({})  # the fields as they were, and the review that returned them
     changed_by: int | None = Field(default=None, foreign_key="app_user.id")

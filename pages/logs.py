@@ -41,8 +41,8 @@ from data.models import Role
 from data.queries import logs as q
 from data.queries.settings import label_names, work_calendar, work_types
 from data.scope import OutOfScope
+from data.services import review as review_service
 from data.services import work_log_comments as svc
-from data.services import work_logs as log_service
 from web.context import actor, db, region_options, scope, today
 from web.i18n import N_, _, is_english
 from web.shell import forbidden, refused_page
@@ -196,8 +196,8 @@ def register_callbacks(app: dash.Dash) -> None:
         pages = max(1, -(-total // q.FEED_PAGE))
         return (feed(_, logs, viewer_id=current_user.id, may_comment=current_user.role in svc.COMMENTERS,
                      weekday=weekday, work_types=work_type_names(),
-                     may_review=current_user.role in log_service.REVIEWERS), _("共 %(n)s 篇", n=count(total)), pages,
-                min(page, pages))
+                     may_review=review_service.may_review(current_user.role, "work_log")),
+                _("共 %(n)s 篇", n=count(total)), pages, min(page, pages))
 
     @app.callback(Output({"type": COMMENTS, "log": MATCH}, "children"),
                   Output({"type": COMMENT_TEXT, "log": MATCH}, "value"),
@@ -227,7 +227,8 @@ def register_callbacks(app: dash.Dash) -> None:
         log_id, accept = int(ctx.triggered_id["log"]), ctx.triggered_id["act"] == "accept"
         session = db()
         try:
-            log = log_service.review_work_log(session, actor=actor(), work_log_id=log_id, accept=accept, note=note)
+            log = review_service.review(session, actor=actor(), kind="work_log", record_id=log_id, accept=accept,
+                                        note=note)
         except DomainError as exc:
             session.rollback()
             return html.Span(_(exc.message, **exc.params), className="small text-danger")

@@ -103,8 +103,8 @@ def test_walkthrough_roles_and_scope(session, world):
     form = walk(world, station_id=world["b"].id)
     stored, _ = record_walkthrough(session, actor=actor(world, "leader"), form=form, today=TODAY)
     assert stored.path == world["b"].path
-    with pytest.raises(Conflict):
-        record_walkthrough(session, actor=actor(world, "leader"), form=replace(form, note="改"), today=TODAY)
+    with pytest.raises(Conflict):  # another's record under its number
+        record_walkthrough(session, actor=actor(world, "admin_a"), form=replace(form, note="改"), today=TODAY)
 
 
 def test_cadre_logs_only_within_the_secondment(session, world):
@@ -169,22 +169,25 @@ def test_device_sessions_note_when_they_were_last_seen_only_now_and_then(session
 
 
 def test_a_leader_returns_a_log_and_the_cadre_edits_the_same_record(session, world):
-    """审核: a returned log waits in the cadre's to-do; sent again under its number with changes it is
-    the same record, its earlier text in its history and its review started again; an accepted or
-    unreviewed log under its number with another body stays a conflict."""
-    from data.models import AuditEvent, WorkLog, WorkLogRevision
+    """审核: a log edited after sending is the same record (revision 2, the text before in its
+    history); a returned log waits in the cadre's to-do and, sent again with changes, starts its
+    review again; an accepted log no longer changes under its number."""
+    from data.models import AuditEvent, RecordRevision, WorkLog
     from data.queries.todo import todo_items
-    from data.services.work_logs import review_work_log
+    from data.services.review import review
     cadre, leader = actor(world, "cadre_a"), actor(world, "leader")
     first = log(done="培训协理员 20 人次")
     stored, _created = record_work_log(session, actor=cadre, form=first, today=TODAY)
-    with pytest.raises(Conflict):  # not returned: another body under its number is no edit
-        record_work_log(session, actor=cadre, form=replace(first, done="改写"), today=TODAY)
+    edited, created = record_work_log(session, actor=cadre, form=replace(first, done="培训村级协理员 20 人次"),
+                                      today=TODAY)  # not reviewed yet: an edit, never a second record
+    assert not created and edited.id == stored.id and edited.revision == 2
+    with pytest.raises(Conflict):  # another's log under its number stays a conflict
+        record_work_log(session, actor=actor(world, "cadre_b"), form=replace(first, done="x"), today=TODAY)
     with pytest.raises(ValidationError):  # a return says why
-        review_work_log(session, actor=leader, work_log_id=stored.id, accept=False)
+        review(session, actor=leader, kind="work_log", record_id=stored.id, accept=False)
     with pytest.raises(NotAllowed):  # a cadre does not review
-        review_work_log(session, actor=cadre, work_log_id=stored.id, accept=True)
-    review_work_log(session, actor=leader, work_log_id=stored.id, accept=False, note="请写明培训的内容和地点")
+        review(session, actor=cadre, kind="work_log", record_id=stored.id, accept=True)
+    review(session, actor=leader, kind="work_log", record_id=stored.id, accept=False, note="请写明培训的内容和地点")
 
     def waiting():
         return [(i.kind, i.reason, i.link) for i in todo_items(session, role=Role.cadre, user_id=cadre.id,
@@ -193,13 +196,62 @@ def test_a_leader_returns_a_log_and_the_cadre_edits_the_same_record(session, wor
     assert waiting() == [("log_returned", "请写明培训的内容和地点", f"/field/#/r/{stored.uuid}")]
     edited, created = record_work_log(session, actor=cadre, form=replace(
         first, done="在镇政府会议室培训村级协理员 20 人次，内容为社保待遇认证"), today=TODAY)
-    assert not created and edited.id == stored.id and edited.revision == 2 and edited.review_status is None
+    assert not created and edited.id == stored.id and edited.revision == 3 and edited.review_status is None
     assert session.exec(select(WorkLog)).all() == [edited]  # never a second record
-    [history] = session.exec(select(WorkLogRevision).where(WorkLogRevision.work_log_id == stored.id)).all()
-    assert history.body["done"] == "培训协理员 20 人次" and history.body["review_note"] == "请写明培训的内容和地点"
+    history = session.exec(select(RecordRevision).where(RecordRevision.record_kind == "work_log",
+                                                        RecordRevision.record_id == stored.id)
+                           .order_by(RecordRevision.revision)).all()
+    assert [(h.revision, h.body["done"], h.body["review_note"]) for h in history] == [
+        (1, "培训协理员 20 人次", None), (2, "培训村级协理员 20 人次", "请写明培训的内容和地点")]
     assert waiting() == []
-    review_work_log(session, actor=leader, work_log_id=stored.id, accept=True)
+    review(session, actor=leader, kind="work_log", record_id=stored.id, accept=True)
     actions = session.exec(select(AuditEvent.action).where(AuditEvent.target_kind == "work_log")).all()
-    assert actions == ["work_log.recorded", "work_log.returned", "work_log.edited", "work_log.accepted"]
+    assert actions == ["work_log.recorded", "work_log.edited", "work_log.returned", "work_log.edited",
+                       "work_log.accepted"]
     with pytest.raises(Conflict):  # accepted: no more edits under its number
         record_work_log(session, actor=cadre, form=replace(first, done="再改"), today=TODAY)
+
+
+def test_a_walkthrough_is_reviewed_and_edited_as_one_record_with_its_findings(session, world):
+    """A leader returns a walk; its walker sends it again with a finding changed, one added and one
+    dropped: the same walk, its findings matched by number, the earlier version in its history. A
+    finding a leader has made a rectification of must come back unchanged. Nobody reviews their own."""
+    from data.models import RecordRevision, Walkthrough
+    from data.queries.todo import todo_items
+    from data.services.review import review
+    from data.services.walkthrough_findings import finding_to_rectification
+    cadre, leader = actor(world, "cadre_a"), actor(world, "leader")
+    keep, drop, acted = (FindingForm(uuid.uuid4(), "issue", "waiting", text) for text in ("排队久", "无叫号", "材料多"))
+    first = walk(world, findings=[keep, drop, acted])
+    stored, _ = record_walkthrough(session, actor=cadre, form=first, today=TODAY)
+    acted_id = session.exec(select(WalkthroughFinding.id).where(WalkthroughFinding.uuid == acted.uuid)).one()
+    finding_to_rectification(session, actor=leader, finding_id=acted_id, today=TODAY)
+    review(session, actor=leader, kind="walkthrough", record_id=stored.id, accept=False, note="请补充每一步的用时")
+    items = todo_items(session, role=Role.cadre, user_id=cadre.id, scope=cadre.scope, today=TODAY)
+    assert [(i.kind, i.reason, i.link) for i in items if i.kind == "walk_returned"] == [
+        ("walk_returned", "请补充每一步的用时", f"/field/#/r/{stored.uuid}")]
+    with pytest.raises(Conflict):  # the finding under rectification may not change
+        record_walkthrough(session, actor=cadre, form=replace(first, findings=[keep, replace(acted, text="改")]),
+                           today=TODAY)
+    added = FindingForm(uuid.uuid4(), "need", "hours", "希望延时服务")
+    second = replace(first, steps=[Step("咨询", 300), Step("受理", 600)], trips=2,
+                     findings=[replace(keep, text="排队 40 分钟"), acted, added])
+    edited, created = record_walkthrough(session, actor=cadre, form=second, today=TODAY)
+    assert not created and edited.id == stored.id and edited.revision == 2 and edited.review_status is None
+    assert session.exec(select(Walkthrough)).all() == [edited] and edited.trips == 2
+    texts = sorted(session.exec(select(WalkthroughFinding.text)
+                                .where(WalkthroughFinding.walkthrough_id == stored.id)).all())
+    assert texts == sorted(["排队 40 分钟", "材料多", "希望延时服务"])
+    [before] = session.exec(select(RecordRevision).where(RecordRevision.record_kind == "walkthrough")).all()
+    assert before.body["trips"] == 1 and before.body["review_note"] == "请补充每一步的用时"
+    assert sorted(f["text"] for f in before.body["findings"]) == sorted(["排队久", "无叫号", "材料多"])
+    assert not [i for i in todo_items(session, role=Role.cadre, user_id=cadre.id, scope=cadre.scope, today=TODAY)
+                if i.kind == "walk_returned"]
+    own, _ = record_walkthrough(session, actor=leader, form=walk(world, findings=[]), today=TODAY)
+    with pytest.raises(NotAllowed):
+        review(session, actor=leader, kind="walkthrough", record_id=own.id, accept=True)
+    with pytest.raises(NotAllowed):  # a cadre reviews nothing
+        review(session, actor=cadre, kind="walkthrough", record_id=own.id, accept=True)
+    review(session, actor=leader, kind="walkthrough", record_id=stored.id, accept=True)
+    with pytest.raises(Conflict):
+        record_walkthrough(session, actor=cadre, form=replace(second, trips=3), today=TODAY)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import uuid
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -150,9 +151,46 @@ def test_recording_is_idempotent_on_the_client_uuid(session, world):
     first, created = record_inspection(session, actor=actor, form=audit_form(world, uuid=key), today=TODAY)
     again, created_again = record_inspection(session, actor=actor, form=audit_form(world, uuid=key), today=TODAY)
     assert created and not created_again and again.id == first.id
-    with pytest.raises(Conflict):
-        record_inspection(session, actor=actor, form=audit_form(world, uuid=key, summary="另一份"), today=TODAY)
+    with pytest.raises(Conflict):  # another inspector's body under its number
+        record_inspection(session, actor=world["actors"]["insp2"], form=audit_form(world, uuid=key, summary="另一份"),
+                          today=TODAY)
     assert session.exec(select(sa.func.count()).select_from(Inspection)).one() == 1
+
+
+def test_an_audit_is_returned_edited_under_its_number_and_then_circulated(session, world):
+    """审核 of an audit: another inspector returns it with a reason (it waits in the lead auditor's
+    to-do, and cannot be circulated meanwhile); the lead auditor's edit rescores the same record,
+    keeps the version before, and then it is circulated (accepted) and changes no more."""
+    from data.models import RecordRevision
+    from data.queries.todo import todo_items
+    from data.services.review import review
+    lead, other = world["actors"]["insp1"], world["actors"]["insp2"]
+    first = audit_form(world, uuid=uuid.uuid4(), answers=failing(world, "W01"))
+    stored, _ = record_inspection(session, actor=lead, form=first, today=TODAY)
+    failed_score = stored.score
+    with pytest.raises(NotAllowed):  # not one's own
+        review(session, actor=lead, kind="inspection", record_id=stored.id, accept=False, note="x")
+    with pytest.raises(NotAllowed):  # a cadre reviews no audit
+        review(session, actor=world["actors"]["cadre_a"], kind="inspection", record_id=stored.id, accept=False,
+               note="x")
+    review(session, actor=other, kind="inspection", record_id=stored.id, accept=False, note="W01 不合格须附照片说明")
+    items = todo_items(session, role=Role.inspector, user_id=lead.id, scope=lead.scope, today=TODAY)
+    assert [(i.kind, i.reason, i.link) for i in items if i.kind == "audit_returned"] == [
+        ("audit_returned", "W01 不合格须附照片说明", f"/inspect?edit={stored.id}")]
+    with pytest.raises(WorkflowError):  # returned: edited first, then circulated
+        inspection_service.publish(session, actor=other, inspection_id=stored.id, today=TODAY)
+    second = replace(first, answers=passing_answers("window_audit", "covert"), summary="复核后全部合格")
+    edited, created = record_inspection(session, actor=lead, form=second, today=TODAY)
+    assert not created and edited.id == stored.id and edited.revision == 2 and edited.review_status is None
+    assert failed_score < edited.score == 100
+    [before] = session.exec(select(RecordRevision).where(RecordRevision.record_kind == "inspection")).all()
+    assert before.body["answers"]["W01"]["value"] == "fail" and before.body["review_note"] == "W01 不合格须附照片说明"
+    assert not [i for i in todo_items(session, role=Role.inspector, user_id=lead.id, scope=lead.scope, today=TODAY)
+                if i.kind == "audit_returned"]
+    review(session, actor=other, kind="inspection", record_id=stored.id, accept=True, today=TODAY)
+    assert (edited.status, edited.review_status) == ("published", "accepted")
+    with pytest.raises(Conflict):  # circulated: no more edits
+        record_inspection(session, actor=lead, form=replace(second, summary="再改"), today=TODAY)
 
 
 def test_an_old_inspection_keeps_its_template_version(session, world):

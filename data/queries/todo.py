@@ -17,7 +17,9 @@ of their role:
 - cadre: today's work log on a working day, leaders' comments not yet read, logs a leader returned
   (to edit on the phone and send again), the station's open and overdue rectifications;
 - admin: imports that failed, accounts held back by the sign-in throttle, wall screens silent for
-  more than a day.
+  more than a day;
+- and whoever records walkthroughs or audits (leader, inspector, cadre): their own a reviewer
+  returned (审核: 退回), until they send them again.
 """
 
 from __future__ import annotations
@@ -48,12 +50,14 @@ from data.models import (
     RectificationStatus,
     Role,
     Secondment,
+    ServiceItem,
     Station,
     SupervisionOrder,
     SupervisionStatus,
     TransferStatus,
     User,
     WageCase,
+    Walkthrough,
     WalkthroughFinding,
     WorkLog,
     WorkLogComment,
@@ -85,6 +89,8 @@ KINDS = {
     "log_today": N_("今日工作日志待报"),
     "comment": N_("领导点评待阅"),
     "log_returned": N_("被退回待修改的工作日志"),
+    "walk_returned": N_("被退回待修改的走流程记录"),
+    "audit_returned": N_("被退回待修改的检查记录"),
     "rectification_overdue": N_("超期未整改"),
     "rectification_open": N_("待整改"),
     "import_failed": N_("导入失败"),
@@ -246,6 +252,7 @@ def _inspector(session: Session, scope: Scope, today: date, user_id: int) -> lis
         .join(Station, Station.id == Inspection.station_id)
         .where(scope.clause(Inspection.path), Inspection.status == InspectionStatus.submitted.value,
                Inspection.published_at.is_(None), Inspection.inspected_on <= cutoff,
+               sa.or_(Inspection.review_status.is_(None), Inspection.review_status != "returned"),
                Inspection.lead_auditor_id == user_id)
         .order_by(Inspection.inspected_on)).all()
     items += [TodoItem("unpublished", f"{station} · {on.isoformat()}", "", "/inspect", since=on)
@@ -280,6 +287,28 @@ def _cadre(session: Session, scope: Scope, today: date, user_id: int, calendar: 
     return items
 
 
+def _returned(session: Session, user_id: int) -> list[TodoItem]:
+    """The person's walkthroughs and audits a reviewer returned (审核: 退回): edited where they were
+    made (the phone's record; an audit from the desktop on /inspect) and sent again."""
+    walks = session.exec(select(Walkthrough.uuid, Walkthrough.walked_on, ServiceItem.name,
+                                Walkthrough.review_note, Walkthrough.reviewed_at)
+                         .join(ServiceItem, ServiceItem.code == Walkthrough.service_item_code)
+                         .where(Walkthrough.user_id == user_id, Walkthrough.review_status == "returned")
+                         .order_by(Walkthrough.walked_on)).all()
+    items = [TodoItem("walk_returned", f"{on.isoformat()} · {item}", note or "", f"/field/#/r/{uuid}",
+                      since=_day(at)) for uuid, on, item, note, at in walks]
+    audits = session.exec(select(Inspection.id, Inspection.inspected_on, Inspection.review_note,
+                                 Inspection.reviewed_at, Station.name)
+                          .join(Station, Station.id == Inspection.station_id)
+                          .where(Inspection.lead_auditor_id == user_id, Inspection.review_status == "returned",
+                                 Inspection.status == InspectionStatus.submitted.value)
+                          .order_by(Inspection.inspected_on)).all()
+    items += [TodoItem("audit_returned", f"{station} · {on.isoformat()}", note or "",
+                       "/inspect?" + urlencode({"edit": iid}), since=_day(at))
+              for iid, on, note, at, station in audits]
+    return items
+
+
 def _admin(session: Session, now: datetime, throttled: list[str]) -> list[TodoItem]:
     items: list[TodoItem] = []
     week = now - timedelta(days=7)
@@ -309,11 +338,11 @@ def todo_items(session: Session, *, role: Role | str, user_id: int, scope: Scope
     if role == Role.case_officer:
         items = _officer(session, scope, today, calendar)
     elif role == Role.leader:
-        items = _leader(session, scope, today)
+        items = _leader(session, scope, today) + _returned(session, user_id)
     elif role == Role.inspector:
-        items = _inspector(session, scope, today, user_id)
+        items = _inspector(session, scope, today, user_id) + _returned(session, user_id)
     elif role == Role.cadre:
-        items = _cadre(session, scope, today, user_id, calendar)
+        items = _cadre(session, scope, today, user_id, calendar) + _returned(session, user_id)
     elif role == Role.admin:
         items = _admin(session, now or clock.now(), throttled or [])
     else:

@@ -186,3 +186,12 @@ def close_assignment(session: Session, *, inspection: Inspection, actor: Actor) 
     audit(session, actor=actor, action="audit_assignment.done", target_kind="audit_assignment",
           target_id=chosen.id, details={"inspection_id": inspection.id, "plan_id": chosen.plan_id})
     return chosen
+
+
+def release_assignment(session: Session, *, inspection: Inspection) -> None:
+    """An audit edited to another station, day or team no longer fulfils the assignment it closed
+    (close_assignment then finds the one it fulfils now, if any). Added, not committed."""
+    for held in session.exec(select(AuditAssignment).where(AuditAssignment.inspection_id == inspection.id)):
+        held.inspection_id = None
+        session.add(held)
+    session.flush()

@@ -42,6 +42,7 @@ from data.queries.templates import KIND_FOR_INSPECTION, template_items
 from data.rules.calendar import add_working_days
 from data.rules.scoring import Score, item_fraction, score_checklist
 from data.services.common import Actor, audit, resent_or_conflict, stored_twin
+from data.services.review import ACCEPTED, RETURNED, is_edit, keep_revision
 from data.types import utcnow
 
 RECORDERS = (Role.inspector, Role.admin)
@@ -158,15 +159,8 @@ def preview(session: Session, *, template_id: int, answers: dict, mode: str | No
     return score_checklist(items, usable, grade_thresholds(session))
 
 
-def record_inspection(session: Session, *, actor: Actor, form: InspectionForm, today: date,
-                      now: datetime | None = None) -> tuple[Inspection, bool]:
-    """Check, score and store a filled-in checklist as submitted; returns (inspection, created)."""
-    if actor.role not in RECORDERS:
-        raise NotAllowed(N_("只有督查人员可以录入检查"))
-    if form.uuid is not None:
-        existing = session.exec(select(Inspection).where(Inspection.uuid == form.uuid)).first()
-        if existing is not None:
-            return _same_or_conflict(existing, form, actor)
+def _checked(session: Session, actor: Actor, form: InspectionForm, today: date) -> tuple[dict, Score]:
+    """The form's fields as stored, checked and scored (raises ValidationError, NotAllowed)."""
     kind = _enum(InspectionKind, form.kind, "kind")
     mode = _enum(InspectionMode, form.mode, "mode")
     if mode not in MODES[kind]:
@@ -192,26 +186,68 @@ def record_inspection(session: Session, *, actor: Actor, form: InspectionForm, t
     summary = (form.summary or "").strip() or None
     if summary and len(summary) > 4000:
         raise ValidationError(N_("内容过长（最多 %(limit)s 字）"), field="summary", limit=4000)
+    return dict(kind=kind, mode=mode, station_id=station.id, path=station.path, template_id=template.id,
+                inspected_on=form.inspected_on, started_at=form.started_at, auditor_ids=auditors, answers=answers,
+                category_scores=score.category_scores, score=score.total, grade=score.grade, vetoed=score.vetoed,
+                summary=summary), score
+
+
+def record_inspection(session: Session, *, actor: Actor, form: InspectionForm, today: date,
+                      now: datetime | None = None) -> tuple[Inspection, bool]:
+    """Check, score and store a filled-in checklist as submitted; returns (inspection, created).
+    Its lead auditor edits it by sending it again under its number until it is circulated."""
+    if actor.role not in RECORDERS:
+        raise NotAllowed(N_("只有督查人员可以录入检查"))
+    existing = None
+    if form.uuid is not None:
+        existing = session.exec(select(Inspection).where(Inspection.uuid == form.uuid)).first()
+        if existing is not None and not is_edit(existing, form, actor, "inspection"):
+            return _same_or_conflict(existing, form, actor)
+    values, score = _checked(session, actor, form, today)
     now = now or utcnow()
-    inspection = Inspection(
-        uuid=form.uuid or uuid_lib.uuid4(), kind=kind, mode=mode, status=InspectionStatus.submitted,
-        station_id=station.id, path=station.path, template_id=template.id, inspected_on=form.inspected_on,
-        started_at=form.started_at, auditor_ids=auditors, lead_auditor_id=actor.id, answers=answers,
-        category_scores=score.category_scores, score=score.total, grade=score.grade, vetoed=score.vetoed,
-        summary=summary, created_at=now, body_sha256=form.body_digest())
+    if existing is not None:
+        return _edited(session, existing, actor, values, form.body_digest(), now), False
+    inspection = Inspection(uuid=form.uuid or uuid_lib.uuid4(), status=InspectionStatus.submitted,
+                            lead_auditor_id=actor.id, created_at=now, body_sha256=form.body_digest(), **values)
     try:
         session.add(inspection)
         session.flush()
         audit(session, actor=actor, action="inspection.recorded", target_kind="inspection",
-              target_id=inspection.id, details={"uuid": str(inspection.uuid), "station_id": station.id,
-                                                "kind": kind.value, "mode": mode.value, "score": score.total,
-                                                "grade": score.grade, "failed": list(score.failed)}, at=now)
+              target_id=inspection.id, details={"uuid": str(inspection.uuid), "station_id": inspection.station_id,
+                                                "kind": values["kind"].value, "mode": values["mode"].value,
+                                                "score": score.total, "grade": score.grade,
+                                                "failed": list(score.failed)}, at=now)
         from data.services.audit_plan import close_assignment  # the plan's assignment it fulfils
         close_assignment(session, inspection=inspection, actor=actor)
         session.commit()
     except IntegrityError as refused:  # sent twice at once (the UUID stops the second at insert or commit)
         return _same_or_conflict(stored_twin(session, Inspection, form.uuid, refused), form, actor)
     return inspection, True
+
+
+PLAN_FIELDS = ("kind", "station_id", "inspected_on", "auditor_ids")  # what ties an audit to the plan
+
+
+def _edited(session: Session, inspection: Inspection, actor: Actor, values: dict, digest: str,
+            now: datetime) -> Inspection:
+    """The audit as its lead auditor changed it before the circular: the version before goes to its
+    history, the review starts again, and the plan's assignment follows a changed station or date."""
+    fields = [k for k in values if k != "path"]
+    before = {k: getattr(inspection, k) for k in fields}
+    keep_revision(session, inspection, "inspection", before, actor=actor, now=now)
+    for key, value in values.items():
+        setattr(inspection, key, value)
+    inspection.body_sha256 = digest
+    changed = sorted(k for k in fields if before[k] != getattr(inspection, k))
+    if set(changed) & set(PLAN_FIELDS):
+        from data.services.audit_plan import close_assignment, release_assignment
+        release_assignment(session, inspection=inspection)
+        close_assignment(session, inspection=inspection, actor=actor)
+    audit(session, actor=actor, action="inspection.edited", target_kind="inspection", target_id=inspection.id,
+          details={"uuid": str(inspection.uuid), "revision": inspection.revision, "changed": changed,
+                   "score": inspection.score, "grade": inspection.grade}, at=now)
+    session.commit()
+    return inspection
 
 
 def _same_or_conflict(existing: Inspection, form: InspectionForm, actor: Actor) -> tuple[Inspection, bool]:
@@ -242,8 +278,11 @@ def publish(session: Session, *, actor: Actor, inspection_id: int, today: date,
         raise NotAllowed(N_("检查记录不存在或不在您的管辖范围内"))
     if inspection.status != InspectionStatus.submitted:
         raise WorkflowError(N_("这份检查记录已经通报过了"))
+    if inspection.review_status == RETURNED:
+        raise WorkflowError(N_("这份检查记录已退回修改，检查人员重新提交后才能通报"))
     now = now or utcnow()
     inspection.status, inspection.published_at = InspectionStatus.published, now
+    inspection.review_status, inspection.reviewed_by, inspection.reviewed_at = ACCEPTED, actor.id, now
     items = {i.code: i for i in template_items(session, inspection.template_id)}
     failed = score_checklist(items.values(), inspection.answers).failed
     station = session.get(Station, inspection.station_id)

@@ -25,6 +25,7 @@ from data.models import (
     Attachment,
     FindingList,
     FindingStatus,
+    Rectification,
     Role,
     ServiceItem,
     WalkChannel,
@@ -35,6 +36,7 @@ from data.models import (
 from data.queries.settings import finding_categories
 from data.services.common import Actor, audit, resent_or_conflict
 from data.services.inspections import station_in_scope
+from data.services.review import is_edit, keep_revision
 from data.types import utcnow
 
 WALKERS = (Role.leader, Role.cadre, Role.inspector, Role.admin)
@@ -174,14 +176,8 @@ def _findings(session: Session, form: WalkthroughForm, today: date) -> list[dict
     return cleaned
 
 
-def record_walkthrough(session: Session, *, actor: Actor, form: WalkthroughForm, today: date,
-                       now: datetime | None = None) -> tuple[Walkthrough, bool]:
-    """Check and store a walkthrough with its findings; returns (walkthrough, created)."""
-    if actor.role not in WALKERS:
-        raise NotAllowed(N_("您无权记录走流程"))
-    existing = session.exec(select(Walkthrough).where(Walkthrough.uuid == form.uuid)).first()
-    if existing is not None:
-        return _same_or_conflict(existing, form, actor)
+def _checked(session: Session, actor: Actor, form: WalkthroughForm, today: date) -> tuple[dict, list[dict]]:
+    """The walk's fields as stored and its findings, checked (raises ValidationError, NotAllowed)."""
     item = session.exec(select(ServiceItem).where(ServiceItem.code == form.service_item_code)).first()
     if item is None or not item.active:
         raise ValidationError(N_("没有这个服务事项"), field="service_item_code")
@@ -199,8 +195,6 @@ def record_walkthrough(session: Session, *, actor: Actor, form: WalkthroughForm,
         raise ValidationError(N_("条目过多（最多 %(limit)s 条）"), field="materials_asked", limit=MAX_MATERIALS)
     materials = [_text(m, MATERIAL_LIMIT, f"materials_asked[{n}]", required=True)
                  for n, m in enumerate(form.materials_asked)]
-    place = _text(form.place, PLACE_LIMIT, "place")
-    note = _text(form.note, NOTE_LIMIT, "note")
     location = check_location(form.location)
     if form.station_id is not None:
         station = station_in_scope(session, actor, form.station_id)
@@ -209,7 +203,27 @@ def record_walkthrough(session: Session, *, actor: Actor, form: WalkthroughForm,
         station_id, path = None, actor.scope.paths[0]
     else:
         raise NotAllowed(N_("您没有管辖区域"))
-    findings = _findings(session, form, today)
+    values = dict(station_id=station_id, path=path, service_item_code=item.code, channel=channel, mode=mode,
+                  place=_text(form.place, PLACE_LIMIT, "place"), walked_on=form.walked_on, steps=steps, trips=trips,
+                  materials_asked=materials, materials_published=list(item.published_materials or []),
+                  note=_text(form.note, NOTE_LIMIT, "note"), lon=location.lon if location else None,
+                  lat=location.lat if location else None, accuracy_m=location.accuracy_m if location else None)
+    return values, _findings(session, form, today)
+
+
+def record_walkthrough(session: Session, *, actor: Actor, form: WalkthroughForm, today: date,
+                       now: datetime | None = None) -> tuple[Walkthrough, bool]:
+    """Check and store a walkthrough with its findings; returns (walkthrough, created). Its walker
+    edits it by sending it again under its number until a leader accepts it."""
+    if actor.role not in WALKERS:
+        raise NotAllowed(N_("您无权记录走流程"))
+    existing = session.exec(select(Walkthrough).where(Walkthrough.uuid == form.uuid)).first()
+    if existing is not None:
+        if is_edit(existing, form, actor, "walkthrough"):
+            values, findings = _checked(session, actor, form, today)
+            return _edited(session, existing, actor, form, values, findings, now or utcnow()), False
+        return _same_or_conflict(existing, form, actor)
+    values, findings = _checked(session, actor, form, today)
     used = session.exec(select(WalkthroughFinding.uuid).where(
         WalkthroughFinding.uuid.in_([f["uuid"] for f in findings]))).first() if findings else None
     if used is not None:
@@ -217,23 +231,17 @@ def record_walkthrough(session: Session, *, actor: Actor, form: WalkthroughForm,
         # findings are its own and this copy is the same record again (200), not a conflict
         return _stored_or_conflict(session, form, actor)
     now = now or utcnow()
-    walk = Walkthrough(uuid=form.uuid, user_id=actor.id, station_id=station_id, path=path,
-                       service_item_code=item.code, channel=channel, mode=mode, place=place,
-                       walked_on=form.walked_on, steps=steps, trips=trips, materials_asked=materials,
-                       materials_published=list(item.published_materials or []), note=note,
-                       lon=location.lon if location else None, lat=location.lat if location else None,
-                       accuracy_m=location.accuracy_m if location else None, created_at=now,
-                       body_sha256=form.body_digest())
+    walk = Walkthrough(uuid=form.uuid, user_id=actor.id, created_at=now, body_sha256=form.body_digest(), **values)
     try:
         session.add(walk)
         session.flush()
         for finding in findings:
-            session.add(WalkthroughFinding(walkthrough_id=walk.id, path=path, created_at=now, **finding))
-        adopt_photos(session, owners=[form.uuid, *(f["uuid"] for f in findings)], actor=actor, path=path)
+            session.add(WalkthroughFinding(walkthrough_id=walk.id, path=walk.path, created_at=now, **finding))
+        adopt_photos(session, owners=[form.uuid, *(f["uuid"] for f in findings)], actor=actor, path=walk.path)
         counts = {kind.value: sum(f["list_kind"] == kind for f in findings) for kind in FindingList}
         audit(session, actor=actor, action="walkthrough.recorded", target_kind="walkthrough", target_id=walk.id,
-              details={"uuid": str(walk.uuid), "service_item_code": item.code, "station_id": station_id,
-                       "findings": counts}, at=now)
+              details={"uuid": str(walk.uuid), "service_item_code": walk.service_item_code,
+                       "station_id": walk.station_id, "findings": counts}, at=now)
         session.commit()
     except IntegrityError:
         # the same walkthrough sent twice at once: the other request stored it first (the
@@ -241,6 +249,61 @@ def record_walkthrough(session: Session, *, actor: Actor, form: WalkthroughForm,
         session.rollback()
         return _stored_or_conflict(session, form, actor)
     return walk, True
+
+
+FINDING_FIELDS = ("list_kind", "category", "text", "measure", "owner", "due_on", "done_on", "status")
+
+
+def _edited(session: Session, walk: Walkthrough, actor: Actor, form: WalkthroughForm, values: dict,
+            findings: list[dict], now: datetime) -> Walkthrough:
+    """The walk as its walker changed it: the version before (with its findings) goes to its history
+    and the review starts again. Findings are matched by their number: changed, added or dropped —
+    except one a leader has acted on (made a rectification of, or moved on the fix list), which
+    must come back as it is."""
+    stored = {f.uuid: f for f in session.exec(select(WalkthroughFinding)
+                                              .where(WalkthroughFinding.walkthrough_id == walk.id))}
+    sent = {f["uuid"]: f for f in findings}
+    acted = set(session.exec(select(Rectification.finding_id).where(
+        Rectification.finding_id.in_([f.id for f in stored.values()]))).all()) if stored else set()
+    touched = {key for key, f in stored.items()
+               if f.id in acted or f.signed_off_by is not None or f.status == FindingStatus.in_progress}
+    for key in touched:
+        finding = stored[key]
+        if key not in sent or any(sent[key][k] != getattr(finding, k) for k in FINDING_FIELDS if k != "status"):
+            raise Conflict(N_("条目“%(text)s”已在办理，不能修改或删去"), text=finding.text[:30])
+    other = session.exec(select(WalkthroughFinding.uuid).where(WalkthroughFinding.uuid.in_(list(sent)),
+                                                               WalkthroughFinding.walkthrough_id != walk.id)).first()
+    if other is not None:
+        raise Conflict(N_("该编号已用于另一条记录"))
+    fields = [k for k in values if k != "path"]
+    before = {k: getattr(walk, k) for k in fields}
+    before["findings"] = [{"uuid": str(f.uuid), **{k: getattr(f, k) for k in FINDING_FIELDS}}
+                          for f in stored.values()]
+    keep_revision(session, walk, "walkthrough", json.loads(json.dumps(before, default=str)), actor=actor, now=now)
+    for key, value in values.items():
+        setattr(walk, key, value)
+    walk.body_sha256 = form.body_digest()
+    for key, finding in stored.items():
+        if key not in sent:
+            session.delete(finding)
+    session.flush()
+    for key, row in sent.items():
+        if key in touched:
+            stored[key].path = walk.path
+        elif key in stored:
+            for name, value in row.items():
+                setattr(stored[key], name, value)
+            stored[key].path = walk.path
+        else:
+            session.add(WalkthroughFinding(walkthrough_id=walk.id, path=walk.path, created_at=now, **row))
+    adopt_photos(session, owners=[form.uuid, *sent], actor=actor, path=walk.path)
+    changed = sorted(k for k in fields if before[k] != getattr(walk, k))
+    audit(session, actor=actor, action="walkthrough.edited", target_kind="walkthrough", target_id=walk.id,
+          details={"uuid": str(walk.uuid), "revision": walk.revision, "changed": changed,
+                   "findings": {"added": sum(k not in stored for k in sent),
+                                "dropped": sum(k not in sent for k in stored)}}, at=now)
+    session.commit()
+    return walk
 
 
 def _stored_or_conflict(session: Session, form: WalkthroughForm, actor: Actor) -> tuple[Walkthrough, bool]:

@@ -21,10 +21,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from data.errors import N_, NotAllowed, ValidationError
-from data.models import Role, Secondment, WorkLog, WorkLogRevision
+from data.models import Role, Secondment, WorkLog
 from data.queries.settings import work_types
-from data.services.common import Actor, audit, clean_text, resent_or_conflict, stored_twin
+from data.services.common import Actor, audit, resent_or_conflict, stored_twin
 from data.services.inspections import station_in_scope
+from data.services.review import is_edit, keep_revision
 from data.services.walkthroughs import Location, adopt_photos, check_location
 from data.types import utcnow
 
@@ -104,14 +105,13 @@ EDITABLE = ("log_date", "work_types", "done", "solved", "people_served", "statio
 
 def record_work_log(session: Session, *, actor: Actor, form: WorkLogForm, today: date,
                     now: datetime | None = None) -> tuple[WorkLog, bool]:
-    """Check and store a work log; returns (work_log, created). A log a leader returned is edited
-    by sending it again under its number (its author only): the earlier text goes to its history."""
+    """Check and store a work log; returns (work_log, created). Its author edits it by sending it
+    again under its number until a leader accepts it (data.services.review)."""
     if actor.role not in FILERS:
         raise NotAllowed(N_("只有挂职干部可以填写工作日志"))
     existing = session.exec(select(WorkLog).where(WorkLog.uuid == form.uuid)).first()
     if existing is not None:
-        if (existing.review_status == RETURNED and existing.user_id == actor.id
-                and existing.body_sha256 != form.body_digest()):
+        if is_edit(existing, form, actor, "work_log"):
             return _edited(session, existing, actor, form, today, now or utcnow()), False
         return _same_or_conflict(existing, form, actor)
     values = _checked(session, actor, form, today)
@@ -132,45 +132,18 @@ def record_work_log(session: Session, *, actor: Actor, form: WorkLogForm, today:
 
 def _edited(session: Session, log: WorkLog, actor: Actor, form: WorkLogForm, today: date,
             now: datetime) -> WorkLog:
-    """The returned log as the cadre changed it: the version before goes to its history, the review
-    starts again."""
+    """The log as its author changed it: the version before goes to its history, the review starts
+    again."""
     values = _checked(session, actor, form, today)
     before = {k: getattr(log, k) for k in EDITABLE}
-    session.add(WorkLogRevision(work_log_id=log.id, revision=log.revision, changed_by=actor.id, changed_at=now,
-                                body={**{k: (v.isoformat() if isinstance(v, date) else v) for k, v in before.items()},
-                                      "review_note": log.review_note}))
+    keep_revision(session, log, "work_log", before, actor=actor, now=now)
     for key, value in values.items():
         setattr(log, key, value)
-    log.revision += 1
-    log.review_status = log.review_note = log.reviewed_by = log.reviewed_at = None
     log.body_sha256 = form.body_digest()
     adopt_photos(session, owners=[form.uuid], actor=actor, path=log.path)
     changed = sorted(k for k in EDITABLE if before[k] != getattr(log, k))
     audit(session, actor=actor, action="work_log.edited", target_kind="work_log", target_id=log.id,
           details={"uuid": str(log.uuid), "revision": log.revision, "changed": changed}, at=now)
-    session.commit()
-    return log
-
-
-RETURNED, ACCEPTED = "returned", "accepted"
-REVIEWERS = (Role.leader, Role.admin)
-
-
-def review_work_log(session: Session, *, actor: Actor, work_log_id: int, accept: bool, note: str | None = None,
-                    now: datetime | None = None) -> WorkLog:
-    """审核: a leader of the log's regions accepts it, or returns it with the reason the cadre will
-    read on the phone. Raises NotAllowed, ValidationError."""
-    if actor.role not in REVIEWERS:
-        raise NotAllowed(N_("您的角色不能执行此操作"))
-    log = session.get(WorkLog, work_log_id, with_for_update=True)
-    if log is None or not actor.scope.covers(log.path):
-        raise NotAllowed(N_("日志不存在或不在您的管辖范围内"))
-    note = clean_text(note, field="note", required=not accept, limit=1000, missing=N_("退回时请写明原因"))
-    now = now or utcnow()
-    log.review_status, log.review_note = (ACCEPTED if accept else RETURNED), note
-    log.reviewed_by, log.reviewed_at = actor.id, now
-    audit(session, actor=actor, action="work_log.accepted" if accept else "work_log.returned", target_kind="work_log",
-          target_id=log.id, details={"note": note} if note else {}, at=now)
     session.commit()
     return log
 
