@@ -54,3 +54,18 @@ def trend_caption(text: str) -> html.Div:
 
 def refusal(message: str) -> dbc.Alert:
     return dbc.Alert([html.I(className="bi bi-shield-lock me-2"), message], color="warning", className="mb-0")
+
+
+def review_badges(_, record: dict) -> list:
+    """Where a field record stands in its review (审核): accepted, returned with the reason, and its
+    version when edited since it was first sent."""
+    badges = []
+    if record.get("review_status") == "accepted":
+        badges.append(dbc.Badge(_("审核通过"), color="success", className="me-1"))
+    elif record.get("review_status") == "returned":
+        badges.append(dbc.Badge(_("已退回"), color="danger", className="me-1"))
+        if record.get("review_note"):
+            badges.append(html.Span(record["review_note"], className="small text-danger me-1"))
+    if (record.get("revision") or 1) > 1:
+        badges.append(dbc.Badge(_("已修改（第 %(n)s 版）", n=record["revision"]), color="info", className="me-1"))
+    return badges

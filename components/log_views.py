@@ -13,6 +13,7 @@ import plotly.graph_objects as go
 from dash import html
 
 from components import labels
+from components.cards import review_badges
 from components.charts import FONT
 from components.format import count, local_time
 
@@ -23,20 +24,7 @@ MARK = {"filed": "●", "missing": "✕", "pending": "", "off": ""}
 COMMENT_TEXT, COMMENT_SEND, COMMENT_MSG, COMMENTS = ("logs-comment-text", "logs-comment-send", "logs-comment-msg",
                                                      "logs-comments")
 REVIEW, REVIEW_STATE = "logs-review", "logs-review-state"
-
-
-def review_state(_: Translate, log: dict) -> list:
-    """Where the log stands in its review (审核): accepted, returned with the reason, or edited since."""
-    badges = []
-    if log.get("review_status") == "accepted":
-        badges.append(dbc.Badge(_("审核通过"), color="success", className="me-1"))
-    elif log.get("review_status") == "returned":
-        badges.append(dbc.Badge(_("已退回"), color="danger", className="me-1"))
-        if log.get("review_note"):
-            badges.append(html.Span(log["review_note"], className="small text-danger me-1"))
-    if (log.get("revision") or 1) > 1:
-        badges.append(dbc.Badge(_("已修改（第 %(n)s 版）", n=log["revision"]), color="info", className="me-1"))
-    return badges
+review_state = review_badges  # a log's place in its review
 
 
 def legend(_: Translate) -> html.Div:

@@ -11,6 +11,7 @@ import plotly.graph_objects as go
 from dash import html
 
 from components import labels
+from components.cards import review_badges
 from components.charts import FONT, LAST_YEAR, THIS_YEAR
 from components.format import count, local_time, percent
 
@@ -147,6 +148,8 @@ def finding_detail(_: Translate, detail: dict, *, service_name: str, category: s
         (_("地点"), " · ".join(x for x in (detail["region"], walk.place) if x) or "—"),
         (_("走流程人"), detail["walker"] or "—"),
         (_("跑动次数"), str(walk.trips)),
+        (_("审核"), review_badges(_, {"review_status": walk.review_status, "review_note": walk.review_note,
+                                      "revision": walk.revision}) or _("待审核")),
     ]
     steps = walk.steps or []
     total = sum(s.get("seconds") or 0 for s in steps)
@@ -175,3 +178,40 @@ def finding_detail(_: Translate, detail: dict, *, service_name: str, category: s
         html.P(walk.note, className="small mt-3 mb-0") if walk.note else None,
         html.Div(_("记录于 %(at)s", at=local_time(walk.created_at)), className="small text-secondary mt-2"),
     ])
+
+
+REVIEW, REVIEW_NOTE, REVIEW_STATE = "walk-review", "walk-review-note", "walk-review-state"
+
+
+def review_queue(_: Translate, rows: list[dict], total: int, *, service_names: dict[str, str],
+                 viewer_id: int) -> html.Div:
+    """审核: the walks waiting for a leader's review, each accepted or returned with the reason
+    written beside it (the walker reads it on the phone, edits the walk there and sends it again)."""
+    if not rows:
+        return html.Div(_("没有待审核的走流程记录"), className="small text-secondary")
+    items = []
+    for row in rows:
+        own = row["user_id"] == viewer_id
+        items.append(html.Li([
+            html.Div([
+                html.Span(f"{row['walked_on']:%Y-%m-%d}", className="fw-semibold me-2"),
+                html.Span(service_names.get(row["service_item"], row["service_item"]), className="me-2"),
+                html.Span(" · ".join(x for x in (row["walker"], row["station"]) if x),
+                          className="small text-secondary me-2"),
+                html.Span(_("跑动 %(n)s 次 · %(f)s 条发现", n=row["trips"], f=row["findings"]),
+                          className="small text-secondary"),
+                *review_badges(_, {"revision": row["revision"]}),
+            ], className="d-flex flex-wrap align-items-baseline gap-1"),
+            html.Div(_("本人记录，由其他领导审核"), className="small text-secondary") if own else html.Div([
+                dbc.Input(id={"type": REVIEW_NOTE, "walk": row["id"]}, size="sm", maxLength=1000,
+                          placeholder=_("退回原因"), className="walk-review-note"),
+                dbc.Button(_("审核通过"), id={"type": REVIEW, "walk": row["id"], "act": "accept"}, size="sm",
+                           color="success", outline=True, className="text-nowrap"),
+                dbc.Button(_("退回"), id={"type": REVIEW, "walk": row["id"], "act": "return"}, size="sm",
+                           color="danger", outline=True, className="text-nowrap"),
+            ], className="d-flex gap-2 mt-1"),
+            html.Div(id={"type": REVIEW_STATE, "walk": row["id"]}, role="status"),
+        ], className="list-group-item walk-review-item"))
+    more = html.Div(_("共 %(n)s 条待审核，先显示最早的 %(m)s 条", n=count(total), m=len(rows)),
+                    className="small text-secondary mt-1") if total > len(rows) else None
+    return html.Div([html.Ul(items, className="list-group list-group-flush"), more])

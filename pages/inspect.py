@@ -18,14 +18,16 @@ from dash import ALL, MATCH, Input, Output, State, ctx, dcc, html, no_update
 from flask_login import current_user
 
 from components import labels
+from components.cards import review_badges
 from components.format import count
 from data import checklists
 from data.errors import DomainError
-from data.models import InspectionKind, Role, Station
+from data.models import ChecklistTemplate, Inspection, InspectionKind, InspectionStatus, Role, Station
 from data.queries.inspections import auditor_options, awaiting_publication, station_options
 from data.queries.templates import KIND_FOR_INSPECTION, current_template, template_items
 from data.services import inspections as svc
 from data.services.photos import store_photo
+from data.services.review import review
 from web.context import actor, db, scope, today
 from web.i18n import N_, _, is_english
 from web.i18n import error_text as _error
@@ -47,7 +49,8 @@ VALUE, NOTE, UPLOAD, PHOTOS, THUMBS = "insp-value", "insp-note", "insp-upload", 
 ITEM_ERROR, ERROR_AT = "insp-item-error", P + "error-at"
 # the form's own fields a refusal may name (data.services.inspections), each with its message slot
 FIELD_AT = {"station_id": STATION, "inspected_on": DAY, "auditor_ids": AUDITORS, "mode": MODE, "summary": SUMMARY}
-PUBLISH = "insp-publish"
+PUBLISH, RETURN, RETURN_NOTE = "insp-publish", "insp-return", "insp-return-note"
+EDIT = P + "edit"  # the returned audit being edited (?edit=<id>): its kind, mode, template and answers
 
 MODES = {InspectionKind.window_audit: ["covert", "overt", "phone", "online"],
          InspectionKind.station_check: ["announced", "overt"]}
@@ -64,6 +67,18 @@ def _category_names(kind: str) -> dict[str, str]:
     return {code: names[1] if is_english() else names[0] for code, names in table.items()}
 
 
+def _editing(query: dict) -> Inspection | None:
+    """?edit=<id>: the signed-in lead auditor's own audit, not yet circulated, to edit under its number."""
+    raw = str(query.get("edit", ""))
+    if not raw.isdigit():
+        return None
+    found = db().get(Inspection, int(raw))
+    if (found is None or found.lead_auditor_id != current_user.id or not scope().covers(found.path)
+            or found.status != InspectionStatus.submitted):
+        return None
+    return found
+
+
 def layout(**_query):
     if (refused := refused_page(ROLES)) is not None:
         return refused
@@ -71,30 +86,46 @@ def layout(**_query):
     stations = station_options(session, scope())
     people = [{"label": "{}（{}）".format(p["display_name"], role_name(p["role"])), "value": p["id"]}
               for p in auditor_options(session) if p["id"] != current_user.id]
+    edit = _editing(_query)
+    banner = None
+    if edit is not None:
+        banner = dbc.Alert([html.Span(_("正在修改已提交的检查记录（第 %(n)s 版），提交后仍是这一份记录。",
+                                        n=edit.revision)),
+                            html.Div(_("退回原因：%(note)s", note=edit.review_note), className="fw-semibold")
+                            if edit.review_status == "returned" and edit.review_note else None],
+                           color="warning", className="py-2", id="inspect-editing")
     return html.Div([
-        dcc.Store(id=FORM_ID, data=str(uuid_lib.uuid4())), dcc.Store(id=TEMPLATE), dcc.Store(id=VERSION, data=0),
-        dcc.Store(id=ERROR_AT), dcc.Store(id=ERROR_AT + "-shown"),
+        dcc.Store(id=FORM_ID, data=str(edit.uuid) if edit else str(uuid_lib.uuid4())), dcc.Store(id=TEMPLATE),
+        dcc.Store(id=VERSION, data=0), dcc.Store(id=ERROR_AT), dcc.Store(id=ERROR_AT + "-shown"),
+        dcc.Store(id=EDIT, data={"kind": edit.kind, "mode": edit.mode, "template_id": edit.template_id,
+                                 "answers": edit.answers} if edit else None),
         html.Div([html.H1(_("检查录入"), className="h4 mb-0"),
                   html.Span(_("标准化检查与明察暗访，按现行模板逐项记录"), className="text-secondary small ms-3")],
                  className="d-flex align-items-baseline my-3"),
+        html.Div(banner, id=EDIT + "-banner"),
         dbc.Row([
             dbc.Col([
                 dbc.Card(dbc.CardBody(dbc.Row([
                     dbc.Col([dbc.Label(_("检查类型"), html_for=KIND),
-                             dbc.RadioItems(id=KIND, value=InspectionKind.window_audit.value, inline=True, options=[
+                             dbc.RadioItems(id=KIND, value=edit.kind if edit else InspectionKind.window_audit.value,
+                                            inline=True, options=[
                                  {"label": _(labels.INSPECTION_KIND[k]), "value": k} for k in
                                  (InspectionKind.window_audit, InspectionKind.station_check)])], md=6),
                     dbc.Col([dbc.Label(_("检查方式"), html_for=MODE), dbc.Select(id=MODE), _slot(MODE)], md=6,
                             id=MODE + "-field"),
                     dbc.Col([dbc.Label([_("被检查站点"), REQUIRED()], html_for=STATION),
-                             dcc.Dropdown(id=STATION, placeholder=_("选择站点"), options=[
+                             dcc.Dropdown(id=STATION, placeholder=_("选择站点"),
+                                          value=edit.station_id if edit else None, options=[
                                  {"label": f"{s['name']} · {s['township']}", "value": s["id"]} for s in stations]),
                              _slot(STATION)], md=6, className="mt-3", id=STATION + "-field"),
                     dbc.Col([dbc.Label([_("检查日期"), REQUIRED()], html_for=DAY),
-                             dbc.Input(id=DAY, type="date", value=today().isoformat(), max=today().isoformat()),
+                             dbc.Input(id=DAY, type="date", max=today().isoformat(),
+                                       value=(edit.inspected_on if edit else today()).isoformat()),
                              _slot(DAY)], md=6, className="mt-3", id=DAY + "-field"),
                     dbc.Col([dbc.Label([_("同行检查人员（至少一人）"), REQUIRED()], html_for=AUDITORS),
-                             dcc.Dropdown(id=AUDITORS, multi=True, options=people, placeholder=_("选择检查人员")),
+                             dcc.Dropdown(id=AUDITORS, multi=True, options=people, placeholder=_("选择检查人员"),
+                                          value=[a for a in edit.auditor_ids if a != current_user.id]
+                                          if edit else None),
                              _slot(AUDITORS)], md=12, className="mt-3", id=AUDITORS + "-field"),
                     dbc.Col(html.Div([REQUIRED(), _("为必填；检查项逐项填写（合格、不合格或不适用）")],
                                      className="small text-secondary"), md=12, className="mt-2"),
@@ -102,7 +133,8 @@ def layout(**_query):
                 dcc.Loading(html.Div(id=ITEMS), type="dot", delay_show=300),
                 dbc.Card(dbc.CardBody([
                     dbc.Label(_("检查小结"), html_for=SUMMARY),
-                    dbc.Textarea(id=SUMMARY, rows=3, maxLength=4000), _slot(SUMMARY),
+                    dbc.Textarea(id=SUMMARY, rows=3, maxLength=4000, value=edit.summary if edit else None),
+                    _slot(SUMMARY),
                     html.Div([
                         dbc.Checkbox(id=PUBLISH_NOW, value=False,
                                      label=_("提交后立即通报（被检查单位即可看到，并生成整改事项）")),
@@ -132,7 +164,7 @@ def _slot(field_id: str) -> html.Div:
     return html.Div(id=field_id + "-error", className="small text-danger")
 
 
-def _control(item, kind: str, mode: str):
+def _control(item, kind: str, mode: str, value=None):
     rule = item.rule or {}
     if rule.get("modes") and mode not in rule["modes"]:
         return html.Span(_("本检查方式不适用"), className="text-secondary small"), True
@@ -143,8 +175,7 @@ def _control(item, kind: str, mode: str):
             limits.append(f"≤ {rule['max_ok']:g}")
         if "min_ok" in rule:
             limits.append(f"≥ {rule['min_ok']:g}")
-        return html.Div([dbc.Input(id=key, type="number", size="sm", style={"maxWidth": "8rem"},
-                                   ),
+        return html.Div([dbc.Input(id=key, type="number", size="sm", style={"maxWidth": "8rem"}, value=value),
                          html.Span(_("达标：") + " ".join(limits), className="small text-secondary")],
                         className="d-flex align-items-center gap-2"), False
     if item.answer_type == "choice":
@@ -152,25 +183,32 @@ def _control(item, kind: str, mode: str):
     else:
         options = [{"label": _("合格"), "value": "pass"}, {"label": _("不合格"), "value": "fail"}]
     options.append({"label": _("不适用"), "value": "na"})
-    return dbc.RadioItems(id=key, options=options, inline=True, className="small item-answer"), False
+    return dbc.RadioItems(id=key, options=options, inline=True, className="small item-answer", value=value), False
 
 
-def _items_view(template, items, kind: str, mode: str):
+def _thumbs(photos: list[str]) -> list:
+    return [html.A(html.Img(src=f"/photos/{p}", alt=_("现场照片"), className="evidence-thumb"), href=f"/photos/{p}",
+                   target="_blank") for p in photos]
+
+
+def _items_view(template, items, kind: str, mode: str, answers: dict | None = None):
     names = _category_names(kind)
     groups: dict[str, list] = {}
     for item in items:
-        control, skipped = _control(item, kind, mode)
+        given = (answers or {}).get(item.code) or {}
+        control, skipped = _control(item, kind, mode, given.get("value"))
         text = item.text_en if is_english() and item.text_en else item.text
         badges = [dbc.Badge(_("一票否决"), color="danger", className="ms-1")] if item.veto else []
         photo_rule = (item.evidence or {}).get("photo_on_fail")
         extra = [] if skipped else [
             dbc.Input(id={"type": NOTE, "code": item.code}, placeholder=_("情况说明"), size="sm", maxLength=1000,
-                      className="item-note"),
+                      className="item-note", value=given.get("note")),
             dcc.Upload(dbc.Button([html.I(className="bi bi-camera me-1"), _("照片")], size="sm", color="secondary",
                                   outline=True), id={"type": UPLOAD, "code": item.code}, accept="image/*",
                        multiple=False, max_size=15 * 1024 * 1024),
-            dcc.Store(id={"type": PHOTOS, "code": item.code}, data=[]),
-            html.Div(id={"type": THUMBS, "code": item.code}, className="d-flex gap-1 flex-wrap"),
+            dcc.Store(id={"type": PHOTOS, "code": item.code}, data=list(given.get("photos") or [])),
+            html.Div(_thumbs(given.get("photos") or []), id={"type": THUMBS, "code": item.code},
+                     className="d-flex gap-1 flex-wrap"),
         ]
         groups.setdefault(item.category, []).append(html.Div([
             html.Div([html.Span(item.code, className="badge text-bg-light me-2"), html.Span(text),
@@ -236,6 +274,23 @@ def _preview_view(score, kind: str):
     ])
 
 
+def _pending_acts(r: dict) -> list:
+    """What the viewer may do with a submitted audit: its lead auditor edits one returned; another
+    inspector circulates it (通报, its acceptance) or returns it with a reason."""
+    if r["review_status"] == "returned":
+        return [html.A(_("修改"), href=f"/inspect?edit={r['id']}", className="btn btn-sm btn-primary ms-auto")
+                if r["lead_auditor_id"] == current_user.id else
+                html.Span(_("待检查人员修改"), className="small text-secondary ms-auto")]
+    publish = dbc.Button(_("通报"), id={"type": PUBLISH, "id": r["id"]}, size="sm", color="warning", outline=True)
+    if r["lead_auditor_id"] == current_user.id:
+        return [html.A(_("修改"), href=f"/inspect?edit={r['id']}", className="btn btn-sm btn-outline-primary ms-auto"),
+                publish]
+    return [html.Span(className="ms-auto"), publish,
+            dbc.Input(id={"type": RETURN_NOTE, "id": r["id"]}, size="sm", maxLength=1000, placeholder=_("退回原因"),
+                      style={"maxWidth": "9rem"}),
+            dbc.Button(_("退回"), id={"type": RETURN, "id": r["id"]}, size="sm", color="danger", outline=True)]
+
+
 def _pending_view(rows):
     if not rows:
         return html.Div(_("没有待通报的检查"), className="text-secondary small")
@@ -246,27 +301,34 @@ def _pending_view(rows):
         html.Div([html.Span(f"{r['score']:.1f} " + _("分") if r["score"] is not None else "—", className="small me-2"),
                   dbc.Badge(_name(labels.GRADE, r["grade"]),
                             style={"background": labels.GRADE_COLOUR.get(r["grade"])}),
-                  dbc.Button(_("通报"), id={"type": PUBLISH, "id": r["id"]}, size="sm", color="warning",
-                             outline=True, className="ms-auto")], className="d-flex align-items-center"),
-    ], className="list-group-item") for r in rows], className="list-group list-group-flush")
+                  *review_badges(_, r)], className="d-flex align-items-center flex-wrap gap-1"),
+        html.Div(_pending_acts(r), className="d-flex align-items-center flex-wrap gap-1 mt-1 pending-acts"),
+    ], className="list-group-item", id=f"pending-{r['id']}") for r in rows], className="list-group list-group-flush")
 
 
 def register_callbacks(app: dash.Dash) -> None:
-    @app.callback(Output(MODE, "options"), Output(MODE, "value"), Input(KIND, "value"))
-    def modes(kind):
+    @app.callback(Output(MODE, "options"), Output(MODE, "value"), Input(KIND, "value"), State(EDIT, "data"))
+    def modes(kind, edit):
         kind = InspectionKind(kind or InspectionKind.window_audit)
-        return ([{"label": _(labels.INSPECTION_MODE[m]), "value": m} for m in MODES[kind]], MODES[kind][0])
+        chosen = edit["mode"] if edit and edit["kind"] == kind and edit["mode"] in MODES[kind] else MODES[kind][0]
+        return [{"label": _(labels.INSPECTION_MODE[m]), "value": m} for m in MODES[kind]], chosen
 
-    @app.callback(Output(ITEMS, "children"), Output(TEMPLATE, "data"), Input(KIND, "value"), Input(MODE, "value"))
-    def items(kind, mode):
+    @app.callback(Output(ITEMS, "children"), Output(TEMPLATE, "data"), Input(KIND, "value"), Input(MODE, "value"),
+                  State(EDIT, "data"))
+    def items(kind, mode, edit=None):
         if current_user.role not in ROLES:
             return forbidden(), None
         kind = InspectionKind(kind or InspectionKind.window_audit)
+        mode = mode or MODES[kind][0]
         session = db()
-        template = current_template(session, KIND_FOR_INSPECTION[kind])
+        answers = None
+        if edit and edit["kind"] == kind:  # the audit being edited keeps its template version and answers
+            template, answers = session.get(ChecklistTemplate, edit["template_id"]), edit["answers"]
+        else:
+            template = current_template(session, KIND_FOR_INSPECTION[kind])
         if template is None:
             return dbc.Alert(_("还没有检查模板，请管理员先建立模板"), color="warning"), None
-        return _items_view(template, template_items(session, template.id), kind, mode or MODES[kind][0]), template.id
+        return _items_view(template, template_items(session, template.id), kind, mode, answers), template.id
 
     @app.callback(Output(PREVIEW, "children"), Input({"type": VALUE, "code": ALL}, "value"),
                   State(TEMPLATE, "data"), State(KIND, "value"), State(MODE, "value"))
@@ -300,8 +362,7 @@ def register_callbacks(app: dash.Dash) -> None:
                 warn = _("无法识别的图片文件")
             except DomainError as exc:
                 warn = _error(exc)
-        thumbs = [html.A(html.Img(src=f"/photos/{p}", alt=_("现场照片"), className="evidence-thumb"),
-                         href=f"/photos/{p}", target="_blank") for p in photos]
+        thumbs = _thumbs(photos)
         if warn:
             thumbs.append(html.Span(warn, className="small text-danger"))
         return photos, thumbs
@@ -347,7 +408,7 @@ def register_callbacks(app: dash.Dash) -> None:
                                   answers=answers, summary=summary, uuid=uuid_lib.UUID(form_id))
         session = db()
         try:
-            inspection, _created = svc.record_inspection(session, actor=actor(), form=form, today=today())
+            inspection, created = svc.record_inspection(session, actor=actor(), form=form, today=today())
             made = None
             if publish_now:
                 made = svc.publish(session, actor=actor(), inspection_id=inspection.id, today=today())
@@ -355,9 +416,10 @@ def register_callbacks(app: dash.Dash) -> None:
             session.rollback()
             return refused(_error(exc), getattr(exc, "field", None) or "")
         grade = _(labels.GRADE[inspection.grade]) if inspection.grade else "—"
-        text = _("已提交：%(station)s，%(score)s 分，%(grade)s。",
-                 station=session.get(Station, inspection.station_id).name,
-                 score=f"{inspection.score:.1f}" if inspection.score is not None else "—", grade=grade)
+        facts = dict(station=session.get(Station, inspection.station_id).name, grade=grade,
+                     score=f"{inspection.score:.1f}" if inspection.score is not None else "—")
+        text = _("已提交：%(station)s，%(score)s 分，%(grade)s。", **facts) if created else \
+            _("已修改：%(station)s，%(score)s 分，%(grade)s（第 %(n)s 版）。", n=inspection.revision, **facts)
         if made is not None:
             text += " " + _("已通报，生成整改事项 %(n)s 项。", n=count(len(made)))
         else:
@@ -379,24 +441,34 @@ def register_callbacks(app: dash.Dash) -> None:
         }""",
         Output(ERROR_AT + "-shown", "data"), Input(ERROR_AT, "data"), prevent_initial_call=True)
 
-    @app.callback(Output(ITEMS, "children", allow_duplicate=True), Input(VERSION, "data"), State(KIND, "value"),
+    @app.callback(Output(ITEMS, "children", allow_duplicate=True), Output(EDIT, "data"),
+                  Output(EDIT + "-banner", "children"), Input(VERSION, "data"), State(KIND, "value"),
                   State(MODE, "value"), prevent_initial_call=True)
     def fresh_form(_version, kind, mode):
-        return items(kind, mode)[0]
+        return items(kind, mode)[0], None, None  # an edit, once sent, is over: the next form is a new audit
 
     @app.callback(Output(PENDING, "children"), Output(PENDING_MSG, "children"), Input(VERSION, "data"),
-                  Input({"type": PUBLISH, "id": ALL}, "n_clicks"))
-    def pending(_version, clicks):
+                  Input({"type": PUBLISH, "id": ALL}, "n_clicks"), Input({"type": RETURN, "id": ALL}, "n_clicks"),
+                  State({"type": RETURN_NOTE, "id": ALL}, "value"))
+    def pending(_version, clicks, returns, _notes):
+        """通报 (the audit accepted), or 退回 with the reason written beside it: the lead auditor finds
+        it in the to-do list and edits it here (?edit=) or on the phone."""
         if current_user.role not in ROLES:
             return forbidden(), None
         session = db()
         message = None
         trigger = ctx.triggered_id
-        if isinstance(trigger, dict) and trigger.get("type") == PUBLISH and any(clicks or []):
-            try:
+        try:
+            if isinstance(trigger, dict) and trigger.get("type") == PUBLISH and any(clicks or []):
                 made = svc.publish(session, actor=actor(), inspection_id=int(trigger["id"]), today=today())
                 message = dbc.Alert(_("已通报，生成整改事项 %(n)s 项。", n=count(len(made))), color="success",
                                     className="py-1 small")
-            except DomainError as exc:
-                message = dbc.Alert(_error(exc), color="danger", className="py-1 small")
+            elif isinstance(trigger, dict) and trigger.get("type") == RETURN and any(returns or []):
+                notes = {e["id"]["id"]: e.get("value") for e in ctx.states_list[0]}
+                review(session, actor=actor(), kind="inspection", record_id=int(trigger["id"]), accept=False,
+                       note=notes.get(trigger["id"]))
+                message = dbc.Alert(_("已退回，检查人员修改后重新提交"), color="success", className="py-1 small")
+        except DomainError as exc:
+            session.rollback()
+            message = dbc.Alert(_error(exc), color="danger", className="py-1 small")
         return _pending_view(awaiting_publication(session, current_user.scope, current_user.role)), message

@@ -10,13 +10,22 @@ from __future__ import annotations
 import dash
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
-from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
+from dash import ALL, MATCH, Input, Output, State, ctx, dcc, html, no_update
 from flask_login import current_user
 
 from components import labels
-from components.cards import refusal
+from components.cards import refusal, review_badges
 from components.filter_bar import dropdown, filter_bar, link_period, link_townships, period, regions
-from components.walk_views import breakdown_figure, finding_detail, funnel_tiles, time_table
+from components.walk_views import (
+    REVIEW,
+    REVIEW_NOTE,
+    REVIEW_STATE,
+    breakdown_figure,
+    finding_detail,
+    funnel_tiles,
+    review_queue,
+    time_table,
+)
 from data.errors import DomainError
 from data.models import Role, StationKind
 from data.queries import walkthroughs as q
@@ -25,6 +34,7 @@ from data.queries.settings import finding_categories, label_names, rectification
 from data.rules.calendar import preset_period
 from data.rules.findings import next_fix_states
 from data.scope import OutOfScope
+from data.services import review as review_service
 from data.services import walkthrough_findings as svc
 from web.context import actor, db, region_options, scope, today
 from web.i18n import N_, _, is_english
@@ -44,6 +54,7 @@ FILTERS, VERSION, SELECTED = P + "filters", P + "version", P + "selected"
 FUNNEL, LISTS, TAB, BY_SERVICE, BY_CHANNEL, TIME = (P + "funnel", P + "lists", P + "tab", P + "by-service",
                                                     P + "by-channel", P + "time")
 DETAIL, DETAIL_BODY, MSG = P + "detail", P + "detail-body", P + "msg"
+QUEUE = P + "queue"  # the walks waiting for a leader's review (审核)
 RECT_OPEN, RECT_MODAL, RECT_STATION, RECT_DAYS, RECT_SUBMIT, RECT_ERROR = (
     P + "rect-open", P + "rect-modal", P + "rect-station", P + "rect-days", P + "rect-submit", P + "rect-error")
 FIX_STATUS = P + "fix-status"  # pattern: {"type": FIX_STATUS, "status": …}
@@ -118,6 +129,8 @@ def layout(**_query):
         ], className="d-flex flex-wrap align-items-baseline gap-2 my-3"),
         _filter_bar(_query),
         dcc.Loading(html.Div(id=FUNNEL, className="mb-3"), type="dot", delay_show=300),
+        _card(_("待审核的走流程"), html.Div(id=QUEUE), class_name="shadow-sm mb-3")
+        if review_service.may_review(current_user.role, "walkthrough") else None,
         _card(_("三个清单"), [
             dbc.Tabs(id=TAB, active_tab="issue", className="mb-2",
                      children=[dbc.Tab(label=_(name), tab_id=key) for key, name in labels.FINDING_LIST.items()]),
@@ -236,6 +249,35 @@ def register_callbacks(app: dash.Dash) -> None:
             return [], _columns(tab)
 
     # a click, not the grid's selection (see pages/rectifications.py)
+    @app.callback(Output(QUEUE, "children"), Input(FILTERS, "data"), Input(VERSION, "data"))
+    def show_queue(filters, _version):
+        if not review_service.may_review(current_user.role, "walkthrough"):
+            return forbidden()
+        try:
+            rows, total = q.walks_to_review(db(), scope(), filters=_filters(filters))
+        except OutOfScope:
+            return refusal(_(SCOPE_REFUSAL))
+        return review_queue(_, rows, total, service_names=_service_names(), viewer_id=current_user.id)
+
+    @app.callback(Output({"type": REVIEW_STATE, "walk": MATCH}, "children"),
+                  Input({"type": REVIEW, "walk": MATCH, "act": ALL}, "n_clicks"),
+                  State({"type": REVIEW_NOTE, "walk": MATCH}, "value"), prevent_initial_call=True)
+    def review(clicks, note):
+        """审核: accept, or return with the reason written beside the buttons."""
+        if not any(clicks or []) or not isinstance(ctx.triggered_id, dict):
+            return no_update
+        accept = ctx.triggered_id["act"] == "accept"
+        session = db()
+        try:
+            walk = review_service.review(session, actor=actor(), kind="walkthrough",
+                                         record_id=int(ctx.triggered_id["walk"]), accept=accept, note=note)
+        except DomainError as exc:
+            session.rollback()
+            return html.Span(_error(exc), className="small text-danger")
+        return html.Div([*review_badges(_, {"review_status": walk.review_status, "review_note": walk.review_note}),
+                         html.Span(_("走流程人将在手机上看到退回原因") if not accept else "",
+                                   className="small text-secondary")], className="mt-1 walk-reviewed")
+
     @app.callback(Output(SELECTED, "data"), Output(DETAIL, "is_open"), Output(MSG, "children", allow_duplicate=True),
                   Input(LISTS, "cellClicked"), prevent_initial_call=True)
     def select(cell):

@@ -230,3 +230,61 @@ def test_a_leader_reviews_a_log_on_the_page_and_the_cadre_is_told(app, client, s
                        today=TODAY)
     assert [(i.kind, i.reason) for i in items if i.kind == "log_returned"] == [("log_returned", "请附上现场照片")]
     assert "审核通过" in review(client, log.id, "accept", "")
+
+
+def review_walk(client, walk_id, act, note):
+    button = {"type": "walk-review", "walk": walk_id, "act": act}
+    body = {"output": '{"type":"walk-review-state","walk":["MATCH"]}.children',
+            "outputs": {"id": {"type": "walk-review-state", "walk": walk_id}, "property": "children"},
+            "inputs": [[{"id": {"type": "walk-review", "walk": walk_id, "act": a}, "property": "n_clicks",
+                         "value": 1 if a == act else None} for a in ("accept", "return")]],
+            "state": [{"id": {"type": "walk-review-note", "walk": walk_id}, "property": "value", "value": note}],
+            "changedPropIds": [json.dumps(button, separators=(",", ":"), sort_keys=True) + ".n_clicks"]}
+    response = client.post("/_dash-update-component", json=body, headers=csrf_header(client))
+    assert response.status_code == 200, response.data[:300]
+    return json.dumps(response.json["response"], ensure_ascii=False)
+
+
+def _ids(tree, kind: str) -> list[int]:
+    """The record numbers of the pattern-matching components of `kind` in a layout."""
+    found = []
+    if isinstance(tree, dict):
+        if isinstance(tree.get("id"), dict) and tree["id"].get("type") == kind:
+            found.append(tree["id"]["walk"])
+        for value in tree.values():
+            found += _ids(value, kind)
+    elif isinstance(tree, list):
+        for value in tree:
+            found += _ids(value, kind)
+    return found
+
+
+def test_leaders_review_walkthroughs_of_their_regions_but_not_their_own(app, client, session, world):
+    """审核 on /walkthroughs: the queue lists the walks of the leader's regions not yet reviewed; a
+    return needs its reason and waits in the walker's to-do; another county's walk, or one's own,
+    is refused whatever the request says."""
+    from data.models import Walkthrough
+    from data.queries.todo import todo_items
+    from data.queries.users import get_user_scope
+    from tests.conftest import TODAY
+    walk_a, walk_b = (session.get(WalkthroughFinding, world["findings"][k].id).walkthrough_id
+                      for k in ("a_issue", "b_issue"))
+    sign_in(client, "leader_a")
+    queue = dash(client, app, "walk-queue", {"walk-filters.data": OCTOBER, "walk-version.data": 0})
+    assert _ids(queue, "walk-review-state") == [walk_a]  # walk_b is another county's
+    assert "退回时请写明原因" in review_walk(client, walk_a, "return", " ")
+    assert "不在您的管辖范围内" in review_walk(client, walk_b, "accept", "")
+    assert "已退回" in review_walk(client, walk_a, "return", "请补记每一步的用时")
+    session.expire_all()
+    assert session.get(Walkthrough, walk_b).review_status is None
+    walker = world["users"]["leader"]
+    items = todo_items(session, role="leader", user_id=walker.id, scope=get_user_scope(session, user_id=walker.id),
+                       today=TODAY)
+    assert [(i.kind, i.reason) for i in items if i.kind == "walk_returned"] == [("walk_returned", "请补记每一步的用时")]
+    sign_in(client, "leader")  # the walker: the queue names his own walk, and he may not review it
+    queue = json.dumps(dash(client, app, "walk-queue", {"walk-filters.data": OCTOBER, "walk-version.data": 0}),
+                       ensure_ascii=False)
+    assert "本人记录，由其他领导审核" in queue
+    assert "不能审核自己的记录" in review_walk(client, walk_b, "accept", "")
+    sign_in(client, "cadre_a")
+    assert "您的角色不能执行此操作" in review_walk(client, walk_a, "accept", "")

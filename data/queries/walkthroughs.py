@@ -204,3 +204,26 @@ def service_options(session: Session) -> list[dict]:
     rows = session.exec(select(ServiceItem.code, ServiceItem.name, ServiceItem.name_en)
                         .where(ServiceItem.active.is_(True)).order_by(ServiceItem.sort_order, ServiceItem.code))
     return [dict(row._mapping) for row in rows]
+
+
+REVIEW_LIMIT = 20
+
+
+def walks_to_review(session: Session, scope: Scope, *, filters: WalkFilters,
+                    limit: int = REVIEW_LIMIT) -> tuple[list[dict], int]:
+    """Walks of the filters' selection not yet reviewed (审核) — sent, or edited since their return —
+    oldest first, at most `limit`, and how many there are: [{"id", "walked_on", "service_item",
+    "walker", "user_id", "station", "trips", "findings", "revision"}]."""
+    conds = [*_walk_conditions(session, scope, filters), Walkthrough.review_status.is_(None)]
+    total = session.exec(select(sa.func.count()).select_from(Walkthrough).where(*conds)).one()
+    counted = (select(WalkthroughFinding.walkthrough_id, sa.func.count().label("n"))
+               .group_by(WalkthroughFinding.walkthrough_id).subquery())
+    rows = session.exec(
+        select(Walkthrough.id, Walkthrough.walked_on, Walkthrough.service_item_code.label("service_item"),
+               User.display_name.label("walker"), Walkthrough.user_id, Station.name.label("station"),
+               Walkthrough.trips, sa.func.coalesce(counted.c.n, 0).label("findings"), Walkthrough.revision)
+        .join(User, User.id == Walkthrough.user_id)
+        .join(Station, Station.id == Walkthrough.station_id, isouter=True)
+        .join(counted, counted.c.walkthrough_id == Walkthrough.id, isouter=True)
+        .where(*conds).order_by(Walkthrough.walked_on, Walkthrough.id).limit(limit)).all()
+    return [dict(row._mapping) for row in rows], total

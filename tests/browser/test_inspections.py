@@ -9,6 +9,7 @@ import json
 import re
 
 import pytest
+import sqlalchemy as sa
 from PIL import Image
 from sqlmodel import Session, select
 
@@ -166,6 +167,35 @@ def test_audit_to_rectification_loop(browser, flow_server, tmp_path):
     sign_in(cadre_desk, base, "cadre")
     open_before = open_on_stations_page(cadre_desk, base, facts["station"])
 
+    # 2b. a second inspector returns it (审核: 退回) from the list waiting for the circular; the
+    # inspector opens it from the to-do list, finds the form as sent, edits it under its number
+    second = browser.new_context(viewport=DESKTOP, locale="zh-CN")
+    checker = second.new_page()
+    checker_watch = Watch(checker)
+    sign_in(checker, base, facts["second"], SECOND_PASSWORD)
+    checker.goto(f"{base}/inspect")
+    checker.locator(f"[id='{{\"id\":{inspection.id},\"type\":\"insp-return-note\"}}']").fill("请在小结中写明测评的网址")
+    checker.locator(f"[id='{{\"id\":{inspection.id},\"type\":\"insp-return\"}}']").click()
+    checker.get_by_text("已退回，检查人员修改后重新提交").wait_for()
+    page.goto(f"{base}/todo")
+    page.locator(f"#todo-audit_returned a[href='/inspect?edit={inspection.id}']").click()
+    page.locator("#inspect-editing").get_by_text("请在小结中写明测评的网址").wait_for()
+    # the answers, photo and summary as sent, scored again
+    page.wait_for_function("() => document.querySelector('#inspect-score')?.innerText === '76.2'")
+    assert page.locator("#inspect-summary").input_value() == "网上测评发现四公开不到位。"
+    page.fill("#inspect-summary", "网上测评（市政务服务网）发现四公开不到位。")
+    page.click("#inspect-submit")
+    page.locator("#inspect-done").get_by_text("第 2 版").wait_for()
+    page.screenshot(path=str(ARTIFACTS / "inspect-edited.png"), full_page=True)
+    with Session(flow_server.engine) as session:
+        edited = session.get(Inspection, inspection.id)
+        assert (edited.revision, edited.review_status, edited.score) == (2, None, 76.2)
+        assert edited.summary == "网上测评（市政务服务网）发现四公开不到位。"
+        assert edited.answers["W06"]["photos"] == [photo]
+        assert session.exec(select(sa.func.count()).select_from(Inspection)
+                            .where(Inspection.station_id == facts["station_id"],
+                                   Inspection.created_at >= inspection.created_at)).one() == 1
+
     # 3. the inspector publishes it from the list waiting for the circular
     page.locator(f"[id='{{\"id\":{inspection.id},\"type\":\"insp-publish\"}}']").click()
     page.get_by_text("已通报，生成整改事项 1 项。").wait_for()
@@ -189,10 +219,6 @@ def test_audit_to_rectification_loop(browser, flow_server, tmp_path):
     assert cadre.locator("#rect-check-pass").count() == 0  # a reporter never re-checks
 
     # 5. a second inspector re-checks and closes it
-    second = browser.new_context(viewport=DESKTOP, locale="zh-CN")
-    checker = second.new_page()
-    checker_watch = Watch(checker)
-    sign_in(checker, base, facts["second"], SECOND_PASSWORD)
     closed_before = closed_on_audits_page(checker, base)
     # from their to-do list: the fix waits there for a re-check (a link to the rectification itself)
     checker.goto(f"{base}/todo")
