@@ -16,6 +16,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import ALL, MATCH, Input, Output, State, ctx, dcc, html, no_update
 from flask_login import current_user
+from sqlmodel import select
 
 from components import labels
 from components.cards import review_badges
@@ -68,11 +69,13 @@ def _category_names(kind: str) -> dict[str, str]:
 
 
 def _editing(query: dict) -> Inspection | None:
-    """?edit=<id>: the signed-in lead auditor's own audit, not yet circulated, to edit under its number."""
-    raw = str(query.get("edit", ""))
-    if not raw.isdigit():
+    """?edit=<number>: the signed-in lead auditor's own audit, not yet circulated, to edit under its
+    number (the to-do list links here; the phone opens its own copy from the same number)."""
+    try:
+        key = uuid_lib.UUID(str(query.get("edit", "")))
+    except ValueError:
         return None
-    found = db().get(Inspection, int(raw))
+    found = db().exec(select(Inspection).where(Inspection.uuid == key)).first()
     if (found is None or found.lead_auditor_id != current_user.id or not scope().covers(found.path)
             or found.status != InspectionStatus.submitted):
         return None
@@ -278,13 +281,13 @@ def _pending_acts(r: dict) -> list:
     """What the viewer may do with a submitted audit: its lead auditor edits one returned; another
     inspector circulates it (通报, its acceptance) or returns it with a reason."""
     if r["review_status"] == "returned":
-        return [html.A(_("修改"), href=f"/inspect?edit={r['id']}", className="btn btn-sm btn-primary ms-auto")
+        return [html.A(_("修改"), href=f"/inspect?edit={r['uuid']}", className="btn btn-sm btn-primary ms-auto")
                 if r["lead_auditor_id"] == current_user.id else
                 html.Span(_("待检查人员修改"), className="small text-secondary ms-auto")]
     publish = dbc.Button(_("通报"), id={"type": PUBLISH, "id": r["id"]}, size="sm", color="warning", outline=True)
     if r["lead_auditor_id"] == current_user.id:
-        return [html.A(_("修改"), href=f"/inspect?edit={r['id']}", className="btn btn-sm btn-outline-primary ms-auto"),
-                publish]
+        edit = html.A(_("修改"), href=f"/inspect?edit={r['uuid']}", className="btn btn-sm btn-outline-primary ms-auto")
+        return [edit, publish]
     return [html.Span(className="ms-auto"), publish,
             dbc.Input(id={"type": RETURN_NOTE, "id": r["id"]}, size="sm", maxLength=1000, placeholder=_("退回原因"),
                       style={"maxWidth": "9rem"}),

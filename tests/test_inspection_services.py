@@ -176,7 +176,7 @@ def test_an_audit_is_returned_edited_under_its_number_and_then_circulated(sessio
     review(session, actor=other, kind="inspection", record_id=stored.id, accept=False, note="W01 不合格须附照片说明")
     items = todo_items(session, role=Role.inspector, user_id=lead.id, scope=lead.scope, today=TODAY)
     assert [(i.kind, i.reason, i.link) for i in items if i.kind == "audit_returned"] == [
-        ("audit_returned", "W01 不合格须附照片说明", f"/inspect?edit={stored.id}")]
+        ("audit_returned", "W01 不合格须附照片说明", f"/inspect?edit={stored.uuid}")]
     with pytest.raises(WorkflowError):  # returned: edited first, then circulated
         inspection_service.publish(session, actor=other, inspection_id=stored.id, today=TODAY)
     second = replace(first, answers=passing_answers("window_audit", "covert"), summary="复核后全部合格")

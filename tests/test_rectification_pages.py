@@ -131,7 +131,8 @@ def test_station_users_cannot_open_the_entry_form(app, client, world):
                         {"id": "inspect-template", "property": "data"}],
             "changedPropIds": ["inspect-kind.value"],
             "inputs": [{"id": "inspect-kind", "property": "value", "value": "window_audit"},
-                       {"id": "inspect-mode", "property": "value", "value": "covert"}], "state": []}
+                       {"id": "inspect-mode", "property": "value", "value": "covert"}],
+            "state": [{"id": "inspect-edit", "property": "data", "value": None}]}
     answer = call(client, body)
     assert answer["inspect-template"]["data"] is None
     assert "W02" not in _text(answer["inspect-items"]["children"])

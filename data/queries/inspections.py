@@ -91,9 +91,9 @@ def awaiting_publication(session, scope: Scope, role, *, limit: int = 50) -> lis
     if not sees_unpublished(role, scope):
         return []
     rows = session.exec(
-        select(Inspection.id, Inspection.kind, Inspection.mode, Inspection.inspected_on, Inspection.score,
-               Inspection.grade, Inspection.vetoed, Station.name.label("station"), Inspection.lead_auditor_id,
-               Inspection.review_status, Inspection.review_note, Inspection.revision)
+        select(Inspection.id, Inspection.uuid, Inspection.kind, Inspection.mode, Inspection.inspected_on,
+               Inspection.score, Inspection.grade, Inspection.vetoed, Station.name.label("station"),
+               Inspection.lead_auditor_id, Inspection.review_status, Inspection.review_note, Inspection.revision)
         .join(Station, Station.id == Inspection.station_id)
         .where(Inspection.status == InspectionStatus.submitted, scope.clause(Inspection.path))
         .order_by(Inspection.inspected_on.desc(), Inspection.id.desc()).limit(limit))

@@ -288,8 +288,8 @@ def _cadre(session: Session, scope: Scope, today: date, user_id: int, calendar: 
 
 
 def _returned(session: Session, user_id: int) -> list[TodoItem]:
-    """The person's walkthroughs and audits a reviewer returned (审核: 退回): edited where they were
-    made (the phone's record; an audit from the desktop on /inspect) and sent again."""
+    """The person's walkthroughs and audits a reviewer returned (审核: 退回), each link ending with the
+    record's number: the phone opens its own copy from it; an audit opens on /inspect as well."""
     walks = session.exec(select(Walkthrough.uuid, Walkthrough.walked_on, ServiceItem.name,
                                 Walkthrough.review_note, Walkthrough.reviewed_at)
                          .join(ServiceItem, ServiceItem.code == Walkthrough.service_item_code)
@@ -297,15 +297,15 @@ def _returned(session: Session, user_id: int) -> list[TodoItem]:
                          .order_by(Walkthrough.walked_on)).all()
     items = [TodoItem("walk_returned", f"{on.isoformat()} · {item}", note or "", f"/field/#/r/{uuid}",
                       since=_day(at)) for uuid, on, item, note, at in walks]
-    audits = session.exec(select(Inspection.id, Inspection.inspected_on, Inspection.review_note,
+    audits = session.exec(select(Inspection.uuid, Inspection.inspected_on, Inspection.review_note,
                                  Inspection.reviewed_at, Station.name)
                           .join(Station, Station.id == Inspection.station_id)
                           .where(Inspection.lead_auditor_id == user_id, Inspection.review_status == "returned",
                                  Inspection.status == InspectionStatus.submitted.value)
                           .order_by(Inspection.inspected_on)).all()
     items += [TodoItem("audit_returned", f"{station} · {on.isoformat()}", note or "",
-                       "/inspect?" + urlencode({"edit": iid}), since=_day(at))
-              for iid, on, note, at, station in audits]
+                       "/inspect?" + urlencode({"edit": str(uuid)}), since=_day(at))
+              for uuid, on, note, at, station in audits]
     return items
 
 

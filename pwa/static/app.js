@@ -56,7 +56,8 @@
     '以新编号重新发送': 'Send as a new record', '保留服务器上的版本': "Keep the server's version",
     '删除这份草稿？': 'Delete this draft?', '删除这一条（连同其照片）？': 'Delete this item (and its photos)?',
     '已删除一条': 'Item deleted', '撤销': 'Undo', '领导退回了这条日志：': 'A leader returned this log:',
-    '请修改后重新发送，仍是这一条记录。': 'Change it and send it again: it stays the same record.', '修改': 'Edit', '（已停用）': ' (retired)',
+    '请修改后重新发送，仍是这一条记录。': 'Change it and send it again: it stays the same record.',
+    '领导退回了这条走流程记录：': 'A leader returned this walkthrough:', '审核人退回了这份检查记录：': 'A reviewer returned this audit:', '修改': 'Edit', '（已停用）': ' (retired)',
     '手机存储已满，这次修改没有保存。请联网同步，并在“记录”里清除已发送的记录、删去不用的照片后再试。':
       'The phone\'s storage is full: this change was not saved. Sync, then clear sent records and unused photos under Records, and try again.', '删除草稿': 'Delete draft', '已删除': 'Deleted',
     '已保存，联网后自动发送': 'Saved; it is sent automatically once connected', '记录不存在': 'No such record',
@@ -694,7 +695,7 @@
     mine.forEach(function (r) { if (r.answered_return) answered[r.uuid] = r.answered_return; });
     var todo = refList('todo').filter(function (i) {
       if (i.kind === 'log_today' && loggedToday) return false;
-      return !(i.kind === 'log_returned' && Object.keys(answered).some(function (u) {
+      return !(RETURNED_TEXT[i.kind] && Object.keys(answered).some(function (u) {
         return i.link.slice(-u.length) === u && answered[u] === i.reason + '|' + i.record;
       }));
     });
@@ -803,11 +804,14 @@
     return page;
   }
 
-  // a log a leader returned (审核: 退回), as the server's to-do list said at the last sync; none once
-  // this phone has sent the edited version answering that very return
+  // a record a reviewer returned (审核: 退回), as the server's to-do list said at the last sync (its
+  // link ends with the record's number); none once this phone has sent the edited version
+  // answering that very return
+  var RETURNED_TEXT = { log_returned: '领导退回了这条日志：', walk_returned: '领导退回了这条走流程记录：',
+                        audit_returned: '审核人退回了这份检查记录：' };
   function returnOf(rec) {
     var item = refList('todo').filter(function (i) {
-      return i.kind === 'log_returned' && i.link.slice(-rec.uuid.length) === rec.uuid;
+      return RETURNED_TEXT[i.kind] && i.link.slice(-rec.uuid.length) === rec.uuid;
     })[0];
     return item && !(rec.answered_return === item.reason + '|' + item.record) ? item : null;
   }
@@ -816,7 +820,7 @@
     var returned = rec.status === 'sent' ? returnOf(rec) : null;
     if (returned) {
       return h('div', { class: 'banner banner-bad', role: 'alert', id: 'returned-reason' },
-        h('p', { text: t('领导退回了这条日志：') + ' ' + (returned.reason || '') }),
+        h('p', { text: t(RETURNED_TEXT[returned.kind]) + ' ' + (returned.reason || '') }),
         h('p', { class: 'small', text: t('请修改后重新发送，仍是这一条记录。') }));
     }
     if (rec.status === 'rejected' && rec.error) {
@@ -862,14 +866,16 @@
         }, true);
         if (!done) toast(t('正在发送，请稍后再试')); else route();
       } }));
-    } else if (rec.status === 'sent' && returnOf(rec)) {
+    } else if (rec.status === 'sent' && (!rec.user || rec.user === S.user.username)) {
+      // the same record, open again: sent under its own number, the server keeps the earlier
+      // version (until a reviewer accepts it: then the server refuses, and says so)
       var item = returnOf(rec);
-      row.appendChild(h('button', { type: 'button', class: 'btn btn-primary btn-grow', id: 'edit-returned', text: t('修改'),
-        onclick: async function () {
-          // the same record, open again: sent under its own number, the server keeps the earlier version
+      row.appendChild(h('button', { type: 'button', class: item ? 'btn btn-primary btn-grow' : 'btn', id: item ? 'edit-returned' : 'edit-sent',
+        text: t('修改'), onclick: async function () {
           await C.update('records', rec.uuid, function (r) {
             r.status = 'draft'; r.body_sent = false; r.error = null; r.touched = true;
-            r.answered_return = item.reason + '|' + item.record; return r;
+            if (item) r.answered_return = item.reason + '|' + item.record;
+            return r;
           });
           route();
         } }));

@@ -35,7 +35,10 @@ from data.models import (
     WalkthroughFinding,
     WorkLog,
 )
+from data.queries.users import get_user_scope
 from data.services import users as user_service
+from data.services.common import Actor
+from data.services.review import review
 from tests.browser.steps import DESKTOP, sign_in
 from tests.conftest import ARTIFACTS, TODAY, app_config, eventually, free_port
 
@@ -536,10 +539,10 @@ def test_a_lost_answer_is_sent_again_and_stored_once(browser, field_server):
 
 
 def test_an_edit_after_a_lost_answer_is_a_conflict_the_user_resolves(browser, field_server, tmp_path):
-    """The answer to a walkthrough is lost and the server goes quiet; the user withdraws it and
-    edits it meanwhile. Sent again under its number it is a conflict (409): the server already
-    has the first version. The phone says so and sends the edited one as a record of its own,
-    its finding and the finding's photo under new numbers."""
+    """The answer to a walkthrough is lost and the server goes quiet; meanwhile a reviewer accepts
+    the version the server has, and the user withdraws it and edits it. Sent again under its number
+    it is a conflict (409): an accepted record changes no more. The phone says so and sends the
+    edited one as a record of its own, its finding and the finding's photo under new numbers."""
     base, engine = field_server.url, field_server.engine
     context = browser.new_context(**PIXEL_5, locale="zh-CN", service_workers="block")
     page = context.new_page()
@@ -572,6 +575,10 @@ def test_an_edit_after_a_lost_answer_is_a_conflict_the_user_resolves(browser, fi
     page.wait_for_function("() => document.querySelector('#net').textContent === '连不上服务器'")
     with Session(engine) as session:
         original = session.exec(select(Walkthrough).where(Walkthrough.uuid == uuid_lib.UUID(first))).one()
+        admin = session.exec(select(User).where(User.username == "admin")).one()
+        review(session, actor=Actor(admin.id, admin.username, admin.role, get_user_scope(session, user_id=admin.id)),
+               kind="walkthrough", record_id=original.id, accept=True)
+        session.refresh(original)
     page.goto(f"{base}/field/#/r/{first}")
     page.locator("#withdraw").click()
     page.locator("#findings-issue textarea").fill("窗口要求提供离职证明原件和复印件")
@@ -789,10 +796,7 @@ def test_a_returned_log_is_edited_on_the_phone_and_stays_one_record(browser, fie
     """A leader returns a cadre's log with a reason (审核: 退回); on the phone it waits in 我的待办 with
     the reason, opens again for editing, and goes back under its own number: one log on the server,
     revision 2, the earlier text in its history."""
-    from data.models import WorkLog, WorkLogRevision
-    from data.queries.users import get_user_scope
-    from data.services.common import Actor
-    from data.services.work_logs import review_work_log
+    from data.models import RecordRevision, WorkLog
     base, engine = field_server.url, field_server.engine
     context = browser.new_context(**PIXEL_5, locale="zh-CN", service_workers="block")
     page = context.new_page()
@@ -802,12 +806,15 @@ def test_a_returned_log_is_edited_on_the_phone_and_stays_one_record(browser, fie
     page.locator("#new-work_log").wait_for()
     log_uuid = record_work_log(page, tmp_path, field_server.facts, station=False)
     wait_sent(page, log_uuid)
+    page.goto(f"{base}/field/#/r/{log_uuid}")
+    page.locator("#edit-sent").wait_for()  # sent and not yet reviewed: its author may edit it
+    assert page.locator("#returned-reason").count() == 0
     with Session(engine) as session:
         leader = session.exec(select(User).where(User.username == "leader")).one()
         stored = session.exec(select(WorkLog).where(WorkLog.uuid == uuid_lib.UUID(log_uuid))).one()
-        review_work_log(session, actor=Actor(leader.id, leader.username, leader.role,
-                                             get_user_scope(session, user_id=leader.id)),
-                        work_log_id=stored.id, accept=False, note="请补充调解纠纷的当事企业")
+        reviewer = Actor(leader.id, leader.username, leader.role, get_user_scope(session, user_id=leader.id))
+        review(session, actor=reviewer, kind="work_log", record_id=stored.id, accept=False,
+               note="请补充调解纠纷的当事企业")
     page.goto(f"{base}/field/#/")
     page.locator("#sync-now").click()
     item = page.locator("#todo li", has_text="请补充调解纠纷的当事企业")
@@ -826,7 +833,8 @@ def test_a_returned_log_is_edited_on_the_phone_and_stays_one_record(browser, fie
         logs = session.exec(select(WorkLog).where(WorkLog.uuid == uuid_lib.UUID(log_uuid))).all()
         assert len(logs) == 1 and logs[0].revision == 2 and "示范建工" in logs[0].done
         assert logs[0].review_status is None
-        [history] = session.exec(select(WorkLogRevision).where(WorkLogRevision.work_log_id == logs[0].id)).all()
+        [history] = session.exec(select(RecordRevision).where(RecordRevision.record_kind == "work_log",
+                                                              RecordRevision.record_id == logs[0].id)).all()
         assert history.body["done"].startswith("走访3家企业宣传欠薪治理政策，调解一起")
     assert watch.errors == [] and watch.hosts == {"127.0.0.1"}
     context.close()

@@ -178,7 +178,7 @@ def test_audit_to_rectification_loop(browser, flow_server, tmp_path):
     checker.locator(f"[id='{{\"id\":{inspection.id},\"type\":\"insp-return\"}}']").click()
     checker.get_by_text("已退回，检查人员修改后重新提交").wait_for()
     page.goto(f"{base}/todo")
-    page.locator(f"#todo-audit_returned a[href='/inspect?edit={inspection.id}']").click()
+    page.locator(f"#todo-audit_returned a[href='/inspect?edit={inspection.uuid}']").click()
     page.locator("#inspect-editing").get_by_text("请在小结中写明测评的网址").wait_for()
     # the answers, photo and summary as sent, scored again
     page.wait_for_function("() => document.querySelector('#inspect-score')?.innerText === '76.2'")
