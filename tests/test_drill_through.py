@@ -104,3 +104,29 @@ def test_the_stations_tiles_open_the_rectifications():
     hrefs = {c.href for c in walk(tiles) if getattr(c, "href", None)}
     assert {"/rectifications?status=active", "/rectifications?status=overdue"} <= hrefs
     assert kpi_card(title="x", value="1").className == "kpi-card h-100 shadow-sm"  # no link, no hover
+
+
+@pytest.mark.parametrize("county", [None, "369902000000"])
+def test_the_walls_desktop_twin_opens_exactly_the_cases_of_its_tiles(demo_app, demo_engine, leader, county):
+    """On a leader's own screen the wall's tiles are links (the script adds the county shown, as
+    here): each opens /cases filtered to as many cases as the tile says. The wall display's own
+    account gets no links."""
+    from data.queries.leadership import figures
+    from web import wall
+    user_id, scope = leader
+    with Session(demo_engine) as session:
+        shown = scope.narrow(f"369900000000/{county}/") if county else scope
+        wall_figures = figures(session, scope=shown, today=TODAY)
+        with demo_app.test_request_context("/wall"):
+            login_user(_load_user(f"{user_id}:{session.get(User, user_id).session_version}"))
+            hrefs = wall._links(TODAY)
+            display = session.exec(select(User).where(User.username == "wall")).one()
+            login_user(_load_user(f"{display.id}:{display.session_version}"))
+            assert wall._links(TODAY) == {}
+        expected = {"cases": wall_figures.cases, "overdue": wall_figures.overdue_cases,
+                    "supervised": wall_figures.supervised_cases, "campaign": wall_figures.open_cases}
+        for tile, number in expected.items():
+            href = hrefs[tile] + (f"&county={county}" if county else "")
+            _rows, total = list_cases(session, scope=scope, filters=filters_opened_by(demo_app, href), today=TODAY,
+                                      sort=[], offset=0, limit=1)
+            assert total == number, (tile, href, total, number)

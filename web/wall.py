@@ -17,7 +17,9 @@ the wall role receives no complainant, no photo, no free text other than scrubbe
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
+from urllib.parse import urlencode
 
 from flask import Blueprint, Flask, Response, abort, current_app, jsonify, render_template, request, send_from_directory
 from flask_login import current_user
@@ -29,6 +31,7 @@ from data.queries.cases import CaseFilters, area_shapes, risk_by_area
 from data.queries.logs import filing_by_area
 from data.queries.regions import get_region_by_code
 from data.queries.settings import get_setting, work_calendar
+from data.rules.workflow import OPEN_STATES
 from data.scope import OutOfScope, Scope
 from data.services.settings import WALL_SCENES
 from web import cache
@@ -116,13 +119,31 @@ def screen():
     if (args.get("refresh") or "").isdigit():  # one interval for every panel (a test, a demo)
         refresh = {panel: min(600, max(2, int(args["refresh"]))) for panel in refresh}
     config = {"scenes": scenes, "seconds": seconds, "steps": _steps(args.get("region") or "all"),
-              "language": current_language(), "refresh": refresh,
+              "language": current_language(), "refresh": refresh, "links": _links(today()),
               "tiles": current_app.config.get("TILE_URL"), "text": _texts()}
     response = Response(render_template("wall.html", config=json.dumps(config, ensure_ascii=False)
                                         .replace("<", "\\u003c"), title=_("人社督导一张图"), lang=current_language(),
                                         user_name=current_user.display_name))
     response.headers["Cache-Control"] = "no-cache"
     return response
+
+
+def _links(day: date) -> dict[str, str]:
+    """The desktop twin: on a person's own screen (not a wall display's account) every tile opens the
+    rows behind its figure — the cases of the year to date, today's open, overdue or supervised
+    ones — on the page that lists them; the script adds the region shown (county=…) to /cases."""
+    if current_user.role == Role.wall:
+        return {}
+    year = "/cases?" + urlencode({"from": date(day.year, 1, 1).isoformat(), "to": day.isoformat()})
+    now = "/cases?period=all&"
+    return {
+        "cases": year, "workers": year, "amount": year, "closure": year, "on_time": year,
+        "overdue": now + "overdue=1", "supervised": now + "supervised=1",
+        "campaign": now + urlencode({"status": ",".join(sorted(s.value for s in OPEN_STATES))}),
+        "declines": "/cases?period=all", "standardisation": "/stations", "satisfaction": "/stations",
+        "audit_pass": "/audits", "rect_open": "/rectifications", "rect_overdue": "/rectifications?status=overdue",
+        "logs_today": "/logs",
+    }
 
 
 def _texts() -> dict[str, str]:
@@ -152,7 +173,7 @@ def _texts() -> dict[str, str]:
         "filed_due": _("已报/应报"), "filing_rate": _("报送率"), "std_rate": _("达标率"),
         "satisfaction": _("好差评满意度"), "declines": _("案件同比下降季度"), "of_quarters": _("/4 季度"),
         "four_down": _("四连降"), "quarters_note": _("近四个整季度"), "campaign": _("在办待清零"),
-        "festival_in": _("距春节 %(n)s 天"),
+        "festival_in": _("距春节 %(n)s 天"), "open_rows": _("打开明细"),
     }
 
 

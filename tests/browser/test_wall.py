@@ -263,3 +263,28 @@ def test_the_wall_recovers_alone_after_two_and_ten_minutes_without_the_server(br
         assert wall.restart_and_recover() <= 30
     finally:
         wall.close()
+
+
+def test_on_a_leaders_own_screen_the_tiles_open_their_cases(browser, live_server):
+    """The wall's desktop twin: a leader's own browser shows the wall with every tile a link; the
+    overdue tile opens /cases (in a new tab) on the county shown with only overdue cases."""
+    from tests.browser.steps import sign_in as desk_sign_in
+    context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
+    page = context.new_page()
+    watch = Watch(page)
+    desk_sign_in(page, live_server.url, "leader")
+    county = "369902000000"
+    page.goto(f"{live_server.url}/wall?seconds=600&region={county}")
+    wait_for_figures(page)
+    tile = page.locator("a#kpi-overdue")
+    assert tile.get_attribute("href") == f"/cases?period=all&overdue=1&county={county}"
+    assert page.locator(".kpi").count() == page.locator("a.kpi-link").count() == 15
+    with context.expect_page() as opened:
+        tile.click()
+    cases = opened.value
+    cases.wait_for_url(re.compile(r".*/cases\?period=all&overdue=1&county=" + county))
+    cases.locator("#cases-overdue").wait_for()
+    assert cases.locator("#cases-overdue").is_checked()
+    cases.locator("#cases-county").get_by_text("清埠区").wait_for()  # the demo city's 369902 county
+    assert watch.errors == [] and watch.hosts <= {"127.0.0.1"}
+    context.close()

@@ -65,8 +65,10 @@
     ["campaign", "campaign", T.items, true]
   ];
   var tiles = {};
+  var LINKS = C.links || {};  // a person's own screen (the desktop twin): each tile opens its rows
   TILES.forEach(function (t) {
-    var box = el("div", "kpi"); box.id = "kpi-" + t[0];
+    var box = el(LINKS[t[0]] ? "a" : "div", "kpi"); box.id = "kpi-" + t[0];
+    if (LINKS[t[0]]) { box.classList.add("kpi-link"); box.title = T.open_rows; box.target = "_blank"; box.rel = "noopener"; }
     var label = el("div", "label", T[t[1]]);
     var value = el("div", "value"); var num = el("span", "", "—"); var unit = el("span", "unit", t[2]);
     value.appendChild(num); value.appendChild(unit);
@@ -439,6 +441,14 @@
     Object.keys(tiles).forEach(function (k) { tiles[k].box.classList.toggle("hero", hero.indexOf(k) >= 0); });
     document.body.dataset.scene = scene;
     document.body.dataset.region = region();
+    // the twin's links open the rows of the region shown (cases by county; the other pages at the
+    // person's own regions, where they choose)
+    Object.keys(LINKS).forEach(function (k) {
+      var url = LINKS[k];
+      var code = region();
+      if (code && url.indexOf("/cases?") === 0) url += (code.slice(-6) === "000000" ? "&county=" : "&township=") + code;
+      if (tiles[k]) tiles[k].box.href = url;
+    });
     Object.keys(RENDER).forEach(function (p) {
       show(p);
       // a failing panel keeps its retry: rotating must not postpone it (it loads the region shown then)
