@@ -214,4 +214,5 @@ def review_queue(_: Translate, rows: list[dict], total: int, *, service_names: d
         ], className="list-group-item walk-review-item"))
     more = html.Div(_("共 %(n)s 条待审核，先显示最早的 %(m)s 条", n=count(total), m=len(rows)),
                     className="small text-secondary mt-1") if total > len(rows) else None
-    return html.Div([html.Ul(items, className="list-group list-group-flush"), more])
+    return html.Div([html.Ul(items, className="list-group list-group-flush", style={"maxHeight": "20rem",
+                                                                                  "overflowY": "auto"}), more])

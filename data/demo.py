@@ -1508,11 +1508,33 @@ class _DemoCity:
                                  + ["fix"] * rng.choice([0, 1, 1, 2]))
                         findings_per_walk.append([(k, None) for k in kinds])
             month = _next_month(month)
+        self._review_walks(walks)
         ids = self.insert(Walkthrough, [w["row"] for w in walks], ids=True)
         self.insert(WalkthroughFinding, [
             self._finding(rng, names, wid, walk, kind, status)
             for wid, walk, findings in zip(ids, walks, findings_per_walk, strict=True)
             for kind, status in findings])
+
+    def _review_walks(self, walks: list[dict]) -> None:
+        """审核 as a bureau keeps it: walks older than a fortnight accepted by a leader (never the
+        walker) within three days; the last fortnight's waiting, one cadre's returned with a reason.
+        Its own random stream, so the rest of the city stays as it was."""
+        rng = self.rng("walk-reviews")
+        cutoff = self.today - timedelta(days=14)
+        for walk in walks:
+            row = walk["row"]
+            row.update(review_status=None, review_note=None, reviewed_by=None, reviewed_at=None)
+            if walk["day"] >= cutoff:
+                continue
+            reviewer = rng.choice([u for u in self.leader_ids if u != row["user_id"]])
+            row.update(review_status="accepted", reviewed_by=reviewer,
+                       reviewed_at=row["created_at"] + timedelta(days=rng.randint(1, 3), hours=rng.randint(0, 5)))
+        recent = [w["row"] for w in walks if w["day"] >= cutoff and w["row"]["user_id"] not in self.leader_ids]
+        if recent:
+            row = recent[0]
+            row.update(review_status="returned", reviewed_by=self.leader_ids[0],
+                       review_note="请补记每个环节的开始时间，并注明窗口要求的清单外材料",
+                       reviewed_at=row["created_at"] + timedelta(hours=16))
 
     @staticmethod
     def _source_report_month(rng, n_walks: int) -> list[list[tuple[str, str | None]]]:
