@@ -3,6 +3,7 @@
     .venv/bin/python bench/cases.py                  # SQLite, built once under bench/out/ (~2 min)
     .venv/bin/python bench/cases.py --db /tmp/x.db   # another SQLite file (built when missing)
     .venv/bin/python bench/cases.py --runs 15
+    .venv/bin/python bench/cases.py --cases 2000000  # another scale (a city of its own, built once)
     DATABASE_URL=postgresql+psycopg://…/hrss_bench .venv/bin/python bench/cases.py   # filled when empty
 
 For each query it prints the median latency over N runs and the ratio to its SQL floor: the
@@ -36,7 +37,8 @@ from data.queries import cases as q  # noqa: E402
 from data.scope import Scope  # noqa: E402
 from web import cache  # noqa: E402
 
-CASE_SCALE = 33
+CASE_SCALE = 33  # ~200,000 cases: the demo city has about 6,000 at scale 1
+CASES_AT_SCALE_1 = 6000
 
 
 def bench_queries(bench: Bench, scope: Scope, filters: q.CaseFilters) -> None:
@@ -107,12 +109,18 @@ def bench_route(bench: Bench, url: str) -> list[tuple[str, int]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--db", type=Path, default=ROOT / "bench" / "out" / f"cases-{TODAY}-x{CASE_SCALE}.db",
+    parser.add_argument("--cases", type=int, default=None,
+                        help=f"about how many wage cases (default {CASE_SCALE * CASES_AT_SCALE_1:,})")
+    parser.add_argument("--db", type=Path, default=None,
                         help="SQLite file (built when missing); ignored when DATABASE_URL is set")
     parser.add_argument("--runs", type=int, default=9)
     args = parser.parse_args()
+    scale = CASE_SCALE if args.cases is None else round(args.cases / CASES_AT_SCALE_1, 3)
+    if scale <= 0:
+        parser.error("--cases must be positive")
+    args.db = args.db or ROOT / "bench" / "out" / f"cases-{TODAY}-x{scale:g}.db"
     url = os.environ.get("DATABASE_URL")
-    engine = database(url, args.db, demo.DemoConfig(today=TODAY, case_scale=CASE_SCALE), f"case_scale={CASE_SCALE}")
+    engine = database(url, args.db, demo.DemoConfig(today=TODAY, case_scale=scale), f"case_scale={scale:g}")
     with Session(engine) as session:
         total = session.exec(sa.select(sa.func.count()).select_from(sa.table("wage_case"))).one()[0]
     print(f"{engine.dialect.name}: {total:,} wage cases; today {TODAY}; median of {args.runs} runs; "

@@ -3,6 +3,7 @@
     .venv/bin/python bench/stations.py                  # SQLite, built once under bench/out/ (~1 min)
     .venv/bin/python bench/stations.py --db /tmp/x.db   # another SQLite file (built when missing)
     .venv/bin/python bench/stations.py --runs 15
+    .venv/bin/python bench/stations.py --stations 5000 --inspections 200000   # another scale
     DATABASE_URL=postgresql+psycopg://…/hrss_bench .venv/bin/python bench/stations.py   # filled when empty
 
 Three parts, each printing the median latency over N runs and the ratio to its SQL floor (the
@@ -42,6 +43,7 @@ from web import cache  # noqa: E402
 # 199 townships × 10.05 = 2,000 stations; about six checks a station at scale 1, so 4.1 gives
 # ~49,000 station checks and ~1,800 window audits
 STATION_SCALE, INSPECTION_SCALE = 10.05, 4.1
+TOWNSHIPS, INSPECTIONS_PER_STATION = 199, 6.2  # a station per township at scale 1; checks a station per unit
 CITY, COUNTY = "369900000000/", "369900000000/369902000000/"
 ZOOMED_IN = "116.0,28.6,116.12,28.66"  # about what a 1366-pixel map shows at zoom 12
 
@@ -111,15 +113,23 @@ def bench_maps(bench: Bench, app, client) -> list[tuple[str, int]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--db", type=Path, default=ROOT / "bench" / "out" /
-                        f"stations-{TODAY}-s{STATION_SCALE}-i{INSPECTION_SCALE}.db",
+    parser.add_argument("--stations", type=int, default=None, help="about how many township stations (default 2,000)")
+    parser.add_argument("--inspections", type=int, default=None,
+                        help="about how many inspections in all (default about 51,000)")
+    parser.add_argument("--db", type=Path, default=None,
                         help="SQLite file (built when missing); ignored when DATABASE_URL is set")
     parser.add_argument("--runs", type=int, default=9)
     args = parser.parse_args()
+    station_scale = STATION_SCALE if args.stations is None else round(args.stations / TOWNSHIPS, 3)
+    inspection_scale = INSPECTION_SCALE if args.inspections is None else \
+        round(args.inspections / (station_scale * TOWNSHIPS * INSPECTIONS_PER_STATION), 3)
+    if station_scale <= 0 or inspection_scale <= 0:
+        parser.error("--stations and --inspections must be positive")
+    args.db = args.db or ROOT / "bench" / "out" / f"stations-{TODAY}-s{station_scale:g}-i{inspection_scale:g}.db"
     url = os.environ.get("DATABASE_URL")
-    engine = database(url, args.db, demo.DemoConfig(today=TODAY, station_scale=STATION_SCALE,
-                                                    inspection_scale=INSPECTION_SCALE),
-                      f"station_scale={STATION_SCALE}, inspection_scale={INSPECTION_SCALE}")
+    engine = database(url, args.db, demo.DemoConfig(today=TODAY, station_scale=station_scale,
+                                                    inspection_scale=inspection_scale),
+                      f"station_scale={station_scale:g}, inspection_scale={inspection_scale:g}")
     with Session(engine) as session:
         stations, inspections = session.exec(sa.text(
             "SELECT (SELECT count(*) FROM station WHERE kind = 'township_station'), "

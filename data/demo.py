@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import json
 import math
 import random
 import uuid
@@ -36,6 +37,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from enum import Enum
 from typing import Any
 
 import sqlalchemy as sa
@@ -250,6 +252,9 @@ PROJECT_KINDS = ["安置小区{n}期工程", "中心小学改扩建工程", "农
                  "乡村振兴示范点建设项目", "物流园仓储中心工程", "保障性住房{n}号楼工程", "体育公园建设项目"]
 
 
+COPY_FROM = 1000  # on PostgreSQL, tables of this many rows and more load with COPY (issue 14: a province)
+
+
 class _Names:
     """Chinese personal and place names from syllable lists; place names are unique within
     the scope they are asked for."""
@@ -274,7 +279,7 @@ class _Names:
         """A name from make(attempt) not yet used in `scope`; makers widen their pool as the
         attempts grow, which only the benchmark-sized cities need."""
         used = self._used[scope]
-        for attempt in range(400):
+        for attempt in range(2000):
             name = make(attempt)
             if name not in used:
                 used.add(name)
@@ -347,9 +352,12 @@ class _DemoCity:
         if not rows:
             return []
         before = self.conn.execute(sa.select(sa.func.max(table.c.id))).scalar() if ids else None
-        stmt = sa.insert(table).values({name: sa.null() for name in sql_null})
-        for i in range(0, len(rows), 20000):
-            self.conn.execute(stmt, rows[i:i + 20000])
+        if self.conn.dialect.name == "postgresql" and len(rows) >= COPY_FROM:
+            self._copy(table, rows, sql_null)
+        else:
+            stmt = sa.insert(table).values({name: sa.null() for name in sql_null})
+            for i in range(0, len(rows), 20000):
+                self.conn.execute(stmt, rows[i:i + 20000])
         if not ids:
             return []
         new = self.conn.scalars(
@@ -357,6 +365,32 @@ class _DemoCity:
         if len(new) != len(rows):
             raise RuntimeError(f"{table.name}: another writer inserted rows during the demo load")
         return list(new)
+
+    def _copy(self, table: sa.Table, rows: list[dict], sql_null: Sequence[str]) -> None:
+        """PostgreSQL's bulk load (COPY … FROM STDIN) of what the INSERT would store: the rows'
+        columns, the columns' Python-side defaults for the others (as the INSERT applies them),
+        JSON as its text, an enum as its value."""
+        given = [name for name in rows[0] if name not in sql_null]
+        defaults = {c.name: c.default for c in table.c
+                    if c.name not in given and c.name not in sql_null and c.default is not None and not c.primary_key}
+        columns = given + list(defaults) + list(sql_null)
+        json_columns = {c.name for c in table.c if isinstance(c.type, sa.JSON)}
+
+        def value(name: str, raw):
+            if raw is None:
+                return None
+            if name in json_columns:
+                return json.dumps(raw)  # as the INSERT stores it (SQLAlchemy's default serializer)
+            return raw.value if isinstance(raw, Enum) else raw
+        fixed = [None if d.is_callable else d.arg for d in defaults.values()]
+        makers = [d.arg if d.is_callable else None for d in defaults.values()]
+        names = ", ".join(f'"{c}"' for c in columns)
+        cursor = self.conn.connection.driver_connection.cursor()
+        with cursor, cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+            for row in rows:
+                extra = [value(name, make(None) if make else fix)
+                         for name, make, fix in zip(defaults, makers, fixed, strict=True)]
+                copy.write_row([value(n, row.get(n)) for n in given] + extra + [None] * len(sql_null))
 
     def deadline(self, start: date, days: int) -> Deadline:
         # cases and rectifications share a few thousand start dates
@@ -728,7 +762,9 @@ class _DemoCity:
                 brand = rng.choice(BRANDS_A) + rng.choice(BRANDS_B)
                 brand += rng.choice(BRANDS_B) if attempt >= 50 else ""
                 trade = rng.choice(INDUSTRY_WORDS[industry])
-                return prefix + brand + trade + rng.choice(["有限公司"] * 4 + ["有限责任公司"])
+                # a province-sized city: branches numbered from a range that grows with the attempts
+                branch = f"第{rng.randint(2, 2 + attempt)}分公司" if attempt >= 100 else ""
+                return prefix + brand + trade + rng.choice(["有限公司"] * 4 + ["有限责任公司"]) + branch
 
             name = names.unique("employer", company)
             while True:
@@ -780,7 +816,8 @@ class _DemoCity:
                                                             road=rng.choice(ROADS))
                 else:
                     kind = owner["name"][:4] + rng.choice(["生产线技改项目", "装卸外包项目", "厂区改造项目"])
-                return place + kind + (f"（{attempt // 25}标段）" if attempt >= 50 else "")
+                # a province-sized city: lots numbered from a range that grows with the attempts
+                return place + kind + (f"（{rng.randint(2, 2 + attempt)}标段）" if attempt >= 50 else "")
 
             p = {"owner": owner, "grid": grid, "township": t, "lon": lon, "lat": lat,
                  "name": names.unique("project", project), "started": started,
