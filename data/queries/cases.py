@@ -246,9 +246,11 @@ class CasesNow:
 
 
 def _now(session: Session, conds: list, today: date) -> CasesNow:
+    # all three are open cases (a running clock is an open case's): the status index reads the
+    # open ones only, not every case of every year
     is_open = WageCase.status.in_([s.value for s in OPEN_STATES])
-    row = _cases(session, select(sa.func.count().filter(is_open), sa.func.count().filter(overdue_clause(today)),
-                                 sa.func.count().filter(sa.and_(is_open, WageCase.supervised.is_(True)))), conds).one()
+    row = _cases(session, select(sa.func.count(), sa.func.count().filter(overdue_clause(today)),
+                                 sa.func.count().filter(WageCase.supervised.is_(True))), [*conds, is_open]).one()
     return CasesNow(*(int(v or 0) for v in row))
 
 
