@@ -445,6 +445,9 @@ class WageCase(SQLModel, table=True):
     """
 
     __tablename__ = "wage_case"
+    # the table sorted by amount (/cases' largest first) reads the index from its end: at two
+    # million cases the first page comes in a millisecond instead of a scan and sort of them all
+    __table_args__ = (sa.Index("ix_wage_case_amount_id", "amount_claimed_cents", "id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     uuid: uuid_lib.UUID = _uuid()
