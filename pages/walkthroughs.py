@@ -13,19 +13,10 @@ import dash_bootstrap_components as dbc
 from dash import ALL, MATCH, Input, Output, State, ctx, dcc, html, no_update
 from flask_login import current_user
 
-from components import labels
+from components import labels, walk_views
 from components.cards import refusal, review_badges
 from components.filter_bar import dropdown, filter_bar, link_period, link_townships, period, regions
-from components.walk_views import (
-    REVIEW,
-    REVIEW_NOTE,
-    REVIEW_STATE,
-    breakdown_figure,
-    finding_detail,
-    funnel_tiles,
-    review_queue,
-    time_table,
-)
+from components.walk_views import breakdown_figure, finding_detail, funnel_tiles, review_queue, time_table
 from data.errors import DomainError
 from data.models import Role, StationKind
 from data.queries import walkthroughs as q
@@ -259,9 +250,9 @@ def register_callbacks(app: dash.Dash) -> None:
             return refusal(_(SCOPE_REFUSAL))
         return review_queue(_, rows, total, service_names=_service_names(), viewer_id=current_user.id)
 
-    @app.callback(Output({"type": REVIEW_STATE, "walk": MATCH}, "children"),
-                  Input({"type": REVIEW, "walk": MATCH, "act": ALL}, "n_clicks"),
-                  State({"type": REVIEW_NOTE, "walk": MATCH}, "value"), prevent_initial_call=True)
+    @app.callback(Output({"type": walk_views.REVIEW_STATE, "walk": MATCH}, "children"),
+                  Input({"type": walk_views.REVIEW, "walk": MATCH, "act": ALL}, "n_clicks"),
+                  State({"type": walk_views.REVIEW_NOTE, "walk": MATCH}, "value"), prevent_initial_call=True)
     def review(clicks, note):
         """审核: accept, or return with the reason written beside the buttons."""
         if not any(clicks or []) or not isinstance(ctx.triggered_id, dict):

@@ -200,13 +200,17 @@ def test_the_matrix_for_a_leader(app, client, world):
     assert "7.1%" in _text(answer["logs-kpis"]["children"])  # 2 filed of 28 due (today is not due yet)
 
 
-def review(client, log_id, act, note):
-    button = {"type": "logs-review", "log": log_id, "act": act}
-    body = {"output": '{"log":["MATCH"],"type":"logs-review-state"}.children',
-            "outputs": {"id": {"type": "logs-review-state", "log": log_id}, "property": "children"},
-            "inputs": [[{"id": {"type": "logs-review", "log": log_id, "act": a}, "property": "n_clicks",
-                         "value": 1 if a == act else None} for a in ("accept", "return")]],
-            "state": [{"id": {"type": "logs-comment-text", "log": log_id}, "property": "value", "value": note}],
+def review(client, log_id, act, note, *, kind="logs", key="log", note_type="logs-comment-text"):
+    """审核 through Dash's endpoint: a log's buttons (the reason in its comment box), or with
+    kind="walk", key="walk", note_type="walk-review-note" a walk's in the review queue."""
+    button = {"type": f"{kind}-review", key: log_id, "act": act}
+    state = {"type": f"{kind}-review-state", key: log_id}
+    body = {"output": json.dumps({k: ["MATCH"] if k == key else v for k, v in state.items()},
+                                 separators=(",", ":"), sort_keys=True) + ".children",
+            "outputs": {"id": state, "property": "children"},
+            "inputs": [[{"id": {**button, "act": a}, "property": "n_clicks", "value": 1 if a == act else None}
+                        for a in ("accept", "return")]],
+            "state": [{"id": {"type": note_type, key: log_id}, "property": "value", "value": note}],
             "changedPropIds": [json.dumps(button, separators=(",", ":"), sort_keys=True) + ".n_clicks"]}
     response = client.post("/_dash-update-component", json=body, headers=csrf_header(client))
     assert response.status_code == 200, response.data[:300]
@@ -233,16 +237,7 @@ def test_a_leader_reviews_a_log_on_the_page_and_the_cadre_is_told(app, client, s
 
 
 def review_walk(client, walk_id, act, note):
-    button = {"type": "walk-review", "walk": walk_id, "act": act}
-    body = {"output": '{"type":"walk-review-state","walk":["MATCH"]}.children',
-            "outputs": {"id": {"type": "walk-review-state", "walk": walk_id}, "property": "children"},
-            "inputs": [[{"id": {"type": "walk-review", "walk": walk_id, "act": a}, "property": "n_clicks",
-                         "value": 1 if a == act else None} for a in ("accept", "return")]],
-            "state": [{"id": {"type": "walk-review-note", "walk": walk_id}, "property": "value", "value": note}],
-            "changedPropIds": [json.dumps(button, separators=(",", ":"), sort_keys=True) + ".n_clicks"]}
-    response = client.post("/_dash-update-component", json=body, headers=csrf_header(client))
-    assert response.status_code == 200, response.data[:300]
-    return json.dumps(response.json["response"], ensure_ascii=False)
+    return review(client, walk_id, act, note, kind="walk", key="walk", note_type="walk-review-note")
 
 
 def _ids(tree, kind: str) -> list[int]:
