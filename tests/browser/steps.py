@@ -50,17 +50,16 @@ def frames_loaded(page, timeout: float | None = None) -> None:
 
 
 def sign_in(page, base: str, username: str, password: str = "hrss-demo", *, lands: str = "/"):
-    """Sign in through the form and wait until the landing page has settled (leaving it earlier
-    would abort its requests). `lands` "/" asks for the overview (?next=/): officers, inspectors and
-    cadres would otherwise start on their to-do list; any other `lands` is the role's own landing."""
-    page.goto(f"{base}/login" + ("?next=/" if lands == "/" else ""))
+    """Sign in through the form, asking for `lands` (?next=…), and wait until that page has settled
+    (leaving it earlier would abort its requests). "/" is the overview; a test that goes elsewhere at
+    once asks for "/todo", the lightest page every desk role has (no maps, no charts)."""
+    page.goto(f"{base}/login?next={lands}")
     page.fill("#username", username)
     page.fill("#password", password)
     page.click("button[type=submit]")
     page.wait_for_url(f"{base}{lands}")
-    if lands == "/":
-        dash_settled(page)
-        frames_loaded(page)
+    dash_settled(page)
+    frames_loaded(page)
 
 
 def open_page(page, url: str) -> None:

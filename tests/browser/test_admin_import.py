@@ -72,7 +72,7 @@ def test_an_admin_imports_regions_and_gets_the_errors_of_a_bad_file(browser, emp
     context = browser.new_context(viewport=DESKTOP, locale="zh-CN")
     page = context.new_page()
     watch = Watch(page)
-    sign_in(page, base, "first.admin", PASSWORD)
+    sign_in(page, base, "first.admin", PASSWORD, lands="/todo")
 
     # upload: the check starts in the background and shows its progress
     upload(page, base, "regions", "regions.csv", world.regions_csv())

@@ -31,7 +31,7 @@ def test_a_new_person_from_creation_to_the_log(browser, live_server, demo_engine
     context = browser.new_context(viewport=DESKTOP, locale="zh-CN")
     admin = context.new_page()
     watch = Watch(admin)
-    sign_in(admin, base, "admin")
+    sign_in(admin, base, "admin", lands="/todo")
     navigate(admin, "/admin")
     admin.click("a[href='/admin/users']")
     admin.wait_for_url(f"{base}/admin/users")
@@ -112,7 +112,13 @@ def test_a_new_person_from_creation_to_the_log(browser, live_server, demo_engine
 
     # a new kind of work for the cadres' logs on /admin/settings: typed into the grid, given its code
     navigate(admin, "/admin/settings")
+    rows = admin.locator("#adm-set-work-types .ag-center-cols-container .ag-row")
+    before = rows.count()
     admin.click("#adm-set-work-types-add")
+    # the new row is the grid's once the add has answered and the grid has drawn it: a click
+    # before that lands on a row about to be replaced, and no editor opens
+    expect(rows).to_have_count(before + 1)
+    dash_settled(admin)
     added = admin.locator("#adm-set-work-types .ag-row").last
     for column, text in (("name", "窗口值守"), ("name_en", "Window duty")):
         added.locator(f"[col-id={column}]").click()

@@ -101,7 +101,7 @@ def test_officer_drills_opens_and_transfers_leader_sees_it(browser, live_server,
     context = browser.new_context(viewport=DESKTOP)
     page = context.new_page()
     watch = Watch(page)
-    sign_in(page, live_server.url, "officer")
+    sign_in(page, live_server.url, "officer", lands="/todo")
     open_page(page, f"{live_server.url}/cases")
 
     # filter to the county (the officer's only one)
@@ -148,7 +148,7 @@ def test_officer_drills_opens_and_transfers_leader_sees_it(browser, live_server,
     # the leader sees it move
     context = browser.new_context(viewport=DESKTOP)
     page = context.new_page()
-    sign_in(page, live_server.url, "leader")
+    sign_in(page, live_server.url, "leader", lands="/todo")
     open_page(page, f"{live_server.url}/cases")
     open_case(page, xss_case["case_no"])
     timeline = page.locator("#cases-detail .timeline")

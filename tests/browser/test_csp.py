@@ -19,7 +19,7 @@ def test_the_printable_pages_and_sign_in_work_under_the_policy(browser, live_ser
     watch = Watch(page)
     page.goto(f"{live_server.url}/login")
     assert page.locator("#username").is_visible()
-    sign_in(page, live_server.url, "leader")
+    sign_in(page, live_server.url, "leader", lands="/todo")
     start = TODAY.replace(day=1)
     page.goto(f"{live_server.url}/audits/circular?from={start.isoformat()}&to={TODAY.isoformat()}")
     page.wait_for_load_state("load")

@@ -108,7 +108,7 @@ def test_audit_to_rectification_loop(browser, flow_server, tmp_path):
     inspector = browser.new_context(viewport=DESKTOP, locale="zh-CN")
     page = inspector.new_page()
     watch = Watch(page)
-    sign_in(page, base, "inspector")
+    sign_in(page, base, "inspector", lands="/todo")
     page.goto(f"{base}/inspect")
     page.locator("#inspect-mode").select_option("online")
     page.locator(f"[id='{item_id('W06')}']").wait_for()
@@ -159,12 +159,12 @@ def test_audit_to_rectification_loop(browser, flow_server, tmp_path):
     station = browser.new_context(viewport=PHONE, locale="zh-CN")
     cadre = station.new_page()
     cadre_watch = Watch(cadre)
-    sign_in(cadre, base, "cadre")
+    sign_in(cadre, base, "cadre", lands="/todo")
     assert cadre.request.get(f"{base}/photos/{photo}").status == 404
     assert page.request.get(f"{base}/photos/{photo}").status == 200
     desk = browser.new_context(viewport=DESKTOP, locale="zh-CN")
     cadre_desk = desk.new_page()
-    sign_in(cadre_desk, base, "cadre")
+    sign_in(cadre_desk, base, "cadre", lands="/todo")
     open_before = open_on_stations_page(cadre_desk, base, facts["station"])
 
     # 2b. a second inspector returns it (审核: 退回) from the list waiting for the circular; the
@@ -172,7 +172,7 @@ def test_audit_to_rectification_loop(browser, flow_server, tmp_path):
     second = browser.new_context(viewport=DESKTOP, locale="zh-CN")
     checker = second.new_page()
     checker_watch = Watch(checker)
-    sign_in(checker, base, facts["second"], SECOND_PASSWORD)
+    sign_in(checker, base, facts["second"], SECOND_PASSWORD, lands="/todo")
     checker.goto(f"{base}/inspect")
     checker.locator(f"[id='{{\"id\":{inspection.id},\"type\":\"insp-return-note\"}}']").fill("请在小结中写明测评的网址")
     checker.locator(f"[id='{{\"id\":{inspection.id},\"type\":\"insp-return\"}}']").click()

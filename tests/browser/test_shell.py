@@ -196,7 +196,7 @@ def test_every_pages_period_is_in_its_address_and_survives_a_reload(browser, liv
     address (no reload), and the address — reloaded, bookmarked or shared — reopens that period."""
     context = browser.new_context(viewport=DESKTOP)
     page = context.new_page()
-    sign_in(page, live_server.url, "admin")
+    sign_in(page, live_server.url, "admin", lands="/todo")
     for path, picker in PERIOD_PAGES.items():
         navigate(page, f"{path}?from=2026-07-01&to=2026-09-30")
         assert page.input_value(f"#{picker}") == "2026-07-01", path
@@ -238,7 +238,7 @@ def test_no_legend_covers_a_maps_areas(browser, live_server, viewport):
     leave it room); on a phone it starts folded to its title, so it covers nothing."""
     context = browser.new_context(viewport=viewport)
     page = context.new_page()
-    sign_in(page, live_server.url, "leader")
+    sign_in(page, live_server.url, "leader", lands="/todo")
     for path, frame_id in MAP_FRAMES.items():
         navigate(page, path)
         frame = page.frame_locator(frame_id)

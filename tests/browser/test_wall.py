@@ -272,7 +272,7 @@ def test_on_a_leaders_own_screen_the_tiles_open_their_cases(browser, live_server
     context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
     page = context.new_page()
     watch = Watch(page)
-    desk_sign_in(page, live_server.url, "leader")
+    desk_sign_in(page, live_server.url, "leader", lands="/todo")
     county = "369902000000"
     page.goto(f"{live_server.url}/wall?seconds=600&region={county}")
     wait_for_figures(page)
