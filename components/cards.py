@@ -69,3 +69,18 @@ def review_badges(_, record: dict) -> list:
     if (record.get("revision") or 1) > 1:
         badges.append(dbc.Badge(_("已修改（第 %(n)s 版）", n=record["revision"]), color="info", className="me-1"))
     return badges
+
+
+def revision_list(_, rows: list[dict], *, field_names: dict[str, str], local_time) -> html.Ul | None:
+    """A record's edits, oldest first: "第 2 版 · when · who · 修改：fields · 答复退回：reason"."""
+    if not rows:
+        return None
+    items = []
+    for row in rows:
+        changed = _("、").join(_(field_names.get(f, f)) for f in row["changed"]) or _("无内容变化")
+        parts = [_("第 %(n)s 版", n=row["revision"]), local_time(row["at"]), row["by"] or "—",
+                 _("修改：%(fields)s", fields=changed)]
+        if row["answered"]:
+            parts.append(_("答复退回：%(reason)s", reason=row["answered"]))
+        items.append(html.Li(" · ".join(parts)))
+    return html.Ul(items, className="small text-secondary mb-1 ps-3 revision-list")

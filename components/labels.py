@@ -78,3 +78,11 @@ WALK_STEP = {"consult": N_("咨询"), "accept": N_("受理"), "handle": N_("办�
 FINDING_LIST = {"issue": N_("问题清单"), "need": N_("需求清单"), "fix": N_("整改清单")}
 FINDING_STATUS = {"open": N_("待办"), "in_progress": N_("办理中"), "done": N_("已完成")}
 LOG_DAY_STATE = {"filed": N_("已报"), "missing": N_("未报"), "pending": N_("待报"), "off": N_("不在挂职期")}
+
+# the fields of a field record an edit may change (a record's history names them)
+LOG_FIELDS = {"log_date": N_("日期"), "work_types": N_("工作类型"), "done": N_("工作内容"), "solved": N_("解决问题"),
+              "people_served": N_("服务人次"), "station_id": N_("站点")}
+WALK_FIELDS = {"station_id": N_("站点"), "service_item_code": N_("服务事项"), "channel": N_("办理渠道"),
+               "mode": N_("方式"), "place": N_("地点"), "walked_on": N_("日期"), "steps": N_("环节用时"),
+               "trips": N_("跑动次数"), "materials_asked": N_("要求提供的材料"), "materials_published": N_("公布清单"),
+               "note": N_("备注"), "lon": N_("位置"), "lat": N_("位置"), "accuracy_m": N_("位置")}

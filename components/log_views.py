@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 from dash import html
 
 from components import labels
-from components.cards import review_badges
+from components.cards import review_badges, revision_list
 from components.charts import FONT
 from components.format import count, local_time
 
@@ -144,6 +144,7 @@ def feed_item(_: Translate, log: dict, *, viewer_id: int, may_comment: bool, wee
         html.Div(photos, className="d-flex gap-1 flex-wrap my-1") if photos else None,
         html.Div(_("提交于 %(at)s", at=local_time(log["created_at"])), className="small text-secondary"),
         html.Div(review_state(_, log), id={"type": REVIEW_STATE, "log": log["id"]}, className="mt-1"),
+        revision_list(_, log.get("history") or [], field_names=labels.LOG_FIELDS, local_time=local_time),
         html.Div(comments_block(_, log["comments"], owner_id=log["user_id"], viewer_id=viewer_id),
                  id={"type": COMMENTS, "log": log["id"]}),
         box,

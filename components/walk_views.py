@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 from dash import html
 
 from components import labels
-from components.cards import review_badges
+from components.cards import review_badges, revision_list
 from components.charts import FONT, LAST_YEAR, THIS_YEAR
 from components.format import count, local_time, percent
 
@@ -171,6 +171,7 @@ def finding_detail(_: Translate, detail: dict, *, service_name: str, category: s
         html.Table(html.Tbody([_fact(k, v) for k, v in facts]), className="table table-sm mb-3"),
         html.H6(_("走流程情况"), className="mt-2"),
         html.Table(html.Tbody([_fact(k, v) for k, v in walk_facts]), className="table table-sm mb-2"),
+        revision_list(_, detail.get("history") or [], field_names=labels.WALK_FIELDS, local_time=local_time),
         html.H6(_("环节用时"), className="mt-3"), step_rows,
         html.H6(_("要求提供的材料"), className="mt-3"), materials,
         html.Div(_("公布清单：%(list)s", list=_("、").join(walk.materials_published) or "—"),

@@ -283,3 +283,29 @@ def test_leaders_review_walkthroughs_of_their_regions_but_not_their_own(app, cli
     assert "不能审核自己的记录" in review_walk(client, walk_b, "accept", "")
     sign_in(client, "cadre_a")
     assert "您的角色不能执行此操作" in review_walk(client, walk_a, "accept", "")
+
+
+def test_a_logs_history_says_who_changed_what_and_the_return_it_answered(app, client, session, world):
+    """A log returned and edited keeps its history, and the feed says it: the version, who changed
+    which fields, and the reason it answered."""
+    from data.queries.users import get_user_scope
+    from data.services.common import Actor
+    from data.services.review import review
+    from data.services.work_logs import WorkLogForm, record_work_log
+    from tests.conftest import TODAY
+
+    def actor_of(name):
+        user = world["users"][name]
+        return Actor(user.id, user.username, user.role, get_user_scope(session, user_id=user.id))
+    log = world["logs"]["a"]
+    review(session, actor=actor_of("leader_a"), kind="work_log", record_id=log.id, accept=False, note="请附上现场照片")
+    record_work_log(session, actor=actor_of("cadre_a"), today=TODAY, form=WorkLogForm(
+        uuid=log.uuid, log_date=log.log_date, work_types=["training"], done="走访望江街道企业3家，现场照片已附",
+        people_served=5))
+    sign_in(client, "leader_a")
+    feed = dash(client, app, "logs-feed", {"logs-filters.data": NOVEMBER, "logs-page.active_page": 1,
+                                           "logs-version.data": 0})
+    text = _text(feed["logs-feed"]["children"])
+    assert "已修改（第 2 版）" in text and "第 2 版 · " in text and "cadre_a" in text
+    assert "修改：工作内容、工作类型" in text and "答复退回：请附上现场照片" in text
+    assert text.count("第 2 版 · ") == 1  # the other log was never edited

@@ -244,6 +244,10 @@ def test_a_walkthrough_is_reviewed_and_edited_as_one_record_with_its_findings(se
     assert texts == sorted(["排队 40 分钟", "材料多", "希望延时服务"])
     [before] = session.exec(select(RecordRevision).where(RecordRevision.record_kind == "walkthrough")).all()
     assert before.body["trips"] == 1 and before.body["review_note"] == "请补充每一步的用时"
+    from data.queries.walkthroughs import get_finding  # the walk's history, as its findings' detail shows it
+    [edit] = get_finding(session, leader.scope, acted_id)["history"]
+    assert (edit["revision"], edit["by"], edit["changed"], edit["answered"]) == (
+        2, "cadre_a", ["steps", "trips"], "请补充每一步的用时")
     assert sorted(f["text"] for f in before.body["findings"]) == sorted(["排队久", "无叫号", "材料多"])
     assert not [i for i in todo_items(session, role=Role.cadre, user_id=cadre.id, scope=cadre.scope, today=TODAY)
                 if i.kind == "walk_returned"]

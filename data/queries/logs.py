@@ -21,6 +21,7 @@ from sqlmodel import Session, select
 from data.filters import LogFilters, narrowed
 from data.models import Attachment, Region, Secondment, Station, User, WorkLog, WorkLogComment
 from data.queries import _json
+from data.queries.revisions import history
 from data.rules.calendar import WorkCalendar
 from data.rules.work_logs import DayState, day_state, rate, working_days
 from data.scope import Scope
@@ -162,6 +163,7 @@ def list_logs(session: Session, scope: Scope, *, filters: LogFilters, today: dat
     rows = [dict(row._mapping) for row in session.exec(query)]
     photos: dict[Any, list[str]] = defaultdict(list)
     comments: dict[int, list[dict]] = {}
+    edits: dict[int, list[dict]] = {}
     if rows:
         for owner, photo in session.exec(
                 select(Attachment.owner_uuid, Attachment.uuid)
@@ -169,9 +171,11 @@ def list_logs(session: Session, scope: Scope, *, filters: LogFilters, today: dat
                 .order_by(Attachment.created_at, Attachment.id)):
             photos[owner].append(str(photo))
         comments = _comments(session, [r["id"] for r in rows])
+        edits = history(session, "work_log", [r["id"] for r in rows if (r.get("revision") or 1) > 1])
     for row in rows:
         row["photos"] = photos.get(row["uuid"], [])
         row["comments"] = comments.get(row["id"], [])
+        row["history"] = edits.get(row["id"], [])
     return rows, int(total)
 
 

@@ -28,6 +28,7 @@ from data.models import (
     WalkthroughFinding,
 )
 from data.queries import _json
+from data.queries.revisions import history
 from data.scope import Scope
 
 LIST_LIMIT = 2000
@@ -196,7 +197,8 @@ def get_finding(session: Session, scope: Scope, finding_id: int) -> dict | None:
             "photos": [str(p) for p in photos],
             "walker": people.get(walk.user_id), "signed_off_by": people.get(finding.signed_off_by),
             "rectification": dict(rect._mapping) if rect else None,
-            "extra_materials": [m for m in walk.materials_asked if m not in walk.materials_published]}
+            "extra_materials": [m for m in walk.materials_asked if m not in walk.materials_published],
+            "history": history(session, "walkthrough", [walk.id]).get(walk.id, []) if walk.revision > 1 else []}
 
 
 def service_options(session: Session) -> list[dict]:
