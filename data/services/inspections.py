@@ -42,7 +42,7 @@ from data.queries.templates import KIND_FOR_INSPECTION, template_items
 from data.rules.calendar import add_working_days
 from data.rules.scoring import Score, item_fraction, score_checklist
 from data.services.common import Actor, audit, resent_or_conflict, stored_twin
-from data.services.review import ACCEPTED, RETURNED, is_edit, keep_revision
+from data.services.review import ACCEPTED, RETURNED, is_edit, revise
 from data.types import utcnow
 
 RECORDERS = (Role.inspector, Role.admin)
@@ -232,13 +232,8 @@ def _edited(session: Session, inspection: Inspection, actor: Actor, values: dict
             now: datetime) -> Inspection:
     """The audit as its lead auditor changed it before the circular: the version before goes to its
     history, the review starts again, and the plan's assignment follows a changed station or date."""
-    fields = [k for k in values if k != "path"]
-    before = {k: getattr(inspection, k) for k in fields}
-    keep_revision(session, inspection, "inspection", before, actor=actor, now=now)
-    for key, value in values.items():
-        setattr(inspection, key, value)
-    inspection.body_sha256 = digest
-    changed = sorted(k for k in fields if before[k] != getattr(inspection, k))
+    changed = revise(session, inspection, "inspection", values, digest, fields=[k for k in values if k != "path"],
+                     actor=actor, now=now)
     if set(changed) & set(PLAN_FIELDS):
         from data.services.audit_plan import close_assignment, release_assignment
         release_assignment(session, inspection=inspection)

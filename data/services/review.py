@@ -13,6 +13,7 @@ review that returned it; the edit starts the review again. It is never a second 
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -62,15 +63,26 @@ def is_edit(existing, form, actor: Actor, kind: str) -> bool:
     return True
 
 
-def keep_revision(session: Session, record, kind: str, before: dict, *, actor: Actor, now: datetime) -> None:
-    """Before an edit: the fields as they were (and the review that returned them) go to the
-    record's history; the record's revision goes up and its review starts again."""
-    body = {key: (value.isoformat() if isinstance(value, (date, datetime)) else value)
-            for key, value in before.items()}
+def revise(session: Session, record, kind: str, values: dict, digest: str, *, fields, actor: Actor,
+           now: datetime, also: dict | None = None) -> list[str]:
+    """Its author's edit of a record: `fields` as they were (with `also`, e.g. a walk's findings)
+    and the review that returned them go to its history, `values` become the record's and `digest`
+    its body's; the revision goes up and the review starts again. Returns the fields that changed."""
+    before = {key: getattr(record, key) for key in fields}
+    body = json.loads(json.dumps({**before, **(also or {}), "review_note": record.review_note}, default=_plain))
     session.add(RecordRevision(record_kind=kind, record_id=record.id, revision=record.revision, changed_by=actor.id,
-                               changed_at=now, body={**body, "review_note": record.review_note}))
+                               changed_at=now, body=body))
     record.revision += 1
     record.review_status = record.review_note = record.reviewed_by = record.reviewed_at = None
+    for key, value in values.items():
+        setattr(record, key, value)
+    record.body_sha256 = digest
+    return sorted(key for key in fields if before[key] != getattr(record, key))
+
+
+def _plain(value) -> str:
+    """A version's value as JSON text: dates ISO 8601, anything else (a UUID) as its string."""
+    return value.isoformat() if isinstance(value, (date, datetime)) else str(value)
 
 
 def review(session: Session, *, actor: Actor, kind: str, record_id: int, accept: bool, note: str | None = None,

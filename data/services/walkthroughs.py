@@ -36,7 +36,7 @@ from data.models import (
 from data.queries.settings import finding_categories
 from data.services.common import Actor, audit, resent_or_conflict
 from data.services.inspections import station_in_scope
-from data.services.review import is_edit, keep_revision
+from data.services.review import is_edit, revise
 from data.types import utcnow
 
 WALKERS = (Role.leader, Role.cadre, Role.inspector, Role.admin)
@@ -275,29 +275,22 @@ def _edited(session: Session, walk: Walkthrough, actor: Actor, form: Walkthrough
                                                                WalkthroughFinding.walkthrough_id != walk.id)).first()
     if other is not None:
         raise Conflict(N_("该编号已用于另一条记录"))
-    fields = [k for k in values if k != "path"]
-    before = {k: getattr(walk, k) for k in fields}
-    before["findings"] = [{"uuid": str(f.uuid), **{k: getattr(f, k) for k in FINDING_FIELDS}}
-                          for f in stored.values()]
-    keep_revision(session, walk, "walkthrough", json.loads(json.dumps(before, default=str)), actor=actor, now=now)
-    for key, value in values.items():
-        setattr(walk, key, value)
-    walk.body_sha256 = form.body_digest()
+    was = [{"uuid": str(f.uuid), **{k: getattr(f, k) for k in FINDING_FIELDS}} for f in stored.values()]
+    changed = revise(session, walk, "walkthrough", values, form.body_digest(),
+                     fields=[k for k in values if k != "path"], actor=actor, now=now, also={"findings": was})
     for key, finding in stored.items():
         if key not in sent:
             session.delete(finding)
     session.flush()
     for key, row in sent.items():
-        if key in touched:
-            stored[key].path = walk.path
-        elif key in stored:
-            for name, value in row.items():
-                setattr(stored[key], name, value)
+        if key in stored:
+            if key not in touched:  # one under way came back as it is (checked above)
+                for name, value in row.items():
+                    setattr(stored[key], name, value)
             stored[key].path = walk.path
         else:
             session.add(WalkthroughFinding(walkthrough_id=walk.id, path=walk.path, created_at=now, **row))
     adopt_photos(session, owners=[form.uuid, *sent], actor=actor, path=walk.path)
-    changed = sorted(k for k in fields if before[k] != getattr(walk, k))
     audit(session, actor=actor, action="walkthrough.edited", target_kind="walkthrough", target_id=walk.id,
           details={"uuid": str(walk.uuid), "revision": walk.revision, "changed": changed,
                    "findings": {"added": sum(k not in stored for k in sent),

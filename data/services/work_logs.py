@@ -25,7 +25,7 @@ from data.models import Role, Secondment, WorkLog
 from data.queries.settings import work_types
 from data.services.common import Actor, audit, resent_or_conflict, stored_twin
 from data.services.inspections import station_in_scope
-from data.services.review import is_edit, keep_revision
+from data.services.review import is_edit, revise
 from data.services.walkthroughs import Location, adopt_photos, check_location
 from data.types import utcnow
 
@@ -134,14 +134,9 @@ def _edited(session: Session, log: WorkLog, actor: Actor, form: WorkLogForm, tod
             now: datetime) -> WorkLog:
     """The log as its author changed it: the version before goes to its history, the review starts
     again."""
-    values = _checked(session, actor, form, today)
-    before = {k: getattr(log, k) for k in EDITABLE}
-    keep_revision(session, log, "work_log", before, actor=actor, now=now)
-    for key, value in values.items():
-        setattr(log, key, value)
-    log.body_sha256 = form.body_digest()
+    changed = revise(session, log, "work_log", _checked(session, actor, form, today), form.body_digest(),
+                     fields=EDITABLE, actor=actor, now=now)
     adopt_photos(session, owners=[form.uuid], actor=actor, path=log.path)
-    changed = sorted(k for k in EDITABLE if before[k] != getattr(log, k))
     audit(session, actor=actor, action="work_log.edited", target_kind="work_log", target_id=log.id,
           details={"uuid": str(log.uuid), "revision": log.revision, "changed": changed}, at=now)
     session.commit()
