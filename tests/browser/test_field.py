@@ -126,6 +126,19 @@ def field_sign_in(page, username: str, password: str = "hrss-demo"):
     page.locator("#login-submit").click()
 
 
+def signed_in_phone(browser, base: str, username: str, *, service_workers: str = "block",
+                    init_script: str | None = None):
+    """A Pixel 5 in Chinese with the field app open and `username` signed in: (context, page, watch)."""
+    context = browser.new_context(**PIXEL_5, locale="zh-CN", service_workers=service_workers)
+    if init_script:
+        context.add_init_script(init_script)
+    page = context.new_page()
+    watch = PhoneWatch(page)
+    page.goto(f"{base}/field/")
+    field_sign_in(page, username)
+    return context, page, watch
+
+
 def field_settled(page):
     """The app has shown its home and its first sync pass after signing in is over."""
     page.wait_for_function("() => document.documentElement.dataset.sync === 'idle'")
@@ -280,11 +293,7 @@ def test_offline_records_arrive_exactly_once(browser, field_server, tmp_path):
     base, facts, engine = field_server.url, field_server.facts, field_server.engine
     before = counts(engine, facts["admin_id"])
     logs_before = logs_this_month(engine, facts["admin_id"])
-    context = browser.new_context(**PIXEL_5, locale="zh-CN", service_workers="allow")
-    page = context.new_page()
-    watch = PhoneWatch(page)
-    page.goto(f"{base}/field/")
-    field_sign_in(page, "admin")
+    context, page, watch = signed_in_phone(browser, base, "admin", service_workers="allow")
     page.locator("#new-walkthrough").wait_for()
     # the service worker controls the page once it has cached the shell
     page.wait_for_function("() => navigator.serviceWorker.controller !== null")
@@ -385,11 +394,7 @@ def test_offline_records_arrive_exactly_once(browser, field_server, tmp_path):
 def test_revoked_session_keeps_the_queue_and_continues_after_sign_in(browser, field_server, tmp_path):
     base, facts, engine = field_server.url, field_server.facts, field_server.engine
     before = counts(engine, facts["cadre_id"])
-    context = browser.new_context(**PIXEL_5, locale="zh-CN", service_workers="allow")
-    page = context.new_page()
-    watch = PhoneWatch(page)
-    page.goto(f"{base}/field/")
-    field_sign_in(page, "cadre")
+    context, page, watch = signed_in_phone(browser, base, "cadre", service_workers="allow")
     page.locator("#new-work_log").wait_for()
     page.wait_for_function("() => navigator.serviceWorker.controller !== null")
     field_settled(page)
@@ -432,11 +437,7 @@ def test_without_service_workers_it_works_online_and_a_refused_record_is_fixed_a
     """Some in-app browsers have no service worker: the app still works online. A record the
     server refuses comes back with its reason next to the field, is fixed and sent again."""
     base, engine = field_server.url, field_server.engine
-    context = browser.new_context(**PIXEL_5, locale="zh-CN", service_workers="block")
-    page = context.new_page()
-    watch = PhoneWatch(page)
-    page.goto(f"{base}/field/")
-    field_sign_in(page, "leader")
+    context, page, watch = signed_in_phone(browser, base, "leader")
     page.locator("#new-walkthrough").wait_for()
     assert not page.locator("#new-work_log").count() and not page.locator("#new-window_audit").count()
     field_settled(page)
@@ -653,11 +654,7 @@ def test_a_deleted_finding_asks_first_and_can_be_undone_with_its_photo(browser, 
     """Deleting an item of a walkthrough's list asks first; once deleted it can be brought back for
     a few seconds, in its place and with its photo; the record-status filters fit a 390 px screen."""
     base = field_server.url
-    context = browser.new_context(**PIXEL_5, locale="zh-CN", service_workers="block")
-    page = context.new_page()
-    watch = PhoneWatch(page)
-    page.goto(f"{base}/field/")
-    field_sign_in(page, "leader")
+    context, page, watch = signed_in_phone(browser, base, "leader")
     page.locator("#new-walkthrough").click()
     page.locator("#walk-service").select_option("pension_transfer")
     for text in ("排队时间过长", "材料要求不一致"):
@@ -741,12 +738,7 @@ def test_a_full_phone_is_explained_and_nothing_is_half_saved(browser, field_serv
     """The phone's storage fills up while a log is written: the person is told, in words, why the
     change was not kept; what was saved before stays as it was."""
     base = field_server.url
-    context = browser.new_context(**PIXEL_5, locale="zh-CN", service_workers="block")
-    context.add_init_script(FULL_STORAGE)
-    page = context.new_page()
-    watch = PhoneWatch(page)
-    page.goto(f"{base}/field/")
-    field_sign_in(page, "cadre")
+    context, page, watch = signed_in_phone(browser, base, "cadre", init_script=FULL_STORAGE)
     page.locator("#new-work_log").click()
     page.locator("#log-done").fill("上午走访两家企业。")
     page.locator("#saved").filter(has_text="已自动保存").wait_for()
@@ -767,11 +759,7 @@ def test_a_retired_choice_still_shows_as_chosen(browser, field_server):
     opened, it still shows that choice as chosen — by the name the phone last knew, marked
     retired — instead of silently dropping it."""
     base = field_server.url
-    context = browser.new_context(**PIXEL_5, locale="zh-CN", service_workers="block")
-    page = context.new_page()
-    watch = PhoneWatch(page)
-    page.goto(f"{base}/field/")
-    field_sign_in(page, "cadre")
+    context, page, watch = signed_in_phone(browser, base, "cadre")
     page.locator("#new-work_log").click()
     page.locator("#log-done").wait_for()
     record = page.url.rsplit("/", 1)[1]
@@ -798,11 +786,7 @@ def test_a_returned_log_is_edited_on_the_phone_and_stays_one_record(browser, fie
     revision 2, the earlier text in its history."""
     from data.models import RecordRevision, WorkLog
     base, engine = field_server.url, field_server.engine
-    context = browser.new_context(**PIXEL_5, locale="zh-CN", service_workers="block")
-    page = context.new_page()
-    watch = PhoneWatch(page)
-    page.goto(f"{base}/field/")
-    field_sign_in(page, "cadre")
+    context, page, watch = signed_in_phone(browser, base, "cadre")
     page.locator("#new-work_log").wait_for()
     log_uuid = record_work_log(page, tmp_path, field_server.facts, station=False)
     wait_sent(page, log_uuid)
