@@ -259,6 +259,21 @@ def _register_cli(server: Flask) -> None:
         _fill_demo(engine, today=today(), seed=seed, case_scale=case_scale, station_scale=station_scale,
                    inspection_scale=inspection_scale)
 
+    @server.cli.command("rollups")
+    @click.argument("action", type=click.Choice(["rebuild", "check"]))
+    def rollups_command(action):
+        """case_month (the monthly sums of cases): rebuild it from wage_case, or check it against them."""
+        from data import rollup
+
+        with engine.begin() as conn:
+            if action == "rebuild":
+                click.echo(f"case_month rebuilt: {rollup.rebuild(conn)} rows")
+                return
+            wrong = rollup.differences(conn)
+        if wrong:
+            raise click.ClickException(f"case_month differs from wage_case in {wrong} rows: `flask rollups rebuild`")
+        click.echo("case_month agrees with wage_case")
+
     @server.cli.command("create-user")
     @click.argument("username")
     @click.option("--name", "display_name", required=True, help="Name shown in the app.")

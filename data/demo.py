@@ -43,7 +43,7 @@ from typing import Any
 import sqlalchemy as sa
 from shapely.geometry import Point
 
-from data import checklists, clock
+from data import checklists, clock, rollup
 from data.db import is_empty
 from data.geo.synth import geojson, label_point, random_points, synth_city
 from data.models import (
@@ -422,6 +422,7 @@ class _DemoCity:
         for name, step in steps:
             self.progress(name)
             step()
+        rollup.rebuild(self.conn)  # the cases went in by core inserts (or COPY): sum them once
         cfg = self.cfg
         self.insert(AuditEvent, [{
             "at": _at(self.today, 0), "actor_id": None, "actor_name": "demo",

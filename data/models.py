@@ -499,6 +499,33 @@ class WageCase(SQLModel, table=True):
     deleted_at: datetime | None = _ts()
 
 
+class CaseMonth(SQLModel, table=True):
+    """The cases received in a month, summed per township and per value of every filter the
+    dashboard's period figures offer (a rollup, issue 14): KPIs, trends, breakdowns and the map
+    read a few thousand of these rows instead of every case. Kept by `data.rollup` in the
+    transaction that changes a case; `flask rollups rebuild` makes it again from wage_case.
+
+    `incoming_path` is '' when no transfer is pending (a key column cannot be NULL). A deleted
+    case counts nowhere. `on_time`: concluded within the deadline (as data.queries.cases counts)."""
+
+    __tablename__ = "case_month"
+
+    month: date = Field(primary_key=True)  # the first day of the month of received_on
+    region_id: int = Field(primary_key=True)  # the township where the cases happened
+    path: str = Field(primary_key=True, max_length=200)
+    office_path: str = Field(primary_key=True, max_length=200)
+    incoming_path: str = Field(primary_key=True, max_length=200)
+    status: str = Field(primary_key=True, max_length=20)
+    source: str = Field(primary_key=True, max_length=20)
+    industry: str = Field(primary_key=True, max_length=30)
+    is_construction: bool = Field(primary_key=True)
+    cases: int = 0
+    workers: int = Field(default=0, sa_type=sa.BigInteger)
+    amount_claimed_cents: int = Field(default=0, sa_type=sa.BigInteger)
+    amount_recovered_cents: int = Field(default=0, sa_type=sa.BigInteger)
+    on_time: int = 0
+
+
 class CaseEvent(SQLModel, table=True):
     """The case's timeline: every state change and overlay act, who did it and when."""
 

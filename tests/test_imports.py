@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 
 import pytest
+import sqlalchemy as sa
 from sqlmodel import Session, func, select
 
 from data.geo.crs import gcj02_to_wgs84, wgs84_to_gcj02
@@ -17,6 +18,7 @@ from data.imports.core import decode, read_rows
 from data.imports.regions import code_fits_level
 from data.models import (
     AuditEvent,
+    CaseMonth,
     CaseStatus,
     GridCell,
     Region,
@@ -142,6 +144,16 @@ def test_a_changed_row_updates_only_what_differs_and_is_audited(app, imported, t
     with Session(app.extensions["engine"]) as session:
         event = session.exec(select(AuditEvent).where(AuditEvent.action == "case.import_update")).one()
         assert event.details["after"] == {"workers": 99} and event.details["case_no"] == rows[3][0]
+    # the monthly sums followed both imports (new cases, then a changed one); the CLI says so, and
+    # mends them when they do not
+    cli = app.test_cli_runner()
+    assert "agrees" in cli.invoke(args=["rollups", "check"]).output
+    with app.extensions["engine"].begin() as conn:
+        conn.execute(sa.update(CaseMonth.__table__).values(workers=CaseMonth.__table__.c.workers + 1))
+    broken = cli.invoke(args=["rollups", "check"])
+    assert broken.exit_code == 1 and "differs" in broken.output
+    assert "rebuilt" in cli.invoke(args=["rollups", "rebuild"]).output
+    assert "agrees" in cli.invoke(args=["rollups", "check"]).output
 
 
 def test_a_file_with_bad_rows_names_them_exits_1_and_writes_nothing(app, imported, tmp_path):

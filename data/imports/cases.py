@@ -20,6 +20,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from data import rollup
 from data.errors import N_
 from data.imports.cells import Refuse, area_code, choice, day, header_key, lookup, text, whole, yuan_to_cents
 from data.imports.core import Checker, Column, Context, ImportReport, Record, TableKind
@@ -241,12 +242,16 @@ class Cases(TableKind):
                 for row in chunk])
             ids = dict(session.exec(select(WageCase.case_no, WageCase.id).where(
                 WageCase.case_no.in_([row["case_no"] for row in chunk]))).all())
+            rollup.add_cases(session.connection(), table.c.id.in_(list(ids.values())))
             session.execute(sa.insert(events), [
                 {"uuid": uuid.uuid4(), "case_id": ids[row["case_no"]], "kind": CaseEventKind.received.value,
                  "at": now, "on_date": row["received_on"], "to_region_id": row["office_region_id"],
                  "details": {"imported": True, "status": row["status"].value}}
                 for row in chunk])
             ctx.step("write", start + len(chunk), total)
+        changed = [case_id for _index, case_id, _diff in plan.changed]
+        for start in range(0, len(changed), CHUNK):  # out of the monthly sums before, back in after
+            rollup.remove_cases(session.connection(), table.c.id.in_(changed[start:start + CHUNK]))
         for n, (index, case_id, diff) in enumerate(plan.changed, start=1):
             values = {c: after for c, (_before, after) in diff.items()}
             if "employer_id" in values:
@@ -258,6 +263,8 @@ class Cases(TableKind):
                            "after": {c: _logged(c, a) for c, (_b, a) in diff.items()}})
             if n % 1000 == 0:
                 ctx.step("write", len(plan.new) + n, total)
+        for start in range(0, len(changed), CHUNK):
+            rollup.add_cases(session.connection(), table.c.id.in_(changed[start:start + CHUNK]))
         ctx.step("write", total, total)
 
 

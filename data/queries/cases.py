@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
+from data import rollup
 from data.filters import CaseFilters, narrowed
 from data.geo import round_geometry
 from data.models import (
@@ -219,18 +220,67 @@ class CaseKpis:
         return self.closed_on_time_last_year / self.closed_last_year if self.closed_last_year else None
 
 
-def _figures(session: Session, conds: list, start: date, end: date, today: date) -> list[int]:
+ROLLUP_KEYS = ("month", "region_id", "industry", "source")  # what case_month groups by (data.rollup)
+
+
+def _raw_key(session: Session, name: str):
+    return _plain(session, {"region_id": WageCase.region_id, "grid_cell_id": WageCase.grid_cell_id,
+                            "industry": WageCase.industry, "source": WageCase.source}[name])
+
+
+def _period_sums(session: Session, *, scope: Scope, filters: CaseFilters, today: date, start: date | None,
+                 end: date | None, by: tuple[str, ...] = ()) -> dict[tuple, list[int]]:
+    """Per value of `by` (a tuple; "month" is the first day of the month received): cases,
+    workers, amount claimed, amount recovered, concluded and concluded on time, of the cases
+    received in [start, end] (None: unbounded) that the scope and the other filters select.
+
+    The whole months come from the rollup when it can answer the filters (data.rollup), the
+    days at the edges (and everything otherwise) from wage_case: the same figures either way."""
+    out: dict[tuple, list[int]] = {}
+
+    def add(key: tuple, values) -> None:
+        total = out.setdefault(key, [0] * rollup.SUMS)
+        for i, v in enumerate(values):
+            total[i] += int(v or 0)
+
+    edges = [(start, end)]
+    if rollup.applies(filters) and set(by) <= set(ROLLUP_KEYS):
+        months, edges = rollup.split(start, end)
+        if months is not None:
+            for row in rollup.month_sums(session, scope=narrowed(session, scope, filters), filters=filters,
+                                         months=months, by=by):
+                add(tuple(_as_date(v) if k == "month" else v for k, v in zip(by, row, strict=False)),
+                    row[len(by):])
+    conds = _conditions(session, scope=scope, filters=filters, today=today, period=False)
     concluded = WageCase.status.in_([s.value for s in CONCLUDED_STATES])
-    row = _cases(session, select(
-        sa.func.count(), _sum(WageCase.workers), _sum(WageCase.amount_claimed_cents),
-        _sum(WageCase.amount_recovered_cents),
-        sa.func.count().filter(WageCase.status.in_([s.value for s in OPEN_STATES])),
-        sa.func.count().filter(overdue_clause(today)),
-        sa.func.count().filter(WageCase.supervised.is_(True)),
-        sa.func.count().filter(concluded),
-        sa.func.count().filter(sa.and_(concluded, _on_time_clause())),
-    ), [*conds, WageCase.received_on >= start, WageCase.received_on <= end]).one()
-    return [int(v or 0) for v in row]
+    keys = [WageCase.received_on if k == "month" else _raw_key(session, k) for k in by]
+    for lo, hi in edges:
+        stmt = select(*keys, sa.func.count(), _sum(WageCase.workers), _sum(WageCase.amount_claimed_cents),
+                      _sum(WageCase.amount_recovered_cents), sa.func.count().filter(concluded),
+                      sa.func.count().filter(sa.and_(concluded, _on_time_clause())))
+        if keys:
+            stmt = stmt.group_by(*keys)
+        period = ([WageCase.received_on >= lo] if lo else []) + ([WageCase.received_on <= hi] if hi else [])
+        for row in _cases(session, stmt, [*conds, *period]).all():
+            add(tuple(_as_date(v).replace(day=1) if k == "month" else v for k, v in zip(by, row, strict=False)),
+                row[len(by):])
+    return out
+
+
+def _figures(session: Session, *, scope: Scope, filters: CaseFilters, conds: list, start: date, end: date,
+             today: date) -> list[int]:
+    """FIGURES of the cases received in [start, end]: the sums (_period_sums), and open, overdue
+    and supervised from the open or supervised cases only."""
+    cases, workers, claimed, recovered, closed, on_time = _period_sums(
+        session, scope=scope, filters=filters, today=today, start=start, end=end).get((), [0] * rollup.SUMS)
+    is_open = WageCase.status.in_([s.value for s in OPEN_STATES])
+    supervised = WageCase.supervised.is_(True)
+    row = _cases(session, select(sa.func.count().filter(is_open), sa.func.count().filter(overdue_clause(today)),
+                                 sa.func.count().filter(supervised)),
+                 [*conds, sa.or_(is_open, supervised), WageCase.received_on >= start,
+                  WageCase.received_on <= end]).one()
+    open_, overdue, supervised_ = (int(v or 0) for v in row)
+    return [cases, workers, claimed, recovered, open_, overdue, supervised_, closed, on_time]
 
 
 @dataclass(frozen=True)
@@ -268,7 +318,8 @@ def case_kpis(session: Session, *, scope: Scope, filters: CaseFilters, today: da
     end = filters.date_to or today
     start = filters.date_from or date(end.year, 1, 1)
     last = (same_day_last_year(start), same_day_last_year(end))
-    now, before = _figures(session, conds, start, end, today), _figures(session, conds, *last, today)
+    now, before = (_figures(session, scope=scope, filters=filters, conds=conds, start=a, end=b, today=today)
+                   for a, b in ((start, end), last))
     kpis = CaseKpis(period=(start, end), last_year_period=last, **dict(zip(FIGURES, now, strict=True)),
                     **{f"{name}_last_year": value for name, value in zip(FIGURES, before, strict=True)})
     # open, overdue and supervised are today's state of every case the other filters select, as on
@@ -292,9 +343,8 @@ def monthly_trend(session: Session, *, scope: Scope, filters: CaseFilters, today
     their start date, or `months` back (at most 36). An unfinished last month is compared
     with last year's month up to the same day (`partial`).
 
-    One query grouped by day (about 730 rows), summed into months here: the date index
-    delivers the rows in day order, so SQLite needs no sort and no date function per case,
-    and the SQL is the same on PostgreSQL."""
+    Whole months from the rollup, this month so far (and last year's month to the same day)
+    from the cases, grouped by day and summed into months here (_period_sums)."""
     end = min(filters.date_to or today, today)
     if filters.date_from and filters.date_from <= end:
         first = (filters.date_from.year, filters.date_from.month)
@@ -304,26 +354,14 @@ def monthly_trend(session: Session, *, scope: Scope, filters: CaseFilters, today
         first = _month_add(end.year, end.month, -(max(1, min(months, MAX_TREND_MONTHS)) - 1))
     last_year_end = same_day_last_year(end)
     partial = month_under_way(end)
-    conds = _conditions(session, scope=scope, filters=filters, today=today, period=False)
-    concluded = WageCase.status.in_([s.value for s in CONCLUDED_STATES])
-    per_day = select(
-        WageCase.received_on, sa.func.count(), _sum(WageCase.workers), _sum(WageCase.amount_claimed_cents),
-        _sum(WageCase.amount_recovered_cents), sa.func.count().filter(concluded),
-        sa.func.count().filter(sa.and_(concluded, _on_time_clause())),
-    ).group_by(WageCase.received_on)
     since = date(first[0] - 1, first[1], 1)  # a year before the first month, for last year's figures
-    rows = _cases(session, per_day, [*conds, WageCase.received_on >= since, WageCase.received_on <= end]).all()
-    by_month: dict[tuple[int, int], list[int]] = {}
+    sums = _period_sums(session, scope=scope, filters=filters, today=today, start=since, end=end, by=("month",))
+    by_month = {(m.year, m.month): values for (m,), values in sums.items()}
     upto: dict[tuple[int, int], list[int]] = {}  # last year's month cut at the same day
-    for day, *figures in rows:
-        day = _as_date(day)
-        month = by_month.setdefault((day.year, day.month), [0] * 6)
-        for i, value in enumerate(figures):
-            month[i] += int(value or 0)
-        if day <= last_year_end and (day.year, day.month) == (last_year_end.year, last_year_end.month):
-            cut = upto.setdefault((day.year, day.month), [0] * 6)
-            for i, value in enumerate(figures):
-                cut[i] += int(value or 0)
+    if partial:
+        cut = _period_sums(session, scope=scope, filters=filters, today=today,
+                           start=last_year_end.replace(day=1), end=last_year_end)
+        upto[(last_year_end.year, last_year_end.month)] = cut.get((), [0] * rollup.SUMS)
     out = []
     ym = first
     while ym <= (end.year, end.month):
@@ -347,11 +385,10 @@ def breakdown(session: Session, *, scope: Scope, filters: CaseFilters, today: da
     township in SQL and summed up here (two hundred rows, not a join over every case)."""
     if by not in BREAKDOWNS:
         raise ValueError(f"breakdown by one of {BREAKDOWNS}")
-    conds = case_conditions(session, scope=scope, filters=filters, today=today)
-    key = _plain(session, {"industry": WageCase.industry, "source": WageCase.source,
-                           "county": WageCase.region_id}[by])
-    rows = _cases(session, select(key, sa.func.count(), _sum(WageCase.workers), _sum(WageCase.amount_claimed_cents))
-                  .group_by(key), conds).all()
+    key = {"industry": "industry", "source": "source", "county": "region_id"}[by]
+    sums = _period_sums(session, scope=scope, filters=filters, today=today, start=filters.date_from,
+                        end=filters.date_to, by=(key,))
+    rows = [(k, n, w, a) for (k,), (n, w, a, *_rest) in sums.items() if n]
     if by == "county":
         county = aliased(Region)
         parents = {township: (code, name) for township, code, name in session.exec(
@@ -810,15 +847,18 @@ def _area_key(session: Session, level: str):
 
 def map_aggregates(session: Session, *, scope: Scope, filters: CaseFilters, today: date, level: str = "township",
                    metric: str = "cases", shapes_version: tuple | None = None) -> MapData:
-    """Cases, workers, money and overdue cases per township or grid cell (one grouped query),
-    with the shapes of the areas in the scope, narrowed by the filters' region
+    """Cases, workers, money and overdue cases per township or grid cell (_period_sums, and the
+    overdue among the open cases), with the shapes of the areas in the scope, narrowed by the filters' region
     (`shapes_version` as for area_shapes)."""
     if metric not in MAP_METRICS:
         raise ValueError(f"metric is one of {MAP_METRICS}")
     key = _area_key(session, level)
+    sums = _period_sums(session, scope=scope, filters=filters, today=today, start=filters.date_from,
+                        end=filters.date_to, by=("region_id" if level == "township" else "grid_cell_id",))
     conds = case_conditions(session, scope=scope, filters=filters, today=today)
-    rows = _cases(session, select(key, sa.func.count(), _sum(WageCase.workers), _sum(WageCase.amount_claimed_cents),
-                                  sa.func.count().filter(overdue_clause(today))).group_by(key), conds).all()
+    overdue = dict(_cases(session, select(key, sa.func.count()).group_by(key),
+                          [*conds, WageCase.status.in_([s.value for s in OPEN_STATES]), overdue_clause(today)]).all())
+    rows = [(k, n, w, a, overdue.get(k, 0)) for (k,), (n, w, a, *_rest) in sums.items() if n]
     names = _area_names(session, level, (r[0] for r in rows))
     figures = {names[i][0]: {"cases": int(n), "workers": int(w), "amount": int(a), "overdue": int(o)}
                for i, n, w, a, o in rows if i in names}

@@ -1,0 +1,265 @@
+"""The monthly rollup of cases (case_month, issue 14): kept, rebuilt and read.
+
+The dashboard's period figures — KPIs, monthly trends, breakdowns by industry, channel and area,
+the map's per-township sums — are sums over the cases received in a period. At two million
+cases those sums scan millions of rows; case_month holds them per month × township × every value
+the filter bar offers (status, source, industry, construction) × the paths that decide who sees a
+case (where it happened, the office holding it, a pending transfer's office), a few hundred
+thousand rows at two million cases and a few thousand in a city.
+
+Kept in the transaction that changes a case: a session listener reads the rows a flush is about
+to change (before it), and adds the difference (after it) with one upsert per rollup row, so two
+workers changing cases of the same month add, never overwrite. Core inserts and updates (the
+demo, imports) call `add_cases` for the rows they wrote; `rebuild` makes the table again from
+wage_case (`flask rollups rebuild`, and migration 0013).
+
+Read by `period_sums`: the whole months of a period from case_month, the days at its edges (a
+period from the 15th, this month so far) from wage_case through its date index. Filters the
+rollup cannot answer (overdue only, supervised only, a grid cell, a search text) read wage_case
+as before (`applies`); what depends on today (open, overdue, supervised now) always reads the
+open cases, a few percent of all.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.orm import Session as OrmSession
+
+from data.models import CaseMonth, CaseStatus, WageCase
+
+KEY = ("month", "region_id", "path", "office_path", "incoming_path", "status", "source", "industry",
+       "is_construction")
+MEASURES = ("cases", "workers", "amount_claimed_cents", "amount_recovered_cents", "on_time")
+# what the sums read of a case: the key's columns (received_on for the month), the measures' and the
+# deadlines that decide on time
+READ = ("received_on", "region_id", "path", "office_path", "incoming_path", "status", "source", "industry",
+        "is_construction", "workers", "amount_claimed_cents", "amount_recovered_cents", "closed_on",
+        "decided_on", "accept_due", "investigate_due", "deleted_at")
+CONCLUDED = frozenset({CaseStatus.closed.value, CaseStatus.re_reviewed.value, CaseStatus.rejected.value})
+# the sums each period_sums key holds: cases, workers, claimed, recovered, concluded, concluded on time
+SUMS = 6
+
+ENABLED = os.environ.get("HRSS_ROLLUPS", "1") != "0"  # 0: every figure from wage_case (a check, a floor)
+
+
+def _value(v):
+    return v.value if hasattr(v, "value") else v
+
+
+def on_time(status, closed_on, decided_on, accept_due, investigate_due) -> bool:
+    """Concluded within its deadline — data.queries.cases._on_time_clause, for one case."""
+    if _value(status) not in CONCLUDED:
+        return False
+    if investigate_due is not None:
+        return closed_on is not None and closed_on <= investigate_due
+    done = decided_on if decided_on is not None else closed_on
+    return done is not None and accept_due is not None and done <= accept_due
+
+
+def _entry(row: dict) -> tuple[tuple, list[int]] | None:
+    """The rollup key and measures of one case (a mapping of READ), None for a deleted one."""
+    if row["deleted_at"] is not None:
+        return None
+    received = row["received_on"]
+    key = (received.replace(day=1), row["region_id"], row["path"], row["office_path"], row["incoming_path"] or "",
+           _value(row["status"]), _value(row["source"]), row["industry"], bool(row["is_construction"]))
+    return key, [1, int(row["workers"] or 0), int(row["amount_claimed_cents"] or 0),
+                 int(row["amount_recovered_cents"] or 0),
+                 int(on_time(row["status"], row["closed_on"], row["decided_on"], row["accept_due"],
+                             row["investigate_due"]))]
+
+
+def _insert(conn):
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert
+
+
+def _apply(conn, deltas: dict[tuple, list[int]]) -> None:
+    """Add `deltas` to case_month, one upsert (insert or add) per row; rows at zero stay (a month
+    with no case left counts 0) until the next rebuild."""
+    rows = [dict(zip(KEY, key, strict=True)) | dict(zip(MEASURES, values, strict=True))
+            for key, values in deltas.items() if any(values)]
+    if not rows:
+        return
+    table = CaseMonth.__table__
+    stmt = _insert(conn)(table)
+    stmt = stmt.on_conflict_do_update(index_elements=list(KEY),
+                                      set_={m: table.c[m] + stmt.excluded[m] for m in MEASURES})
+    conn.execute(stmt, rows)
+
+
+def _add(deltas: dict, entry, sign: int) -> None:
+    if entry is None:
+        return
+    key, values = entry
+    total = deltas.setdefault(key, [0] * len(MEASURES))
+    for i, v in enumerate(values):
+        total[i] += sign * v
+
+
+# --- kept with every flush ---------------------------------------------------------------------
+
+_BEFORE = "_case_month_before"
+
+
+@event.listens_for(OrmSession, "before_flush")
+def _before_flush(session, _context, _instances) -> None:
+    """The rows as the database holds them, of the cases this flush changes or deletes."""
+    ids = [obj.id for obj in (*session.dirty, *session.deleted)
+           if isinstance(obj, WageCase) and obj.id is not None]
+    if not ids:
+        return
+    table = WageCase.__table__
+    rows = session.connection().execute(sa.select(*(table.c[c] for c in READ), table.c.id)
+                                        .where(table.c.id.in_(ids))).mappings().all()
+    before = session.info.setdefault(_BEFORE, {})
+    for row in rows:
+        before.setdefault(row["id"], dict(row))  # the first flush's reading is the one committed
+
+
+@event.listens_for(OrmSession, "after_flush")
+def _after_flush(session, _context) -> None:
+    before = session.info.pop(_BEFORE, {})
+    deltas: dict[tuple, list[int]] = {}
+    for obj in (*session.new, *session.dirty):
+        if not isinstance(obj, WageCase):
+            continue
+        old = before.pop(obj.id, None)
+        if old is not None:
+            _add(deltas, _entry(old), -1)
+        _add(deltas, _entry({c: getattr(obj, c) for c in READ}), +1)
+    for obj in session.deleted:
+        if isinstance(obj, WageCase) and obj.id in before:
+            _add(deltas, _entry(before.pop(obj.id)), -1)
+    _apply(session.connection(), deltas)
+
+
+# --- core writes, rebuild ------------------------------------------------------------------------
+
+
+def _month_expr(conn):
+    day = WageCase.__table__.c.received_on
+    if conn.dialect.name == "postgresql":
+        return sa.cast(sa.func.date_trunc("month", day), sa.Date)
+    return sa.func.date(day, "start of month", type_=sa.Date)
+
+
+def _grouped(conn, where) -> sa.Select:
+    """SELECT of case_month's rows from wage_case (the cases `where` selects, deleted ones never)."""
+    from data.queries.cases import _on_time_clause  # the one definition of on time
+
+    t = WageCase.__table__
+    concluded = t.c.status.in_(sorted(CONCLUDED))
+    month = _month_expr(conn)
+    incoming = sa.func.coalesce(t.c.incoming_path, "")
+    keys = [month, t.c.region_id, t.c.path, t.c.office_path, incoming, t.c.status, t.c.source, t.c.industry,
+            t.c.is_construction]
+    return (sa.select(*keys, sa.func.count(), sa.func.sum(t.c.workers), sa.func.sum(t.c.amount_claimed_cents),
+                      sa.func.sum(t.c.amount_recovered_cents),
+                      sa.func.count().filter(sa.and_(concluded, _on_time_clause())))
+            .where(t.c.deleted_at.is_(None), where).group_by(*keys))
+
+
+def add_cases(conn, where) -> None:
+    """Count the cases `where` selects (a clause on wage_case) into case_month: for rows a core
+    insert has just written (imports, the demo). Adds to what is there."""
+    table = CaseMonth.__table__
+    stmt = _insert(conn)(table).from_select([*KEY, *MEASURES], _grouped(conn, where))
+    stmt = stmt.on_conflict_do_update(index_elements=list(KEY),
+                                      set_={m: table.c[m] + stmt.excluded[m] for m in MEASURES})
+    conn.execute(stmt)
+
+
+def rebuild(conn) -> int:
+    """case_month made again from wage_case (after a repair, or to check it). Returns its rows."""
+    conn.execute(sa.delete(CaseMonth.__table__))
+    conn.execute(sa.insert(CaseMonth.__table__).from_select([*KEY, *MEASURES], _grouped(conn, sa.true())))
+    return int(conn.execute(sa.select(sa.func.count()).select_from(CaseMonth.__table__)).scalar_one())
+
+
+def differences(conn) -> int:
+    """How many rollup rows differ from wage_case's sums (0: case_month is right)."""
+    expected = {tuple(r[:len(KEY)]): [int(v or 0) for v in r[len(KEY):]]
+                for r in conn.execute(_grouped(conn, sa.true())).all()}
+    table = CaseMonth.__table__
+    held = {tuple(r[:len(KEY)]): [int(v or 0) for v in r[len(KEY):]]
+            for r in conn.execute(sa.select(*(table.c[k] for k in KEY), *(table.c[m] for m in MEASURES))).all()}
+    zero = [0] * len(MEASURES)
+    return sum(expected.get(k, zero) != held.get(k, zero) for k in set(expected) | set(held))
+
+
+def remove_cases(conn, where) -> None:
+    """Take the cases `where` selects out of case_month (before a core update changes them)."""
+    deltas: dict[tuple, list[int]] = {}
+    for row in conn.execute(_grouped(conn, where)).all():
+        deltas[tuple(row[:len(KEY)])] = [-int(v or 0) for v in row[len(KEY):]]
+    _apply(conn, deltas)
+
+
+# --- read ----------------------------------------------------------------------------------------
+
+
+def applies(filters) -> bool:
+    """Whether case_month can answer these CaseFilters (else read wage_case)."""
+    return ENABLED and not (filters.text or filters.overdue_only or filters.supervised_only or filters.grid_code)
+
+
+def _month_end(month: date) -> date:
+    return (month.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+
+
+def split(start: date | None, end: date | None) -> tuple[tuple[date | None, date | None] | None, list]:
+    """The whole months of [start, end] (first days; None: unbounded) and the day ranges at its
+    edges. None instead of months when no whole month lies inside."""
+    lo = None if start is None else (start if start.day == 1 else _month_end(start) + timedelta(days=1))
+    if end is None:
+        hi = None
+    else:
+        hi = end.replace(day=1) if end == _month_end(end) else end.replace(day=1) - timedelta(days=1)
+        hi = hi.replace(day=1)
+    if lo is not None and hi is not None and lo > hi:
+        return None, [(start, end)]
+    edges = []
+    if start is not None and lo is not None and start < lo:
+        edges.append((start, lo - timedelta(days=1)))
+    if end is not None and hi is not None and end > _month_end(hi):
+        edges.append((_month_end(hi) + timedelta(days=1), end))
+    return (lo, hi), edges
+
+
+def month_sums(session, *, scope, filters, months: tuple[date | None, date | None], by: Iterable[str]) -> list:
+    """Rows (by…, cases, workers, claimed, recovered, concluded, on time) of case_month for the
+    months [first, last] under the scope (already narrowed to the filters' region) and filters."""
+    c = CaseMonth.__table__.c
+    conds = [scope.clause_any(c.path, c.office_path, c.incoming_path)]
+    first, last = months
+    if first is not None:
+        conds.append(c.month >= first)
+    if last is not None:
+        conds.append(c.month <= last)
+    for values, column in ((filters.statuses, c.status), (filters.sources, c.source),
+                           (filters.industries, c.industry)):
+        if values:
+            conds.append(column.in_(list(values)))
+    if filters.construction is not None:
+        conds.append(c.is_construction == filters.construction)
+    keys = [c[k] for k in by]
+
+    def total(col, where=None):
+        summed = sa.func.sum(col)
+        return sa.func.coalesce(summed if where is None else summed.filter(where), 0)
+
+    stmt = sa.select(*keys, total(c.cases), total(c.workers), total(c.amount_claimed_cents),
+                     total(c.amount_recovered_cents), total(c.cases, c.status.in_(sorted(CONCLUDED))),
+                     total(c.on_time)).where(*conds)
+    if keys:
+        stmt = stmt.group_by(*keys)
+    return session.execute(stmt).all()

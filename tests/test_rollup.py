@@ -1,0 +1,225 @@
+"""The monthly rollup of cases (data.rollup, case_month): after random sequences of acts through the
+services, the rollup equals wage_case's sums, and every period figure the pages show — KPIs, the
+monthly trend, the three breakdowns, the map's townships — is the same read from the rollup as read
+from the cases, for the filters the pages offer, in a leader's scope and in a county officer's."""
+
+import random
+from collections import Counter
+from datetime import date, timedelta
+
+import pytest
+from sqlmodel import select
+
+from data import rollup
+from data.errors import NotAllowed, ValidationError, WorkflowError
+from data.models import CaseDecision, CaseSource, CaseStatus, Role, WageCase
+from data.queries import cases as q
+from data.queries.cases import CaseFilters
+from data.queries.users import get_user_scope
+from data.rules.calendar import PERIOD_PRESETS, preset_period
+from data.scope import OutOfScope
+from data.services import cases as svc
+from data.services.cases import CaseIntake
+from data.services.common import Actor
+from data.types import utcnow
+from tests.factories import make_case, make_city, make_users
+
+TODAY = date(2026, 11, 20)
+INDUSTRIES = ("construction", "manufacturing", "catering")
+S = CaseStatus
+
+
+def _actor(session, user) -> Actor:
+    return Actor(id=user.id, username=user.username, role=Role(user.role),
+                 scope=get_user_scope(session, user_id=user.id))
+
+
+def _seed_cases(session, city, rng: random.Random, n: int) -> None:
+    """Cases in every state, received over two years, some held by the other county or on their way there."""
+    for _ in range(n):
+        town, county = rng.choice([(city["town_a"], city["a"]), (city["town_b"], city["b"])])
+        received = TODAY - timedelta(days=rng.randrange(0, 760))
+        status = rng.choice(list(S))
+        accept_due = received + timedelta(days=rng.choice((3, 7)))
+        running = status not in (S.received, S.rejected)
+        investigate_due = received + timedelta(days=rng.randrange(20, 90)) if running else None
+        ended = received + timedelta(days=rng.randrange(1, 100))
+        office = rng.choice([county, county, city["a"], city["b"]])
+        industry = rng.choice(INDUSTRIES)
+        make_case(session, township=town, county=office, status=status, received_on=received,
+                  source=rng.choice(list(CaseSource)), industry=industry, is_construction=industry == "construction",
+                  accepted_on=None if investigate_due is None else received + timedelta(days=1),
+                  accept_due=accept_due, investigate_due=investigate_due,
+                  closed_on=ended if status in (S.closed, S.re_reviewed) else None,
+                  decided_on=ended if status in (S.rejected, S.decided) else None,
+                  workers=rng.randrange(1, 40), amount_claimed_cents=rng.randrange(1, 500) * 100_000,
+                  amount_recovered_cents=rng.randrange(0, 300) * 100_000 if status in (S.closed, S.decided) else 0,
+                  supervised=rng.random() < 0.2,
+                  incoming_path=city["b"].path if rng.random() < 0.1 else None)
+
+
+def _act(session, act: str, a: Actor, case_id: int, day: date, rng: random.Random) -> None:
+    """One act through the services, as `a`."""
+    if act == "accept":
+        svc.accept_case(session, actor=a, case_id=case_id, today=day)
+    elif act == "reject":
+        svc.reject_case(session, actor=a, case_id=case_id, reason="不属于受理范围", today=day)
+    elif act == "investigate":
+        svc.start_investigation(session, actor=a, case_id=case_id, today=day)
+    elif act == "decide":
+        svc.decide_case(session, actor=a, case_id=case_id, decision=CaseDecision.paid_in_full,
+                        amount_recovered_cents=rng.randrange(1, 200) * 100_000, today=day)
+    elif act == "close":
+        svc.close_case(session, actor=a, case_id=case_id, today=day)
+    elif act == "re_review":
+        svc.re_review_case(session, actor=a, case_id=case_id, today=day)
+    elif act == "reopen":
+        svc.reopen_case(session, actor=a, case_id=case_id, reason="复查未结清", today=day)
+    elif act == "transfer":
+        svc.transfer_case(session, actor=a, case_id=case_id, reason="属地管辖", today=day,
+                          to_region_code=rng.choice(["369901000000", "369902000000"]))
+    elif act == "take_over":
+        svc.accept_transfer(session, actor=a, case_id=case_id, today=day)
+    elif act == "send_back":
+        svc.return_transfer(session, actor=a, case_id=case_id, reason="非本辖区", today=day)
+    elif act == "supervise":
+        svc.supervise_case(session, actor=a, case_id=case_id, reason="超期未办结", today=day)
+    else:
+        svc.receive_case(session, actor=a, today=day, intake=CaseIntake(
+            source=CaseSource.hotline_12345, summary="新收线索", industry=rng.choice(INDUSTRIES),
+            workers=rng.randrange(1, 20), amount_claimed_cents=rng.randrange(1, 90) * 100_000,
+            township_code=rng.choice(["369901001000", "369902100000"]), received_on=day))
+
+
+ACTS = ("accept", "reject", "investigate", "decide", "close", "re_review", "reopen", "transfer", "take_over",
+        "send_back", "supervise", "receive")
+
+
+def _acts(session, actors, rng: random.Random, n: int) -> Counter:
+    """`n` random acts through the services (those a case's state refuses are skipped); also a
+    figure corrected and a case deleted through the ORM. Returns the acts done, by kind."""
+    done: Counter = Counter()
+    for _ in range(n):
+        ids = list(session.exec(select(WageCase.id).where(WageCase.deleted_at.is_(None))))
+        case_id = rng.choice(ids)
+        day = TODAY - timedelta(days=rng.randrange(0, 40))
+        act = rng.choice([*ACTS, "correct", "delete"])
+        if act in ("correct", "delete"):  # not a service: what an import's update or an administrator's repair does
+            case = session.get(WageCase, case_id)
+            if act == "correct":
+                case.workers, case.amount_claimed_cents = case.workers + 1, case.amount_claimed_cents + 123
+                case.received_on = case.received_on - timedelta(days=rng.randrange(0, 45))  # maybe another month
+            else:
+                case.deleted_at = utcnow()
+            session.commit()
+            done[act] += 1
+            continue
+        for who in rng.sample(list(actors.values()), len(actors)):
+            try:
+                _act(session, act, who, case_id, day, rng)
+            except (NotAllowed, WorkflowError, ValidationError, OutOfScope):
+                session.rollback()
+                continue
+            done[act] += 1
+            break
+    return done
+
+
+@pytest.fixture
+def acted(session):
+    city = make_city(session)
+    users = make_users(session, city, a=(Role.case_officer, "a", "officer.a"), b=(Role.case_officer, "b", "officer.b"),
+                       leader=(Role.leader, "city"), county_leader=(Role.leader, "a", "leader.a"))
+    actors = {k: _actor(session, u) for k, u in users.items()}
+    rng = random.Random(20261120)
+    _seed_cases(session, city, rng, 90)
+    done = _acts(session, actors, rng, 240)
+    return {"city": city, "actors": actors, "done": done}
+
+
+def _answers(session, scope, filters: CaseFilters, today: date) -> dict:
+    args = {"scope": scope, "filters": filters, "today": today}
+    maps = q.map_aggregates(session, **args)
+    return {"kpis": q.case_kpis(session, **args), "trend": q.monthly_trend(session, **args),
+            **{f"by_{by}": q.breakdown(session, **args, by=by) for by in q.BREAKDOWNS},
+            "map": (maps.figures, maps.values)}
+
+
+def _combinations(rng: random.Random, today: date) -> list[CaseFilters]:
+    """Every period the pages offer (the presets, all time, custom ranges across month ends) in
+    every region, each with a drawn combination of the other filters; then every single value of
+    each other filter with this year."""
+    periods = [preset_period(name, today) for name in PERIOD_PRESETS]
+    periods += [(None, None), (date(2025, 3, 15), date(2026, 2, 10)), (date(2025, 1, 1), date(2025, 12, 31)),
+                (date(2025, 6, 1), None), (None, date(2025, 8, 17)), (date(2026, 2, 3), date(2026, 2, 20))]
+    regions = [None, "369901000000", "369902000000", "369902100000"]
+    statuses = [(), ("closed",), ("received", "accepted", "investigating"), ("rejected", "re_reviewed")]
+    sources = [(), (CaseSource.walk_in.value,), (CaseSource.hotline_12345.value, CaseSource.letter.value)]
+    industries = [(), ("construction",), ("manufacturing", "catering")]
+    constructions = [None, True, False]
+    out = []
+    for date_from, date_to in periods:
+        for region in regions:
+            out.append(CaseFilters(date_from=date_from, date_to=date_to, region_code=region,
+                                   statuses=rng.choice(statuses), sources=rng.choice(sources),
+                                   industries=rng.choice(industries), construction=rng.choice(constructions)))
+    year = (date(today.year, 1, 1), today)
+    for name, values in (("statuses", statuses), ("sources", sources), ("industries", industries),
+                         ("construction", constructions)):
+        for value in values:
+            out.append(CaseFilters(date_from=year[0], date_to=year[1], **{name: value}))
+    return out
+
+
+def test_the_rollup_is_kept_by_every_act(session, acted):
+    # the random acts did change cases of every kind, not only bounce off their states
+    done = acted["done"]
+    assert sum(done.values()) >= 80 and len(done) >= 12, done
+    assert rollup.differences(session.connection()) == 0
+    # and a rebuild makes the same table
+    rows = rollup.rebuild(session.connection())
+    assert rows > 50 and rollup.differences(session.connection()) == 0
+
+
+@pytest.mark.parametrize("today", [TODAY, date(2026, 10, 31)], ids=["mid-month", "month-end"])
+def test_every_period_figure_is_the_same_from_the_rollup_as_from_the_cases(session, acted, today, monkeypatch):
+    rng = random.Random(today.toordinal())
+    actors = acted["actors"]
+    compared = 0
+    for who in ("leader", "a"):
+        scope = actors[who].scope
+        for filters in _combinations(rng, today):
+            try:
+                monkeypatch.setattr(rollup, "ENABLED", True)
+                assert rollup.applies(filters)
+                fast = _answers(session, scope, filters, today)
+            except OutOfScope:
+                continue
+            monkeypatch.setattr(rollup, "ENABLED", False)
+            slow = _answers(session, scope, filters, today)
+            assert fast == slow, filters
+            compared += 1
+    assert compared >= 60
+    # not vacuous: the leader's all-time figures count every case the services left
+    monkeypatch.setattr(rollup, "ENABLED", True)
+    everything = q.breakdown(session, scope=actors["leader"].scope, filters=CaseFilters(), today=today, by="source")
+    alive = len(list(session.exec(select(WageCase.id).where(WageCase.deleted_at.is_(None)))))
+    assert sum(r["cases"] for r in everything) == alive
+
+
+def test_filters_the_rollup_cannot_answer_read_the_cases():
+    assert not rollup.applies(CaseFilters(overdue_only=True))
+    assert not rollup.applies(CaseFilters(supervised_only=True))
+    assert not rollup.applies(CaseFilters(text="建工"))
+    assert not rollup.applies(CaseFilters(grid_code="369901001001"))
+    assert rollup.applies(CaseFilters(statuses=("closed",), construction=True))
+
+
+def test_a_period_splits_into_whole_months_and_the_days_at_its_edges():
+    assert rollup.split(date(2026, 1, 1), date(2026, 11, 20)) == (
+        (date(2026, 1, 1), date(2026, 10, 1)), [(date(2026, 11, 1), date(2026, 11, 20))])
+    assert rollup.split(date(2025, 3, 15), date(2026, 2, 28)) == (
+        (date(2025, 4, 1), date(2026, 2, 1)), [(date(2025, 3, 15), date(2025, 3, 31))])
+    assert rollup.split(date(2026, 2, 3), date(2026, 2, 20)) == (None, [(date(2026, 2, 3), date(2026, 2, 20))])
+    assert rollup.split(None, None) == ((None, None), [])
+    assert rollup.split(None, date(2025, 8, 17)) == ((None, date(2025, 7, 1)), [(date(2025, 8, 1), date(2025, 8, 17))])
