@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
+from contextlib import contextmanager
 from datetime import date, timedelta
 
 import sqlalchemy as sa
@@ -32,9 +33,14 @@ from sqlalchemy.orm import Session as OrmSession
 
 from data.models import CaseMonth, CaseStatus, WageCase
 
-KEY = ("month", "region_id", "path", "office_path", "incoming_path", "status", "source", "industry",
+KEY = ("grain", "month", "region_id", "path", "office_path", "incoming_path", "status", "source", "industry",
        "is_construction")
-MEASURES = ("cases", "workers", "amount_claimed_cents", "amount_recovered_cents", "on_time")
+MEASURES = ("cases", "workers", "amount_claimed_cents", "amount_recovered_cents", "closed", "on_time")
+# two grains of the same sums: FULL by every filter value, AREA by month and township only (the filter
+# values '' and false), a few rows per township-month, for the figures with no status, source,
+# industry or construction chosen — the default view, and the most asked
+FULL, AREA = "f", "a"
+AREA_KEYS = ("month", "region_id", "path")  # what an AREA row can be grouped by
 # what the sums read of a case: the key's columns (received_on for the month), the measures' and the
 # deadlines that decide on time
 READ = ("received_on", "region_id", "path", "office_path", "incoming_path", "status", "source", "industry",
@@ -61,17 +67,19 @@ def on_time(status, closed_on, decided_on, accept_due, investigate_due) -> bool:
     return done is not None and accept_due is not None and done <= accept_due
 
 
-def _entry(row: dict) -> tuple[tuple, list[int]] | None:
-    """The rollup key and measures of one case (a mapping of READ), None for a deleted one."""
+def _entries(row: dict) -> list[tuple[tuple, list[int]]]:
+    """The rollup rows (key, measures) one case (a mapping of READ) counts in: one of each grain;
+    none for a deleted case."""
     if row["deleted_at"] is not None:
-        return None
-    received = row["received_on"]
-    key = (received.replace(day=1), row["region_id"], row["path"], row["office_path"], row["incoming_path"] or "",
-           _value(row["status"]), _value(row["source"]), row["industry"], bool(row["is_construction"]))
-    return key, [1, int(row["workers"] or 0), int(row["amount_claimed_cents"] or 0),
-                 int(row["amount_recovered_cents"] or 0),
-                 int(on_time(row["status"], row["closed_on"], row["decided_on"], row["accept_due"],
-                             row["investigate_due"]))]
+        return []
+    where = (row["received_on"].replace(day=1), row["region_id"], row["path"], row["office_path"],
+             row["incoming_path"] or "")
+    measures = [1, int(row["workers"] or 0), int(row["amount_claimed_cents"] or 0),
+                int(row["amount_recovered_cents"] or 0), int(_value(row["status"]) in CONCLUDED),
+                int(on_time(row["status"], row["closed_on"], row["decided_on"], row["accept_due"],
+                            row["investigate_due"]))]
+    full = (FULL, *where, _value(row["status"]), _value(row["source"]), row["industry"], bool(row["is_construction"]))
+    return [(full, measures), ((AREA, *where, "", "", "", False), measures)]
 
 
 def _insert(conn):
@@ -96,13 +104,11 @@ def _apply(conn, deltas: dict[tuple, list[int]]) -> None:
     conn.execute(stmt, rows)
 
 
-def _add(deltas: dict, entry, sign: int) -> None:
-    if entry is None:
-        return
-    key, values = entry
-    total = deltas.setdefault(key, [0] * len(MEASURES))
-    for i, v in enumerate(values):
-        total[i] += sign * v
+def _add(deltas: dict, entries, sign: int) -> None:
+    for key, values in entries:
+        total = deltas.setdefault(key, [0] * len(MEASURES))
+        for i, v in enumerate(values):
+            total[i] += sign * v
 
 
 # --- kept with every flush ---------------------------------------------------------------------
@@ -134,11 +140,11 @@ def _after_flush(session, _context) -> None:
             continue
         old = before.pop(obj.id, None)
         if old is not None:
-            _add(deltas, _entry(old), -1)
-        _add(deltas, _entry({c: getattr(obj, c) for c in READ}), +1)
+            _add(deltas, _entries(old), -1)
+        _add(deltas, _entries({c: getattr(obj, c) for c in READ}), +1)
     for obj in session.deleted:
         if isinstance(obj, WageCase) and obj.id in before:
-            _add(deltas, _entry(before.pop(obj.id)), -1)
+            _add(deltas, _entries(before.pop(obj.id)), -1)
     _apply(session.connection(), deltas)
 
 
@@ -152,43 +158,48 @@ def _month_expr(conn):
     return sa.func.date(day, "start of month", type_=sa.Date)
 
 
-def _grouped(conn, where) -> sa.Select:
-    """SELECT of case_month's rows from wage_case (the cases `where` selects, deleted ones never)."""
+def _grouped(conn, where, grain: str) -> sa.Select:
+    """SELECT of case_month's rows of `grain` from wage_case (the cases `where` selects, deleted
+    ones never)."""
     from data.queries.cases import _on_time_clause  # the one definition of on time
 
     t = WageCase.__table__
     concluded = t.c.status.in_(sorted(CONCLUDED))
-    month = _month_expr(conn)
-    incoming = sa.func.coalesce(t.c.incoming_path, "")
-    keys = [month, t.c.region_id, t.c.path, t.c.office_path, incoming, t.c.status, t.c.source, t.c.industry,
-            t.c.is_construction]
-    return (sa.select(*keys, sa.func.count(), sa.func.sum(t.c.workers), sa.func.sum(t.c.amount_claimed_cents),
-                      sa.func.sum(t.c.amount_recovered_cents),
-                      sa.func.count().filter(sa.and_(concluded, _on_time_clause())))
-            .where(t.c.deleted_at.is_(None), where).group_by(*keys))
+    where_keys = [_month_expr(conn), t.c.region_id, t.c.path, t.c.office_path, sa.func.coalesce(t.c.incoming_path, "")]
+    if grain == FULL:
+        values = [t.c.status, t.c.source, t.c.industry, t.c.is_construction]
+        groups = [*where_keys, *values]
+    else:
+        values, groups = [sa.literal(""), sa.literal(""), sa.literal(""), sa.false()], where_keys
+    return (sa.select(sa.literal(grain), *where_keys, *values, sa.func.count(), sa.func.sum(t.c.workers),
+                      sa.func.sum(t.c.amount_claimed_cents), sa.func.sum(t.c.amount_recovered_cents),
+                      sa.func.count().filter(concluded), sa.func.count().filter(sa.and_(concluded, _on_time_clause())))
+            .where(t.c.deleted_at.is_(None), where).group_by(*groups))
 
 
 def add_cases(conn, where) -> None:
     """Count the cases `where` selects (a clause on wage_case) into case_month: for rows a core
     insert has just written (imports, the demo). Adds to what is there."""
     table = CaseMonth.__table__
-    stmt = _insert(conn)(table).from_select([*KEY, *MEASURES], _grouped(conn, where))
-    stmt = stmt.on_conflict_do_update(index_elements=list(KEY),
-                                      set_={m: table.c[m] + stmt.excluded[m] for m in MEASURES})
-    conn.execute(stmt)
+    for grain in (FULL, AREA):
+        stmt = _insert(conn)(table).from_select([*KEY, *MEASURES], _grouped(conn, where, grain))
+        stmt = stmt.on_conflict_do_update(index_elements=list(KEY),
+                                          set_={m: table.c[m] + stmt.excluded[m] for m in MEASURES})
+        conn.execute(stmt)
 
 
 def rebuild(conn) -> int:
     """case_month made again from wage_case (after a repair, or to check it). Returns its rows."""
     conn.execute(sa.delete(CaseMonth.__table__))
-    conn.execute(sa.insert(CaseMonth.__table__).from_select([*KEY, *MEASURES], _grouped(conn, sa.true())))
+    for grain in (FULL, AREA):
+        conn.execute(sa.insert(CaseMonth.__table__).from_select([*KEY, *MEASURES], _grouped(conn, sa.true(), grain)))
     return int(conn.execute(sa.select(sa.func.count()).select_from(CaseMonth.__table__)).scalar_one())
 
 
 def differences(conn) -> int:
     """How many rollup rows differ from wage_case's sums (0: case_month is right)."""
     expected = {tuple(r[:len(KEY)]): [int(v or 0) for v in r[len(KEY):]]
-                for r in conn.execute(_grouped(conn, sa.true())).all()}
+                for grain in (FULL, AREA) for r in conn.execute(_grouped(conn, sa.true(), grain)).all()}
     table = CaseMonth.__table__
     held = {tuple(r[:len(KEY)]): [int(v or 0) for v in r[len(KEY):]]
             for r in conn.execute(sa.select(*(table.c[k] for k in KEY), *(table.c[m] for m in MEASURES))).all()}
@@ -199,12 +210,24 @@ def differences(conn) -> int:
 def remove_cases(conn, where) -> None:
     """Take the cases `where` selects out of case_month (before a core update changes them)."""
     deltas: dict[tuple, list[int]] = {}
-    for row in conn.execute(_grouped(conn, where)).all():
-        deltas[tuple(row[:len(KEY)])] = [-int(v or 0) for v in row[len(KEY):]]
+    for grain in (FULL, AREA):
+        for row in conn.execute(_grouped(conn, where, grain)).all():
+            deltas[tuple(row[:len(KEY)])] = [-int(v or 0) for v in row[len(KEY):]]
     _apply(conn, deltas)
 
 
 # --- read ----------------------------------------------------------------------------------------
+
+
+@contextmanager
+def off():
+    """Every figure from wage_case while inside (the benches' floor); not for threads serving requests."""
+    global ENABLED
+    before, ENABLED = ENABLED, False
+    try:
+        yield
+    finally:
+        ENABLED = before
 
 
 def applies(filters) -> bool:
@@ -239,7 +262,9 @@ def month_sums(session, *, scope, filters, months: tuple[date | None, date | Non
     """Rows (by…, cases, workers, claimed, recovered, concluded, on time) of case_month for the
     months [first, last] under the scope (already narrowed to the filters' region) and filters."""
     c = CaseMonth.__table__.c
-    conds = [scope.clause_any(c.path, c.office_path, c.incoming_path)]
+    chosen = filters.statuses or filters.sources or filters.industries or filters.construction is not None
+    grain = FULL if chosen or not set(by) <= set(AREA_KEYS) else AREA
+    conds = [c.grain == grain, scope.clause_any(c.path, c.office_path, c.incoming_path)]
     first, last = months
     if first is not None:
         conds.append(c.month >= first)
@@ -253,13 +278,7 @@ def month_sums(session, *, scope, filters, months: tuple[date | None, date | Non
         conds.append(c.is_construction == filters.construction)
     keys = [c[k] for k in by]
 
-    def total(col, where=None):
-        summed = sa.func.sum(col)
-        return sa.func.coalesce(summed if where is None else summed.filter(where), 0)
-
-    stmt = sa.select(*keys, total(c.cases), total(c.workers), total(c.amount_claimed_cents),
-                     total(c.amount_recovered_cents), total(c.cases, c.status.in_(sorted(CONCLUDED))),
-                     total(c.on_time)).where(*conds)
+    stmt = sa.select(*keys, *(sa.func.coalesce(sa.func.sum(c[m]), 0) for m in MEASURES)).where(*conds)
     if keys:
         stmt = stmt.group_by(*keys)
     return session.execute(stmt).all()

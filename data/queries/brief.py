@@ -24,11 +24,11 @@ from data.models import (
     Rectification,
     RectificationStatus,
     Station,
-    WageCase,
     Walkthrough,
     WalkthroughFinding,
 )
 from data.queries import leadership, logs
+from data.queries.cases import received_sums
 from data.rules.calendar import DEFAULT_CALENDAR, WorkCalendar, same_day_last_year
 from data.rules.scoring import item_fraction
 from data.scope import Scope
@@ -58,11 +58,8 @@ def _utc(day: date, end: bool = False) -> datetime:
 
 
 def _cases(session: Session, scope: Scope, start: date, end: date) -> tuple[int, int, int]:
-    row = session.exec(select(sa.func.count(), sa.func.coalesce(sa.func.sum(WageCase.workers), 0),
-                              sa.func.coalesce(sa.func.sum(WageCase.amount_claimed_cents), 0))
-                       .where(WageCase.deleted_at.is_(None), scope.cases_clause(WageCase),
-                              WageCase.received_on >= start, WageCase.received_on <= end)).one()
-    return int(row[0]), int(row[1]), int(row[2])
+    cases, workers, amount, *_rest = received_sums(session, scope=scope, start=start, end=end).get((), [0, 0, 0])
+    return cases, workers, amount
 
 
 def weekly_brief(session: Session, *, scope: Scope, monday: date,

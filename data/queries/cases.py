@@ -220,12 +220,12 @@ class CaseKpis:
         return self.closed_on_time_last_year / self.closed_last_year if self.closed_last_year else None
 
 
-ROLLUP_KEYS = ("month", "region_id", "industry", "source")  # what case_month groups by (data.rollup)
+ROLLUP_KEYS = ("month", "region_id", "path", "industry", "source")  # what case_month groups by (data.rollup)
 
 
 def _raw_key(session: Session, name: str):
     return _plain(session, {"region_id": WageCase.region_id, "grid_cell_id": WageCase.grid_cell_id,
-                            "industry": WageCase.industry, "source": WageCase.source}[name])
+                            "path": WageCase.path, "industry": WageCase.industry, "source": WageCase.source}[name])
 
 
 def _period_sums(session: Session, *, scope: Scope, filters: CaseFilters, today: date, start: date | None,
@@ -267,20 +267,35 @@ def _period_sums(session: Session, *, scope: Scope, filters: CaseFilters, today:
     return out
 
 
+def received_sums(session: Session, *, scope: Scope, start: date | None, end: date | None,
+                  by: tuple[str, ...] = ()) -> dict[tuple, list[int]]:
+    """Cases, workers, amount claimed, recovered, concluded and concluded on time of every case
+    received in [start, end] in the scope, per `by` ("month", "region_id", "path"): the
+    overview's, the wall's and the brief's figures, from the rollup like /cases'."""
+    return _period_sums(session, scope=scope, filters=CaseFilters(), today=end or date.max, start=start, end=end,
+                        by=by)
+
+
 def _figures(session: Session, *, scope: Scope, filters: CaseFilters, conds: list, start: date, end: date,
-             today: date) -> list[int]:
-    """FIGURES of the cases received in [start, end]: the sums (_period_sums), and open, overdue
-    and supervised from the open or supervised cases only."""
+             today: date, states: bool = True) -> list[int]:
+    """FIGURES of the cases received in [start, end]: the sums (_period_sums), and (`states`)
+    open and overdue from the open cases, supervised from the supervised ones, each read through
+    its partial index (migration 0013), never a scan of the period's cases."""
     cases, workers, claimed, recovered, closed, on_time = _period_sums(
         session, scope=scope, filters=filters, today=today, start=start, end=end).get((), [0] * rollup.SUMS)
-    is_open = WageCase.status.in_([s.value for s in OPEN_STATES])
-    supervised = WageCase.supervised.is_(True)
-    row = _cases(session, select(sa.func.count().filter(is_open), sa.func.count().filter(overdue_clause(today)),
-                                 sa.func.count().filter(supervised)),
-                 [*conds, sa.or_(is_open, supervised), WageCase.received_on >= start,
-                  WageCase.received_on <= end]).one()
-    open_, overdue, supervised_ = (int(v or 0) for v in row)
-    return [cases, workers, claimed, recovered, open_, overdue, supervised_, closed, on_time]
+    open_ = overdue = supervised = 0
+    if states:
+        period = [WageCase.received_on >= start, WageCase.received_on <= end]
+        open_, overdue = (int(v or 0) for v in _cases(session, select(
+            sa.func.count(), sa.func.count().filter(overdue_clause(today))), [*conds, _is_open(), *period]).one())
+        supervised = int(_cases(session, select(sa.func.count()),
+                                [*conds, WageCase.supervised == sa.true(), *period]).one() or 0)
+    return [cases, workers, claimed, recovered, open_, overdue, supervised, closed, on_time]
+
+
+def _is_open():
+    """SQL: a statutory clock runs (the open states), as the partial index ix_wage_case_open states it."""
+    return WageCase.status.in_([s.value for s in OPEN_STATES])
 
 
 @dataclass(frozen=True)
@@ -298,9 +313,8 @@ class CasesNow:
 def _now(session: Session, conds: list, today: date) -> CasesNow:
     # all three are open cases (a running clock is an open case's): the status index reads the
     # open ones only, not every case of every year
-    is_open = WageCase.status.in_([s.value for s in OPEN_STATES])
     row = _cases(session, select(sa.func.count(), sa.func.count().filter(overdue_clause(today)),
-                                 sa.func.count().filter(WageCase.supervised.is_(True))), [*conds, is_open]).one()
+                                 sa.func.count().filter(WageCase.supervised.is_(True))), [*conds, _is_open()]).one()
     return CasesNow(*(int(v or 0) for v in row))
 
 
@@ -318,8 +332,9 @@ def case_kpis(session: Session, *, scope: Scope, filters: CaseFilters, today: da
     end = filters.date_to or today
     start = filters.date_from or date(end.year, 1, 1)
     last = (same_day_last_year(start), same_day_last_year(end))
-    now, before = (_figures(session, scope=scope, filters=filters, conds=conds, start=a, end=b, today=today)
-                   for a, b in ((start, end), last))
+    # this period's open, overdue and supervised are today's (below), last year's are its cases' now
+    now, before = (_figures(session, scope=scope, filters=filters, conds=conds, start=a, end=b, today=today,
+                            states=states) for (a, b), states in (((start, end), False), (last, True)))
     kpis = CaseKpis(period=(start, end), last_year_period=last, **dict(zip(FIGURES, now, strict=True)),
                     **{f"{name}_last_year": value for name, value in zip(FIGURES, before, strict=True)})
     # open, overdue and supervised are today's state of every case the other filters select, as on
@@ -967,8 +982,8 @@ def map_versions(session: Session) -> tuple[tuple[str, int], tuple]:
 __all__ = ["BREAKDOWNS", "EXPORT_LIMIT", "MAP_LEVELS", "MAP_METRICS", "SORTABLE", "CaseFilters", "CaseKpis",
            "MapData", "OutOfScope", "area_shapes", "breakdown", "case_conditions", "case_kpis", "case_points",
            "data_version", "get_case_detail", "grid_cells", "list_cases", "map_aggregates", "map_versions",
-           "monthly_trend", "overdue_clause", "region_label", "repeat_employers", "risk_by_area", "shapes_version",
-           "supervision_candidates", "urlencode"]
+           "monthly_trend", "overdue_clause", "received_sums", "region_label", "repeat_employers", "risk_by_area",
+           "shapes_version", "supervision_candidates", "urlencode"]
 
 
 def registered_by(session: Session, *, user_id: int, limit: int = 200) -> list[dict]:

@@ -234,9 +234,9 @@ def monthly_series(session: Session, *, scope: Scope, today: date, months: int =
             else sa.func.strftime("%Y-%m", column)
         return {row[-1]: row[:-1] for row in session.execute(stmt.add_columns(key.label("m")).group_by("m"))}
 
-    cases = by_month(WageCase.received_on, select(sa.func.count(), sa.func.coalesce(
-        sa.func.sum(WageCase.amount_claimed_cents), 0)).where(_live_cases(scope), WageCase.received_on >= start,
-                                                              WageCase.received_on <= through))
+    from data.queries.cases import received_sums
+    cases = {f"{month:%Y-%m}": (values[0], values[2]) for (month,), values in received_sums(
+        session, scope=scope, start=start, end=through, by=("month",)).items()}
     audits = by_month(Inspection.inspected_on, select(sa.func.count(), sa.func.count().filter(
         Inspection.grade.in_(PASSING))).where(
         Inspection.kind == InspectionKind.window_audit.value, Inspection.published_at.is_not(None),
@@ -281,13 +281,16 @@ def by_area(session: Session, *, scope: Scope, today: date, calendar: WorkCalend
             return None
         return areas.get("/".join(path.split("/")[:depth]) + "/")
 
-    from data.queries.cases import overdue_clause
-    live = _live_cases(scope)
-    for path, n, late in session.exec(select(WageCase.path, sa.func.count().filter(
-            WageCase.received_on >= date(today.year, 1, 1)), sa.func.count().filter(overdue_clause(today)))
-            .where(live, WageCase.received_on <= today).group_by(WageCase.path)).all():
+    from data.queries.cases import OPEN_STATES, overdue_clause, received_sums
+    for (path,), values in received_sums(session, scope=scope, start=date(today.year, 1, 1), end=today,
+                                         by=("path",)).items():
         if (area := area_of(path)) is not None:
-            area["cases"] += int(n)
+            area["cases"] += values[0]
+    # overdue whenever received (up to today): among the open cases only, not a scan of every case
+    for path, late in session.exec(select(WageCase.path, sa.func.count()).where(
+            _live_cases(scope), WageCase.status.in_([s.value for s in OPEN_STATES]), overdue_clause(today),
+            WageCase.received_on <= today).group_by(WageCase.path)).all():
+        if (area := area_of(path)) is not None:
             area["overdue"] += int(late)
     standardised = standardisation_by_area(session, scope=scope, today=today,
                                            codes={area["code"] for area in areas.values()})

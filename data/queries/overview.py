@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
@@ -14,9 +14,8 @@ from data.models import (
     Secondment,
     Station,
     StationKind,
-    WageCase,
 )
-from data.queries.cases import cases_now  # one definition of open, overdue and supervised
+from data.queries.cases import cases_now, received_sums  # one definition of open, overdue, supervised
 from data.queries.logs import filing  # one rule of work-log filing
 from data.rules.calendar import DEFAULT_CALENDAR, WorkCalendar, same_day_last_year
 from data.scope import Scope
@@ -45,15 +44,10 @@ def _count(session: Session, stmt) -> int:
 
 def overview_figures(session: Session, *, scope: Scope, today: date,
                      calendar: WorkCalendar = DEFAULT_CALENDAR) -> OverviewFigures:
-    live = sa.and_(WageCase.deleted_at.is_(None), scope.cases_clause(WageCase))
     now = cases_now(session, scope=scope, today=today)
 
-    def ytd(start: date, end: date):
-        return session.exec(
-            select(sa.func.count(), sa.func.coalesce(sa.func.sum(WageCase.workers), 0),
-                   sa.func.coalesce(sa.func.sum(WageCase.amount_claimed_cents), 0))
-            .where(live, WageCase.received_on >= start, WageCase.received_on <= end)
-        ).one()
+    def ytd(start: date, end: date) -> list[int]:
+        return received_sums(session, scope=scope, start=start, end=end).get((), [0, 0, 0])
 
     this_year = ytd(date(today.year, 1, 1), today)
     last_year = ytd(date(today.year - 1, 1, 1), same_day_last_year(today))
@@ -84,11 +78,10 @@ def overview_figures(session: Session, *, scope: Scope, today: date,
 def cases_by_month(session: Session, *, scope: Scope, year: int, cut: date | None = None) -> dict[int, int]:
     """Cases received per month of `year` ({month: count}, months with none left out). `cut`: the
     month of that day counts only up to it (last year's month set beside this one's first days)."""
-    month = sa.extract("month", WageCase.received_on)
-    conds = [WageCase.deleted_at.is_(None), scope.cases_clause(WageCase),
-             WageCase.received_on >= date(year, 1, 1), WageCase.received_on <= date(year, 12, 31)]
-    if cut is not None:
-        month_end = date(cut.year + cut.month // 12, cut.month % 12 + 1, 1) - timedelta(days=1)
-        conds.append(sa.or_(WageCase.received_on <= cut, WageCase.received_on > month_end))
-    rows = session.exec(select(month, sa.func.count()).where(*conds).group_by(month)).all()
-    return {int(m): int(n) for m, n in rows}
+    sums = received_sums(session, scope=scope, start=date(year, 1, 1), end=date(year, 12, 31), by=("month",))
+    out = {month.month: values[0] for (month,), values in sums.items() if values[0]}
+    if cut is not None and cut.year == year:
+        out.pop(cut.month, None)
+        if n := received_sums(session, scope=scope, start=cut.replace(day=1), end=cut).get((), [0])[0]:
+            out[cut.month] = n
+    return out
