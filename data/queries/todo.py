@@ -30,6 +30,7 @@ from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from data import clock
@@ -186,13 +187,15 @@ def _leader(session: Session, scope: Scope, today: date) -> list[TodoItem]:
     items += [TodoItem("supervision_late", no, "", _case_link(cid), due=due, since=_day(at), late=True)
               for cid, no, due, at in late]
     kinds = ("extension_requested", "extended", "extension_declined")
-    last = (select(CaseEvent.case_id, sa.func.max(CaseEvent.id).label("event_id"))
-            .where(CaseEvent.kind.in_(kinds)).group_by(CaseEvent.case_id).subquery())
+    # a request no answer (or later request) followed: from the few requests, not a grouping of every
+    # extension event of every case
+    later = aliased(CaseEvent)
     asked = session.exec(
         select(WageCase.id, WageCase.case_no, CaseEvent.reason, CaseEvent.at, WageCase.investigate_due)
-        .join(last, last.c.case_id == WageCase.id).join(CaseEvent, CaseEvent.id == last.c.event_id)
+        .join(CaseEvent, CaseEvent.case_id == WageCase.id)
         .where(visible, CaseEvent.kind == "extension_requested", WageCase.status == S.investigating.value,
-               WageCase.extended.is_(False))
+               WageCase.extended.is_(False),
+               ~sa.exists().where(later.case_id == CaseEvent.case_id, later.kind.in_(kinds), later.id > CaseEvent.id))
         .order_by(CaseEvent.at)).all()
     items += [TodoItem("extension_request", no, reason or "", _case_link(cid), due=due, since=_day(at),
                        late=bool(due and due < today)) for cid, no, reason, at, due in asked]
