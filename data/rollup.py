@@ -36,11 +36,13 @@ from data.models import CaseMonth, CaseStatus, WageCase
 KEY = ("grain", "month", "region_id", "path", "office_path", "incoming_path", "status", "source", "industry",
        "is_construction")
 MEASURES = ("cases", "workers", "amount_claimed_cents", "amount_recovered_cents", "closed", "on_time")
-# two grains of the same sums: FULL by every filter value, AREA by month and township only (the filter
-# values '' and false), a few rows per township-month, for the figures with no status, source,
-# industry or construction chosen — the default view, and the most asked
-FULL, AREA = "f", "a"
-AREA_KEYS = ("month", "region_id", "path")  # what an AREA row can be grouped by
+# three grains of the same sums: FULL by every filter value; AREA by month and township only (the
+# filter values '' and false), a few rows per township-month, for the figures with no status,
+# source, industry or construction chosen (the default view, and the most asked); DAY as AREA, by
+# day received (`month` holds the day), for a period's edges (this month so far, from the 15th)
+FULL, AREA, DAY = "f", "a", "d"
+GRAINS = (FULL, AREA, DAY)
+AREA_KEYS = ("month", "region_id", "path")  # what an AREA or DAY row can be grouped by
 # what the sums read of a case: the key's columns (received_on for the month), the measures' and the
 # deadlines that decide on time
 READ = ("received_on", "region_id", "path", "office_path", "incoming_path", "status", "source", "industry",
@@ -79,7 +81,8 @@ def _entries(row: dict) -> list[tuple[tuple, list[int]]]:
                 int(on_time(row["status"], row["closed_on"], row["decided_on"], row["accept_due"],
                             row["investigate_due"]))]
     full = (FULL, *where, _value(row["status"]), _value(row["source"]), row["industry"], bool(row["is_construction"]))
-    return [(full, measures), ((AREA, *where, "", "", "", False), measures)]
+    day = (DAY, row["received_on"], *where[1:], "", "", "", False)
+    return [(full, measures), ((AREA, *where, "", "", "", False), measures), (day, measures)]
 
 
 def _insert(conn):
@@ -165,7 +168,8 @@ def _grouped(conn, where, grain: str) -> sa.Select:
 
     t = WageCase.__table__
     concluded = t.c.status.in_(sorted(CONCLUDED))
-    where_keys = [_month_expr(conn), t.c.region_id, t.c.path, t.c.office_path, sa.func.coalesce(t.c.incoming_path, "")]
+    where_keys = [t.c.received_on if grain == DAY else _month_expr(conn), t.c.region_id, t.c.path, t.c.office_path,
+                  sa.func.coalesce(t.c.incoming_path, "")]
     if grain == FULL:
         values = [t.c.status, t.c.source, t.c.industry, t.c.is_construction]
         groups = [*where_keys, *values]
@@ -181,7 +185,7 @@ def add_cases(conn, where) -> None:
     """Count the cases `where` selects (a clause on wage_case) into case_month: for rows a core
     insert has just written (imports, the demo). Adds to what is there."""
     table = CaseMonth.__table__
-    for grain in (FULL, AREA):
+    for grain in GRAINS:
         stmt = _insert(conn)(table).from_select([*KEY, *MEASURES], _grouped(conn, where, grain))
         stmt = stmt.on_conflict_do_update(index_elements=list(KEY),
                                           set_={m: table.c[m] + stmt.excluded[m] for m in MEASURES})
@@ -191,7 +195,7 @@ def add_cases(conn, where) -> None:
 def rebuild(conn) -> int:
     """case_month made again from wage_case (after a repair, or to check it). Returns its rows."""
     conn.execute(sa.delete(CaseMonth.__table__))
-    for grain in (FULL, AREA):
+    for grain in GRAINS:
         conn.execute(sa.insert(CaseMonth.__table__).from_select([*KEY, *MEASURES], _grouped(conn, sa.true(), grain)))
     return int(conn.execute(sa.select(sa.func.count()).select_from(CaseMonth.__table__)).scalar_one())
 
@@ -199,7 +203,7 @@ def rebuild(conn) -> int:
 def differences(conn) -> int:
     """How many rollup rows differ from wage_case's sums (0: case_month is right)."""
     expected = {tuple(r[:len(KEY)]): [int(v or 0) for v in r[len(KEY):]]
-                for grain in (FULL, AREA) for r in conn.execute(_grouped(conn, sa.true(), grain)).all()}
+                for grain in GRAINS for r in conn.execute(_grouped(conn, sa.true(), grain)).all()}
     table = CaseMonth.__table__
     held = {tuple(r[:len(KEY)]): [int(v or 0) for v in r[len(KEY):]]
             for r in conn.execute(sa.select(*(table.c[k] for k in KEY), *(table.c[m] for m in MEASURES))).all()}
@@ -210,7 +214,7 @@ def differences(conn) -> int:
 def remove_cases(conn, where) -> None:
     """Take the cases `where` selects out of case_month (before a core update changes them)."""
     deltas: dict[tuple, list[int]] = {}
-    for grain in (FULL, AREA):
+    for grain in GRAINS:
         for row in conn.execute(_grouped(conn, where, grain)).all():
             deltas[tuple(row[:len(KEY)])] = [-int(v or 0) for v in row[len(KEY):]]
     _apply(conn, deltas)
@@ -258,12 +262,19 @@ def split(start: date | None, end: date | None) -> tuple[tuple[date | None, date
     return (lo, hi), edges
 
 
-def month_sums(session, *, scope, filters, months: tuple[date | None, date | None], by: Iterable[str]) -> list:
-    """Rows (by…, cases, workers, claimed, recovered, concluded, on time) of case_month for the
-    months [first, last] under the scope (already narrowed to the filters' region) and filters."""
-    c = CaseMonth.__table__.c
+def area_grain(filters, by: Iterable[str]) -> bool:
+    """Whether the AREA and DAY grains answer: no filter value chosen, grouped by place or time only."""
     chosen = filters.statuses or filters.sources or filters.industries or filters.construction is not None
-    grain = FULL if chosen or not set(by) <= set(AREA_KEYS) else AREA
+    return not chosen and set(by) <= set(AREA_KEYS)
+
+
+def month_sums(session, *, scope, filters, months: tuple[date | None, date | None], by: Iterable[str],
+               days: bool = False) -> list:
+    """Rows (by…, cases, workers, claimed, recovered, concluded, on time) of case_month for the
+    months [first, last] (`days`: the days, from the DAY grain, which area_grain must allow) under
+    the scope (already narrowed to the filters' region) and filters."""
+    c = CaseMonth.__table__.c
+    grain = DAY if days else AREA if area_grain(filters, by) else FULL
     conds = [c.grain == grain, scope.clause_any(c.path, c.office_path, c.incoming_path)]
     first, last = months
     if first is not None:

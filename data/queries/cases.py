@@ -235,7 +235,8 @@ def _period_sums(session: Session, *, scope: Scope, filters: CaseFilters, today:
     received in [start, end] (None: unbounded) that the scope and the other filters select.
 
     The whole months come from the rollup when it can answer the filters (data.rollup), the
-    days at the edges (and everything otherwise) from wage_case: the same figures either way."""
+    days at the edges from its DAY grain when no filter value is chosen, else (and everything
+    the rollup cannot answer) from wage_case: the same figures either way."""
     out: dict[tuple, list[int]] = {}
 
     def add(key: tuple, values) -> None:
@@ -246,10 +247,13 @@ def _period_sums(session: Session, *, scope: Scope, filters: CaseFilters, today:
     edges = [(start, end)]
     if rollup.applies(filters) and set(by) <= set(ROLLUP_KEYS):
         months, edges = rollup.split(start, end)
-        if months is not None:
+        ranges = [(months, False)] if months is not None else []
+        if rollup.area_grain(filters, by):  # the edges' days from the rollup's DAY grain too
+            ranges, edges = ranges + [(edge, True) for edge in edges], []
+        for period, days in ranges:
             for row in rollup.month_sums(session, scope=narrowed(session, scope, filters), filters=filters,
-                                         months=months, by=by):
-                add(tuple(_as_date(v) if k == "month" else v for k, v in zip(by, row, strict=False)),
+                                         months=period, by=by, days=days):
+                add(tuple(_as_date(v).replace(day=1) if k == "month" else v for k, v in zip(by, row, strict=False)),
                     row[len(by):])
     conds = _conditions(session, scope=scope, filters=filters, today=today, period=False)
     concluded = WageCase.status.in_([s.value for s in CONCLUDED_STATES])
