@@ -1,7 +1,8 @@
 """The monthly rollup of cases (data.rollup, case_month): after random sequences of acts through the
 services, the rollup equals wage_case's sums, and every period figure the pages show — KPIs, the
 monthly trend, the three breakdowns, the map's townships — is the same read from the rollup as read
-from the cases, for the filters the pages offer, in a leader's scope and in a county officer's."""
+from the cases, for the filters the pages offer, in a leader's scope and in a county officer's; and
+the map's risk grades, whose windows read the rollup too."""
 
 import random
 from collections import Counter
@@ -142,7 +143,7 @@ def _answers(session, scope, filters: CaseFilters, today: date) -> dict:
     maps = q.map_aggregates(session, **args)
     return {"kpis": q.case_kpis(session, **args), "trend": q.monthly_trend(session, **args),
             **{f"by_{by}": q.breakdown(session, **args, by=by) for by in q.BREAKDOWNS},
-            "map": (maps.figures, maps.values)}
+            "map": (maps.figures, maps.values), "risk": q.risk_by_area(session, **args)}
 
 
 def _combinations(rng: random.Random, today: date) -> list[CaseFilters]:

@@ -926,27 +926,32 @@ def risk_by_area(session: Session, *, scope: Scope, filters: CaseFilters, today:
     Inputs: open and overdue cases now, cases received in the recent window (the last 90 days,
     or `window`, e.g. the overview's 本月) against the same days a year earlier, and employers
     with three or more cases in the last 365 days. The filters' period is ignored (risk has its
-    own windows); the others apply, e.g. construction only. Two aggregate queries whatever the
-    number of areas."""
+    own windows); the others apply, e.g. construction only. A few aggregate queries whatever the
+    number of areas: the open cases through their partial index, the windows through
+    _period_sums (the rollup where it answers), the repeat employers over the last year's cases."""
     key = _area_key(session, level)
     conds = _conditions(session, scope=scope, filters=filters, today=today, period=False)
     recent_start, recent_end = window or (today - timedelta(days=89), today)
-    recent = sa.and_(WageCase.received_on >= recent_start, WageCase.received_on <= recent_end)
-    before = sa.and_(WageCase.received_on >= same_day_last_year(recent_start),
-                     WageCase.received_on <= same_day_last_year(recent_end))
-    is_open = WageCase.status.in_([s.value for s in OPEN_STATES])
-    counts = _cases(session, select(key, sa.func.count().filter(is_open), sa.func.count().filter(overdue_clause(today)),
-                                    sa.func.count().filter(recent), sa.func.count().filter(before)).group_by(key),
-                    [*conds, sa.or_(is_open, recent, before)]).all()
+    inputs: dict[Any, list[int]] = {}
+    for area, n, late in _cases(session, select(key, sa.func.count(), sa.func.count().filter(overdue_clause(today)))
+                                .group_by(key), [*conds, _is_open()]).all():
+        inputs.setdefault(area, [0] * 5)[:2] = [int(n), int(late)]
+    # the windows' cases from the rollup (whole months and the days at the edges) where it answers
+    by = ("region_id" if level == "township" else "grid_cell_id",)
+    for i, (start, end) in enumerate(((recent_start, recent_end),
+                                      (same_day_last_year(recent_start), same_day_last_year(recent_end))), start=2):
+        for (area,), values in _period_sums(session, scope=scope, filters=filters, today=today, start=start,
+                                            end=end, by=by).items():
+            if values[0]:
+                inputs.setdefault(area, [0] * 5)[i] = values[0]
     employer = _plain(session, WageCase.employer_id)
     repeat = (select(key.label("area"), employer.label("employer"))
               .where(*conds, WageCase.employer_id.is_not(None), WageCase.received_on > today - timedelta(days=365),
                      WageCase.received_on <= today)
               .group_by(key, employer).having(sa.func.count() >= 3).subquery())
     repeats = dict(session.exec(select(repeat.c.area, sa.func.count()).group_by(repeat.c.area)).all())
-    inputs = {area: [int(o), int(d), int(r), int(b), 0] for area, o, d, r, b in counts}
     for area, n in repeats.items():
-        inputs.setdefault(area, [0, 0, 0, 0, 0])[4] = int(n)
+        inputs.setdefault(area, [0] * 5)[4] = int(n)
     names = _area_names(session, level, inputs)
     out = {}
     for area, values in inputs.items():
