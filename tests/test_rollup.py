@@ -143,7 +143,8 @@ def _answers(session, scope, filters: CaseFilters, today: date) -> dict:
     maps = q.map_aggregates(session, **args)
     return {"kpis": q.case_kpis(session, **args), "trend": q.monthly_trend(session, **args),
             **{f"by_{by}": q.breakdown(session, **args, by=by) for by in q.BREAKDOWNS},
-            "map": (maps.figures, maps.values), "risk": q.risk_by_area(session, **args)}
+            "map": (maps.figures, maps.values), "risk": q.risk_by_area(session, **args),
+            "table_total": q.list_cases(session, **args, limit=2)[1]}
 
 
 def _combinations(rng: random.Random, today: date) -> list[CaseFilters]:

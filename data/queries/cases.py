@@ -10,7 +10,6 @@ except the table's `amount`, in yuan for the grid.
 
 from __future__ import annotations
 
-import dataclasses
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable
@@ -168,17 +167,16 @@ def _sum(column):
 
 # --- figures ----------------------------------------------------------------------------------
 
-FIGURES = ("cases", "workers", "amount_claimed_cents", "amount_recovered_cents", "open", "overdue", "supervised",
-           "closed", "closed_on_time")
+SUMMED = ("cases", "workers", "amount_claimed_cents", "amount_recovered_cents", "closed", "closed_on_time")
 
 
 @dataclass(frozen=True)
 class CaseKpis:
-    """The figures of the cases received in `period`, each also for the same period a year
-    earlier (`…_last_year`).
-
-    States (open, overdue, supervised, concluded) are as of today for both periods: no
-    history of states is kept, so last year's cases are counted as they stand now."""
+    """The figures of the cases received in `period`, the summed ones also for the same period a
+    year earlier (`…_last_year`); concluded is as the cases stand today for both periods (no
+    history of states is kept). Open, overdue and supervised are today's state of every case the
+    other filters select, whenever received (CasesNow): a year-ago "open" would only count last
+    year's cases still open now, which no reader compares."""
 
     period: tuple[date, date]
     last_year_period: tuple[date, date]
@@ -186,20 +184,17 @@ class CaseKpis:
     workers: int
     amount_claimed_cents: int
     amount_recovered_cents: int
-    open: int
-    overdue: int
-    supervised: int
     closed: int  # 办结: closed, re-reviewed or not accepted
     closed_on_time: int
     cases_last_year: int
     workers_last_year: int
     amount_claimed_cents_last_year: int
     amount_recovered_cents_last_year: int
-    open_last_year: int
-    overdue_last_year: int
-    supervised_last_year: int
     closed_last_year: int
     closed_on_time_last_year: int
+    open: int
+    overdue: int
+    supervised: int
 
     @property
     def closure_rate(self) -> float | None:
@@ -280,23 +275,6 @@ def received_sums(session: Session, *, scope: Scope, start: date | None, end: da
                         by=by)
 
 
-def _figures(session: Session, *, scope: Scope, filters: CaseFilters, conds: list, start: date, end: date,
-             today: date, states: bool = True) -> list[int]:
-    """FIGURES of the cases received in [start, end]: the sums (_period_sums), and (`states`)
-    open and overdue from the open cases, supervised from the supervised ones, each read through
-    its partial index (migration 0013), never a scan of the period's cases."""
-    cases, workers, claimed, recovered, closed, on_time = _period_sums(
-        session, scope=scope, filters=filters, today=today, start=start, end=end).get((), [0] * rollup.SUMS)
-    open_ = overdue = supervised = 0
-    if states:
-        period = [WageCase.received_on >= start, WageCase.received_on <= end]
-        open_, overdue = (int(v or 0) for v in _cases(session, select(
-            sa.func.count(), sa.func.count().filter(overdue_clause(today))), [*conds, _is_open(), *period]).one())
-        supervised = int(_cases(session, select(sa.func.count()),
-                                [*conds, WageCase.supervised == sa.true(), *period]).one() or 0)
-    return [cases, workers, claimed, recovered, open_, overdue, supervised, closed, on_time]
-
-
 def _is_open():
     """SQL: a statutory clock runs (the open states), as the partial index ix_wage_case_open states it."""
     return WageCase.status.in_([s.value for s in OPEN_STATES])
@@ -328,23 +306,18 @@ def cases_now(session: Session, *, scope: Scope, today: date) -> CasesNow:
 
 
 def case_kpis(session: Session, *, scope: Scope, filters: CaseFilters, today: date) -> CaseKpis:
-    """Cases, workers, money, open / overdue / supervised / concluded and on time, for the
-    filters' period (default: this year to today) and the same period last year.
-
-    Two aggregate queries, each served by the date index."""
-    conds = _conditions(session, scope=scope, filters=filters, today=today, period=False)
+    """Cases, workers, money, concluded and on time for the filters' period (default: this year to
+    today) and the same period last year (_period_sums: the rollup where it answers); open,
+    overdue and supervised today (CasesNow)."""
     end = filters.date_to or today
     start = filters.date_from or date(end.year, 1, 1)
     last = (same_day_last_year(start), same_day_last_year(end))
-    # this period's open, overdue and supervised are today's (below), last year's are its cases' now
-    now, before = (_figures(session, scope=scope, filters=filters, conds=conds, start=a, end=b, today=today,
-                            states=states) for (a, b), states in (((start, end), False), (last, True)))
-    kpis = CaseKpis(period=(start, end), last_year_period=last, **dict(zip(FIGURES, now, strict=True)),
-                    **{f"{name}_last_year": value for name, value in zip(FIGURES, before, strict=True)})
-    # open, overdue and supervised are today's state of every case the other filters select, as on
-    # the overview and the wall, not of those received in the period (their received date aside)
-    current = _now(session, conds, today)
-    return dataclasses.replace(kpis, open=current.open, overdue=current.overdue, supervised=current.supervised)
+    now, before = (_period_sums(session, scope=scope, filters=filters, today=today, start=a, end=b)
+                   .get((), [0] * rollup.SUMS) for a, b in ((start, end), last))
+    current = _now(session, _conditions(session, scope=scope, filters=filters, today=today, period=False), today)
+    return CaseKpis(period=(start, end), last_year_period=last, **dict(zip(SUMMED, now, strict=True)),
+                    **{f"{name}_last_year": value for name, value in zip(SUMMED, before, strict=True)},
+                    open=current.open, overdue=current.overdue, supervised=current.supervised)
 
 
 def _month_add(year: int, month: int, n: int) -> tuple[int, int]:
@@ -564,6 +537,9 @@ def list_cases(session: Session, *, scope: Scope, filters: CaseFilters, today: d
     rows = session.exec(_table([]).join(page, page.c.id == WageCase.id).order_by(*order)).all()
     if offset == 0 and len(rows) < limit:
         total = len(rows)  # the whole result is on this page: no need to count it again
+    elif rollup.applies(filters):  # the count from the rollup: at two million cases, no count of every row
+        total = _period_sums(session, scope=scope, filters=filters, today=today, start=filters.date_from,
+                             end=filters.date_to).get((), [0])[0]
     else:
         total = int(session.exec(select(sa.func.count()).select_from(WageCase).where(*conds)).one())
     memo: dict = {}
