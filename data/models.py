@@ -516,14 +516,16 @@ class CaseMonth(SQLModel, table=True):
     read a few thousand of these rows instead of every case. Kept by `data.rollup` in the
     transaction that changes a case; `flask rollups rebuild` makes it again from wage_case.
 
-    Two grains of the same sums (data.rollup): "f" by every filter value, "a" by month and
+    Four grains of the same sums (data.rollup): "f" by every filter value, "a" by month and
     township only (status, source and industry '', construction false) for the figures no such
-    filter narrows. `incoming_path` is '' when no transfer is pending (a key column cannot be
-    NULL). A deleted case counts nowhere. `on_time`: concluded within the deadline (as data.queries.cases counts)."""
+    filter narrows, "d" as "a" by day (`month` holds the day), "c" by every filter value and no
+    place (region_id 0, paths '') for a scope that sees every case. `incoming_path` is '' when
+    no transfer is pending (a key column cannot be NULL). A deleted case counts nowhere.
+    `on_time`: concluded within the deadline (as data.queries.cases counts)."""
 
     __tablename__ = "case_month"
 
-    grain: str = Field(primary_key=True, max_length=1)  # "f": by every filter value; "a": by township only
+    grain: str = Field(primary_key=True, max_length=1)  # "f", "a", "d" or "c" (below)
     month: date = Field(primary_key=True)  # the first day of the month of received_on
     region_id: int = Field(primary_key=True)  # the township where the cases happened
     path: str = Field(primary_key=True, max_length=200)

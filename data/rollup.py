@@ -31,7 +31,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import Session as OrmSession
 
-from data.models import CaseMonth, CaseStatus, WageCase
+from data.models import CaseMonth, CaseStatus, Region, WageCase
 
 KEY = ("grain", "month", "region_id", "path", "office_path", "incoming_path", "status", "source", "industry",
        "is_construction")
@@ -40,9 +40,12 @@ MEASURES = ("cases", "workers", "amount_claimed_cents", "amount_recovered_cents"
 # filter values '' and false), a few rows per township-month, for the figures with no status,
 # source, industry or construction chosen (the default view, and the most asked); DAY as AREA, by
 # day received (`month` holds the day), for a period's edges (this month so far, from the 15th)
-FULL, AREA, DAY = "f", "a", "d"
-GRAINS = (FULL, AREA, DAY)
+# CITY by every filter value but no place (region_id 0, the paths ''), for a scope that sees every
+# case (a city's leader, its wall) with no region chosen: the breakdowns by industry and channel
+FULL, AREA, DAY, CITY = "f", "a", "d", "c"
+GRAINS = (FULL, AREA, DAY, CITY)
 AREA_KEYS = ("month", "region_id", "path")  # what an AREA or DAY row can be grouped by
+CITY_KEYS = ("month", "industry", "source")  # and a CITY row
 # what the sums read of a case: the key's columns (received_on for the month), the measures' and the
 # deadlines that decide on time
 READ = ("received_on", "region_id", "path", "office_path", "incoming_path", "status", "source", "industry",
@@ -82,7 +85,8 @@ def _entries(row: dict) -> list[tuple[tuple, list[int]]]:
                             row["investigate_due"]))]
     full = (FULL, *where, _value(row["status"]), _value(row["source"]), row["industry"], bool(row["is_construction"]))
     day = (DAY, row["received_on"], *where[1:], "", "", "", False)
-    return [(full, measures), ((AREA, *where, "", "", "", False), measures), (day, measures)]
+    city = (CITY, where[0], 0, "", "", "", *full[6:])
+    return [(full, measures), ((AREA, *where, "", "", "", False), measures), (day, measures), (city, measures)]
 
 
 def _insert(conn):
@@ -170,7 +174,11 @@ def _grouped(conn, where, grain: str) -> sa.Select:
     concluded = t.c.status.in_(sorted(CONCLUDED))
     where_keys = [t.c.received_on if grain == DAY else _month_expr(conn), t.c.region_id, t.c.path, t.c.office_path,
                   sa.func.coalesce(t.c.incoming_path, "")]
-    if grain == FULL:
+    if grain == CITY:
+        values = [t.c.status, t.c.source, t.c.industry, t.c.is_construction]
+        where_keys = [where_keys[0], sa.literal(0), sa.literal(""), sa.literal(""), sa.literal("")]
+        groups = [where_keys[0], *values]
+    elif grain == FULL:
         values = [t.c.status, t.c.source, t.c.industry, t.c.is_construction]
         groups = [*where_keys, *values]
     else:
@@ -268,14 +276,28 @@ def area_grain(filters, by: Iterable[str]) -> bool:
     return not chosen and set(by) <= set(AREA_KEYS)
 
 
+def sees_everything(session, scope) -> bool:
+    """Whether `scope` covers every region at the top of the tree (so every case)."""
+    roots = session.execute(sa.select(Region.path).where(Region.parent_id.is_(None))).scalars().all()
+    return bool(roots) and all(scope.covers(root) for root in roots)
+
+
 def month_sums(session, *, scope, filters, months: tuple[date | None, date | None], by: Iterable[str],
-               days: bool = False) -> list:
+               days: bool = False, everything: bool = False) -> list:
     """Rows (by…, cases, workers, claimed, recovered, concluded, on time) of case_month for the
     months [first, last] (`days`: the days, from the DAY grain, which area_grain must allow) under
-    the scope (already narrowed to the filters' region) and filters."""
+    the scope (already narrowed to the filters' region; `everything`: it sees every case, as
+    sees_everything says) and filters."""
     c = CaseMonth.__table__.c
-    grain = DAY if days else AREA if area_grain(filters, by) else FULL
-    conds = [c.grain == grain, scope.clause_any(c.path, c.office_path, c.incoming_path)]
+    if days:
+        grain = DAY
+    elif area_grain(filters, by):
+        grain = AREA
+    else:
+        grain = CITY if everything and set(by) <= set(CITY_KEYS) else FULL
+    conds = [c.grain == grain]
+    if grain != CITY:
+        conds.append(scope.clause_any(c.path, c.office_path, c.incoming_path))
     first, last = months
     if first is not None:
         conds.append(c.month >= first)

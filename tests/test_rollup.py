@@ -225,3 +225,10 @@ def test_a_period_splits_into_whole_months_and_the_days_at_its_edges():
     assert rollup.split(date(2026, 2, 3), date(2026, 2, 20)) == (None, [(date(2026, 2, 3), date(2026, 2, 20))])
     assert rollup.split(None, None) == ((None, None), [])
     assert rollup.split(None, date(2025, 8, 17)) == ((None, date(2025, 7, 1)), [(date(2025, 8, 1), date(2025, 8, 17))])
+
+
+def test_only_a_scope_over_every_region_reads_the_citywide_rows(session, acted):
+    actors = acted["actors"]
+    assert rollup.sees_everything(session, actors["leader"].scope)
+    assert not rollup.sees_everything(session, actors["a"].scope)
+    assert not rollup.sees_everything(session, actors["county_leader"].scope)

@@ -245,9 +245,11 @@ def _period_sums(session: Session, *, scope: Scope, filters: CaseFilters, today:
         ranges = [(months, False)] if months is not None else []
         if rollup.area_grain(filters, by):  # the edges' days from the rollup's DAY grain too
             ranges, edges = ranges + [(edge, True) for edge in edges], []
+        view = narrowed(session, scope, filters)
+        everything = not filters.region_code and rollup.sees_everything(session, view)
         for period, days in ranges:
-            for row in rollup.month_sums(session, scope=narrowed(session, scope, filters), filters=filters,
-                                         months=period, by=by, days=days):
+            for row in rollup.month_sums(session, scope=view, filters=filters, months=period, by=by, days=days,
+                                         everything=everything):
                 add(tuple(_as_date(v).replace(day=1) if k == "month" else v for k, v in zip(by, row, strict=False)),
                     row[len(by):])
     conds = _conditions(session, scope=scope, filters=filters, today=today, period=False)
