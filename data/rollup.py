@@ -276,6 +276,13 @@ def area_grain(filters, by: Iterable[str]) -> bool:
     return not chosen and set(by) <= set(AREA_KEYS)
 
 
+def first_day(session, scope) -> date | None:
+    """The first day a case the scope sees was received, from the DAY grain."""
+    c = CaseMonth.__table__.c
+    return session.execute(sa.select(sa.func.min(c.month)).where(
+        c.grain == DAY, c.cases > 0, scope.clause_any(c.path, c.office_path, c.incoming_path))).scalar()
+
+
 def sees_everything(session, scope) -> bool:
     """Whether `scope` covers every region at the top of the tree (so every case)."""
     roots = session.execute(sa.select(Region.path).where(Region.parent_id.is_(None))).scalars().all()

@@ -14,6 +14,7 @@ from sqlmodel import select
 from data import rollup
 from data.errors import NotAllowed, ValidationError, WorkflowError
 from data.models import CaseDecision, CaseSource, CaseStatus, Role, WageCase
+from data.queries import campaign
 from data.queries import cases as q
 from data.queries.cases import CaseFilters
 from data.queries.users import get_user_scope
@@ -202,6 +203,16 @@ def test_every_period_figure_is_the_same_from_the_rollup_as_from_the_cases(sessi
             assert fast == slow, filters
             compared += 1
     assert compared >= 60
+    # the campaign's figures and the run of declines (yearly, quarterly) read the rollup as well
+    for who in ("leader", "a"):
+        scope = actors[who].scope
+        monkeypatch.setattr(rollup, "ENABLED", True)
+        fast = (campaign.winter_campaign(session, scope=scope, today=today),
+                campaign.declines(session, scope=scope, today=today))
+        monkeypatch.setattr(rollup, "ENABLED", False)
+        assert fast == (campaign.winter_campaign(session, scope=scope, today=today),
+                        campaign.declines(session, scope=scope, today=today))
+        assert fast[1]["yearly"]["cases"]["years"]  # not vacuous: there are whole years to compare
     # not vacuous: the leader's all-time figures count every case the services left
     monkeypatch.setattr(rollup, "ENABLED", True)
     everything = q.breakdown(session, scope=actors["leader"].scope, filters=CaseFilters(), today=today, by="source")

@@ -9,11 +9,11 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from data.models import WageCase
+from data.queries.cases import cases_now, first_received, received_sums
 from data.rules.calendar import same_day_last_year
 from data.rules.campaign import campaign_so_far, declining_run, whole_quarters
 from data.rules.campaign import winter_campaign as campaign_window
 from data.rules.risk import days_to_spring_festival
-from data.rules.workflow import OPEN_STATES
 from data.scope import Scope
 
 MEASURES = ("cases", "workers", "amount_cents")
@@ -25,10 +25,8 @@ def _visible(scope: Scope):
 
 
 def _received(session: Session, scope: Scope, start: date, end: date) -> dict[str, int]:
-    row = session.exec(select(sa.func.count(), sa.func.coalesce(sa.func.sum(WageCase.workers), 0),
-                              sa.func.coalesce(sa.func.sum(WageCase.amount_claimed_cents), 0))
-                       .where(_visible(scope), WageCase.received_on >= start, WageCase.received_on <= end)).one()
-    return dict(zip(MEASURES, (int(v) for v in row), strict=True))
+    cases, workers, amount, *_rest = received_sums(session, scope=scope, start=start, end=end).get((), [0, 0, 0])
+    return {"cases": cases, "workers": workers, "amount_cents": amount}
 
 
 def _settled(session: Session, scope: Scope, start: date, end: date) -> dict[str, int]:
@@ -50,8 +48,7 @@ def winter_campaign(session: Session, *, scope: Scope, today: date) -> dict | No
     last = {**_received(session, scope, last_start, last_upto), **_settled(session, scope, last_start, last_upto)}
     end = campaign_window(today)[1]
     under_way = today <= end
-    open_now = int(session.exec(select(sa.func.count()).select_from(WageCase).where(
-        _visible(scope), WageCase.status.in_([s.value for s in OPEN_STATES]))).one())
+    open_now = cases_now(session, scope=scope, today=today).open
     return {"start": start, "upto": upto, "end": end, "under_way": under_way,
             "days_left": days_to_spring_festival(today) if under_way else None,
             "last_start": last_start, "last_upto": last_upto, "this": this, "last": last,
@@ -77,15 +74,16 @@ def declines(session: Session, *, scope: Scope, today: date) -> dict:
     before: 四连降 is a run of four), and by the last four whole quarters against the same quarter a
     year earlier (三个明显下降: all three measures down)."""
     first_year = today.year - YEARS
-    year = sa.extract("year", WageCase.received_on)
-    rows = session.exec(select(year, sa.func.count(), sa.func.coalesce(sa.func.sum(WageCase.workers), 0),
-                               sa.func.coalesce(sa.func.sum(WageCase.amount_claimed_cents), 0))
-                        .where(_visible(scope), WageCase.received_on >= date(first_year, 1, 1),
-                               WageCase.received_on < date(today.year, 1, 1)).group_by(year)).all()
-    by_year = {int(y): dict(zip(MEASURES, (int(v) for v in values), strict=True)) for y, *values in rows}
+    by_year: dict[int, dict[str, int]] = {}
+    months = received_sums(session, scope=scope, start=date(first_year, 1, 1), end=date(today.year - 1, 12, 31),
+                           by=("month",))
+    for (month,), values in months.items():
+        year = by_year.setdefault(month.year, dict.fromkeys(MEASURES, 0))
+        for measure, value in zip(MEASURES, values, strict=False):
+            year[measure] += value
+    by_year = {y: v for y, v in by_year.items() if v["cases"]}
     # whole years only: the year the records begin in (a system adopted in July) is not a year's total
-    first = session.exec(select(sa.func.min(WageCase.received_on)).where(_visible(scope))).one()
-    first = date.fromisoformat(str(first)[:10]) if first else today
+    first = first_received(session, scope=scope) or today
     years = sorted(y for y in by_year if first <= date(y, 1, 31))
     # only an unbroken run of years with cases: a year before the data began is not a "rise"
     while years and any(y not in by_year for y in range(years[0], years[-1] + 1)):

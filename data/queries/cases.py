@@ -277,6 +277,13 @@ def received_sums(session: Session, *, scope: Scope, start: date | None, end: da
                         by=by)
 
 
+def first_received(session: Session, *, scope: Scope) -> date | None:
+    """The day the first case the scope sees was received (None: no case)."""
+    if rollup.ENABLED:
+        return _as_date(rollup.first_day(session, scope))
+    return _as_date(session.exec(select(sa.func.min(WageCase.received_on)).where(_visible(scope))).one())
+
+
 def _is_open():
     """SQL: a statutory clock runs (the open states), as the partial index ix_wage_case_open states it."""
     return WageCase.status.in_([s.value for s in OPEN_STATES])
@@ -966,9 +973,9 @@ def map_versions(session: Session) -> tuple[tuple[str, int], tuple]:
     return (str(latest), int(count)), ((regions, last_region), (grids, last_grid), data_generation(session))
 
 
-__all__ = ["BREAKDOWNS", "EXPORT_LIMIT", "MAP_LEVELS", "MAP_METRICS", "SORTABLE", "CaseFilters", "CaseKpis",
-           "MapData", "OutOfScope", "area_shapes", "breakdown", "case_conditions", "case_kpis", "case_points",
-           "data_version", "get_case_detail", "grid_cells", "list_cases", "map_aggregates", "map_versions",
+__all__ = ["BREAKDOWNS", "EXPORT_LIMIT", "MAP_LEVELS", "MAP_METRICS", "SORTABLE", "CaseFilters", "CaseKpis", "MapData",
+           "OutOfScope", "area_shapes", "breakdown", "case_conditions", "case_kpis", "case_points", "data_version",
+           "first_received", "get_case_detail", "grid_cells", "list_cases", "map_aggregates", "map_versions",
            "monthly_trend", "overdue_clause", "received_sums", "region_label", "repeat_employers", "risk_by_area",
            "shapes_version", "supervision_candidates", "urlencode"]
 
