@@ -43,6 +43,7 @@ from data.rules.workflow import OPEN_STATES, CaseAct, CaseFacts, allowed_acts
 from data.scope import OutOfScope, Scope
 from data.services import cases as svc
 from data.services import documents
+from web import cache
 from web.context import actor, db, region_options, scope, today
 from web.documents import document_href
 from web.i18n import N_, _
@@ -287,6 +288,15 @@ def _grid() -> dag.AgGrid:
     )
 
 
+def _panel(name: str, view: Scope, filters: dict, day: date, build):
+    """The figures of one of the page's slowest panels (the risks and lists, the campaign: whole
+    scans of a year's cases at province scale), kept in the shared cache under the data version:
+    fifty leaders with the same view compute them once, and any write shows at once."""
+    session = db()
+    versions = q.map_versions(session)
+    return cache.get_or_build("panel", (name, view.paths, filters, day.isoformat(), versions), build)
+
+
 def register_callbacks(app: dash.Dash) -> None:
     link_townships(app, COUNTY, TOWNSHIP, region_options)
     link_period(app, PERIOD, today)
@@ -370,20 +380,22 @@ def register_callbacks(app: dash.Dash) -> None:
             view = narrowed(db(), scope(), _filters(filters))
         except OutOfScope:
             return None
-        day = today()
-        cards = campaign_cards(_, campaign_queries.winter_campaign(db(), scope=view, today=day),
-                               campaign_queries.declines(db(), scope=view, today=day))
-        return [dbc.Col(card, lg=6) for card in cards]
+        day, session = today(), db()
+        figures = _panel("campaign", view, {}, day, lambda: (
+            campaign_queries.winter_campaign(session, scope=view, today=day),
+            campaign_queries.declines(session, scope=view, today=day)))
+        return [dbc.Col(card, lg=6) for card in campaign_cards(_, *figures)]
 
     @app.callback(Output(RISK, "children"), Output(CANDIDATES, "children"), Output(REPEAT, "children"),
                   Input(FILTERS, "data"), Input(VERSION, "data"))
     def show_lists(filters, _version):
         try:
             f, session, view, day = _filters(filters), db(), scope(), today()
-            risks = q.risk_by_area(session, scope=view, filters=f, today=day, level="township")
-            candidates = q.supervision_candidates(session, scope=view, filters=f, today=day, limit=8,
-                                                  thresholds=supervision_thresholds(session))
-            repeat = q.repeat_employers(session, scope=view, filters=f, today=day, limit=8)
+            risks, candidates, repeat = _panel("lists", view, f.to_dict(), day, lambda: (
+                q.risk_by_area(session, scope=view, filters=f, today=day, level="township"),
+                q.supervision_candidates(session, scope=view, filters=f, today=day, limit=8,
+                                         thresholds=supervision_thresholds(session)),
+                q.repeat_employers(session, scope=view, filters=f, today=day, limit=8)))
         except OutOfScope:
             return (refusal(_("所选区域不在您的管辖范围内。")),) * 3
         return risk_list(_, risks, empty=_("暂无风险网格")), _candidate_list(candidates), ranked_list(

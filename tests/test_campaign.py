@@ -92,3 +92,33 @@ def test_cases_page_shows_both_cards_for_the_region_chosen(app, session):
     foreign = dash(client, app, "cases-campaign-row", {"cases-filters.data": {"region_code": city["b"].area_code},
                                                        "cases-version.data": 0})
     assert foreign["cases-campaign-row"]["children"] is None
+
+
+def test_the_slow_panels_are_kept_for_every_worker_until_a_case_changes(app, session):
+    """/cases' campaign cards and lists are computed once per data version (web.cache, `panel`):
+    the second reader gets them from the cache, and a new case shows at once."""
+    import json
+
+    from data.models import Role
+    from tests.conftest import login
+    from tests.dash_calls import dash
+    from tests.factories import PASSWORD, make_user
+    from web import cache
+
+    city = make_city(session)
+    make_case(session, township=city["town_a"], county=city["a"], received_on=date(2026, 11, 16))
+    make_user(session, username="officer", role=Role.case_officer, regions=[city["a"]])
+    client = app.test_client()
+    login(client, "officer", PASSWORD)
+    values = {"cases-filters.data": {}, "cases-version.data": 0}
+
+    def campaign() -> str:
+        return json.dumps(dash(client, app, "cases-campaign-row", values), ensure_ascii=False)
+
+    before = cache.stats["panel", "hit"]
+    first = campaign()
+    assert campaign() == first and cache.stats["panel", "hit"] == before + 1
+    # a second case this campaign: the data version moves, the cards are computed again and show it
+    make_case(session, township=city["town_a"], county=city["a"], received_on=date(2026, 11, 18))
+    again = campaign()
+    assert again != first and cache.stats["panel", "hit"] == before + 1

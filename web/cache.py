@@ -1,4 +1,5 @@
-"""The shared cache: rendered maps, their skeletons, the station map's outlines, the wall's panels.
+"""The shared cache: rendered maps, their skeletons, the station map's outlines, the wall's panels,
+the dashboards' slowest panels' figures (`panel`: data, keyed by the data version like a map).
 
 Flask-Caching, one backend per app: SimpleCache in the process by default (one worker, tests,
 the embedded server); Redis when CACHE_REDIS_URL is set, so that every worker on every host reads
@@ -30,7 +31,7 @@ from flask_caching import Cache
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-KINDS = ("map", "skeleton", "outlines", "wall")
+KINDS = ("map", "skeleton", "outlines", "wall", "panel")
 # per process, for tests and benchmarks: (kind, "hit" | "miss") → count
 stats: Counter = Counter()
 _last_warning = [0.0]

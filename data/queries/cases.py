@@ -29,6 +29,7 @@ from data.models import (
     CaseDocument,
     CaseEvent,
     CaseEventKind,
+    CaseMonth,
     CaseReferral,
     CaseStatus,
     CaseTransfer,
@@ -948,16 +949,23 @@ def risk_by_area(session: Session, *, scope: Scope, filters: CaseFilters, today:
     return out
 
 
-def data_version(session: Session) -> tuple[str, int]:
-    """A cheap fingerprint of the case table for caches: its last change and its row count
-    (accepting a transfer, any other act and a deletion all move `updated_at`).
+def _case_count():
+    """SQL (a scalar subquery): how many cases there are — from the rollup's township rows (a few
+    thousand, at any scale) when it is kept, else a count of the table."""
+    if rollup.ENABLED:
+        c = CaseMonth.__table__.c
+        return select(sa.func.coalesce(sa.func.sum(c.cases), 0)).where(c.grain == rollup.AREA).scalar_subquery()
+    return select(sa.func.count()).select_from(WageCase).scalar_subquery()
 
-    Two scalar subqueries, not one SELECT of both: each then has its own plan — the count
-    from the smallest index, the maximum from an index on updated_at (one lookup) if the
-    table has one, instead of one scan of the whole table for both."""
-    latest, count = session.exec(select(
-        select(sa.func.max(WageCase.updated_at)).scalar_subquery(),
-        select(sa.func.count()).select_from(WageCase).scalar_subquery())).one()
+
+def data_version(session: Session) -> tuple[str, int]:
+    """A cheap fingerprint of the case table for caches: its last change and how many cases
+    there are (accepting a transfer, any other act and a deletion all move `updated_at`).
+
+    Two scalar subqueries, not one SELECT of both: each then has its own plan — the maximum from
+    the index on updated_at (one lookup), the count from the rollup (_case_count)."""
+    latest, count = session.exec(select(select(sa.func.max(WageCase.updated_at)).scalar_subquery(),
+                                        _case_count())).one()
     return str(latest), int(count)
 
 
@@ -965,7 +973,7 @@ def map_versions(session: Session) -> tuple[tuple[str, int], tuple]:
     """data_version and shapes_version in one statement: a map route needs both on every load."""
     latest, count, regions, last_region, grids, last_grid = session.exec(select(
         select(sa.func.max(WageCase.updated_at)).scalar_subquery(),
-        select(sa.func.count()).select_from(WageCase).scalar_subquery(),
+        _case_count(),
         select(sa.func.count()).select_from(Region).scalar_subquery(),
         select(sa.func.max(Region.id)).scalar_subquery(),
         select(sa.func.count()).select_from(GridCell).scalar_subquery(),
