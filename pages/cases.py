@@ -288,15 +288,6 @@ def _grid() -> dag.AgGrid:
     )
 
 
-def _panel(name: str, view: Scope, filters: dict, day: date, build):
-    """The figures of one of the page's slowest panels (the risks and lists, the campaign: whole
-    scans of a year's cases at province scale), kept in the shared cache under the data version:
-    fifty leaders with the same view compute them once, and any write shows at once."""
-    session = db()
-    versions = q.map_versions(session)
-    return cache.get_or_build("panel", (name, view.paths, filters, day.isoformat(), versions), build)
-
-
 def register_callbacks(app: dash.Dash) -> None:
     link_townships(app, COUNTY, TOWNSHIP, region_options)
     link_period(app, PERIOD, today)
@@ -381,7 +372,7 @@ def register_callbacks(app: dash.Dash) -> None:
         except OutOfScope:
             return None
         day, session = today(), db()
-        figures = _panel("campaign", view, {}, day, lambda: (
+        figures = cache.panel("campaign", (view.paths, day.isoformat()), lambda: (
             campaign_queries.winter_campaign(session, scope=view, today=day),
             campaign_queries.declines(session, scope=view, today=day)))
         return [dbc.Col(card, lg=6) for card in campaign_cards(_, *figures)]
@@ -391,7 +382,7 @@ def register_callbacks(app: dash.Dash) -> None:
     def show_lists(filters, _version):
         try:
             f, session, view, day = _filters(filters), db(), scope(), today()
-            risks, candidates, repeat = _panel("lists", view, f.to_dict(), day, lambda: (
+            risks, candidates, repeat = cache.panel("lists", (view.paths, f.to_dict(), day.isoformat()), lambda: (
                 q.risk_by_area(session, scope=view, filters=f, today=day, level="township"),
                 q.supervision_candidates(session, scope=view, filters=f, today=day, limit=8,
                                          thresholds=supervision_thresholds(session)),

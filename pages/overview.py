@@ -30,6 +30,7 @@ from data.queries.regions import get_region_by_code, list_regions
 from data.rules.calendar import month_under_way, preset_period, same_day_last_year
 from data.rules.workflow import OPEN_STATES
 from data.scope import OutOfScope
+from web import cache
 from web.context import db, scope, today
 from web.i18n import N_, _, pgettext
 from web.maps import CASE_MAP_ROLES
@@ -177,10 +178,11 @@ def register_callbacks(app: dash.Dash) -> None:
             view = scope().narrow(_region_path(region_code))
         except OutOfScope:
             return []
-        day = today()
-        cards = campaign_cards(_, campaign_queries.winter_campaign(db(), scope=view, today=day),
-                               campaign_queries.declines(db(), scope=view, today=day))
-        return [dbc.Col(card, lg=6) for card in cards]
+        day, session = today(), db()
+        figures = cache.panel("campaign", (view.paths, day.isoformat()), lambda: (
+            campaign_queries.winter_campaign(session, scope=view, today=day),
+            campaign_queries.declines(session, scope=view, today=day)))
+        return [dbc.Col(card, lg=6) for card in campaign_cards(_, *figures)]
 
     @app.callback(Output(MAP, "src"), Output(MAP + "-period", "children"), Output(RISK, "children"),
                   Output(RISK + "-note", "children"),
@@ -201,8 +203,10 @@ def register_callbacks(app: dash.Dash) -> None:
             src = case_map_address(filters, metric=measure or "cases", level="township")
         else:
             src = "/maps/regions" + (f"?{urlencode({'region': region_code})}" if region_code else "")
-        risks = risk_by_area(db(), scope=view, filters=CaseFilters(), today=day, level="township",
-                             window=(first, last))
+        session = db()
+        risks = cache.panel("risks", (view.paths, first.isoformat(), last.isoformat(), day.isoformat()), lambda: (
+            risk_by_area(session, scope=view, filters=CaseFilters(), today=day, level="township",
+                         window=(first, last))))
         named = _("%(start)s 至 %(end)s", start=first.isoformat(), end=last.isoformat())
         worst = risk_list(_, risks, empty=_("当前没有黄色以上风险的乡镇"), period=named,
                           link=lambda code: "/cases?" + urlencode({"township": code, "from": first.isoformat(),

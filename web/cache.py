@@ -111,6 +111,17 @@ def get_or_build(kind: str, key: Any, build: Callable[[], T], timeout: int | Non
     return value
 
 
+def panel(name: str, key: Any, build: Callable[[], T]) -> T:
+    """The figures of a dashboard's slow panel (`name`: the campaign, the risks, the lists — whole
+    scans of a year's cases at province scale) under `key` (the scope's paths, the filters, the
+    day) and the data version: fifty leaders with the same view compute them once, on every
+    worker, and any write to a case or a setting shows at once (a new version, a new key)."""
+    from data.queries.cases import map_versions
+    from web.context import db
+
+    return get_or_build("panel", (name, key, map_versions(db())), build)
+
+
 def entries(kind: str) -> int:
     """How many entries of `kind` the cache holds now (tests, benchmarks)."""
     backend, pattern = _backend(), f"{kind}:"
