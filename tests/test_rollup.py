@@ -189,9 +189,12 @@ def test_every_period_figure_is_the_same_from_the_rollup_as_from_the_cases(sessi
     rng = random.Random(today.toordinal())
     actors = acted["actors"]
     compared = 0
-    for who in ("leader", "a"):
+    combinations = _combinations(rng, today)
+    # every combination in the leader's scope (the city), every third in a county officer's (the
+    # paths of the cases held or sent elsewhere)
+    for who, drawn in (("leader", combinations), ("a", combinations[::3])):
         scope = actors[who].scope
-        for filters in _combinations(rng, today):
+        for filters in drawn:
             try:
                 monkeypatch.setattr(rollup, "ENABLED", True)
                 assert rollup.applies(filters)
@@ -202,7 +205,7 @@ def test_every_period_figure_is_the_same_from_the_rollup_as_from_the_cases(sessi
             slow = _answers(session, scope, filters, today)
             assert fast == slow, filters
             compared += 1
-    assert compared >= 60
+    assert compared >= 60, compared
     # the campaign's figures and the run of declines (yearly, quarterly) read the rollup as well
     for who in ("leader", "a"):
         scope = actors[who].scope
