@@ -1,4 +1,5 @@
-"""Time the /cases page's queries, the to-do list and the map route on a city with ~200,000 wage cases.
+"""Time the /cases page's queries, the wall's panels and the brief, the to-do list and the map route
+on a city with ~200,000 wage cases.
 
     .venv/bin/python bench/cases.py                  # SQLite, built once under bench/out/ (~2 min)
     .venv/bin/python bench/cases.py --db /tmp/x.db   # another SQLite file (built when missing)
@@ -58,6 +59,26 @@ def bench_queries(bench: Bench, scope: Scope, filters: q.CaseFilters) -> None:
         "map_aggregates(grid)": lambda s: q.map_aggregates(s, **args, level="grid"),
         "supervision_candidates": lambda s: q.supervision_candidates(s, **args),
     })
+
+
+def bench_wall(bench: Bench, scope: Scope) -> None:
+    """The wall's panels (their queries: the KPI tiles, the sparklines, the areas, the supervised
+    list) and the weekly brief, for the whole city: what a leader's big screen and Monday read."""
+    from datetime import timedelta
+
+    from data.queries import brief, leadership
+    from data.queries.overview import cases_by_month, overview_figures
+
+    monday = TODAY - timedelta(days=TODAY.weekday())
+    bench.queries({
+        "wall: kpis (leadership.figures)": lambda s: leadership.figures(s, scope=scope, today=TODAY),
+        "wall: trends (monthly_series)": lambda s: leadership.monthly_series(s, scope=scope, today=TODAY),
+        "wall: areas (by_area)": lambda s: leadership.by_area(s, scope=scope, today=TODAY),
+        "wall: supervised": lambda s: leadership.supervised_cases(s, scope=scope, today=TODAY),
+        "overview figures": lambda s: overview_figures(s, scope=scope, today=TODAY),
+        "overview months": lambda s: cases_by_month(s, scope=scope, year=TODAY.year),
+        "weekly brief": lambda s: brief.weekly_brief(s, scope=scope, monday=monday, today=TODAY),
+    }, to_floor=False, note="target ≤ 300 ms")  # many small statements and Python: the answer's time counts
 
 
 def bench_todo(bench: Bench, scope: Scope) -> None:
@@ -132,6 +153,9 @@ def main() -> None:
         print(f"queries, {title}\n{HEADER}", flush=True)
         bench_queries(bench, city, filters)
         print()
+    print(f"the wall's panels, the overview and the weekly brief, the whole city\n{HEADER}", flush=True)
+    bench_wall(bench, city)
+    print()
     print(f"my to-do list (/todo), the whole city\n{HEADER}", flush=True)
     bench_todo(bench, city)
     print()
