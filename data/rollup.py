@@ -316,7 +316,7 @@ def month_sums(session, *, scope, filters, months: tuple[date | None, date | Non
             conds.append(column.in_(list(values)))
     if filters.construction is not None:
         conds.append(c.is_construction == filters.construction)
-    keys = [c[k] for k in by]
+    keys = [c.month if k == "day" else c[k] for k in by]  # the DAY grain's `month` holds the day
 
     stmt = sa.select(*keys, *(sa.func.coalesce(sa.func.sum(c[m]), 0) for m in MEASURES)).where(*conds)
     if keys:

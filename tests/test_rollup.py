@@ -14,7 +14,7 @@ from sqlmodel import select
 from data import rollup
 from data.errors import NotAllowed, ValidationError, WorkflowError
 from data.models import CaseDecision, CaseSource, CaseStatus, Role, WageCase
-from data.queries import campaign
+from data.queries import brief, campaign
 from data.queries import cases as q
 from data.queries.cases import CaseFilters
 from data.queries.users import get_user_scope
@@ -216,6 +216,13 @@ def test_every_period_figure_is_the_same_from_the_rollup_as_from_the_cases(sessi
         assert fast == (campaign.winter_campaign(session, scope=scope, today=today),
                         campaign.declines(session, scope=scope, today=today))
         assert fast[1]["yearly"]["cases"]["years"]  # not vacuous: there are whole years to compare
+        # and the weekly brief (its twelve weeks read by day)
+        monday = today - timedelta(days=today.weekday())
+        monkeypatch.setattr(rollup, "ENABLED", True)
+        fast_brief = brief.weekly_brief(session, scope=scope, monday=monday, today=today)
+        monkeypatch.setattr(rollup, "ENABLED", False)
+        assert fast_brief == brief.weekly_brief(session, scope=scope, monday=monday, today=today)
+        assert sum(n for _week, n, _last in fast_brief.weekly_cases)
     # not vacuous: the leader's all-time figures count every case the services left
     monkeypatch.setattr(rollup, "ENABLED", True)
     everything = q.breakdown(session, scope=actors["leader"].scope, filters=CaseFilters(), today=today, by="source")

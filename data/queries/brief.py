@@ -81,11 +81,16 @@ def weekly_brief(session: Session, *, scope: Scope, monday: date,
     f.update(closure_rate=wall.closure_rate, on_time_rate=wall.on_time_rate, overdue=wall.overdue_cases,
              supervised=wall.supervised_cases, stations=wall.stations, standardised=wall.stations_standardised,
              standardisation_rate=wall.standardisation_rate)
+    # the last twelve weeks and the same days a year before: two reads by day, summed per week here
+    first = start - timedelta(weeks=11)
+    daily, daily_ly = (received_sums(session, scope=scope, start=a, end=b, by=("day",))
+                       for a, b in ((first, end), (same_day_last_year(first), same_day_last_year(end))))
     for n in range(11, -1, -1):
         w_start = start - timedelta(weeks=n)
         w_end = w_start + timedelta(days=6)
-        this = _cases(session, scope, w_start, w_end)[0]
-        last = _cases(session, scope, same_day_last_year(w_start), same_day_last_year(w_end))[0]
+        ly_start, ly_end = same_day_last_year(w_start), same_day_last_year(w_end)
+        this = sum(v[0] for (day,), v in daily.items() if w_start <= day <= w_end)
+        last = sum(v[0] for (day,), v in daily_ly.items() if ly_start <= day <= ly_end)
         brief.weekly_cases.append((f"{w_start:%m-%d}", this, last))
     brief.tables["supervised"] = [
         {**row, "amount_wan": round(row["amount_cents"] / 1e6, 1)}

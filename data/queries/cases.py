@@ -226,8 +226,8 @@ def _raw_key(session: Session, name: str):
 
 def _period_sums(session: Session, *, scope: Scope, filters: CaseFilters, today: date, start: date | None,
                  end: date | None, by: tuple[str, ...] = ()) -> dict[tuple, list[int]]:
-    """Per value of `by` (a tuple; "month" is the first day of the month received): cases,
-    workers, amount claimed, amount recovered, concluded and concluded on time, of the cases
+    """Per value of `by` (a tuple; "month" is the first day of the month received, "day" the day):
+    cases, workers, amount claimed, amount recovered, concluded and concluded on time, of the cases
     received in [start, end] (None: unbounded) that the scope and the other filters select.
 
     The whole months come from the rollup when it can answer the filters (data.rollup), the
@@ -240,22 +240,29 @@ def _period_sums(session: Session, *, scope: Scope, filters: CaseFilters, today:
         for i, v in enumerate(values):
             total[i] += int(v or 0)
 
+    def key(row) -> tuple:  # "month" the month's first day, "day" the day
+        return tuple(_as_date(v).replace(day=1) if k == "month" else _as_date(v) if k == "day" else v
+                     for k, v in zip(by, row, strict=False))
+
     edges = [(start, end)]
-    if rollup.applies(filters) and set(by) <= set(ROLLUP_KEYS):
-        months, edges = rollup.split(start, end)
-        ranges = [(months, False)] if months is not None else []
-        if rollup.area_grain(filters, by):  # the edges' days from the rollup's DAY grain too
-            ranges, edges = ranges + [(edge, True) for edge in edges], []
+    places = tuple(k for k in by if k != "day")
+    if rollup.applies(filters) and set(by) <= {*ROLLUP_KEYS, "day"}:
+        if "day" in by:  # by day: the DAY grain for every day when no filter value is chosen, else the cases
+            ranges, edges = ([((start, end), True)], []) if rollup.area_grain(filters, places) else ([], edges)
+        else:
+            months, edges = rollup.split(start, end)
+            ranges = [(months, False)] if months is not None else []
+            if rollup.area_grain(filters, by):  # the edges' days from the rollup's DAY grain too
+                ranges, edges = ranges + [(edge, True) for edge in edges], []
         view = narrowed(session, scope, filters)
         everything = not filters.region_code and rollup.sees_everything(session, view)
         for period, days in ranges:
             for row in rollup.month_sums(session, scope=view, filters=filters, months=period, by=by, days=days,
                                          everything=everything):
-                add(tuple(_as_date(v).replace(day=1) if k == "month" else v for k, v in zip(by, row, strict=False)),
-                    row[len(by):])
+                add(key(row), row[len(by):])
     conds = _conditions(session, scope=scope, filters=filters, today=today, period=False)
     concluded = WageCase.status.in_([s.value for s in CONCLUDED_STATES])
-    keys = [WageCase.received_on if k == "month" else _raw_key(session, k) for k in by]
+    keys = [WageCase.received_on if k in ("month", "day") else _raw_key(session, k) for k in by]
     for lo, hi in edges:
         stmt = select(*keys, sa.func.count(), _sum(WageCase.workers), _sum(WageCase.amount_claimed_cents),
                       _sum(WageCase.amount_recovered_cents), sa.func.count().filter(concluded),
@@ -264,15 +271,14 @@ def _period_sums(session: Session, *, scope: Scope, filters: CaseFilters, today:
             stmt = stmt.group_by(*keys)
         period = ([WageCase.received_on >= lo] if lo else []) + ([WageCase.received_on <= hi] if hi else [])
         for row in _cases(session, stmt, [*conds, *period]).all():
-            add(tuple(_as_date(v).replace(day=1) if k == "month" else v for k, v in zip(by, row, strict=False)),
-                row[len(by):])
+            add(key(row), row[len(by):])
     return out
 
 
 def received_sums(session: Session, *, scope: Scope, start: date | None, end: date | None,
                   by: tuple[str, ...] = ()) -> dict[tuple, list[int]]:
     """Cases, workers, amount claimed, recovered, concluded and concluded on time of every case
-    received in [start, end] in the scope, per `by` ("month", "region_id", "path"): the
+    received in [start, end] in the scope, per `by` ("month", "day", "region_id", "path"): the
     overview's, the wall's and the brief's figures, from the rollup like /cases'."""
     return _period_sums(session, scope=scope, filters=CaseFilters(), today=end or date.max, start=start, end=end,
                         by=by)
