@@ -34,8 +34,9 @@ sys.path.insert(0, str(ROOT))
 
 from data import demo  # noqa: E402
 from data.db import is_empty, make_engine, migrate  # noqa: E402
+from tests.conftest import eventually as wait_until  # noqa: E402
 from tests.conftest import free_port  # noqa: E402
-from tests.test_deploy import Client, Stack, wait_until  # noqa: E402
+from tests.test_deploy import Client, Stack  # noqa: E402
 
 TODAY = date(2026, 11, 20)
 MAPS = ["/maps/regions", "/maps/cases", "/maps/cases?level=grid", "/maps/cases?metric=amount&risk=1",
