@@ -220,6 +220,11 @@ def create_app(config: dict | None = None) -> Flask:
     server.extensions["callback_roles"] = tuple(callback_roles)
     server.extensions["dash"] = dash_app
     _register_cli(server)
+    # Dash sets itself up in its first request and marks that done before it has (Dash 4.4): the
+    # requests a new gunicorn worker gets at once would find it half ready (its scripts answer 500,
+    # "dash is not a registered library", and the page never starts). One request now, before the
+    # server serves anyone, sets it up whole.
+    server.test_client().get("/favicon.svg")
     return server
 
 

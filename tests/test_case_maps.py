@@ -202,3 +202,23 @@ def test_a_name_cannot_open_a_hole_and_every_hole_is_filled():
     assert set(skeleton.holes) == {"areas-given", "legend"}
     with pytest.raises(ValueError):
         skeleton.fill({"legend": ""})
+
+
+def test_a_304_comes_only_for_the_very_document_the_browser_holds(client, session, world, db_url):
+    """Two workers that keep their own caches each build the map, with their own element ids (so
+    their own inline-script hashes in the policy header): the ETag is the document's, so the other
+    worker answers 304 only for an identical document, else the whole map with its own policy."""
+    from app import create_app
+    from tests.conftest import app_config
+
+    signed_in(client, "officer")
+    first = client.get("/maps/cases?metric=workers")
+    assert client.get("/maps/cases?metric=workers",
+                      headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+    other = create_app(app_config(db_url, CACHE_REDIS_URL=None)).test_client()  # a second worker, its own cache
+    signed_in(other, "officer")
+    again = other.get("/maps/cases?metric=workers", headers={"If-None-Match": first.headers["ETag"]})
+    same = other.get("/maps/cases?metric=workers").get_data() == first.get_data()
+    assert again.status_code == (304 if same else 200)
+    if not same:
+        assert again.headers["ETag"] != first.headers["ETag"] and again.get_data() != first.get_data()

@@ -305,3 +305,11 @@ def test_simultaneous_migrations_wait_for_each_other(databases):
         assert conn.execute(sa.text("SELECT count(*) FROM alembic_version")).scalar_one() == 1
         assert conn.execute(sa.text("SELECT count(*) FROM region")).scalar_one() == 0
     engine.dispose()
+
+
+def test_dash_is_set_up_before_a_worker_serves_anyone(app):
+    """Dash sets itself up in its first request and marks that done before it has (Dash 4.4): a new
+    gunicorn worker's first requests at once found it half ready (its scripts answered 500). The app
+    is set up whole when it is made, before any request."""
+    dash_app = app.extensions["dash"]
+    assert dash_app._got_first_request == {"pages": True, "setup_server": True}

@@ -23,6 +23,7 @@ bbox=west,south,east,north) for the village and community service points in view
 
 from __future__ import annotations
 
+import hashlib
 import re
 from urllib.parse import urlencode
 
@@ -179,14 +180,17 @@ def cases():
 def _revalidated(key: tuple, build) -> Response:
     """A map of changing data: the document kept under `key` (which carries the data version),
     built on a miss; 404 for a region outside the scope; revalidated on every load (a case may
-    change any minute) but answered 304 while the key is the same."""
+    change any minute) but answered 304 while the document is the same."""
     try:
         document = cache.get_or_build("map", key, build)
     except OutOfScope:
         abort(404)
     response = Response(document, mimetype="text/html")
     response.headers["Cache-Control"] = "private, no-cache"
-    response.set_etag(cache.digest(key))
+    # the document's own digest, not the key's: workers that each keep their own cache build the
+    # same map with other element ids (so another inline-script hash in the policy header); a 304
+    # from one for another's copy would leave the browser a document its new policy blocks
+    response.set_etag(hashlib.sha256(document.encode()).hexdigest()[:32])
     return response.make_conditional(request)
 
 
