@@ -222,9 +222,12 @@ def create_app(config: dict | None = None) -> Flask:
     _register_cli(server)
     # Dash sets itself up in its first request and marks that done before it has (Dash 4.4): the
     # requests a new gunicorn worker gets at once would find it half ready (its scripts answer 500,
-    # "dash is not a registered library", and the page never starts). One request now, before the
-    # server serves anyone, sets it up whole.
-    server.test_client().get("/favicon.svg")
+    # "dash is not a registered library", and the page never starts). Its setup hooks run now,
+    # before the server serves anyone (a request context, not a request: routes may still be added).
+    with server.test_request_context("/"):
+        for hook in server.before_request_funcs.get(None, []):
+            if getattr(hook, "__qualname__", "").startswith("Dash."):
+                hook()
     return server
 
 

@@ -141,7 +141,7 @@ def _conditions(session: Session, *, scope: Scope, filters: CaseFilters, today: 
     if filters.overdue_only:
         conds.append(overdue_clause(today))
     if filters.supervised_only:  # as cases_now counts them: supervised among the open
-        conds.append(sa.and_(WageCase.supervised.is_(True), WageCase.status.in_([s.value for s in OPEN_STATES])))
+        conds.append(sa.and_(WageCase.supervised.is_(True), _is_open()))
     if filters.text:
         employers = select(Employer.id).where(Employer.name.icontains(filters.text, autoescape=True))
         conds.append(sa.or_(WageCase.case_no.contains(filters.text, autoescape=True),
@@ -292,8 +292,10 @@ def first_received(session: Session, *, scope: Scope) -> date | None:
 
 
 def _is_open():
-    """SQL: a statutory clock runs (the open states), as the partial index ix_wage_case_open states it."""
-    return WageCase.status.in_([s.value for s in OPEN_STATES])
+    """SQL: a statutory clock runs (the open states), written as the partial index on the open cases
+    states it (data.models.OPEN_CASES), its values inline: SQLite uses a partial index only for a
+    WHERE that states its condition in constants, not in bound parameters."""
+    return WageCase.status.in_([sa.literal_column(f"'{s.value}'") for s in OPEN_STATES])
 
 
 @dataclass(frozen=True)
@@ -572,7 +574,7 @@ def supervision_candidates(session: Session, *, scope: Scope, filters: CaseFilte
     conds = case_conditions(session, scope=scope, filters=filters, today=today)
     due = _due_expression()
     rows = session.exec(_table(conds).where(
-        WageCase.status.in_([s.value for s in OPEN_STATES]), WageCase.supervised.is_(False),
+        _is_open(), WageCase.supervised.is_(False),
         sa.or_(overdue_clause(today), WageCase.amount_claimed_cents >= thresholds.large_amount_cents,
                WageCase.workers >= thresholds.many_workers, WageCase.mass_incident.is_(True),
                WageCase.public_opinion.is_(True)),
@@ -868,7 +870,7 @@ def map_aggregates(session: Session, *, scope: Scope, filters: CaseFilters, toda
                         end=filters.date_to, by=("region_id" if level == "township" else "grid_cell_id",))
     conds = case_conditions(session, scope=scope, filters=filters, today=today)
     overdue = dict(_cases(session, select(key, sa.func.count()).group_by(key),
-                          [*conds, WageCase.status.in_([s.value for s in OPEN_STATES]), overdue_clause(today)]).all())
+                          [*conds, _is_open(), overdue_clause(today)]).all())
     rows = [(k, n, w, a, overdue.get(k, 0)) for (k,), (n, w, a, *_rest) in sums.items() if n]
     names = _area_names(session, level, (r[0] for r in rows))
     figures = {names[i][0]: {"cases": int(n), "workers": int(w), "amount": int(a), "overdue": int(o)}
@@ -986,6 +988,8 @@ def map_versions(session: Session) -> tuple[tuple[str, int], tuple]:
         select(sa.func.max(GridCell.id)).scalar_subquery())).one()
     return (str(latest), int(count)), ((regions, last_region), (grids, last_grid), data_generation(session))
 
+
+is_open = _is_open  # for the other queries of open cases (the wall's areas)
 
 __all__ = ["BREAKDOWNS", "EXPORT_LIMIT", "MAP_LEVELS", "MAP_METRICS", "SORTABLE", "CaseFilters", "CaseKpis", "MapData",
            "OutOfScope", "area_shapes", "breakdown", "case_conditions", "case_kpis", "case_points", "data_version",

@@ -281,14 +281,14 @@ def by_area(session: Session, *, scope: Scope, today: date, calendar: WorkCalend
             return None
         return areas.get("/".join(path.split("/")[:depth]) + "/")
 
-    from data.queries.cases import OPEN_STATES, overdue_clause, received_sums
+    from data.queries.cases import is_open, overdue_clause, received_sums
     for (path,), values in received_sums(session, scope=scope, start=date(today.year, 1, 1), end=today,
                                          by=("path",)).items():
         if (area := area_of(path)) is not None:
             area["cases"] += values[0]
     # overdue whenever received (up to today): among the open cases only, not a scan of every case
     for path, late in session.exec(select(WageCase.path, sa.func.count()).where(
-            _live_cases(scope), WageCase.status.in_([s.value for s in OPEN_STATES]), overdue_clause(today),
+            _live_cases(scope), is_open(), overdue_clause(today),
             WageCase.received_on <= today).group_by(WageCase.path)).all():
         if (area := area_of(path)) is not None:
             area["overdue"] += int(late)
