@@ -9,7 +9,11 @@ the rollup serves shows its gain as a ratio below 1.
 
 from __future__ import annotations
 
+import os
+import shutil
+import signal
 import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -172,3 +176,44 @@ def get(client, url: str, before: Callable[[], None] = lambda: None):
         assert answer.status_code == 200, answer.data[:300]
         return answer
     return once
+
+
+def throwaway_redis(directory: Path, timeout: float = 20) -> tuple[str, subprocess.Popen]:
+    """A redis-server on a free loopback port that keeps nothing on disk, once it answers PING:
+    its URL and process (stop it with stop_server). SystemExit when there is none to start."""
+    import redis
+
+    from tests.conftest import eventually, free_port
+
+    if not shutil.which("redis-server"):
+        raise SystemExit("no redis-server here: apt-get install redis-server")
+    port = free_port()
+    process = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                                "--appendonly", "no", "--dir", str(directory)], stdout=subprocess.DEVNULL,
+                               start_new_session=True)
+    url = f"redis://127.0.0.1:{port}/0"
+
+    def answers() -> bool:
+        try:
+            return bool(redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2).ping())
+        except redis.ConnectionError:
+            return process.poll() is not None and _gone(process)
+
+    eventually(answers, f"redis-server on 127.0.0.1:{port}", timeout=timeout)
+    return url, process
+
+
+def _gone(process: subprocess.Popen) -> bool:
+    raise SystemExit(f"redis-server stopped (exit {process.returncode})")
+
+
+def stop_server(process: subprocess.Popen | None) -> None:
+    """Stop a server started in a session of its own (start_new_session=True) and its children."""
+    if process is None or process.poll() is not None:
+        return
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(20)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(10)

@@ -55,7 +55,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import signal
 import sqlite3
 import statistics
@@ -72,7 +71,7 @@ from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._harness import ROOT, TODAY, Tally, database  # noqa: E402
+from bench._harness import ROOT, TODAY, Tally, database, stop_server, throwaway_redis  # noqa: E402
 from data import demo  # noqa: E402
 from tests.browser.steps import _DASH_SETTLED, DESKTOP, sign_in  # noqa: E402
 
@@ -193,40 +192,6 @@ def start_server(url: str, port: int, workers: int, threads: int, cache_url: str
             stop_server(process)
             raise SystemExit(f"the server did not answer /healthz in {timeout:.0f} s: see {LOG}")
         time.sleep(0.2)  # polling a condition: the next try
-
-
-def throwaway_redis(port: int, directory: str, timeout: float) -> tuple[str, subprocess.Popen]:
-    """A redis-server on loopback that keeps nothing on disk, up once it answers PING."""
-    import redis
-
-    if not shutil.which("redis-server"):
-        raise SystemExit("no redis-server (apt-get install redis-server), or --cache process")
-    process = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                                "--appendonly", "no", "--dir", directory], stdout=subprocess.DEVNULL,
-                               start_new_session=True)
-    url = f"redis://127.0.0.1:{port}/0"
-    client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            if client.ping():
-                return url, process
-        except redis.ConnectionError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.terminate()
-            raise SystemExit(f"redis-server did not answer on 127.0.0.1:{port}")
-        time.sleep(0.1)  # polling a condition: the next try
-
-
-def stop_server(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(10)
 
 
 # --- the browser --------------------------------------------------------------------------------
@@ -437,7 +402,7 @@ def main() -> None:
     try:
         cache_url = None
         if args.cache == "redis":
-            cache_url, redis_server = throwaway_redis(free_port(), redis_dir.name, args.timeout)
+            cache_url, redis_server = throwaway_redis(Path(redis_dir.name), args.timeout)
         server = start_server(url, port, args.workers, args.threads, cache_url, args.timeout * 2)
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
@@ -456,9 +421,7 @@ def main() -> None:
     finally:
         if server is not None:
             stop_server(server)
-        if redis_server is not None:
-            redis_server.terminate()
-            redis_server.wait(20)
+        stop_server(redis_server)
         redis_dir.cleanup()
     tally = Tally()
     report(pages, loads, changes, tally)

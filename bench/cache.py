@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -32,10 +31,10 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench._harness import throwaway_redis  # noqa: E402
 from data import demo  # noqa: E402
 from data.db import is_empty, make_engine, migrate  # noqa: E402
 from tests.conftest import eventually as wait_until  # noqa: E402
-from tests.conftest import free_port  # noqa: E402
 from tests.test_deploy import Client, Stack  # noqa: E402
 
 TODAY = date(2026, 11, 20)
@@ -54,24 +53,6 @@ def database(url: str | None, path: Path) -> str:
         demo.generate(engine, demo.DemoConfig(today=TODAY))
     engine.dispose()
     return url
-
-
-def throwaway_redis(workdir: Path) -> tuple[str, subprocess.Popen]:
-    port = free_port()
-    server = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                               "--appendonly", "no", "--dir", str(workdir)], stdout=subprocess.DEVNULL)
-    url = f"redis://127.0.0.1:{port}/0"
-
-    def answers() -> bool:
-        import redis
-
-        try:
-            return redis.Redis.from_url(url).ping()
-        except redis.ConnectionError:
-            return False
-
-    wait_until(answers, "redis-server answers", timeout=20)
-    return url, server
 
 
 def touch_a_case(url: str) -> None:

@@ -23,7 +23,6 @@ import csv
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -36,7 +35,7 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._harness import ROOT, TODAY, Tally, database  # noqa: E402
+from bench._harness import ROOT, TODAY, Tally, database, stop_server, throwaway_redis  # noqa: E402
 from data import demo  # noqa: E402
 from tests.conftest import free_port  # noqa: E402
 
@@ -58,27 +57,14 @@ def wait_for(check, what: str, timeout: float) -> None:
     raise SystemExit(f"load: gave up waiting for {what}")
 
 
-def throwaway_redis(workdir: Path) -> tuple[str | None, subprocess.Popen | None]:
+def shared_cache(workdir: Path) -> tuple[str | None, subprocess.Popen | None]:
+    """REDIS_URL, else a throw-away redis-server, else none (each worker its own cache)."""
     if os.environ.get("REDIS_URL"):
         return os.environ["REDIS_URL"], None
     if not shutil.which("redis-server"):
         print("no redis-server (apt-get install redis-server): each worker caches on its own", flush=True)
         return None, None
-    port = free_port()
-    server = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                               "--appendonly", "no", "--dir", str(workdir)], stdout=subprocess.DEVNULL)
-    url = f"redis://127.0.0.1:{port}/0"
-
-    def answers() -> bool:
-        import redis
-
-        try:
-            return bool(redis.Redis.from_url(url).ping())
-        except redis.ConnectionError:
-            return False
-
-    wait_for(answers, "redis-server", 20)
-    return url, server
+    return throwaway_redis(workdir)
 
 
 def start_gunicorn(workdir: Path, url: str, redis_url: str | None, workers: int) -> tuple[subprocess.Popen, str]:
@@ -90,7 +76,7 @@ def start_gunicorn(workdir: Path, url: str, redis_url: str | None, workers: int)
     server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"),
                                "--access-logfile", str(workdir / "access.log"),
                                "--error-logfile", str(workdir / "gunicorn.log"), "app:create_app()"],
-                              cwd=ROOT, env=env)
+                              cwd=ROOT, env=env, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     wait_for(lambda: urlopen(base + "/healthz", timeout=5).status == 200, "gunicorn", 120)
     return server, base
@@ -187,7 +173,7 @@ def main() -> None:
     engine.dispose()
     with tempfile.TemporaryDirectory(prefix="hrss-bench-load-") as tmp:
         workdir = Path(tmp)
-        redis_url, redis = throwaway_redis(workdir)
+        redis_url, redis = shared_cache(workdir)
         server, base = start_gunicorn(workdir, url, redis_url, args.workers)
         try:
             print(f"{engine.dialect.name}: {cases:,} wage cases; gunicorn {args.workers} workers; cache "
@@ -201,12 +187,7 @@ def main() -> None:
             report(stats, args.time)
         finally:
             for process in (server, redis):
-                if process is not None and process.poll() is None:
-                    process.send_signal(signal.SIGTERM)
-                    try:
-                        process.wait(timeout=30)
-                    except subprocess.TimeoutExpired:
-                        process.kill()
+                stop_server(process)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,6 @@ import argparse
 import os
 import random
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -41,7 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 sys.path.insert(0, str(ROOT))
 
-from bench._harness import Tally  # noqa: E402
+from bench._harness import Tally, stop_server  # noqa: E402
 from data import clock, demo  # noqa: E402
 from data.db import is_empty, make_engine, migrate  # noqa: E402
 from data.models import Role, Secondment, Station, StationKind, User, UserRegion, Walkthrough, WorkLog  # noqa: E402
@@ -131,15 +130,6 @@ def start_server(kind: str, url: str, port: int, workers: int, threads: int) -> 
         time.sleep(0.3)
     stop_server(process)
     raise SystemExit("the server did not come up in 120 s")
-
-
-def stop_server(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
 
 
 class Client(threading.Thread):
