@@ -28,11 +28,14 @@ def deadline_badge(_: Translate, *, days_left: int | None, provisional: bool = F
 
 
 def trend_figure(rows: list[dict], *, metric: str, this_label: str, last_label: str,
-                 month_label: Callable[[int, int], str]) -> go.Figure:
+                 month_label: Callable[[int, int], str], part_label: Callable[[int, int, int], str]) -> go.Figure:
     """Monthly `metric` (cases / workers / amount) against the same month a year before.
 
-    `rows`: [{"year", "month", metric, metric + "_last_year"}], oldest first."""
-    x = [month_label(r["year"], r["month"]) for r in rows]
+    `rows`: [{"year", "month", metric, metric + "_last_year", "through"}], oldest first; a month
+    under way (`through`: its last day so far) is named with its days (`part_label`), so its short
+    bars are not read as a fall beside whole months."""
+    x = [part_label(r["year"], r["month"], r["through"]) if r.get("through") else month_label(r["year"], r["month"])
+         for r in rows]
     scale = (lambda v: v / 100 / 10_000) if metric == "amount" else (lambda v: v)
     fig = go.Figure([
         go.Bar(x=x, y=[scale(r[f"{metric}_last_year"]) for r in rows], name=last_label, marker_color=LAST_YEAR),

@@ -351,7 +351,8 @@ def register_callbacks(app: dash.Dash) -> None:
         except OutOfScope:
             return {}
         return trend_figure(rows, metric=metric, this_label=_("本期"), last_label=_("上年同期"),
-                            month_label=lambda y, m: _("%(y)s年%(m)s月", y=y, m=m))
+                            month_label=lambda y, m: _("%(y)s年%(m)s月", y=y, m=m),
+                            part_label=lambda y, m, d: _("%(y)s年%(m)s月1–%(d)s日", y=y, m=m, d=d))
 
     @app.callback(Output(BREAKDOWN, "figure"), Input(FILTERS, "data"), Input(BY_WHAT, "value"),
                   Input(VERSION, "data"))

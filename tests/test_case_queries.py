@@ -209,6 +209,12 @@ def test_monthly_trend_against_the_same_month_last_year(session, city, figures_c
     # November is not over: last November is counted to the 20th only
     assert by[2026, 11]["partial"] and by[2026, 11]["cases"] == 1
     assert (by[2026, 11]["cases_last_year"], by[2026, 11]["workers_last_year"]) == (1, 3)
+    assert by[2026, 11]["through"] == 20 and by[2026, 10]["through"] is None
+    # and the chart names it by its days, not as a whole month beside the others
+    from components.case_views import trend_figure
+    figure = trend_figure(months, metric="cases", this_label="本期", last_label="上年同期",
+                          month_label=lambda y, m: f"{y}年{m}月", part_label=lambda y, m, d: f"{y}年{m}月1–{d}日")
+    assert list(figure.data[0].x)[-2:] == ["2026年10月", "2026年11月1–20日"]
     since_june = q.monthly_trend(session, scope=scope_of(city["a"]), filters=q.CaseFilters(date_from=date(2026, 6, 1)),
                                  today=TODAY)
     assert [(m["year"], m["month"]) for m in since_june] == [(2026, m) for m in range(6, 12)]

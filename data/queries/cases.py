@@ -351,7 +351,7 @@ def monthly_trend(session: Session, *, scope: Scope, filters: CaseFilters, today
 
     The months end with the filters' end date (default today) and start with the month of
     their start date, or `months` back (at most 36). An unfinished last month is compared
-    with last year's month up to the same day (`partial`).
+    with last year's month up to the same day (`partial`, `through` its last day so far).
 
     Whole months from the rollup, this month so far (and last year's month to the same day)
     from the cases, grouped by day and summed into months here (_period_sums)."""
@@ -380,7 +380,8 @@ def monthly_trend(session: Session, *, scope: Scope, filters: CaseFilters, today
         before = (upto if current else by_month).get((ym[0] - 1, ym[1]), [0] * 6)
         out.append({"year": ym[0], "month": ym[1], "cases": now[0], "workers": now[1], "amount": now[2],
                     "recovered": now[3], "closed": now[4], "closed_on_time": now[5], "cases_last_year": before[0],
-                    "workers_last_year": before[1], "amount_last_year": before[2], "partial": current})
+                    "workers_last_year": before[1], "amount_last_year": before[2], "partial": current,
+                    "through": end.day if current else None})
         ym = _month_add(ym[0], ym[1], 1)
     return out
 
