@@ -126,6 +126,7 @@ _BEFORE = "_case_month_before"
 @event.listens_for(OrmSession, "before_flush")
 def _before_flush(session, _context, _instances) -> None:
     """The rows as the database holds them, of the cases this flush changes or deletes."""
+    session.info[_BEFORE] = {}  # this flush's only: a flush that failed left nothing to trust
     ids = [obj.id for obj in (*session.dirty, *session.deleted)
            if isinstance(obj, WageCase) and obj.id is not None]
     if not ids:
@@ -133,9 +134,7 @@ def _before_flush(session, _context, _instances) -> None:
     table = WageCase.__table__
     rows = session.connection().execute(sa.select(*(table.c[c] for c in READ), table.c.id)
                                         .where(table.c.id.in_(ids))).mappings().all()
-    before = session.info.setdefault(_BEFORE, {})
-    for row in rows:
-        before.setdefault(row["id"], dict(row))  # the first flush's reading is the one committed
+    session.info[_BEFORE] = {row["id"]: dict(row) for row in rows}
 
 
 @event.listens_for(OrmSession, "after_flush")
