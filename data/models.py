@@ -793,6 +793,9 @@ class ServiceRating(SQLModel, table=True):
     (回访整改) whose id it keeps."""
 
     __tablename__ = "service_rating"
+    # a period's ratings counted per station from this index alone (migration 0014): a year of a
+    # province's 200,000 ratings without reading the table
+    __table_args__ = (sa.Index("ix_service_rating_counts", "rated_on", "path", "station_id", "negative"),)
 
     id: int | None = Field(default=None, primary_key=True)
     rating_no: str = Field(max_length=40, unique=True)  # 评价编号: a re-import of the same rating is recognised
