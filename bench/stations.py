@@ -88,7 +88,9 @@ def bench_callbacks(bench: Bench, client, station_id: int) -> None:
             answer = client.post("/_dash-update-component", json=body, headers=headers)
             assert answer.status_code == 200, answer.data[:300]
             return answer
-        bench.row(f"callback {name}", once, f"{len(once().data) / 1024:.0f} KB")
+        # what goes over the wire: the browser asks for gzip and the app compresses (flask-compress)
+        sent = client.post("/_dash-update-component", json=body, headers={**headers, "Accept-Encoding": "gzip"})
+        bench.row(f"callback {name}", once, f"{len(once().data) / 1024:.0f} KB, sent {len(sent.data) / 1024:.0f} KB")
 
 
 def bench_maps(bench: Bench, app, client) -> list[tuple[str, int]]:
