@@ -10,14 +10,15 @@ thousand rows at two million cases and a few thousand in a city.
 Kept in the transaction that changes a case: a session listener reads the rows a flush is about
 to change (before it), and adds the difference (after it) with one upsert per rollup row, so two
 workers changing cases of the same month add, never overwrite. Core inserts and updates (the
-demo, imports) call `add_cases` for the rows they wrote; `rebuild` makes the table again from
-wage_case (`flask rollups rebuild`, and migration 0013).
+demo, imports) call `add_cases` / `remove_cases` for the rows they write; `rebuild` makes the
+table again from wage_case (`flask rollups rebuild`, and migration 0013).
 
-Read by `period_sums`: the whole months of a period from case_month, the days at its edges (a
-period from the 15th, this month so far) from wage_case through its date index. Filters the
-rollup cannot answer (overdue only, supervised only, a grid cell, a search text) read wage_case
-as before (`applies`); what depends on today (open, overdue, supervised now) always reads the
-open cases, a few percent of all.
+Read through data.queries.cases._period_sums (`month_sums` here): the whole months of a period from
+case_month, the days at its edges (a period from the 15th, this month so far) from its day grain
+when no filter value is chosen, else from wage_case through its date index. Filters the rollup
+cannot answer (overdue only, supervised only, a grid cell, a search text) read wage_case as before
+(`applies`); what depends on today (open, overdue, supervised now) always reads the open cases, a
+few percent of all.
 """
 
 from __future__ import annotations
@@ -32,14 +33,15 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session as OrmSession
 
 from data.models import CaseMonth, CaseStatus, Region, WageCase
+from data.rules.calendar import month_under_way
 
 KEY = ("grain", "month", "region_id", "path", "office_path", "incoming_path", "status", "source", "industry",
        "is_construction")
 MEASURES = ("cases", "workers", "amount_claimed_cents", "amount_recovered_cents", "closed", "on_time")
-# three grains of the same sums: FULL by every filter value; AREA by month and township only (the
+# four grains of the same sums: FULL by every filter value; AREA by month and township only (the
 # filter values '' and false), a few rows per township-month, for the figures with no status,
 # source, industry or construction chosen (the default view, and the most asked); DAY as AREA, by
-# day received (`month` holds the day), for a period's edges (this month so far, from the 15th)
+# day received (`month` holds the day), for a period's edges (this month so far, from the 15th);
 # CITY by every filter value but no place (region_id 0, the paths ''), for a scope that sees every
 # case (a city's leader, its wall) with no region chosen: the breakdowns by industry and channel
 FULL, AREA, DAY, CITY = "f", "a", "d", "c"
@@ -97,18 +99,24 @@ def _insert(conn):
     return insert
 
 
-def _apply(conn, deltas: dict[tuple, list[int]]) -> None:
-    """Add `deltas` to case_month, one upsert (insert or add) per row; rows at zero stay (a month
-    with no case left counts 0) until the next rebuild."""
-    rows = [dict(zip(KEY, key, strict=True)) | dict(zip(MEASURES, values, strict=True))
-            for key, values in deltas.items() if any(values)]
-    if not rows:
-        return
+def _adding(conn, select: sa.Select | None = None):
+    """INSERT into case_month (of `select`'s rows, else of the rows given at execution) that adds
+    the measures to a row already there: two writers of the same key add, never overwrite."""
     table = CaseMonth.__table__
     stmt = _insert(conn)(table)
-    stmt = stmt.on_conflict_do_update(index_elements=list(KEY),
+    if select is not None:
+        stmt = stmt.from_select([*KEY, *MEASURES], select)
+    return stmt.on_conflict_do_update(index_elements=list(KEY),
                                       set_={m: table.c[m] + stmt.excluded[m] for m in MEASURES})
-    conn.execute(stmt, rows)
+
+
+def _apply(conn, deltas: dict[tuple, list[int]]) -> None:
+    """Add `deltas` to case_month, one upsert per row; rows at zero stay (a month with no case left
+    counts 0) until the next rebuild."""
+    rows = [dict(zip(KEY, key, strict=True)) | dict(zip(MEASURES, values, strict=True))
+            for key, values in deltas.items() if any(values)]
+    if rows:
+        conn.execute(_adding(conn), rows)
 
 
 def _add(deltas: dict, entries, sign: int) -> None:
@@ -173,14 +181,13 @@ def _grouped(conn, where, grain: str) -> sa.Select:
     concluded = t.c.status.in_(sorted(CONCLUDED))
     where_keys = [t.c.received_on if grain == DAY else _month_expr(conn), t.c.region_id, t.c.path, t.c.office_path,
                   sa.func.coalesce(t.c.incoming_path, "")]
-    if grain == CITY:
-        values = [t.c.status, t.c.source, t.c.industry, t.c.is_construction]
+    values = [t.c.status, t.c.source, t.c.industry, t.c.is_construction]
+    if grain == CITY:  # every filter value, no place
         where_keys = [where_keys[0], sa.literal(0), sa.literal(""), sa.literal(""), sa.literal("")]
         groups = [where_keys[0], *values]
     elif grain == FULL:
-        values = [t.c.status, t.c.source, t.c.industry, t.c.is_construction]
         groups = [*where_keys, *values]
-    else:
+    else:  # AREA, DAY: the place only
         values, groups = [sa.literal(""), sa.literal(""), sa.literal(""), sa.false()], where_keys
     return (sa.select(sa.literal(grain), *where_keys, *values, sa.func.count(), sa.func.sum(t.c.workers),
                       sa.func.sum(t.c.amount_claimed_cents), sa.func.sum(t.c.amount_recovered_cents),
@@ -191,12 +198,8 @@ def _grouped(conn, where, grain: str) -> sa.Select:
 def add_cases(conn, where) -> None:
     """Count the cases `where` selects (a clause on wage_case) into case_month: for rows a core
     insert has just written (imports, the demo). Adds to what is there."""
-    table = CaseMonth.__table__
     for grain in GRAINS:
-        stmt = _insert(conn)(table).from_select([*KEY, *MEASURES], _grouped(conn, where, grain))
-        stmt = stmt.on_conflict_do_update(index_elements=list(KEY),
-                                          set_={m: table.c[m] + stmt.excluded[m] for m in MEASURES})
-        conn.execute(stmt)
+        conn.execute(_adding(conn, _grouped(conn, where, grain)))
 
 
 def rebuild(conn) -> int:
@@ -254,11 +257,9 @@ def split(start: date | None, end: date | None) -> tuple[tuple[date | None, date
     """The whole months of [start, end] (first days; None: unbounded) and the day ranges at its
     edges. None instead of months when no whole month lies inside."""
     lo = None if start is None else (start if start.day == 1 else _month_end(start) + timedelta(days=1))
-    if end is None:
-        hi = None
-    else:
-        hi = end.replace(day=1) if end == _month_end(end) else end.replace(day=1) - timedelta(days=1)
-        hi = hi.replace(day=1)
+    hi = None if end is None else end.replace(day=1)
+    if end is not None and month_under_way(end):  # its month is an edge: the whole ones end before it
+        hi = (hi - timedelta(days=1)).replace(day=1)
     if lo is not None and hi is not None and lo > hi:
         return None, [(start, end)]
     edges = []
@@ -289,18 +290,19 @@ def sees_everything(session, scope) -> bool:
 
 
 def month_sums(session, *, scope, filters, months: tuple[date | None, date | None], by: Iterable[str],
-               days: bool = False, everything: bool = False) -> list:
+               days: bool = False) -> list:
     """Rows (by…, cases, workers, claimed, recovered, concluded, on time) of case_month for the
     months [first, last] (`days`: the days, from the DAY grain, which area_grain must allow) under
-    the scope (already narrowed to the filters' region; `everything`: it sees every case, as
-    sees_everything says) and filters."""
+    the scope (already narrowed to the filters' region) and filters."""
     c = CaseMonth.__table__.c
     if days:
         grain = DAY
     elif area_grain(filters, by):
         grain = AREA
+    elif set(by) <= set(CITY_KEYS) and not filters.region_code and sees_everything(session, scope):
+        grain = CITY
     else:
-        grain = CITY if everything and set(by) <= set(CITY_KEYS) else FULL
+        grain = FULL
     conds = [c.grain == grain]
     if grain != CITY:
         conds.append(scope.clause_any(c.path, c.office_path, c.incoming_path))

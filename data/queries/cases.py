@@ -255,10 +255,8 @@ def _period_sums(session: Session, *, scope: Scope, filters: CaseFilters, today:
             if rollup.area_grain(filters, by):  # the edges' days from the rollup's DAY grain too
                 ranges, edges = ranges + [(edge, True) for edge in edges], []
         view = narrowed(session, scope, filters)
-        everything = not filters.region_code and rollup.sees_everything(session, view)
         for period, days in ranges:
-            for row in rollup.month_sums(session, scope=view, filters=filters, months=period, by=by, days=days,
-                                         everything=everything):
+            for row in rollup.month_sums(session, scope=view, filters=filters, months=period, by=by, days=days):
                 add(key(row), row[len(by):])
     conds = _conditions(session, scope=scope, filters=filters, today=today, period=False)
     concluded = WageCase.status.in_([s.value for s in CONCLUDED_STATES])
