@@ -141,7 +141,7 @@ def _conditions(session: Session, *, scope: Scope, filters: CaseFilters, today: 
     if filters.overdue_only:
         conds.append(overdue_clause(today))
     if filters.supervised_only:  # as cases_now counts them: supervised among the open
-        conds.append(sa.and_(WageCase.supervised.is_(True), _is_open()))
+        conds.append(sa.and_(WageCase.supervised.is_(True), is_open()))
     if filters.text:
         employers = select(Employer.id).where(Employer.name.icontains(filters.text, autoescape=True))
         conds.append(sa.or_(WageCase.case_no.contains(filters.text, autoescape=True),
@@ -289,7 +289,7 @@ def first_received(session: Session, *, scope: Scope) -> date | None:
     return _as_date(session.exec(select(sa.func.min(WageCase.received_on)).where(_visible(scope))).one())
 
 
-def _is_open():
+def is_open():
     """SQL: a statutory clock runs (the open states), written as the partial index on the open cases
     states it (data.models.OPEN_CASES), its values inline: SQLite uses a partial index only for a
     WHERE that states its condition in constants, not in bound parameters."""
@@ -312,7 +312,7 @@ def _now(session: Session, conds: list, today: date) -> CasesNow:
     # all three are open cases (a running clock is an open case's): the status index reads the
     # open ones only, not every case of every year
     row = _cases(session, select(sa.func.count(), sa.func.count().filter(overdue_clause(today)),
-                                 sa.func.count().filter(WageCase.supervised.is_(True))), [*conds, _is_open()]).one()
+                                 sa.func.count().filter(WageCase.supervised.is_(True))), [*conds, is_open()]).one()
     return CasesNow(*(int(v or 0) for v in row))
 
 
@@ -573,7 +573,7 @@ def supervision_candidates(session: Session, *, scope: Scope, filters: CaseFilte
     conds = case_conditions(session, scope=scope, filters=filters, today=today)
     due = _due_expression()
     rows = session.exec(_table(conds).where(
-        _is_open(), WageCase.supervised.is_(False),
+        is_open(), WageCase.supervised.is_(False),
         sa.or_(overdue_clause(today), WageCase.amount_claimed_cents >= thresholds.large_amount_cents,
                WageCase.workers >= thresholds.many_workers, WageCase.mass_incident.is_(True),
                WageCase.public_opinion.is_(True)),
@@ -869,7 +869,7 @@ def map_aggregates(session: Session, *, scope: Scope, filters: CaseFilters, toda
                         end=filters.date_to, by=("region_id" if level == "township" else "grid_cell_id",))
     conds = case_conditions(session, scope=scope, filters=filters, today=today)
     overdue = dict(_cases(session, select(key, sa.func.count()).group_by(key),
-                          [*conds, _is_open(), overdue_clause(today)]).all())
+                          [*conds, is_open(), overdue_clause(today)]).all())
     rows = [(k, n, w, a, overdue.get(k, 0)) for (k,), (n, w, a, *_rest) in sums.items() if n]
     names = _area_names(session, level, (r[0] for r in rows))
     figures = {names[i][0]: {"cases": int(n), "workers": int(w), "amount": int(a), "overdue": int(o)}
@@ -927,7 +927,7 @@ def risk_by_area(session: Session, *, scope: Scope, filters: CaseFilters, today:
     recent_start, recent_end = window or (today - timedelta(days=89), today)
     inputs: dict[Any, list[int]] = {}
     for area, n, late in _cases(session, select(key, sa.func.count(), sa.func.count().filter(overdue_clause(today)))
-                                .group_by(key), [*conds, _is_open()]).all():
+                                .group_by(key), [*conds, is_open()]).all():
         inputs.setdefault(area, [0] * 5)[:2] = [int(n), int(late)]
     # the windows' cases from the rollup (whole months and the days at the edges) where it answers
     by = ("region_id" if level == "township" else "grid_cell_id",)
@@ -988,11 +988,9 @@ def map_versions(session: Session) -> tuple[tuple[str, int], tuple]:
     return (str(latest), int(count)), ((regions, last_region), (grids, last_grid), data_generation(session))
 
 
-is_open = _is_open  # for the other queries of open cases (the wall's areas)
-
 __all__ = ["BREAKDOWNS", "EXPORT_LIMIT", "MAP_LEVELS", "MAP_METRICS", "SORTABLE", "CaseFilters", "CaseKpis", "MapData",
            "OutOfScope", "area_shapes", "breakdown", "case_conditions", "case_kpis", "case_points", "data_version",
-           "first_received", "get_case_detail", "grid_cells", "list_cases", "map_aggregates", "map_versions",
+           "first_received", "get_case_detail", "grid_cells", "is_open", "list_cases", "map_aggregates", "map_versions",
            "monthly_trend", "overdue_clause", "received_sums", "region_label", "repeat_employers", "risk_by_area",
            "shapes_version", "supervision_candidates", "urlencode"]
 

@@ -64,10 +64,9 @@ from data.models import (
     WorkLogComment,
 )
 from data.models import CaseStatus as S
-from data.queries.cases import clock_of
+from data.queries.cases import clock_of, is_open
 from data.queries.rectifications import overdue_clause as rectification_overdue
 from data.rules.calendar import DEFAULT_CALENDAR, WorkCalendar
-from data.rules.workflow import OPEN_STATES
 from data.scope import Scope
 
 # kinds, in the order a list shows them, with their titles (translated by the page)
@@ -133,7 +132,7 @@ def _officer(session: Session, scope: Scope, today: date, calendar: WorkCalendar
         .order_by(CaseTransfer.sent_at)).all()
     items += [TodoItem("transfer_in", no, reason or "", _case_link(cid), since=_day(sent)) for cid, no, reason, sent
               in incoming]
-    held = [live, scope.clause(WageCase.office_path), WageCase.status.in_([s.value for s in OPEN_STATES])]
+    held = [live, scope.clause(WageCase.office_path), is_open()]
     # clues all; of the cases under investigation only those due within a month (SOON_WORKING_DAYS
     # working days are never more calendar days than that, the longest holiday included) or past
     # it: not every open case's clock worked out (59,000 of them at two million cases)
