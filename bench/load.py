@@ -26,7 +26,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from urllib.parse import urlsplit
 from urllib.request import urlopen
@@ -37,24 +36,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench._harness import ROOT, TODAY, Tally, database, stop_server, throwaway_redis  # noqa: E402
 from data import demo  # noqa: E402
-from tests.conftest import free_port  # noqa: E402
+from tests.conftest import eventually, free_port  # noqa: E402
 
 PAGES = ("/cases", "/", "/stations")
 P95_MS = 1000.0
 FILTERS = "cases-filters"  # the /cases filter bar's store (pages/cases.py FILTERS)
 COUNTY = "cases-county"
-
-
-def wait_for(check, what: str, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if check():
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit(f"load: gave up waiting for {what}")
 
 
 def shared_cache(workdir: Path) -> tuple[str | None, subprocess.Popen | None]:
@@ -78,7 +65,7 @@ def start_gunicorn(workdir: Path, url: str, redis_url: str | None, workers: int)
                                "--error-logfile", str(workdir / "gunicorn.log"), "app:create_app()"],
                               cwd=ROOT, env=env, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
-    wait_for(lambda: urlopen(base + "/healthz", timeout=5).status == 200, "gunicorn", 120)
+    eventually(lambda: urlopen(base + "/healthz", timeout=5).status == 200, "gunicorn answers /healthz", timeout=120)
     return server, base
 
 
