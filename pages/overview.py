@@ -179,9 +179,8 @@ def register_callbacks(app: dash.Dash) -> None:
         except OutOfScope:
             return []
         day, session = today(), db()
-        figures = cache.panel("campaign", (view.paths, day.isoformat()), lambda: (
-            campaign_queries.winter_campaign(session, scope=view, today=day),
-            campaign_queries.declines(session, scope=view, today=day)))
+        figures = cache.panel("campaign", (view.paths, day.isoformat()),
+                              lambda: campaign_queries.cards(session, scope=view, today=day))
         return [dbc.Col(card, lg=6) for card in campaign_cards(_, *figures)]
 
     @app.callback(Output(MAP, "src"), Output(MAP + "-period", "children"), Output(RISK, "children"),

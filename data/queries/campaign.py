@@ -98,3 +98,8 @@ def declines(session: Session, *, scope: Scope, today: date) -> dict:
                          "down": {m: now[m] < before[m] for m in MEASURES}})
     return {"yearly": yearly, "quarters": quarters,
             "four_quarters_down": {m: bool(quarters) and all(q["down"][m] for q in quarters) for m in MEASURES}}
+
+
+def cards(session: Session, *, scope: Scope, today: date) -> tuple[dict | None, dict]:
+    """What the two campaign cards of /cases and the overview show: (winter_campaign, declines)."""
+    return winter_campaign(session, scope=scope, today=today), declines(session, scope=scope, today=today)
