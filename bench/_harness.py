@@ -197,14 +197,12 @@ def throwaway_redis(directory: Path, timeout: float = 20) -> tuple[str, subproce
         try:
             return bool(redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2).ping())
         except redis.ConnectionError:
-            return process.poll() is not None and _gone(process)
+            if process.poll() is not None:
+                raise SystemExit(f"redis-server stopped (exit {process.returncode})") from None
+            return False
 
     eventually(answers, f"redis-server on 127.0.0.1:{port}", timeout=timeout)
     return url, process
-
-
-def _gone(process: subprocess.Popen) -> bool:
-    raise SystemExit(f"redis-server stopped (exit {process.returncode})")
 
 
 def stop_server(process: subprocess.Popen | None) -> None:

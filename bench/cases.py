@@ -42,9 +42,10 @@ CASE_SCALE = 33  # ~200,000 cases: the demo city has about 6,000 at scale 1
 CASES_AT_SCALE_1 = 6000
 
 
-def bench_queries(bench: Bench, scope: Scope, filters: q.CaseFilters) -> None:
+def query_calls(scope: Scope, filters: q.CaseFilters) -> dict:
+    """/cases' queries under `filters`, by name (also bench/explain.py's)."""
     args = {"scope": scope, "filters": filters, "today": TODAY}
-    bench.queries({
+    return {
         "case_kpis": lambda s: q.case_kpis(s, **args),
         "monthly_trend": lambda s: q.monthly_trend(s, **args),
         "breakdown(industry)": lambda s: q.breakdown(s, **args, by="industry"),
@@ -58,19 +59,23 @@ def bench_queries(bench: Bench, scope: Scope, filters: q.CaseFilters) -> None:
         "map_aggregates(township)": lambda s: q.map_aggregates(s, **args),
         "map_aggregates(grid)": lambda s: q.map_aggregates(s, **args, level="grid"),
         "supervision_candidates": lambda s: q.supervision_candidates(s, **args),
-    })
+    }
 
 
-def bench_wall(bench: Bench, scope: Scope) -> None:
+def bench_queries(bench: Bench, scope: Scope, filters: q.CaseFilters) -> None:
+    bench.queries(query_calls(scope, filters))
+
+
+def wall_calls(scope: Scope) -> dict:
     """The wall's panels (their queries: the KPI tiles, the sparklines, the areas, the supervised
-    list) and the weekly brief, for the whole city: what a leader's big screen and Monday read."""
+    list), the overview and the weekly brief, by name (also bench/explain.py's)."""
     from datetime import timedelta
 
     from data.queries import brief, leadership
     from data.queries.overview import cases_by_month, overview_figures
 
     monday = TODAY - timedelta(days=TODAY.weekday())
-    bench.queries({
+    return {
         "wall: kpis (leadership.figures)": lambda s: leadership.figures(s, scope=scope, today=TODAY),
         "wall: trends (monthly_series)": lambda s: leadership.monthly_series(s, scope=scope, today=TODAY),
         "wall: areas (by_area)": lambda s: leadership.by_area(s, scope=scope, today=TODAY),
@@ -78,7 +83,13 @@ def bench_wall(bench: Bench, scope: Scope) -> None:
         "overview figures": lambda s: overview_figures(s, scope=scope, today=TODAY),
         "overview months": lambda s: cases_by_month(s, scope=scope, year=TODAY.year),
         "weekly brief": lambda s: brief.weekly_brief(s, scope=scope, monday=monday, today=TODAY),
-    }, to_floor=False, note="target ≤ 300 ms")  # many small statements and Python: the answer's time counts
+    }
+
+
+def bench_wall(bench: Bench, scope: Scope) -> None:
+    """What a leader's big screen and Monday read, for the whole city: many small statements and
+    Python, so the answer's time counts, not its ratio to the floor."""
+    bench.queries(wall_calls(scope), to_floor=False, note="target ≤ 300 ms")
 
 
 def bench_todo(bench: Bench, scope: Scope) -> None:

@@ -3,8 +3,8 @@
     DATABASE_URL=postgresql+psycopg://…/hrss_bench .venv/bin/python bench/explain.py   # filled when empty
     DATABASE_URL=… .venv/bin/python bench/explain.py --cases 2000000 --verbose
 
-Runs every query a /cases load, the overview, the wall and the brief make (the same calls as
-bench/cases.py, for the whole city, this year and all years), captures the statements each
+Runs every query a /cases load, the overview, the wall and the brief make (bench/cases.py's
+calls, for the whole city, this year and all years, and the campaign cards), captures the statements each
 issues, and asks PostgreSQL for the plan of each (EXPLAIN, with the very parameters). A row per
 call: its statements, and the ones whose plan reads wage_case whole (a Seq Scan or Parallel Seq
 Scan of it); `--verbose` prints those statements. The target: no such scan on a page load
@@ -22,7 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench._harness import ROOT, TODAY, Recorder, Tally, database  # noqa: E402
-from bench.cases import CASE_SCALE, CASES_AT_SCALE_1  # noqa: E402
+from bench.cases import CASE_SCALE, CASES_AT_SCALE_1, query_calls, wall_calls  # noqa: E402
 from data import demo  # noqa: E402
 from data.queries import cases as q  # noqa: E402
 from data.scope import Scope  # noqa: E402
@@ -41,38 +41,16 @@ def _scans(plan: dict) -> list[str]:
 
 
 def calls(scope: Scope) -> dict:
-    from datetime import timedelta
+    """bench/cases.py's calls (this year and all years, the wall, the overview, the brief), the
+    campaign cards and the data version every map load asks."""
+    from data.queries import campaign
 
-    from data.queries import brief, campaign, leadership
-    from data.queries.overview import cases_by_month, overview_figures
-
-    monday = TODAY - timedelta(days=TODAY.weekday())
-    out = {}
-    for label, filters in (("this year", q.CaseFilters.default(TODAY)), ("all years", q.CaseFilters())):
-        args = {"scope": scope, "filters": filters, "today": TODAY}
-        out.update({
-            f"case_kpis ({label})": lambda s, a=args: q.case_kpis(s, **a),
-            f"monthly_trend ({label})": lambda s, a=args: q.monthly_trend(s, **a),
-            **{f"breakdown({by}) ({label})": lambda s, a=args, by=by: q.breakdown(s, **a, by=by)
-               for by in q.BREAKDOWNS},
-            f"list_cases ({label})": lambda s, a=args: q.list_cases(s, **a, sort=[("received_on", "desc")], limit=50),
-            f"map_aggregates ({label})": lambda s, a=args: q.map_aggregates(s, **a),
-            f"risk_by_area ({label})": lambda s, a=args: q.risk_by_area(s, **a),
-            f"repeat_employers ({label})": lambda s, a=args: q.repeat_employers(s, **a),
-            f"supervision_candidates ({label})": lambda s, a=args: q.supervision_candidates(s, **a),
-        })
-    out.update({
-        "campaign (winter, declines)": lambda s: (campaign.winter_campaign(s, scope=scope, today=TODAY),
-                                                  campaign.declines(s, scope=scope, today=TODAY)),
-        "overview figures and months": lambda s: (overview_figures(s, scope=scope, today=TODAY),
-                                                  cases_by_month(s, scope=scope, year=TODAY.year)),
-        "wall: kpis, trends, areas, supervised": lambda s: (
-            leadership.figures(s, scope=scope, today=TODAY), leadership.monthly_series(s, scope=scope, today=TODAY),
-            leadership.by_area(s, scope=scope, today=TODAY), leadership.supervised_cases(s, scope=scope, today=TODAY)),
-        "weekly brief": lambda s: brief.weekly_brief(s, scope=scope, monday=monday, today=TODAY),
-        "data version (every map load)": lambda s: q.map_versions(s),
-    })
-    return out
+    out = {f"{name} ({label})": call for label, filters in (("this year", q.CaseFilters.default(TODAY)),
+                                                            ("all years", q.CaseFilters()))
+           for name, call in query_calls(scope, filters).items()}
+    return {**out, **wall_calls(scope),
+            "campaign cards": lambda s: campaign.cards(s, scope=scope, today=TODAY),
+            "data version (every map load)": lambda s: q.map_versions(s)}
 
 
 def main() -> None:
