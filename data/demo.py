@@ -19,6 +19,13 @@ benchmarks. It is fictional: province 36 with prefecture code 99, which no real 
   16 / 17 / 13 with 7 fixes done, as in the source report); cadres' daily work logs with
   realistic gaps and a few leaders' comments; default settings and service items.
 
+With `cities` ≥ 2 it makes a province instead (issue 14): 示范省 (360000000000) on top and that
+many cities under it, 示范市 first, as above and from the same seed (only its paths, its rating
+numbers and the demo accounts' homes differ), then fictional neighbours (CITIES) round it, each
+made as the single city is, from a seed of its own. The demo accounts, the checklists, the
+service items and the settings exist once; leader, admin, inspector and wall see the whole
+province.
+
 Everything derives from `seed` (one random.Random per part, so scaling cases leaves the map
 alone) and from `today`: the clock is never read, so one config always gives the same rows
 (only the six password hashes differ, being salted). Rows go in by bulk inserts in one
@@ -42,6 +49,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from shapely.geometry import Point
+from shapely.ops import unary_union
 
 from data import checklists, clock, rollup
 from data.db import is_empty
@@ -94,8 +102,8 @@ from data.rules.scoring import score_checklist
 from data.security import UNUSABLE, hash_password
 
 DEMO_PASSWORD = "hrss-demo"
-# username → role. Home regions: the city, except officer (one county) and cadre (one
-# township, seconded to its station).
+# username → role. Home regions: the city (the province when there is one), except officer (one
+# county) and cadre (one township, seconded to its station), both in the first city.
 DEMO_ACCOUNTS: dict[str, Role] = {
     "admin": Role.admin,
     "leader": Role.leader,
@@ -108,6 +116,44 @@ DEMO_ACCOUNTS: dict[str, Role] = {
 CITY_CODE = "369900000000"
 CITY_NAME = "示范市"
 CENTRE = (116.0, 28.65)
+PROVINCE_CODE = "360000000000"
+PROVINCE_NAME = "示范省"
+
+
+@dataclass(frozen=True)
+class CitySpec:
+    """One city of the demo: its code and names, the prefix of its generated usernames (none for
+    the first city, whose accounts keep their names) and the centre of its synthetic shape."""
+
+    code: str
+    name: str
+    name_en: str
+    slug: str
+    centre: tuple[float, float]
+
+
+# the first city's neighbours in a province: fictional, each name with a first character of its
+# own, which marks the city's case numbers (示人社监〔2026〕0001号) as the real bureaus' do
+NEIGHBOURS = (("东湖市", "Donghu"), ("青岚市", "Qinglan"), ("云溪市", "Yunxi"), ("桐川市", "Tongchuan"),
+              ("枫林市", "Fenglin"), ("鹤鸣市", "Heming"), ("柳源市", "Liuyuan"), ("松屿市", "Songyu"),
+              ("白鹭市", "Bailu"), ("金澜市", "Jinlan"), ("霞岭市", "Xialing"), ("梅溪市", "Meixi"),
+              ("翠微市", "Cuiwei"), ("兰汀市", "Lanting"), ("竹湾市", "Zhuwan"), ("龙渚市", "Longzhu"),
+              ("星桥市", "Xingqiao"), ("雁湖市", "Yanhu"), ("鸿川市", "Hongchuan"))
+
+
+def _cities() -> tuple[CitySpec, ...]:
+    """示范市 where it always was, then its neighbours on a grid round it, nearest first: 1.2° of
+    longitude and 1° of latitude apart (about 115 × 110 km, for cities 60 × 50 km across), with
+    prefecture codes 98, 97, … of the same province."""
+    spots = sorted(((dx, dy) for dx in range(-2, 3) for dy in range(-2, 3) if (dx, dy) != (0, 0)),
+                   key=lambda s: (s[0] ** 2 + s[1] ** 2, math.atan2(s[1], s[0])))
+    neighbours = [CitySpec(f"36{98 - n}00000000", name, f"{name_en} City", name_en.lower(),
+                           (round(CENTRE[0] + 1.2 * dx, 2), round(CENTRE[1] + dy, 2)))
+                  for n, ((name, name_en), (dx, dy)) in enumerate(zip(NEIGHBOURS, spots, strict=False))]
+    return (CitySpec(CITY_CODE, CITY_NAME, "Demo City", "", CENTRE), *neighbours)
+
+
+CITIES = _cities()
 
 INDUSTRIES = {  # code: (name, name_en, share of cases in %)
     "construction": ("建筑业", "Construction", 55),
@@ -142,7 +188,9 @@ STALE_REASON = "超过两年追诉时效"  # a refusal the case's own dates must
 class DemoConfig:
     """What to generate. The scales multiply: case_scale the wage cases (and employers and
     projects), station_scale the townships and so stations, villages, cadres and staff (more
-    counties beyond ~420 townships), inspection_scale the station checks and window audits."""
+    counties beyond ~420 townships), inspection_scale the station checks and window audits.
+    Each of `cities` gets them all: 1 is the city alone, more a province of that many (at most
+    len(CITIES))."""
 
     seed: int = 20240601
     today: date
@@ -150,26 +198,59 @@ class DemoConfig:
     case_scale: float = 1.0
     station_scale: float = 1.0
     inspection_scale: float = 1.0
+    cities: int = 1
 
 
 def generate(engine: sa.Engine, config: DemoConfig,
              progress: Callable[[str], None] | None = None) -> dict[str, int]:
-    """Fill an empty, migrated database with the demo city; return rows written per table.
+    """Fill an empty, migrated database with the demo city (a province of `config.cities`
+    cities); return rows written per table.
 
     Raises DatabaseNotEmpty when the region table has rows, ValueError for a bad config.
     """
     scales = (config.case_scale, config.station_scale, config.inspection_scale)
     if config.years < 1 or min(scales) <= 0:
         raise ValueError("years must be at least 1 and every scale positive")
+    if not 1 <= config.cities <= len(CITIES):
+        raise ValueError(f"cities must be from 1 to {len(CITIES)}")
     if not is_empty(engine):
         raise DatabaseNotEmpty(
             "The database already has regions: the demo city is only generated into an empty "
             "database. Use a new database (or DATABASE_URL) for the demo."
         )
     with engine.begin() as conn:
-        city = _DemoCity(conn, config, progress or (lambda _step: None))
+        loader = _Loader(conn)
+        _build(loader, config, progress or (lambda _step: None))
+        return loader.counts
+
+
+def _build(loader: _Loader, config: DemoConfig, progress: Callable[[str], None]) -> None:
+    """The cities one after another (the first also writes the rows a database holds once), then
+    what spans them: the settings, the province's outline, the rollup and the audit event."""
+    specs = CITIES[:config.cities]
+    province = _Province(loader, config) if len(specs) > 1 else None
+    cities: list[_DemoCity] = []
+    for n, spec in enumerate(specs):
+        said = progress if province is None else (
+            lambda step, n=n, spec=spec: progress(f"城市 {n + 1}/{len(specs)} {spec.name}: {step}"))
+        city = _DemoCity(loader, config, said, spec, province=province, first=cities[0] if cities else None)
         city.build()
-        return city.counts
+        cities.append(city)
+    progress("settings")
+    cities[0].make_settings()
+    if province is not None:
+        province.outline(cities)
+    rollup.rebuild(loader.conn)  # the cases went in by core inserts (or COPY): sum them once
+    details = {"seed": config.seed, "today": config.today.isoformat(), "years": config.years,
+               "case_scale": config.case_scale, "station_scale": config.station_scale,
+               "inspection_scale": config.inspection_scale}
+    if province is not None:
+        details["cities"] = len(specs)
+    loader.insert(AuditEvent, [{
+        "at": _at(config.today, 0), "actor_id": None, "actor_name": "demo",
+        "action": "demo.generate", "target_kind": "database", "target_id": None, "ip": None,
+        "details": {**details, "counts": dict(loader.counts)},
+    }])
 
 
 # --- small pure helpers -------------------------------------------------------------------
@@ -303,40 +384,12 @@ class _Names:
 # --- the generator ------------------------------------------------------------------------
 
 
-class _DemoCity:
-    def __init__(self, conn: sa.Connection, config: DemoConfig, progress: Callable[[str], None]):
+class _Loader:
+    """Bulk inserts into the demo's one transaction, counting the rows per table."""
+
+    def __init__(self, conn: sa.Connection):
         self.conn = conn
-        self.cfg = config
-        self.progress = progress
-        self.today = config.today
-        self.start = _years_before(config.today, config.years)
         self.counts: dict[str, int] = {}
-        # The official calendar, answered from a table for the generated span: the package
-        # re-validates its whole range on every call, far too slow for a few hundred thousand
-        # dates. Same days, same known years, so deadlines (and their provisional flag) are
-        # exactly what DEFAULT_CALENDAR gives.
-        first = self.start - timedelta(days=800)
-        span = [first + timedelta(days=i) for i in range((self.today - first).days + 800)]
-        official = {d: DEFAULT_CALENDAR.is_working_day(d) for d in span}
-        self.calendar = WorkCalendar(overrides=official)
-        self.workdays = [d for d in span if self.calendar.overrides[d]]
-        self._deadlines: dict[tuple[date, int], Deadline] = {}
-        self.created = _at(self.start, 9)  # when the demo's configuration rows "were made"
-
-    # plumbing
-
-    def office_path(self, region_id: int) -> str:
-        """The path of the office holding a case: the city's or a county's."""
-        if region_id == self.city_id:
-            return f"{CITY_CODE}/"
-        return next(c["path"] for c in self.counties if c["id"] == region_id)
-
-    def rng(self, part: str) -> random.Random:
-        return random.Random(f"{self.cfg.seed}:{part}")
-
-    @staticmethod
-    def new_uuid(rng: random.Random) -> uuid.UUID:
-        return uuid.UUID(int=rng.getrandbits(128), version=4)
 
     def insert(self, model: Any, rows: list[dict], ids: bool = False,
                sql_null: Sequence[str] = ()) -> list[int]:
@@ -392,6 +445,80 @@ class _DemoCity:
                          for name, make, fix in zip(defaults, makers, fixed, strict=True)]
                 copy.write_row([value(n, row.get(n)) for n in given] + extra + [None] * len(sql_null))
 
+
+class _Province:
+    """The province over the cities: its row first (the cities hang from it), its outline and
+    population once they are made."""
+
+    def __init__(self, loader: _Loader, config: DemoConfig):
+        self.loader = loader
+        self.path = f"{PROVINCE_CODE}/"
+        valid_from = date(_years_before(config.today, config.years).year, 1, 1)
+        [self.id] = loader.insert(Region, [{
+            "area_code": PROVINCE_CODE, "name": PROVINCE_NAME, "name_en": "Demo Province",
+            "level": RegionLevel.province, "kind": "province", "parent_id": None, "path": self.path,
+            "valid_from": valid_from, "valid_to": None, "centroid_lon": None, "centroid_lat": None,
+            "population": None}], ids=True, sql_null=["boundary"])
+
+    def outline(self, cities: list[_DemoCity]) -> None:
+        whole = unary_union([c.outline for c in cities])
+        lon, lat = label_point(whole)
+        table = Region.__table__
+        self.loader.conn.execute(sa.update(table).where(table.c.id == self.id).values(
+            boundary=geojson(whole), centroid_lon=round(lon, 5), centroid_lat=round(lat, 5),
+            population=sum(c.population for c in cities)))
+
+
+class _DemoCity:
+    """One city: its map, stations, people, employers, cases, checks, ratings, walks and logs.
+    The first also writes the rows a database holds once (the demo accounts, the checklists, the
+    service items); the others take those, and the calendar, from it."""
+
+    def __init__(self, loader: _Loader, config: DemoConfig, progress: Callable[[str], None],
+                 spec: CitySpec = CITIES[0], *, province: _Province | None = None,
+                 first: _DemoCity | None = None):
+        self.conn = loader.conn
+        self.insert = loader.insert
+        self.cfg = config
+        self.progress = progress
+        self.spec = spec
+        self.province = province
+        self.first = first  # None: this is the first city
+        self.path = f"{province.path if province else ''}{spec.code}/"
+        # the first city from the config's seed itself, so it is the same in a province
+        self.seed = config.seed if first is None else f"{config.seed}:{spec.code}"
+        self.today = config.today
+        self.start = _years_before(config.today, config.years)
+        self.created = _at(self.start, 9)  # when the demo's configuration rows "were made"
+        if first is not None:
+            self.calendar, self.workdays, self._deadlines = first.calendar, first.workdays, first._deadlines
+            return
+        # The official calendar, answered from a table for the generated span: the package
+        # re-validates its whole range on every call, far too slow for a few hundred thousand
+        # dates. Same days, same known years, so deadlines (and their provisional flag) are
+        # exactly what DEFAULT_CALENDAR gives.
+        earliest = self.start - timedelta(days=800)
+        span = [earliest + timedelta(days=i) for i in range((self.today - earliest).days + 800)]
+        official = {d: DEFAULT_CALENDAR.is_working_day(d) for d in span}
+        self.calendar = WorkCalendar(overrides=official)
+        self.workdays = [d for d in span if self.calendar.overrides[d]]
+        self._deadlines: dict[tuple[date, int], Deadline] = {}
+
+    # plumbing
+
+    def office_path(self, region_id: int) -> str:
+        """The path of the office holding a case: the city's or a county's."""
+        if region_id == self.city_id:
+            return self.path
+        return next(c["path"] for c in self.counties if c["id"] == region_id)
+
+    def rng(self, part: str) -> random.Random:
+        return random.Random(f"{self.seed}:{part}")
+
+    @staticmethod
+    def new_uuid(rng: random.Random) -> uuid.UUID:
+        return uuid.UUID(int=rng.getrandbits(128), version=4)
+
     def deadline(self, start: date, days: int) -> Deadline:
         # cases and rectifications share a few thousand start dates
         key = (start, days)
@@ -417,20 +544,10 @@ class _DemoCity:
             ("people", self.make_people), ("employers", self.make_employers),
             ("cases", self.make_cases), ("inspections", self.make_inspections), ("ratings", self.make_ratings),
             ("walkthroughs", self.make_walkthroughs), ("work logs", self.make_work_logs),
-            ("settings", self.make_settings),
         ]
         for name, step in steps:
             self.progress(name)
             step()
-        rollup.rebuild(self.conn)  # the cases went in by core inserts (or COPY): sum them once
-        cfg = self.cfg
-        self.insert(AuditEvent, [{
-            "at": _at(self.today, 0), "actor_id": None, "actor_name": "demo",
-            "action": "demo.generate", "target_kind": "database", "target_id": None, "ip": None,
-            "details": {"seed": cfg.seed, "today": self.today.isoformat(), "years": cfg.years,
-                        "case_scale": cfg.case_scale, "station_scale": cfg.station_scale,
-                        "inspection_scale": cfg.inspection_scale, "counts": dict(self.counts)},
-        }])
 
     # geography ------------------------------------------------------------------------
 
@@ -446,7 +563,7 @@ class _DemoCity:
         # a district has ~10 streets, a county ~42 towns and townships (199 in all at scale 1)
         weights = [(10.3 if u else 42.0) * rng.uniform(0.9, 1.1) for u in urban]
         counts = _apportion(n_townships, weights)
-        shapes = synth_city(rng, counts, urban, centre=CENTRE)
+        shapes = synth_city(rng, counts, urban, centre=self.spec.centre)
         valid_from = date(self.start.year, 1, 1)
 
         def region(code, name, level, kind, parent, path, shape=None, point=None,
@@ -467,18 +584,18 @@ class _DemoCity:
         for shape, n in zip(shapes.counties, counts, strict=True):
             if shape.urban:
                 urban_no += 1
-                code = f"3699{urban_no + 1:02d}000000"
+                code = f"{self.spec.code[:4]}{urban_no + 1:02d}000000"
                 name = names.place("county", "区")
             else:
                 rural_no += 1
-                code = f"3699{rural_no + 20:02d}000000"
+                code = f"{self.spec.code[:4]}{rural_no + 20:02d}000000"
                 name = names.place("county", "县")
             county = {"code": code, "name": name, "urban": shape.urban, "shape": shape.shape,
-                      "path": f"{CITY_CODE}/{code}/", "townships": [], "index": len(self.counties)}
+                      "path": f"{self.path}{code}/", "townships": [], "index": len(self.counties)}
             self.counties.append(county)
             # streets nearest the centre (the city's for a district, the county seat's for a
             # county), then towns, then the remote townships (乡)
-            ref = CENTRE if shape.urban else label_point(shape.shape)
+            ref = self.spec.centre if shape.urban else label_point(shape.shape)
             cells = sorted(shape.townships, key=lambda t: (label_point(t.shape)[0] - ref[0]) ** 2
                            + (label_point(t.shape)[1] - ref[1]) ** 2)
             if shape.urban:
@@ -511,10 +628,12 @@ class _DemoCity:
                 county["townships"].append(township)
                 self.townships.append(township)
 
-        city_pop = sum(t["population"] for t in self.townships)
+        self.population = sum(t["population"] for t in self.townships)
+        self.outline = shapes.outline
+        spec = self.spec
         [self.city_id] = self.insert(Region, [
-            region(CITY_CODE, CITY_NAME, RegionLevel.city, None, None, f"{CITY_CODE}/",
-                   shapes.outline, population=city_pop, name_en="Demo City")], ids=True)
+            region(spec.code, spec.name, RegionLevel.city, None, self.province.id if self.province else None,
+                   self.path, shapes.outline, population=self.population, name_en=spec.name_en)], ids=True)
         county_ids = self.insert(Region, [
             region(c["code"], c["name"], RegionLevel.county, "district" if c["urban"] else "county",
                    self.city_id, c["path"], c["shape"],
@@ -604,7 +723,7 @@ class _DemoCity:
             rows.append({
                 "kind": StationKind.township_station, "name": s["name"], "region_id": t["id"],
                 "township_id": t["id"], "path": t["path"],
-                "address": f"{CITY_NAME}{t['county']['name']}{t['name']}{road}{number}号",
+                "address": f"{self.spec.name}{t['county']['name']}{t['name']}{road}{number}号",
                 "lon": s["lon"], "lat": s["lat"], "floor_area_m2": float(round(area)),
                 "windows": windows,
                 "opened_on": date(rng.randint(2009, 2020), rng.randint(1, 12), 1),
@@ -664,7 +783,7 @@ class _DemoCity:
     def make_people(self) -> None:
         rng = self.rng("people")
         names = _Names(rng)
-        demo_hash = hash_password(DEMO_PASSWORD)
+        demo_hash = hash_password(DEMO_PASSWORD) if self.first is None else UNUSABLE
         users: list[dict] = []
         homes: list[int] = []  # home region per user, same order
 
@@ -677,35 +796,45 @@ class _DemoCity:
             homes.append(home)
             return len(users) - 1
 
+        def handle(name: str) -> str:
+            """A generated account's username, unique in the province: "donghu-leader-2"."""
+            return f"{self.spec.slug}-{name}" if self.spec.slug else name
+
         city = self.city_id
         officer_county = self.counties[0]
         # stations for the cadres: the demo cadre's first
         n_cadres = max(1, min(len(self.townships), round(163 * len(self.townships) / 199)))
         cadre_towns = rng.sample(self.townships, n_cadres)
 
-        idx = {"admin": user("admin", Role.admin, city, "系统管理员"),
-               "leader": user("leader", Role.leader, city),
-               "officer": user("officer", Role.case_officer, officer_county["id"]),
-               "inspector": user("inspector", Role.inspector, city),
-               "cadre": user("cadre", Role.cadre, cadre_towns[0]["id"]),
-               "wall": user("wall", Role.wall, city, "指挥中心大屏")}
-        leaders = [idx["leader"]] + [user(f"leader-{i}", Role.leader, city) for i in range(2, 5)]
-        inspectors = [idx["inspector"]] + [user(f"inspector-{i}", Role.inspector, city)
+        if self.first is None:
+            top = self.province.id if self.province else city
+            idx = {"admin": user("admin", Role.admin, top, "系统管理员"),
+                   "leader": user("leader", Role.leader, top),
+                   "officer": user("officer", Role.case_officer, officer_county["id"]),
+                   "inspector": user("inspector", Role.inspector, top),
+                   "cadre": user("cadre", Role.cadre, cadre_towns[0]["id"]),
+                   "wall": user("wall", Role.wall, top, "指挥中心大屏")}
+        else:  # the demo accounts are the first city's: here the city's own take their places
+            idx = {"leader": user(handle("leader-1"), Role.leader, city),
+                   "inspector": user(handle("inspector-1"), Role.inspector, city),
+                   "cadre": user(handle("cadre-001"), Role.cadre, cadre_towns[0]["id"])}
+        leaders = [idx["leader"]] + [user(handle(f"leader-{i}"), Role.leader, city) for i in range(2, 5)]
+        inspectors = [idx["inspector"]] + [user(handle(f"inspector-{i}"), Role.inspector, city)
                                            for i in range(2, 7)]
         # the city's inspection team: one from the city bureau, the others seconded from counties
         # (an auditor never audits their own county's stations: 回避)
         for n, i in enumerate(inspectors[1:]):
             users[i]["home_path"] = self.counties[n % len(self.counties)]["path"]
         # the city's own dispatchers route clues received centrally (一点受理) to the counties
-        city_officers = [user(f"officer-city-{i}", Role.case_officer, city) for i in (1, 2)]
+        city_officers = [user(handle(f"officer-city-{i}"), Role.case_officer, city) for i in (1, 2)]
         county_officers: dict[int, list[int]] = {}
         for c in self.counties:
             n = rng.randint(2, 3)
-            first = [idx["officer"]] if c is officer_county else []
+            first = [idx["officer"]] if c is officer_county and "officer" in idx else []
             county_officers[c["index"]] = first + [
-                user(f"officer-{c['code'][4:6]}-{i}", Role.case_officer, c["id"])
+                user(handle(f"officer-{c['code'][4:6]}-{i}"), Role.case_officer, c["id"])
                 for i in range(1, n + 1 - len(first))]
-        cadres = [idx["cadre"]] + [user(f"cadre-{i:03d}", Role.cadre, t["id"])
+        cadres = [idx["cadre"]] + [user(handle(f"cadre-{i:03d}"), Role.cadre, t["id"])
                                    for i, t in enumerate(cadre_towns[1:], start=2)]
 
         ids = self.insert(User, users, ids=True)
@@ -728,7 +857,7 @@ class _DemoCity:
                          "title": "第一副所长", "home_unit": rng.choice(HOME_UNITS),
                          "starts_on": starts, "ends_on": ends})
             cadre = {"user_id": ids[i], "township": t, "starts_on": starts, "ends_on": ends,
-                     "demo": n == 0}
+                     "demo": n == 0 and self.first is None}
             self.cadres.append(cadre)
             t["station"]["cadre"] = cadre
         for cadre, sid in zip(self.cadres, self.insert(Secondment, rows, ids=True), strict=True):
@@ -756,8 +885,8 @@ class _DemoCity:
         self.employers: list[dict] = []
         for industry in industries:
             t = rng.choices(self.townships, cum_weights=t_cum)[0]
-            prefix = rng.choice([CITY_NAME, t["county"]["name"][:-1],
-                                 t["name"][:-1] if t["kind"] != "street" else CITY_NAME])
+            prefix = rng.choice([self.spec.name, t["county"]["name"][:-1],
+                                 t["name"][:-1] if t["kind"] != "street" else self.spec.name])
 
             def company(attempt: int, industry=industry, prefix=prefix) -> str:
                 brand = rng.choice(BRANDS_A) + rng.choice(BRANDS_B)
@@ -945,7 +1074,7 @@ class _DemoCity:
                        f"{amount / 100 / 10000:.2f}万元{crew}。")
             case.update({
                 "uuid": self.new_uuid(rng),
-                "case_no": f"示人社监〔{r.year}〕{self.case_seq[r.year]:04d}号",
+                "case_no": f"{self.spec.name[0]}人社监〔{r.year}〕{self.case_seq[r.year]:04d}号",
                 "source": source, "employer_id": employer["id"],
                 "project_id": project["id"] if project else None, "industry": industry,
                 "is_construction": construction, "workers": workers,
@@ -1234,18 +1363,21 @@ class _DemoCity:
 
     def make_inspections(self) -> None:
         rng = self.rng("inspections")
-        template_ids = self.insert(ChecklistTemplate, [
-            {"code": t["code"], "kind": t["kind"], "version": 1, "name": t["name"],
-             "name_en": t["name_en"], "is_current": True, "created_by": self.user_ids["admin"],
-             "created_at": self.created, "settings": t["settings"]}
-            for t in checklists.TEMPLATES], ids=True)
-        fields = ("code", "category", "text", "text_en", "answer_type", "weight", "veto",
-                  "evidence", "rule")
-        self.insert(ChecklistItem, [
-            {"template_id": tid, "sort_order": n, **{k: item[k] for k in fields}}
-            for tid, t in zip(template_ids, checklists.TEMPLATES, strict=True)
-            for n, item in enumerate(t["items"])])
-        station_tid, audit_tid = template_ids
+        if self.first is None:
+            self.template_ids = self.insert(ChecklistTemplate, [
+                {"code": t["code"], "kind": t["kind"], "version": 1, "name": t["name"],
+                 "name_en": t["name_en"], "is_current": True, "created_by": self.user_ids["admin"],
+                 "created_at": self.created, "settings": t["settings"]}
+                for t in checklists.TEMPLATES], ids=True)
+            fields = ("code", "category", "text", "text_en", "answer_type", "weight", "veto",
+                      "evidence", "rule")
+            self.insert(ChecklistItem, [
+                {"template_id": tid, "sort_order": n, **{k: item[k] for k in fields}}
+                for tid, t in zip(self.template_ids, checklists.TEMPLATES, strict=True)
+                for n, item in enumerate(t["items"])])
+        else:  # one set of checklists for the province
+            self.template_ids = self.first.template_ids
+        station_tid, audit_tid = self.template_ids
         total_days = max(1, (self.today - self.start).days)
         # a few items are harder to keep up than others
         difficulty = {i["code"]: rng.uniform(-0.08, 0.04)
@@ -1434,6 +1566,8 @@ class _DemoCity:
         total_days = max(1, (self.today - self.start).days)
         ratings, follow_ups = [], []
         serial = 0
+        # in a province the numbers carry the prefecture's digits: each city counts from 1
+        region_mark = self.spec.code[2:4] if self.province else ""
         for t in self.townships:
             s = t["station"]
             windows = max(1, round(s["floor_area"] / 80))
@@ -1453,7 +1587,7 @@ class _DemoCity:
                     score = rng.choice((2, 2, 2, 1)) if negative else rng.choice((5,) * 16 + (4,) * 3 + (3,))
                     serial += 1
                     at = _at(day, rng.randint(9, 16), rng.randint(0, 59))
-                    rating = {"rating_no": f"HCP{day:%Y%m%d}{serial:06d}", "rated_at": at, "rated_on": day,
+                    rating = {"rating_no": f"HCP{region_mark}{day:%Y%m%d}{serial:06d}", "rated_at": at, "rated_on": day,
                               "station_id": s["id"], "path": t["path"],
                               "window": f"{rng.randint(1, windows)}号综合窗口",
                               "item": rng.choice(self.RATED_ITEMS), "score": score, "negative": negative,
@@ -1523,8 +1657,9 @@ class _DemoCity:
         rng = self.rng("walks")
         names = _Names(rng)
         services = checklists.SERVICE_ITEMS
-        self.insert(ServiceItem, [{**s, "sort_order": n, "active": True}
-                                  for n, s in enumerate(services)])
+        if self.first is None:  # one list of service items for the province
+            self.insert(ServiceItem, [{**s, "sort_order": n, "active": True}
+                                      for n, s in enumerate(services)])
         last_month = _month_start(_month_start(self.today) - timedelta(days=1))
         yesterday = self.today - timedelta(days=1)
         walks, findings_per_walk = [], []
