@@ -3,6 +3,7 @@
     python app.py                      # the embedded default: SQLite + demo city, port 8050
     gunicorn "app:create_app()"        # production (DATABASE_URL=postgresql+psycopg://…)
     flask --app app demo --reset       # refill the demo city
+    flask --app app demo --cities 3    # a demo province of three cities instead
     flask --app app create-user …      # accounts (no default password outside the demo)
 
 Environment: DATABASE_URL, SECRET_KEY, HOST, PORT, TILE_URL, UPLOAD_DIR, SESSION_COOKIE_SECURE,
@@ -257,15 +258,21 @@ def _register_cli(server: Flask) -> None:
     @click.option("--case-scale", type=float, default=1.0, help="Multiply the number of wage cases.")
     @click.option("--station-scale", type=float, default=1.0, help="Multiply townships and stations.")
     @click.option("--inspection-scale", type=float, default=1.0, help="Multiply inspections.")
-    def demo_command(reset, seed, case_scale, station_scale, inspection_scale):
-        """Fill the synthetic demo city (示范市) into an empty database."""
+    @click.option("--cities", type=int, default=1, show_default=True,
+                  help="Cities: 1 is the city alone; more make a province (示范省) of that many.")
+    def demo_command(reset, seed, case_scale, station_scale, inspection_scale, cities):
+        """Fill the synthetic demo city (示范市), or a province of several cities, into an empty database."""
+        from data.demo import CITIES
+
+        if not 1 <= cities <= len(CITIES):  # before --reset has dropped anything
+            raise click.BadParameter(f"{cities} is not from 1 to {len(CITIES)}", param_hint="'--cities'")
         if reset:
             _drop_all(engine)
             migrate(engine)
         elif not is_empty(engine):
             raise click.ClickException("the database is not empty; use --reset to replace it")
         _fill_demo(engine, today=today(), seed=seed, case_scale=case_scale, station_scale=station_scale,
-                   inspection_scale=inspection_scale)
+                   inspection_scale=inspection_scale, cities=cities)
 
     @server.cli.command("rollups")
     @click.argument("action", type=click.Choice(["rebuild", "check"]))
@@ -440,16 +447,17 @@ def _drop_all(engine) -> None:
         conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
 
 
-def _fill_demo(engine, *, today, seed, case_scale, station_scale, inspection_scale) -> dict:
+def _fill_demo(engine, *, today, seed, case_scale, station_scale, inspection_scale, cities=1) -> dict:
     from data import demo
 
     config = demo.DemoConfig(today=today, case_scale=case_scale, station_scale=station_scale,
-                             inspection_scale=inspection_scale,
+                             inspection_scale=inspection_scale, cities=cities,
                              **({"seed": seed} if seed is not None else {}))
     started = time.perf_counter()
     counts = demo.generate(engine, config, progress=lambda step: click.echo(f"  … {step}"))
     seconds = time.perf_counter() - started
-    click.echo(f"demo city generated in {seconds:.1f} s: {json.dumps(counts, ensure_ascii=False)}")
+    made = "demo city" if cities == 1 else f"demo province of {cities} cities"
+    click.echo(f"{made} generated in {seconds:.1f} s: {json.dumps(counts, ensure_ascii=False)}")
     return counts
 
 
