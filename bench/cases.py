@@ -5,6 +5,7 @@ on a city with ~200,000 wage cases.
     .venv/bin/python bench/cases.py --db /tmp/x.db   # another SQLite file (built when missing)
     .venv/bin/python bench/cases.py --runs 15
     .venv/bin/python bench/cases.py --cases 2000000  # another scale (a city of its own, built once)
+    .venv/bin/python bench/cases.py --cities 5       # the same cases in a province of five cities
     DATABASE_URL=postgresql+psycopg://…/hrss_bench .venv/bin/python bench/cases.py   # filled when empty
 
 For each query it prints the median latency over N runs and the ratio to its SQL floor: the
@@ -142,23 +143,33 @@ def bench_route(bench: Bench, url: str) -> list[tuple[str, int]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cases", type=int, default=None,
-                        help=f"about how many wage cases (default {CASE_SCALE * CASES_AT_SCALE_1:,})")
+                        help=f"about how many wage cases in all (default {CASE_SCALE * CASES_AT_SCALE_1:,})")
+    parser.add_argument("--cities", type=int, default=1,
+                        help=f"a demo province of this many cities sharing the cases (1 to {len(demo.CITIES)})")
     parser.add_argument("--db", type=Path, default=None,
                         help="SQLite file (built when missing); ignored when DATABASE_URL is set")
     parser.add_argument("--runs", type=int, default=9)
     args = parser.parse_args()
-    scale = CASE_SCALE if args.cases is None else round(args.cases / CASES_AT_SCALE_1, 3)
+    if not 1 <= args.cities <= len(demo.CITIES):
+        parser.error(f"--cities must be from 1 to {len(demo.CITIES)}")
+    scale = round((CASE_SCALE * CASES_AT_SCALE_1 if args.cases is None else args.cases)
+                  / CASES_AT_SCALE_1 / args.cities, 3)
     if scale <= 0:
         parser.error("--cases must be positive")
-    args.db = args.db or ROOT / "bench" / "out" / f"cases-{TODAY}-x{scale:g}.db"
+    cities = f"-{args.cities}cities" if args.cities > 1 else ""
+    args.db = args.db or ROOT / "bench" / "out" / f"cases-{TODAY}-x{scale:g}{cities}.db"
     url = os.environ.get("DATABASE_URL")
-    engine = database(url, args.db, demo.DemoConfig(today=TODAY, case_scale=scale), f"case_scale={scale:g}")
+    engine = database(url, args.db, demo.DemoConfig(today=TODAY, case_scale=scale, cities=args.cities),
+                      f"case_scale={scale:g}, cities={args.cities}")
     with Session(engine) as session:
         total = session.exec(sa.select(sa.func.count()).select_from(sa.table("wage_case"))).one()[0]
+        # the leader's: the city, or the province over the cities
+        top = session.exec(sa.select(sa.text("path")).select_from(sa.table("region"))
+                           .where(sa.text("parent_id IS NULL"))).one()[0]
     print(f"{engine.dialect.name}: {total:,} wage cases; today {TODAY}; median of {args.runs} runs; "
-          f"scope: the whole city (leader)\n", flush=True)
+          f"scope: the whole {'province' if args.cities > 1 else 'city'} (leader)\n", flush=True)
     bench = Bench(engine, args.runs)
-    city = Scope(("369900000000/",))
+    city = Scope((top,))
     for title, filters in (("this year to today (the page's default)", q.CaseFilters.default(TODAY)),
                            ("all three years", q.CaseFilters())):
         print(f"queries, {title}\n{HEADER}", flush=True)
