@@ -1,5 +1,5 @@
 """The demo city: sized like the seeds, tiled boundaries, the seed month of walkthroughs, and
-the CLI that fills it."""
+the CLI that fills it; a demo province of several cities (issue 14)."""
 
 from datetime import date
 
@@ -11,8 +11,10 @@ from sqlmodel import Session, func, select
 
 from data import demo
 from data import models as m
+from data.db import make_engine
+from data.imports.regions import code_fits_level
 from data.security import UNUSABLE, verify_password
-from tests.conftest import TODAY
+from tests.conftest import TODAY, app_config
 
 
 @pytest.fixture(scope="module")
@@ -166,3 +168,202 @@ def test_cli_demo_refuses_then_resets(app):
     assert reset.exit_code == 0, reset.output
     with Session(app.extensions["engine"]) as session:
         assert count(session, m.Region, m.Region.level == m.RegionLevel.city) == 1
+
+
+# --- a province (issue 14): `demo --cities N` ---------------------------------------------------
+
+PROVINCE_SCALES = ["--station-scale", "0.05", "--case-scale", "0.05", "--inspection-scale", "0.05"]
+
+
+@pytest.fixture(scope="module")
+def province_app(databases):
+    """A small province of three cities, made once for the module through the CLI; the CLI's
+    output is kept on the app for the progress test."""
+    from app import create_app
+
+    app = create_app(app_config(databases.fresh_url("province")))
+    result = app.test_cli_runner().invoke(args=["demo", "--cities", "3", *PROVINCE_SCALES])
+    assert result.exit_code == 0, result.output
+    app.config["DEMO_OUTPUT"] = result.output
+    yield app
+    app.extensions["engine"].dispose()
+
+
+@pytest.fixture(scope="module")
+def province(province_app):
+    with Session(province_app.extensions["engine"]) as session:
+        yield session
+
+
+def regions(session, level):
+    return session.exec(select(m.Region).where(m.Region.level == level).order_by(m.Region.id)).all()
+
+
+def test_province_over_three_cities(province):
+    [top] = regions(province, m.RegionLevel.province)
+    assert (top.area_code, top.name, top.path, top.parent_id) == ("360000000000", "示范省", "360000000000/", None)
+    cities = regions(province, m.RegionLevel.city)
+    assert len(cities) == 3
+    assert (cities[0].area_code, cities[0].name) == (demo.CITY_CODE, demo.CITY_NAME)
+    assert len({c.area_code for c in cities}) == len({c.name for c in cities}) == 3
+    for c in cities:
+        assert c.parent_id == top.id and code_fits_level(c.area_code, m.RegionLevel.city)
+        assert c.area_code[:2] == "36" and c.name.endswith("市") and c.name_en
+    # far enough apart that their shapes never meet, and the province's outline holds them all
+    shapes = [shape(c.boundary) for c in cities]
+    assert all(not a.intersects(b) for i, a in enumerate(shapes) for b in shapes[i + 1:])
+    assert shape(top.boundary).buffer(1e-4).contains(unary_union(shapes))
+    assert top.population == sum(c.population for c in cities)
+
+
+def test_province_regions_nest_within_their_own_city(province):
+    """Every region hangs from a parent of its own city (its code shares the parent's digits) and
+    its path is the parent's path and its own code."""
+    from data.imports.regions import SHARED
+
+    by_id = {r.id: r for r in province.exec(select(m.Region)).all()}
+    assert len(by_id) > 100
+    for r in by_id.values():
+        assert r.path.startswith("360000000000/") and r.path.endswith(f"{r.area_code}/")
+        if r.level == m.RegionLevel.province:
+            continue
+        parent = by_id[r.parent_id]
+        assert r.path == f"{parent.path}{r.area_code}/", r.area_code
+        assert r.area_code[:SHARED[m.RegionLevel(r.level)]] == parent.area_code[:SHARED[m.RegionLevel(r.level)]]
+    counties = regions(province, m.RegionLevel.county)
+    assert {by_id[c.parent_id].level for c in counties} == {m.RegionLevel.city}
+    assert len({c.parent_id for c in counties}) == 3
+
+
+def test_province_rows_lie_in_the_province_and_cases_in_one_city(province):
+    from sqlmodel import SQLModel
+
+    with_path = [t for t in SQLModel.metadata.sorted_tables if "path" in t.c and t.name != "case_month"]
+    filled = 0
+    for table in with_path:
+        rows = province.exec(select(func.count()).select_from(table)).one()
+        outside = province.exec(select(func.count()).select_from(table)
+                                .where(sa.not_(table.c.path.startswith("360000000000/")))).one()
+        assert outside == 0, table.name
+        filled += rows > 0
+    assert filled >= 10
+    cities = {c.area_code: c for c in regions(province, m.RegionLevel.city)}
+    cases = province.exec(select(m.WageCase.case_no, m.WageCase.path, m.WageCase.office_path,
+                                 m.WageCase.incoming_path)).all()
+    seen = set()
+    for case_no, path, office, incoming in cases:
+        city = path.split("/")[1]
+        seen.add(city)
+        # held and routed within the city where it happened, numbered with that city's mark
+        assert office.split("/")[1] == city and (incoming is None or incoming.split("/")[1] == city)
+        assert case_no.startswith(f"{cities[city].name[0]}人社监〔")
+    assert seen == set(cities)
+    # the employer, the grid cell and both ends of every transfer in the case's city as well
+    sender, receiver = sa.orm.aliased(m.Region), sa.orm.aliased(m.Region)
+    paths = province.exec(
+        select(m.WageCase.path, m.Employer.path, m.GridCell.path, sender.path, receiver.path)
+        .join(m.Employer, m.Employer.id == m.WageCase.employer_id)
+        .join(m.GridCell, m.GridCell.id == m.WageCase.grid_cell_id)
+        .outerjoin(m.CaseTransfer, m.CaseTransfer.case_id == m.WageCase.id)
+        .outerjoin(sender, sender.id == m.CaseTransfer.from_region_id)
+        .outerjoin(receiver, receiver.id == m.CaseTransfer.to_region_id)).all()
+    assert len(paths) >= len(cases) and any(row[3] for row in paths)
+    for case_path, *others in paths:
+        city = case_path.split("/")[1]
+        assert all(other is None or other.split("/")[1] == city for other in others), (case_path, others)
+
+
+def test_province_accounts_and_configuration_exist_once(province):
+    from data import checklists
+
+    users = province.exec(select(m.User)).all()
+    assert {u.username for u in users if u.password_hash != UNUSABLE} == set(demo.DEMO_ACCOUNTS)
+    # each city has its own leaders, inspectors, officers and cadres
+    cities = regions(province, m.RegionLevel.city)
+    for c in cities:
+        staff = province.exec(select(m.User.role).join(m.UserRegion, m.UserRegion.user_id == m.User.id)
+                              .join(m.Region, m.Region.id == m.UserRegion.region_id)
+                              .where(m.Region.path.startswith(c.path))).all()
+        assert {m.Role.leader, m.Role.inspector, m.Role.case_officer, m.Role.cadre} <= set(staff), c.name
+    assert count(province, m.ChecklistTemplate) == len(checklists.TEMPLATES)
+    assert count(province, m.ServiceItem) == len(checklists.SERVICE_ITEMS)
+    assert count(province, m.Setting) == 8
+    assert count(province, m.AuditEvent, m.AuditEvent.action == "demo.generate") == 1
+
+
+def test_province_scopes(province):
+    """The leader (and admin, inspector, wall) see the whole province; the officer one county and
+    the cadre one township, both in the first city."""
+    from data.queries.users import get_user_scope
+
+    def scope_of(username):
+        user = province.exec(select(m.User).where(m.User.username == username)).one()
+        return get_user_scope(province, user_id=user.id)
+
+    cities = regions(province, m.RegionLevel.city)
+    all_cases = count(province, m.WageCase)
+    for username in ("leader", "admin", "inspector", "wall"):
+        scope = scope_of(username)
+        assert scope.paths == ("360000000000/",), username
+        assert all(scope.covers(c.path) for c in cities)
+    leader = scope_of("leader")
+    assert count(province, m.WageCase, leader.cases_clause(m.WageCase)) == all_cases
+    officer = scope_of("officer")
+    [county] = officer.paths
+    assert county.count("/") == 3 and county.startswith(cities[0].path)
+    assert not any(officer.covers(c.path) for c in cities)
+    seen = count(province, m.WageCase, officer.cases_clause(m.WageCase))
+    in_city = count(province, m.WageCase, m.WageCase.path.startswith(cities[0].path))
+    assert 0 < seen < in_city
+    [township] = scope_of("cadre").paths
+    assert township.count("/") == 4 and township.startswith(cities[0].path)
+
+
+def test_province_rollup_agrees_for_every_city(province, province_app):
+    from data import rollup
+
+    result = province_app.test_cli_runner().invoke(args=["rollups", "check"])
+    assert result.exit_code == 0 and "agrees" in result.output, result.output
+    assert rollup.differences(province.connection()) == 0
+    for c in regions(province, m.RegionLevel.city):
+        summed = province.exec(select(func.sum(m.CaseMonth.cases)).where(
+            m.CaseMonth.grain == rollup.AREA, m.CaseMonth.path.startswith(c.path))).one()
+        assert summed == count(province, m.WageCase, m.WageCase.path.startswith(c.path)) > 0, c.name
+
+
+def test_province_progress_names_each_city(province_app):
+    output = province_app.config["DEMO_OUTPUT"]
+    assert "城市 1/3 示范市: geography" in output and "城市 3/3" in output
+    assert "demo province of 3 cities generated in" in output
+
+
+def test_the_first_city_of_a_province_is_the_city_alone(province, databases):
+    """cities=1 makes no province (the city is the top); the province's first city is that city,
+    from the same seed, under the province's path."""
+    engine = make_engine(databases.fresh_url("city"))
+    demo.generate(engine, demo.DemoConfig(today=TODAY, station_scale=0.05, case_scale=0.05, inspection_scale=0.05))
+    with Session(engine) as alone:
+        assert count(alone, m.Region, m.Region.level == m.RegionLevel.province) == 0
+        [city] = regions(alone, m.RegionLevel.city)
+        assert (city.parent_id, city.path) == (None, f"{demo.CITY_CODE}/")
+
+        def townships(session, under):
+            return session.exec(select(m.Region.area_code, m.Region.name).where(
+                m.Region.level == m.RegionLevel.township, m.Region.path.startswith(under))
+                .order_by(m.Region.area_code)).all()
+
+        def case_numbers(session, under):
+            return set(session.exec(select(m.WageCase.case_no).where(m.WageCase.path.startswith(under))).all())
+
+        first = regions(province, m.RegionLevel.city)[0]
+        assert townships(alone, city.path) == townships(province, first.path)
+        assert case_numbers(alone, city.path) == case_numbers(province, first.path)
+    engine.dispose()
+
+
+@pytest.mark.parametrize("cities", [0, len(demo.CITIES) + 1])
+def test_demo_refuses_a_number_of_cities_out_of_range(app, engine, cities):
+    result = app.test_cli_runner().invoke(args=["demo", "--cities", str(cities)])
+    assert result.exit_code != 0 and "--cities" in result.output and f"1 to {len(demo.CITIES)}" in result.output
+    with pytest.raises(ValueError, match="cities"):
+        demo.generate(engine, demo.DemoConfig(today=TODAY, cities=cities))
