@@ -12,9 +12,8 @@ from flask_login import current_user
 
 from data.models import RegionLevel
 from data.queries.brief import week_of
-from data.queries.regions import list_regions
 from web.brief import BRIEF_ROLES, last_weeks
-from web.context import db, scope
+from web.context import region_options
 from web.i18n import N_, _
 from web.shell import forbidden, refused_page
 
@@ -30,7 +29,7 @@ def layout(**_query):
     if (refused := refused_page(BRIEF_ROLES)) is not None:
         return refused
     weeks = last_weeks()
-    counties = list_regions(db(), scope=scope(), levels=(RegionLevel.county,))
+    areas = region_options(RegionLevel.county)  # over several cities: the cities with their counties
     return html.Div([
         html.H1(_("周报"), className="h4 my-3"),
         dbc.Card(dbc.CardBody([
@@ -41,8 +40,7 @@ def layout(**_query):
                          dbc.Select(id=WEEK, value=weeks[1] if len(weeks) > 1 else weeks[0],
                                     options=[{"label": _week_label(w), "value": w} for w in weeks])], md=6),
                 dbc.Col([dbc.Label(_("区域"), html_for=REGION),
-                         dbc.Select(id=REGION, value="", options=[{"label": _("全部"), "value": ""}] + [
-                             {"label": c.name, "value": c.area_code} for c in counties])], md=6),
+                         dbc.Select(id=REGION, value="", options=[{"label": _("全部"), "value": ""}] + areas)], md=6),
             ]),
             html.Div(id=LINKS, className="d-flex gap-2 mt-3"),
         ]), className="shadow-sm", style={"maxWidth": "48rem"}),

@@ -35,7 +35,7 @@ from data.filters import narrowed
 from data.models import CaseSource, RegionLevel, Role
 from data.queries import campaign as campaign_queries
 from data.queries import cases as q
-from data.queries.regions import list_regions
+from data.queries.regions import list_regions, spans_cities
 from data.queries.settings import limitation_years, supervision_thresholds, work_calendar
 from data.rules.limitation import limitation
 from data.rules.masking import PersonalField
@@ -62,6 +62,7 @@ STATUS, SOURCE, INDUSTRY, KIND, OVERDUE, TEXT = (P + "status", P + "source", P +
                                                  P + "overdue", P + "text")
 SUPERVISED = P + "supervised"
 FILTERS, VERSION, SELECTED = P + "filters", P + "version", P + "selected"
+MAP_LEVEL_NAMES = {"county": N_("按县区"), "township": N_("按乡镇"), "grid": N_("按网格")}
 KPIS, MAP, MAP_METRIC, MAP_LEVEL, CRUMB = P + "kpis", P + "map", P + "map-metric", P + "map-level", P + "crumb"
 TREND, TREND_METRIC = P + "trend", P + "trend-metric"
 BY_WHAT, BREAKDOWN = P + "by-what", P + "breakdown"
@@ -152,8 +153,10 @@ def layout(**_query):
                     dbc.Select(id=MAP_METRIC, value="cases", size="sm", className="w-auto", options=[
                         {"label": _("案件数"), "value": "cases"}, {"label": _("涉及人数"), "value": "workers"},
                         {"label": _("涉及金额"), "value": "amount"}, {"label": _("超期案件"), "value": "overdue"}]),
-                    dbc.Select(id=MAP_LEVEL, value="township", size="sm", className="w-auto", options=[
-                        {"label": _("按乡镇"), "value": "township"}, {"label": _("按网格"), "value": "grid"}]),
+                    # a province's leader starts by county (its cities' thousands of townships are no map)
+                    dbc.Select(id=MAP_LEVEL, value="county" if spans_cities(db(), scope=scope()) else "township",
+                               size="sm", className="w-auto", options=[
+                                   {"label": _(name), "value": value} for value, name in MAP_LEVEL_NAMES.items()]),
                 ], className="d-flex gap-2 align-items-center p-2"),
                 html.Iframe(id=MAP, src="about:blank", title=_("网格地图"), className="map-frame map-frame-lg"),
             ], body_class="p-0"), lg=7, className="mb-3"),
@@ -321,6 +324,8 @@ def register_callbacks(app: dash.Dash) -> None:
             return no_update, no_update, no_update
         if event.get("action") == "select-township" and event.get("code"):
             code = str(event["code"])
+            if code[6:] == "000000":  # a county, on a province's map by county
+                return code, None, no_update
             return code[:6] + "000000", code, no_update
         if event.get("action") == "open-case" and event.get("id"):
             return no_update, no_update, int(event["id"])
@@ -341,6 +346,14 @@ def register_callbacks(app: dash.Dash) -> None:
         crumb = [html.I(className="bi bi-geo-alt me-1"), _("全部辖区")]
         if f.region_code:
             crumb = [html.I(className="bi bi-geo-alt me-1"), q.region_label(db(), area_code=f.region_code)]
+        if level in ("township", "grid"):  # not the townships of several cities: by county, said so
+            try:
+                if spans_cities(db(), scope=narrowed(db(), scope(), f)):
+                    level = "county"
+                    note = _("（多个市：按县区显示，请先选择市）")
+                    crumb = [*crumb, html.Span(note, className="text-secondary ms-1")]
+            except OutOfScope:
+                pass  # the map route answers that itself
         return case_map_address(f, metric=metric, level=level, version=version), crumb
 
     @app.callback(Output(TREND, "figure"), Input(FILTERS, "data"), Input(TREND_METRIC, "value"),

@@ -26,7 +26,7 @@ from data.models import RegionLevel
 from data.queries import campaign as campaign_queries
 from data.queries.cases import CaseFilters, risk_by_area
 from data.queries.overview import cases_by_month, overview_figures
-from data.queries.regions import get_region_by_code, list_regions
+from data.queries.regions import get_region_by_code, list_regions, spans_cities
 from data.rules.calendar import month_under_way, preset_period, same_day_last_year
 from data.rules.workflow import OPEN_STATES
 from data.scope import OutOfScope
@@ -46,9 +46,13 @@ MEASURES = {"cases": N_("案件数"), "workers": N_("涉及人数"), "amount": N
 
 
 def _region_options() -> list[dict]:
-    rows = list_regions(db(), scope=scope(), levels=(RegionLevel.county, RegionLevel.township))
-    return [{"label": ("" if r.level == RegionLevel.county else "\u3000") + r.name, "value": r.area_code}
-            for r in rows]
+    """Counties with their townships beneath; over several cities (a province), cities with their
+    counties (a province's thousands of townships are no list to pick from)."""
+    levels = (RegionLevel.county, RegionLevel.township)
+    if spans_cities(db(), scope=scope()):
+        levels = (RegionLevel.city, RegionLevel.county)
+    rows = list_regions(db(), scope=scope(), levels=levels)
+    return [{"label": ("" if r.level == levels[0] else "\u3000") + r.name, "value": r.area_code} for r in rows]
 
 
 def layout(**query):
@@ -199,7 +203,8 @@ def register_callbacks(app: dash.Dash) -> None:
         first, last = first or preset_period("month", day)[0], min(last or day, day)
         filters = CaseFilters(date_from=first, date_to=last, region_code=region_code or None)
         if current_user.role in CASE_MAP_ROLES:
-            src = case_map_address(filters, metric=measure or "cases", level="township")
+            level = "county" if spans_cities(db(), scope=view) else "township"
+            src = case_map_address(filters, metric=measure or "cases", level=level)
         else:
             src = "/maps/regions" + (f"?{urlencode({'region': region_code})}" if region_code else "")
         session = db()

@@ -68,6 +68,27 @@ def make_city(session: Session) -> dict[str, Region]:
     return {"city": city, "a": county_a, "b": county_b, "town_a": town_a, "town_b": town_b}
 
 
+def make_province(session: Session) -> dict[str, Region]:
+    """A province over two cities, each with one county and one township (issue 14: a province)."""
+    province = make_region(session, code="360000000000", name="示范省", level=RegionLevel.province, lon=116.5,
+                           size=1.6)
+    city = make_region(session, code="369900000000", name="示范市", level=RegionLevel.city, parent=province,
+                       size=0.4)
+    county_a = make_region(session, code="369901000000", name="东湖区", level=RegionLevel.county, parent=city,
+                           size=0.2)
+    town_a = make_region(session, code="369901001000", name="望江街道", level=RegionLevel.township,
+                         parent=county_a, kind="street")
+    city_b = make_region(session, code="369800000000", name="临湖市", level=RegionLevel.city, parent=province,
+                         lon=117.0, size=0.4)
+    county_b = make_region(session, code="369801000000", name="临湖区", level=RegionLevel.county, parent=city_b,
+                           lon=117.0, size=0.2)
+    town_b = make_region(session, code="369801001000", name="湖滨街道", level=RegionLevel.township,
+                         parent=county_b, lon=117.0, kind="street")
+    session.commit()
+    return {"province": province, "city": city, "a": county_a, "town_a": town_a, "city_b": city_b, "b": county_b,
+            "town_b": town_b}
+
+
 def make_user(session: Session, *, username: str, role: Role, regions: list[Region], **overrides) -> User:
     user = User(username=username, display_name=overrides.pop("display_name", username), role=role,
                 password_hash=overrides.pop("password_hash", _HASH), **overrides)

@@ -63,7 +63,7 @@ def test_outside_the_scope_is_not_found(client, world):
 
 def test_bad_parameters_are_refused_with_a_message(client, world):
     signed_in(client, "leader")
-    for query, field in (("level=county", "level"), ("metric=salary", "metric"), ("statuses=lost", "statuses"),
+    for query, field in (("level=province", "level"), ("metric=salary", "metric"), ("statuses=lost", "statuses"),
                          ("date_from=2026-13-01", "date_from"), ("township=12345", "township"),
                          ("date_from=2026-11-01&date_to=2026-01-01", "date_from"), ("risk=yes", "risk")):
         response = client.get(f"/maps/cases?{query}")

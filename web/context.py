@@ -55,8 +55,16 @@ def actor() -> Actor:
 
 
 def region_options(level: RegionLevel, parent_code: str | None = None) -> list[dict]:
-    """Dropdown options for the user's regions of one level, those under `parent_code` if given."""
+    """Dropdown options for the user's regions of one level, those under `parent_code` if given
+    (a county's townships, or a city's). The counties of several cities (a province's leader) come
+    under their cities, each city a choice of its own: "东湖市", "　临湖区", …"""
     rows = list_regions(db(), scope=scope(), levels=(level,))
     if parent_code:
-        rows = [r for r in rows if r.path.split("/")[-3] == parent_code]
+        rows = [r for r in rows if f"/{parent_code}/" in f"/{r.path}"[:-13]]
+    if level == RegionLevel.county and not parent_code:
+        cities = list_regions(db(), scope=scope(), levels=(RegionLevel.city,))
+        if len(cities) > 1:
+            rows = sorted([*cities, *rows], key=lambda r: r.path)
+            return [{"label": r.name if r.level == RegionLevel.city else "\u3000" + r.name, "value": r.area_code}
+                    for r in rows]
     return [{"label": r.name, "value": r.area_code} for r in rows]

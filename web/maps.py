@@ -213,9 +213,10 @@ def _city_map(session, user_scope, filters, day, options, tiles, shapes_version)
     metric_label = {"cases": _("案件数（件）"), "workers": _("涉及人数（人）"), "amount": _("涉及金额（万元）"),
                     "overdue": _("超期案件（件）")}[options["metric"]]
     money = options["metric"] == "amount"
+    hint = _("点击县（市、区）查看其乡镇") if options["level"] == "county" else _("点击乡镇（街道）查看案件分布")
     return choropleth_document(
         skeleton, values=data.values, figures=data.figures,
-        labels={**_figure_labels(), "metric": metric_label, "hint": _("点击乡镇（街道）查看案件分布")},
+        labels={**_figure_labels(), "metric": metric_label, "hint": hint},
         risks=risks, risk_labels={k: _(v) for k, v in names.RISK_GRADE.items()},
         format_value=(lambda v: wan_yuan(int(v))) if money else (lambda v: count(int(v))),
         format_amount=lambda cents: wan_yuan(int(cents)))

@@ -29,7 +29,7 @@ from data.models import Region, RegionLevel, Role
 from data.queries import leadership as q
 from data.queries.cases import CaseFilters, area_shapes, risk_by_area
 from data.queries.logs import filing_by_area
-from data.queries.regions import get_region_by_code
+from data.queries.regions import get_region_by_code, spans_cities
 from data.queries.settings import get_setting, work_calendar
 from data.rules.workflow import OPEN_STATES
 from data.scope import OutOfScope, Scope
@@ -81,16 +81,18 @@ def _steps(region_param: str) -> list[dict]:
             _scope, region = _region_scope(code)
             out.append({"code": code, "name": region.name if region else ""})
         return out
-    tops = session.exec(select(Region).where(Region.valid_to.is_(None), user_scope.clause(Region.path),
-                                             Region.level.in_([RegionLevel.city, RegionLevel.county]))).all()
+    tops = session.exec(select(Region).where(
+        Region.valid_to.is_(None), user_scope.clause(Region.path),
+        Region.level.in_([RegionLevel.province, RegionLevel.city, RegionLevel.county]))).all()
     if not tops:
         return [{"code": "", "name": ""}]
     depth = min(r.path.count("/") for r in tops)
     top = sorted([r for r in tops if r.path.count("/") == depth], key=lambda r: r.area_code)
-    counties = sorted([r for r in tops if r.level == RegionLevel.county], key=lambda r: r.area_code)
     steps = [{"code": "", "name": top[0].name if len(top) == 1 else _("全部")}]
-    if len(top) == 1 and top[0].level == RegionLevel.city:
-        steps += [{"code": c.area_code, "name": c.name} for c in counties]
+    if len(top) == 1 and top[0].level in (RegionLevel.province, RegionLevel.city):
+        # a province: each city, each followed by its counties; a city: its counties
+        below = sorted([r for r in tops if r.path.count("/") > depth], key=lambda r: r.path)
+        steps += [{"code": r.area_code, "name": r.name} for r in below]
     return steps
 
 
@@ -212,12 +214,13 @@ def data(panel: str):
 
 
 def _risk_geojson(region_scope: Scope, day) -> dict:
-    """The townships with what each scene colours them by: the risk grade (overview, cases), the
-    stations standardised of those checked (stations), this month's work-log filing by the one
-    rule, today's log not due before the day is over (field)."""
+    """The townships (the counties, over several cities) with what each scene colours them by: the
+    risk grade (overview, cases), the stations standardised of those checked (stations), this month's
+    work-log filing by the one rule, today's log not due before the day is over (field)."""
     session = db()
-    risks = risk_by_area(session, scope=region_scope, filters=CaseFilters(), today=day, level="township")
-    shapes = area_shapes(session, scope=region_scope, level="township")
+    level = "county" if spans_cities(session, scope=region_scope) else "township"
+    risks = risk_by_area(session, scope=region_scope, filters=CaseFilters(), today=day, level=level)
+    shapes = area_shapes(session, scope=region_scope, level=level)
     codes = {shape["code"] for shape in shapes}
     standardised = q.standardisation_by_area(session, scope=region_scope, today=day, codes=codes)
     filing = filing_by_area(session, region_scope, first=day.replace(day=1), last=day, today=day,

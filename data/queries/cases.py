@@ -44,13 +44,13 @@ from data.models import (
     User,
     WageCase,
 )
-from data.queries.regions import get_region_by_code, region_shapes
+from data.queries.regions import county_path_length, get_region_by_code, list_regions, region_shapes
 from data.queries.settings import data_generation, limitation_years
 from data.rules.calendar import DEFAULT_CALENDAR, WorkCalendar, month_under_way, same_day_last_year
 from data.rules.case_clock import CaseClock, SupervisionThresholds, case_clock, supervision_reasons
 from data.rules.limitation import limitation
 from data.rules.masking import mask_id_number, mask_name, mask_phone
-from data.rules.risk import RiskInputs, RiskPolicy, grade_risk
+from data.rules.risk import Risk, RiskGrade, RiskInputs, RiskPolicy, grade_risk, typical_grade
 from data.scope import OutOfScope, Scope
 
 S = CaseStatus
@@ -60,7 +60,7 @@ CONCLUDED_STATES = (S.closed, S.re_reviewed, S.rejected)
 UNDER_INVESTIGATION = (S.accepted, S.investigating)
 
 BREAKDOWNS = ("industry", "source", "county")
-MAP_LEVELS = ("township", "grid")
+MAP_LEVELS = ("county", "township", "grid")  # county: a province's view (spans_cities)
 MAP_METRICS = ("cases", "workers", "amount", "overdue")
 EXPORT_LIMIT = 20_000  # rows in one export; the grid asks for pages of at most a few hundred
 MAX_TREND_MONTHS = 36
@@ -824,9 +824,9 @@ def _area_shapes(session: Session, *, scope: Scope, level: str,
 
 
 def _load_shapes(session: Session, *, scope: Scope, level: str) -> list[dict]:
-    if level == "township":
+    if level in ("county", "township"):
         rows = [(s["area_code"], s["name"], s["boundary"], s["area_code"], s["centroid"])
-                for s in region_shapes(session, scope=scope, levels=(RegionLevel.township,))]
+                for s in region_shapes(session, scope=scope, levels=(RegionLevel(level),))]
     else:
         township = aliased(Region)
         rows = [(c, n, b, t, (lat, lon) if lon else None) for c, n, b, t, lat, lon in session.exec(
@@ -839,12 +839,16 @@ def _load_shapes(session: Session, *, scope: Scope, level: str) -> list[dict]:
              "centroid": centroid, "rounded": True} for code, name, boundary, town, centroid in rows]
 
 
-def _area_names(session: Session, level: str, ids: Iterable[int]) -> dict[int, tuple[str, str]]:
-    """id → (code, name) of the townships or grid cells that have figures."""
+def _area_names(session: Session, level: str, ids: Iterable) -> dict:
+    """id → (code, name) of the areas that have figures: township or grid cell ids, or for
+    counties the county's path (_area_key)."""
     ids = [i for i in set(ids) if i is not None]
     if not ids:
         return {}
-    if level == "township":
+    if level == "county":
+        rows = session.exec(select(Region.path, Region.area_code, Region.name).where(
+            Region.path.in_(ids), Region.level == RegionLevel.county.value, Region.valid_to.is_(None))).all()
+    elif level == "township":
         rows = session.exec(select(Region.id, Region.area_code, Region.name).where(Region.id.in_(ids))).all()
     else:
         rows = session.exec(select(GridCell.id, GridCell.code, GridCell.name).where(GridCell.id.in_(ids))).all()
@@ -852,9 +856,30 @@ def _area_names(session: Session, level: str, ids: Iterable[int]) -> dict[int, t
 
 
 def _area_key(session: Session, level: str):
+    """SQL: the area of a case at `level` — its township's or grid cell's id, or its county's path
+    (the first county_path_length characters of its own)."""
     if level not in MAP_LEVELS:
         raise ValueError(f"level is one of {MAP_LEVELS}")
+    if level == "county":
+        return sa.func.substr(WageCase.path, 1, county_path_length(session))
     return _plain(session, WageCase.region_id if level == "township" else WageCase.grid_cell_id)
+
+
+def _sums_by_area(session: Session, *, scope: Scope, filters: CaseFilters, today: date, start: date | None,
+                  end: date | None, level: str) -> dict:
+    """_period_sums per area (keys as _area_key's): counties summed from their townships' paths."""
+    if level != "county":
+        by = "region_id" if level == "township" else "grid_cell_id"
+        return {k: v for (k,), v in _period_sums(session, scope=scope, filters=filters, today=today, start=start,
+                                                   end=end, by=(by,)).items()}
+    length = county_path_length(session)
+    out: dict[str, list[int]] = {}
+    for (path,), values in _period_sums(session, scope=scope, filters=filters, today=today, start=start, end=end,
+                                        by=("path",)).items():
+        if path:
+            into = out.setdefault(path[:length], [0] * len(values))
+            into[:] = [a + b for a, b in zip(into, values, strict=True)]
+    return out
 
 
 def map_aggregates(session: Session, *, scope: Scope, filters: CaseFilters, today: date, level: str = "township",
@@ -865,12 +890,12 @@ def map_aggregates(session: Session, *, scope: Scope, filters: CaseFilters, toda
     if metric not in MAP_METRICS:
         raise ValueError(f"metric is one of {MAP_METRICS}")
     key = _area_key(session, level)
-    sums = _period_sums(session, scope=scope, filters=filters, today=today, start=filters.date_from,
-                        end=filters.date_to, by=("region_id" if level == "township" else "grid_cell_id",))
+    sums = _sums_by_area(session, scope=scope, filters=filters, today=today, start=filters.date_from,
+                         end=filters.date_to, level=level)
     conds = case_conditions(session, scope=scope, filters=filters, today=today)
     overdue = dict(_cases(session, select(key, sa.func.count()).group_by(key),
                           [*conds, is_open(), overdue_clause(today)]).all())
-    rows = [(k, n, w, a, overdue.get(k, 0)) for (k,), (n, w, a, *_rest) in sums.items() if n]
+    rows = [(k, n, w, a, overdue.get(k, 0)) for k, (n, w, a, *_rest) in sums.items() if n]
     names = _area_names(session, level, (r[0] for r in rows))
     figures = {names[i][0]: {"cases": int(n), "workers": int(w), "amount": int(a), "overdue": int(o)}
                for i, n, w, a, o in rows if i in names}
@@ -922,6 +947,8 @@ def risk_by_area(session: Session, *, scope: Scope, filters: CaseFilters, today:
     own windows); the others apply, e.g. construction only. A few aggregate queries whatever the
     number of areas: the open cases through their partial index, the windows through
     _period_sums (the rollup where it answers), the repeat employers over the last year's cases."""
+    if level == "county":
+        return _county_risks(session, scope=scope, filters=filters, today=today, policy=policy, window=window)
     key = _area_key(session, level)
     conds = _conditions(session, scope=scope, filters=filters, today=today, period=False)
     recent_start, recent_end = window or (today - timedelta(days=89), today)
@@ -930,11 +957,10 @@ def risk_by_area(session: Session, *, scope: Scope, filters: CaseFilters, today:
                                 .group_by(key), [*conds, is_open()]).all():
         inputs.setdefault(area, [0] * 5)[:2] = [int(n), int(late)]
     # the windows' cases from the rollup (whole months and the days at the edges) where it answers
-    by = ("region_id" if level == "township" else "grid_cell_id",)
     for i, (start, end) in enumerate(((recent_start, recent_end),
                                       (same_day_last_year(recent_start), same_day_last_year(recent_end))), start=2):
-        for (area,), values in _period_sums(session, scope=scope, filters=filters, today=today, start=start,
-                                            end=end, by=by).items():
+        for area, values in _sums_by_area(session, scope=scope, filters=filters, today=today, start=start,
+                                          end=end, level=level).items():
             if values[0]:
                 inputs.setdefault(area, [0] * 5)[i] = values[0]
     employer = _plain(session, WageCase.employer_id)
@@ -953,6 +979,32 @@ def risk_by_area(session: Session, *, scope: Scope, filters: CaseFilters, today:
             given = RiskInputs(*values)
             out[code] = {"code": code, "name": name, "inputs": given,
                          "risk": grade_risk(given, today=today, policy=policy)}
+    return out
+
+
+def _county_risks(session: Session, *, scope: Scope, filters: CaseFilters, today: date, policy: RiskPolicy,
+                  window: tuple[date, date] | None) -> dict[str, dict]:
+    """risk_by_area by county: each county graded as its typical township (data.rules.risk.
+    typical_grade; townships without cases count as low), its inputs its townships' sums."""
+    towns = risk_by_area(session, scope=scope, filters=filters, today=today, level="township", policy=policy,
+                         window=window)
+    view = narrowed(session, scope, filters)
+    length = county_path_length(session)
+    members: dict[str, list[dict | None]] = {}
+    for town in list_regions(session, scope=view, levels=(RegionLevel.township,)):
+        members.setdefault(town.path[:length], []).append(towns.get(town.area_code))
+    out = {}
+    for county in list_regions(session, scope=view, levels=(RegionLevel.county,)):
+        items = members.get(county.path, [])
+        graded = [item for item in items if item]
+        if not graded:
+            continue
+        grades = [item["risk"].grade if item else RiskGrade.low for item in items]
+        inputs = RiskInputs(*(sum(getattr(item["inputs"], name) for item in graded)
+                              for name in RiskInputs.__dataclass_fields__))
+        grade = typical_grade(grades)
+        out[county.area_code] = {"code": county.area_code, "name": county.name, "inputs": inputs,
+                                 "risk": Risk(grade, 0.0, ())}
     return out
 
 

@@ -266,11 +266,11 @@ def standardisation_by_area(session: Session, *, scope: Scope, today: date, code
 
 
 def by_area(session: Session, *, scope: Scope, today: date, calendar: WorkCalendar = DEFAULT_CALENDAR) -> list[dict]:
-    """The same few figures for each area one level down (the counties of a city, the
-    townships of a county): cases this year, overdue, standardisation rate, work logs today
-    against expected. A handful of grouped queries folded by path, whatever the areas."""
+    """The same few figures for each area one level down (the cities of a province, the counties
+    of a city, the townships of a county): cases this year, overdue, standardisation rate, work logs
+    today against expected. A handful of grouped queries folded by path, whatever the areas."""
     children = session.exec(select(Region.path, Region.area_code, Region.name).where(
-        Region.valid_to.is_(None), Region.level.in_(["county", "township"]), scope.clause(Region.path))
+        Region.valid_to.is_(None), Region.level.in_(["city", "county", "township"]), scope.clause(Region.path))
         .order_by(Region.area_code)).all()
     depth = min((p.count("/") for p in scope.paths), default=0) + 1
     areas = {p: {"code": c, "name": n, "cases": 0, "overdue": 0, "stations": 0, "standardised": 0, "logs": 0,

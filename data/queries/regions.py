@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from data.models import Region, RegionLevel
@@ -29,6 +30,22 @@ def list_regions(session: Session, *, scope: Scope, levels: tuple[RegionLevel, .
         .order_by(Region.path)
     ).all()
     return [RegionRow(*r) for r in rows]
+
+
+def spans_cities(session: Session, *, scope: Scope) -> bool:
+    """More than one city lies inside the scope (a province's leader, nothing narrower chosen): its
+    maps go by county, not by the thousands of townships of several cities, and its areas are cities."""
+    return session.exec(select(sa.func.count()).select_from(Region).where(
+        Region.level == RegionLevel.city.value, Region.valid_to.is_(None), scope.clause(Region.path))).one() > 1
+
+
+def county_path_length(session: Session) -> int:
+    """The length of a county's path: a county's part of any path below it is its first this many
+    characters — "<city>/<county>/" (26) in a city, "<province>/<city>/<county>/" (39) under a
+    province (twelve-digit codes, one tree: every county at the same depth)."""
+    length = session.exec(select(sa.func.length(Region.path)).where(
+        Region.level == RegionLevel.county.value).limit(1)).first()
+    return int(length) if length else 26
 
 
 def get_region_by_code(session: Session, *, scope: Scope, area_code: str) -> Region:
@@ -62,4 +79,5 @@ def city_name(session: Session) -> str:
     return name or ""
 
 
-__all__ = ["OutOfScope", "RegionRow", "city_name", "get_region_by_code", "list_regions", "region_shapes"]
+__all__ = ["OutOfScope", "RegionRow", "city_name", "county_path_length", "get_region_by_code", "list_regions",
+           "region_shapes", "spans_cities"]

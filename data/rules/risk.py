@@ -83,6 +83,20 @@ class Risk:
     factors: tuple[tuple[RiskFactor, float, int], ...]  # (factor, points, the figure behind it)
 
 
+GRADE_ORDER = (RiskGrade.low, RiskGrade.yellow, RiskGrade.orange, RiskGrade.red)
+
+
+def typical_grade(grades: list[RiskGrade]) -> RiskGrade:
+    """The grade of a larger area (a county) from its townships' grades: the median township's
+    (the lower of the two middle ones). The points above are sized for a township or grid cell —
+    a county summed would be red almost always — so a county is as risky as its typical township,
+    and a county of one red township among twenty quiet ones stays low."""
+    if not grades:
+        return RiskGrade.low
+    ordered = sorted(grades, key=GRADE_ORDER.index)
+    return ordered[(len(ordered) - 1) // 2]
+
+
 def days_to_spring_festival(today: date) -> int | None:
     for year in (today.year, today.year + 1):
         festival = SPRING_FESTIVAL.get(year)

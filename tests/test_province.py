@@ -1,0 +1,160 @@
+"""A province above the cities (issue 14): its leader picks a city, then its counties; its maps go by
+county (each county as risky as its typical township); its wall turns province → each city → its
+counties, with the cities as its areas; and one city alone looks as before."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date, timedelta
+
+import pytest
+from flask_login import login_user
+
+from data.models import RegionLevel
+from data.queries import cases as q
+from data.queries import leadership
+from data.queries.cases import CaseFilters
+from data.queries.regions import county_path_length, spans_cities
+from data.rules.risk import RiskGrade, typical_grade
+from data.scope import Scope
+from tests.conftest import TODAY, login
+from tests.dash_calls import dash
+from tests.factories import PASSWORD, make_case, make_city, make_province, make_region, make_user
+from web.auth import _load_user
+from web.context import region_options
+
+
+@pytest.fixture
+def province(session):
+    world = make_province(session)
+    world["town_a2"] = make_region(session, code="369901002000", name="东湖街道", level="township",
+                                   parent=world["a"], kind="street")
+    session.commit()
+    # 示范市: five cases in 望江街道 (two overdue), one in 东湖街道; 临湖市: two in 湖滨街道
+    for i in range(5):
+        make_case(session, township=world["town_a"], county=world["a"], received_on=TODAY - timedelta(days=10 + i),
+                  investigate_due=TODAY - timedelta(days=1) if i < 2 else TODAY + timedelta(days=30))
+    make_case(session, township=world["town_a2"], county=world["a"], received_on=TODAY - timedelta(days=3))
+    for i in range(2):
+        make_case(session, township=world["town_b"], county=world["b"], received_on=TODAY - timedelta(days=5 + i),
+                  workers=3)
+    make_user(session, username="boss", role="leader", regions=[world["province"]])
+    make_user(session, username="mayor", role="leader", regions=[world["city_b"]])
+    return world
+
+
+def _as(app, session, username):
+    from sqlmodel import select
+
+    from data.models import User
+    user = session.exec(select(User).where(User.username == username)).one()
+    login_user(_load_user(f"{user.id}:{user.session_version}"))
+
+
+def test_a_provinces_leader_picks_a_city_then_its_counties(app, session, province):
+    with app.test_request_context():
+        _as(app, session, "boss")
+        options = region_options(RegionLevel.county)
+        assert [o["value"] for o in options] == ["369800000000", "369801000000", "369900000000", "369901000000"]
+        assert [o["label"] for o in options] == ["临湖市", "\u3000临湖区", "示范市", "\u3000东湖区"]
+        # a city chosen lists all its townships; a county its own
+        assert [o["value"] for o in region_options(RegionLevel.township, "369900000000")] == ["369901001000", "369901002000"]
+        assert [o["value"] for o in region_options(RegionLevel.township, "369801000000")] == ["369801001000"]
+    with app.test_request_context():
+        _as(app, session, "mayor")  # one city's leader: its counties, no city to choose
+        assert region_options(RegionLevel.county) == [{"label": "临湖区", "value": "369801000000"}]
+
+
+def test_one_city_alone_lists_its_counties_as_before(app, session):
+    city = make_city(session)
+    make_user(session, username="leader", role="leader", regions=[city["city"]])
+    with app.test_request_context():
+        _as(app, session, "leader")
+        assert [o["label"] for o in region_options(RegionLevel.county)] == ["东湖区", "西山县"]
+    assert not spans_cities(session, scope=Scope((city["city"].path,)))
+    assert county_path_length(session) == 26
+
+
+def test_the_province_map_goes_by_county_with_each_countys_sums(session, province):
+    whole = Scope((province["province"].path,))
+    assert spans_cities(session, scope=whole) and not spans_cities(session, scope=Scope((province["city"].path,)))
+    assert county_path_length(session) == 39
+    filters = CaseFilters(date_from=date(TODAY.year, 1, 1), date_to=TODAY)
+    counties = q.map_aggregates(session, scope=whole, filters=filters, today=TODAY, level="county")
+    towns = q.map_aggregates(session, scope=whole, filters=filters, today=TODAY, level="township")
+    assert {a["code"] for a in counties.areas} == {"369901000000", "369801000000"}
+    assert counties.figures["369901000000"] == {"cases": 6, "workers": 72, "amount": 6 * 36_000_000, "overdue": 2}
+    assert counties.figures["369801000000"]["cases"] == 2 and counties.figures["369801000000"]["workers"] == 6
+    # the same figures as its townships', summed
+    for county, members in (("369901000000", ("369901001000", "369901002000")), ("369801000000", ("369801001000",))):
+        for measure in ("cases", "workers", "amount", "overdue"):
+            assert counties.figures[county][measure] == sum(towns.figures.get(t, {}).get(measure, 0) for t in members)
+    # a city chosen: its own county only
+    one = q.map_aggregates(session, scope=whole, filters=CaseFilters(date_from=filters.date_from, date_to=TODAY,
+                                                                     region_code="369800000000"),
+                           today=TODAY, level="county")
+    assert set(one.figures) == {"369801000000"} and {a["code"] for a in one.areas} == {"369801000000"}
+
+
+def test_a_county_is_as_risky_as_its_typical_township(session, province):
+    whole = Scope((province["province"].path,))
+    towns = q.risk_by_area(session, scope=whole, filters=CaseFilters(), today=TODAY, level="township")
+    counties = q.risk_by_area(session, scope=whole, filters=CaseFilters(), today=TODAY, level="county")
+    assert towns["369901001000"]["risk"].grade in (RiskGrade.orange, RiskGrade.red)  # five open, two overdue
+    east = counties["369901000000"]
+    # 望江街道 high, 东湖街道 low: the lower middle of two is low — not the sum of both (which is red)
+    assert east["risk"].grade == typical_grade([towns["369901001000"]["risk"].grade,
+                                                towns["369901002000"]["risk"].grade])
+    assert east["risk"].grade != RiskGrade.red
+    assert east["inputs"].open_cases == 6 and east["inputs"].overdue_cases == 2
+    assert typical_grade([RiskGrade.red, RiskGrade.red, RiskGrade.low]) == RiskGrade.red
+    assert typical_grade([RiskGrade.red, RiskGrade.low, RiskGrade.low]) == RiskGrade.low
+    assert typical_grade([]) == RiskGrade.low
+
+
+def test_the_provinces_areas_are_its_cities(session, province):
+    rows = leadership.by_area(session, scope=Scope((province["province"].path,)), today=TODAY)
+    assert [(r["code"], r["name"], r["cases"], r["overdue"]) for r in rows] == [
+        ("369800000000", "临湖市", 2, 0), ("369900000000", "示范市", 6, 2)]
+    rows = leadership.by_area(session, scope=Scope((province["city"].path,)), today=TODAY)
+    assert [(r["code"], r["cases"]) for r in rows] == [("369901000000", 6)]
+
+
+def test_the_wall_turns_from_the_province_to_each_city_and_its_counties(client, session, province):
+    make_user(session, username="wall", role="wall", regions=[province["province"]])
+    login(client, "wall", PASSWORD)
+    page = client.get("/wall").get_data(as_text=True)
+    config = json.loads(re.search(r'<script id="wall-config" type="application/json">(.*?)</script>', page,
+                                  re.S).group(1))
+    assert [(s["code"], s["name"]) for s in config["steps"]] == [
+        ("", "示范省"), ("369800000000", "临湖市"), ("369801000000", "临湖区"),
+        ("369900000000", "示范市"), ("369901000000", "东湖区")]
+    features = client.get("/wall/data/map").get_json()["data"]["features"]
+    assert {f["properties"]["code"] for f in features} == {"369801000000", "369901000000"}  # by county
+    city_map = client.get("/wall/data/map?region=369900000000").get_json()["data"]["features"]
+    assert {f["properties"]["code"] for f in city_map} == {"369901001000", "369901002000"}  # a city: townships
+    areas = client.get("/wall/data/areas").get_json()["data"]
+    assert [a["name"] for a in areas] == ["临湖市", "示范市"]
+
+
+def test_the_case_map_of_a_province_by_county_and_a_click_chooses_the_county(app, client, session, province):
+    login(client, "boss", PASSWORD)
+    client.get("/")
+    document = client.get("/maps/cases?level=county&date_from=2026-01-01&date_to=2026-11-20",
+                          headers={"Sec-Fetch-Dest": "iframe"}).get_data(as_text=True)
+    assert "东湖区" in document and "临湖区" in document and "望江街道" not in document
+    # /cases draws a province by county even when 按乡镇 is chosen, and says so
+    answer = dash(client, app, "cases-map", {"cases-filters.data": CaseFilters(date_from=date(2026, 1, 1),
+                                                                                 date_to=TODAY).to_dict(),
+                                             "cases-map-metric.value": "cases", "cases-map-level.value": "township",
+                                             "cases-version.data": None})
+    assert "level=county" in answer["cases-map"]["src"]
+    assert "按县区显示" in json.dumps(answer["cases-crumb"]["children"], ensure_ascii=False)
+    city = dash(client, app, "cases-map", {"cases-filters.data": CaseFilters(region_code="369900000000").to_dict(),
+                                           "cases-map-metric.value": "cases", "cases-map-level.value": "township",
+                                           "cases-version.data": None})
+    assert "level=township" in city["cases-map"]["src"]
+    clicked = dash(client, app, "cases-county", {"map-event.data": {"action": "select-township",
+                                                                    "code": "369801000000"}})
+    assert clicked["cases-county"]["value"] == "369801000000" and clicked["cases-township"]["value"] is None
