@@ -121,16 +121,27 @@ WORKERS=${TEST_WORKERS:-2}
 PYTEST=(.venv/bin/python -m pytest -p no:cacheprovider -n "$WORKERS" --dist loadfile "$@")
 started=$(date +%s)
 status=0
-if [ "${TEST_DB:-all}" != postgresql ]; then
-  echo "=== tests on SQLite ($WORKERS workers) ==="
-  env -u TEST_DATABASE_URL "${PYTEST[@]}" || status=$?
-fi
-if [ "${TEST_DB:-all}" != sqlite ]; then
-  start_postgres
-  echo "=== tests on PostgreSQL ($WORKERS workers) ==="
+run_sqlite() { env -u TEST_DATABASE_URL "${PYTEST[@]}"; }
+run_postgresql() {
   # the server is thrown away at the end: the tests need not drop their databases one by one
-  TEST_PG_THROWAWAY=1 TEST_DATABASE_URL="postgresql+psycopg://hrss@127.0.0.1:$PG_PORT/hrss_test" \
-    "${PYTEST[@]}" || status=$?
-fi
+  TEST_PG_THROWAWAY=1 TEST_DATABASE_URL="postgresql+psycopg://hrss@127.0.0.1:$PG_PORT/hrss_test" "${PYTEST[@]}"
+}
+case "${TEST_DB:-all}" in
+  sqlite) echo "=== tests on SQLite ($WORKERS workers) ==="; run_sqlite || status=$? ;;
+  postgresql) start_postgres; echo "=== tests on PostgreSQL ($WORKERS workers) ==="; run_postgresql || status=$? ;;
+  *)
+    # Both databases at once: each run waits on its browser, its server or its database part of the
+    # time, and the other fills those gaps (and the tail of a run whose last file is long).
+    start_postgres
+    LOGS=$(mktemp -d /tmp/hrss-test-logs.XXXXXX)
+    echo "=== tests on SQLite and PostgreSQL at once ($WORKERS workers each) ==="
+    run_sqlite > "$LOGS/sqlite.log" 2>&1 & sqlite_pid=$!
+    run_postgresql > "$LOGS/postgresql.log" 2>&1 & pg_pid=$!
+    wait "$sqlite_pid" || status=$?
+    echo "=== tests on SQLite ==="; cat "$LOGS/sqlite.log"
+    wait "$pg_pid" || status=$?
+    echo "=== tests on PostgreSQL ==="; cat "$LOGS/postgresql.log"
+    rm -rf "$LOGS" ;;
+esac
 echo "test: $(( $(date +%s) - started )) s for the suite"
 exit $status
