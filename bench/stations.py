@@ -76,7 +76,10 @@ def bench_callbacks(bench: Bench, client, station_id: int) -> None:
                                     by_filters + [("stations-selected", "data", None)]),
         "radar (+station)": callback_body([("stations-radar", "figure"), ("stations-radar-note", "children")],
                                       by_filters + [("stations-selected", "data", station_id)]),
-        "league (2,000 rows)": callback_body([("stations-league", "rowData")], by_filters),
+        # the grid's first block (pages/stations.LEAGUE_BLOCK rows); scrolling asks for the next
+        "league (first block)": callback_body([("stations-league", "getRowsResponse")],
+                                              [("stations-league", "getRowsRequest",
+                                                {"startRow": 0, "endRow": 100, "sortModel": []})], by_filters),
         "trend": callback_body([("stations-trend", "figure")], by_filters),
         "map src": callback_body([("stations-map", "src")], by_filters),
         "profile": callback_body([("station-profile", "is_open"), ("station-profile-body", "children"),

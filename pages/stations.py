@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 import dash
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
-from dash import Input, Output, dcc, html, no_update
+from dash import Input, Output, State, dcc, html, no_update
 from flask_login import current_user
 
 from components import labels
@@ -48,7 +48,7 @@ dash.register_page(__name__, path="/stations", name=N_("人社所"), title="人�
 P = "stations-"
 CALLBACK_PREFIXES = (P, "station-")
 PERIOD, COUNTY, TOWNSHIP, KIND = P + "period", P + "county", P + "township", P + "kind"
-FILTERS, SELECTED = P + "filters", P + "selected"
+FILTERS, SELECTED, LEAGUE_PURGE = P + "filters", P + "selected", P + "league-purge"
 KPIS, MAP, RATE, RATE_TITLE = P + "kpis", P + "map", P + "rate", P + "rate-title"
 RADAR, RADAR_NOTE, LEAGUE, TREND = P + "radar", P + "radar-note", P + "league", P + "trend"
 RATINGS, RATINGS_NOTE, NEGATIVES = P + "ratings", P + "ratings-note", P + "negatives"
@@ -92,20 +92,46 @@ def _league() -> dag.AgGrid:
         {"field": "overdue", "headerName": _("超期整改"), "width": 100, "type": "rightAligned",
          "cellClassRules": {"text-danger fw-semibold": "params.value > 0"}},
     ]
+    # a province's thousands of stations are not sent whole on every filter change: the grid asks
+    # for blocks of LEAGUE_BLOCK rows as it scrolls, in the order chosen (league_rows)
     return dag.AgGrid(
-        id=LEAGUE, columnDefs=columns,
+        id=LEAGUE, columnDefs=columns, rowModelType="infinite",
         defaultColDef={"sortable": True, "resizable": True, "filter": False},
         dashGridOptions={"rowSelection": {"mode": "singleRow", "checkboxes": False, "enableClickSelection": True},
-                         "animateRows": False,
+                         "animateRows": False, "cacheBlockSize": LEAGUE_BLOCK, "maxBlocksInCache": 20,
+                         "infiniteInitialRowCount": 20,
                          "localeText": {"loadingOoo": _("加载中…"), "noRowsToShow": _("没有符合条件的人社所")}},
         getRowId="'' + params.data.id", style={"height": "460px"}, className="ag-theme-quartz")
+
+
+LEAGUE_BLOCK = 100
+# the columns the grid may sort by, and how (None last whichever way)
+LEAGUE_SORTS = ("name", "county", "township", "score", "grade_label", "checked_on", "satisfaction", "negative",
+                "open", "overdue")
+
+
+def league_rows(rows: list[dict], request: dict | None) -> dict:
+    """One block of the league for the grid's request ({startRow, endRow, sortModel}): the rows
+    in the order asked (the league's own, by rank, when none), with the total for the scrollbar."""
+    request = request or {}
+    ordered = rows
+    for item in reversed(request.get("sortModel") or []):
+        column, descending = item.get("colId"), item.get("sort") == "desc"
+        if column not in LEAGUE_SORTS:
+            continue
+        present = sorted((r for r in ordered if r.get(column) is not None), key=lambda r: r[column],
+                         reverse=descending)
+        ordered = present + [r for r in ordered if r.get(column) is None]
+    start = max(0, int(request.get("startRow") or 0))
+    end = min(start + 500, max(start + 1, int(request.get("endRow") or start + LEAGUE_BLOCK)))
+    return {"rowData": ordered[start:end], "rowCount": len(ordered)}
 
 
 def layout(**_query):
     if (refused := refused_page(ROLES)) is not None:
         return refused
     return html.Div([
-        dcc.Store(id=FILTERS), dcc.Store(id=SELECTED),
+        dcc.Store(id=FILTERS), dcc.Store(id=SELECTED), dcc.Store(id=LEAGUE_PURGE),
         html.Div(html.H1(_("人社所标准化建设"), className="h4 mb-0"), className="d-flex align-items-center my-3"),
         _filter_bar(_query),
         dcc.Loading(html.Div(id=KPIS), type="dot", delay_show=300),
@@ -277,10 +303,21 @@ def register_callbacks(app: dash.Dash) -> None:
                                   standard_label=_("达标线 %(n)s分", n=THRESHOLDS["standard"]),
                                   standard=THRESHOLDS["standard"], empty=_("期间内没有检查"))
 
-    @app.callback(Output(LEAGUE, "rowData"), Input(FILTERS, "data"))
-    def show_league(filters):
+    # new filters: drop the grid's blocks so that it asks again
+    app.clientside_callback(
+        """function(filters) {
+            try { dash_ag_grid.getApi("LEAGUE_ID").purgeInfiniteCache(); } catch (e) { /* not drawn yet */ }
+            return window.dash_clientside.no_update;
+        }""".replace("LEAGUE_ID", LEAGUE),
+        Output(LEAGUE_PURGE, "data"), Input(FILTERS, "data"), prevent_initial_call=True)
+
+    @app.callback(Output(LEAGUE, "getRowsResponse"), Input(LEAGUE, "getRowsRequest"), State(FILTERS, "data"),
+                  prevent_initial_call=True)
+    def show_league(request, filters):
+        if not request:
+            return no_update
         rows, refused = _query(q.league_table, filters=_filters(filters), today=today())
-        return [] if refused else _league_rows(rows)
+        return league_rows([] if refused else _league_rows(rows), request)
 
     @app.callback(Output(RADAR, "figure"), Output(RADAR_NOTE, "children"), Input(FILTERS, "data"),
                   Input(SELECTED, "data"))

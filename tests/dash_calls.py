@@ -10,22 +10,24 @@ def csrf_header(client) -> dict:
     return {"X-CSRFToken": cookie.value}
 
 
-def callback_body(outputs: list[tuple[str, str]], inputs: list[tuple[str, str, object]]) -> dict:
-    """The request body of one callback, named by its (id, property) outputs and inputs."""
+def callback_body(outputs: list[tuple[str, str]], inputs: list[tuple[str, str, object]],
+                  state: list[tuple[str, str, object]] = ()) -> dict:
+    """The request body of one callback, named by its (id, property) outputs, inputs and states."""
     if len(outputs) == 1:
         output = f"{outputs[0][0]}.{outputs[0][1]}"
         spec = {"id": outputs[0][0], "property": outputs[0][1]}
     else:  # "..a.children...b.figure.."
         output = ".." + "...".join(f"{i}.{p}" for i, p in outputs) + ".."
         spec = [{"id": i, "property": p} for i, p in outputs]
-    return {"output": output, "outputs": spec, "state": [],
+    return {"output": output, "outputs": spec, "state": [{"id": i, "property": p, "value": v} for i, p, v in state],
             "inputs": [{"id": i, "property": p, "value": v} for i, p, v in inputs],
             "changedPropIds": [f"{inputs[0][0]}.{inputs[0][1]}"]}
 
 
-def call(client, outputs: list[tuple[str, str]], inputs: list[tuple[str, str, object]]) -> dict:
+def call(client, outputs: list[tuple[str, str]], inputs: list[tuple[str, str, object]],
+         state: list[tuple[str, str, object]] = ()) -> dict:
     """Post one callback (see callback_body); the answer per output id."""
-    body = callback_body(outputs, inputs)
+    body = callback_body(outputs, inputs, state)
     response = client.post("/_dash-update-component", json=body, headers=csrf_header(client))
     assert response.status_code == 200, response.data[:300]
     return response.json["response"]
