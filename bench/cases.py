@@ -59,6 +59,7 @@ def query_calls(scope: Scope, filters: q.CaseFilters) -> dict:
         "risk_by_area(township)": lambda s: q.risk_by_area(s, **args),
         "map_aggregates(township)": lambda s: q.map_aggregates(s, **args),
         "map_aggregates(grid)": lambda s: q.map_aggregates(s, **args, level="grid"),
+        "map_aggregates(county)": lambda s: q.map_aggregates(s, **args, level="county"),
         "supervision_candidates": lambda s: q.supervision_candidates(s, **args),
     }
 
@@ -124,7 +125,8 @@ def bench_route(bench: Bench, url: str) -> list[tuple[str, int]]:
     this_year = q.CaseFilters.default(TODAY).to_query()
     routes = {
         "/maps/cases (townships)": {**this_year},
-        "/maps/cases (grid cells)": {**this_year, "level": "grid"},
+        "/maps/cases (grid cells)": {**this_year, "level": "grid"},  # several cities: by county
+        "/maps/cases (counties)": {**this_year, "level": "county"},
         "/maps/cases (townships, risk)": {**this_year, "risk": "1"},
         "/maps/cases (one township)": {**this_year, "township": "369902001000"},
     }

@@ -145,6 +145,14 @@ def test_the_case_map_of_a_province_by_county_and_a_click_chooses_the_county(app
     document = client.get("/maps/cases?level=county&date_from=2026-01-01&date_to=2026-11-20",
                           headers={"Sec-Fetch-Dest": "iframe"}).get_data(as_text=True)
     assert "东湖区" in document and "临湖区" in document and "望江街道" not in document
+    # the route keeps the rule too: townships or grid cells of several cities come by county
+    for level in ("township", "grid"):
+        asked = client.get(f"/maps/cases?level={level}&date_from=2026-01-01&date_to=2026-11-20",
+                           headers={"Sec-Fetch-Dest": "iframe"}).get_data(as_text=True)
+        assert "临湖区" in asked and "望江街道" not in asked, level
+    one_city = client.get("/maps/cases?level=township&region_code=369900000000&date_from=2026-01-01"
+                          "&date_to=2026-11-20", headers={"Sec-Fetch-Dest": "iframe"}).get_data(as_text=True)
+    assert "望江街道" in one_city and "临湖区" not in one_city
     # /cases draws a province by county even when 按乡镇 is chosen, and says so
     answer = dash(client, app, "cases-map", {"cases-filters.data": CaseFilters(date_from=date(2026, 1, 1),
                                                                                  date_to=TODAY).to_dict(),

@@ -42,10 +42,11 @@ from components.format import count, wan_yuan
 from components.maps import regions_map
 from components.station_map import point_rows, render_html, stations_map, township_outlines
 from data.errors import N_, ValidationError
+from data.filters import narrowed
 from data.models import RegionLevel, Role
 from data.queries import cases as case_queries
 from data.queries import stations as station_queries
-from data.queries.regions import get_region_by_code, region_shapes
+from data.queries.regions import get_region_by_code, region_shapes, spans_cities
 from data.queries.settings import work_calendar
 from data.scope import OutOfScope
 from web import cache
@@ -162,6 +163,14 @@ def cases():
         return _refuse(403, "forbidden", _("您的角色不能查看案件明细"))
 
     session, user_scope, day = db(), scope(), today()
+    if not options["township"] and options["level"] != "county":
+        # several cities (a province): by county — their thousands of townships or grid cells are no
+        # map to send (the page says so); a city chosen shows its townships
+        try:
+            if spans_cities(session, scope=narrowed(session, user_scope, filters)):
+                options["level"] = "county"
+        except OutOfScope:
+            abort(404)
     tiles = (current_app.config["TILE_URL"], current_app.config["TILE_ATTRIBUTION"])
     view = "cases-township" if options["township"] else "cases-city"
     data_version, shapes_version = case_queries.map_versions(session)
