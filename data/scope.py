@@ -11,6 +11,12 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 
+def city_wide(path: str) -> bool:
+    """`path` ends at a city or above it (a province): the area codes of those end in eight zeros
+    (GB/T 2260), whatever the depth of the tree — "<city>/" alone, or "<province>/<city>/"."""
+    return path.rstrip("/").rsplit("/", 1)[-1][4:] == "0" * 8
+
+
 class OutOfScope(Exception):
     """The region or record asked for lies outside the user's regions."""
 

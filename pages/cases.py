@@ -35,7 +35,7 @@ from data.filters import narrowed
 from data.models import CaseSource, RegionLevel, Role
 from data.queries import campaign as campaign_queries
 from data.queries import cases as q
-from data.queries.regions import list_regions, spans_cities
+from data.queries.regions import city_of, list_regions, spans_cities
 from data.queries.settings import limitation_years, supervision_thresholds, work_calendar
 from data.rules.limitation import limitation
 from data.rules.masking import PersonalField
@@ -251,8 +251,9 @@ def _intake_modal() -> dbc.Modal:
 
 def _city_scope() -> Scope:
     """Any office takes in a clue for any place in its city (一点受理) and routes it to any county:
-    those pickers list the whole city (names only), whose path every scope path starts with."""
-    return Scope(tuple(sorted({path.split("/")[0] + "/" for path in scope().paths})))
+    those pickers list the whole city (names only) — in a province, the user's own city."""
+    # the city of each of the user's paths; a province's user (above the cities) the province
+    return Scope(tuple(sorted({(city.path if (city := city_of(db(), path)) else path) for path in scope().paths})))
 
 
 def _filters(filters: dict | None) -> q.CaseFilters:

@@ -167,3 +167,62 @@ def test_the_case_map_of_a_province_by_county_and_a_click_chooses_the_county(app
     clicked = dash(client, app, "cases-county", {"map-event.data": {"action": "select-township",
                                                                     "code": "369801000000"}})
     assert clicked["cases-county"]["value"] == "369801000000" and clicked["cases-township"]["value"] is None
+
+
+def _actor(session, username):
+    from sqlmodel import select
+
+    from data.models import Role, User
+    from data.queries.users import get_user_scope
+    from data.services.common import Actor
+    user = session.exec(select(User).where(User.username == username)).one()
+    return Actor(id=user.id, username=user.username, role=Role(user.role),
+                 scope=get_user_scope(session, user_id=user.id))
+
+
+def test_each_city_numbers_its_own_cases_and_its_bureau_issues_their_notices(session, province):
+    from data.models import CaseSource
+    from data.services import cases as svc
+    from data.services.documents import bureau_name
+
+    make_user(session, username="clerk", role="case_officer", regions=[province["b"]])
+    clerk = _actor(session, "clerk")
+    taken = [svc.receive_case(session, actor=clerk, today=TODAY, intake=svc.CaseIntake(
+        source=CaseSource.walk_in, summary="拖欠工资", township_code=code))
+        for code in ("369801001000", "369801001000", "369901001000")]
+    # 临湖市's cases 临人社监 from 0001 on, 示范市's its own 示人社监 (the factory's T-… numbers aside)
+    assert [c.case_no for c in taken] == ["临人社监〔2026〕0001号", "临人社监〔2026〕0002号", "示人社监〔2026〕0001号"]
+    assert bureau_name(session, taken[0].office_path) == ("临湖市人力资源和社会保障局", "临")
+    assert bureau_name(session, province["a"].path) == ("示范市人力资源和社会保障局", "示")
+    assert bureau_name(session, province["province"].path) == ("示范省人力资源和社会保障厅", "示")
+
+
+def test_a_city_alone_keeps_its_numbers_and_bureau(session):
+    from data.services.documents import bureau_name
+    city = make_city(session)
+    assert bureau_name(session, city["a"].path) == ("示范市人力资源和社会保障局", "示")
+    assert bureau_name(session) == ("示范市人力资源和社会保障局", "示")
+
+
+def test_the_header_names_the_users_place(app, client, session, province):
+    from data.queries.regions import city_name, top_region
+    assert city_name(session, Scope((province["province"].path,))) == "示范省"
+    assert city_name(session, Scope((province["b"].path,))) == "临湖市"
+    assert top_region(session, Scope((province["a"].path, province["b"].path))).name == "示范省"
+    login(client, "mayor", PASSWORD)
+    layout = json.dumps(client.get("/_dash-layout").get_json(), ensure_ascii=False)
+    assert '"children": "临湖市", "className": "brand-city ms-2"' in layout and "示范省" not in layout
+
+
+def test_a_city_leader_in_a_province_is_city_wide(session, province):
+    from data.queries.audit_plan import plan_access
+    from data.queries.audits import area_level
+    from data.queries.inspections import sees_unpublished
+    from data.scope import city_wide
+    city_b = Scope((province["city_b"].path,))
+    assert city_wide(province["city_b"].path) and city_wide(province["province"].path)
+    assert not city_wide(province["b"].path) and not city_wide(province["town_b"].path)
+    assert sees_unpublished("leader", city_b) and not sees_unpublished("leader", Scope((province["b"].path,)))
+    assert area_level(city_b) == "county" and area_level(Scope((province["b"].path,))) == "township"
+    assert plan_access("leader", city_b, None) == "lead"
+    assert plan_access("inspector", city_b, province["b"].path) == "auditor"

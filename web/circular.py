@@ -25,7 +25,7 @@ from components.format import count, percent
 from data.errors import N_, ValidationError
 from data.models import Role
 from data.queries import audits as q
-from data.queries.regions import city_name
+from data.queries.regions import top_region
 from data.scope import OutOfScope
 from web.context import db, scope, today
 from web.i18n import _, is_english
@@ -142,7 +142,11 @@ def _text(chinese: str, english: str | None) -> str:
 
 def _view(doc: q.Circular, start: date, end: date, day: date) -> dict:
     """What the template shows, worded and formatted here (the template only lays it out)."""
-    city = city_name(db())
+    top = top_region(db(), scope())
+    city = top.name if top else ""
+    # a province's office is its department (厅), a city's its bureau (局)
+    issuer = (_("%(city)s人力资源和社会保障厅", city=city) if top is not None and top.level == "province"
+              else _("%(city)s人力资源和社会保障局", city=city))
     counts = doc.counts
     modes = {k: _(v) for k, v in names.INSPECTION_MODE.items()}
     grades = {k: _(v) for k, v in names.GRADE.items()}
@@ -166,7 +170,7 @@ def _view(doc: q.Circular, start: date, end: date, day: date) -> dict:
                                                                         "open", "overdue")}}
                  for r in doc.status_by_area]
     return {
-        "city": city, "issuer": _("%(city)s人力资源和社会保障局", city=city),
+        "city": city, "issuer": issuer,
         "period": period_label(start, end), "start": start, "end": end, "region": doc.region_name,
         "area": doc.region_name or city, "issued": long_date(day), "year": day.year,
         "counts": counts, "mode_counts": mode_counts, "pass_rate": percent(counts.passed, counts.graded),

@@ -18,7 +18,7 @@ from flask_login import current_user
 from data.models import Role
 from data.queries.regions import city_name
 from web.auth import csrf_token
-from web.context import db
+from web.context import db, scope
 from web.i18n import N_, _, current_language, pgettext
 from web.todo import my_todo
 
@@ -132,7 +132,7 @@ def nav_items() -> list:
 
 def navbar() -> dbc.Navbar:
     links = nav_items()
-    city = city_name(db())
+    city = city_name(db(), scope())
     return dbc.Navbar(
         dbc.Container([
             dbc.NavbarBrand([html.Span(html.I(className="bi bi-grid-3x3-gap-fill"), className="brand-mark me-2"),

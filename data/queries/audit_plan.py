@@ -23,19 +23,18 @@ from data.models import (
     Station,
     User,
 )
-from data.scope import Scope
+from data.scope import Scope, city_wide
 
 NOTICE_DAYS = 3
-COUNTY_PATH_LENGTH = 26  # "<city code>/<county code>/"
 
 
 def plan_access(role: Role | str, scope: Scope, home_path: str | None) -> str | None:
     """"lead" (the whole plan), "auditor" (their own assignments, shortly before), or None."""
-    city_wide = any(p.count("/") == 1 for p in scope.paths)
-    if role == Role.leader and city_wide:
+    whole = any(city_wide(p) for p in scope.paths)
+    if role == Role.leader and whole:
         return "lead"
     if role == Role.inspector:
-        return "lead" if city_wide and home_path is None else "auditor"
+        return "lead" if whole and home_path is None else "auditor"
     return None
 
 

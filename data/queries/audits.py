@@ -48,7 +48,7 @@ from data.queries.inspections import latest_per_station, published_clause, stati
 from data.queries.rectifications import overdue_clause as rectification_overdue
 from data.queries.regions import get_region_by_code
 from data.rules.scoring import item_fraction
-from data.scope import OutOfScope, Scope
+from data.scope import OutOfScope, Scope, city_wide
 
 KINDS = tuple(k.value for k in InspectionKind)
 MODES = tuple(m.value for m in InspectionMode)
@@ -509,8 +509,7 @@ _overdue = rectification_overdue  # one definition (data.queries.rectifications.
 
 def area_level(view: Scope) -> str:
     """The level to break a view down by: counties for a city-wide view, else townships."""
-    depth = min((p.count("/") for p in view.paths), default=1)
-    return "county" if depth <= 1 else "township"
+    return "county" if not view.paths or any(city_wide(p) for p in view.paths) else "township"
 
 
 def rectification_status(session: Session, *, scope: Scope, role: Role | str | None, filters: AuditFilters,

@@ -12,14 +12,14 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from data.models import Inspection, Role, Station
-from data.scope import Scope
+from data.scope import Scope, city_wide
 
 
 def sees_unpublished(role: Role | str, scope: Scope) -> bool:
     """Inspectors, and leaders or admins whose regions include a whole city."""
     if role == Role.inspector:
         return True
-    return role in (Role.leader, Role.admin) and any(p.count("/") <= 1 for p in scope.paths)
+    return role in (Role.leader, Role.admin) and any(city_wide(p) for p in scope.paths)
 
 
 def published_clause(inspection, role: Role | str, scope: Scope) -> sa.ColumnElement[bool]:

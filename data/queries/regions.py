@@ -73,11 +73,47 @@ def region_shapes(session: Session, *, scope: Scope, levels: tuple[RegionLevel, 
             for c, n, lv, p, b, lon, lat in rows]
 
 
-def city_name(session: Session) -> str:
+def city_of(session: Session, path: str | None) -> Region | None:
+    """The city a path lies in (the region of its codes that is a city), None above the cities."""
+    codes = [code for code in (path or "").split("/") if code]
+    if not codes:
+        return None
+    return session.exec(select(Region).where(Region.area_code.in_(codes), Region.level == RegionLevel.city.value,
+                                             Region.valid_to.is_(None))).first()
+
+
+def top_region(session: Session, scope: Scope | None = None) -> Region | None:
+    """The region a scope lies in as one: its city when every path is in the same city, else the
+    region all its paths share (a province). Without a scope: the tree's top (the first city, or the
+    province above them)."""
+    if scope is None or not scope.paths:
+        return session.exec(select(Region).where(Region.parent_id.is_(None), Region.valid_to.is_(None))
+                            .order_by(Region.id)).first()
+    cities = {city.id: city for city in (city_of(session, path) for path in scope.paths) if city is not None}
+    if len(cities) == 1 and all(city_of(session, p) is not None for p in scope.paths):
+        return next(iter(cities.values()))
+    shared = scope.paths[0].split("/")[:-1]
+    for path in scope.paths[1:]:
+        parts = path.split("/")[:-1]
+        n = 0
+        while n < min(len(shared), len(parts)) and shared[n] == parts[n]:
+            n += 1
+        shared = shared[:n]
+    if not shared:
+        return None
+    return session.exec(select(Region).where(Region.area_code == shared[-1], Region.valid_to.is_(None))).first()
+
+
+def city_name(session: Session, scope: Scope | None = None) -> str:
+    """The name a user's place goes by (the header, a circular): their city, or their province when
+    they see several cities; without a scope, the first city."""
+    if scope is not None:
+        region = top_region(session, scope)
+        return region.name if region else ""
     name = session.exec(select(Region.name).where(Region.level == RegionLevel.city.value,
                                                   Region.valid_to.is_(None)).order_by(Region.id)).first()
     return name or ""
 
 
-__all__ = ["OutOfScope", "RegionRow", "city_name", "county_path_length", "get_region_by_code", "list_regions",
-           "region_shapes", "spans_cities"]
+__all__ = ["OutOfScope", "RegionRow", "city_name", "city_of", "county_path_length", "get_region_by_code",
+           "list_regions", "region_shapes", "spans_cities", "top_region"]

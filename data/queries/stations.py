@@ -41,21 +41,18 @@ from data.models import (
 from data.queries import ratings
 from data.queries.inspections import latest_per_station, published_clause, stations_with_latest
 from data.queries.rectifications import overdue_clause as rectification_overdue
+from data.queries.regions import county_path_length
 from data.queries.settings import data_generation, work_types
 from data.rules.calendar import same_day_last_year
 from data.rules.masking import mask_phone
 from data.rules.standardisation import STANDARDISED_GRADES, TARGET_RATE, standardisation_rate
-from data.scope import OutOfScope, Scope
+from data.scope import OutOfScope, Scope, city_wide
 
 KINDS = tuple(k.value for k in StationKind)
 CATEGORIES = tuple(STANDARDISATION_CATEGORIES)
 SERVICE_POINT_KINDS = (StationKind.village_point.value, StationKind.community_point.value)
 MAX_TREND_MONTHS = 36
 POINTS_LIMIT = 3000
-# a city's path is "<12 digits>/", a county's "<city>/<12 digits>/": the county of a row is
-# the first 26 characters of its path
-COUNTY_PATH_LENGTH = 26
-
 
 
 # --- shared SQL pieces ------------------------------------------------------------------------
@@ -185,8 +182,9 @@ def rate_by_area(session: Session, *, scope: Scope, role: Role | str, filters: S
     less: {"level": "county" | "township", "target": 1.0, "rows": [{code, name, stations,
     checked, standardised, model, rate}]} in code order. One grouped query."""
     view = narrowed_scope(session, scope, filters)
-    by_township = all(p.count("/") >= 2 for p in view.paths) if view.paths else False
-    key = Station.township_id if by_township else sa.func.substr(Station.path, 1, COUNTY_PATH_LENGTH)
+    by_township = not any(city_wide(p) for p in view.paths) if view.paths else False
+    # the county of a row: its path's first county_path_length characters (a city's or a province's tree)
+    key = Station.township_id if by_township else sa.func.substr(Station.path, 1, county_path_length(session))
     rows = session.exec(_grade_counts(scope, view, role, filters, key)).all()
     if by_township:
         names = dict((i, (c, n)) for i, c, n in session.exec(

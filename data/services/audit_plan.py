@@ -21,6 +21,7 @@ from data.models import (
     InspectionKind,
     Rectification,
     Region,
+    RegionLevel,
     Role,
     Station,
     StationKind,
@@ -28,12 +29,14 @@ from data.models import (
     User,
 )
 from data.queries import ratings
-from data.queries.audit_plan import COUNTY_PATH_LENGTH, access_of
+from data.queries.audit_plan import access_of
 from data.queries.leadership import latest_grades
+from data.queries.regions import county_path_length
 from data.queries.settings import get_setting, work_calendar
 from data.queries.stations import OPEN_RECTIFICATION
 from data.rules.audit_plan import DEFAULT_WEIGHTS, MODES, Auditor, Candidate, DrawError, draw_plan
 from data.rules.calendar import same_day_last_year
+from data.scope import city_wide
 from data.services.common import Actor, audit
 from data.types import utcnow
 
@@ -46,7 +49,9 @@ def _lead(session: Session, actor: Actor) -> None:
 
 
 def _city(session: Session, actor: Actor) -> Region:
-    city = session.exec(select(Region).where(Region.path.in_([p for p in actor.scope.paths if p.count("/") == 1]))
+    # the city the lead's regions cover (a province's lead: none, a plan is a city's)
+    city = session.exec(select(Region).where(Region.path.in_([p for p in actor.scope.paths if city_wide(p)]),
+                                             Region.level == RegionLevel.city.value)
                         .order_by(Region.area_code)).first()
     if city is None:
         raise NotAllowed(N_("只有督查负责人和市级领导可以编制暗访计划"))
@@ -72,7 +77,8 @@ def candidates(session: Session, *, path: str, today: date) -> list[Candidate]:
     stations = session.exec(select(Station.id, Station.path).where(
         Station.active.is_(True), Station.kind == StationKind.township_station.value, scope.clause(Station.path))
         .order_by(Station.id)).all()
-    return [Candidate(sid, spath[:COUNTY_PATH_LENGTH], str(grades[sid]) if grades.get(sid) else None,
+    county = county_path_length(session)
+    return [Candidate(sid, spath[:county], str(grades[sid]) if grades.get(sid) else None,
                       int(open_counts.get(sid, 0)), complaints.get(sid, (0, 0))[1]) for sid, spath in stations]
 
 
@@ -84,7 +90,8 @@ def auditors(session: Session, *, path: str) -> list[Auditor]:
                         .where(User.role == Role.inspector.value, User.active.is_(True),
                                sa.or_(Region.path.startswith(path), sa.literal(path).startswith(Region.path)))
                         .distinct().order_by(User.id)).all()
-    return [Auditor(uid, home[:COUNTY_PATH_LENGTH] if home and home.count("/") >= 2 else None)
+    county = county_path_length(session)
+    return [Auditor(uid, home[:county] if home and len(home) >= county else None)
             for uid, home in rows]
 
 

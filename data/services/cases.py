@@ -37,6 +37,7 @@ from data.models import (
     TransferStatus,
     WageCase,
 )
+from data.queries.regions import city_of
 from data.queries.settings import service_levels, work_calendar
 from data.rules.calendar import WorkCalendar, add_working_days
 from data.rules.case_clock import accept_deadline, investigate_deadline
@@ -163,8 +164,11 @@ def _locate(session: Session, lon: float, lat: float) -> tuple[Region, GridCell 
     return session.get(Region, township_id), (session.get(GridCell, cell_id) if cell_id else None)
 
 
-def _next_case_no(session: Session, year: int) -> str:
-    prefix = f"示人社监〔{year}〕"
+def _next_case_no(session: Session, year: int, path: str) -> str:
+    """The next case number of the city `path` lies in: its name's first character (示范市 → 示人社监),
+    counted per city and year — in a province each city numbers its own."""
+    city = city_of(session, path)
+    prefix = f"{city.name[:1] if city else '示'}人社监〔{year}〕"
     last = session.exec(select(WageCase.case_no).where(WageCase.case_no.startswith(prefix))
                         .order_by(WageCase.case_no.desc())).first()
     serial = int(last[len(prefix):len(prefix) + 4]) + 1 if last else 1
@@ -205,7 +209,8 @@ def receive_case(session: Session, *, actor: Actor, intake: CaseIntake, today: d
     due = accept_deadline(received_on, intake.source, levels=service_levels(session),
                           calendar=calendar or work_calendar(session))
     case = WageCase(
-        case_no=_next_case_no(session, received_on.year), source=intake.source, status=CaseStatus.received,
+        case_no=_next_case_no(session, received_on.year, township.path), source=intake.source,
+        status=CaseStatus.received,
         received_on=received_on, accept_due=due.due, deadline_provisional=due.provisional,
         employer_id=intake.employer_id, industry=intake.industry, is_construction=intake.is_construction,
         workers=intake.workers, amount_claimed_cents=intake.amount_claimed_cents, owed_from=intake.owed_from,

@@ -25,10 +25,12 @@ from data.models import (
     CaseStatus,
     Employer,
     Region,
+    RegionLevel,
     Role,
     SupervisionOrder,
     WageCase,
 )
+from data.queries.regions import city_of, top_region
 from data.queries.settings import work_calendar
 from data.rules.calendar import add_working_days
 from data.services.cases import _case, _record
@@ -62,12 +64,15 @@ class Notice:
     facts: dict  # the case's facts the text cites (employer, workers, amount, dates, reasons …)
 
 
-def bureau_name(session: Session) -> tuple[str, str]:
-    """The issuing bureau's name and its one-character mark in document numbers (示范市 → 示)."""
-    city = session.exec(select(Region).where(Region.parent_id.is_(None), Region.valid_to.is_(None))
-                        .order_by(Region.id)).first()
-    name = city.name if city else ""
-    return f"{name}人力资源和社会保障局", (name[:1] or "人")
+def bureau_name(session: Session, path: str | None = None) -> tuple[str, str]:
+    """The issuing bureau's name and its one-character mark in document numbers (示范市 → 示): the
+    bureau of the city `path` (a case's office) lies in — in a province each city's bureau issues its
+    own; a province's office is its department (厅)."""
+    region = city_of(session, path) or top_region(session)
+    name = region.name if region else ""
+    province = region is not None and region.level == RegionLevel.province
+    office = "人力资源和社会保障厅" if province else "人力资源和社会保障局"
+    return f"{name}{office}", (name[:1] or "人")
 
 
 def may_issue(role: Role, kind: str) -> bool:
@@ -102,7 +107,7 @@ def issue_document(session: Session, *, actor: Actor, case_id: int, kind: str, t
                           .order_by(CaseDocument.id.desc())).first()
     if issued is not None and (order is None or issued.issued_at >= order.issued_at):
         return issued
-    bureau, initial = bureau_name(session)
+    bureau, initial = bureau_name(session, case.office_path)
     year = today.year
     serial = (session.exec(select(sa.func.max(CaseDocument.serial)).where(
         CaseDocument.kind == kind, CaseDocument.year == year)).one() or 0) + 1
