@@ -286,7 +286,8 @@ def register_callbacks(app: dash.Dash) -> None:
         rates, refused = _query(q.rate_by_area, filters=_filters(filters), today=today())
         if refused:
             return {}, _("各县区标准化率")
-        title = _("各乡镇（街道）标准化率") if rates["level"] == "township" else _("各县区标准化率")
+        titles = {"township": _("各乡镇（街道）标准化率"), "city": _("各市标准化率")}
+        title = titles.get(rates["level"], _("各县区标准化率"))
         return rate_figure(rates["rows"], target=rates["target"],
                            target_label=_("目标 %(t)s", t=f"{rates['target']:.0%}"),
                            hover="%{y}：%{x:.1f}%<br>" + _("达标 %(n)s / %(of)s 个", n="%{customdata[0]}",

@@ -226,3 +226,20 @@ def test_a_city_leader_in_a_province_is_city_wide(session, province):
     assert area_level(city_b) == "county" and area_level(Scope((province["b"].path,))) == "township"
     assert plan_access("leader", city_b, None) == "lead"
     assert plan_access("inspector", city_b, province["b"].path) == "auditor"
+
+
+def test_the_provinces_standardisation_rate_goes_by_city(session, province):
+    from data.models import Role
+    from data.queries import stations as sq
+    from tests.factories import make_station
+    for town in ("town_a", "town_a2", "town_b"):
+        make_station(session, township=province[town])
+    filters = sq.StationFilters.default(TODAY)
+    whole = sq.rate_by_area(session, scope=Scope((province["province"].path,)), role=Role.leader, filters=filters,
+                            today=TODAY)
+    assert whole["level"] == "city"
+    assert [(r["code"], r["name"], r["stations"]) for r in whole["rows"]] == [
+        ("369800000000", "临湖市", 1), ("369900000000", "示范市", 2)]
+    city = sq.rate_by_area(session, scope=Scope((province["city"].path,)), role=Role.leader, filters=filters,
+                           today=TODAY)
+    assert city["level"] == "county" and [(r["code"], r["stations"]) for r in city["rows"]] == [("369901000000", 2)]

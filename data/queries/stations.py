@@ -41,7 +41,7 @@ from data.models import (
 from data.queries import ratings
 from data.queries.inspections import latest_per_station, published_clause, stations_with_latest
 from data.queries.rectifications import overdue_clause as rectification_overdue
-from data.queries.regions import county_path_length
+from data.queries.regions import county_path_length, spans_cities
 from data.queries.settings import data_generation, work_types
 from data.rules.calendar import same_day_last_year
 from data.rules.masking import mask_phone
@@ -178,13 +178,16 @@ def satisfaction_months(session: Session, *, scope: Scope, role: Role | str, fil
 
 def rate_by_area(session: Session, *, scope: Scope, role: Role | str, filters: StationFilters,
                  today: date) -> dict:
-    """The standardisation rate per county, or per township when the view is one county or
-    less: {"level": "county" | "township", "target": 1.0, "rows": [{code, name, stations,
-    checked, standardised, model, rate}]} in code order. One grouped query."""
+    """The standardisation rate per county, per township when the view is one county or less,
+    per city over several cities (a province): {"level": "county" | "township" | "city", "target":
+    1.0, "rows": [{code, name, stations, checked, standardised, model, rate}]} in code order. One
+    grouped query."""
     view = narrowed_scope(session, scope, filters)
     by_township = not any(city_wide(p) for p in view.paths) if view.paths else False
-    # the county of a row: its path's first county_path_length characters (a city's or a province's tree)
-    key = Station.township_id if by_township else sa.func.substr(Station.path, 1, county_path_length(session))
+    # the county (or, over several cities, the city) of a row: the first characters of its path
+    by_city = not by_township and spans_cities(session, scope=view)
+    length = county_path_length(session) - (13 if by_city else 0)
+    key = Station.township_id if by_township else sa.func.substr(Station.path, 1, length)
     rows = session.exec(_grade_counts(scope, view, role, filters, key)).all()
     if by_township:
         names = dict((i, (c, n)) for i, c, n in session.exec(
@@ -200,7 +203,7 @@ def rate_by_area(session: Session, *, scope: Scope, role: Role | str, filters: S
         out.append({"code": code, "name": name, "stations": int(stations), "checked": int(checked),
                     "standardised": int(standardised), "model": int(model),
                     "rate": standardisation_rate(int(standardised), int(stations))})
-    return {"level": "township" if by_township else "county", "target": TARGET_RATE,
+    return {"level": "township" if by_township else "city" if by_city else "county", "target": TARGET_RATE,
             "rows": sorted(out, key=lambda r: r["code"])}
 
 
