@@ -313,6 +313,8 @@ def test_offline_records_arrive_exactly_once(browser, field_server, tmp_path):
     assert outbox_statuses(page) == ["waiting"] * 3
     page.goto(f"{base}/field/#/r/{walk}")
     page.locator("#record-status", has_text="待发送").wait_for()
+    # the thumbnails are drawn from IndexedDB after the form: wait for the photo, then count
+    page.locator(".finding .thumb img").first.wait_for()
     assert page.locator(".finding").count() == 3 and page.locator(".finding .thumb img").count() == 1
     assert page.locator("#walk-service").input_value() == "pension_transfer"
 
