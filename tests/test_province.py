@@ -243,3 +243,22 @@ def test_the_provinces_standardisation_rate_goes_by_city(session, province):
     city = sq.rate_by_area(session, scope=Scope((province["city"].path,)), role=Role.leader, filters=filters,
                            today=TODAY)
     assert city["level"] == "county" and [(r["code"], r["stations"]) for r in city["rows"]] == [("369901000000", 2)]
+
+
+
+def test_the_bench_reads_the_top_region_of_its_database(session, monkeypatch, capsys):
+    from bench._harness import leader_scope
+    from bench.explain import main as explain
+    make_city(session)
+    assert leader_scope(session) == Scope(("369900000000/",))  # a city alone, as before
+    # explain.py takes --cities as bench/cases.py does, refused out of range before any database is asked
+    monkeypatch.setattr("sys.argv", ["explain.py", "--cities", "0"])
+    with pytest.raises(SystemExit):
+        explain()
+    assert "--cities must be from 1 to" in capsys.readouterr().err
+
+
+def test_the_bench_over_a_province_reads_the_province(session):
+    from bench._harness import leader_scope
+    make_province(session)
+    assert leader_scope(session) == Scope(("360000000000/",))
