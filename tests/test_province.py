@@ -197,6 +197,25 @@ def test_each_city_numbers_its_own_cases_and_its_bureau_issues_their_notices(ses
     assert bureau_name(session, province["province"].path) == ("示范省人力资源和社会保障厅", "示")
 
 
+
+def test_a_case_is_transferred_within_its_own_city(session, province):
+    from data.errors import ValidationError
+    from data.services import cases as svc
+
+    make_user(session, username="east", role="case_officer", regions=[province["a"]])
+    east = _actor(session, "east")
+    case = make_case(session, township=province["town_a"], county=province["a"])
+    for elsewhere in ("369801000000", "369800000000"):  # 临湖区, 临湖市: another city of the province
+        with pytest.raises(ValidationError) as refused:
+            svc.transfer_case(session, actor=east, case_id=case.id, to_region_code=elsewhere, reason="属地管辖",
+                              today=TODAY)
+        assert refused.value.field == "to_region" and refused.value.message == "只能流转至本市的县区或市本级"
+        session.rollback()
+    # its own city's office (示范市) takes it
+    transfer = svc.transfer_case(session, actor=east, case_id=case.id, to_region_code="369900000000",
+                                 reason="重大案件由市本级办理", today=TODAY)
+    assert transfer.to_region_id == province["city"].id and case.incoming_path == "360000000000/369900000000/"
+
 def test_a_city_alone_keeps_its_numbers_and_bureau(session):
     from data.services.documents import bureau_name
     city = make_city(session)
