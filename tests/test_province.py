@@ -216,6 +216,40 @@ def test_a_case_is_transferred_within_its_own_city(session, province):
                                  reason="重大案件由市本级办理", today=TODAY)
     assert transfer.to_region_id == province["city"].id and case.incoming_path == "360000000000/369900000000/"
 
+
+def _transfer_picker(client, app, case_id) -> list[str]:
+    """The receiving offices the act dialog offers for a case (the 流转 button clicked)."""
+    from tests.dash_calls import csrf_header, find_callback
+    key, spec = find_callback(app, "cases-act-region", {"cases-selected"})
+    outputs = [dict(zip(("id", "property"), o.strip(".").rsplit(".", 1), strict=True))
+               for o in key.strip(".").split("...")]
+    clicked = {"act": "transfer", "type": "case-act"}
+    body = {"output": key, "outputs": outputs,
+            "inputs": [[{"id": clicked, "property": "n_clicks", "value": 1}]],
+            "state": [{**spec["state"][0], "value": case_id}],
+            "changedPropIds": [json.dumps(clicked, separators=(",", ":")) + ".n_clicks"]}
+    response = client.post("/_dash-update-component", json=body, headers=csrf_header(client))
+    assert response.status_code == 200, response.data[:300]
+    return [o["value"] for o in response.json["response"]["cases-act-region"]["options"]]
+
+
+def test_the_transfer_picker_lists_the_cases_own_city(app, client, session, province):
+    make_user(session, username="desk", role="case_officer", regions=[province["province"]])
+    case = make_case(session, township=province["town_b"], county=province["b"])
+    login(client, "desk", PASSWORD)
+    client.get("/")
+    # a province-wide office: 临湖市's case goes to 临湖市 or its counties, not to 示范市's
+    assert _transfer_picker(client, app, case.id) == ["369800000000", "369801000000"]
+
+
+def test_the_transfer_picker_of_a_city_alone_lists_the_city(app, client, session):
+    city = make_city(session)
+    make_user(session, username="east", role="case_officer", regions=[city["a"]])
+    case = make_case(session, township=city["town_a"], county=city["a"])
+    login(client, "east", PASSWORD)
+    client.get("/")
+    assert _transfer_picker(client, app, case.id) == ["369900000000", "369901000000", "369902000000"]
+
 def test_a_city_alone_keeps_its_numbers_and_bureau(session):
     from data.services.documents import bureau_name
     city = make_city(session)
