@@ -315,3 +315,31 @@ def test_the_bench_over_a_province_reads_the_province(session):
     from bench._harness import leader_scope
     make_province(session)
     assert leader_scope(session) == Scope(("360000000000/",))
+
+
+def test_a_provinces_lead_draws_a_plan_over_its_cities_each_auditor_kept_from_their_county(session, province):
+    from sqlmodel import select
+
+    from data.models import AuditAssignment
+    from data.services import audit_plan as plans
+    from tests.factories import make_station, make_template
+    make_template(session, kind="window_audit")
+    east, lakeside = (make_station(session, township=province[t]) for t in ("town_a", "town_b"))
+    for name, home in (("p1", None), ("p2", None), ("local", province["a"].path)):
+        make_user(session, username=name, role="inspector", regions=[province["province"]], home_path=home)
+    local = _actor(session, "local")
+    plan = plans.draw(session, actor=_actor(session, "boss"), name="2027年全省暗访", period_from=date(2027, 1, 4),
+                      period_to=date(2027, 3, 26), modes=["covert"], per_station=2, today=TODAY, seed=7)
+    assert plan.path == "360000000000/"  # the province's plan, over both its cities
+    rows = session.exec(select(AuditAssignment).where(AuditAssignment.plan_id == plan.id)).all()
+    assert {r.station_id for r in rows} == {east.id, lakeside.id}
+    # 回避 by a county's 39-character part of the path: the 东湖区 inspector never audits 东湖区
+    assert all(local.id not in r.auditor_ids for r in rows if r.station_id == east.id)
+    assert any(local.id in r.auditor_ids for r in rows if r.station_id == lakeside.id)
+    # a city's leader in the province plans over their own city
+    city_plan = plans.draw(session, actor=_actor(session, "mayor"), name="2027年临湖市暗访",
+                           period_from=date(2027, 1, 4), period_to=date(2027, 3, 26), modes=["covert"],
+                           per_station=1, today=TODAY, seed=7)
+    assert city_plan.path == "360000000000/369800000000/"
+    assert {r.station_id for r in session.exec(select(AuditAssignment).where(
+        AuditAssignment.plan_id == city_plan.id))} == {lakeside.id}
