@@ -343,3 +343,29 @@ def test_a_provinces_lead_draws_a_plan_over_its_cities_each_auditor_kept_from_th
     assert city_plan.path == "360000000000/369800000000/"
     assert {r.station_id for r in session.exec(select(AuditAssignment).where(
         AuditAssignment.plan_id == city_plan.id))} == {lakeside.id}
+
+
+def _circular(client, username) -> str:
+    login(client, username, PASSWORD)
+    page = client.get("/audits/circular?from=2026-10-01&to=2026-10-31")
+    assert page.status_code == 200
+    client.get("/logout")
+    return re.sub(r"\s+", "", page.get_data(as_text=True))
+
+
+def test_a_circular_is_issued_by_the_provinces_department_or_the_citys_bureau(client, session, province):
+    whole = _circular(client, "boss")
+    assert "示范省人力资源和社会保障厅" in whole and "我厅对示范省" in whole
+    assert "各设区市人力资源和社会保障局：" in whole  # to its cities' bureaus
+    assert "人力资源和社会保障局，各乡镇" not in whole and "我局" not in whole
+    city = _circular(client, "mayor")
+    assert "临湖市人力资源和社会保障局" in city and "我局对临湖市" in city and "示范省" not in city
+    assert "各县（市、区）人力资源和社会保障局，各乡镇（街道）人社所：" in city
+
+
+def test_a_city_alones_circular_is_its_bureaus_as_before(client, session):
+    city = make_city(session)
+    make_user(session, username="leader", role="leader", regions=[city["city"]])
+    page = _circular(client, "leader")
+    assert "示范市人力资源和社会保障局" in page and "我局对示范市" in page and "人力资源和社会保障厅" not in page
+    assert "各县（市、区）人力资源和社会保障局，各乡镇（街道）人社所：" in page
