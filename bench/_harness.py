@@ -29,6 +29,8 @@ if str(ROOT) not in sys.path:
 
 from data import demo, rollup  # noqa: E402
 from data.db import is_empty, make_engine, migrate  # noqa: E402
+from data.queries.regions import top_region  # noqa: E402
+from data.scope import Scope  # noqa: E402
 
 TODAY = date(2026, 11, 20)
 TARGET_RATIO, TARGET_MS = 1.5, 300.0
@@ -73,6 +75,15 @@ def database(url: str | None, path: Path, config: demo.DemoConfig, knobs: str) -
         sa.event.listen(engine, "connect", lambda dbapi_conn, _record: setattr(dbapi_conn, "prepare_threshold", None))
         engine.dispose()
     return engine
+
+
+def leader_scope(session: Session) -> Scope:
+    """The whole bench database as its leader sees it: its top region, the city or the province
+    over the cities (--cities), whichever the database was built with."""
+    top = top_region(session)
+    if top is None:
+        raise SystemExit("bench: the database has no regions")
+    return Scope((top.path,))
 
 
 class Recorder:

@@ -33,7 +33,7 @@ from sqlmodel import Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._harness import HEADER, ROOT, TODAY, Bench, database, get, signed_in_app  # noqa: E402
+from bench._harness import HEADER, ROOT, TODAY, Bench, database, get, leader_scope, signed_in_app  # noqa: E402
 from data import demo  # noqa: E402
 from data.queries import cases as q  # noqa: E402
 from data.scope import Scope  # noqa: E402
@@ -165,13 +165,10 @@ def main() -> None:
                       f"case_scale={scale:g}, cities={args.cities}")
     with Session(engine) as session:
         total = session.exec(sa.select(sa.func.count()).select_from(sa.table("wage_case"))).one()[0]
-        # the leader's: the city, or the province over the cities
-        top = session.exec(sa.select(sa.text("path")).select_from(sa.table("region"))
-                           .where(sa.text("parent_id IS NULL"))).one()[0]
+        city = leader_scope(session)  # the leader's: the city, or the province over the cities
     print(f"{engine.dialect.name}: {total:,} wage cases; today {TODAY}; median of {args.runs} runs; "
           f"scope: the whole {'province' if args.cities > 1 else 'city'} (leader)\n", flush=True)
     bench = Bench(engine, args.runs)
-    city = Scope((top,))
     for title, filters in (("this year to today (the page's default)", q.CaseFilters.default(TODAY)),
                            ("all three years", q.CaseFilters())):
         print(f"queries, {title}\n{HEADER}", flush=True)

@@ -250,8 +250,9 @@ def _intake_modal() -> dbc.Modal:
 
 
 def _city_scope() -> Scope:
-    """Any office takes in a clue for any place in its city (一点受理) and routes it to any county:
-    those pickers list the whole city (names only) — in a province, the user's own city."""
+    """Any office takes in a clue for any place in its city (一点受理) and routes it to the county
+    where it happened: the intake picker lists the whole city (names only) — in a province, the
+    user's own city."""
     # the city of each of the user's paths; a province's user (above the cities) the province
     return Scope(tuple(sorted({(city.path if (city := city_of(db(), path)) else path) for path in scope().paths})))
 
@@ -481,13 +482,14 @@ def register_callbacks(app: dash.Dash) -> None:
                   Output(ACT_REGION, "options"),
                   *[Output(f + "-row", "style")
                     for f in (ACT_DECISION, ACT_AMOUNT, ACT_REGION, ACT_AGENCY, ACT_REASON)],
-                  Input({"type": "case-act", "act": ALL}, "n_clicks"), prevent_initial_call=True)
-    def open_act(clicks):
+                  Input({"type": "case-act", "act": ALL}, "n_clicks"), State(SELECTED, "data"),
+                  prevent_initial_call=True)
+    def open_act(clicks, case_id):
         if not ctx.triggered_id or not any(clicks):
             return (no_update,) * 11
         act = CaseAct(ctx.triggered_id["act"])
         show = lambda on: None if on else {"display": "none"}  # noqa: E731
-        regions = _transfer_targets() if act is CaseAct.transfer else []
+        regions = _transfer_targets(case_id) if act is CaseAct.transfer else []
         return (True, _(labels.CASE_ACT[act.value]), act.value, "", None, regions,
                 show(act is CaseAct.decide), show(act is CaseAct.decide), show(act is CaseAct.transfer),
                 show(act is CaseAct.refer_out), show(act in REASON_ACTS or act is CaseAct.decide))
@@ -681,9 +683,13 @@ def _may_reveal(detail: dict) -> bool:
     return current_user.role in (Role.case_officer, Role.admin) and scope().covers(detail["facts"]["office_path"])
 
 
-def _transfer_targets() -> list[dict]:
-    counties = list_regions(db(), scope=_city_scope(), levels=(RegionLevel.city, RegionLevel.county))
-    return [{"label": r.name, "value": r.area_code} for r in counties]
+def _transfer_targets(case_id) -> list[dict]:
+    """The case's own city and its counties (names only), whatever the user's scope."""
+    try:
+        offices = q.transfer_targets(db(), scope=scope(), case_id=int(case_id))
+    except (OutOfScope, TypeError, ValueError):
+        return []
+    return [{"label": r.name, "value": r.area_code} for r in offices]
 
 
 def _table_row(row: dict) -> dict:

@@ -197,6 +197,59 @@ def test_each_city_numbers_its_own_cases_and_its_bureau_issues_their_notices(ses
     assert bureau_name(session, province["province"].path) == ("示范省人力资源和社会保障厅", "示")
 
 
+
+def test_a_case_is_transferred_within_its_own_city(session, province):
+    from data.errors import ValidationError
+    from data.services import cases as svc
+
+    make_user(session, username="east", role="case_officer", regions=[province["a"]])
+    east = _actor(session, "east")
+    case = make_case(session, township=province["town_a"], county=province["a"])
+    for elsewhere in ("369801000000", "369800000000"):  # 临湖区, 临湖市: another city of the province
+        with pytest.raises(ValidationError) as refused:
+            svc.transfer_case(session, actor=east, case_id=case.id, to_region_code=elsewhere, reason="属地管辖",
+                              today=TODAY)
+        assert refused.value.field == "to_region" and refused.value.message == "只能流转至本市的县区或市本级"
+        session.rollback()
+    # its own city's office (示范市) takes it
+    transfer = svc.transfer_case(session, actor=east, case_id=case.id, to_region_code="369900000000",
+                                 reason="重大案件由市本级办理", today=TODAY)
+    assert transfer.to_region_id == province["city"].id and case.incoming_path == "360000000000/369900000000/"
+
+
+def _transfer_picker(client, app, case_id) -> list[str]:
+    """The receiving offices the act dialog offers for a case (the 流转 button clicked)."""
+    from tests.dash_calls import csrf_header, find_callback
+    key, spec = find_callback(app, "cases-act-region", {"cases-selected"})
+    outputs = [dict(zip(("id", "property"), o.strip(".").rsplit(".", 1), strict=True))
+               for o in key.strip(".").split("...")]
+    clicked = {"act": "transfer", "type": "case-act"}
+    body = {"output": key, "outputs": outputs,
+            "inputs": [[{"id": clicked, "property": "n_clicks", "value": 1}]],
+            "state": [{**spec["state"][0], "value": case_id}],
+            "changedPropIds": [json.dumps(clicked, separators=(",", ":")) + ".n_clicks"]}
+    response = client.post("/_dash-update-component", json=body, headers=csrf_header(client))
+    assert response.status_code == 200, response.data[:300]
+    return [o["value"] for o in response.json["response"]["cases-act-region"]["options"]]
+
+
+def test_the_transfer_picker_lists_the_cases_own_city(app, client, session, province):
+    make_user(session, username="desk", role="case_officer", regions=[province["province"]])
+    case = make_case(session, township=province["town_b"], county=province["b"])
+    login(client, "desk", PASSWORD)
+    client.get("/")
+    # a province-wide office: 临湖市's case goes to 临湖市 or its counties, not to 示范市's
+    assert _transfer_picker(client, app, case.id) == ["369800000000", "369801000000"]
+
+
+def test_the_transfer_picker_of_a_city_alone_lists_the_city(app, client, session):
+    city = make_city(session)
+    make_user(session, username="east", role="case_officer", regions=[city["a"]])
+    case = make_case(session, township=city["town_a"], county=city["a"])
+    login(client, "east", PASSWORD)
+    client.get("/")
+    assert _transfer_picker(client, app, case.id) == ["369900000000", "369901000000", "369902000000"]
+
 def test_a_city_alone_keeps_its_numbers_and_bureau(session):
     from data.services.documents import bureau_name
     city = make_city(session)
@@ -243,3 +296,76 @@ def test_the_provinces_standardisation_rate_goes_by_city(session, province):
     city = sq.rate_by_area(session, scope=Scope((province["city"].path,)), role=Role.leader, filters=filters,
                            today=TODAY)
     assert city["level"] == "county" and [(r["code"], r["stations"]) for r in city["rows"]] == [("369901000000", 2)]
+
+
+
+def test_the_bench_reads_the_top_region_of_its_database(session, monkeypatch, capsys):
+    from bench._harness import leader_scope
+    from bench.explain import main as explain
+    make_city(session)
+    assert leader_scope(session) == Scope(("369900000000/",))  # a city alone, as before
+    # explain.py takes --cities as bench/cases.py does, refused out of range before any database is asked
+    monkeypatch.setattr("sys.argv", ["explain.py", "--cities", "0"])
+    with pytest.raises(SystemExit):
+        explain()
+    assert "--cities must be from 1 to" in capsys.readouterr().err
+
+
+def test_the_bench_over_a_province_reads_the_province(session):
+    from bench._harness import leader_scope
+    make_province(session)
+    assert leader_scope(session) == Scope(("360000000000/",))
+
+
+def test_a_provinces_lead_draws_a_plan_over_its_cities_each_auditor_kept_from_their_county(session, province):
+    from sqlmodel import select
+
+    from data.models import AuditAssignment
+    from data.services import audit_plan as plans
+    from tests.factories import make_station, make_template
+    make_template(session, kind="window_audit")
+    east, lakeside = (make_station(session, township=province[t]) for t in ("town_a", "town_b"))
+    for name, home in (("p1", None), ("p2", None), ("local", province["a"].path)):
+        make_user(session, username=name, role="inspector", regions=[province["province"]], home_path=home)
+    local = _actor(session, "local")
+    plan = plans.draw(session, actor=_actor(session, "boss"), name="2027年全省暗访", period_from=date(2027, 1, 4),
+                      period_to=date(2027, 3, 26), modes=["covert"], per_station=2, today=TODAY, seed=7)
+    assert plan.path == "360000000000/"  # the province's plan, over both its cities
+    rows = session.exec(select(AuditAssignment).where(AuditAssignment.plan_id == plan.id)).all()
+    assert {r.station_id for r in rows} == {east.id, lakeside.id}
+    # 回避 by a county's 39-character part of the path: the 东湖区 inspector never audits 东湖区
+    assert all(local.id not in r.auditor_ids for r in rows if r.station_id == east.id)
+    assert any(local.id in r.auditor_ids for r in rows if r.station_id == lakeside.id)
+    # a city's leader in the province plans over their own city
+    city_plan = plans.draw(session, actor=_actor(session, "mayor"), name="2027年临湖市暗访",
+                           period_from=date(2027, 1, 4), period_to=date(2027, 3, 26), modes=["covert"],
+                           per_station=1, today=TODAY, seed=7)
+    assert city_plan.path == "360000000000/369800000000/"
+    assert {r.station_id for r in session.exec(select(AuditAssignment).where(
+        AuditAssignment.plan_id == city_plan.id))} == {lakeside.id}
+
+
+def _circular(client, username) -> str:
+    login(client, username, PASSWORD)
+    page = client.get("/audits/circular?from=2026-10-01&to=2026-10-31")
+    assert page.status_code == 200
+    client.get("/logout")
+    return re.sub(r"\s+", "", page.get_data(as_text=True))
+
+
+def test_a_circular_is_issued_by_the_provinces_department_or_the_citys_bureau(client, session, province):
+    whole = _circular(client, "boss")
+    assert "示范省人力资源和社会保障厅" in whole and "我厅对示范省" in whole
+    assert "各设区市人力资源和社会保障局：" in whole  # to its cities' bureaus
+    assert "人力资源和社会保障局，各乡镇" not in whole and "我局" not in whole
+    city = _circular(client, "mayor")
+    assert "临湖市人力资源和社会保障局" in city and "我局对临湖市" in city and "示范省" not in city
+    assert "各县（市、区）人力资源和社会保障局，各乡镇（街道）人社所：" in city
+
+
+def test_a_city_alones_circular_is_its_bureaus_as_before(client, session):
+    city = make_city(session)
+    make_user(session, username="leader", role="leader", regions=[city["city"]])
+    page = _circular(client, "leader")
+    assert "示范市人力资源和社会保障局" in page and "我局对示范市" in page and "人力资源和社会保障厅" not in page
+    assert "各县（市、区）人力资源和社会保障局，各乡镇（街道）人社所：" in page

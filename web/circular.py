@@ -144,9 +144,14 @@ def _view(doc: q.Circular, start: date, end: date, day: date) -> dict:
     """What the template shows, worded and formatted here (the template only lays it out)."""
     top = top_region(db(), scope())
     city = top.name if top else ""
-    # a province's office is its department (厅), a city's its bureau (局)
-    issuer = (_("%(city)s人力资源和社会保障厅", city=city) if top is not None and top.level == "province"
-              else _("%(city)s人力资源和社会保障局", city=city))
+    # a province's office is its department (厅), writing to its cities' bureaus; a city's is its
+    # bureau (局), writing to its counties' bureaus and its townships' stations
+    if top is not None and top.level == "province":
+        issuer, office, addressee = (_("%(city)s人力资源和社会保障厅", city=city), _("我厅"),
+                                     _("各设区市人力资源和社会保障局："))
+    else:
+        issuer, office, addressee = (_("%(city)s人力资源和社会保障局", city=city), _("我局"),
+                                     _("各县（市、区）人力资源和社会保障局，各乡镇（街道）人社所："))
     counts = doc.counts
     modes = {k: _(v) for k, v in names.INSPECTION_MODE.items()}
     grades = {k: _(v) for k, v in names.GRADE.items()}
@@ -170,7 +175,7 @@ def _view(doc: q.Circular, start: date, end: date, day: date) -> dict:
                                                                         "open", "overdue")}}
                  for r in doc.status_by_area]
     return {
-        "city": city, "issuer": issuer,
+        "city": city, "issuer": issuer, "office": office, "addressee": addressee,
         "period": period_label(start, end), "start": start, "end": end, "region": doc.region_name,
         "area": doc.region_name or city, "issued": long_date(day), "year": day.year,
         "counts": counts, "mode_counts": mode_counts, "pass_rate": percent(counts.passed, counts.graded),

@@ -44,7 +44,14 @@ from data.models import (
     User,
     WageCase,
 )
-from data.queries.regions import county_path_length, get_region_by_code, list_regions, region_shapes
+from data.queries.regions import (
+    RegionRow,
+    city_of,
+    county_path_length,
+    get_region_by_code,
+    list_regions,
+    region_shapes,
+)
 from data.queries.settings import data_generation, limitation_years
 from data.rules.calendar import DEFAULT_CALENDAR, WorkCalendar, month_under_way, same_day_last_year
 from data.rules.case_clock import CaseClock, SupervisionThresholds, case_clock, supervision_reasons
@@ -719,6 +726,19 @@ def get_case_detail(session: Session, *, scope: Scope, case_id: int, today: date
     }
 
 
+def transfer_targets(session: Session, *, scope: Scope, case_id: int) -> list[RegionRow]:
+    """The offices a case may be transferred to (流转, 全市联动): the city where it happened and its
+    counties, in code order — in a province never another city's (data.services.cases.transfer_case
+    refuses those). Raises OutOfScope as get_case_detail does."""
+    case = session.get(WageCase, case_id) if isinstance(case_id, int) and not isinstance(case_id, bool) else None
+    if not _visible_case(case, scope):
+        raise OutOfScope(str(case_id))
+    city = city_of(session, case.path)
+    if city is None:
+        return []
+    return list_regions(session, scope=Scope((city.path,)), levels=(RegionLevel.city, RegionLevel.county))
+
+
 def _region_brief(region: Region | None) -> dict | None:
     return None if region is None else {"id": region.id, "code": region.area_code, "name": region.name,
                                         "level": str(region.level), "path": region.path}
@@ -1044,7 +1064,7 @@ __all__ = ["BREAKDOWNS", "EXPORT_LIMIT", "MAP_LEVELS", "MAP_METRICS", "SORTABLE"
            "OutOfScope", "area_shapes", "breakdown", "case_conditions", "case_kpis", "case_points", "data_version",
            "first_received", "get_case_detail", "grid_cells", "is_open", "list_cases", "map_aggregates", "map_versions",
            "monthly_trend", "overdue_clause", "received_sums", "region_label", "repeat_employers", "risk_by_area",
-           "shapes_version", "supervision_candidates", "urlencode"]
+           "shapes_version", "supervision_candidates", "transfer_targets", "urlencode"]
 
 
 def registered_by(session: Session, *, user_id: int, limit: int = 200) -> list[dict]:

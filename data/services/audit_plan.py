@@ -48,14 +48,17 @@ def _lead(session: Session, actor: Actor) -> None:
         raise NotAllowed(N_("只有督查负责人和市级领导可以编制暗访计划"))
 
 
-def _city(session: Session, actor: Actor) -> Region:
-    # the city the lead's regions cover (a province's lead: none, a plan is a city's)
-    city = session.exec(select(Region).where(Region.path.in_([p for p in actor.scope.paths if city_wide(p)]),
-                                             Region.level == RegionLevel.city.value)
-                        .order_by(Region.area_code)).first()
-    if city is None:
+def _plan_region(session: Session, actor: Actor) -> Region:
+    """The region the lead's plan covers: their city, or their province when their regions are above
+    the cities (plan_access makes a province's leader a lead too; its plan spans its cities, each
+    auditor still kept from their own county)."""
+    region = session.exec(select(Region).where(
+        Region.path.in_([p for p in actor.scope.paths if city_wide(p)]), Region.valid_to.is_(None),
+        Region.level.in_([RegionLevel.city.value, RegionLevel.province.value]))
+        .order_by(sa.func.length(Region.path), Region.area_code)).first()
+    if region is None:
         raise NotAllowed(N_("只有督查负责人和市级领导可以编制暗访计划"))
-    return city
+    return region
 
 
 def weights(session: Session) -> dict:
@@ -118,7 +121,7 @@ def draw(session: Session, *, actor: Actor, name: str, period_from: date, period
                                                             ChecklistTemplate.is_current.is_(True))).first()
     if template is None:
         raise ValidationError(N_("没有在用的窗口督查模板"), field="template")
-    city = _city(session, actor)
+    region = _plan_region(session, actor)
     plan = None
     if plan_id is not None:
         plan = session.get(AuditPlan, plan_id, with_for_update=True)
@@ -132,12 +135,12 @@ def draw(session: Session, *, actor: Actor, name: str, period_from: date, period
     workdays = [d for d in days if calendar.is_working_day(d)]
     used = weights(session)
     try:
-        drawn = draw_plan(candidates(session, path=city.path, today=today), auditors(session, path=city.path),
+        drawn = draw_plan(candidates(session, path=region.path, today=today), auditors(session, path=region.path),
                           workdays=workdays, modes=modes, per_station=per_station, seed=seed, weights=used)
     except DrawError:
         raise ValidationError(N_("回避本县后可派的督查人员不足两名，或期间内没有工作日"), field="period") from None
     if plan is None:
-        plan = AuditPlan(name=name, path=city.path, period_from=period_from, period_to=period_to,
+        plan = AuditPlan(name=name, path=region.path, period_from=period_from, period_to=period_to,
                          template_id=template.id, modes=modes, per_station=per_station, weights=used, seed=seed,
                          status=AuditPlanStatus.draft, created_by=actor.id, created_at=now)
         session.add(plan)

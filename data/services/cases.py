@@ -382,8 +382,8 @@ def reopen_case(session: Session, *, actor: Actor, case_id: int, reason: str, to
 
 def transfer_case(session: Session, *, actor: Actor, case_id: int, to_region_code: str, reason: str, today: date,
                   now: datetime | None = None) -> CaseTransfer:
-    """流转: hand the case to another jurisdiction (a county, or the city). It stays with us until
-    the receiving office accepts it."""
+    """流转: hand the case to another jurisdiction (a county of its city, or the city). It stays with
+    us until the receiving office accepts it. Raises NotAllowed, WorkflowError, ValidationError."""
     now = now or utcnow()
     reason = _clean(reason, field="reason", required=True)
     loaded = _load(session, actor=actor, case_id=case_id, act=CaseAct.transfer, reason=reason)
@@ -394,6 +394,11 @@ def transfer_case(session: Session, *, actor: Actor, case_id: int, to_region_cod
         raise ValidationError(N_("请选择接收单位（县区）"), field="to_region")
     if target.id == case.office_region_id:
         raise ValidationError(N_("接收单位不能是当前承办单位"), field="to_region")
+    # 全市联动: a case moves within the city where it happened (its number and its notices are that
+    # city's), to one of its counties or the city's own office — never to another city of a province
+    city = city_of(session, case.path)
+    if city is not None and not target.path.startswith(city.path):
+        raise ValidationError(N_("只能流转至本市的县区或市本级"), field="to_region")
     transfer = CaseTransfer(case_id=case.id, from_region_id=case.office_region_id, to_region_id=target.id,
                             reason=reason, status=TransferStatus.pending, sent_at=now, sent_by=actor.id)
     session.add(transfer)
