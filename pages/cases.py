@@ -348,10 +348,9 @@ def register_callbacks(app: dash.Dash) -> None:
         crumb = [html.I(className="bi bi-geo-alt me-1"), _("全部辖区")]
         if f.region_code:
             crumb = [html.I(className="bi bi-geo-alt me-1"), q.region_label(db(), area_code=f.region_code)]
-        if level in ("township", "grid"):  # not the townships of several cities: by county, said so
+        if level in ("township", "grid"):  # the map route draws several cities by county: the page says so
             try:
                 if spans_cities(db(), scope=narrowed(db(), scope(), f)):
-                    level = "county"
                     note = _("（多个市：按县区显示，请先选择市）")
                     crumb = [*crumb, html.Span(note, className="text-secondary ms-1")]
             except OutOfScope:

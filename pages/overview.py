@@ -203,8 +203,8 @@ def register_callbacks(app: dash.Dash) -> None:
         first, last = first or preset_period("month", day)[0], min(last or day, day)
         filters = CaseFilters(date_from=first, date_to=last, region_code=region_code or None)
         if current_user.role in CASE_MAP_ROLES:
-            level = "county" if spans_cities(db(), scope=view) else "township"
-            src = case_map_address(filters, metric=measure or "cases", level=level)
+            # by township; the map route itself draws several cities (a province) by county
+            src = case_map_address(filters, metric=measure or "cases", level="township")
         else:
             src = "/maps/regions" + (f"?{urlencode({'region': region_code})}" if region_code else "")
         session = db()

@@ -158,7 +158,8 @@ def test_the_case_map_of_a_province_by_county_and_a_click_chooses_the_county(app
                                                                                  date_to=TODAY).to_dict(),
                                              "cases-map-metric.value": "cases", "cases-map-level.value": "township",
                                              "cases-version.data": None})
-    assert "level=county" in answer["cases-map"]["src"]
+    drawn = client.get(answer["cases-map"]["src"], headers={"Sec-Fetch-Dest": "iframe"}).get_data(as_text=True)
+    assert "临湖区" in drawn and "望江街道" not in drawn  # the route draws it by county
     assert "按县区显示" in json.dumps(answer["cases-crumb"]["children"], ensure_ascii=False)
     city = dash(client, app, "cases-map", {"cases-filters.data": CaseFilters(region_code="369900000000").to_dict(),
                                            "cases-map-metric.value": "cases", "cases-map-level.value": "township",
@@ -195,7 +196,6 @@ def test_each_city_numbers_its_own_cases_and_its_bureau_issues_their_notices(ses
     assert bureau_name(session, taken[0].office_path) == ("临湖市人力资源和社会保障局", "临")
     assert bureau_name(session, province["a"].path) == ("示范市人力资源和社会保障局", "示")
     assert bureau_name(session, province["province"].path) == ("示范省人力资源和社会保障厅", "示")
-
 
 
 def test_a_case_is_transferred_within_its_own_city(session, province):
@@ -250,6 +250,7 @@ def test_the_transfer_picker_of_a_city_alone_lists_the_city(app, client, session
     client.get("/")
     assert _transfer_picker(client, app, case.id) == ["369900000000", "369901000000", "369902000000"]
 
+
 def test_a_city_alone_keeps_its_numbers_and_bureau(session):
     from data.services.documents import bureau_name
     city = make_city(session)
@@ -296,7 +297,6 @@ def test_the_provinces_standardisation_rate_goes_by_city(session, province):
     city = sq.rate_by_area(session, scope=Scope((province["city"].path,)), role=Role.leader, filters=filters,
                            today=TODAY)
     assert city["level"] == "county" and [(r["code"], r["stations"]) for r in city["rows"]] == [("369901000000", 2)]
-
 
 
 def test_the_bench_reads_the_top_region_of_its_database(session, monkeypatch, capsys):

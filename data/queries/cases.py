@@ -875,24 +875,24 @@ def _area_names(session: Session, level: str, ids: Iterable) -> dict:
     return {i: (code, name) for i, code, name in rows}
 
 
-def _area_key(session: Session, level: str):
+def _area_key(session: Session, level: str, county_length: int | None = None):
     """SQL: the area of a case at `level` — its township's or grid cell's id, or its county's path
-    (the first county_path_length characters of its own)."""
+    (the first county_path_length characters of its own; `county_length` when already read)."""
     if level not in MAP_LEVELS:
         raise ValueError(f"level is one of {MAP_LEVELS}")
     if level == "county":
-        return sa.func.substr(WageCase.path, 1, county_path_length(session))
+        return sa.func.substr(WageCase.path, 1, county_length or county_path_length(session))
     return _plain(session, WageCase.region_id if level == "township" else WageCase.grid_cell_id)
 
 
 def _sums_by_area(session: Session, *, scope: Scope, filters: CaseFilters, today: date, start: date | None,
-                  end: date | None, level: str) -> dict:
+                  end: date | None, level: str, county_length: int | None = None) -> dict:
     """_period_sums per area (keys as _area_key's): counties summed from their townships' paths."""
     if level != "county":
         by = "region_id" if level == "township" else "grid_cell_id"
         return {k: v for (k,), v in _period_sums(session, scope=scope, filters=filters, today=today, start=start,
                                                    end=end, by=(by,)).items()}
-    length = county_path_length(session)
+    length = county_length or county_path_length(session)
     out: dict[str, list[int]] = {}
     for (path,), values in _period_sums(session, scope=scope, filters=filters, today=today, start=start, end=end,
                                         by=("path",)).items():
@@ -909,9 +909,10 @@ def map_aggregates(session: Session, *, scope: Scope, filters: CaseFilters, toda
     (`shapes_version` as for area_shapes)."""
     if metric not in MAP_METRICS:
         raise ValueError(f"metric is one of {MAP_METRICS}")
-    key = _area_key(session, level)
+    length = county_path_length(session) if level == "county" else None  # read once for both
+    key = _area_key(session, level, length)
     sums = _sums_by_area(session, scope=scope, filters=filters, today=today, start=filters.date_from,
-                         end=filters.date_to, level=level)
+                         end=filters.date_to, level=level, county_length=length)
     conds = case_conditions(session, scope=scope, filters=filters, today=today)
     overdue = dict(_cases(session, select(key, sa.func.count()).group_by(key),
                           [*conds, is_open(), overdue_clause(today)]).all())

@@ -44,7 +44,7 @@ def county_path_length(session: Session) -> int:
     characters — "<city>/<county>/" (26) in a city, "<province>/<city>/<county>/" (39) under a
     province (twelve-digit codes, one tree: every county at the same depth)."""
     length = session.exec(select(sa.func.length(Region.path)).where(
-        Region.level == RegionLevel.county.value).limit(1)).first()
+        Region.level == RegionLevel.county.value, Region.valid_to.is_(None)).limit(1)).first()
     return int(length) if length else 26
 
 
