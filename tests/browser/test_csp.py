@@ -22,7 +22,6 @@ def test_the_printable_pages_and_sign_in_work_under_the_policy(browser, live_ser
     sign_in(page, live_server.url, "leader", lands="/todo")
     start = TODAY.replace(day=1)
     page.goto(f"{live_server.url}/audits/circular?from={start.isoformat()}&to={TODAY.isoformat()}")
-    page.wait_for_load_state("load")
     assert page.locator("#circular").is_visible()
     page.evaluate("() => { window.printed = 0; window.print = () => { window.printed += 1; }; }")
     page.click("#circular-print")  # its handler comes from a file, not an inline attribute

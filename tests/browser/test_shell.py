@@ -267,11 +267,13 @@ def test_no_grid_says_nothing_here_before_its_answer(browser, live_server):
     sign_in(page, live_server.url, "leader")
     held, current = [], {}
 
+    def asks_rows(body: str | None) -> bool:
+        grid = current["grid"].lstrip("#")  # rows sent whole, or a block of an infinite grid
+        return f"{grid}.rowData" in (body or "") or f"{grid}.getRowsResponse" in (body or "")
+
     def hold_rows(route):
         """The answer that fills the grid waits; the page's other callbacks go through."""
-        body = route.request.post_data or ""
-        grid = current["grid"].lstrip("#")  # rows sent whole, or a block of an infinite grid
-        if f"{grid}.rowData" in body or f"{grid}.getRowsResponse" in body:
+        if asks_rows(route.request.post_data):
             held.append(route)
         else:
             route.continue_()
@@ -279,15 +281,13 @@ def test_no_grid_says_nothing_here_before_its_answer(browser, live_server):
     page.route("**/_dash-update-component*", hold_rows)
     for path, grid in GRID_PAGES.items():
         current["grid"] = grid
-        page.evaluate("""path => {
-            window.history.pushState({}, '', path);
-            window.dispatchEvent(new CustomEvent('_dashprivate_pushstate'));
-        }""", path)
+        with page.expect_request(lambda r: "_dash-update-component" in r.url and asks_rows(r.post_data)):
+            page.evaluate("""path => {
+                window.history.pushState({}, '', path);
+                window.dispatchEvent(new CustomEvent('_dashprivate_pushstate'));
+            }""", path)
+        # a round trip after the request was seen: its route (sent before it) has been handled
         page.locator(f"{grid} .ag-header").wait_for()
-        for _ in range(400):  # until its rows are asked for (and held): the browser works while we wait
-            if held:
-                break
-            page.wait_for_timeout(50)
         assert held, path
         assert page.locator(f"{grid} .ag-overlay-no-rows-wrapper").count() == 0, path
         current["grid"] = "-"
