@@ -77,10 +77,11 @@ def weekly_brief(session: Session, *, scope: Scope, monday: date,
     f.update(cases_week=week[0], workers_week=week[1], amount_week_cents=week[2], cases_week_ly=week_ly[0],
              workers_week_ly=week_ly[1], amount_week_ly_cents=week_ly[2], cases_ytd=ytd[0], workers_ytd=ytd[1],
              amount_ytd_cents=ytd[2], cases_ytd_ly=ytd_ly[0], workers_ytd_ly=ytd_ly[1], amount_ytd_ly_cents=ytd_ly[2])
-    wall = leadership.figures(session, scope=scope, today=end, calendar=calendar)
-    f.update(closure_rate=wall.closure_rate, on_time_rate=wall.on_time_rate, overdue=wall.overdue_cases,
-             supervised=wall.supervised_cases, stations=wall.stations, standardised=wall.stations_standardised,
-             standardisation_rate=wall.standardisation_rate)
+    # as the wall's tiles count them (leadership.figures), only the part the brief shows
+    k, stations, standardised = leadership.standing(session, scope=scope, today=end)
+    f.update(closure_rate=k.closure_rate, on_time_rate=k.on_time_rate, overdue=k.overdue, supervised=k.supervised,
+             stations=stations, standardised=standardised,
+             standardisation_rate=standardised / stations if stations else None)
     # the last twelve weeks and the same days a year before: two reads by day, summed per week here
     first = start - timedelta(weeks=11)
     daily, daily_ly = (received_sums(session, scope=scope, start=a, end=b, by=("day",))
@@ -165,8 +166,7 @@ def weekly_brief(session: Session, *, scope: Scope, monday: date,
 
     # work-log filing by area, by the one rule (data.queries.logs.filing_by_area): the cadre-days
     # filed of the week's posted working days that are over (or filed), as /logs counts them
-    areas = {a["code"]: {"name": a["name"]} for a in leadership.by_area(session, scope=scope, today=end,
-                                                                         calendar=calendar)}
+    areas = {code: {"name": name} for _path, code, name in leadership.areas_below(session, scope=scope)}
     over = end + timedelta(days=1)
     figures = logs.filing_by_area(session, scope, first=start, last=end, today=min(today, over) if today else over,
                                   calendar=calendar, codes=set(areas))

@@ -122,11 +122,17 @@ def expected_cadres(session: Session, scope: Scope, day: date) -> int:
         scope.clause(Secondment.path), Secondment.starts_on <= day, Secondment.ends_on >= day)).one())
 
 
-def figures(session: Session, *, scope: Scope, today: date, calendar: WorkCalendar = DEFAULT_CALENDAR) -> Figures:
-    """Everything on the wall's KPI tiles, year to `today` against the same days last year."""
+def standing(session: Session, *, scope: Scope, today: date) -> tuple:
+    """The cases' KPIs this year to `today` (data.queries.cases.case_kpis), the stations with a
+    grade and those graded standard: the part of the wall's figures the weekly brief repeats."""
     k = case_kpis(session, scope=scope, filters=CaseFilters(), today=today)
     grades = latest_grades(session, scope, as_of=today)
-    standardised = sum(1 for g in grades.values() if g in PASSING)
+    return k, len(grades), sum(1 for g in grades.values() if g in PASSING)
+
+
+def figures(session: Session, *, scope: Scope, today: date, calendar: WorkCalendar = DEFAULT_CALENDAR) -> Figures:
+    """Everything on the wall's KPI tiles, year to `today` against the same days last year."""
+    k, stations, standardised = standing(session, scope=scope, today=today)
     audits, passed = _audit_pass(session, scope, date(today.year, 1, 1), today)
     audits_ly, passed_ly = _audit_pass(session, scope, date(today.year - 1, 1, 1), same_day_last_year(today))
     rect = session.exec(select(
@@ -145,8 +151,8 @@ def figures(session: Session, *, scope: Scope, today: date, calendar: WorkCalend
         amount_cents_last_year=k.amount_claimed_cents_last_year, closure_rate=k.closure_rate,
         closure_rate_last_year=k.closure_rate_last_year, on_time_rate=k.on_time_rate,
         on_time_rate_last_year=k.on_time_rate_last_year, overdue_cases=k.overdue,
-        supervised_cases=k.supervised, stations=len(grades), stations_standardised=standardised,
-        standardisation_rate=_ratio(standardised, len(grades)), audits=audits, audits_passed=passed,
+        supervised_cases=k.supervised, stations=stations, stations_standardised=standardised,
+        standardisation_rate=_ratio(standardised, stations), audits=audits, audits_passed=passed,
         audit_pass_rate=_ratio(passed, audits), audit_pass_rate_last_year=_ratio(passed_ly, audits_ly),
         rectifications_open=int(rect[0]), rectifications_overdue=int(rect[1]), logs_today=logs,
         logs_expected_today=expected, ratings=rated["ratings"], ratings_negative=rated["negative"],
@@ -265,16 +271,23 @@ def standardisation_by_area(session: Session, *, scope: Scope, today: date, code
     return out
 
 
+def areas_below(session: Session, *, scope: Scope) -> list[tuple[str, str, str]]:
+    """The current regions one level below the scope's top (a province's cities, a city's counties,
+    a county's townships): (path, code, name) in code order."""
+    depth = min((p.count("/") for p in scope.paths), default=0) + 1
+    children = session.exec(select(Region.path, Region.area_code, Region.name).where(
+        Region.valid_to.is_(None), Region.level.in_(["city", "county", "township"]), scope.clause(Region.path))
+        .order_by(Region.area_code)).all()
+    return [(p, c, n) for p, c, n in children if p.count("/") == depth]
+
+
 def by_area(session: Session, *, scope: Scope, today: date, calendar: WorkCalendar = DEFAULT_CALENDAR) -> list[dict]:
     """The same few figures for each area one level down (the cities of a province, the counties
     of a city, the townships of a county): cases this year, overdue, standardisation rate, work logs
     today against expected. A handful of grouped queries folded by path, whatever the areas."""
-    children = session.exec(select(Region.path, Region.area_code, Region.name).where(
-        Region.valid_to.is_(None), Region.level.in_(["city", "county", "township"]), scope.clause(Region.path))
-        .order_by(Region.area_code)).all()
     depth = min((p.count("/") for p in scope.paths), default=0) + 1
     areas = {p: {"code": c, "name": n, "cases": 0, "overdue": 0, "stations": 0, "standardised": 0, "logs": 0,
-                 "expected": 0} for p, c, n in children if p.count("/") == depth}
+                 "expected": 0} for p, c, n in areas_below(session, scope=scope)}
 
     def area_of(path: str | None) -> dict | None:
         if not path:
