@@ -117,6 +117,12 @@ start_postgres() {
 echo "=== lint (ruff) ==="
 .venv/bin/ruff check .
 
+# Compiled bytecode kept, outside the tree: a machine that sets PYTHONDONTWRITEBYTECODE makes every
+# worker, server and subprocess compile each module it imports again (and every create_app its
+# Dash pages): about a tenth of the suite's time.
+unset PYTHONDONTWRITEBYTECODE
+export PYTHONPYCACHEPREFIX="$PWD/build/pycache"
+
 WORKERS=${TEST_WORKERS:-2}
 PYTEST=(.venv/bin/python -m pytest -p no:cacheprovider -n "$WORKERS" --dist loadfile "$@")
 started=$(date +%s)

@@ -31,6 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from data.db import make_engine, migrate  # noqa: E402
+from data.security import hash_password  # noqa: E402
 from tests.dash_calls import csrf_header  # noqa: E402, F401 (tests import it from here)
 
 # a fixed "today" so figures, deadlines and the demo city are the same on every run
@@ -242,6 +243,13 @@ def demo_source(databases) -> str:
     def build(url: str) -> None:
         engine = make_engine(url, poolclass=sa.pool.NullPool)
         demo.generate(engine, demo.DemoConfig(today=TODAY))
+        # the demo accounts' password at the fixtures' low cost (tests.factories.TEST_COST): the
+        # browser tests sign in hundreds of times; test_demo checks the generator's own hash
+        from tests.factories import TEST_COST
+        with engine.begin() as conn:
+            conn.execute(sa.text('UPDATE app_user SET password_hash = :hash WHERE username IN :names')
+                         .bindparams(sa.bindparam("names", expanding=True)),
+                         {"hash": hash_password(demo.DEMO_PASSWORD, cost=TEST_COST), "names": list(demo.DEMO_ACCOUNTS)})
         _settle(engine)
 
     return databases.shared_copy("demo", build)

@@ -16,6 +16,7 @@ from sqlmodel import select
 
 from app import create_app
 from data.models import AuditEvent, LoginAttempt, Role
+from data.security import hash_password
 from data.services import login_throttle as throttle
 from data.services import users as user_service
 from data.types import utcnow
@@ -111,8 +112,9 @@ def test_a_run_of_failures_ends_after_a_quiet_window(session, officer):
 
 def test_unknown_disabled_and_passwordless_accounts_cost_one_password_check_each(session, monkeypatch):
     city = make_city(session)
-    make_user(session, username="known", role=Role.leader, regions=[city["city"]])
-    make_user(session, username="gone", role=Role.leader, regions=[city["city"]], active=False)
+    full = hash_password(PASSWORD)  # the product's cost, not the fixtures' low one
+    make_user(session, username="known", role=Role.leader, regions=[city["city"]], password_hash=full)
+    make_user(session, username="gone", role=Role.leader, regions=[city["city"]], active=False, password_hash=full)
     make_user(session, username="staff", role=Role.cadre, regions=[city["town_a"]], password_hash="!")
     checked = []
     real = user_service.verify_password
