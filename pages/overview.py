@@ -25,7 +25,7 @@ from components.format import change, count, percent, wan_yuan
 from data.models import RegionLevel
 from data.queries import campaign as campaign_queries
 from data.queries.cases import CaseFilters, risk_by_area
-from data.queries.overview import cases_by_month, overview_figures
+from data.queries.overview import case_figures, cases_by_month, overview_figures
 from data.queries.regions import get_region_by_code, list_regions, spans_cities
 from data.rules.calendar import month_under_way, preset_period, same_day_last_year
 from data.rules.workflow import OPEN_STATES
@@ -159,16 +159,19 @@ def register_callbacks(app: dash.Dash) -> None:
             view = scope().narrow(_region_path(region_code))
         except OutOfScope:
             return refusal(_("所选区域不在您的管辖范围内。")), {}, asof
-        figures = overview_figures(db(), scope=view, today=day)
+        session = db()
         # the month under way beside the same days of last year's month, and named so
         partial = month_under_way(day)
+        # the cases' part kept by their data version: fifty leaders opening the overview read it once
+        cases, this_year, last_year = cache.panel("overview-cases", (view.paths, day.isoformat()), lambda: (
+            case_figures(session, scope=view, today=day), cases_by_month(session, scope=view, year=day.year),
+            cases_by_month(session, scope=view, year=day.year - 1, cut=same_day_last_year(day) if partial else None)))
+        figures = overview_figures(session, scope=view, today=day, cases=cases)
         months = [_("%(m)d月", m=m) for m in range(1, 13)]
         if partial:
             months[day.month - 1] = _("%(m)d月1–%(d)d日", m=day.month, d=day.day)
         trend = year_on_year_bars(
-            this_year=cases_by_month(db(), scope=view, year=day.year),
-            last_year=cases_by_month(db(), scope=view, year=day.year - 1,
-                                     cut=same_day_last_year(day) if partial else None),
+            this_year=this_year, last_year=last_year,
             months_label=months, this_label=_("%(year)s年", year=day.year),
             last_label=_("%(year)s年", year=day.year - 1), upto_month=day.month)
         return kpi_tiles(figures, day, region_code), trend, asof

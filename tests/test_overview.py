@@ -4,8 +4,9 @@ import json
 from datetime import date
 
 import pytest
+from sqlmodel import select
 
-from data.models import CaseStatus, Role
+from data.models import CaseStatus, Role, Station, User
 from data.queries.overview import overview_figures
 from data.scope import Scope
 from tests.conftest import TODAY, contains
@@ -183,3 +184,27 @@ def test_the_landing_names_the_worst_townships_and_why(client, city):
     assert f"/cases?township={city['town_b'].area_code}" in risk
     sign_in(client, "officer")
     assert city["town_b"].name not in json.dumps(call_map(client, None)["overview-risk"], ensure_ascii=False)
+
+
+def test_the_case_figures_are_kept_by_their_version_and_the_rest_read_each_time(client, session, city):
+    """Fifty leaders opening the overview read its case figures once (web.cache.panel, by the cases'
+    data version); a new case shows at once, and so does a work log (not kept: no case changed)."""
+    from web import cache
+
+    sign_in(client, "leader")
+
+    def tile(card: str) -> str:
+        return _text(_find(call_overview(client, None)["overview-kpis"]["children"], card))
+
+    first = tile("kpi-open-cases")
+    before = cache.stats["panel", "hit"]
+    assert tile("kpi-open-cases") == first and cache.stats["panel", "hit"] == before + 1
+    make_case(session, township=city["town_a"], county=city["a"])
+    session.commit()
+    assert first.startswith("在办欠薪案件7") and tile("kpi-open-cases").startswith("在办欠薪案件8")
+    logs = tile("kpi-logs")
+    cadre = session.exec(select(User).where(User.username == "cadre")).one()
+    station = session.exec(select(Station).where(Station.township_id == city["town_a"].id)).first()
+    make_work_log(session, user=cadre, station=station, log_date=date(2026, 11, 4))
+    session.commit()
+    assert tile("kpi-logs") != logs

@@ -42,8 +42,10 @@ def _count(session: Session, stmt) -> int:
     return int(session.exec(stmt).one() or 0)
 
 
-def overview_figures(session: Session, *, scope: Scope, today: date,
-                     calendar: WorkCalendar = DEFAULT_CALENDAR) -> OverviewFigures:
+def case_figures(session: Session, *, scope: Scope, today: date) -> dict[str, int]:
+    """The overview's figures of cases alone (open, overdue and supervised now; received this year
+    and last year to the same day, workers and money): what changes only when a case does, so a
+    page may keep it by the cases' data version (web.cache.panel)."""
     now = cases_now(session, scope=scope, today=today)
 
     def ytd(start: date, end: date) -> list[int]:
@@ -51,6 +53,15 @@ def overview_figures(session: Session, *, scope: Scope, today: date,
 
     this_year = ytd(date(today.year, 1, 1), today)
     last_year = ytd(date(today.year - 1, 1, 1), same_day_last_year(today))
+    return {"open_cases": now.open, "overdue_cases": now.overdue, "supervised_cases": now.supervised,
+            "cases_ytd": this_year[0], "cases_ytd_last_year": last_year[0], "workers_ytd": int(this_year[1]),
+            "amount_ytd_cents": int(this_year[2])}
+
+
+def overview_figures(session: Session, *, scope: Scope, today: date, calendar: WorkCalendar = DEFAULT_CALENDAR,
+                     cases: dict[str, int] | None = None) -> OverviewFigures:
+    """Every figure of the overview's tiles; `cases`: case_figures already read (kept by the page)."""
+    cases = cases if cases is not None else case_figures(session, scope=scope, today=today)
 
     station_counts = session.exec(
         select(
@@ -66,10 +77,7 @@ def overview_figures(session: Session, *, scope: Scope, today: date,
                        .where(scope.clause(Rectification.path),
                               Rectification.status != RectificationStatus.closed.value))
     return OverviewFigures(
-        open_cases=now.open, overdue_cases=now.overdue, supervised_cases=now.supervised,
-        cases_ytd=this_year[0], cases_ytd_last_year=last_year[0],
-        workers_ytd=int(this_year[1]), amount_ytd_cents=int(this_year[2]),
-        stations=station_counts[0], village_points=station_counts[1],
+        **cases, stations=station_counts[0], village_points=station_counts[1],
         logs_this_month=logs["filed"], logs_expected_this_month=logs["due"], cadres=cadres,
         open_rectifications=open_rect,
     )
