@@ -186,7 +186,7 @@ def test_each_city_numbers_its_own_cases_and_its_bureau_issues_their_notices(ses
     from data.services import cases as svc
     from data.services.documents import bureau_name
 
-    make_user(session, username="clerk", role="case_officer", regions=[province["b"]])
+    make_user(session, username="clerk", role="case_officer", regions=[province["province"]])  # the 厅's desk
     clerk = _actor(session, "clerk")
     taken = [svc.receive_case(session, actor=clerk, today=TODAY, intake=svc.CaseIntake(
         source=CaseSource.walk_in, summary="拖欠工资", township_code=code))
@@ -196,6 +196,26 @@ def test_each_city_numbers_its_own_cases_and_its_bureau_issues_their_notices(ses
     assert bureau_name(session, taken[0].office_path) == ("临湖市人力资源和社会保障局", "临")
     assert bureau_name(session, province["a"].path) == ("示范市人力资源和社会保障局", "示")
     assert bureau_name(session, province["province"].path) == ("示范省人力资源和社会保障厅", "示")
+
+
+def test_an_office_takes_in_clues_for_its_own_city_only(session, province):
+    from data.errors import ValidationError
+    from data.models import CaseSource
+    from data.services import cases as svc
+
+    make_user(session, username="east", role="case_officer", regions=[province["a"]])
+    east = _actor(session, "east")
+
+    def intake(code):
+        return svc.CaseIntake(source=CaseSource.walk_in, summary="拖欠工资", township_code=code)
+
+    # its own city's township is taken in (one of another county would be routed there)
+    own = svc.receive_case(session, actor=east, today=TODAY, intake=intake(province["town_a"].area_code))
+    assert own.case_no.startswith("示人社监")
+    with pytest.raises(ValidationError) as refused:  # 临湖市's township: its own bureau's
+        svc.receive_case(session, actor=east, today=TODAY, intake=intake(province["town_b"].area_code))
+    assert refused.value.field == "township" and "发生地不在本市" in refused.value.message
+    session.rollback()
 
 
 def test_a_case_is_transferred_within_its_own_city(session, province):
