@@ -12,8 +12,8 @@ all post at once: walkthroughs with findings and work logs, alternately, and a r
 tenth record (an identical body, as after a lost answer: it must come back 200). Prints records
 per second, latency, errors (any answer other than the expected 201/200, or no answer) and
 duplicates (rows per UUID above one), and the records missing from the database.
-Target: 50 × 40 on SQLite gives zero errors, zero duplicates and nothing missing; the last line
-is `summary: N ok, M miss`.
+Targets: zero errors, zero duplicates and nothing missing; at least 500 records/s with p95 ≤ 300 ms
+(issue 14's goal, on gunicorn and PostgreSQL); the last line is `summary: N ok, M miss`.
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ from data.models import Role, Secondment, Station, StationKind, User, UserRegion
 from data.security import hash_password  # noqa: E402
 
 PASSWORD = "bench-sync-password"
+RATE_GOAL, P95_GOAL_MS = 500, 300  # issue 14: 50 phones × 40 records on gunicorn + PostgreSQL
 PREFIX = "bench_sync_"
 
 
@@ -255,12 +256,14 @@ def main() -> None:
           f"{args.clients} clients × {args.records} records on {where}, werkzeug threaded")
     print(f"records      {len(sent)} (+{resends} resends)")
     print(f"seconds      {seconds:.1f}")
-    print(f"records/s    {len(sent) / seconds:.1f}")
+    tally = Tally()
+    rate = len(sent) / seconds
+    print(f"records/s    {rate:.1f}  {tally.check(rate >= RATE_GOAL)}  target ≥ {RATE_GOAL}")
     if latencies:
         p50, p95 = latencies[len(latencies) // 2], latencies[int(len(latencies) * 0.95)]
         print(f"latency      p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, max {latencies[-1] * 1000:.0f} ms "
-              f"(mean {statistics.mean(latencies) * 1000:.0f} ms)")
-    tally = Tally()
+              f"(mean {statistics.mean(latencies) * 1000:.0f} ms)  {tally.check(p95 * 1000 <= P95_GOAL_MS)}  "
+              f"target p95 ≤ {P95_GOAL_MS} ms")
     print(f"errors       {sum(errors.values())}  {tally.check(not errors)}" + (f"  {dict(errors)}" if errors else ""))
     print(f"duplicates   {duplicates}  {tally.check(not duplicates)}")
     print(f"missing      {missing}  {tally.check(not missing)}")
