@@ -185,7 +185,10 @@ def layout(**_query):
             ]), md=6, xl=3, className="mb-3"),
         ]),
         _card(_("案件列表"), [_grid(), dcc.Store(id=TABLE_PURGE)], class_name="shadow-sm mb-3"),
-        dbc.Offcanvas([html.Div(id=DETAIL_MSG), dcc.Loading(html.Div(id=DETAIL_BODY), type="dot")],
+        # the detail stays readable while it is drawn again (an act, a notice issued): dimmed, not blanked
+        dbc.Offcanvas([html.Div(id=DETAIL_MSG),
+                       dcc.Loading(html.Div(id=DETAIL_BODY), type="dot", delay_show=300,
+                                   overlay_style={"visibility": "visible", "opacity": 0.6})],
                       id=DETAIL, title=_("案件详情"), placement="end", is_open=False, className="case-detail",
                       style={"width": "min(640px, 100vw)"}),
         _act_modal(),

@@ -66,7 +66,7 @@ def test_a_notice_is_issued_from_a_case_and_reads_as_chinese(browser, live_serve
     page.get_by_role("button", name="出具受理通知书").click()
     link = page.locator("a.case-document", has_text="受理通知书")
     # awaited with its number; read from the DOM (text_content): the detail is drawn again as the
-    # notice is issued and is hidden (visibility) for a moment, when innerText is empty
+    # notice is issued (dimmed under its loading dots) — what the page paints is not the question here
     expect(link).to_contain_text(re.compile(r"示人社监受〔\d{4}〕\d+号"))
     number = re.search(r"示人社监受〔\d{4}〕\d+号", link.text_content()).group(0)
     with context.expect_page() as opened:  # it opens beside the dashboard
