@@ -612,6 +612,15 @@ def _visible_case(case: WageCase | None, scope: Scope) -> bool:
             and any(scope.covers(p) for p in (case.path, case.office_path, case.incoming_path)))
 
 
+def _load_visible(session: Session, scope: Scope, case_id: int) -> WageCase:
+    """The case, or OutOfScope when it is unknown, deleted or outside the scope (one answer for all
+    three, so nobody can probe which cases exist)."""
+    case = session.get(WageCase, case_id) if isinstance(case_id, int) and not isinstance(case_id, bool) else None
+    if not _visible_case(case, scope):
+        raise OutOfScope(str(case_id))
+    return case
+
+
 def get_case_detail(session: Session, *, scope: Scope, case_id: int, today: date,
                     calendar: WorkCalendar = DEFAULT_CALENDAR) -> dict:
     """Everything about one case, as a dict:
@@ -627,9 +636,7 @@ def get_case_detail(session: Session, *, scope: Scope, case_id: int, today: date
 
     Raises OutOfScope when the case is unknown, deleted or outside the scope (one answer for
     all three, so nobody can probe which cases exist)."""
-    case = session.get(WageCase, case_id) if isinstance(case_id, int) and not isinstance(case_id, bool) else None
-    if not _visible_case(case, scope):
-        raise OutOfScope(str(case_id))
+    case = _load_visible(session, scope, case_id)
     township = session.get(Region, case.region_id)
     county = session.get(Region, township.parent_id) if township and township.parent_id else None
     office = session.get(Region, case.office_region_id)
@@ -730,10 +737,7 @@ def transfer_targets(session: Session, *, scope: Scope, case_id: int) -> list[Re
     """The offices a case may be transferred to (流转, 全市联动): the city where it happened and its
     counties, in code order — in a province never another city's (data.services.cases.transfer_case
     refuses those). Raises OutOfScope as get_case_detail does."""
-    case = session.get(WageCase, case_id) if isinstance(case_id, int) and not isinstance(case_id, bool) else None
-    if not _visible_case(case, scope):
-        raise OutOfScope(str(case_id))
-    city = city_of(session, case.path)
+    city = city_of(session, _load_visible(session, scope, case_id).path)
     if city is None:
         return []
     return list_regions(session, scope=Scope((city.path,)), levels=(RegionLevel.city, RegionLevel.county))
