@@ -35,7 +35,7 @@ from data.filters import narrowed
 from data.models import CaseSource, RegionLevel, Role
 from data.queries import campaign as campaign_queries
 from data.queries import cases as q
-from data.queries.regions import city_of, list_regions, spans_cities
+from data.queries.regions import home_cities, list_regions, spans_cities
 from data.queries.settings import limitation_years, supervision_thresholds, work_calendar
 from data.rules.limitation import limitation
 from data.rules.masking import PersonalField
@@ -256,8 +256,7 @@ def _city_scope() -> Scope:
     """Any office takes in a clue for any place in its city (一点受理) and routes it to the county
     where it happened: the intake picker lists the whole city (names only) — in a province, the
     user's own city."""
-    # the city of each of the user's paths; a province's user (above the cities) the province
-    return Scope(tuple(sorted({(city.path if (city := city_of(db(), path)) else path) for path in scope().paths})))
+    return home_cities(db(), scope())
 
 
 def _filters(filters: dict | None) -> q.CaseFilters:

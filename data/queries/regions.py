@@ -82,6 +82,12 @@ def city_of(session: Session, path: str | None) -> Region | None:
                                              Region.valid_to.is_(None))).first()
 
 
+def home_cities(session: Session, scope: Scope) -> Scope:
+    """The cities a scope's paths lie in — each path's city; a path above the cities (a province's
+    office) stays itself and so covers them all: where an office takes in clues (一点受理)."""
+    return Scope(tuple(sorted({(city.path if (city := city_of(session, path)) else path) for path in scope.paths})))
+
+
 def top_region(session: Session, scope: Scope | None = None) -> Region | None:
     """The region a scope lies in as one: its city when every path is in the same city, else the
     region all its paths share (a province). Without a scope: the tree's top (the first city, or the
@@ -115,5 +121,5 @@ def city_name(session: Session, scope: Scope | None = None) -> str:
     return name or ""
 
 
-__all__ = ["OutOfScope", "RegionRow", "city_name", "city_of", "county_path_length", "get_region_by_code",
+__all__ = ["OutOfScope", "RegionRow", "city_name", "city_of", "county_path_length", "get_region_by_code", "home_cities",
            "list_regions", "region_shapes", "spans_cities", "top_region"]

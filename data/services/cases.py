@@ -37,7 +37,7 @@ from data.models import (
     TransferStatus,
     WageCase,
 )
-from data.queries.regions import city_of
+from data.queries.regions import city_of, home_cities
 from data.queries.settings import service_levels, work_calendar
 from data.rules.calendar import WorkCalendar, add_working_days
 from data.rules.case_clock import accept_deadline, investigate_deadline
@@ -175,20 +175,6 @@ def _next_case_no(session: Session, year: int, path: str) -> str:
     return f"{prefix}{serial:04d}号"
 
 
-def _within_own_cities(session: Session, actor: Actor, township: Region) -> None:
-    """一点受理 is a city's: an office takes in a clue for any place of its own city (a province's
-    office, whose regions are above the cities, for any); a place in another city is that city's
-    bureau's to take in (属地管辖)."""
-    cities = set()
-    for path in actor.scope.paths:
-        city = city_of(session, path)
-        if city is None:  # above the cities (a province's office)
-            return
-        cities.add(city.path)
-    if not any(township.path.startswith(city) for city in cities):
-        raise ValidationError(N_("发生地不在本市：请引导投诉人向发生地人社部门反映"), field="township")
-
-
 def receive_case(session: Session, *, actor: Actor, intake: CaseIntake, today: date, now: datetime | None = None,
                  calendar: WorkCalendar | None = None) -> WageCase:
     """Any office takes in a clue and routes it to the county where it happened.
@@ -213,7 +199,10 @@ def receive_case(session: Session, *, actor: Actor, intake: CaseIntake, today: d
             raise ValidationError(N_("未知的乡镇（街道）代码"), field="township")
     else:
         raise ValidationError(N_("请选择发生地乡镇或定位"), field="location")
-    _within_own_cities(session, actor, township)
+    # 一点受理 is a city's: an office takes in a clue for any place of its own city (a province's office
+    # for any); a place in another city is that city's bureau's to take in (属地管辖)
+    if not home_cities(session, actor.scope).covers(township.path):
+        raise ValidationError(N_("发生地不在本市：请引导投诉人向发生地人社部门反映"), field="township")
     county = session.get(Region, township.parent_id)
     received_on = intake.received_on or today
     for field, day in (("owed_from", intake.owed_from), ("owed_to", intake.owed_to)):
