@@ -78,10 +78,9 @@ def weekly_brief(session: Session, *, scope: Scope, monday: date,
              workers_week_ly=week_ly[1], amount_week_ly_cents=week_ly[2], cases_ytd=ytd[0], workers_ytd=ytd[1],
              amount_ytd_cents=ytd[2], cases_ytd_ly=ytd_ly[0], workers_ytd_ly=ytd_ly[1], amount_ytd_ly_cents=ytd_ly[2])
     # as the wall's tiles count them (leadership.figures), only the part the brief shows
-    k, stations, standardised = leadership.standing(session, scope=scope, today=end)
+    k, stations, standardised, rate = leadership.standing(session, scope=scope, today=end)
     f.update(closure_rate=k.closure_rate, on_time_rate=k.on_time_rate, overdue=k.overdue, supervised=k.supervised,
-             stations=stations, standardised=standardised,
-             standardisation_rate=standardised / stations if stations else None)
+             stations=stations, standardised=standardised, standardisation_rate=rate)
     # the last twelve weeks and the same days a year before: two reads by day, summed per week here
     first = start - timedelta(weeks=11)
     daily, daily_ly = (received_sums(session, scope=scope, start=a, end=b, by=("day",))

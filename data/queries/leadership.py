@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
@@ -38,7 +39,7 @@ from data.models import (
     WorkLog,
 )
 from data.queries import campaign, ratings
-from data.queries.cases import CaseFilters, case_kpis
+from data.queries.cases import CaseFilters, CaseKpis, case_kpis
 from data.queries.rectifications import overdue_clause as rectification_overdue
 from data.rules.calendar import DEFAULT_CALENDAR, WorkCalendar, same_day_last_year
 from data.scope import Scope
@@ -122,17 +123,25 @@ def expected_cadres(session: Session, scope: Scope, day: date) -> int:
         scope.clause(Secondment.path), Secondment.starts_on <= day, Secondment.ends_on >= day)).one())
 
 
-def standing(session: Session, *, scope: Scope, today: date) -> tuple:
-    """The cases' KPIs this year to `today` (data.queries.cases.case_kpis), the stations with a
-    grade and those graded standard: the part of the wall's figures the weekly brief repeats."""
+class Standing(NamedTuple):
+    """The part of the wall's figures the weekly brief repeats."""
+    kpis: CaseKpis  # this year to the day (data.queries.cases.case_kpis)
+    stations: int  # with a grade
+    standardised: int  # graded standard or better
+    standardisation_rate: float | None
+
+
+def standing(session: Session, *, scope: Scope, today: date) -> Standing:
+    """The cases' KPIs this year to `today`, the stations graded and how many are standard."""
     k = case_kpis(session, scope=scope, filters=CaseFilters(), today=today)
     grades = latest_grades(session, scope, as_of=today)
-    return k, len(grades), sum(1 for g in grades.values() if g in PASSING)
+    standardised = sum(1 for g in grades.values() if g in PASSING)
+    return Standing(k, len(grades), standardised, _ratio(standardised, len(grades)))
 
 
 def figures(session: Session, *, scope: Scope, today: date, calendar: WorkCalendar = DEFAULT_CALENDAR) -> Figures:
     """Everything on the wall's KPI tiles, year to `today` against the same days last year."""
-    k, stations, standardised = standing(session, scope=scope, today=today)
+    k, stations, standardised, standardisation_rate = standing(session, scope=scope, today=today)
     audits, passed = _audit_pass(session, scope, date(today.year, 1, 1), today)
     audits_ly, passed_ly = _audit_pass(session, scope, date(today.year - 1, 1, 1), same_day_last_year(today))
     rect = session.exec(select(
@@ -152,7 +161,7 @@ def figures(session: Session, *, scope: Scope, today: date, calendar: WorkCalend
         closure_rate_last_year=k.closure_rate_last_year, on_time_rate=k.on_time_rate,
         on_time_rate_last_year=k.on_time_rate_last_year, overdue_cases=k.overdue,
         supervised_cases=k.supervised, stations=stations, stations_standardised=standardised,
-        standardisation_rate=_ratio(standardised, stations), audits=audits, audits_passed=passed,
+        standardisation_rate=standardisation_rate, audits=audits, audits_passed=passed,
         audit_pass_rate=_ratio(passed, audits), audit_pass_rate_last_year=_ratio(passed_ly, audits_ly),
         rectifications_open=int(rect[0]), rectifications_overdue=int(rect[1]), logs_today=logs,
         logs_expected_today=expected, ratings=rated["ratings"], ratings_negative=rated["negative"],
