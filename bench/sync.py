@@ -5,13 +5,16 @@
     .venv/bin/python bench/sync.py --server werkzeug        # the embedded server instead of gunicorn
     .venv/bin/python bench/sync.py --database-url postgresql+psycopg://…/hrss_bench   # filled when empty
 
-Starts the app in its own process (gunicorn with threaded workers by default) on a fresh copy of
-the demo city (the city is built once under bench/out/ and copied per run), adds one seconded
-cadre account per client, signs every client in (each its own device session), then lets them
-all post at once: walkthroughs with findings and work logs, alternately, and a resend of every
-tenth record (an identical body, as after a lost answer: it must come back 200). Prints records
-per second, latency, errors (any answer other than the expected 201/200, or no answer) and
-duplicates (rows per UUID above one), and the records missing from the database.
+Starts the app in its own process (gunicorn with threaded workers by default, as deployed:
+deploy/hrss-ops.env's 4 workers × 8 threads) on a fresh copy of the demo city (the city is built
+once under bench/out/ and copied per run), adds one seconded cadre account per client, signs every
+client in (each its own device session), then lets them all post at once: walkthroughs with
+findings and work logs, alternately, in batches as the field app sends its outbox (POST
+/api/v1/records, --batch records each; --batch 1: one request per record at its own endpoint), and
+then every tenth record again (an identical body, as after a lost answer: it must come back 200).
+Prints records per second, latency per request, errors (any answer other than the expected 201/200
+for a record, or no answer) and duplicates (rows per UUID above one), and the records missing from
+the database.
 Targets: zero errors, zero duplicates and nothing missing; at least 500 records/s with p95 ≤ 300 ms
 (issue 14's goal, on gunicorn and PostgreSQL); the last line is `summary: N ok, M miss`.
 """
@@ -49,6 +52,7 @@ from data.security import hash_password  # noqa: E402
 PASSWORD = "bench-sync-password"
 RATE_GOAL, P95_GOAL_MS = 500, 300  # issue 14: 50 phones × 40 records on gunicorn + PostgreSQL
 PREFIX = "bench_sync_"
+BATCH = 20  # pwa/api/schemas.BATCH_LIMIT: the most records the field app sends in one request
 
 
 def database(url: str | None, today: date) -> str:
@@ -137,8 +141,9 @@ class Client(threading.Thread):
     """One phone: its own session, M records, a resend of every tenth."""
 
     def __init__(self, base: str, username: str, station_id: int, records: int, today: date, start: threading.Barrier,
-                 seed: int):
+                 seed: int, batch: int):
         super().__init__(daemon=True)
+        self.batch = batch
         self.base, self.username, self.station_id = base, username, station_id
         self.records, self.today, self.start_line = records, today, start
         self.rng = random.Random(seed)
@@ -171,7 +176,7 @@ class Client(threading.Thread):
                          {"uuid": str(uuid.uuid4()), "list_kind": "need", "category": "hours",
                           "text": "希望提供错时延时服务"}]}
 
-    def post(self, path: str, body: dict, expected: int) -> None:
+    def request(self, path: str, body: dict):
         started = time.perf_counter()
         try:
             response = self.http.post(f"{self.base}{path}", json=body, timeout=60,
@@ -179,10 +184,26 @@ class Client(threading.Thread):
         except requests.RequestException as exc:
             self.errors[type(exc).__name__] += 1
             print(f"{self.name}: {exc!r}", file=sys.stderr)
-            return
+            return None
         self.latencies.append(time.perf_counter() - started)
-        if response.status_code != expected:
+        return response
+
+    def post(self, path: str, body: dict, expected: int) -> None:
+        response = self.request(path, body)
+        if response is not None and response.status_code != expected:
             self.errors[f"HTTP {response.status_code}"] += 1
+
+    def post_batch(self, items: list[dict], expected: int) -> None:
+        """Records as the field app sends its outbox: up to --batch in one POST /api/v1/records."""
+        response = self.request("/api/v1/records", {"records": items})
+        if response is None:
+            return
+        if response.status_code != 200:
+            self.errors[f"HTTP {response.status_code}"] += len(items)
+            return
+        for result in response.json()["results"]:
+            if result["status"] != expected:
+                self.errors[f"record {result['status']}"] += 1
 
     def run(self) -> None:
         try:
@@ -192,6 +213,8 @@ class Client(threading.Thread):
             self.start_line.abort()
             return
         self.start_line.wait()
+        if self.batch > 1:
+            return self.run_batches()
         for n in range(self.records):
             kind, path, body = self.body(n)
             self.sent[body["uuid"]] = kind
@@ -199,6 +222,20 @@ class Client(threading.Thread):
             if n % 10 == 9:
                 self.resends += 1
                 self.post(path, body, 200)
+
+    def run_batches(self) -> None:
+        """The outbox in batches; then every tenth record again, as after a lost answer."""
+        items = []
+        for n in range(self.records):
+            kind, _path, body = self.body(n)
+            self.sent[body["uuid"]] = kind
+            items.append({"kind": kind, "body": body})
+        again = [item for n, item in enumerate(items) if n % 10 == 9]
+        for start in range(0, len(items), self.batch):
+            self.post_batch(items[start:start + self.batch], 201)
+        for start in range(0, len(again), self.batch):
+            self.resends += len(again[start:start + self.batch])
+            self.post_batch(again[start:start + self.batch], 200)
 
 
 def count_rows(url: str, sent: dict[str, str]) -> tuple[int, int]:
@@ -220,8 +257,11 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--records", type=int, default=40)
     parser.add_argument("--database-url", default=None)
+    parser.add_argument("--batch", type=int, default=BATCH,
+                        help=f"records per request (POST /api/v1/records, at most {BATCH}, as the field app sends "
+                             "them); 1: one request per record at its own endpoint")
     parser.add_argument("--server", choices=("gunicorn", "werkzeug"), default="gunicorn")
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8074")))
     args = parser.parse_args()
@@ -233,7 +273,7 @@ def main() -> None:
     try:
         base = f"http://127.0.0.1:{args.port}"
         start = threading.Barrier(args.clients + 1)
-        clients = [Client(base, name, station, args.records, today, start, seed=n)
+        clients = [Client(base, name, station, args.records, today, start, seed=n, batch=args.batch)
                    for n, (name, station) in enumerate(cadres)]
         for client in clients:
             client.start()

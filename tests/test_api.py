@@ -444,6 +444,48 @@ def test_records_list_the_users_own(app, world):
     assert "kind" in assert_error(client.get("/api/v1/records?kind=nope"), 422, "validation")["fields"]
 
 
+def test_a_batch_stores_each_record_on_its_own_and_answers_in_order(app, session, world):
+    """POST /api/v1/records: each record stored or refused as at its own endpoint — a refused one
+    holds back nothing, a resend is 200 with the stored record, another's UUID a conflict."""
+    client = field_client(app, "cadre_a")
+    walk, log, late = walkthrough_body(world), work_log_body(), work_log_body(log_date="2026-11-21")
+    taken = walkthrough_body(world, station_id=None, findings=[])
+    assert post(field_client(app, "leader"), "/api/v1/walkthroughs", taken).status_code == 201
+    broken = {"uuid": "not-a-uuid", "log_date": "2026-11-20"}
+    items = [{"kind": "walkthrough", "body": walk}, {"kind": "work_log", "body": late},
+             {"kind": "work_log", "body": broken}, {"kind": "work_log", "body": log},
+             {"kind": "walkthrough", "body": taken}]
+    response = post(client, "/api/v1/records", {"records": items})
+    assert response.status_code == 200, response.json
+    results = response.json["results"]
+    assert [(r["kind"], r["status"]) for r in results] == [
+        ("walkthrough", 201), ("work_log", 422), ("work_log", 422), ("work_log", 201), ("walkthrough", 409)]
+    assert results[0]["uuid"] == walk["uuid"] and results[0]["record"]["findings"][2]["status"] == "done"
+    assert results[1]["error"]["fields"] == {"log_date": "日期不能晚于今天"} and results[1]["record"] is None
+    assert results[2]["uuid"] is None and {"uuid", "work_types", "done"} <= set(results[2]["error"]["fields"])
+    assert results[4]["error"]["code"] == "conflict"
+    # stored exactly as by its own endpoint: the same answer to a resend there
+    assert post(client, "/api/v1/walkthroughs", walk).json == results[0]["record"]
+    assert post(client, "/api/v1/work-logs", log).json == results[3]["record"]
+    again = post(client, "/api/v1/records", {"records": [items[0], items[3]]}).json["results"]
+    assert [r["status"] for r in again] == [200, 200] and again[1]["record"] == results[3]["record"]
+    assert {str(u) for u in session.exec(select(WorkLog.uuid)).all()} == {log["uuid"]}
+    assert len(session.exec(select(Walkthrough)).all()) == 2
+    assert len(session.exec(select(AuditEvent).where(AuditEvent.action == "work_log.recorded")).all()) == 1
+
+
+def test_a_batch_is_bounded_and_needs_a_known_kind(app, world):
+    client = field_client(app, "cadre_a")
+    too_many = [{"kind": "work_log", "body": work_log_body()} for _ in range(21)]
+    assert "records" in assert_error(post(client, "/api/v1/records", {"records": too_many}), 422, "validation")[
+        "fields"]
+    assert_error(post(client, "/api/v1/records", {"records": []}), 422, "validation")
+    unknown = post(client, "/api/v1/records", {"records": [{"kind": "case", "body": {}}]})
+    assert "records[0].kind" in assert_error(unknown, 422, "validation")["fields"]
+    anonymous = app.test_client()
+    assert_error(anonymous.post("/api/v1/records", json={"records": too_many[:1]}), 401, "unauthenticated")
+
+
 def test_openapi_document_lists_every_path(app, world):
     client = field_client(app, "cadre_a")
     response = client.get("/api/v1/openapi.json")

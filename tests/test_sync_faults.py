@@ -25,6 +25,8 @@ from tests.conftest import LiveServer
 from tests.factories import PASSWORD, make_field_world
 from tests.test_api import walkthrough_body, work_log_body
 
+RECORD_PATHS = ("/api/v1/walkthroughs", "/api/v1/work-logs", "/api/v1/records")
+
 
 class Faults:
     """WSGI middleware that fails chosen requests to record paths: by the order they arrive,
@@ -39,8 +41,7 @@ class Faults:
 
     def __call__(self, environ, start_response):
         fault = None
-        if environ["REQUEST_METHOD"] == "POST" and environ["PATH_INFO"] in ("/api/v1/walkthroughs",
-                                                                           "/api/v1/work-logs"):
+        if environ["REQUEST_METHOD"] == "POST" and environ["PATH_INFO"] in RECORD_PATHS:
             with self.lock:
                 self.seen += 1
                 fault = self.plan.pop(self.seen, None)
@@ -160,6 +161,47 @@ def test_server_failures_in_the_middle_of_a_batch_lose_and_double_nothing(app, s
     statuses = Counter(outbox.answers.values())
     assert statuses == {201: 16 - 3, 200: 3}
 
+
+def test_a_batch_cut_off_part_way_is_sent_again_and_stored_once(app, session, world):
+    """A batch (POST /api/v1/records) stores each record in its own transaction: the server dies
+    part-way through one (its first records stored), then the answer to the next copy is
+    lost after all were stored; the outbox sends the same batch again each time, and the third
+    copy answers 200 for every record — one row each, nothing half-written."""
+    engine = app.extensions["engine"]
+    inserts = Counter()
+
+    def die_at_the_third_log(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("INSERT INTO WORK_LOG "):
+            inserts["work_log"] += 1
+            if inserts["work_log"] == 3:
+                raise RuntimeError("injected: the worker dies part-way through the batch")
+
+    records = batch(world, 10)
+    items = [{"kind": "work_log" if path.endswith("work-logs") else "walkthrough", "body": body}
+             for path, body in records]
+    faults = Faults(app, {2: "drop-after"})
+    sa.event.listen(engine, "before_cursor_execute", die_at_the_third_log)
+    server = LiveServer(faults).start()
+    answers = []
+    try:
+        outbox = Outbox(server.url, "cadre_a")
+        outbox.sign_in()
+        for _ in range(3):
+            try:
+                response = outbox.send("/api/v1/records", {"records": items})
+            except requests.ConnectionError:
+                answers.append("dropped")
+                continue
+            answers.append(response.status_code if response.status_code != 200 else
+                           [r["status"] for r in response.json()["results"]])
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", die_at_the_third_log)
+        server.stop()
+    assert answers == [500, "dropped", [200] * 10]
+    walks, logs = rows_per_uuid(session, Walkthrough), rows_per_uuid(session, WorkLog)
+    assert set(walks) | set(logs) == {body["uuid"] for _path, body in records}
+    assert max(walks.values()) == 1 and max(logs.values()) == 1
+    assert len(session.exec(select(WalkthroughFinding)).all()) == 3 * len(walks)
 
 def test_two_copies_at_the_same_moment_make_one_row(app, session, world):
     """Both copies pass the look-up for the UUID before either inserts (the engine holds each

@@ -41,6 +41,7 @@ from web import auth as _auth
 from web.context import db, today
 from web.errors import PREFIX, ApiError, error_response, pydantic_fields
 from web.i18n import _, is_english
+from web.logs import request_id
 from web.photos import upload_root
 from web.todo import my_todo
 
@@ -190,7 +191,10 @@ def walkthrough_out(walk: Walkthrough) -> s.WalkthroughOut:
             HTTP_409=s.ErrorBody, HTTP_422=s.ErrorBody)
 def post_walkthrough():
     """Record a walkthrough (走流程) with its findings, as one idempotent unit."""
-    body = json_body(s.WalkthroughIn)
+    return answer(*store_walkthrough(json_body(s.WalkthroughIn)))
+
+
+def store_walkthrough(body: s.WalkthroughIn) -> tuple[s.WalkthroughOut, bool]:
     form = WalkthroughForm(
         uuid=body.uuid, service_item_code=body.service_item_code, channel=body.channel.value,
         mode=body.mode.value, walked_on=body.walked_on, place=body.place, station_id=body.station_id,
@@ -200,7 +204,7 @@ def post_walkthrough():
                               measure=f.measure, owner=f.owner, due_on=f.due_on, done_on=f.done_on)
                   for f in body.findings])
     walk, created = record_walkthrough(db(), actor=actor(), form=form, today=today())
-    return answer(walkthrough_out(walk), created)
+    return walkthrough_out(walk), created
 
 
 def work_log_out(log: WorkLog) -> s.WorkLogOut:
@@ -214,12 +218,15 @@ def work_log_out(log: WorkLog) -> s.WorkLogOut:
             HTTP_409=s.ErrorBody, HTTP_422=s.ErrorBody)
 def post_work_log():
     """File a seconded cadre's work log (工作日志)."""
-    body = json_body(s.WorkLogIn)
+    return answer(*store_work_log(json_body(s.WorkLogIn)))
+
+
+def store_work_log(body: s.WorkLogIn) -> tuple[s.WorkLogOut, bool]:
     form = WorkLogForm(uuid=body.uuid, log_date=body.log_date, work_types=list(body.work_types), done=body.done,
                        solved=body.solved, people_served=body.people_served, station_id=body.station_id,
                        location=_location(body.location))
     log, created = record_work_log(db(), actor=actor(), form=form, today=today())
-    return answer(work_log_out(log), created)
+    return work_log_out(log), created
 
 
 def inspection_out(inspection: Inspection) -> s.InspectionOut:
@@ -236,7 +243,10 @@ def inspection_out(inspection: Inspection) -> s.InspectionOut:
             HTTP_409=s.ErrorBody, HTTP_422=s.ErrorBody)
 def post_inspection():
     """Record a window audit or a station check (scored; covert audits stay hidden until published)."""
-    body = json_body(s.InspectionIn)
+    return answer(*store_inspection(json_body(s.InspectionIn)))
+
+
+def store_inspection(body: s.InspectionIn) -> tuple[s.InspectionOut, bool]:
     answers = {code: {"value": a.value, **({"note": a.note} if a.note else {}),
                       **({"photos": [str(p) for p in a.photos]} if a.photos else {})}
                for code, a in body.answers.items()}
@@ -244,7 +254,7 @@ def post_inspection():
                           inspected_on=body.inspected_on, auditor_ids=list(body.auditor_ids), answers=answers,
                           summary=body.summary, uuid=body.uuid, started_at=body.started_at)
     inspection, created = record_inspection(db(), actor=actor(), form=form, today=today())
-    return answer(inspection_out(inspection), created)
+    return inspection_out(inspection), created
 
 
 @bp.put("/photos/<photo_uuid>")
@@ -268,6 +278,42 @@ def put_photo(photo_uuid: str):
     out = s.PhotoOut(uuid=attachment.uuid, width=attachment.width or 0, height=attachment.height or 0,
                      bytes=attachment.size_bytes)
     return answer(out, created)
+
+
+STORE = {"walkthrough": (s.WalkthroughIn, store_walkthrough), "work_log": (s.WorkLogIn, store_work_log),
+         "inspection": (s.InspectionIn, store_inspection)}
+
+
+@bp.post("/records")
+@documented(tags=("records",), json=s.BatchIn, HTTP_200=s.BatchOut, HTTP_422=s.ErrorBody)
+def post_records():
+    """Store up to 20 records of the outbox in one request (one round trip on a weak link). Each is
+    stored or refused on its own, as at its own endpoint, and answered in `results` in the order
+    sent; a refused record does not hold back the others."""
+    body = json_body(s.BatchIn)
+    results = []
+    for item in body.records:
+        model, store = STORE[item.kind]
+        key = item.body.get("uuid")
+        try:
+            record, created = store(parse(model, item.body))
+        except (ApiError, ServiceError) as exc:
+            db().rollback()
+            status, code, message, fields = refusal(exc)
+            _log_refused(status, code, fields, item.kind)
+            results.append(s.BatchResultOut(kind=item.kind, uuid=_uuid_or_none(key), status=status, error=s.ErrorDetail(
+                code=code, message=message, fields=fields, request_id=request_id())))
+            continue
+        results.append(s.BatchResultOut(kind=item.kind, uuid=record.uuid, status=201 if created else 200,
+                                        record=record))
+    return current_app.response_class(s.BatchOut(results=results).model_dump_json(), mimetype="application/json")
+
+
+def _uuid_or_none(value) -> uuid_lib.UUID | None:
+    try:
+        return uuid_lib.UUID(str(value))
+    except ValueError:
+        return None
 
 
 @bp.get("/records")
@@ -352,7 +398,8 @@ def _limit_body():
     request.max_content_length = JSON_LIMIT
 
 
-SYNC_ENDPOINTS = {"api.post_walkthrough", "api.post_work_log", "api.post_inspection", "api.put_photo"}
+SYNC_ENDPOINTS = {"api.post_walkthrough", "api.post_work_log", "api.post_inspection", "api.put_photo",
+                  "api.post_records"}
 
 
 @bp.after_request
@@ -361,30 +408,42 @@ def _log_refused_sync(response):
     (the error code and the names of the fields, never their values)."""
     if request.endpoint in SYNC_ENDPOINTS and response.status_code >= 400:
         error = (response.get_json(silent=True) or {}).get("error") or {}
-        log.warning("sync refused: %s %s", response.status_code, error.get("code"), extra={
-            "event": "sync.refused", "endpoint": request.endpoint, "status": response.status_code,
-            "code": error.get("code"), "fields": sorted(error.get("fields") or {}),
-            "user_id": current_user.id if current_user.is_authenticated else None})
+        _log_refused(response.status_code, error.get("code"), error.get("fields"))
     return response
+
+
+def _log_refused(status: int, code: str | None, fields: dict | None, kind: str | None = None) -> None:
+    log.warning("sync refused: %s %s", status, code, extra={
+        "event": "sync.refused", "endpoint": request.endpoint, "status": status, "code": code,
+        "fields": sorted(fields or {}), **({"kind": kind} if kind else {}),
+        "user_id": current_user.id if current_user.is_authenticated else None})
+
+
+def refusal(exc: ApiError | ServiceError) -> tuple[int, str, str, dict[str, str]]:
+    """(status, code, message, fields) of a refused request or record, the message in the user's
+    language: the one mapping behind the API's error answers and a batch's refused records."""
+    message = _(exc.message, **exc.params)
+    if isinstance(exc, ApiError):
+        return exc.status, exc.code, message, exc.fields
+    if isinstance(exc, ValidationError):
+        return 422, "validation", message, {exc.field or "body": message}
+    if isinstance(exc, NotAllowed):
+        return 403, "forbidden", message, {}
+    if isinstance(exc, (Conflict, WorkflowError)):
+        return 409, "conflict", message, {}
+    return 422, "validation", message, {}
 
 
 @bp.errorhandler(ApiError)
 def _api_error(exc: ApiError):
-    response = error_response(exc.status, exc.code, _(exc.message, **exc.params), exc.fields)
+    response = error_response(*refusal(exc))
     response.headers.update(exc.headers)
     return response
 
 
 @bp.errorhandler(ServiceError)
 def _service_error(exc: ServiceError):
-    message = _(exc.message, **exc.params)
-    if isinstance(exc, ValidationError):
-        return error_response(422, "validation", message, {exc.field or "body": message})
-    if isinstance(exc, NotAllowed):
-        return error_response(403, "forbidden", message)
-    if isinstance(exc, (Conflict, WorkflowError)):
-        return error_response(409, "conflict", message)
-    return error_response(422, "validation", message)
+    return error_response(*refusal(exc))
 
 
 def _http_error(exc: HTTPException):

@@ -292,6 +292,35 @@ class RecordsOut(BaseModel):
     records: list[RecordOut]
 
 
+
+BATCH_LIMIT = 20  # records per POST /api/v1/records: a weak link's request stays short
+
+
+class BatchItemIn(In):
+    kind: Literal["walkthrough", "work_log", "inspection"]
+    body: dict[str, Any] = Field(description="the record, as its own endpoint takes it")
+
+
+class BatchIn(In):
+    """Records from a phone's outbox in one request, each stored (or refused) on its own."""
+
+    records: list[BatchItemIn] = Field(min_length=1, max_length=BATCH_LIMIT)
+
+
+class BatchResultOut(BaseModel):
+    """One record's answer, as its own endpoint would give it: `status` 201, 200, 403, 409 or 422,
+    with the stored `record` on 201/200 and the `error` otherwise."""
+
+    kind: str
+    uuid: uuid_lib.UUID | None = Field(description="the record's UUID (none when the body has no valid one)")
+    status: int
+    record: WalkthroughOut | WorkLogOut | InspectionOut | None = None
+    error: ErrorDetail | None = None
+
+
+class BatchOut(BaseModel):
+    results: list[BatchResultOut] = Field(description="in the order sent")
+
 # --- reference data --------------------------------------------------------------------------
 
 

@@ -234,7 +234,8 @@
     });
   }
 
-  // Send what is waiting, oldest first, one request per record and per photo.
+  // Send what is waiting, oldest first: the records' bodies in batches (sendBodies), then each
+  // record's photos, one request per photo.
   // opts.force ignores the back-off (the "sync now" button); opts.user limits it to that
   // user's records (a shared phone never sends one person's records under another's account).
   // Resolves {sent, rejected, waiting, auth, offline, next}.
@@ -249,21 +250,31 @@
   function syncLocked(opts) {
     var result = { sent: 0, rejected: 0, waiting: 0, auth: false, password: false, offline: false, next: null };
     var now = Date.now();
-    return byIndex('records', 'status', 'waiting').then(function (records) {
-      records.sort(function (a, b) { return (a.queued_at || a.created_at) < (b.queued_at || b.created_at) ? -1 : 1; });
+    function note(t) { if (!result.next || t < result.next) result.next = t; }
+    function due(rec) {
+      if (opts.user && rec.user && rec.user !== opts.user) return false;
+      if (!opts.force && rec.next_try_at && rec.next_try_at > now) { note(rec.next_try_at); return false; }
+      return true;
+    }
+    function waiting() {
+      return byIndex('records', 'status', 'waiting').then(function (records) {
+        return records.sort(function (a, b) { return (a.queued_at || a.created_at) < (b.queued_at || b.created_at) ? -1 : 1; });
+      });
+    }
+    return waiting().then(function (records) {
+      return sendBodies(records.filter(function (r) { return !r.body_sent && due(r); }), result);
+    }).then(waiting).then(function (records) {
       var i = 0;
       function step() {
         if (i >= records.length || result.auth || result.password || result.offline) return finish();
         var rec = records[i++];
-        if (opts.user && rec.user && rec.user !== opts.user) return step();
-        if (!opts.force && rec.next_try_at && rec.next_try_at > now) { note(rec.next_try_at); return step(); }
+        if (!due(rec)) return step();
         return sendRecord(rec, result).then(function (r) {
           if (r && r.next_try_at) note(r.next_try_at);
           if (opts.onProgress) opts.onProgress(rec.uuid);
           return step();
         });
       }
-      function note(t) { if (!result.next || t < result.next) result.next = t; }
       function finish() {
         return byIndex('records', 'status', 'waiting').then(function (left) {
           result.waiting = left.length;
@@ -309,16 +320,49 @@
     return setRecord(rec.uuid, function (r) { r.last_error = { code: 'network', message: '' }; return r; });
   }
 
+  function bodySent(rec, stored) {
+    return setRecord(rec.uuid, function (r) {
+      r.body_sent = true; r.body_sent_at = new Date().toISOString();
+      r.server = stored || null;
+      return r;
+    }).then(function () { return true; });
+  }
+
+  // Up to BATCH records' bodies in one request (POST /api/v1/records: one round trip on a weak
+  // link instead of one per record); each record is answered on its own, as at its endpoint. No
+  // connection: the outbox backs off, as for one record. Any other answer to the batch as a whole
+  // (signed out, a server without the batch endpoint, a failure) marks nothing: sendRecord then
+  // sends those bodies one by one and reads each answer as before.
+  var BATCH = 20;
+  function sendBodies(records, result) {
+    var k = 0;
+    function next() {
+      if (k >= records.length || result.offline) return Promise.resolve();
+      var chunk = records.slice(k, k + BATCH);
+      k += BATCH;
+      var items = chunk.map(function (r) { return { kind: r.kind, body: r.payload }; });
+      return call('POST', '/api/v1/records', { records: items }).then(function (res) {
+        var answers = res.status === 200 && res.data && res.data.results;
+        if (!answers || answers.length !== chunk.length) return null;
+        return chunk.reduce(function (p, rec, n) {
+          var a = answers[n];
+          return p.then(function () {
+            if (a.status === 200 || a.status === 201) return bodySent(rec, a.record);
+            return handle({ status: a.status, error: errorOf(a.status, a) }, rec, result, 'record');
+          });
+        }, Promise.resolve()).then(next);
+      }, function () {
+        return chunk.reduce(function (p, rec) { return p.then(function () { return networkDown(rec, result); }); },
+                            Promise.resolve());
+      });
+    }
+    return next();
+  }
+
   function sendRecord(rec, result) {
     var first = rec.body_sent ? Promise.resolve(true) :
       call('POST', ENDPOINTS[rec.kind], rec.payload).then(function (res) {
-        if (res.status === 200 || res.status === 201) {
-          return setRecord(rec.uuid, function (r) {
-            r.body_sent = true; r.body_sent_at = new Date().toISOString();
-            r.server = res.data || null;
-            return r;
-          }).then(function () { return true; });
-        }
+        if (res.status === 200 || res.status === 201) return bodySent(rec, res.data);
         return handle(res, rec, result, 'record');
       }, function () { return networkDown(rec, result).then(function () { return false; }); });
     return first.then(function (ok) {
@@ -452,7 +496,7 @@
   g.FieldCore = {
     uuid: uuid, open: open, get: get, put: put, del: del, all: all, byIndex: byIndex, update: update,
     getMeta: getMeta, setMeta: setMeta, persistent: persistent,
-    call: call, csrfToken: csrfToken, clean: clean, ENDPOINTS: ENDPOINTS,
+    call: call, csrfToken: csrfToken, clean: clean, ENDPOINTS: ENDPOINTS, BATCH: BATCH,
     sync: sync, withLock: withLock, backoff: backoff,
     itemFraction: itemFraction, scoreChecklist: scoreChecklist, previewScore: previewScore,
     gradeFor: gradeFor, round1: round1

@@ -510,20 +510,24 @@ def test_shell_is_installable_and_switches_to_english(browser, field_server):
 def test_a_lost_answer_is_sent_again_and_stored_once(browser, field_server):
     """The server stores a walkthrough but the answer never reaches the phone (the connection
     drops on the way back): the record keeps waiting, goes again, the server answers 200 for
-    the identical body, and there is one row."""
+    the identical body, and there is one row. (Records go in batches: POST /api/v1/records
+    answers each record's status in its results.)"""
     base, engine = field_server.url, field_server.engine
     context = browser.new_context(**PIXEL_5, locale="zh-CN", service_workers="block")
     page = context.new_page()
     watch = PhoneWatch(page)
-    answers: list[int] = []
-    page.on("response", lambda r: r.url.endswith("/api/v1/walkthroughs") and answers.append(r.status))
-    stored_first: list[int] = []
+    answers: list[list[int]] = []
 
-    def lose_the_answer(route):
-        stored_first.append(route.fetch().status)  # the server stores it …
-        route.abort("connectionreset")  # … and the phone never hears
+    def lose_the_first_answer(route):
+        if route.request.method != "POST":
+            return route.continue_()
+        response = route.fetch()  # the server stores it …
+        answers.append([r["status"] for r in response.json()["results"]])
+        if len(answers) == 1:
+            return route.abort("connectionreset")  # … and the phone never hears
+        return route.fulfill(response=response)
 
-    page.route("**/api/v1/walkthroughs", lose_the_answer, times=1)
+    page.route("**/api/v1/records", lose_the_first_answer)
     page.goto(f"{base}/field/")
     field_sign_in(page, "leader")
     page.locator("#new-walkthrough").click()
@@ -533,7 +537,7 @@ def test_a_lost_answer_is_sent_again_and_stored_once(browser, field_server):
     chip(page, "mode", "亲身办")
     page.locator("#submit").click()
     page.locator(f"#outbox-list .outbox-row[data-uuid='{walk}'][data-status='sent']").wait_for()
-    assert stored_first == [201] and answers == [200]
+    assert answers == [[201], [200]]
     with Session(engine) as session:
         assert session.exec(select(func.count()).select_from(Walkthrough)
                             .where(Walkthrough.uuid == uuid_lib.UUID(walk))).one() == 1
@@ -553,6 +557,8 @@ def test_an_edit_after_a_lost_answer_is_a_conflict_the_user_resolves(browser, fi
     calls: list[str] = []
 
     def flaky(route):
+        if route.request.method != "POST":
+            return route.continue_()
         calls.append(route.request.method)
         if len(calls) == 1:
             route.fetch()  # stored, answer lost
@@ -560,7 +566,7 @@ def test_an_edit_after_a_lost_answer_is_a_conflict_the_user_resolves(browser, fi
         else:
             route.abort("connectionrefused")  # then the server is out of reach for a while
 
-    page.route("**/api/v1/walkthroughs", flaky)
+    page.route("**/api/v1/records", flaky)
     page.goto(f"{base}/field/")
     field_sign_in(page, "leader")
     page.locator("#new-walkthrough").click()
@@ -585,7 +591,7 @@ def test_an_edit_after_a_lost_answer_is_a_conflict_the_user_resolves(browser, fi
     page.goto(f"{base}/field/#/r/{first}")
     page.locator("#withdraw").click()
     page.locator("#findings-issue textarea").fill("窗口要求提供离职证明原件和复印件")
-    page.unroute("**/api/v1/walkthroughs")
+    page.unroute("**/api/v1/records")
     page.locator("#submit").click()
     conflict = page.locator(f"#outbox-list .outbox-row[data-uuid='{first}'][data-status='rejected']")
     conflict.wait_for()
@@ -692,13 +698,17 @@ def test_a_deleted_finding_asks_first_and_can_be_undone_with_its_photo(browser, 
 
 def test_a_hung_request_times_out_and_the_record_goes_later(browser, field_server):
     """On a weak link a request can hang with no answer: it gives up after its timeout (shortened
-    here), the record keeps waiting instead of holding the queue, and goes with the next sync."""
+    here), the record keeps waiting instead of holding the queue, and goes with the next sync —
+    here to a server without the batch endpoint (404), so one by one to its own."""
     base, engine = field_server.url, field_server.engine
     context = browser.new_context(**PIXEL_5, locale="zh-CN", service_workers="block")
     page = context.new_page()
     watch = PhoneWatch(page)
     hung = []
-    page.route("**/api/v1/walkthroughs", lambda route: hung.append(route), times=1)  # never answered
+    # the first batch is never answered; after it, this server has no batch endpoint (the later
+    # route is asked first)
+    page.route("**/api/v1/records", lambda route: route.fulfill(status=404, json={"error": {"code": "not_found"}}))
+    page.route("**/api/v1/records", lambda route: hung.append(route), times=1)
     page.goto(f"{base}/field/")
     field_sign_in(page, "leader")
     page.locator("#new-walkthrough").click()
@@ -710,7 +720,7 @@ def test_a_hung_request_times_out_and_the_record_goes_later(browser, field_serve
     # loaded machine a list can take longer than 1.5 s, and a form without its options is no test)
     page.evaluate("self.HRSS_TIMEOUT_MS = 1500")
     # (a route handler runs while Playwright is waiting on the page: wait with Playwright, not time.sleep)
-    with page.expect_request(lambda r: r.url.endswith("/api/v1/walkthroughs") and r.method == "POST"):
+    with page.expect_request(lambda r: r.url.endswith("/api/v1/records") and r.method == "POST"):
         page.locator("#submit").click()
     # it gave up after its timeout: the record waits, marked as not reached
     page.wait_for_function("""async uuid => {
@@ -719,7 +729,8 @@ def test_a_hung_request_times_out_and_the_record_goes_later(browser, field_serve
     }""", arg=walk)
     assert len(hung) == 1
     page.goto(page.url.split("#")[0] + "#/")
-    page.locator("#sync-now").click()
+    with page.expect_response(lambda r: r.url.endswith("/api/v1/walkthroughs") and r.status == 201):
+        page.locator("#sync-now").click()
     page.goto(page.url.split("#")[0] + "#/outbox")
     page.locator(f"#outbox-list .outbox-row[data-uuid='{walk}'][data-status='sent']").wait_for()
     with Session(engine) as session:
