@@ -516,11 +516,11 @@ class CaseMonth(SQLModel, table=True):
     read a few thousand of these rows instead of every case. Kept by `data.rollup` in the
     transaction that changes a case; `flask rollups rebuild` makes it again from wage_case.
 
-    Four grains of the same sums (data.rollup): "f" by every filter value, "a" by month and
+    Five grains of the same sums (data.rollup): "f" by every filter value, "a" by month and
     township only (status, source and industry '', construction false) for the figures no such
     filter narrows, "d" as "a" by day (`month` holds the day), "c" by every filter value and no
-    place (region_id 0, paths '') for a scope that sees every case. `incoming_path` is '' when
-    no transfer is pending (a key column cannot be NULL). A deleted case counts nowhere.
+    place (region_id 0, paths '') for a scope that sees every case, "g" as "a" by grid cell too.
+    `incoming_path` is '' when no transfer is pending (a key column cannot be NULL). A deleted case counts nowhere.
     `on_time`: concluded within the deadline (as data.queries.cases counts)."""
 
     __tablename__ = "case_month"
@@ -535,6 +535,7 @@ class CaseMonth(SQLModel, table=True):
     source: str = Field(primary_key=True, max_length=20)
     industry: str = Field(primary_key=True, max_length=30)
     is_construction: bool = Field(primary_key=True)
+    grid_cell_id: int = Field(default=0, primary_key=True)  # the GRID grain's cell; 0 in the others
     cases: int = 0
     workers: int = Field(default=0, sa_type=sa.BigInteger)
     amount_claimed_cents: int = Field(default=0, sa_type=sa.BigInteger)

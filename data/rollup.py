@@ -36,22 +36,26 @@ from data.models import CaseMonth, CaseStatus, Region, WageCase
 from data.rules.calendar import month_under_way
 
 KEY = ("grain", "month", "region_id", "path", "office_path", "incoming_path", "status", "source", "industry",
-       "is_construction")
+       "is_construction", "grid_cell_id")
 MEASURES = ("cases", "workers", "amount_claimed_cents", "amount_recovered_cents", "closed", "on_time")
-# four grains of the same sums: FULL by every filter value; AREA by month and township only (the
+# five grains of the same sums: FULL by every filter value; AREA by month and township only (the
 # filter values '' and false), a few rows per township-month, for the figures with no status,
 # source, industry or construction chosen (the default view, and the most asked); DAY as AREA, by
 # day received (`month` holds the day), for a period's edges (this month so far, from the 15th);
 # CITY by every filter value but no place (region_id 0, the paths ''), for a scope that sees every
-# case (a city's leader, its wall) with no region chosen: the breakdowns by industry and channel
-FULL, AREA, DAY, CITY = "f", "a", "d", "c"
-GRAINS = (FULL, AREA, DAY, CITY)
+# case (a city's leader, its wall) with no region chosen: the breakdowns by industry and channel;
+# GRID as AREA, by grid cell too, for the grid map. grid_cell_id is 0 in every other grain (and
+# for a case in no cell).
+FULL, AREA, DAY, CITY, GRID = "f", "a", "d", "c", "g"
+GRAINS = (FULL, AREA, DAY, CITY, GRID)
 AREA_KEYS = ("month", "region_id", "path")  # what an AREA or DAY row can be grouped by
+GRID_KEYS = (*AREA_KEYS, "grid_cell_id")  # and a GRID row
 CITY_KEYS = ("month", "industry", "source")  # and a CITY row
+FULL_KEYS = ("month", "region_id", "path", "industry", "source")  # and a FULL row
 # what the sums read of a case: the key's columns (received_on for the month), the measures' and the
 # deadlines that decide on time
-READ = ("received_on", "region_id", "path", "office_path", "incoming_path", "status", "source", "industry",
-        "is_construction", "workers", "amount_claimed_cents", "amount_recovered_cents", "closed_on",
+READ = ("received_on", "region_id", "grid_cell_id", "path", "office_path", "incoming_path", "status", "source",
+        "industry", "is_construction", "workers", "amount_claimed_cents", "amount_recovered_cents", "closed_on",
         "decided_on", "accept_due", "investigate_due", "deleted_at")
 CONCLUDED = frozenset({CaseStatus.closed.value, CaseStatus.re_reviewed.value, CaseStatus.rejected.value})
 # the sums each period_sums key holds: cases, workers, claimed, recovered, concluded, concluded on time
@@ -85,10 +89,13 @@ def _entries(row: dict) -> list[tuple[tuple, list[int]]]:
                 int(row["amount_recovered_cents"] or 0), int(_value(row["status"]) in CONCLUDED),
                 int(on_time(row["status"], row["closed_on"], row["decided_on"], row["accept_due"],
                             row["investigate_due"]))]
-    full = (FULL, *where, _value(row["status"]), _value(row["source"]), row["industry"], bool(row["is_construction"]))
-    day = (DAY, row["received_on"], *where[1:], "", "", "", False)
+    full = (FULL, *where, _value(row["status"]), _value(row["source"]), row["industry"],
+            bool(row["is_construction"]), 0)
+    day = (DAY, row["received_on"], *where[1:], "", "", "", False, 0)
     city = (CITY, where[0], 0, "", "", "", *full[6:])
-    return [(full, measures), ((AREA, *where, "", "", "", False), measures), (day, measures), (city, measures)]
+    grid = (GRID, *where, "", "", "", False, row["grid_cell_id"] or 0)
+    return [(full, measures), ((AREA, *where, "", "", "", False, 0), measures), (day, measures), (city, measures),
+            (grid, measures)]
 
 
 def _insert(conn):
@@ -182,14 +189,18 @@ def _grouped(conn, where, grain: str) -> sa.Select:
     where_keys = [t.c.received_on if grain == DAY else _month_expr(conn), t.c.region_id, t.c.path, t.c.office_path,
                   sa.func.coalesce(t.c.incoming_path, "")]
     values = [t.c.status, t.c.source, t.c.industry, t.c.is_construction]
+    cell = sa.literal(0)
     if grain == CITY:  # every filter value, no place
         where_keys = [where_keys[0], sa.literal(0), sa.literal(""), sa.literal(""), sa.literal("")]
         groups = [where_keys[0], *values]
     elif grain == FULL:
         groups = [*where_keys, *values]
-    else:  # AREA, DAY: the place only
+    else:  # AREA, DAY, GRID: the place only (GRID: and the cell)
         values, groups = [sa.literal(""), sa.literal(""), sa.literal(""), sa.false()], where_keys
-    return (sa.select(sa.literal(grain), *where_keys, *values, sa.func.count(), sa.func.sum(t.c.workers),
+        if grain == GRID:
+            cell = sa.func.coalesce(t.c.grid_cell_id, 0)
+            groups = [*groups, cell]
+    return (sa.select(sa.literal(grain), *where_keys, *values, cell, sa.func.count(), sa.func.sum(t.c.workers),
                       sa.func.sum(t.c.amount_claimed_cents), sa.func.sum(t.c.amount_recovered_cents),
                       sa.func.count().filter(concluded), sa.func.count().filter(sa.and_(concluded, _on_time_clause())))
             .where(t.c.deleted_at.is_(None), where).group_by(*groups))
@@ -270,10 +281,18 @@ def split(start: date | None, end: date | None) -> tuple[tuple[date | None, date
     return (lo, hi), edges
 
 
-def area_grain(filters, by: Iterable[str]) -> bool:
-    """Whether the AREA and DAY grains answer: no filter value chosen, grouped by place or time only."""
+def area_grain(filters, by: Iterable[str], keys: tuple[str, ...] = AREA_KEYS) -> bool:
+    """Whether the AREA and DAY grains (`keys` GRID_KEYS: the GRID grain) answer: no filter value
+    chosen, grouped by place or time only."""
     chosen = filters.statuses or filters.sources or filters.industries or filters.construction is not None
-    return not chosen and set(by) <= set(AREA_KEYS)
+    return not chosen and set(by) <= set(keys)
+
+
+def answers(filters, by: Iterable[str]) -> bool:
+    """Whether case_month holds the sums per `by` (besides "day") under these filters: FULL's keys
+    for any filter values, a grid cell only in the GRID grain (no filter value chosen)."""
+    by = set(by) - {"day"}
+    return applies(filters) and (by <= set(FULL_KEYS) or area_grain(filters, by, GRID_KEYS))
 
 
 def first_day(session, scope) -> date | None:
@@ -299,6 +318,8 @@ def month_sums(session, *, scope, filters, months: tuple[date | None, date | Non
         grain = DAY
     elif area_grain(filters, by):
         grain = AREA
+    elif "grid_cell_id" in by:
+        grain = GRID
     elif set(by) <= set(CITY_KEYS) and not filters.region_code and sees_everything(session, scope):
         grain = CITY
     else:

@@ -24,7 +24,7 @@ from data.services import cases as svc
 from data.services.cases import CaseIntake
 from data.services.common import Actor
 from data.types import utcnow
-from tests.factories import make_case, make_city, make_users
+from tests.factories import make_case, make_city, make_grid_cell, make_users
 
 TODAY = date(2026, 11, 20)
 INDUSTRIES = ("construction", "manufacturing", "catering")
@@ -36,8 +36,9 @@ def _actor(session, user) -> Actor:
                  scope=get_user_scope(session, user_id=user.id))
 
 
-def _seed_cases(session, city, rng: random.Random, n: int) -> None:
-    """Cases in every state, received over two years, some held by the other county or on their way there."""
+def _seed_cases(session, city, rng: random.Random, n: int, cells: dict[int, list[int]]) -> None:
+    """Cases in every state, received over two years, some held by the other county or on their way
+    there; most in one of their township's grid cells."""
     for _ in range(n):
         town, county = rng.choice([(city["town_a"], city["a"]), (city["town_b"], city["b"])])
         received = TODAY - timedelta(days=rng.randrange(0, 760))
@@ -57,7 +58,8 @@ def _seed_cases(session, city, rng: random.Random, n: int) -> None:
                   workers=rng.randrange(1, 40), amount_claimed_cents=rng.randrange(1, 500) * 100_000,
                   amount_recovered_cents=rng.randrange(0, 300) * 100_000 if status in (S.closed, S.decided) else 0,
                   supervised=rng.random() < 0.2,
-                  incoming_path=city["b"].path if rng.random() < 0.1 else None)
+                  incoming_path=city["b"].path if rng.random() < 0.1 else None,
+                  grid_cell_id=rng.choice([*cells[town.id], None]))
 
 
 def _act(session, act: str, a: Actor, case_id: int, day: date, rng: random.Random) -> None:
@@ -97,7 +99,7 @@ ACTS = ("accept", "reject", "investigate", "decide", "close", "re_review", "reop
         "send_back", "supervise", "receive")
 
 
-def _acts(session, actors, rng: random.Random, n: int) -> Counter:
+def _acts(session, actors, rng: random.Random, n: int, cells: dict[int, list[int]]) -> Counter:
     """`n` random acts through the services (those a case's state refuses are skipped); also a
     figure corrected and a case deleted through the ORM. Returns the acts done, by kind."""
     done: Counter = Counter()
@@ -111,6 +113,7 @@ def _acts(session, actors, rng: random.Random, n: int) -> Counter:
             if act == "correct":
                 case.workers, case.amount_claimed_cents = case.workers + 1, case.amount_claimed_cents + 123
                 case.received_on = case.received_on - timedelta(days=rng.randrange(0, 45))  # maybe another month
+                case.grid_cell_id = rng.choice([*cells[case.region_id], None])  # maybe another cell
             else:
                 case.deleted_at = utcnow()
             session.commit()
@@ -134,17 +137,20 @@ def acted(session):
                        leader=(Role.leader, "city"), county_leader=(Role.leader, "a", "leader.a"))
     actors = {k: _actor(session, u) for k, u in users.items()}
     rng = random.Random(20261120)
-    _seed_cases(session, city, rng, 90)
-    done = _acts(session, actors, rng, 240)
+    cells = {town.id: [make_grid_cell(session, township=town, number=n).id for n in (1, 2)]
+             for town in (city["town_a"], city["town_b"])}
+    _seed_cases(session, city, rng, 90, cells)
+    done = _acts(session, actors, rng, 240, cells)
     return {"city": city, "actors": actors, "done": done}
 
 
 def _answers(session, scope, filters: CaseFilters, today: date) -> dict:
     args = {"scope": scope, "filters": filters, "today": today}
-    maps = q.map_aggregates(session, **args)
+    maps, grid = q.map_aggregates(session, **args), q.map_aggregates(session, **args, level="grid")
     return {"kpis": q.case_kpis(session, **args), "trend": q.monthly_trend(session, **args),
             **{f"by_{by}": q.breakdown(session, **args, by=by) for by in q.BREAKDOWNS},
             "map": (maps.figures, maps.values), "risk": q.risk_by_area(session, **args),
+            "grid": (grid.figures, grid.values), "grid_risk": q.risk_by_area(session, **args, level="grid"),
             "table_total": q.list_cases(session, **args, limit=2)[1]}
 
 
@@ -228,6 +234,11 @@ def test_every_period_figure_is_the_same_from_the_rollup_as_from_the_cases(sessi
     everything = q.breakdown(session, scope=actors["leader"].scope, filters=CaseFilters(), today=today, by="source")
     alive = len(list(session.exec(select(WageCase.id).where(WageCase.deleted_at.is_(None)))))
     assert sum(r["cases"] for r in everything) == alive
+    # and the grid map's all-time figures come from the GRID grain: every case in a cell
+    in_cells = len(list(session.exec(select(WageCase.id).where(WageCase.deleted_at.is_(None),
+                                                                WageCase.grid_cell_id.is_not(None)))))
+    grid = q.map_aggregates(session, scope=actors["leader"].scope, filters=CaseFilters(), today=today, level="grid")
+    assert len(grid.figures) == 4 and sum(f["cases"] for f in grid.figures.values()) == in_cells
 
 
 def test_filters_the_rollup_cannot_answer_read_the_cases():
@@ -236,6 +247,10 @@ def test_filters_the_rollup_cannot_answer_read_the_cases():
     assert not rollup.applies(CaseFilters(text="建工"))
     assert not rollup.applies(CaseFilters(grid_code="369901001001"))
     assert rollup.applies(CaseFilters(statuses=("closed",), construction=True))
+    # by grid cell: the GRID grain, which holds no filter value
+    assert rollup.answers(CaseFilters(), ("grid_cell_id",)) and rollup.answers(CaseFilters(), ("month", "grid_cell_id"))
+    assert not rollup.answers(CaseFilters(statuses=("closed",)), ("grid_cell_id",))
+    assert rollup.answers(CaseFilters(statuses=("closed",)), ("region_id",))
 
 
 def test_a_period_splits_into_whole_months_and_the_days_at_its_edges():

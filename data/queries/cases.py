@@ -223,9 +223,6 @@ class CaseKpis:
         return self.closed_on_time_last_year / self.closed_last_year if self.closed_last_year else None
 
 
-ROLLUP_KEYS = ("month", "region_id", "path", "industry", "source")  # what case_month groups by (data.rollup)
-
-
 def _raw_key(session: Session, name: str):
     return _plain(session, {"region_id": WageCase.region_id, "grid_cell_id": WageCase.grid_cell_id,
                             "path": WageCase.path, "industry": WageCase.industry, "source": WageCase.source}[name])
@@ -253,7 +250,7 @@ def _period_sums(session: Session, *, scope: Scope, filters: CaseFilters, today:
 
     edges = [(start, end)]
     places = tuple(k for k in by if k != "day")
-    if rollup.applies(filters) and set(by) <= {*ROLLUP_KEYS, "day"}:
+    if rollup.answers(filters, by):
         if "day" in by:  # by day: the DAY grain for every day when no filter value is chosen, else the cases
             ranges, edges = ([((start, end), True)], []) if rollup.area_grain(filters, places) else ([], edges)
         else:
