@@ -240,6 +240,8 @@ class Region(SQLModel, table=True):
     area_code: str = Field(max_length=12, min_length=12, index=True)
     name: str = Field(max_length=60)
     name_en: str | None = Field(default=None, max_length=80)
+    # a city's 简称 in its case and document numbers (南京市 → 宁); none: its name's first character
+    short_name: str | None = Field(default=None, max_length=4)
     level: RegionLevel = Field(sa_type=sa.String(10), index=True)
     # street / town / township for townships, community / village for villages (from the code)
     kind: str | None = Field(default=None, max_length=12)
@@ -572,13 +574,15 @@ class CaseEvent(SQLModel, table=True):
 
 class CaseDocument(SQLModel, table=True):
     """A numbered notice printed from a case (受理通知书, 不予受理告知书, 限期整改指令书, 督办通知),
-    kept exactly as issued; the number runs per kind and year."""
+    kept exactly as issued; the number runs per issuing bureau, kind and year."""
 
     __tablename__ = "case_document"
-    __table_args__ = (sa.UniqueConstraint("kind", "year", "serial", name="uq_case_document_kind_year_serial"),)
+    __table_args__ = (sa.UniqueConstraint("issuer_path", "kind", "year", "serial",
+                                          name="uq_case_document_issuer_kind_year_serial"),)
 
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="wage_case.id", index=True)
+    issuer_path: str = Field(max_length=200)  # the issuing bureau's region: the case's city
     kind: str = Field(max_length=20)
     year: int
     serial: int

@@ -1,5 +1,8 @@
 """The Alembic migrations build exactly the schema the models describe."""
 
+from datetime import UTC, date, datetime
+
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlmodel import SQLModel
@@ -87,4 +90,63 @@ def test_upgrade_dates_rejected_cases_from_their_events(tmp_path):
     with engine.connect() as conn:
         rows = conn.exec_driver_sql("SELECT id, decided_on FROM wage_case ORDER BY id").all()
     assert [(i, str(d) if d else None) for i, d in rows] == [(1, "2026-02-05"), (2, "2026-03-01"), (3, None)]
+    engine.dispose()
+
+
+def test_upgrade_gives_each_notice_its_citys_bureau(databases, tmp_path):
+    """Notices issued before 0016 ran in one series over a province's cities: each becomes its case's
+    city's bureau's, and from then on each bureau's series is its own (both databases: the backfill
+    is plain SQL)."""
+    import sqlalchemy as sa
+
+    from data.db import make_engine, migrate
+    from tests.conftest import PG_URL
+
+    url = databases.fresh_url("old", template="template0") if PG_URL else f"sqlite:///{tmp_path / 'old.db'}"
+    engine = make_engine(url)
+    migrate(engine, "0015")
+    tables = sa.MetaData()
+    tables.reflect(engine)
+    region, case, document = (tables.tables[name] for name in ("region", "wage_case", "case_document"))
+    day, at = date(2026, 11, 2), datetime(2026, 11, 2, 1, tzinfo=UTC)
+    places = [(1, "320000000000", "江苏省", "province", None), (2, "320100000000", "南京市", "city", 1),
+              (3, "320102000000", "玄武区", "county", 2), (4, "320600000000", "南通市", "city", 1),
+              (5, "320602000000", "崇川区", "county", 4)]
+    paths = {1: "320000000000/"}
+    for id_, _code, _name, _level, parent in places[1:]:
+        paths[id_] = paths[parent] + places[id_ - 1][1] + "/"
+    with engine.begin() as conn:
+        conn.execute(region.insert(), [{"id": i, "area_code": c, "name": n, "level": lv, "parent_id": p,
+                                        "path": paths[i], "valid_from": date(2000, 1, 1)}
+                                       for i, c, n, lv, p in places])
+        conn.execute(case.insert(), [
+            {"id": n, "uuid": f"{n:032x}", "case_no": f"南人社监〔2026〕{n:04d}号", "source": "walk_in",
+             "status": "accepted", "received_on": day, "extended": False, "deadline_provisional": False,
+             "industry": "建筑业", "is_construction": True, "workers": 3, "amount_claimed_cents": 100,
+             "amount_recovered_cents": 0, "region_id": office, "path": paths[office], "office_region_id": office,
+             "office_path": paths[office], "summary": "", "mass_incident": False, "public_opinion": False,
+             "supervised": False, "transfer_count": 0, "bounce_count": 0, "created_at": at, "updated_at": at}
+            for n, office in ((1, 3), (2, 5), (3, 3))])
+        conn.execute(document.insert(), [
+            {"case_id": n, "kind": "accept_notice", "year": 2026, "serial": n,
+             "doc_no": f"南人社监受〔2026〕{n}号", "pdf": b"%PDF", "sha256": "0" * 64, "issued_at": at}
+            for n in (1, 2, 3)])
+    migrate(engine)
+    with engine.begin() as conn:
+        rows = conn.exec_driver_sql("SELECT case_id, issuer_path, serial FROM case_document ORDER BY case_id").all()
+        assert [tuple(r) for r in rows] == [(1, "320000000000/320100000000/", 1),
+                                            (2, "320000000000/320600000000/", 2),
+                                            (3, "320000000000/320100000000/", 3)]
+        assert conn.exec_driver_sql("SELECT count(*) FROM region WHERE short_name IS NULL").scalar_one() == 5
+        # 南通's bureau may now issue its own 1号 of the year; 南京's 1号 stays the one
+        tables = sa.MetaData()
+        tables.reflect(conn)
+        document = tables.tables["case_document"]
+        conn.execute(document.insert().values(case_id=2, issuer_path="320000000000/320600000000/", kind="accept_notice",
+                                              year=2026, serial=1, doc_no="通人社监受〔2026〕1号", pdf=b"%PDF",
+                                              sha256="0" * 64, issued_at=at))
+    with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:
+        conn.execute(document.insert().values(case_id=3, issuer_path="320000000000/320100000000/", kind="accept_notice",
+                                              year=2026, serial=1, doc_no="宁人社监受〔2026〕1号", pdf=b"%PDF",
+                                              sha256="0" * 64, issued_at=at))
     engine.dispose()

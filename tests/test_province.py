@@ -389,3 +389,67 @@ def test_a_city_alones_circular_is_its_bureaus_as_before(client, session):
     page = _circular(client, "leader")
     assert "示范市人力资源和社会保障局" in page and "我局对示范市" in page and "人力资源和社会保障厅" not in page
     assert "各县（市、区）人力资源和社会保障局，各乡镇（街道）人社所：" in page
+
+
+# --- a city's abbreviation (简称) in its numbers: 南京 and 南通 share a first character ----------
+
+
+def _two_nan_cities(session, shorts=("宁", "通")) -> dict:
+    """江苏省 over 南京市 and 南通市 (abbreviations `shorts`, or none), each with a county and a
+    township; a case officer of the province's own desk."""
+    province = make_region(session, code="320000000000", name="江苏省", level=RegionLevel.province, size=2.0,
+                           kind="province")
+    world = {"province": province}
+    for key, short, (city, county, town) in (
+            ("nj", shorts[0], (("320100000000", "南京市"), ("320102000000", "玄武区"),
+                               ("320102002000", "梅园新村街道"))),
+            ("nt", shorts[1], (("320600000000", "南通市"), ("320602000000", "崇川区"), ("320602001000", "城东街道")))):
+        world[key] = make_region(session, code=city[0], name=city[1], level=RegionLevel.city, parent=province,
+                                 kind="city", short_name=short)
+        world[f"{key}_county"] = make_region(session, code=county[0], name=county[1], level=RegionLevel.county,
+                                             parent=world[key], kind="district")
+        world[f"{key}_town"] = make_region(session, code=town[0], name=town[1], level=RegionLevel.township,
+                                           parent=world[f"{key}_county"], kind="street")
+    session.commit()
+    make_user(session, username="clerk", role="case_officer", regions=[province])
+    return world
+
+
+def _taken_in_and_noticed(session, towns) -> tuple[list[str], list]:
+    """A case received in each township of `towns` in turn, accepted, its 受理通知书 issued."""
+    from components.notice_pdf import notice_pdf
+    from data.models import CaseSource
+    from data.services import cases as svc
+    from data.services.documents import issue_document
+
+    clerk = _actor(session, "clerk")
+    cases = [svc.receive_case(session, actor=clerk, today=TODAY, intake=svc.CaseIntake(
+        source=CaseSource.walk_in, summary="拖欠工资", township_code=town.area_code)) for town in towns]
+    documents = []
+    for case in cases:
+        svc.accept_case(session, actor=clerk, case_id=case.id, today=TODAY)
+        documents.append(issue_document(session, actor=clerk, case_id=case.id, kind="accept_notice", today=TODAY,
+                                        render=notice_pdf))
+    return [c.case_no for c in cases], documents
+
+
+def test_two_cities_of_one_first_character_number_apart_by_their_abbreviations(session):
+    from data.services.documents import bureau_name
+
+    world = _two_nan_cities(session)
+    numbers, documents = _taken_in_and_noticed(session, [world["nj_town"], world["nt_town"], world["nj_town"]])
+    assert numbers == ["宁人社监〔2026〕0001号", "通人社监〔2026〕0001号", "宁人社监〔2026〕0002号"]
+    # each city's bureau its own series: 南通's first notice is its 1号 too
+    assert [d.doc_no for d in documents] == ["宁人社监受〔2026〕1号", "通人社监受〔2026〕1号", "宁人社监受〔2026〕2号"]
+    assert [(d.issuer_path, d.serial) for d in documents] == [
+        ("320000000000/320100000000/", 1), ("320000000000/320600000000/", 1), ("320000000000/320100000000/", 2)]
+    assert bureau_name(session, world["nt_county"].path) == ("南通市人力资源和社会保障局", "通")
+
+
+def test_cities_not_yet_told_apart_still_never_share_a_number(session):
+    """南京 and 南通 with no abbreviation (a database from before them) both read 南: one series
+    of case numbers and one of notices between them, as before — never one number twice."""
+    world = _two_nan_cities(session, shorts=(None, None))
+    numbers, documents = _taken_in_and_noticed(session, [world["nj_town"], world["nt_town"]])
+    assert numbers == ["南人社监〔2026〕0001号", "南人社监〔2026〕0002号"]
+    assert [d.doc_no for d in documents] == ["南人社监受〔2026〕1号", "南人社监受〔2026〕2号"]

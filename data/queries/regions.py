@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
@@ -82,6 +83,27 @@ def city_of(session: Session, path: str | None) -> Region | None:
                                              Region.valid_to.is_(None))).first()
 
 
+class Named(Protocol):
+    """What an abbreviation is read from: a Region, an import's row, the demo's city."""
+
+    name: str
+    short_name: str | None
+
+
+def abbreviation(region: Named | None) -> str:
+    """The character(s) a city's bureau puts in its case and document numbers (简称: 南京市 → 宁,
+    南通市 → 通): its short name when set, else its name's first character (示范市 → 示)."""
+    if region is None:
+        return ""
+    return region.short_name or region.name[:1]
+
+
+def issuing_region(session: Session, path: str | None) -> Region | None:
+    """The region whose bureau numbers the cases and notices of `path`: its city; above the cities
+    (a province's office) or without a path, the tree's top."""
+    return city_of(session, path) or top_region(session)
+
+
 def home_cities(session: Session, scope: Scope) -> Scope:
     """The cities a scope's paths lie in — each path's city; a path above the cities (a province's
     office) stays itself and so covers them all: where an office takes in clues (一点受理)."""
@@ -121,5 +143,6 @@ def city_name(session: Session, scope: Scope | None = None) -> str:
     return name or ""
 
 
-__all__ = ["OutOfScope", "RegionRow", "city_name", "city_of", "county_path_length", "get_region_by_code", "home_cities",
-           "list_regions", "region_shapes", "spans_cities", "top_region"]
+__all__ = ["Named", "OutOfScope", "RegionRow", "abbreviation", "city_name", "city_of", "county_path_length",
+           "get_region_by_code", "home_cities", "issuing_region", "list_regions", "region_shapes", "spans_cities",
+           "top_region"]

@@ -37,7 +37,7 @@ from data.models import (
     TransferStatus,
     WageCase,
 )
-from data.queries.regions import city_of, home_cities
+from data.queries.regions import abbreviation, city_of, home_cities, issuing_region
 from data.queries.settings import service_levels, work_calendar
 from data.rules.calendar import WorkCalendar, add_working_days
 from data.rules.case_clock import accept_deadline, investigate_deadline
@@ -165,10 +165,10 @@ def _locate(session: Session, lon: float, lat: float) -> tuple[Region, GridCell 
 
 
 def _next_case_no(session: Session, year: int, path: str) -> str:
-    """The next case number of the city `path` lies in: its name's first character (示范市 → 示人社监),
-    counted per city and year — in a province each city numbers its own."""
-    city = city_of(session, path)
-    prefix = f"{city.name[:1] if city else '示'}人社监〔{year}〕"
+    """The next case number of the city `path` lies in: its abbreviation (示范市 → 示人社监, 南京市 →
+    宁人社监), counted per abbreviation and year — the regions import keeps a province's cities'
+    abbreviations apart, so in a province each city numbers its own."""
+    prefix = f"{abbreviation(issuing_region(session, path))}人社监〔{year}〕"
     last = session.exec(select(WageCase.case_no).where(WageCase.case_no.startswith(prefix))
                         .order_by(WageCase.case_no.desc())).first()
     serial = int(last[len(prefix):len(prefix) + 4]) + 1 if last else 1

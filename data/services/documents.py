@@ -3,7 +3,8 @@ accepted, 不予受理告知书 once it is refused, 限期整改指令书 to the
 investigated or decided, 督办通知 to the holding office once a case is supervised.
 
 A notice is issued once per case and kind (a supervision notice once per order) with the next
-number of its kind's yearly series, rendered by the caller's `render` (the PDF layout lives in
+number of its issuing bureau's yearly series of its kind (the case's city's: 宁人社监受〔2026〕1号
+in 南京, 通人社监受〔2026〕1号 in 南通), rendered by the caller's `render` (the PDF layout lives in
 components.notice_pdf: data does not draw), stored exactly as issued, listed in the case's
 history (a case event) and audited. Printing it again serves the stored copy."""
 
@@ -30,7 +31,7 @@ from data.models import (
     SupervisionOrder,
     WageCase,
 )
-from data.queries.regions import city_of, top_region
+from data.queries.regions import abbreviation, issuing_region
 from data.queries.settings import work_calendar
 from data.rules.calendar import add_working_days
 from data.services.cases import _case, _record
@@ -65,14 +66,17 @@ class Notice:
 
 
 def bureau_name(session: Session, path: str | None = None) -> tuple[str, str]:
-    """The issuing bureau's name and its one-character mark in document numbers (示范市 → 示): the
-    bureau of the city `path` (a case's office) lies in — in a province each city's bureau issues its
-    own; a province's office is its department (厅)."""
-    region = city_of(session, path) or top_region(session)
+    """The issuing bureau's name and its mark in document numbers, the city's abbreviation (示范市 →
+    示, 南京市 → 宁): the bureau of the city `path` (a case's office) lies in — in a province each
+    city's bureau issues its own; a province's office is its department (厅)."""
+    return _bureau(issuing_region(session, path))
+
+
+def _bureau(region: Region | None) -> tuple[str, str]:
     name = region.name if region else ""
     province = region is not None and region.level == RegionLevel.province
     office = "人力资源和社会保障厅" if province else "人力资源和社会保障局"
-    return f"{name}{office}", (name[:1] or "人")
+    return f"{name}{office}", abbreviation(region)
 
 
 def may_issue(role: Role, kind: str) -> bool:
@@ -107,16 +111,23 @@ def issue_document(session: Session, *, actor: Actor, case_id: int, kind: str, t
                           .order_by(CaseDocument.id.desc())).first()
     if issued is not None and (order is None or issued.issued_at >= order.issued_at):
         return issued
-    bureau, initial = bureau_name(session, case.office_path)
+    issuer = issuing_region(session, case.office_path)
+    issuer_path = issuer.path if issuer else ""
+    bureau, initial = _bureau(issuer)
     year = today.year
+    series = f"{initial}人社{mark}〔{year}〕"
+    # each bureau's own series; one two cities still share (an abbreviation not yet told apart, or
+    # given up and taken by another city within the year) runs on, so no number is issued twice
     serial = (session.exec(select(sa.func.max(CaseDocument.serial)).where(
-        CaseDocument.kind == kind, CaseDocument.year == year)).one() or 0) + 1
-    doc_no = f"{initial}人社{mark}〔{year}〕{serial}号"
+        CaseDocument.kind == kind, CaseDocument.year == year,
+        sa.or_(CaseDocument.issuer_path == issuer_path, CaseDocument.doc_no.startswith(series)))).one() or 0) + 1
+    doc_no = f"{series}{serial}号"
     notice = Notice(kind=kind, title=title, doc_no=doc_no, bureau=bureau, issued_on=today, case_no=case.case_no,
                     addressee=_addressee(session, case, kind), facts=_facts(session, case, kind, order, today))
     pdf = render(notice)
-    document = CaseDocument(case_id=case.id, kind=kind, year=year, serial=serial, doc_no=doc_no, pdf=pdf,
-                            sha256=hashlib.sha256(pdf).hexdigest(), issued_by=actor.id, issued_at=now)
+    document = CaseDocument(case_id=case.id, issuer_path=issuer_path, kind=kind, year=year, serial=serial,
+                            doc_no=doc_no, pdf=pdf, sha256=hashlib.sha256(pdf).hexdigest(), issued_by=actor.id,
+                            issued_at=now)
     session.add(document)
     session.flush()
     _record(session, case=case, kind=CaseEventKind.document_issued, actor=actor, today=today, now=now,
