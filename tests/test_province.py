@@ -453,3 +453,61 @@ def test_cities_not_yet_told_apart_still_never_share_a_number(session):
     numbers, documents = _taken_in_and_noticed(session, [world["nj_town"], world["nt_town"]])
     assert numbers == ["南人社监〔2026〕0001号", "南人社监〔2026〕0002号"]
     assert [d.doc_no for d in documents] == ["南人社监受〔2026〕1号", "南人社监受〔2026〕2号"]
+
+
+def _import_regions(session, rows: str):
+    from data.imports import import_file
+    data = ("区划代码,名称,级别,上级区划代码,简称\n" + rows).encode()
+    return import_file(session, actor=None, kind="regions", data=data, filename="regions.csv", today=TODAY)
+
+
+def test_the_regions_import_sets_abbreviations_each_one_the_provinces_own(session):
+    from sqlmodel import select
+
+    from data.models import Region
+    report = _import_regions(session, "320000000000,江苏省,省,,苏\n320100000000,南京市,市,320000000000,宁\n"
+                                      "320600000000,南通市,市,320000000000,通\n")
+    assert report.ok and report.new == 3, report.errors
+    stored = dict(session.exec(select(Region.name, Region.short_name)).all())
+    assert stored == {"江苏省": "苏", "南京市": "宁", "南通市": "通"}
+    # another city wanting 宁, or reading 宁 by its name with none given, or two new ones alike
+    refused = _import_regions(session, "320200000000,无锡市,市,320000000000,宁\n"
+                                       "320300000000,宁海市,市,320000000000,\n"
+                                       "320400000000,常州市,市,320000000000,\n"
+                                       "320500000000,常熟市,市,320000000000,\n"
+                                       "320700000000,连云港市,市,320000000000,连\n")
+    assert [(e.row, e.column, e.message % e.params) for e in refused.errors] == [
+        (2, "简称", "简称“宁”已被本省的南京市使用：请另填简称"),
+        (3, "简称", "简称“宁”已被本省的南京市使用：请另填简称"),
+        (5, "简称", "简称“常”已被本省的常州市使用：请另填简称")]
+    assert refused.new == 2 and not refused.written  # all or nothing
+    # an existing city taking another's, too; giving up one's own frees it for another
+    assert [e.row for e in _import_regions(session, "320600000000,南通市,市,320000000000,宁\n").errors] == [2]
+    swapped = _import_regions(session, "320100000000,南京市,市,320000000000,京\n"
+                                       "320200000000,无锡市,市,320000000000,宁\n")
+    assert swapped.ok and (swapped.new, swapped.changed) == (1, 1), swapped.errors
+    assert session.exec(select(Region.short_name).where(Region.name == "南京市")).one() == "京"
+
+
+def test_an_abbreviation_is_one_to_four_chinese_characters_of_a_province_or_city(session):
+    report = _import_regions(session, "320000000000,江苏省,省,,苏\n320100000000,南京市,市,320000000000,NJ\n"
+                                      "320600000000,南通市,市,320000000000,南通南通南\n"
+                                      "320102000000,玄武区,区,320100000000,玄\n")
+    assert [(e.row, e.column) for e in report.errors] == [(3, "简称"), (4, "简称"), (5, "简称")]
+    assert [e.message for e in report.errors] == ["简称应为 1 到 4 个汉字：%(value)s"] * 2 + ["只有省、市可以填写简称"]
+
+
+def test_a_clash_already_in_the_database_does_not_stop_an_import(session):
+    """南京 and 南通 came in before abbreviations: importing their rows again (a new township under
+    them) is not refused for a clash the file does not make; setting 南京's 宁 is taken."""
+    from sqlmodel import select
+
+    from data.models import Region
+    _two_nan_cities(session, shorts=(None, None))
+    report = _import_regions(session, "320000000000,江苏省,省,,\n320600000000,南通市,市,320000000000,\n"
+                                      "320602000000,崇川区,区,320600000000,\n"
+                                      "320602002000,和平桥街道,街道,320602000000,\n")
+    assert report.ok and (report.new, report.unchanged) == (1, 3), report.errors
+    report = _import_regions(session, "320100000000,南京市,市,320000000000,宁\n")
+    assert report.ok and report.changed == 1, report.errors
+    assert session.exec(select(Region.short_name).where(Region.name == "南京市")).one() == "宁"

@@ -1,23 +1,30 @@
 """regions: the bureau's area codes (GB/T 2260 and its 12-digit township extension).
 
-    区划代码,名称,级别,上级区划代码[,启用日期,停用日期]
+    区划代码,名称,级别,上级区划代码[,启用日期,停用日期,英文名称,简称]
 
 级别 is 市/县/乡 (区 and 县级市 count as 县, 镇 and 街道 as 乡; 省 and 村/社区 are accepted too). A
 parent must exist or come earlier in the file, one level up, and the codes must agree on the
 parent's digits. 停用日期 retires a region (撤乡并镇): its old cases keep it, maps show the
 current ones. A region's level and parent are not changed by an import (that would move every
-record under it): such a row is refused."""
+record under it): such a row is refused.
+
+简称 is a city's abbreviation in its case and document numbers (南京市 → 宁人社监…; empty: the
+name's first character, or the one it has). The current cities of a province must read apart:
+a city whose abbreviation another of them already has is refused — 南通市 beside 南京市 needs
+its own (通)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
 from data.errors import N_
-from data.imports.cells import area_code, choice, day, lookup, text
-from data.imports.core import Checker, Column, Context, ImportReport, Record, TableKind
+from data.imports.cells import Refuse, area_code, choice, day, lookup, text
+from data.imports.core import Checker, Column, Context, ImportReport, Record, RowError, TableKind
 from data.models import Region, RegionLevel
+from data.queries.regions import abbreviation
 from data.services.common import audit
 
 # the level each word names, and the kind of region it is
@@ -37,6 +44,7 @@ PARENT_LEVEL = {RegionLevel.city: RegionLevel.province, RegionLevel.county: Regi
                 RegionLevel.township: RegionLevel.county, RegionLevel.village: RegionLevel.township}
 # digits a region shares with its parent; the shape of its own code
 SHARED = {RegionLevel.city: 2, RegionLevel.county: 4, RegionLevel.township: 6, RegionLevel.village: 9}
+SHORT_NAME = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff]{1,4}$")  # one to four Chinese characters
 LEVEL_NAME = {RegionLevel.province: N_("省"), RegionLevel.city: N_("市"), RegionLevel.county: N_("县（区）"),
               RegionLevel.township: N_("乡镇（街道）"), RegionLevel.village: N_("村（社区）")}
 
@@ -55,6 +63,12 @@ def code_fits_level(code: str, level: RegionLevel) -> bool:
     return code[9:] != "000"
 
 
+def short_name(value: str) -> str:
+    if not SHORT_NAME.match(value):
+        raise Refuse(N_("简称应为 1 到 4 个汉字：%(value)s"), value=value)
+    return value
+
+
 @dataclass
 class _Row:
     record: Record
@@ -65,6 +79,7 @@ class _Row:
     parent_code: str | None
     valid_from: object
     valid_to: object
+    short_name: str | None = None  # as it will be: the file's, else the one the region has
     existing: Region | None = None
     changes: dict | None = None
 
@@ -79,6 +94,7 @@ class Regions(TableKind):
         Column("valid_from", "启用日期", ("valid_from",), required=False, example="2020-01-01"),
         Column("valid_to", "停用日期", ("valid_to",), required=False, example=""),
         Column("name_en", "英文名称", ("name_en", "english_name"), required=False, example="Linhu District"),
+        Column("short_name", "简称", ("short_name", "abbreviation"), required=False, example=""),
     )
 
     def plan(self, session: Session, records: list[Record], ctx: Context, report: ImportReport) -> list[_Row]:
@@ -99,9 +115,13 @@ class Regions(TableKind):
             valid_from = check("valid_from", day, required=False)
             valid_to = check("valid_to", day, required=False)
             name_en = check("name_en", lambda v: text(v, limit=80), required=False)
+            short = check("short_name", short_name, required=False)
             if check.failed:
                 continue
             level, kind = level_kind
+            if short and level not in (RegionLevel.province, RegionLevel.city):
+                check.refuse("short_name", N_("只有省、市可以填写简称"))
+                continue
             if code in in_file:
                 check.refuse("code", N_("区划代码 %(code)s 在文件中重复（第 %(first)s 行）"), code=code,
                              first=in_file[code].record.row)
@@ -117,14 +137,47 @@ class Regions(TableKind):
                 continue
             row = _Row(record, code, name, level, kind, parent, valid_from, valid_to)
             row.existing = known.get(code)
+            row.short_name = short or (row.existing.short_name if row.existing is not None else None)
             if row.existing is not None:
-                if not self._compare(check, row, name_en, codes.get(row.existing.parent_id)):
+                if not self._compare(check, row, name_en, short, codes.get(row.existing.parent_id)):
                     continue
             else:
-                row.changes = {"name_en": name_en} if name_en else {}
+                row.changes = {k: v for k, v in (("name_en", name_en), ("short_name", short)) if v}
             in_file[code] = row
             rows.append(row)
-        return report.tally(rows)
+        refused = self._abbreviations_apart(rows, known, codes, report.errors)
+        return report.tally([row for row in rows if row.record.row not in refused])
+
+    @staticmethod
+    def _abbreviations_apart(rows: list[_Row], known: dict[str, Region], codes: dict[int, str],
+                             errors: list[RowError]) -> set[int]:
+        """The rows (by number) of cities whose abbreviation comes new (a new city, a new short name
+        or name, a city back in use) but is another current city's of the same province once the
+        file is in; each refused at its 简称. A clash already in the database is left as it is."""
+        header = next(c.header for c in Regions.columns if c.key == "short_name")
+        in_file = {row.code for row in rows}
+        taken: dict[tuple[str | None, str], str] = {}
+        for region in known.values():  # the cities the file leaves as they are
+            if region.level == RegionLevel.city and region.valid_to is None and region.area_code not in in_file:
+                taken.setdefault((codes.get(region.parent_id), abbreviation(region)), region.name)
+        cities = [row for row in rows if row.level is RegionLevel.city and row.valid_to is None]
+        arriving = []
+        for row in cities:
+            old = row.existing
+            if old is not None and old.valid_to is None and abbreviation(old) == abbreviation(row):
+                taken.setdefault((row.parent_code, abbreviation(row)), row.name)
+            else:
+                arriving.append(row)
+        refused = set()
+        for row in arriving:
+            key = (row.parent_code, abbreviation(row))
+            if key in taken:
+                errors.append(RowError(row.record.row, header, N_("简称“%(value)s”已被本省的%(city)s使用：请另填简称"),
+                                       {"value": key[1], "city": taken[key]}))
+                refused.add(row.record.row)
+            else:
+                taken[key] = row.name
+        return refused
 
     @staticmethod
     def _parent_ok(check: Checker, code: str, level: RegionLevel, parent: str | None,
@@ -155,7 +208,8 @@ class Regions(TableKind):
         return True
 
     @staticmethod
-    def _compare(check: Checker, row: _Row, name_en: str | None, current_parent: str | None) -> bool:
+    def _compare(check: Checker, row: _Row, name_en: str | None, short: str | None,
+                 current_parent: str | None) -> bool:
         region = row.existing
         if RegionLevel(region.level) is not row.level:
             check.refuse("level", N_("不能通过导入更改已有区划的级别"))
@@ -168,6 +222,8 @@ class Regions(TableKind):
             wanted["valid_from"] = row.valid_from
         if name_en:
             wanted["name_en"] = name_en
+        if short:
+            wanted["short_name"] = short
         row.changes = {k: v for k, v in wanted.items() if getattr(region, k) != v}
         return True
 
