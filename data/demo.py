@@ -95,6 +95,7 @@ from data.models import (
     WorkLog,
     WorkLogComment,
 )
+from data.queries.regions import abbreviation
 from data.rules.calendar import DEFAULT_CALENDAR, Deadline, WorkCalendar, add_working_days
 from data.rules.identifiers import USCC_CHARSET, id_check_char, org_code_check_char, uscc_check_char
 from data.rules.risk import SPRING_FESTIVAL
@@ -123,17 +124,20 @@ PROVINCE_NAME = "示范省"
 @dataclass(frozen=True)
 class CitySpec:
     """One city of the demo: its code and names, the prefix of its generated usernames (none for
-    the first city, whose accounts keep their names) and the centre of its synthetic shape."""
+    the first city, whose accounts keep their names), the centre of its synthetic shape and its
+    abbreviation in case numbers (简称; none: its name's first character)."""
 
     code: str
     name: str
     name_en: str
     slug: str
     centre: tuple[float, float]
+    short_name: str | None = None
 
 
 # the first city's neighbours in a province: fictional, each name with a first character of its
-# own, which marks the city's case numbers (示人社监〔2026〕0001号) as the real bureaus' do
+# own, which with no 简称 set is the city's abbreviation in its case numbers (示人社监〔2026〕0001号):
+# a province's cities must read apart (tests/test_demo.py)
 NEIGHBOURS = (("东湖市", "Donghu"), ("青岚市", "Qinglan"), ("云溪市", "Yunxi"), ("桐川市", "Tongchuan"),
               ("枫林市", "Fenglin"), ("鹤鸣市", "Heming"), ("柳源市", "Liuyuan"), ("松屿市", "Songyu"),
               ("白鹭市", "Bailu"), ("金澜市", "Jinlan"), ("霞岭市", "Xialing"), ("梅溪市", "Meixi"),
@@ -567,9 +571,9 @@ class _DemoCity:
         valid_from = date(self.start.year, 1, 1)
 
         def region(code, name, level, kind, parent, path, shape=None, point=None,
-                   population=None, name_en=None):
+                   population=None, name_en=None, short_name=None):
             lon, lat = point or label_point(shape)
-            row = {"area_code": code, "name": name, "name_en": name_en, "level": level,
+            row = {"area_code": code, "name": name, "name_en": name_en, "short_name": short_name, "level": level,
                    "kind": kind, "parent_id": parent, "path": path, "valid_from": valid_from,
                    "valid_to": None, "centroid_lon": round(lon, 5), "centroid_lat": round(lat, 5),
                    "population": population}
@@ -633,7 +637,8 @@ class _DemoCity:
         spec = self.spec
         [self.city_id] = self.insert(Region, [
             region(spec.code, spec.name, RegionLevel.city, None, self.province.id if self.province else None,
-                   self.path, shapes.outline, population=self.population, name_en=spec.name_en)], ids=True)
+                   self.path, shapes.outline, population=self.population, name_en=spec.name_en,
+                   short_name=spec.short_name)], ids=True)
         county_ids = self.insert(Region, [
             region(c["code"], c["name"], RegionLevel.county, "district" if c["urban"] else "county",
                    self.city_id, c["path"], c["shape"],
@@ -1074,7 +1079,7 @@ class _DemoCity:
                        f"{amount / 100 / 10000:.2f}万元{crew}。")
             case.update({
                 "uuid": self.new_uuid(rng),
-                "case_no": f"{self.spec.name[0]}人社监〔{r.year}〕{self.case_seq[r.year]:04d}号",
+                "case_no": f"{abbreviation(self.spec)}人社监〔{r.year}〕{self.case_seq[r.year]:04d}号",
                 "source": source, "employer_id": employer["id"],
                 "project_id": project["id"] if project else None, "industry": industry,
                 "is_construction": construction, "workers": workers,

@@ -13,6 +13,7 @@ from data import demo
 from data import models as m
 from data.db import make_engine
 from data.imports.regions import code_fits_level
+from data.queries.regions import abbreviation
 from data.security import UNUSABLE, verify_password
 from tests.conftest import TODAY, app_config
 
@@ -216,6 +217,13 @@ def test_province_over_three_cities(province):
     assert top.population == sum(c.population for c in cities)
 
 
+def test_the_demo_provinces_cities_read_apart_in_their_numbers():
+    """Every city `flask demo --cities N` can make has an abbreviation of its own: their case and
+    document numbers never share a series (示人社监…, 东人社监…)."""
+    marks = [abbreviation(spec) for spec in demo.CITIES]
+    assert len(set(marks)) == len(marks) and all(marks)
+
+
 def test_province_regions_nest_within_their_own_city(province):
     """Every region hangs from a parent of its own city (its code shares the parent's digits) and
     its path is the parent's path and its own code."""
@@ -256,7 +264,7 @@ def test_province_rows_lie_in_the_province_and_cases_in_one_city(province):
         seen.add(city)
         # held and routed within the city where it happened, numbered with that city's mark
         assert office.split("/")[1] == city and (incoming is None or incoming.split("/")[1] == city)
-        assert case_no.startswith(f"{cities[city].name[0]}人社监〔")
+        assert case_no.startswith(f"{abbreviation(cities[city])}人社监〔")
     assert seen == set(cities)
     # the employer, the grid cell and both ends of every transfer in the case's city as well
     sender, receiver = sa.orm.aliased(m.Region), sa.orm.aliased(m.Region)
