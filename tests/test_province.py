@@ -450,9 +450,14 @@ def test_cities_not_yet_told_apart_still_never_share_a_number(session):
     """南京 and 南通 with no abbreviation (a database from before them) both read 南: one series
     of case numbers and one of notices between them, as before — never one number twice."""
     world = _two_nan_cities(session, shorts=(None, None))
-    numbers, documents = _taken_in_and_noticed(session, [world["nj_town"], world["nt_town"]])
-    assert numbers == ["南人社监〔2026〕0001号", "南人社监〔2026〕0002号"]
-    assert [d.doc_no for d in documents] == ["南人社监受〔2026〕1号", "南人社监受〔2026〕2号"]
+    numbers, documents = _taken_in_and_noticed(session, [world["nj_town"], world["nt_town"], world["nj_town"]])
+    assert numbers == ["南人社监〔2026〕0001号", "南人社监〔2026〕0002号", "南人社监〔2026〕0003号"]
+    assert [d.doc_no for d in documents] == ["南人社监受〔2026〕1号", "南人社监受〔2026〕2号", "南人社监受〔2026〕3号"]
+    # 南京 takes 宁 within the year: its own series runs on under it, 南通's 南 past 南京's numbers
+    world["nj"].short_name = "宁"
+    session.commit()
+    _numbers, later = _taken_in_and_noticed(session, [world["nt_town"], world["nj_town"]])
+    assert [d.doc_no for d in later] == ["南人社监受〔2026〕4号", "宁人社监受〔2026〕4号"]
 
 
 def _import_regions(session, rows: str):

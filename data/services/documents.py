@@ -116,11 +116,7 @@ def issue_document(session: Session, *, actor: Actor, case_id: int, kind: str, t
     bureau, initial = _bureau(issuer)
     year = today.year
     series = f"{initial}人社{mark}〔{year}〕"
-    # each bureau's own series; one two cities still share (an abbreviation not yet told apart, or
-    # given up and taken by another city within the year) runs on, so no number is issued twice
-    serial = (session.exec(select(sa.func.max(CaseDocument.serial)).where(
-        CaseDocument.kind == kind, CaseDocument.year == year,
-        sa.or_(CaseDocument.issuer_path == issuer_path, CaseDocument.doc_no.startswith(series)))).one() or 0) + 1
+    serial = _next_serial(session, issuer_path=issuer_path, kind=kind, year=year, series=series)
     doc_no = f"{series}{serial}号"
     notice = Notice(kind=kind, title=title, doc_no=doc_no, bureau=bureau, issued_on=today, case_no=case.case_no,
                     addressee=_addressee(session, case, kind), facts=_facts(session, case, kind, order, today))
@@ -134,6 +130,19 @@ def issue_document(session: Session, *, actor: Actor, case_id: int, kind: str, t
             details={"document_id": document.id, "doc_no": doc_no, "document": kind})
     session.commit()
     return document
+
+
+def _next_serial(session: Session, *, issuer_path: str, kind: str, year: int, series: str) -> int:
+    """The next number of the issuing bureau's series of `kind` in `year` (read from the unique
+    index). A series two cities still share — an abbreviation not yet told apart, or given up and
+    taken by another city within the year — runs on from the highest either issued: no number is
+    issued twice."""
+    serial = (session.exec(select(sa.func.max(CaseDocument.serial)).where(
+        CaseDocument.issuer_path == issuer_path, CaseDocument.kind == kind, CaseDocument.year == year)).one() or 0) + 1
+    if session.exec(select(CaseDocument.id).where(CaseDocument.doc_no == f"{series}{serial}号")).first() is None:
+        return serial
+    return (session.exec(select(sa.func.max(CaseDocument.serial)).where(
+        CaseDocument.kind == kind, CaseDocument.year == year, CaseDocument.doc_no.startswith(series))).one() or 0) + 1
 
 
 def get_document(session: Session, *, actor: Actor, case_id: int, document_id: int) -> CaseDocument:
