@@ -87,12 +87,35 @@ def alembic_config(url: str):
 MIGRATION_LOCK = int.from_bytes(b"hrss-ops", "big")
 
 
+REBUILD_ROLLUPS = "rollups.rebuild"  # a migration that changes the rollups' shape leaves this setting
+
+
+def ask_rollups_rebuild(op) -> None:
+    """For a migration that changes what the rollups hold: they are made again from wage_case by
+    today's code once the schema is the newest (migrate), not by the migration itself — the code
+    it would call moves on with later migrations, the schema it ran on does not."""
+    op.execute(sa.text("DELETE FROM setting WHERE key = :key").bindparams(key=REBUILD_ROLLUPS))
+    op.execute(sa.text("INSERT INTO setting (key, value, updated_at) VALUES (:key, 'true', CURRENT_TIMESTAMP)")
+               .bindparams(key=REBUILD_ROLLUPS))
+
+
+def _rebuild_rollups_if_asked(conn) -> None:
+    setting = sa.table("setting", sa.column("key"))
+    if conn.execute(sa.select(setting.c.key).where(setting.c.key == REBUILD_ROLLUPS)).first() is None:
+        return
+    from data import rollup
+
+    rollup.rebuild(conn)
+    conn.execute(sa.delete(setting).where(setting.c.key == REBUILD_ROLLUPS))
+
+
 def migrate(engine: sa.Engine, revision: str = "head") -> None:
     """Bring the schema to `revision`, the newest by default (idempotent).
 
     On PostgreSQL the migration holds a transaction-level advisory lock: one-shot migrations
     started at once on several hosts run one after the other, and the later ones find the
-    schema current. (Workers do not migrate at start under gunicorn: AUTO_MIGRATE.)"""
+    schema current. (Workers do not migrate at start under gunicorn: AUTO_MIGRATE.) Brought to the
+    newest, the rollups are made again when a migration asked for it (ask_rollups_rebuild)."""
     from alembic import command
 
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))
@@ -109,6 +132,8 @@ def migrate(engine: sa.Engine, revision: str = "head") -> None:
                     conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
                 cfg.attributes["connection"] = conn
                 command.upgrade(cfg, revision)
+                if revision == "head":
+                    _rebuild_rollups_if_asked(conn)
                 if sqlite:
                     broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
                     if broken:

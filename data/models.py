@@ -554,6 +554,20 @@ class CaseMonth(SQLModel, table=True):
     on_time: int = 0
 
 
+class EmployerCases(SQLModel, table=True):
+    """How many cases each employer has, per year received and in all (`year` 0): an upper bound of
+    its cases under any filter, by which the repeat employers are looked for among the employers
+    that could be among them (data.queries.cases.repeat_employers). Kept with case_month by
+    data.rollup; a deleted case or one with no employer counts nowhere."""
+
+    __tablename__ = "employer_cases"
+    __table_args__ = (sa.Index("ix_employer_cases_year_cases", "year", "cases"),)
+
+    employer_id: int = Field(primary_key=True)
+    year: int = Field(primary_key=True)
+    cases: int = 0
+
+
 class CaseEvent(SQLModel, table=True):
     """The case's timeline: every state change and overlay act, who did it and when."""
 

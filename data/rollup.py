@@ -1,4 +1,4 @@
-"""The monthly rollup of cases (case_month, issue 14): kept, rebuilt and read.
+"""The monthly rollup of cases (case_month, issue 14) and the employers' counts: kept, rebuilt and read.
 
 The dashboard's period figures — KPIs, monthly trends, breakdowns by industry, channel and area,
 the map's per-township sums — are sums over the cases received in a period. At two million
@@ -6,6 +6,10 @@ cases those sums scan millions of rows; case_month holds them per month × towns
 the filter bar offers (status, source, industry, construction) × the paths that decide who sees a
 case (where it happened, the office holding it, a pending transfer's office), a few hundred
 thousand rows at two million cases and a few thousand in a city.
+
+Beside it, employer_cases: each employer's cases per year received and in all, the bound by which
+the repeat employers are looked for among the few employers that could be among them
+(data.queries.cases.repeat_employers) instead of grouping every case of a period by employer.
 
 Kept in the transaction that changes a case: a session listener reads the rows a flush is about
 to change (before it), and adds the difference (after it) with one upsert per rollup row, so two
@@ -32,7 +36,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import Session as OrmSession
 
-from data.models import CaseMonth, CaseStatus, Region, WageCase
+from data.models import CaseMonth, CaseStatus, EmployerCases, Region, WageCase
 from data.rules.calendar import month_under_way
 
 KEY = ("grain", "month", "region_id", "path", "office_path", "incoming_path", "status", "source", "industry",
@@ -56,7 +60,7 @@ FULL_KEYS = ("month", "region_id", "path", "industry", "source")  # and a FULL r
 # deadlines that decide on time
 READ = ("received_on", "region_id", "grid_cell_id", "path", "office_path", "incoming_path", "status", "source",
         "industry", "is_construction", "workers", "amount_claimed_cents", "amount_recovered_cents", "closed_on",
-        "decided_on", "accept_due", "investigate_due", "deleted_at")
+        "decided_on", "accept_due", "investigate_due", "deleted_at", "employer_id")
 CONCLUDED = frozenset({CaseStatus.closed.value, CaseStatus.re_reviewed.value, CaseStatus.rejected.value})
 # the sums each period_sums key holds: cases, workers, claimed, recovered, concluded, concluded on time
 SUMS = 6
@@ -98,6 +102,13 @@ def _entries(row: dict) -> list[tuple[tuple, list[int]]]:
             (grid, measures)]
 
 
+def _employer_entries(row: dict) -> list[tuple[tuple, list[int]]]:
+    """The employer_cases rows (employer, year) one case counts in: its year's and all years' (0)."""
+    if row["deleted_at"] is not None or row["employer_id"] is None:
+        return []
+    return [((row["employer_id"], row["received_on"].year), [1]), ((row["employer_id"], 0), [1])]
+
+
 def _insert(conn):
     if conn.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
@@ -117,18 +128,31 @@ def _adding(conn, select: sa.Select | None = None):
                                       set_={m: table.c[m] + stmt.excluded[m] for m in MEASURES})
 
 
-def _apply(conn, deltas: dict[tuple, list[int]]) -> None:
-    """Add `deltas` to case_month, one upsert per row; rows at zero stay (a month with no case left
-    counts 0) until the next rebuild."""
+def _apply(conn, deltas: dict[tuple, list[int]], employers: dict[tuple, list[int]] | None = None) -> None:
+    """Add `deltas` to case_month and `employers` to employer_cases, one upsert per row; rows at zero
+    stay (a month with no case left counts 0) until the next rebuild."""
     rows = [dict(zip(KEY, key, strict=True)) | dict(zip(MEASURES, values, strict=True))
             for key, values in deltas.items() if any(values)]
     if rows:
         conn.execute(_adding(conn), rows)
+    rows = [{"employer_id": e, "year": y, "cases": n} for (e, y), (n,) in (employers or {}).items() if n]
+    if rows:
+        conn.execute(_adding_employers(conn), rows)
+
+
+def _adding_employers(conn, select: sa.Select | None = None):
+    """INSERT into employer_cases that adds to a row already there (as _adding)."""
+    table = EmployerCases.__table__
+    stmt = _insert(conn)(table)
+    if select is not None:
+        stmt = stmt.from_select(["employer_id", "year", "cases"], select)
+    return stmt.on_conflict_do_update(index_elements=["employer_id", "year"],
+                                      set_={"cases": table.c.cases + stmt.excluded.cases})
 
 
 def _add(deltas: dict, entries, sign: int) -> None:
     for key, values in entries:
-        total = deltas.setdefault(key, [0] * len(MEASURES))
+        total = deltas.setdefault(key, [0] * len(values))
         for i, v in enumerate(values):
             total[i] += sign * v
 
@@ -156,17 +180,23 @@ def _before_flush(session, _context, _instances) -> None:
 def _after_flush(session, _context) -> None:
     before = session.info.pop(_BEFORE, {})
     deltas: dict[tuple, list[int]] = {}
+    employers: dict[tuple, list[int]] = {}
     for obj in (*session.new, *session.dirty):
         if not isinstance(obj, WageCase):
             continue
         old = before.pop(obj.id, None)
         if old is not None:
             _add(deltas, _entries(old), -1)
-        _add(deltas, _entries({c: getattr(obj, c) for c in READ}), +1)
+            _add(employers, _employer_entries(old), -1)
+        now = {c: getattr(obj, c) for c in READ}
+        _add(deltas, _entries(now), +1)
+        _add(employers, _employer_entries(now), +1)
     for obj in session.deleted:
         if isinstance(obj, WageCase) and obj.id in before:
-            _add(deltas, _entries(before.pop(obj.id)), -1)
-    _apply(session.connection(), deltas)
+            old = before.pop(obj.id)
+            _add(deltas, _entries(old), -1)
+            _add(employers, _employer_entries(old), -1)
+    _apply(session.connection(), deltas, employers)
 
 
 # --- core writes, rebuild ------------------------------------------------------------------------
@@ -206,39 +236,63 @@ def _grouped(conn, where, grain: str) -> sa.Select:
             .where(t.c.deleted_at.is_(None), where).group_by(*groups))
 
 
+def _employers_grouped(conn, where) -> list[sa.Select]:
+    """SELECTs of employer_cases' rows from wage_case (the cases `where` selects that have an
+    employer, deleted ones never): per year received, and in all (year 0)."""
+    t = WageCase.__table__
+    year = (sa.cast(sa.func.extract("year", t.c.received_on), sa.Integer) if conn.dialect.name == "postgresql"
+            else sa.cast(sa.func.strftime("%Y", t.c.received_on), sa.Integer))
+    live = [t.c.deleted_at.is_(None), t.c.employer_id.is_not(None), where]
+    return [sa.select(t.c.employer_id, year, sa.func.count()).where(*live).group_by(t.c.employer_id, year),
+            sa.select(t.c.employer_id, sa.literal(0), sa.func.count()).where(*live).group_by(t.c.employer_id)]
+
+
 def add_cases(conn, where) -> None:
-    """Count the cases `where` selects (a clause on wage_case) into case_month: for rows a core
-    insert has just written (imports, the demo). Adds to what is there."""
+    """Count the cases `where` selects (a clause on wage_case) into case_month and employer_cases:
+    for rows a core insert has just written (imports, the demo). Adds to what is there."""
     for grain in GRAINS:
         conn.execute(_adding(conn, _grouped(conn, where, grain)))
+    for select in _employers_grouped(conn, where):
+        conn.execute(_adding_employers(conn, select))
 
 
 def rebuild(conn) -> int:
-    """case_month made again from wage_case (after a repair, or to check it). Returns its rows."""
+    """case_month and employer_cases made again from wage_case (after a repair, or to check it).
+    Returns case_month's rows."""
     conn.execute(sa.delete(CaseMonth.__table__))
     for grain in GRAINS:
         conn.execute(sa.insert(CaseMonth.__table__).from_select([*KEY, *MEASURES], _grouped(conn, sa.true(), grain)))
+    conn.execute(sa.delete(EmployerCases.__table__))
+    for select in _employers_grouped(conn, sa.true()):
+        conn.execute(sa.insert(EmployerCases.__table__).from_select(["employer_id", "year", "cases"], select))
     return int(conn.execute(sa.select(sa.func.count()).select_from(CaseMonth.__table__)).scalar_one())
 
 
 def differences(conn) -> int:
-    """How many rollup rows differ from wage_case's sums (0: case_month is right)."""
+    """How many rollup rows (case_month's and employer_cases') differ from wage_case's sums (0:
+    both are right)."""
     expected = {tuple(r[:len(KEY)]): [int(v or 0) for v in r[len(KEY):]]
                 for grain in GRAINS for r in conn.execute(_grouped(conn, sa.true(), grain)).all()}
     table = CaseMonth.__table__
     held = {tuple(r[:len(KEY)]): [int(v or 0) for v in r[len(KEY):]]
             for r in conn.execute(sa.select(*(table.c[k] for k in KEY), *(table.c[m] for m in MEASURES))).all()}
     zero = [0] * len(MEASURES)
-    return sum(expected.get(k, zero) != held.get(k, zero) for k in set(expected) | set(held))
+    wrong = sum(expected.get(k, zero) != held.get(k, zero) for k in set(expected) | set(held))
+    counted = {(e, y): int(n) for select in _employers_grouped(conn, sa.true()) for e, y, n in conn.execute(select)}
+    e = EmployerCases.__table__.c
+    kept = {(i, y): int(n) for i, y, n in conn.execute(sa.select(e.employer_id, e.year, e.cases))}
+    return wrong + sum(counted.get(k, 0) != kept.get(k, 0) for k in set(counted) | set(kept))
 
 
 def remove_cases(conn, where) -> None:
-    """Take the cases `where` selects out of case_month (before a core update changes them)."""
+    """Take the cases `where` selects out of case_month and employer_cases (before a core update
+    changes them)."""
     deltas: dict[tuple, list[int]] = {}
     for grain in GRAINS:
         for row in conn.execute(_grouped(conn, where, grain)).all():
             deltas[tuple(row[:len(KEY)])] = [-int(v or 0) for v in row[len(KEY):]]
-    _apply(conn, deltas)
+    employers = {(e, y): [-int(n)] for select in _employers_grouped(conn, where) for e, y, n in conn.execute(select)}
+    _apply(conn, deltas, employers)
 
 
 # --- read ----------------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from data.services import cases as svc
 from data.services.cases import CaseIntake
 from data.services.common import Actor
 from data.types import utcnow
-from tests.factories import make_case, make_city, make_grid_cell, make_users
+from tests.factories import make_case, make_city, make_employer, make_grid_cell, make_users
 
 TODAY = date(2026, 11, 20)
 INDUSTRIES = ("construction", "manufacturing", "catering")
@@ -36,9 +36,9 @@ def _actor(session, user) -> Actor:
                  scope=get_user_scope(session, user_id=user.id))
 
 
-def _seed_cases(session, city, rng: random.Random, n: int, cells: dict[int, list[int]]) -> None:
+def _seed_cases(session, city, rng: random.Random, n: int, cells: dict[int, list[int]], employers: list[int]) -> None:
     """Cases in every state, received over two years, some held by the other county or on their way
-    there; most in one of their township's grid cells."""
+    there; most in one of their township's grid cells, most of one of a few employers."""
     for _ in range(n):
         town, county = rng.choice([(city["town_a"], city["a"]), (city["town_b"], city["b"])])
         received = TODAY - timedelta(days=rng.randrange(0, 760))
@@ -59,7 +59,7 @@ def _seed_cases(session, city, rng: random.Random, n: int, cells: dict[int, list
                   amount_recovered_cents=rng.randrange(0, 300) * 100_000 if status in (S.closed, S.decided) else 0,
                   supervised=rng.random() < 0.2,
                   incoming_path=city["b"].path if rng.random() < 0.1 else None,
-                  grid_cell_id=rng.choice([*cells[town.id], None]))
+                  grid_cell_id=rng.choice([*cells[town.id], None]), employer_id=rng.choice([*employers, None]))
 
 
 def _act(session, act: str, a: Actor, case_id: int, day: date, rng: random.Random) -> None:
@@ -99,7 +99,7 @@ ACTS = ("accept", "reject", "investigate", "decide", "close", "re_review", "reop
         "send_back", "supervise", "receive")
 
 
-def _acts(session, actors, rng: random.Random, n: int, cells: dict[int, list[int]]) -> Counter:
+def _acts(session, actors, rng: random.Random, n: int, cells: dict[int, list[int]], employers: list[int]) -> Counter:
     """`n` random acts through the services (those a case's state refuses are skipped); also a
     figure corrected and a case deleted through the ORM. Returns the acts done, by kind."""
     done: Counter = Counter()
@@ -114,6 +114,7 @@ def _acts(session, actors, rng: random.Random, n: int, cells: dict[int, list[int
                 case.workers, case.amount_claimed_cents = case.workers + 1, case.amount_claimed_cents + 123
                 case.received_on = case.received_on - timedelta(days=rng.randrange(0, 45))  # maybe another month
                 case.grid_cell_id = rng.choice([*cells[case.region_id], None])  # maybe another cell
+                case.employer_id = rng.choice([case.employer_id, case.employer_id, *employers, None])
             else:
                 case.deleted_at = utcnow()
             session.commit()
@@ -139,8 +140,9 @@ def acted(session):
     rng = random.Random(20261120)
     cells = {town.id: [make_grid_cell(session, township=town, number=n).id for n in (1, 2)]
              for town in (city["town_a"], city["town_b"])}
-    _seed_cases(session, city, rng, 90, cells)
-    done = _acts(session, actors, rng, 240, cells)
+    employers = [make_employer(session, name=f"建工{n}号公司").id for n in range(6)]
+    _seed_cases(session, city, rng, 90, cells, employers)
+    done = _acts(session, actors, rng, 240, cells, employers)
     return {"city": city, "actors": actors, "done": done}
 
 
@@ -151,6 +153,7 @@ def _answers(session, scope, filters: CaseFilters, today: date) -> dict:
             **{f"by_{by}": q.breakdown(session, **args, by=by) for by in q.BREAKDOWNS},
             "map": (maps.figures, maps.values), "risk": q.risk_by_area(session, **args),
             "grid": (grid.figures, grid.values), "grid_risk": q.risk_by_area(session, **args, level="grid"),
+            "repeat": q.repeat_employers(session, **args, min_cases=3, limit=3),
             "table_total": q.list_cases(session, **args, limit=2)[1]}
 
 
@@ -193,6 +196,7 @@ def test_the_rollup_is_kept_by_every_act(session, acted):
 @pytest.mark.parametrize("today", [TODAY, date(2026, 10, 31)], ids=["mid-month", "month-end"])
 def test_every_period_figure_is_the_same_from_the_rollup_as_from_the_cases(session, acted, today, monkeypatch):
     rng = random.Random(today.toordinal())
+    monkeypatch.setattr(q, "REPEAT_BATCH", 2)  # the repeat employers looked at two at a time: several looks
     actors = acted["actors"]
     compared = 0
     combinations = _combinations(rng, today)
@@ -234,6 +238,9 @@ def test_every_period_figure_is_the_same_from_the_rollup_as_from_the_cases(sessi
     everything = q.breakdown(session, scope=actors["leader"].scope, filters=CaseFilters(), today=today, by="source")
     alive = len(list(session.exec(select(WageCase.id).where(WageCase.deleted_at.is_(None)))))
     assert sum(r["cases"] for r in everything) == alive
+    # the repeat employers, all time: the three with most cases
+    assert len(q.repeat_employers(session, scope=actors["leader"].scope, filters=CaseFilters(), today=today,
+                                  limit=3)) == 3
     # and the grid map's all-time figures come from the GRID grain: every case in a cell
     in_cells = len(list(session.exec(select(WageCase.id).where(WageCase.deleted_at.is_(None),
                                                                 WageCase.grid_cell_id.is_not(None)))))

@@ -34,6 +34,7 @@ from data.models import (
     CaseStatus,
     CaseTransfer,
     Employer,
+    EmployerCases,
     GridCell,
     Project,
     Region,
@@ -421,31 +422,76 @@ def breakdown(session: Session, *, scope: Scope, filters: CaseFilters, today: da
 
 def repeat_employers(session: Session, *, scope: Scope, filters: CaseFilters, today: date, min_cases: int = 3,
                      limit: int = 20) -> list[dict]:
-    """Employers with at least `min_cases` cases under the filters, most first: candidates
-    for the arrears blacklist (失信联合惩戒名单). [{employer_id, name, uscc, cases, workers,
-    amount_cents, latest_received_on, blacklisted_until}]"""
+    """Employers with at least `min_cases` cases under the filters, most first (then the larger sum
+    claimed, then the employer's id): candidates for the arrears blacklist (失信联合惩戒名单).
+    [{employer_id, name, uscc, cases, workers, amount_cents, latest_received_on, blacklisted_until}]
+
+    Counted among the employers that could be among them (_repeat_by_bounds) when the rollup is on,
+    else (and when that would look at too many) by grouping every case of the filters by employer:
+    the same list either way."""
     conds = case_conditions(session, scope=scope, filters=filters, today=today)
+    limit = max(1, min(limit, 500))
+    counted = _repeat_by_bounds(session, conds, filters, min_cases, limit) if rollup.ENABLED else None
+    if counted is None:
+        employer = _plain(session, WageCase.employer_id)
+        counted = session.exec(
+            select(employer, sa.func.count(), _sum(WageCase.workers), _sum(WageCase.amount_claimed_cents),
+                   sa.func.max(WageCase.received_on))
+            .where(*conds, WageCase.employer_id.is_not(None))
+            .group_by(employer).having(sa.func.count() >= min_cases)
+            .order_by(sa.func.count().desc(), _sum(WageCase.amount_claimed_cents).desc(), employer)
+            .limit(limit)).all()
+    counted = [(int(e), int(n), int(w or 0), int(a or 0), d) for e, n, w, a, d in counted]
+    employers = {i: (name, uscc, until) for i, name, uscc, until in session.exec(
+        select(Employer.id, Employer.name, Employer.uscc, Employer.blacklisted_until)
+        .where(Employer.id.in_([row[0] for row in counted])))} if counted else {}
+    return [{"employer_id": e, "name": employers[e][0], "uscc": employers[e][1], "cases": n, "workers": w,
+             "amount_cents": a, "latest_received_on": _as_date(d), "blacklisted_until": employers[e][2]}
+            for e, n, w, a, d in counted if e in employers]
+
+
+REPEAT_BATCH, REPEAT_BUDGET = 100, 2000  # candidates per look, and at most before grouping every case
+
+
+def _repeat_by_bounds(session: Session, conds: list, filters: CaseFilters, min_cases: int,
+                      limit: int) -> list[tuple] | None:
+    """The top `limit` repeat employers under `conds`, counted only among the employers whose count
+    could place them: employer_cases holds each employer's cases in a year and in all, which no
+    filter can exceed, so the employers are looked at in the order of that bound — the year's when
+    the period lies in one year, else all years' — a hundred at a time, and the look stops once
+    the last place is held by more cases than any employer not yet looked at can have. None when
+    that takes more than REPEAT_BUDGET employers (a narrow scope or filter, where grouping the few
+    cases it selects is quicker)."""
+    start, end = filters.date_from, filters.date_to
+    year = start.year if start is not None and end is not None and start.year == end.year else 0
+    bounds = EmployerCases.__table__.c
     employer = _plain(session, WageCase.employer_id)
-    counted = (
-        select(employer.label("employer_id"), sa.func.count().label("cases"),
-               sa.func.sum(WageCase.workers).label("workers"),
-               sa.func.sum(WageCase.amount_claimed_cents).label("amount"),
-               sa.func.max(WageCase.received_on).label("latest"))
-        .where(*conds, WageCase.employer_id.is_not(None))
-        .group_by(employer).having(sa.func.count() >= min_cases)
-        .order_by(sa.func.count().desc(), sa.func.sum(WageCase.amount_claimed_cents).desc())
-        .limit(max(1, min(limit, 500)))
-        .subquery()
-    )
-    rows = session.exec(
-        select(Employer.id, Employer.name, Employer.uscc, counted.c.cases, counted.c.workers, counted.c.amount,
-               counted.c.latest, Employer.blacklisted_until)
-        .join(counted, counted.c.employer_id == Employer.id)
-        .order_by(counted.c.cases.desc(), counted.c.amount.desc(), Employer.id)
-    ).all()
-    return [{"employer_id": i, "name": n, "uscc": u, "cases": int(c), "workers": int(w or 0),
-             "amount_cents": int(a or 0), "latest_received_on": _as_date(d), "blacklisted_until": b}
-            for i, n, u, c, w, a, d, b in rows]
+    found: list[tuple] = []
+    after: tuple[int, int] | None = None  # (bound, employer id) of the last employer looked at
+    looked = 0
+    while True:
+        page = sa.select(bounds.employer_id, bounds.cases).where(bounds.year == year, bounds.cases >= min_cases)
+        if after is not None:
+            page = page.where(sa.or_(bounds.cases < after[0],
+                                     sa.and_(bounds.cases == after[0], bounds.employer_id > after[1])))
+        candidates = session.execute(page.order_by(bounds.cases.desc(), bounds.employer_id)
+                                     .limit(REPEAT_BATCH)).all()
+        if candidates:
+            found += session.exec(
+                select(employer, sa.func.count(), _sum(WageCase.workers), _sum(WageCase.amount_claimed_cents),
+                       sa.func.max(WageCase.received_on))
+                .where(*conds, WageCase.employer_id.in_([c[0] for c in candidates]))
+                .group_by(employer).having(sa.func.count() >= min_cases)).all()
+            found.sort(key=lambda r: (-int(r[1]), -int(r[3] or 0), int(r[0])))
+            del found[limit:]
+            after = (int(candidates[-1][1]), int(candidates[-1][0]))
+        # done when no employer is left, or none left can reach the last place (a tie on cases
+        # could still win on the sum claimed: strictly more)
+        if len(candidates) < REPEAT_BATCH or (len(found) == limit and int(found[-1][1]) > after[0]):
+            return found
+        looked += len(candidates)
+        if looked >= REPEAT_BUDGET:
+            return None
 
 
 def _as_date(value) -> date | None:

@@ -1,6 +1,7 @@
 """case_month by grid cell: a grid_cell_id column in the key (0 in the grains before) and the
 GRID grain, so the grid map's sums read the rollup (issue 14: 744 ms over two million cases), with
-a partial index that covers that grain's reads; case_month made again from wage_case
+a partial index that covers that grain's reads; case_month is made again from wage_case once the
+schema is the newest (data.db.migrate)
 """
 
 import warnings
@@ -37,9 +38,9 @@ def upgrade() -> None:
     _primary_key([*KEY, "grid_cell_id"])
     op.create_index("ix_case_month_grid", "case_month", list(GRID_INDEX), postgresql_where=sa.text("grain = 'g'"),
                     sqlite_where=sa.text("grain = 'g'"))
-    from data.rollup import rebuild
+    from data.db import ask_rollups_rebuild
 
-    rebuild(op.get_bind())
+    ask_rollups_rebuild(op)
 
 
 def downgrade() -> None:
