@@ -338,7 +338,7 @@ def live_server(demo_app):
     server.stop()
 
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium-headless-shell")  # or /usr/bin/chromium (scripts/test.sh)
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
                  "--disable-default-apps", "--no-default-browser-check"]
@@ -347,7 +347,8 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 @pytest.fixture(scope="session")
 def browser():
     if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium not found at {CHROMIUM}: scripts/test.sh installs it (apt-get install chromium)")
+        pytest.fail(f"Chromium not found at {CHROMIUM}: scripts/test.sh installs it "
+                    "(apt-get install chromium-headless-shell)")
     from playwright.sync_api import expect, sync_playwright
 
     expect.set_options(timeout=BROWSER_TIMEOUT)
