@@ -189,6 +189,22 @@ def counts(engine, user_id: int) -> dict:
         }
 
 
+def submit(page, *, shot: str) -> None:
+    """The form as filled, photographed; then submitted, which shows the outbox."""
+    shoot(page, shot)
+    page.locator("#submit").click()
+    page.locator("#outbox-list").wait_for()
+
+
+def new_walkthrough(page, service: str, channel: str, mode: str) -> str:
+    """Start a walkthrough from the home screen: its service, channel and mode chosen; its UUID."""
+    page.locator("#new-walkthrough").click()
+    page.locator("#walk-service").select_option(service)
+    chip(page, "channel", channel)
+    chip(page, "mode", mode)
+    return page.url.rsplit("/", 1)[1]
+
+
 def record_walkthrough(page, tmp_path) -> str:
     page.locator("#new-walkthrough").click()
     page.locator("#walk-service").wait_for()
@@ -224,9 +240,7 @@ def record_walkthrough(page, tmp_path) -> str:
             card.locator("input[type=file]").set_input_files(photo(tmp_path, "issue", (180, 70, 50)))
             card.locator(".thumb img").wait_for()
     # the draft is on the phone before it is submitted
-    shoot(page, "walkthrough")
-    page.locator("#submit").click()
-    page.locator("#outbox-list").wait_for()
+    submit(page, shot="walkthrough")
     return record_uuid
 
 
@@ -245,9 +259,7 @@ def record_work_log(page, tmp_path, facts, *, station: bool = True) -> str:
     page.locator("[data-path='people_served'] input").fill("12")
     page.locator("[data-path='photos'] input[type=file]").set_input_files(photo(tmp_path, "log", (60, 120, 70)))
     page.locator("[data-path='photos'] .thumb img").wait_for()
-    shoot(page, "work-log")
-    page.locator("#submit").click()
-    page.locator("#outbox-list").wait_for()
+    submit(page, shot="work-log")
     return record_uuid
 
 
@@ -274,9 +286,7 @@ def record_window_audit(page, tmp_path, facts) -> str:
     page.locator("#item-W06 .thumb img").wait_for()
     page.locator("#item-W06 input[placeholder='备注']").fill("网站未公开收费标准")
     page.locator("#audit-summary").fill("网上测评：四公开不到位。")
-    shoot(page, "audit")
-    page.locator("#submit").click()
-    page.locator("#outbox-list").wait_for()
+    submit(page, shot="audit")
     return record_uuid
 
 
@@ -450,10 +460,7 @@ def test_without_service_workers_it_works_online_and_a_refused_record_is_fixed_a
         item.active = False
         session.add(item)
         session.commit()
-    page.locator("#new-walkthrough").click()
-    page.locator("#walk-service").select_option("retirement")
-    chip(page, "channel", "网上")
-    chip(page, "mode", "陪同办")
+    new_walkthrough(page, "retirement", "网上", "陪同办")
     page.locator("#add-need").click()
     card = page.locator("#findings-need .finding").last
     card.locator("select").select_option(index=1)
@@ -530,11 +537,7 @@ def test_a_lost_answer_is_sent_again_and_stored_once(browser, field_server):
     page.route("**/api/v1/records", lose_the_first_answer)
     page.goto(f"{base}/field/")
     field_sign_in(page, "leader")
-    page.locator("#new-walkthrough").click()
-    page.locator("#walk-service").select_option("hotline_12333")
-    walk = page.url.rsplit("/", 1)[1]
-    chip(page, "channel", "电话")
-    chip(page, "mode", "亲身办")
+    walk = new_walkthrough(page, "hotline_12333", "电话", "亲身办")
     page.locator("#submit").click()
     page.locator(f"#outbox-list .outbox-row[data-uuid='{walk}'][data-status='sent']").wait_for()
     assert answers == [[201], [200]]
@@ -569,11 +572,7 @@ def test_an_edit_after_a_lost_answer_is_a_conflict_the_user_resolves(browser, fi
     page.route("**/api/v1/records", flaky)
     page.goto(f"{base}/field/")
     field_sign_in(page, "leader")
-    page.locator("#new-walkthrough").click()
-    page.locator("#walk-service").select_option("unemployment_benefit")
-    first = page.url.rsplit("/", 1)[1]
-    chip(page, "channel", "窗口")
-    chip(page, "mode", "陪同办")
+    first = new_walkthrough(page, "unemployment_benefit", "窗口", "陪同办")
     page.locator("#add-issue").click()
     card = page.locator("#findings-issue .finding").last
     card.locator("select").select_option(index=1)
@@ -711,11 +710,7 @@ def test_a_hung_request_times_out_and_the_record_goes_later(browser, field_serve
     page.route("**/api/v1/records", lambda route: hung.append(route), times=1)
     page.goto(f"{base}/field/")
     field_sign_in(page, "leader")
-    page.locator("#new-walkthrough").click()
-    page.locator("#walk-service").select_option("hotline_12333")
-    walk = page.url.rsplit("/", 1)[1]
-    chip(page, "channel", "电话")
-    chip(page, "mode", "亲身办")
+    walk = new_walkthrough(page, "hotline_12333", "电话", "亲身办")
     # the timeout shortened only now: sign-in and the reference lists took their normal time (on a
     # loaded machine a list can take longer than 1.5 s, and a form without its options is no test)
     page.evaluate("self.HRSS_TIMEOUT_MS = 1500")
