@@ -554,6 +554,16 @@ class CaseMonth(SQLModel, table=True):
     on_time: int = 0
 
 
+class CaseNumberSeries(SQLModel, table=True):
+    """The last serial given in a series of case numbers (a city's abbreviation and a year:
+    示人社监〔2026〕), so that taking in a case does not look through the year's numbers."""
+
+    __tablename__ = "case_number_series"
+
+    prefix: str = Field(primary_key=True, max_length=40)
+    last: int = 0
+
+
 class EmployerCases(SQLModel, table=True):
     """How many cases each employer has, per year received and in all (`year` 0): an upper bound of
     its cases under any filter, by which the repeat employers are looked for among the employers

@@ -187,6 +187,22 @@ def test_reveal_personal_field_is_for_the_handling_officer_and_audited(session, 
         session.rollback()
 
 
+def test_case_numbers_run_past_the_ten_thousandth_of_a_year(session, world):
+    """A big city takes in more than 9,999 clues a year: the number after 9999号 is 10000号 and
+    then 10001号 (the last is found by length, then by text — 9999 sorts after 10000 as text)."""
+    a, city = world["actors"]["a"], world["city"]
+    for serial in (9998, 9999, 10000):
+        make_case(session, township=city["town_a"], county=city["a"], case_no=f"示人社监〔2026〕{serial:04d}号")
+    intake = svc.CaseIntake(source=CaseSource.hotline_12333, summary="餐馆拖欠工资",
+                            township_code=city["town_a"].area_code)
+    assert svc.receive_case(session, actor=a, today=TODAY, intake=intake).case_no == "示人社监〔2026〕10001号"
+    # the series' last serial is kept; a number taken meanwhile (a case imported with its number)
+    # sends the series past it
+    assert svc.receive_case(session, actor=a, today=TODAY, intake=intake).case_no == "示人社监〔2026〕10002号"
+    make_case(session, township=city["town_a"], county=city["a"], case_no="示人社监〔2026〕10003号")
+    assert svc.receive_case(session, actor=a, today=TODAY, intake=intake).case_no == "示人社监〔2026〕10004号"
+
+
 def test_receive_routes_by_location_to_the_county(session, world):
     a, city = world["actors"]["a"], world["city"]
     # a point inside 青石镇 (county B), taken in by county A's office: routed to B

@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from data.errors import N_, NotAllowed, ValidationError, WorkflowError
@@ -23,6 +24,7 @@ from data.models import (
     CaseDecision,
     CaseEvent,
     CaseEventKind,
+    CaseNumberSeries,
     CaseReferral,
     CaseSource,
     CaseStatus,
@@ -167,12 +169,29 @@ def _locate(session: Session, lon: float, lat: float) -> tuple[Region, GridCell 
 def _next_case_no(session: Session, year: int, path: str) -> str:
     """The next case number of the city `path` lies in: its abbreviation (示范市 → 示人社监, 南京市 →
     宁人社监), counted per abbreviation and year — the regions import keeps a province's cities'
-    abbreviations apart, so in a province each city numbers its own."""
+    abbreviations apart, so in a province each city numbers its own. At least four digits, more
+    after the 9,999th case of a year.
+
+    The series' last serial is kept in case_number_series (locked for the transaction on
+    PostgreSQL, so intakes at once take turns); it is worked out from the year's numbers when the
+    series is new, or when the next number is taken already (cases imported with their numbers)."""
     prefix = f"{abbreviation(issuing_region(session, path))}人社监〔{year}〕"
+    series = session.exec(select(CaseNumberSeries).where(CaseNumberSeries.prefix == prefix).with_for_update()).first()
+    if series is None:
+        series = CaseNumberSeries(prefix=prefix, last=_last_serial(session, prefix))
+        session.add(series)
+    series.last += 1
+    if session.exec(select(WageCase.id).where(WageCase.case_no == f"{prefix}{series.last:04d}号")).first():
+        series.last = _last_serial(session, prefix) + 1
+    return f"{prefix}{series.last:04d}号"
+
+
+def _last_serial(session: Session, prefix: str) -> int:
+    """The highest serial of the series' numbers: the longest number, then the highest (as text
+    9999 comes after 10000)."""
     last = session.exec(select(WageCase.case_no).where(WageCase.case_no.startswith(prefix))
-                        .order_by(WageCase.case_no.desc())).first()
-    serial = int(last[len(prefix):len(prefix) + 4]) + 1 if last else 1
-    return f"{prefix}{serial:04d}号"
+                        .order_by(sa.func.length(WageCase.case_no).desc(), WageCase.case_no.desc())).first()
+    return int(last[len(prefix):].removesuffix("号")) if last else 0
 
 
 def receive_case(session: Session, *, actor: Actor, intake: CaseIntake, today: date, now: datetime | None = None,
