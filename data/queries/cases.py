@@ -426,12 +426,13 @@ def repeat_employers(session: Session, *, scope: Scope, filters: CaseFilters, to
     claimed, then the employer's id): candidates for the arrears blacklist (失信联合惩戒名单).
     [{employer_id, name, uscc, cases, workers, amount_cents, latest_received_on, blacklisted_until}]
 
-    Counted among the employers that could be among them (_repeat_by_bounds) when the rollup is on,
-    else (and when that would look at too many) by grouping every case of the filters by employer:
-    the same list either way."""
+    Counted among the employers that could be among them (_repeat_by_bounds) when the filters
+    select many cases (the rollup on), else (and when that would look at too many) by grouping
+    every case of the filters by employer: the same list either way."""
     conds = case_conditions(session, scope=scope, filters=filters, today=today)
     limit = max(1, min(limit, 500))
-    counted = _repeat_by_bounds(session, conds, filters, min_cases, limit) if rollup.ENABLED else None
+    many = rollup.ENABLED and _many_cases(session, scope, filters, today)
+    counted = _repeat_by_bounds(session, conds, filters, min_cases, limit) if many else None
     if counted is None:
         employer = _plain(session, WageCase.employer_id)
         counted = session.exec(
@@ -450,7 +451,18 @@ def repeat_employers(session: Session, *, scope: Scope, filters: CaseFilters, to
             for e, n, w, a, d in counted if e in employers]
 
 
-REPEAT_BATCH, REPEAT_BUDGET = 100, 2000  # candidates per look, and at most before grouping every case
+REPEAT_BATCH, REPEAT_BUDGET = 100, 500  # candidates per look, and at most before grouping every case
+REPEAT_MANY = 20_000  # cases under the filters from which grouping them by employer is dearer than the bounds
+
+
+def _many_cases(session: Session, scope: Scope, filters: CaseFilters, today: date) -> bool:
+    """Whether the filters select REPEAT_MANY cases or more (counted from the rollup; filters it
+    cannot answer: whether the scope sees every case and no region is chosen)."""
+    if not rollup.applies(filters):
+        return not (filters.region_code or filters.grid_code) and rollup.sees_everything(session, scope)
+    sums = _period_sums(session, scope=scope, filters=filters, today=today, start=filters.date_from,
+                        end=filters.date_to)
+    return sums.get((), [0])[0] >= REPEAT_MANY
 
 
 def _repeat_by_bounds(session: Session, conds: list, filters: CaseFilters, min_cases: int,
@@ -460,8 +472,8 @@ def _repeat_by_bounds(session: Session, conds: list, filters: CaseFilters, min_c
     filter can exceed, so the employers are looked at in the order of that bound — the year's when
     the period lies in one year, else all years' — a hundred at a time, and the look stops once
     the last place is held by more cases than any employer not yet looked at can have. None when
-    that takes more than REPEAT_BUDGET employers (a narrow scope or filter, where grouping the few
-    cases it selects is quicker)."""
+    that takes more than REPEAT_BUDGET employers (a filter that few of the most frequent employers
+    pass, where grouping the cases it selects is quicker)."""
     start, end = filters.date_from, filters.date_to
     year = start.year if start is not None and end is not None and start.year == end.year else 0
     bounds = EmployerCases.__table__.c
