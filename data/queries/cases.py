@@ -434,13 +434,10 @@ def repeat_employers(session: Session, *, scope: Scope, filters: CaseFilters, to
     many = rollup.ENABLED and _many_cases(session, scope, filters, today)
     counted = _repeat_by_bounds(session, conds, filters, min_cases, limit) if many else None
     if counted is None:
-        employer = _plain(session, WageCase.employer_id)
         counted = session.exec(
-            select(employer, sa.func.count(), _sum(WageCase.workers), _sum(WageCase.amount_claimed_cents),
-                   sa.func.max(WageCase.received_on))
-            .where(*conds, WageCase.employer_id.is_not(None))
-            .group_by(employer).having(sa.func.count() >= min_cases)
-            .order_by(sa.func.count().desc(), _sum(WageCase.amount_claimed_cents).desc(), employer)
+            _employer_counts(session, [*conds, WageCase.employer_id.is_not(None)], min_cases)
+            .order_by(sa.func.count().desc(), _sum(WageCase.amount_claimed_cents).desc(),
+                      _plain(session, WageCase.employer_id))
             .limit(limit)).all()
     counted = [(int(e), int(n), int(w or 0), int(a or 0), d) for e, n, w, a, d in counted]
     employers = {i: (name, uscc, until) for i, name, uscc, until in session.exec(
@@ -449,6 +446,15 @@ def repeat_employers(session: Session, *, scope: Scope, filters: CaseFilters, to
     return [{"employer_id": e, "name": employers[e][0], "uscc": employers[e][1], "cases": n, "workers": w,
              "amount_cents": a, "latest_received_on": _as_date(d), "blacklisted_until": employers[e][2]}
             for e, n, w, a, d in counted if e in employers]
+
+
+def _employer_counts(session: Session, conds: list, min_cases: int):
+    """SELECT employer id, cases, workers, sum claimed, last day received, per employer with at
+    least `min_cases` of the cases `conds` selects: what repeat_employers counts, either way."""
+    employer = _plain(session, WageCase.employer_id)
+    return (select(employer, sa.func.count(), _sum(WageCase.workers), _sum(WageCase.amount_claimed_cents),
+                   sa.func.max(WageCase.received_on))
+            .where(*conds).group_by(employer).having(sa.func.count() >= min_cases))
 
 
 REPEAT_BATCH, REPEAT_BUDGET = 100, 500  # candidates per look, and at most before grouping every case
@@ -477,7 +483,6 @@ def _repeat_by_bounds(session: Session, conds: list, filters: CaseFilters, min_c
     start, end = filters.date_from, filters.date_to
     year = start.year if start is not None and end is not None and start.year == end.year else 0
     bounds = EmployerCases.__table__.c
-    employer = _plain(session, WageCase.employer_id)
     found: list[tuple] = []
     after: tuple[int, int] | None = None  # (bound, employer id) of the last employer looked at
     looked = 0
@@ -489,11 +494,8 @@ def _repeat_by_bounds(session: Session, conds: list, filters: CaseFilters, min_c
         candidates = session.execute(page.order_by(bounds.cases.desc(), bounds.employer_id)
                                      .limit(REPEAT_BATCH)).all()
         if candidates:
-            found += session.exec(
-                select(employer, sa.func.count(), _sum(WageCase.workers), _sum(WageCase.amount_claimed_cents),
-                       sa.func.max(WageCase.received_on))
-                .where(*conds, WageCase.employer_id.in_([c[0] for c in candidates]))
-                .group_by(employer).having(sa.func.count() >= min_cases)).all()
+            found += session.exec(_employer_counts(
+                session, [*conds, WageCase.employer_id.in_([c[0] for c in candidates])], min_cases)).all()
             found.sort(key=lambda r: (-int(r[1]), -int(r[3] or 0), int(r[0])))
             del found[limit:]
             after = (int(candidates[-1][1]), int(candidates[-1][0]))
