@@ -9,7 +9,10 @@ thousand rows at two million cases and a few thousand in a city.
 
 Beside it, employer_cases: each employer's cases per year received and in all, the bound by which
 the repeat employers are looked for among the few employers that could be among them
-(data.queries.cases.repeat_employers) instead of grouping every case of a period by employer.
+(data.queries.cases.repeat_employers) instead of grouping every case of a period by employer. And
+repeat_span: the days on which an employer has three or more cases in a township within a year,
+so the risk grades count the spans holding today instead of grouping a year of cases (a case's
+spans move only when it is added or deleted, or its day, township or employer changes).
 
 Kept in the transaction that changes a case: a session listener reads the rows a flush is about
 to change (before it), and adds the difference (after it) with one upsert per rollup row, so two
@@ -31,12 +34,14 @@ import os
 from collections.abc import Iterable
 from contextlib import contextmanager
 from datetime import date, timedelta
+from itertools import groupby
+from operator import itemgetter
 
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import Session as OrmSession
 
-from data.models import CaseMonth, CaseStatus, EmployerCases, Region, WageCase
+from data.models import CaseMonth, CaseStatus, EmployerCases, Region, RepeatSpan, WageCase
 from data.rules.calendar import month_under_way
 
 KEY = ("grain", "month", "region_id", "path", "office_path", "incoming_path", "status", "source", "industry",
@@ -61,6 +66,11 @@ FULL_KEYS = ("month", "region_id", "path", "industry", "source")  # and a FULL r
 READ = ("received_on", "region_id", "grid_cell_id", "path", "office_path", "incoming_path", "status", "source",
         "industry", "is_construction", "workers", "amount_claimed_cents", "amount_recovered_cents", "closed_on",
         "decided_on", "accept_due", "investigate_due", "deleted_at", "employer_id")
+# a repeat employer of a township: REPEAT_CASES or more of its cases there received in the last
+# REPEAT_DAYS days, today included (the risk grades' input; data.queries.cases.risk_by_area)
+REPEAT_CASES, REPEAT_DAYS = 3, 365
+SPANNED = ("received_on", "region_id", "employer_id", "deleted_at")  # what a case's repeat spans depend on
+SPAN_LOCK = 0x52455045  # pg_advisory_xact_lock(SPAN_LOCK, employer): one writer respans an employer at a time
 CONCLUDED = frozenset({CaseStatus.closed.value, CaseStatus.re_reviewed.value, CaseStatus.rejected.value})
 # the sums each period_sums key holds: cases, workers, claimed, recovered, concluded, concluded on time
 SUMS = 6
@@ -181,6 +191,7 @@ def _after_flush(session, _context) -> None:
     before = session.info.pop(_BEFORE, {})
     deltas: dict[tuple, list[int]] = {}
     employers: dict[tuple, list[int]] = {}
+    pairs: set[tuple[int, int] | None] = set()  # (township, employer) whose repeat spans to make again
     for obj in (*session.new, *session.dirty):
         if not isinstance(obj, WageCase):
             continue
@@ -191,12 +202,103 @@ def _after_flush(session, _context) -> None:
         now = {c: getattr(obj, c) for c in READ}
         _add(deltas, _entries(now), +1)
         _add(employers, _employer_entries(now), +1)
+        if old is None or any(old[c] != now[c] for c in SPANNED):  # an act that moves no span costs nothing
+            pairs |= {_pair(old), _pair(now)}
     for obj in session.deleted:
         if isinstance(obj, WageCase) and obj.id in before:
             old = before.pop(obj.id)
             _add(deltas, _entries(old), -1)
             _add(employers, _employer_entries(old), -1)
+            pairs.add(_pair(old))
     _apply(session.connection(), deltas, employers)
+    pairs.discard(None)
+    if pairs:
+        respan(session.connection(), pairs)
+
+
+# --- the repeat employers' spans --------------------------------------------------------------
+
+
+def _pair(row: dict | None) -> tuple[int, int] | None:
+    """The (township, employer) whose spans a case counts in, None for none."""
+    if row is None or row["employer_id"] is None or row["region_id"] is None:
+        return None
+    return row["region_id"], row["employer_id"]
+
+
+def spans(days: list[date]) -> list[tuple[date, date]]:
+    """The days [starts, ends) on which cases received on `days` (sorted) hold REPEAT_CASES or more
+    within the last REPEAT_DAYS: a day d counts a case received on t when t ≤ d < t + REPEAT_DAYS,
+    so a run of REPEAT_CASES cases from the i-th holds from the last one's day until the i-th drops
+    out; runs that touch or overlap are merged, so on any day at most one span holds."""
+    out: list[tuple[date, date]] = []
+    for first, last in zip(days, days[REPEAT_CASES - 1:], strict=False):
+        starts, ends = last, first + timedelta(days=REPEAT_DAYS)
+        if starts >= ends:
+            continue
+        if out and starts <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], ends))
+        else:
+            out.append((starts, ends))
+    return out
+
+
+def _span_rows(rows) -> list[dict]:
+    """repeat_span's rows of (township, employer, received on) rows sorted by all three."""
+    return [{"region_id": region, "employer_id": employer, "starts": a, "ends": b}
+            for (region, employer), group in groupby(rows, key=itemgetter(0, 1))
+            for a, b in spans([r[2] for r in group])]
+
+
+def _spanned_cases(where) -> sa.Select:
+    t = WageCase.__table__
+    return (sa.select(t.c.region_id, t.c.employer_id, t.c.received_on)
+            .where(t.c.deleted_at.is_(None), t.c.employer_id.is_not(None), where)
+            .order_by(t.c.region_id, t.c.employer_id, t.c.received_on))
+
+
+def respan(conn, pairs: Iterable[tuple[int, int]]) -> None:
+    """Make the spans of these (township, employer) pairs again from their cases — of every pair of
+    their townships and employers, a few cases each. On PostgreSQL the employers are locked for the
+    transaction first (in order), so a second writer of the same employer reads the first one's
+    cases once committed, never half of them."""
+    regions = sorted({r for r, _e in pairs})
+    employers = sorted({e for _r, e in pairs})
+    if conn.dialect.name == "postgresql":
+        for employer in employers:
+            conn.execute(sa.select(sa.func.pg_advisory_xact_lock(SPAN_LOCK, employer)))
+    t, spans_table = WageCase.__table__, RepeatSpan.__table__
+    rows = conn.execute(_spanned_cases(sa.and_(t.c.employer_id.in_(employers), t.c.region_id.in_(regions)))).all()
+    conn.execute(sa.delete(spans_table).where(spans_table.c.employer_id.in_(employers),
+                                              spans_table.c.region_id.in_(regions)))
+    made = _span_rows(rows)
+    if made:
+        conn.execute(sa.insert(spans_table), made)
+
+
+_PENDING = "repeat_span_pending"
+
+
+def _pairs_of(conn, where) -> set[tuple[int, int]]:
+    t = WageCase.__table__
+    return {(r, e) for r, e in conn.execute(sa.select(t.c.region_id, t.c.employer_id).distinct()
+                                            .where(t.c.employer_id.is_not(None), where))}
+
+
+def repeat_counts(session, today: date) -> dict[int, int]:
+    """Township id → how many repeat employers it has today (of every case: repeats_apply)."""
+    c = RepeatSpan.__table__.c
+    return {region: int(n) for region, n in session.execute(
+        sa.select(c.region_id, sa.func.count()).where(c.ends > today, c.starts <= today).group_by(c.region_id))}
+
+
+def repeats_apply(session, scope, filters) -> bool:
+    """Whether repeat_span answers the repeat employers under these CaseFilters in `scope` (already
+    narrowed to the filters' region): only when every case counts — no filter value chosen, a
+    scope that sees every case (spans are by where a case happened, not who holds it)."""
+    chosen = (filters.statuses or filters.sources or filters.industries or filters.construction is not None
+              or filters.text or filters.overdue_only or filters.supervised_only or filters.grid_code)
+    return ENABLED and not chosen and sees_everything(session, scope)
 
 
 # --- core writes, rebuild ------------------------------------------------------------------------
@@ -254,6 +356,9 @@ def add_cases(conn, where) -> None:
         conn.execute(_adding(conn, _grouped(conn, where, grain)))
     for select in _employers_grouped(conn, where):
         conn.execute(_adding_employers(conn, select))
+    pairs = _pairs_of(conn, where) | conn.info.pop(_PENDING, set())
+    if pairs:
+        respan(conn, pairs)
 
 
 def rebuild(conn) -> int:
@@ -265,6 +370,10 @@ def rebuild(conn) -> int:
     conn.execute(sa.delete(EmployerCases.__table__))
     for select in _employers_grouped(conn, sa.true()):
         conn.execute(sa.insert(EmployerCases.__table__).from_select(["employer_id", "year", "cases"], select))
+    conn.execute(sa.delete(RepeatSpan.__table__))
+    made = _span_rows(conn.execute(_spanned_cases(sa.true())))
+    for start in range(0, len(made), 10_000):
+        conn.execute(sa.insert(RepeatSpan.__table__), made[start:start + 10_000])
     return int(conn.execute(sa.select(sa.func.count()).select_from(CaseMonth.__table__)).scalar_one())
 
 
@@ -281,7 +390,11 @@ def differences(conn) -> int:
     counted = {(e, y): int(n) for select in _employers_grouped(conn, sa.true()) for e, y, n in conn.execute(select)}
     e = EmployerCases.__table__.c
     kept = {(i, y): int(n) for i, y, n in conn.execute(sa.select(e.employer_id, e.year, e.cases))}
-    return wrong + sum(counted.get(k, 0) != kept.get(k, 0) for k in set(counted) | set(kept))
+    wrong += sum(counted.get(k, 0) != kept.get(k, 0) for k in set(counted) | set(kept))
+    r = RepeatSpan.__table__.c
+    made = {tuple(row.values()) for row in _span_rows(conn.execute(_spanned_cases(sa.true())))}
+    held = {tuple(row) for row in conn.execute(sa.select(r.region_id, r.employer_id, r.starts, r.ends))}
+    return wrong + len(made ^ held)
 
 
 def remove_cases(conn, where) -> None:
@@ -293,6 +406,8 @@ def remove_cases(conn, where) -> None:
             deltas[tuple(row[:len(KEY)])] = [-int(v or 0) for v in row[len(KEY):]]
     employers = {(e, y): [-int(n)] for select in _employers_grouped(conn, where) for e, y, n in conn.execute(select)}
     _apply(conn, deltas, employers)
+    # their spans are made again once they are back in (add_cases), from what the update left
+    conn.info.setdefault(_PENDING, set()).update(_pairs_of(conn, where))
 
 
 # --- read ----------------------------------------------------------------------------------------

@@ -9,11 +9,12 @@ from collections import Counter
 from datetime import date, timedelta
 
 import pytest
+import sqlalchemy as sa
 from sqlmodel import select
 
 from data import rollup
 from data.errors import NotAllowed, ValidationError, WorkflowError
-from data.models import CaseDecision, CaseSource, CaseStatus, Role, WageCase
+from data.models import CaseDecision, CaseSource, CaseStatus, RepeatSpan, Role, WageCase
 from data.queries import brief, campaign
 from data.queries import cases as q
 from data.queries.cases import CaseFilters
@@ -287,3 +288,71 @@ def test_only_a_scope_over_every_region_reads_the_citywide_rows(session, acted):
     assert rollup.sees_everything(session, actors["leader"].scope)
     assert not rollup.sees_everything(session, actors["a"].scope)
     assert not rollup.sees_everything(session, actors["county_leader"].scope)
+
+
+def _repeat_days(days: list[date], day: date) -> bool:
+    """Whether cases received on `days` make a repeat employer on `day`, counted as the raw query does."""
+    return sum(day - timedelta(days=rollup.REPEAT_DAYS) < d <= day for d in days) >= rollup.REPEAT_CASES
+
+
+def test_an_employers_spans_hold_exactly_on_the_days_it_is_a_repeat_employer():
+    # three cases within a year: from the third's day until the first drops out of the window
+    assert rollup.spans([date(2026, 1, 1), date(2026, 3, 1), date(2026, 12, 31)]) == [
+        (date(2026, 12, 31), date(2027, 1, 1))]
+    # the first and the third 365 days apart never share a window
+    assert rollup.spans([date(2025, 1, 1), date(2025, 6, 1), date(2026, 1, 1)]) == []
+    # a fourth case carries it on: one span, not two
+    assert rollup.spans([date(2025, 1, 1), date(2025, 2, 1), date(2025, 3, 1), date(2025, 12, 1)]) == [
+        (date(2025, 3, 1), date(2026, 2, 1))]
+    rng = random.Random(3)
+    for _ in range(300):
+        start = date(2024, 1, 1)
+        days = sorted(start + timedelta(days=rng.randrange(0, 900)) for _ in range(rng.randrange(0, 9)))
+        made = rollup.spans(days)
+        for a, b in zip(made, made[1:], strict=False):
+            assert a[1] < b[0]  # apart: on any day at most one holds
+        for offset in range(-5, 1300):
+            day = start + timedelta(days=offset)
+            assert any(a <= day < b for a, b in made) == _repeat_days(days, day), (days, day)
+
+
+def test_the_risk_grades_repeat_employers_from_the_spans_equal_the_cases_on_every_day(session, acted, monkeypatch):
+    leader = acted["actors"]["leader"].scope
+    counted = Counter()
+    by_spans = rollup.repeat_counts
+
+    def counting(*args):
+        found = by_spans(*args)
+        counted[bool(found)] += 1
+        return found
+
+    monkeypatch.setattr(rollup, "repeat_counts", counting)
+    for offset in range(-800, 400, 5):  # from before the first case to after the last one drops out
+        day = TODAY + timedelta(days=offset)
+        monkeypatch.setattr(rollup, "ENABLED", True)
+        fast = q.risk_by_area(session, scope=leader, filters=CaseFilters(), today=day)
+        monkeypatch.setattr(rollup, "ENABLED", False)
+        assert fast == q.risk_by_area(session, scope=leader, filters=CaseFilters(), today=day), day
+    # not vacuous: the spans answered, on days with repeat employers and on days without
+    assert counted[True] >= 40 and counted[False] >= 20, counted
+    # a filter value, a region or a county's scope: the cases answer (the spans count every case)
+    monkeypatch.setattr(rollup, "ENABLED", True)
+    assert not rollup.repeats_apply(session, leader, CaseFilters(industries=("construction",)))
+    assert not rollup.repeats_apply(session, acted["actors"]["county_leader"].scope, CaseFilters())
+    assert rollup.repeats_apply(session, leader, CaseFilters(date_from=date(2026, 1, 1)))  # risk has its own windows
+
+
+def test_core_writes_that_move_cases_respan_them_from_what_the_update_left(session, acted):
+    t = WageCase.__table__
+    conn = session.connection()
+    spans_before = {tuple(row) for row in conn.execute(sa.select(RepeatSpan.__table__))}
+    assert spans_before  # the seeded employers do repeat
+    moved = conn.execute(sa.select(t.c.id, t.c.received_on).where(t.c.employer_id.is_not(None),
+                                                                   t.c.deleted_at.is_(None)).limit(25)).all()
+    where = t.c.id.in_([case_id for case_id, _day in moved])
+    rollup.remove_cases(conn, where)  # as an import does: out before the update, back in after
+    for case_id, day in moved:
+        conn.execute(sa.update(t).where(t.c.id == case_id).values(received_on=day - timedelta(days=200)))
+    rollup.add_cases(conn, where)
+    assert rollup.differences(conn) == 0
+    assert {tuple(row) for row in conn.execute(sa.select(RepeatSpan.__table__))} != spans_before  # not vacuous

@@ -1028,7 +1028,8 @@ def risk_by_area(session: Session, *, scope: Scope, filters: CaseFilters, today:
     with three or more cases in the last 365 days. The filters' period is ignored (risk has its
     own windows); the others apply, e.g. construction only. A few aggregate queries whatever the
     number of areas: the open cases through their partial index, the windows through
-    _period_sums (the rollup where it answers), the repeat employers over the last year's cases."""
+    _period_sums (the rollup where it answers), the repeat employers from the spans that hold today
+    (rollup.repeat_counts) where they answer, else over the last year's cases."""
     if level == "county":
         return _county_risks(session, scope=scope, filters=filters, today=today, policy=policy, window=window)
     key = _area_key(session, level)
@@ -1045,12 +1046,15 @@ def risk_by_area(session: Session, *, scope: Scope, filters: CaseFilters, today:
                                           end=end, level=level).items():
             if values[0]:
                 inputs.setdefault(area, [0] * 5)[i] = values[0]
-    employer = _plain(session, WageCase.employer_id)
-    repeat = (select(key.label("area"), employer.label("employer"))
-              .where(*conds, WageCase.employer_id.is_not(None), WageCase.received_on > today - timedelta(days=365),
-                     WageCase.received_on <= today)
-              .group_by(key, employer).having(sa.func.count() >= 3).subquery())
-    repeats = dict(session.exec(select(repeat.c.area, sa.func.count()).group_by(repeat.c.area)).all())
+    if level == "township" and rollup.repeats_apply(session, narrowed(session, scope, filters), filters):
+        repeats = rollup.repeat_counts(session, today)
+    else:
+        employer = _plain(session, WageCase.employer_id)
+        repeat = (select(key.label("area"), employer.label("employer"))
+                  .where(*conds, WageCase.employer_id.is_not(None), WageCase.received_on <= today,
+                         WageCase.received_on > today - timedelta(days=rollup.REPEAT_DAYS))
+                  .group_by(key, employer).having(sa.func.count() >= rollup.REPEAT_CASES).subquery())
+        repeats = dict(session.exec(select(repeat.c.area, sa.func.count()).group_by(repeat.c.area)).all())
     for area, n in repeats.items():
         inputs.setdefault(area, [0] * 5)[4] = int(n)
     names = _area_names(session, level, inputs)
