@@ -5,12 +5,13 @@ from the cases, for the filters the pages offer, in a leader's scope and in a co
 the map's risk grades, whose windows read the rollup too."""
 
 import random
+import threading
 from collections import Counter
 from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from data import rollup
 from data.errors import NotAllowed, ValidationError, WorkflowError
@@ -25,6 +26,7 @@ from data.services import cases as svc
 from data.services.cases import CaseIntake
 from data.services.common import Actor
 from data.types import utcnow
+from tests.conftest import eventually
 from tests.factories import make_case, make_city, make_employer, make_grid_cell, make_users
 
 TODAY = date(2026, 11, 20)
@@ -356,3 +358,55 @@ def test_core_writes_that_move_cases_respan_them_from_what_the_update_left(sessi
     rollup.add_cases(conn, where)
     assert rollup.differences(conn) == 0
     assert {tuple(row) for row in conn.execute(sa.select(RepeatSpan.__table__))} != spans_before  # not vacuous
+
+
+def test_two_writers_of_one_employer_each_count_the_others_case(engine, session):
+    """One transaction adds a case of an employer while another moves one of its cases in the same
+    township to another day of the year (no count changes, so no rollup row locks them apart): the
+    second waits for the employer's lock and then reads the first's case, so the span ends as the
+    moved case says (without the lock the second reads two cases, makes no span, and the first's
+    span keeps the old day)."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has one writer at a time")
+    city = make_city(session)
+    employer = make_employer(session, name="重复欠薪公司").id
+    args = {"township": city["town_a"], "county": city["a"], "employer_id": employer}
+    make_case(session, **args, received_on=TODAY - timedelta(days=30))
+    moved = make_case(session, **args, received_on=date(2026, 1, 10)).id
+    first, second = Session(engine), Session(engine)
+    first.add(WageCase(**_case_values(city, employer, TODAY - timedelta(days=20))))
+    first.flush()  # holds the employer's lock until it commits
+    errors: list[BaseException] = []
+
+    def move():
+        try:
+            second.get(WageCase, moved).received_on = date(2026, 2, 10)
+            second.commit()
+        except BaseException as exc:  # noqa: BLE001 — reported by the test's thread
+            errors.append(exc)
+
+    thread = threading.Thread(target=move)
+    thread.start()
+    eventually(lambda: session.execute(sa.text(
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")).scalar_one(),
+        "the second writer waits for the employer's lock")
+    first.commit()
+    thread.join(timeout=30)
+    first.close(), second.close()
+    assert not thread.is_alive() and not errors, errors
+    session.rollback()
+    assert rollup.differences(session.connection()) == 0
+    spans = session.execute(sa.select(RepeatSpan.starts, RepeatSpan.ends).where(RepeatSpan.employer_id == employer))
+    assert [tuple(r) for r in spans] == [(TODAY - timedelta(days=20), date(2027, 2, 10))]
+
+
+_numbers = iter(range(1, 10_000))
+
+
+def _case_values(city, employer: int, received_on: date) -> dict:
+    town, county = city["town_a"], city["a"]
+    return dict(case_no=f"R-{next(_numbers):04d}", office_path=county.path, source=CaseSource.walk_in,
+                status=CaseStatus.received, received_on=received_on, accept_due=received_on + timedelta(days=7),
+                industry="建筑业", is_construction=True, workers=3, amount_claimed_cents=1_000_000,
+                region_id=town.id, path=town.path, office_region_id=county.id, summary="拖欠工资",
+                employer_id=employer)
