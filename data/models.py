@@ -579,16 +579,17 @@ class EmployerCases(SQLModel, table=True):
 
 
 class RepeatSpan(SQLModel, table=True):
-    """The days on which an employer is a repeat employer of a township — three or more of its cases
-    there received in the last 365 days (data.rollup.REPEAT_CASES, REPEAT_DAYS): [starts, ends),
-    merged, so on any day at most one span of a pair holds. The risk grades count the spans that hold
-    today instead of grouping a year of cases (data.queries.cases.risk_by_area). Kept with case_month
-    by data.rollup; a deleted case or one with no employer counts nowhere."""
+    """The days on which an employer is a repeat employer of a township, or of a grid cell — three or
+    more of its cases there received in the last 365 days (data.rollup.REPEAT_CASES, REPEAT_DAYS):
+    [starts, ends), merged, so on any day at most one span of a pair holds. The risk grades count the
+    spans that hold today instead of grouping a year of cases (data.queries.cases.risk_by_area). Kept
+    with case_month by data.rollup; a deleted case or one with no employer counts nowhere."""
 
     __tablename__ = "repeat_span"
-    __table_args__ = (sa.Index("ix_repeat_span_ends", "ends", "starts", "region_id"),)
+    __table_args__ = (sa.Index("ix_repeat_span_ends", "ends", "starts", "grid_cell_id", "region_id"),)
 
     region_id: int = Field(primary_key=True)  # the township
+    grid_cell_id: int = Field(primary_key=True)  # 0: the township's spans, else the cell's
     employer_id: int = Field(primary_key=True)
     starts: date = Field(primary_key=True)
     ends: date  # the first day it no longer holds

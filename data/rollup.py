@@ -10,9 +10,9 @@ thousand rows at two million cases and a few thousand in a city.
 Beside it, employer_cases: each employer's cases per year received and in all, the bound by which
 the repeat employers are looked for among the few employers that could be among them
 (data.queries.cases.repeat_employers) instead of grouping every case of a period by employer. And
-repeat_span: the days on which an employer has three or more cases in a township within a year,
-so the risk grades count the spans holding today instead of grouping a year of cases (a case's
-spans move only when it is added or deleted, or its day, township or employer changes).
+repeat_span: the days on which an employer has three or more cases in a township (or a grid cell)
+within a year, so the risk grades count the spans holding today instead of grouping a year of
+cases (a case's spans move only when it is added or deleted, or its day, place or employer changes).
 
 Kept in the transaction that changes a case: a session listener reads the rows a flush is about
 to change (before it), and adds the difference (after it) with one upsert per rollup row, so two
@@ -69,7 +69,7 @@ READ = ("received_on", "region_id", "grid_cell_id", "path", "office_path", "inco
 # a repeat employer of a township: REPEAT_CASES or more of its cases there received in the last
 # REPEAT_DAYS days, today included (the risk grades' input; data.queries.cases.risk_by_area)
 REPEAT_CASES, REPEAT_DAYS = 3, 365
-SPANNED = ("received_on", "region_id", "employer_id", "deleted_at")  # what a case's repeat spans depend on
+SPANNED = ("received_on", "region_id", "grid_cell_id", "employer_id", "deleted_at")  # what its spans depend on
 SPAN_LOCK = 0x52455045  # pg_advisory_xact_lock(SPAN_LOCK, employer): one writer respans an employer at a time
 CONCLUDED = frozenset({CaseStatus.closed.value, CaseStatus.re_reviewed.value, CaseStatus.rejected.value})
 # the sums each period_sums key holds: cases, workers, claimed, recovered, concluded, concluded on time
@@ -243,37 +243,50 @@ def spans(days: list[date]) -> list[tuple[date, date]]:
     return out
 
 
-def _span_rows(rows) -> list[dict]:
-    """repeat_span's rows of (township, employer, received on) rows sorted by all three."""
-    return [{"region_id": region, "employer_id": employer, "starts": a, "ends": b}
-            for (region, employer), group in groupby(rows, key=itemgetter(0, 1))
-            for a, b in spans([r[2] for r in group])]
+def _span_rows(rows) -> list[tuple]:
+    """repeat_span's rows (township, cell, employer, starts, ends) of (township, cell, employer,
+    received on) rows sorted by all four."""
+    return [(*pair, a, b) for pair, group in groupby(rows, key=itemgetter(0, 1, 2))
+            for a, b in spans([r[3] for r in group])]
 
 
-def _spanned_cases(where) -> sa.Select:
+def _spans_of(conn, where, stream: bool = False) -> list[tuple]:
+    """The spans of the cases `where` selects, each township's (cell 0) and each grid cell's: their
+    cases read in order (`stream`: a few thousand at a time, for a rebuild's every case)."""
     t = WageCase.__table__
-    return (sa.select(t.c.region_id, t.c.employer_id, t.c.received_on)
-            .where(t.c.deleted_at.is_(None), t.c.employer_id.is_not(None), where)
-            .order_by(t.c.region_id, t.c.employer_id, t.c.received_on))
+    out = []
+    for cell, within in ((sa.literal(0), []), (t.c.grid_cell_id, [t.c.grid_cell_id])):
+        rows = conn.execute(
+            sa.select(t.c.region_id, cell, t.c.employer_id, t.c.received_on)
+            .where(t.c.deleted_at.is_(None), t.c.employer_id.is_not(None), *(c.is_not(None) for c in within), where)
+            .order_by(t.c.region_id, *within, t.c.employer_id, t.c.received_on)
+            .execution_options(stream_results=stream, **({"yield_per": 20_000} if stream else {})))
+        out += _span_rows(rows)
+    return out
+
+
+def _insert_spans(conn, made: list[tuple]) -> None:
+    names = ("region_id", "grid_cell_id", "employer_id", "starts", "ends")
+    for start in range(0, len(made), 10_000):
+        conn.execute(sa.insert(RepeatSpan.__table__), [dict(zip(names, row, strict=True))
+                                                       for row in made[start:start + 10_000]])
 
 
 def respan(conn, pairs: Iterable[tuple[int, int]]) -> None:
-    """Make the spans of these (township, employer) pairs again from their cases — of every pair of
-    their townships and employers, a few cases each. On PostgreSQL the employers are locked for the
-    transaction first (in order), so a second writer of the same employer reads the first one's
-    cases once committed, never half of them."""
+    """Make the spans of these (township, employer) pairs again from their cases, the township's and
+    its cells' — of every pair of their townships and employers, a few cases each. On PostgreSQL
+    the employers are locked for the transaction first (in order), so a second writer of the same
+    employer reads the first one's cases once committed, never half of them."""
     regions = sorted({r for r, _e in pairs})
     employers = sorted({e for _r, e in pairs})
     if conn.dialect.name == "postgresql":
         for employer in employers:
             conn.execute(sa.select(sa.func.pg_advisory_xact_lock(SPAN_LOCK, employer)))
     t, spans_table = WageCase.__table__, RepeatSpan.__table__
-    rows = conn.execute(_spanned_cases(sa.and_(t.c.employer_id.in_(employers), t.c.region_id.in_(regions)))).all()
+    made = _spans_of(conn, sa.and_(t.c.employer_id.in_(employers), t.c.region_id.in_(regions)))
     conn.execute(sa.delete(spans_table).where(spans_table.c.employer_id.in_(employers),
                                               spans_table.c.region_id.in_(regions)))
-    made = _span_rows(rows)
-    if made:
-        conn.execute(sa.insert(spans_table), made)
+    _insert_spans(conn, made)
 
 
 _PENDING = "repeat_span_pending"
@@ -285,11 +298,13 @@ def _pairs_of(conn, where) -> set[tuple[int, int]]:
                                             .where(t.c.employer_id.is_not(None), where))}
 
 
-def repeat_counts(session, today: date) -> dict[int, int]:
-    """Township id → how many repeat employers it has today (of every case: repeats_apply)."""
+def repeat_counts(session, today: date, level: str = "township") -> dict[int, int]:
+    """Township (or grid cell: `level` "grid") id → how many repeat employers it has today, of
+    every case (repeats_apply)."""
     c = RepeatSpan.__table__.c
-    return {region: int(n) for region, n in session.execute(
-        sa.select(c.region_id, sa.func.count()).where(c.ends > today, c.starts <= today).group_by(c.region_id))}
+    area, grain = (c.region_id, c.grid_cell_id == 0) if level == "township" else (c.grid_cell_id, c.grid_cell_id != 0)
+    return {key: int(n) for key, n in session.execute(
+        sa.select(area, sa.func.count()).where(c.ends > today, c.starts <= today, grain).group_by(area))}
 
 
 def repeats_apply(session, scope, filters) -> bool:
@@ -371,9 +386,7 @@ def rebuild(conn) -> int:
     for select in _employers_grouped(conn, sa.true()):
         conn.execute(sa.insert(EmployerCases.__table__).from_select(["employer_id", "year", "cases"], select))
     conn.execute(sa.delete(RepeatSpan.__table__))
-    made = _span_rows(conn.execute(_spanned_cases(sa.true())))
-    for start in range(0, len(made), 10_000):
-        conn.execute(sa.insert(RepeatSpan.__table__), made[start:start + 10_000])
+    _insert_spans(conn, _spans_of(conn, sa.true(), stream=True))
     return int(conn.execute(sa.select(sa.func.count()).select_from(CaseMonth.__table__)).scalar_one())
 
 
@@ -392,8 +405,9 @@ def differences(conn) -> int:
     kept = {(i, y): int(n) for i, y, n in conn.execute(sa.select(e.employer_id, e.year, e.cases))}
     wrong += sum(counted.get(k, 0) != kept.get(k, 0) for k in set(counted) | set(kept))
     r = RepeatSpan.__table__.c
-    made = {tuple(row.values()) for row in _span_rows(conn.execute(_spanned_cases(sa.true())))}
-    held = {tuple(row) for row in conn.execute(sa.select(r.region_id, r.employer_id, r.starts, r.ends))}
+    made = set(_spans_of(conn, sa.true(), stream=True))
+    held = {tuple(row) for row in conn.execute(sa.select(r.region_id, r.grid_cell_id, r.employer_id, r.starts,
+                                                         r.ends))}
     return wrong + len(made ^ held)
 
 

@@ -331,12 +331,13 @@ def test_the_risk_grades_repeat_employers_from_the_spans_equal_the_cases_on_ever
     monkeypatch.setattr(rollup, "repeat_counts", counting)
     for offset in range(-800, 400, 5):  # from before the first case to after the last one drops out
         day = TODAY + timedelta(days=offset)
-        monkeypatch.setattr(rollup, "ENABLED", True)
-        fast = q.risk_by_area(session, scope=leader, filters=CaseFilters(), today=day)
-        monkeypatch.setattr(rollup, "ENABLED", False)
-        assert fast == q.risk_by_area(session, scope=leader, filters=CaseFilters(), today=day), day
+        for level in ("township", "grid"):
+            monkeypatch.setattr(rollup, "ENABLED", True)
+            fast = q.risk_by_area(session, scope=leader, filters=CaseFilters(), today=day, level=level)
+            monkeypatch.setattr(rollup, "ENABLED", False)
+            assert fast == q.risk_by_area(session, scope=leader, filters=CaseFilters(), today=day, level=level), day
     # not vacuous: the spans answered, on days with repeat employers and on days without
-    assert counted[True] >= 40 and counted[False] >= 20, counted
+    assert counted[True] >= 80 and counted[False] >= 40, counted
     # a filter value, a region or a county's scope: the cases answer (the spans count every case)
     monkeypatch.setattr(rollup, "ENABLED", True)
     assert not rollup.repeats_apply(session, leader, CaseFilters(industries=("construction",)))

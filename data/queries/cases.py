@@ -1046,8 +1046,8 @@ def risk_by_area(session: Session, *, scope: Scope, filters: CaseFilters, today:
                                           end=end, level=level).items():
             if values[0]:
                 inputs.setdefault(area, [0] * 5)[i] = values[0]
-    if level == "township" and rollup.repeats_apply(session, narrowed(session, scope, filters), filters):
-        repeats = rollup.repeat_counts(session, today)
+    if rollup.repeats_apply(session, narrowed(session, scope, filters), filters):
+        repeats = rollup.repeat_counts(session, today, level)
     else:
         employer = _plain(session, WageCase.employer_id)
         repeat = (select(key.label("area"), employer.label("employer"))
