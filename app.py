@@ -277,17 +277,17 @@ def _register_cli(server: Flask) -> None:
     @server.cli.command("rollups")
     @click.argument("action", type=click.Choice(["rebuild", "check"]))
     def rollups_command(action):
-        """case_month (the monthly sums of cases): rebuild it from wage_case, or check it against them."""
+        """The rollups (case_month, employer_cases, repeat_span): rebuild them from wage_case, or check them."""
         from data import rollup
 
         with engine.begin() as conn:
             if action == "rebuild":
-                click.echo(f"case_month rebuilt: {rollup.rebuild(conn)} rows")
+                click.echo(f"rollups rebuilt: case_month {rollup.rebuild(conn)} rows")
                 return
             wrong = rollup.differences(conn)
         if wrong:
-            raise click.ClickException(f"case_month differs from wage_case in {wrong} rows: `flask rollups rebuild`")
-        click.echo("case_month agrees with wage_case")
+            raise click.ClickException(f"the rollups differ from wage_case in {wrong} rows: `flask rollups rebuild`")
+        click.echo("the rollups agree with wage_case")
 
     @server.cli.command("create-user")
     @click.argument("username")

@@ -331,7 +331,7 @@ def test_province_rollup_agrees_for_every_city(province, province_app):
     from data import rollup
 
     result = province_app.test_cli_runner().invoke(args=["rollups", "check"])
-    assert result.exit_code == 0 and "agrees" in result.output, result.output
+    assert result.exit_code == 0 and "agree with" in result.output, result.output
     assert rollup.differences(province.connection()) == 0
     for c in regions(province, m.RegionLevel.city):
         summed = province.exec(select(func.sum(m.CaseMonth.cases)).where(

@@ -147,13 +147,13 @@ def test_a_changed_row_updates_only_what_differs_and_is_audited(app, imported, t
     # the monthly sums followed both imports (new cases, then a changed one); the CLI says so, and
     # mends them when they do not
     cli = app.test_cli_runner()
-    assert "agrees" in cli.invoke(args=["rollups", "check"]).output
+    assert "agree with" in cli.invoke(args=["rollups", "check"]).output
     with app.extensions["engine"].begin() as conn:
         conn.execute(sa.update(CaseMonth.__table__).values(workers=CaseMonth.__table__.c.workers + 1))
     broken = cli.invoke(args=["rollups", "check"])
-    assert broken.exit_code == 1 and "differs" in broken.output
+    assert broken.exit_code == 1 and "differ from" in broken.output
     assert "rebuilt" in cli.invoke(args=["rollups", "rebuild"]).output
-    assert "agrees" in cli.invoke(args=["rollups", "check"]).output
+    assert "agree with" in cli.invoke(args=["rollups", "check"]).output
 
 
 def test_a_file_with_bad_rows_names_them_exits_1_and_writes_nothing(app, imported, tmp_path):

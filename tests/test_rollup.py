@@ -194,6 +194,13 @@ def test_the_rollup_is_kept_by_every_act(session, acted):
     # and a rebuild makes the same table
     rows = rollup.rebuild(session.connection())
     assert rows > 50 and rollup.differences(session.connection()) == 0
+    # and a span lost or cut short is a difference
+    spans = RepeatSpan.__table__
+    first = session.connection().execute(sa.select(spans).limit(1)).one()
+    session.connection().execute(sa.update(spans).where(*(spans.c[k] == first._mapping[k] for k in
+                                                          ("region_id", "grid_cell_id", "employer_id", "starts")))
+                                 .values(ends=first.ends - timedelta(days=1)))
+    assert rollup.differences(session.connection()) == 2  # the span held and the span made
 
 
 @pytest.mark.parametrize("today", [TODAY, date(2026, 10, 31)], ids=["mid-month", "month-end"])
