@@ -311,9 +311,7 @@ def repeats_apply(session, scope, filters) -> bool:
     """Whether repeat_span answers the repeat employers under these CaseFilters in `scope` (already
     narrowed to the filters' region): only when every case counts — no filter value chosen, a
     scope that sees every case (spans are by where a case happened, not who holds it)."""
-    chosen = (filters.statuses or filters.sources or filters.industries or filters.construction is not None
-              or filters.text or filters.overdue_only or filters.supervised_only or filters.grid_code)
-    return ENABLED and not chosen and sees_everything(session, scope)
+    return applies(filters) and area_grain(filters, ()) and sees_everything(session, scope)
 
 
 # --- core writes, rebuild ------------------------------------------------------------------------
