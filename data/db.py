@@ -74,6 +74,38 @@ def session_scope(engine: sa.Engine) -> Iterator[Session]:
         session.close()
 
 
+_KEPT = "reads_kept"
+
+
+@contextmanager
+def reads_kept(session: Session) -> Iterator[None]:
+    """Within: what every record of a batch (POST /api/v1/records) reads alike and no record
+    writes — the settings, the stations and service items records name, the sender's secondments
+    — is read once (read_once) instead of once a record: twenty records, one read. Only for the
+    batch's moment (an admin's change shows from the next request on); outside it, every read
+    goes to the database."""
+    if _KEPT in session.info:  # already keeping: the outer batch's
+        yield
+        return
+    session.info[_KEPT] = {}
+    try:
+        yield
+    finally:
+        session.info.pop(_KEPT, None)
+
+
+def read_once(session: Session, key: tuple, load):
+    """`load()`, kept under `key` while reads_kept(session) holds, else read every time. A kept
+    row is held (the session's identity map alone keeps none) and refreshed by the session as any
+    other after a rollback."""
+    kept = session.info.get(_KEPT)
+    if kept is None:
+        return load()
+    if key not in kept:
+        kept[key] = load()
+    return kept[key]
+
+
 def alembic_config(url: str):
     from alembic.config import Config
 

@@ -11,6 +11,7 @@ from datetime import date, timedelta
 
 import pytest
 from PIL import Image
+from sqlalchemy import event
 from sqlmodel import select
 
 from data import checklists
@@ -472,6 +473,27 @@ def test_a_batch_stores_each_record_on_its_own_and_answers_in_order(app, session
     assert {str(u) for u in session.exec(select(WorkLog.uuid)).all()} == {log["uuid"]}
     assert len(session.exec(select(Walkthrough)).all()) == 2
     assert len(session.exec(select(AuditEvent).where(AuditEvent.action == "work_log.recorded")).all()) == 1
+
+
+def test_a_batch_reads_the_settings_once(app, world):
+    """A batch reads what its records share once (data.db.reads_kept): the work types and the
+    finding categories, one query each for six records, and none kept for the next request."""
+    client = field_client(app, "cadre_a")
+    reads = []
+
+    def count(_conn, _cursor, statement, *_):
+        if "FROM setting" in statement:
+            reads.append(statement)
+
+    items = [{"kind": "work_log", "body": work_log_body(log_date=f"2026-11-{day}")} for day in (18, 19, 20)]
+    items += [{"kind": "walkthrough", "body": walkthrough_body(world)} for _ in range(3)]
+    event.listen(app.extensions["engine"], "before_cursor_execute", count)
+    try:
+        results = post(client, "/api/v1/records", {"records": items}).json["results"]
+        assert [r["status"] for r in results] == [201] * 6 and len(reads) == 2
+        assert post(client, "/api/v1/work-logs", work_log_body()).status_code == 201 and len(reads) == 3
+    finally:
+        event.remove(app.extensions["engine"], "before_cursor_execute", count)
 
 
 def test_a_batch_is_bounded_and_needs_a_known_kind(app, world):

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import re
 import uuid
+from collections import Counter
 from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import event
 from sqlmodel import select
 
+from data.db import reads_kept
 from data.errors import Conflict, NotAllowed, ValidationError
-from data.models import Role, ServiceItem, WalkthroughFinding
+from data.models import Role, ServiceItem, Setting, WalkthroughFinding
 from data.scope import Scope
 from data.services.common import Actor
 from data.services.walkthroughs import FindingForm, Step, WalkthroughForm, record_walkthrough
@@ -259,3 +263,34 @@ def test_a_walkthrough_is_reviewed_and_edited_as_one_record_with_its_findings(se
     review(session, actor=leader, kind="walkthrough", record_id=stored.id, accept=True)
     with pytest.raises(Conflict):
         record_walkthrough(session, actor=cadre, form=replace(second, trips=3), today=TODAY)
+
+
+def test_a_batch_reads_what_its_records_share_once_and_only_while_it_lasts(session, world):
+    """Within data.db.reads_kept (a batch of records, POST /api/v1/records) the settings, the
+    service item and the cadre's secondments are read once, not once a record; outside it every
+    read goes to the database, so an admin's change shows at once."""
+    cadre = actor(world, "cadre_a")
+    tables: Counter = Counter()
+
+    def count(_conn, _cursor, statement, *_):
+        if statement.lstrip().upper().startswith("SELECT"):
+            tables[re.search(r"FROM (\w+)", statement).group(1)] += 1
+
+    event.listen(session.get_bind(), "before_cursor_execute", count)
+    try:
+        with reads_kept(session):
+            for day in (19, 18, 17):
+                record_work_log(session, actor=cadre, form=log(log_date=date(2026, 11, day)), today=TODAY)
+            for _ in range(3):
+                record_walkthrough(session, actor=cadre, form=walk(world), today=TODAY)
+    finally:
+        event.remove(session.get_bind(), "before_cursor_execute", count)
+    # the two settings (work types, finding categories), one service item, one cadre's secondments
+    assert (tables["setting"], tables["service_item"], tables["secondment"]) == (2, 1, 1)
+    assert tables["station"] <= 1 and tables["work_log"] == 3 and tables["walkthrough"] == 3
+
+    session.add(Setting(key="worklog.work_types", value=[{"code": "outreach", "name": "政策宣传"}]))
+    session.commit()
+    with pytest.raises(ValidationError) as refused:
+        record_work_log(session, actor=cadre, form=log(), today=TODAY)
+    assert refused.value.field == "work_types[0]"

@@ -6,14 +6,25 @@ from __future__ import annotations
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from data.db import read_once
 from data.models import CalendarDay, Setting, WageCase
 from data.rules.calendar import DEFAULT_CALENDAR, WorkCalendar, package_years
 from data.rules.case_clock import DEFAULT_SERVICE_LEVELS, OPEN_STATUSES, SupervisionThresholds
 
 
 def get_setting(session: Session, *, key: str, default=None):
+    """A setting's value (`default` when unset); read once for a whole batch of records
+    (data.db.reads_kept)."""
+    value = read_once(session, ("setting", key), lambda: _value(session, key))
+    return default if value is _UNSET else value
+
+
+_UNSET = object()
+
+
+def _value(session: Session, key: str):
     row = session.get(Setting, key)
-    return default if row is None else row.value
+    return _UNSET if row is None else row.value
 
 
 GENERATION = "data.generation"

@@ -21,6 +21,7 @@ from datetime import date, datetime
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from data.db import read_once
 from data.errors import N_, NotAllowed, ValidationError, WorkflowError
 from data.models import (
     ChecklistTemplate,
@@ -83,7 +84,7 @@ class InspectionForm:
 
 
 def station_in_scope(session: Session, actor: Actor, station_id: int) -> Station:
-    station = session.get(Station, station_id)
+    station = read_once(session, ("station", station_id), lambda: session.get(Station, station_id))
     if station is None or not station.active or not actor.scope.covers(station.path):
         raise NotAllowed(N_("站点不存在或不在您的管辖范围内"))
     return station

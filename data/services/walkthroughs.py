@@ -20,6 +20,7 @@ from datetime import date, datetime
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from data.db import read_once
 from data.errors import N_, Conflict, NotAllowed, ValidationError
 from data.models import (
     Attachment,
@@ -178,7 +179,8 @@ def _findings(session: Session, form: WalkthroughForm, today: date) -> list[dict
 
 def _checked(session: Session, actor: Actor, form: WalkthroughForm, today: date) -> tuple[dict, list[dict]]:
     """The walk's fields as stored and its findings, checked (raises ValidationError, NotAllowed)."""
-    item = session.exec(select(ServiceItem).where(ServiceItem.code == form.service_item_code)).first()
+    item = read_once(session, ("service_item", form.service_item_code), lambda: session.exec(
+        select(ServiceItem).where(ServiceItem.code == form.service_item_code)).first())
     if item is None or not item.active:
         raise ValidationError(N_("没有这个服务事项"), field="service_item_code")
     channel = _enum(WalkChannel, form.channel, "channel")

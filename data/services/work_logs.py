@@ -20,6 +20,7 @@ from datetime import date, datetime
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from data.db import read_once
 from data.errors import N_, NotAllowed, ValidationError
 from data.models import Role, Secondment, WorkLog
 from data.queries.settings import work_types
@@ -84,9 +85,8 @@ def _checked(session: Session, actor: Actor, form: WorkLogForm, today: date) -> 
     values.update(lon=location.lon if location else None, lat=location.lat if location else None,
                   accuracy_m=location.accuracy_m if location else None)
     if actor.role == Role.cadre:
-        secondment = session.exec(select(Secondment).where(
-            Secondment.user_id == actor.id, Secondment.starts_on <= form.log_date,
-            Secondment.ends_on >= form.log_date).order_by(Secondment.starts_on.desc())).first()
+        secondment = next((s for s in _secondments(session, actor)
+                           if s.starts_on <= form.log_date <= s.ends_on), None)
         if secondment is None:
             raise NotAllowed(N_("该日期不在您的挂职期内"))
         if form.station_id is not None and form.station_id != secondment.station_id:
@@ -98,6 +98,13 @@ def _checked(session: Session, actor: Actor, form: WorkLogForm, today: date) -> 
         station = station_in_scope(session, actor, form.station_id)
         values.update(secondment_id=None, station_id=station.id, path=station.path)
     return values
+
+
+def _secondments(session: Session, actor: Actor) -> list[Secondment]:
+    """The cadre's secondments, the latest first: a handful, read whole so that a batch of logs
+    of many days reads them once (data.db.reads_kept)."""
+    return read_once(session, ("secondments", actor.id), lambda: list(session.exec(
+        select(Secondment).where(Secondment.user_id == actor.id).order_by(Secondment.starts_on.desc()))))
 
 
 EDITABLE = ("log_date", "work_types", "done", "solved", "people_served", "station_id")

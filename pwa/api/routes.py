@@ -21,6 +21,7 @@ from spectree import Response, SpecTree
 from werkzeug.exceptions import HTTPException
 
 from components.labels import WALK_CHANNEL, WALK_MODE
+from data.db import reads_kept
 from data.errors import N_, Conflict, NotAllowed, ServiceError, ValidationError, WorkflowError
 from data.models import ChecklistTemplate, Inspection, Walkthrough, WorkLog
 from data.queries import field as field_queries
@@ -292,21 +293,24 @@ def post_records():
     sent; a refused record does not hold back the others."""
     body = json_body(s.BatchIn)
     results = []
-    for item in body.records:
-        model, store = STORE[item.kind]
-        key = item.body.get("uuid")
-        try:
-            record, created = store(parse(model, item.body))
-        except (ApiError, ServiceError) as exc:
-            db().rollback()
-            status, code, message, fields = refusal(exc)
-            _log_refused(status, code, fields, item.kind)
-            results.append(s.BatchResultOut(kind=item.kind, uuid=_uuid_or_none(key), status=status, error=s.ErrorDetail(
-                code=code, message=message, fields=fields, request_id=request_id())))
-            continue
-        results.append(s.BatchResultOut(kind=item.kind, uuid=record.uuid, status=201 if created else 200,
-                                        record=record))
+    with reads_kept(db()):
+        for item in body.records:
+            results.append(_batch_result(item))
     return current_app.response_class(s.BatchOut(results=results).model_dump_json(), mimetype="application/json")
+
+
+def _batch_result(item: s.BatchItemIn) -> s.BatchResultOut:
+    model, store = STORE[item.kind]
+    try:
+        record, created = store(parse(model, item.body))
+    except (ApiError, ServiceError) as exc:
+        db().rollback()
+        status, code, message, fields = refusal(exc)
+        _log_refused(status, code, fields, item.kind)
+        return s.BatchResultOut(kind=item.kind, uuid=_uuid_or_none(item.body.get("uuid")), status=status,
+                                error=s.ErrorDetail(code=code, message=message, fields=fields,
+                                                    request_id=request_id()))
+    return s.BatchResultOut(kind=item.kind, uuid=record.uuid, status=201 if created else 200, record=record)
 
 
 def _uuid_or_none(value) -> uuid_lib.UUID | None:
