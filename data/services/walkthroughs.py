@@ -226,12 +226,6 @@ def record_walkthrough(session: Session, *, actor: Actor, form: WalkthroughForm,
             return _edited(session, existing, actor, form, values, findings, now or utcnow()), False
         return _same_or_conflict(existing, form, actor)
     values, findings = _checked(session, actor, form, today)
-    used = session.exec(select(WalkthroughFinding.uuid).where(
-        WalkthroughFinding.uuid.in_([f["uuid"] for f in findings]))).first() if findings else None
-    if used is not None:
-        # its twin, sent at the same moment, may have been stored since we looked: then the
-        # findings are its own and this copy is the same record again (200), not a conflict
-        return _stored_or_conflict(session, form, actor)
     now = now or utcnow()
     walk = Walkthrough(uuid=form.uuid, user_id=actor.id, created_at=now, body_sha256=form.body_digest(), **values)
     try:
@@ -239,15 +233,17 @@ def record_walkthrough(session: Session, *, actor: Actor, form: WalkthroughForm,
         session.flush()
         for finding in findings:
             session.add(WalkthroughFinding(walkthrough_id=walk.id, path=walk.path, created_at=now, **finding))
-        adopt_photos(session, owners=[form.uuid, *(f["uuid"] for f in findings)], actor=actor, path=walk.path)
         counts = {kind.value: sum(f["list_kind"] == kind for f in findings) for kind in FindingList}
         audit(session, actor=actor, action="walkthrough.recorded", target_kind="walkthrough", target_id=walk.id,
               details={"uuid": str(walk.uuid), "service_item_code": walk.service_item_code,
                        "station_id": walk.station_id, "findings": counts}, at=now)
+        adopt_photos(session, owners=[form.uuid, *(f["uuid"] for f in findings)], actor=actor, path=walk.path)
         session.commit()
     except IntegrityError:
-        # the same walkthrough sent twice at once: the other request stored it first (the
-        # unique UUID stops the second, at its insert or at commit)
+        # a UUID is taken (the unique indexes stop the insert, or the commit; no look-up first,
+        # which a new walkthrough would pay for nothing): by the same walkthrough sent twice at
+        # once, stored first by the other request — its findings are then its own and this copy
+        # is the same record again (200) — or by another record, a conflict
         session.rollback()
         return _stored_or_conflict(session, form, actor)
     return walk, True
