@@ -226,3 +226,35 @@ def stop_server(process: subprocess.Popen | None) -> None:
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait(10)
+
+
+def cpu_seconds(*, group: int | None = None, command: str | None = None) -> float:
+    """CPU seconds (user + system) used so far by the live processes of a process group, or by
+    those whose command name is `command` (Linux: /proc). A process that ends takes its seconds
+    with it, so sample around a window in which the processes live on (a server's workers, the
+    database's backends held by its pool)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        name, fields = text[text.index("(") + 1:text.rindex(")")], text[text.rindex(")") + 2:].split()
+        # fields[0] is the state (the stat file's 3rd field): pgrp is the 5th, utime/stime the 14th/15th
+        if (group is not None and int(fields[2]) == group) or (command is not None and name == command):
+            total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
+def settle(group: int, quiet: float = 0.1, seconds: float = 60) -> None:
+    """Wait until a server's processes are idle (every worker has booted: a server answers once
+    its first worker is up, while the others may still import the app)."""
+    deadline, before = time.monotonic() + seconds, cpu_seconds(group=group)
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        now = cpu_seconds(group=group)
+        if now - before < quiet:
+            return
+        before = now
+

@@ -43,7 +43,7 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 sys.path.insert(0, str(ROOT))
 
-from bench._harness import Tally, stop_server  # noqa: E402
+from bench._harness import Tally, cpu_seconds, settle, stop_server  # noqa: E402
 from data import clock, demo  # noqa: E402
 from data.db import is_empty, make_engine, migrate  # noqa: E402
 from data.models import Role, Secondment, Station, StationKind, User, UserRegion, Walkthrough, WorkLog  # noqa: E402
@@ -270,6 +270,7 @@ def main() -> None:
     url = database(args.database_url, today)
     cadres = add_cadres(url, args.clients, today)
     server = start_server(args.server, url, args.port, args.workers, args.threads)
+    settle(server.pid)  # every worker up before the clock starts
     try:
         base = f"http://127.0.0.1:{args.port}"
         start = threading.Barrier(args.clients + 1)
@@ -278,10 +279,13 @@ def main() -> None:
         for client in clients:
             client.start()
         start.wait()
+        cpu = (cpu_seconds(group=server.pid), cpu_seconds(command="postgres"), time.process_time())
         started = time.perf_counter()
         for client in clients:
             client.join()
         seconds = time.perf_counter() - started
+        now = (cpu_seconds(group=server.pid), cpu_seconds(command="postgres"), time.process_time())
+        cpu = [after - before for before, after in zip(cpu, now, strict=True)]
     finally:
         stop_server(server)
 
@@ -296,6 +300,11 @@ def main() -> None:
           f"{args.clients} clients × {args.records} records on {where}, werkzeug threaded")
     print(f"records      {len(sent)} (+{resends} resends)")
     print(f"seconds      {seconds:.1f}")
+    posted = len(sent) + resends
+    print(f"CPU          server {cpu[0] * 1000 / posted:.2f} ms/record"
+          + (f", PostgreSQL {cpu[1] * 1000 / posted:.2f} ms/record (every postgres process here)"
+             if url.startswith("postgresql") else "")
+          + f", these clients {cpu[2] * 1000 / posted:.2f} ms/record; {os.cpu_count()} cores")
     tally = Tally()
     rate = len(sent) / seconds
     print(f"records/s    {rate:.1f}  {tally.check(rate >= RATE_GOAL)}  target ≥ {RATE_GOAL}")

@@ -106,6 +106,25 @@ def read_once(session: Session, key: tuple, load):
     return kept[key]
 
 
+def keep(session: Session, key: tuple, value) -> None:
+    """What a write just made and read_once(key) will be asked for, kept for the rest of a batch
+    (nothing outside one); a later write that changes it must forget(key)."""
+    kept = session.info.get(_KEPT)
+    if kept is not None:
+        kept[key] = value
+
+
+def forget(session: Session, key: tuple) -> None:
+    kept = session.info.get(_KEPT)
+    if kept is not None:
+        kept.pop(key, None)
+
+
+def kept_reads(session: Session) -> dict | None:
+    """What reads_kept(session) keeps (key → value), or None outside a batch."""
+    return session.info.get(_KEPT)
+
+
 def alembic_config(url: str):
     from alembic.config import Config
 

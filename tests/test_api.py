@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import uuid
 from datetime import date, timedelta
 
@@ -494,6 +495,69 @@ def test_a_batch_reads_the_settings_once(app, world):
         assert post(client, "/api/v1/work-logs", work_log_body()).status_code == 201 and len(reads) == 3
     finally:
         event.remove(app.extensions["engine"], "before_cursor_execute", count)
+
+
+def test_a_batch_looks_up_its_records_once_and_still_answers_each(app, session, world):
+    """Which of a batch's records are stored already is one query a kind, not one a record; a
+    record stored before the batch comes back 200, one sent twice in the batch is stored once and
+    its second copy (looked up on its own: the batch's look-up had it new) answered 200."""
+    client = field_client(app, "cadre_a")
+    before = work_log_body(log_date="2026-11-17")
+    assert post(client, "/api/v1/work-logs", before).status_code == 201
+    walk = walkthrough_body(world)
+    reads = []
+
+    def count(_conn, _cursor, statement, *_):
+        if re.search(r"FROM (work_log|walkthrough)\b", statement):
+            reads.append(statement)
+
+    items = [{"kind": "work_log", "body": work_log_body(log_date=f"2026-11-{day}")} for day in (18, 19, 20)]
+    items += [{"kind": "work_log", "body": before}, {"kind": "walkthrough", "body": walk},
+              {"kind": "walkthrough", "body": walk}]
+    event.listen(app.extensions["engine"], "before_cursor_execute", count)
+    try:
+        results = post(client, "/api/v1/records", {"records": items}).json["results"]
+    finally:
+        event.remove(app.extensions["engine"], "before_cursor_execute", count)
+    assert [r["status"] for r in results] == [201, 201, 201, 200, 201, 200]
+    assert results[4]["record"]["id"] == results[5]["record"]["id"]
+    # the two look-ups, and the second copy's own
+    assert len(reads) == 3, reads
+    assert len(session.exec(select(Walkthrough.id).where(Walkthrough.uuid == uuid.UUID(walk["uuid"]))).all()) == 1
+
+
+def test_a_batch_adopts_photos_sent_before_it_and_answers_each_walkthrough_with_its_findings(app, session, world):
+    """A batch looks up the photos its records and findings may have had sent first in one query;
+    each is taken into its record's region. A walkthrough answers with its findings as made, and,
+    edited again in the same batch, with its findings as edited."""
+    client = field_client(app, "cadre_a")
+    walk, log = walkthrough_body(world), work_log_body()
+    for kind, owner in (("walkthrough", walk["findings"][1]["uuid"]), ("work_log", log["uuid"])):
+        assert client.put(f"/api/v1/photos/{uuid.uuid4()}?owner_kind={kind}&owner_uuid={owner}", data=png_bytes(),
+                          headers=csrf_header(client)).status_code == 201
+    for photo in session.exec(select(Attachment)):  # filed elsewhere until their records come
+        photo.path = world["a"].path.split("/")[0] + "/"
+    session.commit()
+    edited = {**walk, "note": "改过", "findings": walk["findings"][:2]}
+    looks = []
+
+    def count(_conn, _cursor, statement, *_):
+        if "FROM attachment" in statement:
+            looks.append(statement)
+
+    items = [{"kind": "walkthrough", "body": walk}, {"kind": "work_log", "body": log},
+             {"kind": "walkthrough", "body": edited}]
+    event.listen(app.extensions["engine"], "before_cursor_execute", count)
+    try:
+        results = post(client, "/api/v1/records", {"records": items}).json["results"]
+    finally:
+        event.remove(app.extensions["engine"], "before_cursor_execute", count)
+    assert [r["status"] for r in results] == [201, 201, 200], results[2]["error"]
+    assert [f["uuid"] for f in results[0]["record"]["findings"]] == [f["uuid"] for f in walk["findings"]]
+    assert [f["uuid"] for f in results[2]["record"]["findings"]] == [f["uuid"] for f in walk["findings"][:2]]
+    assert len(looks) == 1, looks
+    session.expire_all()
+    assert sorted(session.exec(select(Attachment.path)).all()) == [world["a"].path] * 2
 
 
 def test_a_batch_is_bounded_and_needs_a_known_kind(app, world):

@@ -9,6 +9,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from data.db import read_once
 from data.models import (
     Inspection,
     Rectification,
@@ -90,5 +91,8 @@ def photo_owner(session: Session, *, kind: str, owner_uuid: uuid_lib.UUID) -> tu
 
 
 def findings_of(session: Session, walkthrough_id: int) -> list[WalkthroughFinding]:
-    return list(session.exec(select(WalkthroughFinding).where(WalkthroughFinding.walkthrough_id == walkthrough_id)
-                             .order_by(WalkthroughFinding.id)))
+    """A walkthrough's findings in the order they were made; in a batch, a walkthrough just stored
+    answers with the findings it made (data.services.walkthroughs.record_walkthrough)."""
+    return read_once(session, ("findings", walkthrough_id), lambda: list(session.exec(
+        select(WalkthroughFinding).where(WalkthroughFinding.walkthrough_id == walkthrough_id)
+        .order_by(WalkthroughFinding.id))))

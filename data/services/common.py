@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
+from data.db import kept_reads
 from data.errors import N_, Conflict, NotAllowed, ServiceError, ValidationError, WorkflowError
 from data.models import AuditEvent, Role, User
 from data.scope import Scope
@@ -45,6 +46,33 @@ def audit(session: Session, *, actor: User | Actor | None, action: str, target_k
     )
     session.add(event)
     return event
+
+
+def look_up_records(session: Session, model, uuids) -> None:
+    """A batch's records of `model`, looked up by their UUIDs in one query before the batch is
+    stored (pwa.api.routes.post_records, within data.db.reads_kept); `stored` then answers for them
+    without a query each. A record stored by another request since is still stopped by the unique
+    UUID at its insert (stored_twin)."""
+    kept = kept_reads(session)
+    uuids = set(uuids)
+    if kept is None or not uuids:
+        return
+    rows = session.exec(select(model).where(model.uuid.in_(uuids))).all()
+    kept[("stored", model)] = (uuids, {row.uuid: row for row in rows})
+
+
+def stored(session: Session, model, uuid):
+    """The record of `model` stored under `uuid`, or None (from look_up_records in a batch). A
+    record new at the batch's start answers None once: the batch may store it, so a second copy
+    of it in the same batch (an edit, or the same record again) is looked up on its own."""
+    kept = kept_reads(session)
+    looked = kept.get(("stored", model)) if kept is not None else None
+    if looked is not None and uuid in looked[0]:
+        row = looked[1].get(uuid)
+        if row is None:
+            looked[0].discard(uuid)
+        return row
+    return session.exec(select(model).where(model.uuid == uuid)).first()
 
 
 def stored_twin(session: Session, model, uuid, error: Exception):

@@ -42,7 +42,7 @@ from data.queries.settings import grade_thresholds, rectification_days, work_cal
 from data.queries.templates import KIND_FOR_INSPECTION, template_items
 from data.rules.calendar import add_working_days
 from data.rules.scoring import Score, item_fraction, score_checklist
-from data.services.common import Actor, audit, resent_or_conflict, stored_twin
+from data.services.common import Actor, audit, resent_or_conflict, stored, stored_twin
 from data.services.review import ACCEPTED, RETURNED, is_edit, revise
 from data.types import utcnow
 
@@ -201,7 +201,7 @@ def record_inspection(session: Session, *, actor: Actor, form: InspectionForm, t
         raise NotAllowed(N_("只有督查人员可以录入检查"))
     existing = None
     if form.uuid is not None:
-        existing = session.exec(select(Inspection).where(Inspection.uuid == form.uuid)).first()
+        existing = stored(session, Inspection, form.uuid)
         if existing is not None and not is_edit(existing, form, actor, "inspection"):
             return _same_or_conflict(existing, form, actor)
     values, score = _checked(session, actor, form, today)

@@ -20,7 +20,7 @@ from datetime import date, datetime
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from data.db import read_once
+from data.db import forget, keep, kept_reads, read_once
 from data.errors import N_, Conflict, NotAllowed, ValidationError
 from data.models import (
     Attachment,
@@ -35,7 +35,7 @@ from data.models import (
     WalkthroughFinding,
 )
 from data.queries.settings import finding_categories
-from data.services.common import Actor, audit, resent_or_conflict
+from data.services.common import Actor, audit, resent_or_conflict, stored
 from data.services.inspections import station_in_scope
 from data.services.review import is_edit, revise
 from data.types import utcnow
@@ -219,7 +219,7 @@ def record_walkthrough(session: Session, *, actor: Actor, form: WalkthroughForm,
     edits it by sending it again under its number until a leader accepts it."""
     if actor.role not in WALKERS:
         raise NotAllowed(N_("您无权记录走流程"))
-    existing = session.exec(select(Walkthrough).where(Walkthrough.uuid == form.uuid)).first()
+    existing = stored(session, Walkthrough, form.uuid)
     if existing is not None:
         if is_edit(existing, form, actor, "walkthrough"):
             values, findings = _checked(session, actor, form, today)
@@ -231,8 +231,9 @@ def record_walkthrough(session: Session, *, actor: Actor, form: WalkthroughForm,
     try:
         session.add(walk)
         session.flush()
-        for finding in findings:
-            session.add(WalkthroughFinding(walkthrough_id=walk.id, path=walk.path, created_at=now, **finding))
+        made = [WalkthroughFinding(walkthrough_id=walk.id, path=walk.path, created_at=now, **finding)
+                for finding in findings]
+        session.add_all(made)
         counts = {kind.value: sum(f["list_kind"] == kind for f in findings) for kind in FindingList}
         audit(session, actor=actor, action="walkthrough.recorded", target_kind="walkthrough", target_id=walk.id,
               details={"uuid": str(walk.uuid), "service_item_code": walk.service_item_code,
@@ -246,6 +247,7 @@ def record_walkthrough(session: Session, *, actor: Actor, form: WalkthroughForm,
         # is the same record again (200) — or by another record, a conflict
         session.rollback()
         return _stored_or_conflict(session, form, actor)
+    keep(session, ("findings", walk.id), made)  # made in order: their ids rise as findings_of sorts them
     return walk, True
 
 
@@ -294,6 +296,7 @@ def _edited(session: Session, walk: Walkthrough, actor: Actor, form: Walkthrough
                    "findings": {"added": sum(k not in stored for k in sent),
                                 "dropped": sum(k not in sent for k in stored)}}, at=now)
     session.commit()
+    forget(session, ("findings", walk.id))
     return walk
 
 
@@ -311,7 +314,29 @@ def _same_or_conflict(existing: Walkthrough, form: WalkthroughForm, actor: Actor
 
 def adopt_photos(session: Session, *, owners: list[uuid_lib.UUID], actor: Actor, path: str) -> None:
     """Photos sent before their record were filed under the sender's region; the record, once
-    here, says where they belong (who may see them)."""
-    for photo in session.exec(select(Attachment).where(Attachment.owner_uuid.in_(owners),
-                                                       Attachment.uploaded_by == actor.id)):
+    here, says where they belong (who may see them). In a batch they were looked up for all its
+    records at once (look_up_photos)."""
+    kept = kept_reads(session)
+    looked = kept.get(("photos", actor.id)) if kept is not None else None
+    if looked is not None and looked[0].issuperset(owners):
+        photos = [photo for owner in owners for photo in looked[1].get(owner, ())]
+    else:
+        photos = session.exec(select(Attachment).where(Attachment.owner_uuid.in_(owners),
+                                                       Attachment.uploaded_by == actor.id))
+    for photo in photos:
         photo.path = path
+
+
+def look_up_photos(session: Session, *, actor_id: int, owners) -> None:
+    """A batch's photos sent before their records, looked up at once for every record and finding
+    it names (pwa.api.routes.post_records, within data.db.reads_kept). The field app sends a
+    record's photos after its body, so these are rare; one sent while the batch is stored is filed
+    by its own request (data.services.photos.attach_photo) once the record is there."""
+    kept, owners = kept_reads(session), {owner for owner in owners if owner is not None}
+    if kept is None or not owners:
+        return
+    photos: dict = {}
+    for photo in session.exec(select(Attachment).where(Attachment.owner_uuid.in_(owners),
+                                                       Attachment.uploaded_by == actor_id)):
+        photos.setdefault(photo.owner_uuid, []).append(photo)
+    kept[("photos", actor_id)] = (owners, photos)

@@ -24,7 +24,7 @@ from data.db import read_once
 from data.errors import N_, NotAllowed, ValidationError
 from data.models import Role, Secondment, WorkLog
 from data.queries.settings import work_types
-from data.services.common import Actor, audit, resent_or_conflict, stored_twin
+from data.services.common import Actor, audit, resent_or_conflict, stored, stored_twin
 from data.services.inspections import station_in_scope
 from data.services.review import is_edit, revise
 from data.services.walkthroughs import Location, adopt_photos, check_location
@@ -116,7 +116,7 @@ def record_work_log(session: Session, *, actor: Actor, form: WorkLogForm, today:
     again under its number until a leader accepts it (data.services.review)."""
     if actor.role not in FILERS:
         raise NotAllowed(N_("只有挂职干部可以填写工作日志"))
-    existing = session.exec(select(WorkLog).where(WorkLog.uuid == form.uuid)).first()
+    existing = stored(session, WorkLog, form.uuid)
     if existing is not None:
         if is_edit(existing, form, actor, "work_log"):
             return _edited(session, existing, actor, form, today, now or utcnow()), False

@@ -33,9 +33,16 @@ from data.services import devices as device_service
 from data.services import login_throttle as throttle
 from data.services import photos as photo_service
 from data.services import users as user_service
-from data.services.common import Actor
+from data.services.common import Actor, look_up_records
 from data.services.inspections import InspectionForm, record_inspection
-from data.services.walkthroughs import FindingForm, Location, Step, WalkthroughForm, record_walkthrough
+from data.services.walkthroughs import (
+    FindingForm,
+    Location,
+    Step,
+    WalkthroughForm,
+    look_up_photos,
+    record_walkthrough,
+)
 from data.services.work_logs import WorkLogForm, record_work_log
 from pwa.api import schemas as s
 from web import auth as _auth
@@ -283,6 +290,7 @@ def put_photo(photo_uuid: str):
 
 STORE = {"walkthrough": (s.WalkthroughIn, store_walkthrough), "work_log": (s.WorkLogIn, store_work_log),
          "inspection": (s.InspectionIn, store_inspection)}
+RECORD_MODELS = {"walkthrough": Walkthrough, "work_log": WorkLog, "inspection": Inspection}
 
 
 @bp.post("/records")
@@ -294,9 +302,23 @@ def post_records():
     body = json_body(s.BatchIn)
     results = []
     with reads_kept(db()):
+        for kind, model in RECORD_MODELS.items():  # which are stored already: one query a kind
+            look_up_records(db(), model, (key for item in body.records if item.kind == kind
+                                          if (key := _uuid_or_none(item.body.get("uuid"))) is not None))
+        look_up_photos(db(), actor_id=actor().id, owners=_photo_owners(body.records))
         for item in body.records:
             results.append(_batch_result(item))
     return current_app.response_class(s.BatchOut(results=results).model_dump_json(), mimetype="application/json")
+
+
+def _photo_owners(records: list[s.BatchItemIn]):
+    """The UUIDs a batch's photos may name: its walkthroughs' and their findings', its work logs'."""
+    for item in records:
+        if item.kind in ("walkthrough", "work_log"):
+            yield _uuid_or_none(item.body.get("uuid"))
+        findings = item.body.get("findings") if item.kind == "walkthrough" else None
+        for finding in findings if isinstance(findings, list) else ():
+            yield _uuid_or_none(finding.get("uuid")) if isinstance(finding, dict) else None
 
 
 def _batch_result(item: s.BatchItemIn) -> s.BatchResultOut:
