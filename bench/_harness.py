@@ -228,11 +228,11 @@ def stop_server(process: subprocess.Popen | None) -> None:
         process.wait(10)
 
 
-def cpu_seconds(*, group: int | None = None, command: str | None = None) -> float:
-    """CPU seconds (user + system) used so far by the live processes of a process group, or by
-    those whose command name is `command` (Linux: /proc). A process that ends takes its seconds
-    with it, so sample around a window in which the processes live on (a server's workers, the
-    database's backends held by its pool)."""
+def cpu_seconds(*, group: int | None = None, command: str | None = None, tree: int | None = None) -> float:
+    """CPU seconds (user + system) used so far by the live processes of a process group, by
+    those whose command name is `command`, or by a process and its children (`tree`) (Linux:
+    /proc). A process that ends takes its seconds with it, so sample around a window in which the
+    processes live on (a server's workers, the database's backends held by its pool)."""
     ticks = os.sysconf("SC_CLK_TCK")
     total = 0
     for stat in Path("/proc").glob("[0-9]*/stat"):
@@ -242,18 +242,20 @@ def cpu_seconds(*, group: int | None = None, command: str | None = None) -> floa
             continue
         name, fields = text[text.index("(") + 1:text.rindex(")")], text[text.rindex(")") + 2:].split()
         # fields[0] is the state (the stat file's 3rd field): pgrp is the 5th, utime/stime the 14th/15th
-        if (group is not None and int(fields[2]) == group) or (command is not None and name == command):
+        pid = int(stat.parent.name)
+        if ((group is not None and int(fields[2]) == group) or (command is not None and name == command)
+                or (tree is not None and tree in (pid, int(fields[1])))):
             total += int(fields[11]) + int(fields[12])
     return total / ticks
 
 
-def settle(group: int, quiet: float = 0.1, seconds: float = 60) -> None:
-    """Wait until a server's processes are idle (every worker has booted: a server answers once
-    its first worker is up, while the others may still import the app)."""
-    deadline, before = time.monotonic() + seconds, cpu_seconds(group=group)
+def settle(quiet: float = 0.1, seconds: float = 60, **which) -> None:
+    """Wait until a server's processes (cpu_seconds(**which)) are idle: every worker has booted (a
+    server answers once its first worker is up, while the others may still import the app)."""
+    deadline, before = time.monotonic() + seconds, cpu_seconds(**which)
     while time.monotonic() < deadline:
         time.sleep(0.5)
-        now = cpu_seconds(group=group)
+        now = cpu_seconds(**which)
         if now - before < quiet:
             return
         before = now

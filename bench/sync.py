@@ -5,18 +5,27 @@
     .venv/bin/python bench/sync.py --server werkzeug        # the embedded server instead of gunicorn
     .venv/bin/python bench/sync.py --database-url postgresql+psycopg://…/hrss_bench   # filled when empty
 
-Starts the app in its own process (gunicorn with threaded workers by default, as deployed:
-deploy/hrss-ops.env's 4 workers × 8 threads) on a fresh copy of the demo city (the city is built
+Starts the app as deployed — nginx (deploy/nginx's site) in front of gunicorn (gunicorn.conf.py,
+threaded workers: --workers × --threads) — or the server alone (--front none; --server werkzeug)
+on a fresh copy of the demo city (the city is built
 once under bench/out/ and copied per run), adds one seconded cadre account per client, signs every
 client in (each its own device session), then lets them all post at once: walkthroughs with
 findings and work logs, alternately, in batches as the field app sends its outbox (POST
 /api/v1/records, --batch records each; --batch 1: one request per record at its own endpoint), and
 then every tenth record again (an identical body, as after a lost answer: it must come back 200).
-Prints records per second, latency per request, errors (any answer other than the expected 201/200
-for a record, or no answer) and duplicates (rows per UUID above one), and the records missing from
-the database.
-Targets: zero errors, zero duplicates and nothing missing; at least 500 records/s with p95 ≤ 300 ms
-(issue 14's goal, on gunicorn and PostgreSQL); the last line is `summary: N ok, M miss`.
+Prints records per second, latency per request, the CPU each part spent per record, errors (any
+answer other than the expected 201/200 for a record, or no answer) and duplicates (rows per UUID
+above one), and the records missing from the database.
+Two rounds, each of every phone's records: **all at once** (every phone starts together and sends
+its next request as soon as the last is answered: the most the server takes in, records per second)
+and **at a rate** (--rate records/s offered: the phones start one after another at random moments,
+a Poisson stream as many phones syncing through a morning would make, each sending its outbox as
+the app does; the latency a phone sees while the server takes in that many). All at once, a phone
+waits for the forty-nine before it (closed loop: the wait is the phones' count over the rate), so
+the latency goal is measured at the offered rate.
+Targets: zero errors, zero duplicates and nothing missing; at least 500 records/s all at once; p95
+≤ 300 ms at 500 records/s offered (issue 14's goal, on gunicorn and PostgreSQL); the last line is
+`summary: N ok, M miss`. `--rounds burst` or `--rounds rate` runs one.
 """
 
 from __future__ import annotations
@@ -28,10 +37,12 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
 from collections import Counter
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -122,7 +133,9 @@ def start_server(kind: str, url: str, port: int, workers: int, threads: int) -> 
         command = [sys.executable, "-c",
                    "from app import create_app; "
                    f"create_app().run(host='127.0.0.1', port={port}, threaded=True)"]
-    process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+    # the access log (gunicorn.conf.py, as deployed) goes to a file, not among the figures
+    log = open(OUT / "sync-server.log", "w")  # noqa: SIM115 (held while the server runs)
+    process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True, stdout=log)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
@@ -137,13 +150,46 @@ def start_server(kind: str, url: str, port: int, workers: int, threads: int) -> 
     raise SystemExit("the server did not come up in 120 s")
 
 
+class Server:
+    """The app as the phones reach it: nginx in front of gunicorn as deployed (--front nginx:
+    tests/test_deploy.Stack with deploy/nginx's site and gunicorn.conf.py; nginx opens a new
+    connection to gunicorn for each request, so every worker takes its share), or the server
+    alone (--front none: each phone's kept-alive connection stays with the worker that took it)."""
+
+    def __init__(self, args, url: str):
+        self.stack = self.process = self.workdir = None
+        if args.front == "nginx":
+            if args.server != "gunicorn":
+                raise SystemExit("--front nginx runs gunicorn behind it")
+            from tests.test_deploy import Stack
+
+            OUT.mkdir(parents=True, exist_ok=True)
+            self.workdir = Path(tempfile.mkdtemp(prefix="sync-stack-", dir=OUT))
+            self.stack = Stack(self.workdir, url, None, workers=args.workers, threads=args.threads)
+            self.base, self.which = f"http://127.0.0.1:{self.stack.port}", {"tree": self.stack.gunicorn.pid}
+        else:
+            self.process = start_server(args.server, url, args.port, args.workers, args.threads)
+            self.base, self.which = f"http://127.0.0.1:{args.port}", {"group": self.process.pid}
+        settle(**self.which)  # every worker up before the clock starts
+
+    def cpu(self) -> tuple[float, float, float]:
+        """CPU seconds so far: the app's processes, PostgreSQL's, nginx's."""
+        return cpu_seconds(**self.which), cpu_seconds(command="postgres"), cpu_seconds(command="nginx")
+
+    def stop(self) -> None:
+        if self.stack is not None:
+            self.stack.stop()
+            shutil.rmtree(self.workdir, ignore_errors=True)
+        stop_server(self.process)
+
+
 class Client(threading.Thread):
     """One phone: its own session, M records, a resend of every tenth."""
 
     def __init__(self, base: str, username: str, station_id: int, records: int, today: date, start: threading.Barrier,
-                 seed: int, batch: int):
+                 seed: int, batch: int, delay: float = 0.0):
         super().__init__(daemon=True)
-        self.batch = batch
+        self.batch, self.delay = batch, delay  # delay: seconds after the start line before this phone syncs
         self.base, self.username, self.station_id = base, username, station_id
         self.records, self.today, self.start_line = records, today, start
         self.rng = random.Random(seed)
@@ -213,6 +259,7 @@ class Client(threading.Thread):
             self.start_line.abort()
             return
         self.start_line.wait()
+        time.sleep(self.delay)
         if self.batch > 1:
             return self.run_batches()
         for n in range(self.records):
@@ -252,6 +299,72 @@ def count_rows(url: str, sent: dict[str, str]) -> tuple[int, int]:
     return sum(1 for c in rows.values() if c > 1), sum(1 for u in sent if u not in rows)
 
 
+@dataclass
+class Round:
+    seconds: float
+    clients: list[Client]
+    cpu: list[float]  # the app's processes, PostgreSQL, nginx, these clients: CPU seconds in the round
+    last_start: float  # seconds after the start line at which the last phone began
+
+    @property
+    def sent(self) -> dict[str, str]:
+        return {u: k for c in self.clients for u, k in c.sent.items()}
+
+    @property
+    def posted(self) -> int:
+        return sum(len(c.sent) + c.resends for c in self.clients)
+
+
+def run_round(args, cadres, server: Server, today: date, rate: float | None, seed: int) -> Round:
+    """Every phone's records once: all at once (rate None), or the phones starting one after
+    another, as a Poisson stream offering `rate` records a second."""
+    base = server.base
+    start = threading.Barrier(args.clients + 1)
+    arrivals, moment = random.Random(seed), 0.0
+    delays = []
+    for _ in cadres:
+        delays.append(moment)
+        if rate:
+            moment += arrivals.expovariate(rate / args.records)
+    clients = [Client(base, name, station, args.records, today, start, seed=seed + n, batch=args.batch,
+                      delay=delays[n] if rate else 0.0)
+               for n, (name, station) in enumerate(cadres)]
+    for client in clients:
+        client.start()
+    start.wait()
+    cpu = (*server.cpu(), time.process_time())
+    started = time.perf_counter()
+    for client in clients:
+        client.join()
+    seconds = time.perf_counter() - started
+    now = (*server.cpu(), time.process_time())
+    return Round(seconds, clients, [after - before for before, after in zip(cpu, now, strict=True)],
+                 max(client.delay for client in clients))
+
+
+def report(title: str, round_: Round, url: str, tally: Tally, *, rate_goal: bool, latency_goal: bool) -> None:
+    errors = sum((c.errors for c in round_.clients), Counter())
+    latencies = sorted(x for c in round_.clients for x in c.latencies)
+    resends = sum(c.resends for c in round_.clients)
+    sent, cpu, posted = round_.sent, round_.cpu, round_.posted
+    print(f"-- {title}")
+    print(f"records      {len(sent)} (+{resends} resends) in {round_.seconds:.1f} s"
+          + (f", the last phone starting at {round_.last_start:.1f} s" if round_.last_start else ""))
+    per = [f"{seconds * 1000 / posted:.2f}" for seconds in cpu]
+    print(f"CPU ms/rec   app {per[0]}" + (f", PostgreSQL {per[1]}" if url.startswith("postgresql") else "")
+          + (f", nginx {per[2]}" if cpu[2] else "") + f", these clients {per[3]} "
+          f"(every postgres and nginx process here; {os.cpu_count()} cores)")
+    rate = len(sent) / round_.seconds
+    goal = f"  {tally.check(rate >= RATE_GOAL)}  target ≥ {RATE_GOAL}" if rate_goal else ""
+    print(f"records/s    {rate:.1f}{goal}")
+    if latencies:
+        p50, p95 = latencies[len(latencies) // 2], latencies[int(len(latencies) * 0.95)]
+        print(f"latency      p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, max {latencies[-1] * 1000:.0f} ms "
+              f"(mean {statistics.mean(latencies) * 1000:.0f} ms, {len(latencies)} requests)"
+              + (f"  {tally.check(p95 * 1000 <= P95_GOAL_MS)}  target p95 ≤ {P95_GOAL_MS} ms" if latency_goal else ""))
+    print(f"errors       {sum(errors.values())}  {tally.check(not errors)}" + (f"  {dict(errors)}" if errors else ""))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--clients", type=int, default=50)
@@ -260,7 +373,12 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=BATCH,
                         help=f"records per request (POST /api/v1/records, at most {BATCH}, as the field app sends "
                              "them); 1: one request per record at its own endpoint")
+    parser.add_argument("--rounds", choices=("both", "burst", "rate"), default="both",
+                        help="all at once (burst), at --rate records/s offered (rate), or both")
+    parser.add_argument("--rate", type=float, default=RATE_GOAL, help="records a second offered in the rate round")
     parser.add_argument("--server", choices=("gunicorn", "werkzeug"), default="gunicorn")
+    parser.add_argument("--front", choices=("nginx", "none"), default="nginx",
+                        help="nginx in front of gunicorn, as deployed (default), or the server alone")
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8074")))
@@ -269,51 +387,28 @@ def main() -> None:
     today = clock.today()
     url = database(args.database_url, today)
     cadres = add_cadres(url, args.clients, today)
-    server = start_server(args.server, url, args.port, args.workers, args.threads)
-    settle(server.pid)  # every worker up before the clock starts
+    server = Server(args, url)
+    rounds = []
     try:
-        base = f"http://127.0.0.1:{args.port}"
-        start = threading.Barrier(args.clients + 1)
-        clients = [Client(base, name, station, args.records, today, start, seed=n, batch=args.batch)
-                   for n, (name, station) in enumerate(cadres)]
-        for client in clients:
-            client.start()
-        start.wait()
-        cpu = (cpu_seconds(group=server.pid), cpu_seconds(command="postgres"), time.process_time())
-        started = time.perf_counter()
-        for client in clients:
-            client.join()
-        seconds = time.perf_counter() - started
-        now = (cpu_seconds(group=server.pid), cpu_seconds(command="postgres"), time.process_time())
-        cpu = [after - before for before, after in zip(cpu, now, strict=True)]
+        if args.rounds in ("both", "burst"):
+            rounds.append(("all at once", run_round(args, cadres, server, today, None, seed=0), True, False))
+        if args.rounds in ("both", "rate"):
+            rounds.append((f"at {args.rate:.0f} records/s offered", run_round(args, cadres, server, today, args.rate,
+                                                                            seed=10_000), False, True))
     finally:
-        stop_server(server)
+        server.stop()
 
-    sent = {u: k for c in clients for u, k in c.sent.items()}
-    errors = sum((c.errors for c in clients), Counter())
-    latencies = sorted(x for c in clients for x in c.latencies)
-    resends = sum(c.resends for c in clients)
-    duplicates, missing = count_rows(url, sent)
     where = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
-    print(f"{args.clients} clients × {args.records} records on {where}, {args.server} "
+    front = "nginx → " if args.front == "nginx" else ""
+    print(f"{args.clients} clients × {args.records} records on {where}, {front}{args.server} "
           f"({args.workers} workers × {args.threads} threads)" if args.server == "gunicorn" else
           f"{args.clients} clients × {args.records} records on {where}, werkzeug threaded")
-    print(f"records      {len(sent)} (+{resends} resends)")
-    print(f"seconds      {seconds:.1f}")
-    posted = len(sent) + resends
-    print(f"CPU          server {cpu[0] * 1000 / posted:.2f} ms/record"
-          + (f", PostgreSQL {cpu[1] * 1000 / posted:.2f} ms/record (every postgres process here)"
-             if url.startswith("postgresql") else "")
-          + f", these clients {cpu[2] * 1000 / posted:.2f} ms/record; {os.cpu_count()} cores")
     tally = Tally()
-    rate = len(sent) / seconds
-    print(f"records/s    {rate:.1f}  {tally.check(rate >= RATE_GOAL)}  target ≥ {RATE_GOAL}")
-    if latencies:
-        p50, p95 = latencies[len(latencies) // 2], latencies[int(len(latencies) * 0.95)]
-        print(f"latency      p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, max {latencies[-1] * 1000:.0f} ms "
-              f"(mean {statistics.mean(latencies) * 1000:.0f} ms)  {tally.check(p95 * 1000 <= P95_GOAL_MS)}  "
-              f"target p95 ≤ {P95_GOAL_MS} ms")
-    print(f"errors       {sum(errors.values())}  {tally.check(not errors)}" + (f"  {dict(errors)}" if errors else ""))
+    for title, round_, rate_goal, latency_goal in rounds:
+        report(title, round_, url, tally, rate_goal=rate_goal, latency_goal=latency_goal)
+    sent = {u: k for _title, round_, *_goals in rounds for u, k in round_.sent.items()}
+    duplicates, missing = count_rows(url, sent)
+    print("-- both rounds" if len(rounds) > 1 else "--")
     print(f"duplicates   {duplicates}  {tally.check(not duplicates)}")
     print(f"missing      {missing}  {tally.check(not missing)}")
     tally.summary()

@@ -61,10 +61,64 @@ def make_engine(url: str | None = None, **kw) -> sa.Engine:
     return sa.create_engine(url, **kw)
 
 
+class DbSession(Session):
+    """The app's session: a Session whose commit, within one_transaction(), only flushes (the
+    writes wait for that transaction's own commit), and whose rollback, within it, marks it
+    broken."""
+
+    def commit(self) -> None:
+        if self.info.get(_HELD) is not None:
+            self.flush()
+            return
+        super().commit()
+
+    def rollback(self) -> None:
+        held = self.info.get(_HELD)
+        if held is not None:
+            held.broken = True
+        super().rollback()
+
+
+_HELD = "one_transaction"
+
+
+class Held:
+    """One transaction for several services' writes (one_transaction)."""
+
+    def __init__(self, session: Session):
+        self.session, self.broken, self.committed = session, False, False
+
+    def commit(self) -> None:
+        """Commit everything written since one_transaction began (raises as Session.commit)."""
+        self.session.info.pop(_HELD, None)
+        Session.commit(self.session)
+        self.committed = True
+
+
+@contextmanager
+def one_transaction(session: Session) -> Iterator[Held]:
+    """Within: the services' commits on `session` (a DbSession) only flush, so that several
+    writes, each checked and audited by its service as always, are committed together by
+    held.commit() — one transaction, one round trip and one flush to disk for them all, where each
+    would have had its own. A rollback within (a service's, after a refusal by the database) marks
+    held.broken: what was written before it is gone, and the caller must do its writes again on
+    their own. Leaving without held.commit() rolls everything back."""
+    if _HELD in session.info:
+        raise RuntimeError("one_transaction is not reentrant")
+    held = Held(session)
+    session.info[_HELD] = held
+    try:
+        yield held
+    finally:
+        session.info.pop(_HELD, None)
+        if not held.committed:
+            Session.rollback(session)
+
+
 @contextmanager
 def session_scope(engine: sa.Engine) -> Iterator[Session]:
     """A session that rolls back on error; services commit themselves."""
-    session = Session(engine, expire_on_commit=False)
+    session = DbSession(engine, expire_on_commit=False)
     try:
         yield session
     except Exception:

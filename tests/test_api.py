@@ -560,6 +560,36 @@ def test_a_batch_adopts_photos_sent_before_it_and_answers_each_walkthrough_with_
     assert sorted(session.exec(select(Attachment.path)).all()) == [world["a"].path] * 2
 
 
+def test_a_batch_is_one_transaction_unless_a_record_is_refused(app, session, world):
+    """A batch of good records is committed once; one refused record sends each record its own
+    way (its own transaction, as at its own endpoint): the others are stored and audited once."""
+    client = field_client(app, "cadre_a")
+    engine = app.extensions["engine"]
+    commits = []
+
+    def count(_conn):
+        commits.append(1)
+
+    good = [{"kind": "work_log", "body": work_log_body(log_date=f"2026-11-{day}")} for day in (18, 19)]
+    good.append({"kind": "walkthrough", "body": walkthrough_body(world)})
+    mixed = [{"kind": "work_log", "body": work_log_body(log_date="2026-11-16")},
+             {"kind": "work_log", "body": work_log_body(log_date="2027-01-01")},  # a day yet to come
+             {"kind": "walkthrough", "body": walkthrough_body(world)}]
+    event.listen(engine, "commit", count)
+    try:
+        assert [r["status"] for r in post(client, "/api/v1/records", {"records": good}).json["results"]] == [201] * 3
+        assert len(commits) == 1
+        answered = post(client, "/api/v1/records", {"records": mixed}).json["results"]
+    finally:
+        event.remove(engine, "commit", count)
+    assert [r["status"] for r in answered] == [201, 422, 201] and len(commits) == 3
+    stored = [uuid.UUID(item["body"]["uuid"]) for item in good + mixed if item is not mixed[1]]
+    rows = session.exec(select(WorkLog.uuid)).all() + session.exec(select(Walkthrough.uuid)).all()
+    assert sorted(rows) == sorted(stored)
+    recorded = [e.details["uuid"] for e in session.exec(select(AuditEvent)) if e.action.endswith(".recorded")]
+    assert sorted(recorded) == sorted(str(u) for u in stored)
+
+
 def test_a_batch_is_bounded_and_needs_a_known_kind(app, world):
     client = field_client(app, "cadre_a")
     too_many = [{"kind": "work_log", "body": work_log_body()} for _ in range(21)]

@@ -80,16 +80,19 @@ def render_site(gunicorn_port: int, nginx_port: int) -> str:
 
 
 class Stack:
-    """nginx and gunicorn (two workers) as committed; the cache on Redis, or in each worker
-    when `redis_url` is None (bench/cache.py compares the two)."""
+    """nginx and gunicorn (two workers × four threads unless told) as committed; the cache on
+    Redis, or in each worker when `redis_url` is None (bench/cache.py compares the two;
+    bench/sync.py sends the field phones through it)."""
 
-    def __init__(self, workdir: Path, db_url: str, redis_url: str | None):
+    def __init__(self, workdir: Path, db_url: str, redis_url: str | None, workers: int = 2, threads: int = 4):
         self.workdir, self.redis_url, self.prefix = workdir, redis_url, f"hrss-deploy-{os.getpid()}:"
+        self.worker_count = workers
         self.gunicorn_port, self.port = free_port(), free_port()
         self.access_log = workdir / "access.log"
         env = {**os.environ, "DATABASE_URL": db_url, "SECRET_KEY": "deploy-test", "CACHE_REDIS_URL": redis_url or "",
                "CACHE_KEY_PREFIX": self.prefix, "PROXY_HOPS": "1", "GUNICORN_BIND": f"127.0.0.1:{self.gunicorn_port}",
-               "GUNICORN_WORKERS": "2", "GUNICORN_THREADS": "4", "UPLOAD_DIR": str(workdir / "uploads")}
+               "GUNICORN_WORKERS": str(workers), "GUNICORN_THREADS": str(threads),
+               "UPLOAD_DIR": str(workdir / "uploads")}
         env.pop("AUTO_MIGRATE", None)  # gunicorn.conf.py's default: workers do not migrate
         self.gunicorn = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), "--access-logfile",
@@ -111,7 +114,7 @@ class Stack:
                                        "-e", str(workdir / "error.log")])
         eventually(lambda: Client(self.gunicorn_port).get("/healthz")[0] == 200, "gunicorn answers /healthz",
                    timeout=90)
-        eventually(lambda: self.workers() == 2, "gunicorn has two workers", timeout=90)
+        eventually(lambda: self.workers() == workers, f"gunicorn has {workers} workers", timeout=90)
         eventually(lambda: Client(self.port).get("/healthz")[0] == 200, "nginx answers /healthz", timeout=90)
 
     def workers(self) -> int:

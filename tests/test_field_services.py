@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import event
 from sqlmodel import select
 
-from data.db import reads_kept
+from data.db import DbSession, one_transaction, reads_kept
 from data.errors import Conflict, NotAllowed, ValidationError
-from data.models import Role, ServiceItem, Setting, WalkthroughFinding
+from data.models import AuditEvent, Role, ServiceItem, Setting, Walkthrough, WalkthroughFinding, WorkLog
 from data.scope import Scope
 from data.services.common import Actor
 from data.services.walkthroughs import FindingForm, Step, WalkthroughForm, record_walkthrough
@@ -294,3 +294,42 @@ def test_a_batch_reads_what_its_records_share_once_and_only_while_it_lasts(sessi
     with pytest.raises(ValidationError) as refused:
         record_work_log(session, actor=cadre, form=log(), today=TODAY)
     assert refused.value.field == "work_types[0]"
+
+
+def test_one_transaction_commits_the_services_writes_together_and_a_rollback_within_breaks_it(session, world):
+    """Within data.db.one_transaction (a batch's first try) the services' commits only flush: two
+    records and their audit rows are committed once, together, and none is seen before; a
+    rollback within (a service's, after the database refused an insert) marks the try broken and
+    takes what was written before it; leaving without the commit keeps nothing."""
+    cadre, engine = actor(world, "cadre_a"), session.get_bind()
+    commits = []
+
+    def count(_conn):
+        commits.append(1)
+
+    event.listen(engine, "commit", count)
+    try:
+        with DbSession(engine, expire_on_commit=False) as batch:
+            with one_transaction(batch) as held:
+                kept, _ = record_work_log(batch, actor=cadre, form=log(log_date=date(2026, 11, 19)), today=TODAY)
+                walked = record_walkthrough(batch, actor=cadre, form=walk(world), today=TODAY)[0].uuid
+                assert commits == [] and not held.broken and kept.id is not None
+                held.commit()
+            assert len(commits) == 1
+            with one_transaction(batch) as held:
+                record_work_log(batch, actor=cadre, form=log(log_date=date(2026, 11, 18)), today=TODAY)
+                batch.rollback()
+                assert held.broken
+                record_work_log(batch, actor=cadre, form=log(log_date=date(2026, 11, 17)), today=TODAY)
+            assert len(commits) == 1
+            # outside it, a service's commit commits again
+            record_work_log(batch, actor=cadre, form=log(log_date=date(2026, 11, 16)), today=TODAY)
+            assert len(commits) == 2
+    finally:
+        event.remove(engine, "commit", count)
+    session.expire_all()
+    assert sorted(d.day for d in session.exec(select(WorkLog.log_date)).all()) == [16, 19]
+    assert session.exec(select(Walkthrough.uuid)).all() == [walked]
+    assert sorted(session.exec(select(AuditEvent.action)).all()) == ["walkthrough.recorded", "work_log.recorded",
+                                                                     "work_log.recorded"]
+

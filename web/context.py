@@ -9,6 +9,7 @@ from flask_login import current_user
 from sqlmodel import Session
 
 from data import clock
+from data.db import DbSession
 from data.models import RegionLevel
 from data.queries.regions import list_regions
 from data.scope import Scope
@@ -26,7 +27,7 @@ def init_app(server: Flask) -> None:
 def db() -> Session:
     """The request's session (opened on first use, closed when the request ends)."""
     if "db_session" not in g:
-        g.db_session = Session(current_app.extensions["engine"], expire_on_commit=False)
+        g.db_session = DbSession(current_app.extensions["engine"], expire_on_commit=False)
     return g.db_session
 
 

@@ -18,10 +18,11 @@ from flask_login import current_user
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticError
 from spectree import Response, SpecTree
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
 from components.labels import WALK_CHANNEL, WALK_MODE
-from data.db import reads_kept
+from data.db import one_transaction, reads_kept
 from data.errors import N_, Conflict, NotAllowed, ServiceError, ValidationError, WorkflowError
 from data.models import ChecklistTemplate, Inspection, Walkthrough, WorkLog
 from data.queries import field as field_queries
@@ -298,17 +299,50 @@ RECORD_MODELS = {"walkthrough": Walkthrough, "work_log": WorkLog, "inspection": 
 def post_records():
     """Store up to 20 records of the outbox in one request (one round trip on a weak link). Each is
     stored or refused on its own, as at its own endpoint, and answered in `results` in the order
-    sent; a refused record does not hold back the others."""
+    sent; a refused record does not hold back the others.
+
+    Stored as one transaction first (data.db.one_transaction: each record checked and audited by
+    its service as at its own endpoint, the batch committed once); when a record is refused, or
+    the database stops one (its twin stored by another request meanwhile), nothing of that try is
+    kept and each record is stored on its own, in its own transaction, as before."""
     body = json_body(s.BatchIn)
-    results = []
-    with reads_kept(db()):
-        for kind, model in RECORD_MODELS.items():  # which are stored already: one query a kind
-            look_up_records(db(), model, (key for item in body.records if item.kind == kind
-                                          if (key := _uuid_or_none(item.body.get("uuid"))) is not None))
-        look_up_photos(db(), actor_id=actor().id, owners=_photo_owners(body.records))
-        for item in body.records:
-            results.append(_batch_result(item))
+    results = _all_in_one(body.records)
+    if results is None:
+        with reads_kept(db()):
+            _look_up(body.records)
+            results = [_batch_result(item) for item in body.records]
     return current_app.response_class(s.BatchOut(results=results).model_dump_json(), mimetype="application/json")
+
+
+def _look_up(records: list[s.BatchItemIn]) -> None:
+    """Which records are stored already (one query a kind) and the photos sent before them."""
+    for kind, model in RECORD_MODELS.items():
+        look_up_records(db(), model, (key for item in records if item.kind == kind
+                                      if (key := _uuid_or_none(item.body.get("uuid"))) is not None))
+    look_up_photos(db(), actor_id=actor().id, owners=_photo_owners(records))
+
+
+def _all_in_one(records: list[s.BatchItemIn]) -> list[s.BatchResultOut] | None:
+    """The batch stored in one transaction, or None (nothing stored) when any record was refused
+    or a service had to roll back."""
+    with reads_kept(db()), one_transaction(db()) as held:
+        _look_up(records)
+        results = []
+        for item in records:
+            model, store = STORE[item.kind]
+            try:
+                record, created = store(parse(model, item.body))
+            except (ApiError, ServiceError):
+                return None
+            if held.broken:
+                return None
+            results.append(s.BatchResultOut(kind=item.kind, uuid=record.uuid, status=201 if created else 200,
+                                            record=record))
+        try:
+            held.commit()
+        except DBAPIError:  # a refusal only the commit saw: each on its own then
+            return None
+        return results
 
 
 def _photo_owners(records: list[s.BatchItemIn]):
