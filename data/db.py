@@ -87,12 +87,21 @@ class Held:
 
     def __init__(self, session: Session):
         self.session, self.broken, self.committed = session, False, False
+        self.audits: list = []  # the writes' audit rows, added together at the commit (one INSERT)
 
     def commit(self) -> None:
         """Commit everything written since one_transaction began (raises as Session.commit)."""
+        if self.broken:
+            raise RuntimeError("a rollback within one_transaction took its writes: store them again")
         self.session.info.pop(_HELD, None)
+        self.session.add_all(self.audits)
         Session.commit(self.session)
         self.committed = True
+
+
+def held(session: Session) -> Held | None:
+    """The one_transaction the session is in, if any."""
+    return session.info.get(_HELD)
 
 
 @contextmanager
@@ -100,7 +109,8 @@ def one_transaction(session: Session) -> Iterator[Held]:
     """Within: the services' commits on `session` (a DbSession) only flush, so that several
     writes, each checked and audited by its service as always, are committed together by
     held.commit() — one transaction, one round trip and one flush to disk for them all, where each
-    would have had its own. A rollback within (a service's, after a refusal by the database) marks
+    would have had its own; their audit rows (data.services.common.audit) wait for that commit and
+    go in one INSERT. A rollback within (a service's, after a refusal by the database) marks
     held.broken: what was written before it is gone, and the caller must do its writes again on
     their own. Leaving without held.commit() rolls everything back."""
     if _HELD in session.info:

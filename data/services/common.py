@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
-from data.db import kept_reads
+from data.db import held, kept_reads
 from data.errors import N_, Conflict, NotAllowed, ServiceError, ValidationError, WorkflowError
 from data.models import AuditEvent, Role, User
 from data.scope import Scope
@@ -31,7 +31,8 @@ class Actor:
 def audit(session: Session, *, actor: User | Actor | None, action: str, target_kind: str | None = None,
           target_id: object = None, details: dict | None = None, ip: str | None = None,
           at=None) -> AuditEvent:
-    """Add (not commit) the audit event of a write; the service commits both together."""
+    """Add (not commit) the audit event of a write; the service commits both together (within
+    data.db.one_transaction the events wait for its commit, and go in one INSERT)."""
     if "." not in action:
         raise ValueError("audit actions are noun.verb")
     event = AuditEvent(
@@ -44,7 +45,11 @@ def audit(session: Session, *, actor: User | Actor | None, action: str, target_k
         details=details or {},
         ip=ip,
     )
-    session.add(event)
+    batch = held(session)
+    if batch is not None:  # within one transaction: added with the others at its commit, in one INSERT
+        batch.audits.append(event)
+    else:
+        session.add(event)
     return event
 
 
