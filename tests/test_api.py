@@ -599,6 +599,24 @@ def test_a_batch_is_one_transaction_unless_a_record_is_refused(app, session, wor
     assert sorted(recorded) == sorted(str(u) for u in stored)
 
 
+def test_a_signed_in_request_reads_its_user_once(app, world):
+    """The guard loads the user and then checks the device session, which names the user again:
+    one read of the user a request, not two."""
+    client = field_client(app, "cadre_a")
+    reads = []
+
+    def count(_conn, _cursor, statement, *_):
+        if re.search(r"FROM app_user\b", statement):
+            reads.append(statement)
+
+    event.listen(app.extensions["engine"], "before_cursor_execute", count)
+    try:
+        assert client.get("/api/v1/me").status_code == 200
+    finally:
+        event.remove(app.extensions["engine"], "before_cursor_execute", count)
+    assert len(reads) == 1, reads
+
+
 def test_a_batch_is_bounded_and_needs_a_known_kind(app, world):
     client = field_client(app, "cadre_a")
     too_many = [{"kind": "work_log", "body": work_log_body()} for _ in range(21)]

@@ -27,6 +27,7 @@ from flask import (
     Flask,
     abort,
     current_app,
+    g,
     jsonify,
     make_response,
     redirect,
@@ -104,6 +105,9 @@ def _load_user(token: str) -> SessionUser | None:
     user = get_user(session_db, user_id=user_id)
     if user is None or not user.active or user.session_version != version:
         return None
+    # held for the request: the session's identity map keeps rows only while something does, and
+    # the device check (_device_holds) reads this row again
+    g.user_row = user
     return SessionUser(id=user.id, username=user.username, display_name=user.display_name,
                        role=Role(user.role), language=user.language,
                        session_version=user.session_version,
