@@ -203,7 +203,8 @@ def register_callbacks(app: dash.Dash) -> None:
         except OutOfScope:
             return "about:blank", None, refusal(_("所选区域不在您的管辖范围内。")), None
         first, last = (date.fromisoformat(v[:10]) if v else None for v in (start, end))
-        first, last = first or preset_period("month", day)[0], min(last or day, day)
+        last = min(last or day, day)  # no days yet to come; a period that starts after them is today alone
+        first = min(first or preset_period("month", day)[0], last)
         filters = CaseFilters(date_from=first, date_to=last, region_code=region_code or None)
         if current_user.role in CASE_MAP_ROLES:
             # by township; the map route itself draws several cities (a province) by county

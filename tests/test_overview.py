@@ -119,6 +119,10 @@ def test_the_map_shows_the_chosen_measure_over_the_period_and_the_risk_names_it(
     # came in on 9 October: five against none), not the last 90 days
     october = json.dumps(call_map(client, None, "2026-10-01", "2026-10-31")["overview-risk"], ensure_ascii=False)
     assert "2026-10-01 至 2026-10-31 案件同比上升 100%" in october and "近90天" not in october
+    # a period that starts after today (a tab left open across a month's end, a crafted request)
+    # is today alone, not a failure
+    ahead = call_map(client, None, "2026-12-01", "2026-12-31")["overview-map"]["src"]
+    assert "date_from=2026-11-20" in ahead and "date_to=2026-11-20" in ahead
     # a township picked: its cases as points
     township = call_map(client, city["town_b"].area_code)["overview-map"]["src"]
     assert f"township={city['town_b'].area_code}" in township
