@@ -162,7 +162,7 @@ def read_once(session: Session, key: tuple, load):
     """`load()`, kept under `key` while reads_kept(session) holds, else read every time. A kept
     row is held (the session's identity map alone keeps none) and refreshed by the session as any
     other after a rollback."""
-    kept = session.info.get(_KEPT)
+    kept = kept_reads(session)
     if kept is None:
         return load()
     if key not in kept:
@@ -173,13 +173,13 @@ def read_once(session: Session, key: tuple, load):
 def keep(session: Session, key: tuple, value) -> None:
     """What a write just made and read_once(key) will be asked for, kept for the rest of a batch
     (nothing outside one); a later write that changes it must forget(key)."""
-    kept = session.info.get(_KEPT)
+    kept = kept_reads(session)
     if kept is not None:
         kept[key] = value
 
 
 def forget(session: Session, key: tuple) -> None:
-    kept = session.info.get(_KEPT)
+    kept = kept_reads(session)
     if kept is not None:
         kept.pop(key, None)
 

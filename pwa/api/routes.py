@@ -329,15 +329,12 @@ def _all_in_one(records: list[s.BatchItemIn]) -> list[s.BatchResultOut] | None:
         _look_up(records)
         results = []
         for item in records:
-            model, store = STORE[item.kind]
             try:
-                record, created = store(parse(model, item.body))
+                results.append(_stored(item))
             except (ApiError, ServiceError):
                 return None
             if held.broken:
                 return None
-            results.append(s.BatchResultOut(kind=item.kind, uuid=record.uuid, status=201 if created else 200,
-                                            record=record))
         try:
             held.commit()
         except DBAPIError:  # a refusal only the commit saw: each on its own then
@@ -355,10 +352,16 @@ def _photo_owners(records: list[s.BatchItemIn]):
             yield _uuid_or_none(finding.get("uuid")) if isinstance(finding, dict) else None
 
 
-def _batch_result(item: s.BatchItemIn) -> s.BatchResultOut:
+def _stored(item: s.BatchItemIn) -> s.BatchResultOut:
+    """The record stored as at its own endpoint, and its answer (raises ApiError, ServiceError)."""
     model, store = STORE[item.kind]
+    record, created = store(parse(model, item.body))
+    return s.BatchResultOut(kind=item.kind, uuid=record.uuid, status=201 if created else 200, record=record)
+
+
+def _batch_result(item: s.BatchItemIn) -> s.BatchResultOut:
     try:
-        record, created = store(parse(model, item.body))
+        return _stored(item)
     except (ApiError, ServiceError) as exc:
         db().rollback()
         status, code, message, fields = refusal(exc)
@@ -366,7 +369,6 @@ def _batch_result(item: s.BatchItemIn) -> s.BatchResultOut:
         return s.BatchResultOut(kind=item.kind, uuid=_uuid_or_none(item.body.get("uuid")), status=status,
                                 error=s.ErrorDetail(code=code, message=message, fields=fields,
                                                     request_id=request_id()))
-    return s.BatchResultOut(kind=item.kind, uuid=record.uuid, status=201 if created else 200, record=record)
 
 
 def _uuid_or_none(value) -> uuid_lib.UUID | None:
