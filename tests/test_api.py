@@ -8,6 +8,8 @@ import io
 import json
 import re
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 
 import pytest
@@ -476,25 +478,33 @@ def test_a_batch_stores_each_record_on_its_own_and_answers_in_order(app, session
     assert len(session.exec(select(AuditEvent).where(AuditEvent.action == "work_log.recorded")).all()) == 1
 
 
+@contextmanager
+def statements(app, pattern: str) -> Iterator[list[str]]:
+    """The statements the app sends to the database within, those whose text `pattern` (a regular
+    expression) finds: how many reads or writes a request made of one kind."""
+    seen: list[str] = []
+
+    def note(_conn, _cursor, statement, *_):
+        if re.search(pattern, statement):
+            seen.append(statement)
+
+    event.listen(app.extensions["engine"], "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        event.remove(app.extensions["engine"], "before_cursor_execute", note)
+
+
 def test_a_batch_reads_the_settings_once(app, world):
     """A batch reads what its records share once (data.db.reads_kept): the work types and the
     finding categories, one query each for six records, and none kept for the next request."""
     client = field_client(app, "cadre_a")
-    reads = []
-
-    def count(_conn, _cursor, statement, *_):
-        if "FROM setting" in statement:
-            reads.append(statement)
-
     items = [{"kind": "work_log", "body": work_log_body(log_date=f"2026-11-{day}")} for day in (18, 19, 20)]
     items += [{"kind": "walkthrough", "body": walkthrough_body(world)} for _ in range(3)]
-    event.listen(app.extensions["engine"], "before_cursor_execute", count)
-    try:
+    with statements(app, "FROM setting") as reads:
         results = post(client, "/api/v1/records", {"records": items}).json["results"]
         assert [r["status"] for r in results] == [201] * 6 and len(reads) == 2
         assert post(client, "/api/v1/work-logs", work_log_body()).status_code == 201 and len(reads) == 3
-    finally:
-        event.remove(app.extensions["engine"], "before_cursor_execute", count)
 
 
 def test_a_batch_looks_up_its_records_once_and_still_answers_each(app, session, world):
@@ -505,20 +515,11 @@ def test_a_batch_looks_up_its_records_once_and_still_answers_each(app, session, 
     before = work_log_body(log_date="2026-11-17")
     assert post(client, "/api/v1/work-logs", before).status_code == 201
     walk = walkthrough_body(world)
-    reads = []
-
-    def count(_conn, _cursor, statement, *_):
-        if re.search(r"FROM (work_log|walkthrough)\b", statement):
-            reads.append(statement)
-
     items = [{"kind": "work_log", "body": work_log_body(log_date=f"2026-11-{day}")} for day in (18, 19, 20)]
     items += [{"kind": "work_log", "body": before}, {"kind": "walkthrough", "body": walk},
               {"kind": "walkthrough", "body": walk}]
-    event.listen(app.extensions["engine"], "before_cursor_execute", count)
-    try:
+    with statements(app, r"FROM (work_log|walkthrough)\b") as reads:
         results = post(client, "/api/v1/records", {"records": items}).json["results"]
-    finally:
-        event.remove(app.extensions["engine"], "before_cursor_execute", count)
     assert [r["status"] for r in results] == [201, 201, 201, 200, 201, 200]
     assert results[4]["record"]["id"] == results[5]["record"]["id"]
     # the two look-ups, and the second copy's own
@@ -539,19 +540,10 @@ def test_a_batch_adopts_photos_sent_before_it_and_answers_each_walkthrough_with_
         photo.path = world["a"].path.split("/")[0] + "/"
     session.commit()
     edited = {**walk, "note": "改过", "findings": walk["findings"][:2]}
-    looks = []
-
-    def count(_conn, _cursor, statement, *_):
-        if "FROM attachment" in statement:
-            looks.append(statement)
-
     items = [{"kind": "walkthrough", "body": walk}, {"kind": "work_log", "body": log},
              {"kind": "walkthrough", "body": edited}]
-    event.listen(app.extensions["engine"], "before_cursor_execute", count)
-    try:
+    with statements(app, "FROM attachment") as looks:
         results = post(client, "/api/v1/records", {"records": items}).json["results"]
-    finally:
-        event.remove(app.extensions["engine"], "before_cursor_execute", count)
     assert [r["status"] for r in results] == [201, 201, 200], results[2]["error"]
     assert [f["uuid"] for f in results[0]["record"]["findings"]] == [f["uuid"] for f in walk["findings"]]
     assert [f["uuid"] for f in results[2]["record"]["findings"]] == [f["uuid"] for f in walk["findings"][:2]]
@@ -566,14 +558,10 @@ def test_a_batch_is_one_transaction_unless_a_record_is_refused(app, session, wor
     stored and audited once."""
     client = field_client(app, "cadre_a")
     engine = app.extensions["engine"]
-    commits, audit_inserts = [], []
+    commits = []
 
     def count(_conn):
         commits.append(1)
-
-    def count_audits(_conn, _cursor, statement, *_):
-        if statement.startswith("INSERT INTO audit_event"):
-            audit_inserts.append(statement)
 
     good = [{"kind": "work_log", "body": work_log_body(log_date=f"2026-11-{day}")} for day in (18, 19)]
     good.append({"kind": "walkthrough", "body": walkthrough_body(world)})
@@ -581,16 +569,16 @@ def test_a_batch_is_one_transaction_unless_a_record_is_refused(app, session, wor
              {"kind": "work_log", "body": work_log_body(log_date="2027-01-01")},  # a day yet to come
              {"kind": "walkthrough", "body": walkthrough_body(world)}]
     event.listen(engine, "commit", count)
-    event.listen(engine, "before_cursor_execute", count_audits)
     try:
-        assert [r["status"] for r in post(client, "/api/v1/records", {"records": good}).json["results"]] == [201] * 3
+        with statements(app, "^INSERT INTO audit_event") as audit_inserts:
+            statuses = [r["status"] for r in post(client, "/api/v1/records", {"records": good}).json["results"]]
+        assert statuses == [201] * 3
         # one INSERT on PostgreSQL; SQLite's RETURNING cannot be matched to many rows, so SQLAlchemy
         # sends it a row at a time
         assert len(commits) == 1 and len(audit_inserts) == (1 if engine.dialect.name == "postgresql" else 3)
         answered = post(client, "/api/v1/records", {"records": mixed}).json["results"]
     finally:
         event.remove(engine, "commit", count)
-        event.remove(engine, "before_cursor_execute", count_audits)
     assert [r["status"] for r in answered] == [201, 422, 201] and len(commits) == 3
     stored = [uuid.UUID(item["body"]["uuid"]) for item in good + mixed if item is not mixed[1]]
     rows = session.exec(select(WorkLog.uuid)).all() + session.exec(select(Walkthrough.uuid)).all()
@@ -603,17 +591,8 @@ def test_a_signed_in_request_reads_its_user_once(app, world):
     """The guard loads the user and then checks the device session, which names the user again:
     one read of the user a request, not two."""
     client = field_client(app, "cadre_a")
-    reads = []
-
-    def count(_conn, _cursor, statement, *_):
-        if re.search(r"FROM app_user\b", statement):
-            reads.append(statement)
-
-    event.listen(app.extensions["engine"], "before_cursor_execute", count)
-    try:
+    with statements(app, r"FROM app_user\b") as reads:
         assert client.get("/api/v1/me").status_code == 200
-    finally:
-        event.remove(app.extensions["engine"], "before_cursor_execute", count)
     assert len(reads) == 1, reads
 
 
